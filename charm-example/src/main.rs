@@ -1,0 +1,2 @@
+//! The example charm (grows in its own issue).
+fn main() {}

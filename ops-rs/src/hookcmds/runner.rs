@@ -1,0 +1,160 @@
+//! The seam between the model and Juju: run one hook tool, get its stdout.
+
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// Runs one Juju hook tool.
+///
+/// Implementations must pass `args` as an argument vector (never through a shell) and feed
+/// `stdin` when given. On exit status 0 they return stdout; otherwise a [`HookToolFailure`].
+pub trait HookToolRunner: Send + Sync {
+    /// Run `tool` with `args`; return its stdout.
+    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>)
+    -> Result<Vec<u8>, HookToolFailure>;
+}
+
+/// A hook tool that could not be run, or exited non-zero.
+///
+/// `args` are as the caller passed them; callers that pass secret material must pass it
+/// through files (`key#file=/path`), so argv never holds a secret. `Debug` and `Display` show
+/// the tool, arguments, exit code and stderr.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HookToolFailure {
+    /// The tool, e.g. `relation-get`.
+    pub tool: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Exit code; `None` if the tool could not be started or was killed by a signal.
+    pub exit_code: Option<i32>,
+    /// What the tool wrote to stderr (or why it could not be started).
+    pub stderr: String,
+}
+
+impl fmt::Debug for HookToolFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for HookToolFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "hook tool `{}", self.tool)?;
+        for a in &self.args {
+            write!(f, " {a}")?;
+        }
+        match self.exit_code {
+            Some(code) => write!(f, "` exited with code {code}")?,
+            None => write!(f, "` did not run to completion")?,
+        }
+        let err = self.stderr.trim();
+        if !err.is_empty() {
+            write!(f, ": {err}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for HookToolFailure {}
+
+/// Runs the real hook tools as child processes, found on `PATH` (or in a given directory).
+#[derive(Debug, Clone, Default)]
+pub struct ProcessRunner {
+    dir: Option<PathBuf>,
+}
+
+impl ProcessRunner {
+    /// Runs tools found on `PATH`, as Juju sets it for a hook.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs tools from `dir` instead of `PATH`.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dir: Some(dir.into()),
+        }
+    }
+}
+
+impl HookToolRunner for ProcessRunner {
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<Vec<u8>, HookToolFailure> {
+        let program = match &self.dir {
+            Some(d) => d.join(tool),
+            None => PathBuf::from(tool),
+        };
+        let failure = |exit_code, stderr: String| HookToolFailure {
+            tool: tool.to_owned(),
+            args: args.to_vec(),
+            exit_code,
+            stderr,
+        };
+        let mut child = Command::new(&program)
+            .args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| failure(None, format!("cannot run {}: {e}", program.display())))?;
+        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            // A tool that exits without reading its input closes the pipe: its exit status
+            // and stderr say what went wrong, so a write error here is not reported on its own.
+            let _ = pipe.write_all(input);
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| failure(None, format!("cannot wait for {}: {e}", program.display())))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(failure(
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_a_tool_with_stdin_and_args() {
+        let r = ProcessRunner::new();
+        let out = r.run("cat", &[], Some(b"hello")).unwrap();
+        assert_eq!(out, b"hello");
+        let out = r.run("echo", &["a b".into(), "--".into()], None).unwrap();
+        assert_eq!(out, b"a b --\n");
+    }
+
+    #[test]
+    fn failure_carries_code_and_stderr() {
+        let r = ProcessRunner::new();
+        let e = r
+            .run("sh", &["-c".into(), "echo oops >&2; exit 3".into()], None)
+            .unwrap_err();
+        assert_eq!(e.exit_code, Some(3));
+        assert_eq!(e.stderr, "oops\n");
+        assert!(e.to_string().contains("exited with code 3: oops"));
+    }
+
+    #[test]
+    fn missing_tool_is_a_failure_not_a_panic() {
+        let e = ProcessRunner::new()
+            .run("no-such-hook-tool-xyz", &[], None)
+            .unwrap_err();
+        assert_eq!(e.exit_code, None);
+        assert!(e.stderr.contains("cannot run no-such-hook-tool-xyz"));
+    }
+}

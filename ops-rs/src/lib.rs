@@ -1,0 +1,7 @@
+//! ops-rs: the framework for writing Juju charms in Rust.
+//!
+//! (crate tour written as the modules land)
+
+pub mod hookcmds;
+pub mod model;
+pub mod status;

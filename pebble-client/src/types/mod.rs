@@ -1,0 +1,1 @@
+//! Pebble's data types, free of any I/O.
