@@ -158,7 +158,14 @@ mod tests {
 
     #[test]
     fn round_trips_names() {
-        for n in ["active", "blocked", "maintenance", "waiting", "error", "unknown"] {
+        for n in [
+            "active",
+            "blocked",
+            "maintenance",
+            "waiting",
+            "error",
+            "unknown",
+        ] {
             assert_eq!(Status::from_name(n, "x").map(|s| s.name()), Some(n));
         }
         assert_eq!(Status::from_name("terminated", ""), None);

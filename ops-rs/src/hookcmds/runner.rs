@@ -11,8 +11,12 @@ use std::process::{Command, Stdio};
 /// `stdin` when given. On exit status 0 they return stdout; otherwise a [`HookToolFailure`].
 pub trait HookToolRunner: Send + Sync {
     /// Run `tool` with `args`; return its stdout.
-    fn run(&self, tool: &str, args: &[String], stdin: Option<&[u8]>)
-    -> Result<Vec<u8>, HookToolFailure>;
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<Vec<u8>, HookToolFailure>;
 }
 
 /// A hook tool that could not be run, or exited non-zero.
