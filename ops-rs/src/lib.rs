@@ -3,5 +3,6 @@
 //! (crate tour written as the modules land)
 
 pub mod hookcmds;
+pub mod metadata;
 pub mod model;
 pub mod status;

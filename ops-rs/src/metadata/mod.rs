@@ -1,0 +1,293 @@
+//! The charm's metadata: what `charmcraft.yaml` (or the packed `metadata.yaml`, `config.yaml` and
+//! `actions.yaml`) declares — endpoints, containers, storage, resources, config options, actions.
+//!
+//! The model uses it for config defaults and types, action parameter checks, and to know which
+//! endpoints are peer relations.
+//!
+//! # Example
+//!
+//! ```
+//! use ops::metadata::CharmMeta;
+//! let meta = CharmMeta::from_charmcraft_yaml(r#"
+//! name: web
+//! summary: a web server
+//! containers:
+//!   nginx: {resource: nginx-image}
+//! resources:
+//!   nginx-image: {type: oci-image}
+//! requires:
+//!   db: {interface: postgresql_client, limit: 1}
+//! peers:
+//!   cluster: {interface: web_peers}
+//! config:
+//!   options:
+//!     port: {type: int, default: 8080, description: the port}
+//! actions:
+//!   backup:
+//!     params:
+//!       target: {type: string}
+//!     required: [target]
+//! "#).unwrap();
+//! assert_eq!(meta.name, "web");
+//! assert!(meta.is_peer("cluster"));
+//! assert_eq!(meta.relation("db").unwrap().limit, Some(1));
+//! assert_eq!(meta.config.options["port"].default, Some(serde_json::json!(8080)));
+//! assert_eq!(meta.actions["backup"].required, vec!["target".to_string()]);
+//! ```
+
+mod action;
+mod config;
+mod container;
+mod relation;
+mod storage;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use action::{ActionMeta, ParamProblem};
+pub use config::{ConfigMeta, ConfigOption, ConfigType};
+pub use container::{ContainerMeta, Mount, ResourceMeta, ResourceType};
+pub use relation::{RelationMeta, RelationRole, RelationScope};
+pub use storage::{StorageMeta, StorageType};
+
+/// Metadata that could not be read or parsed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MetadataError {
+    /// A metadata file could not be read.
+    #[error("cannot read charm metadata file {path}: {source}; is this the charm directory?")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Neither `metadata.yaml` nor `charmcraft.yaml` is in the charm directory.
+    #[error("no charm metadata in {dir}: expected metadata.yaml (packed charm) or charmcraft.yaml")]
+    NotFound {
+        /// The directory searched.
+        dir: PathBuf,
+    },
+    /// A file is not valid YAML, or does not have the shape charm metadata has.
+    #[error("invalid charm metadata in {file}{}: {detail}", line.map(|l| format!(" at line {l}")).unwrap_or_default())]
+    Invalid {
+        /// The file (or `<string>` for YAML given in memory).
+        file: String,
+        /// The 1-based line of the problem, when known.
+        line: Option<usize>,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+/// A charm's metadata, merged from metadata, config and actions.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct CharmMeta {
+    /// The charm's name.
+    pub name: String,
+    /// One-line summary.
+    pub summary: String,
+    /// Long description.
+    pub description: String,
+    /// Whether the charm is a subordinate.
+    pub subordinate: bool,
+    /// Juju features the charm needs (`assumes`).
+    pub assumes: Vec<Assumes>,
+    /// Workload containers by name (Kubernetes sidecar charms).
+    pub containers: BTreeMap<String, ContainerMeta>,
+    /// Resources by name.
+    pub resources: BTreeMap<String, ResourceMeta>,
+    /// `requires` endpoints by name.
+    pub requires: BTreeMap<String, RelationMeta>,
+    /// `provides` endpoints by name.
+    pub provides: BTreeMap<String, RelationMeta>,
+    /// `peers` endpoints by name.
+    pub peers: BTreeMap<String, RelationMeta>,
+    /// Storage by name.
+    pub storage: BTreeMap<String, StorageMeta>,
+    /// Extra bindings (names only).
+    pub extra_bindings: Vec<String>,
+    /// Config options.
+    pub config: ConfigMeta,
+    /// Actions by name.
+    pub actions: BTreeMap<String, ActionMeta>,
+}
+
+/// One `assumes` entry: a feature expression, or a group of them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Assumes {
+    /// A feature such as `k8s-api` or `juju >= 3.4`.
+    Feature(String),
+    /// All of these must hold.
+    AllOf {
+        /// The entries.
+        #[serde(rename = "all-of")]
+        all_of: Vec<Assumes>,
+    },
+    /// At least one of these must hold.
+    AnyOf {
+        /// The entries.
+        #[serde(rename = "any-of")]
+        any_of: Vec<Assumes>,
+    },
+}
+
+/// The metadata part of the YAML, as written (charmcraft.yaml has more keys; they are ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+struct RawMeta {
+    name: String,
+    summary: String,
+    description: String,
+    subordinate: bool,
+    assumes: Vec<Assumes>,
+    containers: BTreeMap<String, ContainerMeta>,
+    resources: BTreeMap<String, ResourceMeta>,
+    requires: BTreeMap<String, relation::RawRelation>,
+    provides: BTreeMap<String, relation::RawRelation>,
+    peers: BTreeMap<String, relation::RawRelation>,
+    storage: BTreeMap<String, StorageMeta>,
+    extra_bindings: Option<BTreeMap<String, serde_norway::Value>>,
+    config: Option<ConfigMeta>,
+    actions: Option<BTreeMap<String, ActionMeta>>,
+}
+
+fn parse_yaml<T: serde::de::DeserializeOwned + Default>(
+    file: &str,
+    text: &str,
+) -> Result<T, MetadataError> {
+    if text.trim().is_empty() {
+        return Ok(T::default());
+    }
+    // An empty document (only comments) parses to null: treat it as "nothing declared".
+    let value: serde_norway::Value =
+        serde_norway::from_str(text).map_err(|e| yaml_error(file, &e))?;
+    if value.is_null() {
+        return Ok(T::default());
+    }
+    serde_norway::from_str(text).map_err(|e| yaml_error(file, &e))
+}
+
+fn yaml_error(file: &str, e: &serde_norway::Error) -> MetadataError {
+    MetadataError::Invalid {
+        file: file.to_owned(),
+        line: e.location().map(|l| l.line()),
+        detail: e.to_string(),
+    }
+}
+
+impl CharmMeta {
+    /// Reads the metadata of the charm in `dir`.
+    ///
+    /// A packed charm (what `charmcraft pack` writes) has `metadata.yaml` with optional
+    /// `config.yaml` and `actions.yaml`: these are preferred when `metadata.yaml` exists.
+    /// Otherwise the charmcraft 3 unified `charmcraft.yaml` is read (with its `config.options`
+    /// and `actions` sections).
+    pub fn from_charm_dir(dir: impl AsRef<Path>) -> Result<CharmMeta, MetadataError> {
+        let dir = dir.as_ref();
+        let read = |name: &str| -> Result<Option<String>, MetadataError> {
+            let path = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(s) => Ok(Some(s)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(source) => Err(MetadataError::Read { path, source }),
+            }
+        };
+        if let Some(metadata) = read("metadata.yaml")? {
+            let config = read("config.yaml")?;
+            let actions = read("actions.yaml")?;
+            return Self::from_packed_yaml(&metadata, config.as_deref(), actions.as_deref());
+        }
+        match read("charmcraft.yaml")? {
+            Some(text) => Self::parse_unified("charmcraft.yaml", &text),
+            None => Err(MetadataError::NotFound {
+                dir: dir.to_path_buf(),
+            }),
+        }
+    }
+
+    /// Parses a charmcraft 3 unified `charmcraft.yaml`.
+    pub fn from_charmcraft_yaml(text: &str) -> Result<CharmMeta, MetadataError> {
+        Self::parse_unified("charmcraft.yaml", text)
+    }
+
+    /// Parses the packed form: `metadata.yaml`, and optionally `config.yaml` (with an `options`
+    /// map) and `actions.yaml` (action name → definition).
+    pub fn from_packed_yaml(
+        metadata: &str,
+        config: Option<&str>,
+        actions: Option<&str>,
+    ) -> Result<CharmMeta, MetadataError> {
+        let raw: RawMeta = parse_yaml("metadata.yaml", metadata)?;
+        let mut meta = Self::from_raw(raw);
+        if let Some(c) = config {
+            meta.config = parse_yaml("config.yaml", c)?;
+        }
+        if let Some(a) = actions {
+            meta.actions = parse_yaml("actions.yaml", a)?;
+        }
+        Ok(meta)
+    }
+
+    fn parse_unified(file: &str, text: &str) -> Result<CharmMeta, MetadataError> {
+        let raw: RawMeta = parse_yaml(file, text)?;
+        Ok(Self::from_raw(raw))
+    }
+
+    fn from_raw(raw: RawMeta) -> CharmMeta {
+        let rel = |m: BTreeMap<String, relation::RawRelation>, role| {
+            m.into_iter()
+                .map(|(k, v)| (k, v.with_role(role)))
+                .collect::<BTreeMap<_, _>>()
+        };
+        CharmMeta {
+            name: raw.name,
+            summary: raw.summary,
+            description: raw.description,
+            subordinate: raw.subordinate,
+            assumes: raw.assumes,
+            containers: raw.containers,
+            resources: raw.resources,
+            requires: rel(raw.requires, RelationRole::Requires),
+            provides: rel(raw.provides, RelationRole::Provides),
+            peers: rel(raw.peers, RelationRole::Peer),
+            storage: raw.storage,
+            extra_bindings: raw
+                .extra_bindings
+                .map(|m| m.into_keys().collect())
+                .unwrap_or_default(),
+            config: raw.config.unwrap_or_default(),
+            actions: raw.actions.unwrap_or_default(),
+        }
+    }
+
+    /// The endpoint `name`, whichever of requires, provides or peers declares it.
+    pub fn relation(&self, name: &str) -> Option<&RelationMeta> {
+        self.requires
+            .get(name)
+            .or_else(|| self.provides.get(name))
+            .or_else(|| self.peers.get(name))
+    }
+
+    /// Every endpoint: requires, then provides, then peers.
+    pub fn relations(&self) -> impl Iterator<Item = (&str, &RelationMeta)> {
+        self.requires
+            .iter()
+            .chain(&self.provides)
+            .chain(&self.peers)
+            .map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Whether `endpoint` is a peer relation.
+    pub fn is_peer(&self, endpoint: &str) -> bool {
+        self.peers.contains_key(endpoint)
+    }
+}
+
+#[cfg(test)]
+mod tests;
