@@ -4,9 +4,136 @@
 //! [`ProcessRunner`] runs the real tools Juju puts on `PATH` (arguments are passed as an
 //! argument vector, never through a shell); tests plug in a [`RecordingRunner`] or an
 //! in-memory Juju instead.
+//!
+//! The other modules here are one typed function per hook tool, grouped as Juju groups them:
+//! each builds the exact argument vector Python ops uses and parses the answer. Failures are
+//! classified by [`ModelError::from_failure`](crate::model::ModelError::from_failure); an answer
+//! that is not what the tool documents (not JSON, wrong shape, empty) is
+//! [`ModelError::BadAnswer`](crate::model::ModelError::BadAnswer) naming the tool. These
+//! functions do no caching and no access checks: that is the [`Model`](crate::model::Model)'s
+//! job, and charms should normally use it.
+//!
+//! # Example
+//!
+//! ```
+//! use ops::hookcmds::{self, RecordingRunner};
+//! let runner = RecordingRunner::new(|call| match call.tool.as_str() {
+//!     "relation-ids" => Ok(br#"["db:3","db:7"]"#.to_vec()),
+//!     _ => Ok(Vec::new()),
+//! });
+//! assert_eq!(hookcmds::relation::relation_ids(&runner, "db").unwrap(), vec![3, 7]);
+//! assert_eq!(runner.lines(), ["relation-ids db --format=json"]);
+//! ```
 
+pub mod action;
+pub mod app_version;
+pub mod config;
+pub mod credential;
+pub mod goal_state;
+pub mod leader;
+pub mod log;
+pub mod network;
+pub mod port;
+pub mod reboot;
 mod recording;
+pub mod relation;
+pub mod resource;
 mod runner;
+pub mod secret;
+pub mod state;
+pub mod status;
+pub mod storage;
 
 pub use recording::{RecordingRunner, ToolCall};
 pub use runner::{HookToolFailure, HookToolRunner, ProcessRunner};
+
+use serde::de::DeserializeOwned;
+
+use crate::model::ModelError;
+
+/// Runs `tool` and classifies a failure.
+pub(crate) fn run(
+    runner: &dyn HookToolRunner,
+    tool: &str,
+    args: Vec<String>,
+    stdin: Option<&[u8]>,
+) -> Result<Vec<u8>, ModelError> {
+    runner
+        .run(tool, &args, stdin)
+        .map_err(ModelError::from_failure)
+}
+
+/// Parses a JSON answer. The error names the tool and what was expected; it never quotes the
+/// answer when `sensitive` (secret content must not reach errors).
+pub(crate) fn parse_json<T: DeserializeOwned>(
+    tool: &str,
+    out: &[u8],
+    expected: &str,
+    sensitive: bool,
+) -> Result<T, ModelError> {
+    if out.iter().all(u8::is_ascii_whitespace) {
+        return Err(ModelError::bad_answer(
+            tool,
+            format!("empty answer, expected {expected} as JSON"),
+        ));
+    }
+    serde_json::from_slice(out).map_err(|e| {
+        let detail = if sensitive {
+            format!(
+                "expected {expected} as JSON; the answer does not fit at line {} column {} \
+                 (content not shown: it may be secret)",
+                e.line(),
+                e.column()
+            )
+        } else {
+            let text = String::from_utf8_lossy(out);
+            let shown: String = text.trim().chars().take(200).collect();
+            format!("expected {expected} as JSON ({e}); got: {shown}")
+        };
+        ModelError::bad_answer(tool, detail)
+    })
+}
+
+/// Runs `tool` and parses its JSON answer.
+pub(crate) fn run_json<T: DeserializeOwned>(
+    runner: &dyn HookToolRunner,
+    tool: &str,
+    args: Vec<String>,
+    expected: &str,
+) -> Result<T, ModelError> {
+    let out = run(runner, tool, args, None)?;
+    parse_json(tool, &out, expected, false)
+}
+
+/// Converts an argument list of `&str` to owned strings.
+pub(crate) fn args<const N: usize>(a: [&str; N]) -> Vec<String> {
+    a.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// A relation reference as Juju takes it: `endpoint:id`.
+pub(crate) fn relation_ref(endpoint: &str, id: u32) -> String {
+    format!("{endpoint}:{id}")
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for the tool tests.
+    use super::*;
+
+    /// A runner answering every call with `answer` (stdout) and recording calls.
+    pub fn answering(answer: &'static str) -> RecordingRunner {
+        RecordingRunner::new(move |_| Ok(answer.as_bytes().to_vec()))
+    }
+
+    /// A runner whose every call fails with `stderr`.
+    pub fn failing(stderr: &'static str) -> RecordingRunner {
+        RecordingRunner::new(move |c| {
+            Err(HookToolFailure {
+                tool: c.tool.clone(),
+                args: c.args.clone(),
+                exit_code: Some(1),
+                stderr: stderr.to_owned(),
+            })
+        })
+    }
+}

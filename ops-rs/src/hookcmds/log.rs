@@ -1,0 +1,65 @@
+//! `juju-log`.
+
+use super::{HookToolRunner, args, run};
+use crate::model::{LogLevel, ModelError};
+
+/// The longest message passed to `juju-log` in one call, in characters (as Python ops).
+pub const MAX_LOG_LINE_LEN: usize = 131_071;
+
+/// The chunks a message is sent as: itself if short enough; otherwise a notice line followed
+/// by chunks of at most `max_len` characters.
+pub fn log_chunks(message: &str, max_len: usize) -> Vec<String> {
+    let chars: Vec<char> = message.chars().collect();
+    if chars.len() <= max_len || max_len == 0 {
+        return vec![message.to_owned()];
+    }
+    let mut out = vec![format!(
+        "Log string greater than {max_len}. Splitting into multiple chunks: "
+    )];
+    out.extend(chars.chunks(max_len).map(|c| c.iter().collect::<String>()));
+    out
+}
+
+/// `juju-log --log-level <LEVEL> -- <message>`, split into several calls when longer than
+/// [`MAX_LOG_LINE_LEN`].
+pub fn juju_log(r: &dyn HookToolRunner, level: LogLevel, message: &str) -> Result<(), ModelError> {
+    for chunk in log_chunks(message, MAX_LOG_LINE_LEN) {
+        run(
+            r,
+            "juju-log",
+            args(["--log-level", level.as_juju(), "--", &chunk]),
+            None,
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hookcmds::testing::answering;
+
+    #[test]
+    fn argv() {
+        let r = answering("");
+        juju_log(&r, LogLevel::Warning, "-x oops").unwrap();
+        assert_eq!(r.lines(), ["juju-log --log-level WARNING -- -x oops"]);
+    }
+
+    #[test]
+    fn long_messages_are_split() {
+        assert_eq!(log_chunks("abc", 3), ["abc"]);
+        assert_eq!(
+            log_chunks("abcdé", 2),
+            [
+                "Log string greater than 2. Splitting into multiple chunks: ",
+                "ab",
+                "cd",
+                "é"
+            ]
+        );
+        let r = answering("");
+        juju_log(&r, LogLevel::Info, &"x".repeat(MAX_LOG_LINE_LEN + 1)).unwrap();
+        assert_eq!(r.calls().len(), 3);
+    }
+}

@@ -1,0 +1,104 @@
+//! `network-get`: addresses for a binding (an endpoint or extra binding).
+
+use serde::{Deserialize, Deserializer};
+
+use super::{HookToolRunner, run_json};
+use crate::model::ModelError;
+
+/// One address on an interface.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Address {
+    /// The host name, if any.
+    #[serde(default)]
+    pub hostname: String,
+    /// The address (Juju calls it `value`; older Juju `address`).
+    #[serde(default, alias = "address")]
+    pub value: String,
+    /// The subnet, e.g. `10.0.0.0/24`.
+    #[serde(default)]
+    pub cidr: String,
+}
+
+/// An interface the binding is bound to.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub struct BindAddress {
+    /// The MAC address.
+    #[serde(default)]
+    pub mac_address: String,
+    /// The interface name, e.g. `eth0`.
+    #[serde(default)]
+    pub interface_name: String,
+    /// Its addresses.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub addresses: Vec<Address>,
+}
+
+/// What `network-get` says about a binding.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub struct Network {
+    /// Interfaces and their addresses.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub bind_addresses: Vec<BindAddress>,
+    /// Subnets egress traffic comes from.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub egress_subnets: Vec<String>,
+    /// Addresses others should use to reach this unit (IPs or host names).
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub ingress_addresses: Vec<String>,
+}
+
+impl Network {
+    /// The first ingress address, the one to advertise.
+    pub fn ingress_address(&self) -> Option<&str> {
+        self.ingress_addresses.first().map(String::as_str)
+    }
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::deserialize(d)?.unwrap_or_default())
+}
+
+/// `network-get --format=json [-r <id>] <binding>`.
+pub fn network_get(
+    r: &dyn HookToolRunner,
+    binding: &str,
+    relation_id: Option<u32>,
+) -> Result<Network, ModelError> {
+    let mut a = vec!["--format=json".to_owned()];
+    if let Some(id) = relation_id {
+        a.extend(["-r".to_owned(), id.to_string()]);
+    }
+    a.push(binding.to_owned());
+    run_json(r, "network-get", a, "a network object")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hookcmds::testing::answering;
+
+    #[test]
+    fn argv_and_parse() {
+        let r = answering(
+            r#"{"bind-addresses":[{"mac-address":"aa","interface-name":"eth0","addresses":[{"hostname":"","value":"10.0.0.5","cidr":"10.0.0.0/24"}]}],"egress-subnets":["10.0.0.5/32"],"ingress-addresses":["10.0.0.5"]}"#,
+        );
+        let n = network_get(&r, "db", Some(4)).unwrap();
+        network_get(&r, "metrics", None).unwrap();
+        assert_eq!(
+            r.lines(),
+            [
+                "network-get --format=json -r 4 db",
+                "network-get --format=json metrics"
+            ]
+        );
+        assert_eq!(n.bind_addresses[0].addresses[0].value, "10.0.0.5");
+        assert_eq!(n.ingress_address(), Some("10.0.0.5"));
+        let n = network_get(&answering(r#"{"bind-addresses":[{"addresses":[{"address":"1.2.3.4"}]}],"ingress-addresses":null}"#), "x", None).unwrap();
+        assert_eq!(n.bind_addresses[0].addresses[0].value, "1.2.3.4");
+    }
+}

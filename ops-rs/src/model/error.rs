@@ -1,0 +1,281 @@
+//! The model's error type, and the one place where hook-tool failures are classified.
+
+use crate::hookcmds::HookToolFailure;
+
+/// An error from the model: a hook tool failed, answered something unexpected, or the charm
+/// asked for something Juju would refuse (checked before any tool runs).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// A hook tool failed (and the failure is none of the more specific kinds below).
+    #[error(transparent)]
+    HookTool(#[from] HookToolFailure),
+    /// A hook tool's answer could not be understood.
+    #[error("unexpected answer from `{tool}`: {detail}")]
+    BadAnswer {
+        /// The tool.
+        tool: String,
+        /// What was wrong with the answer.
+        detail: String,
+    },
+    /// The charm asked for something the model does not allow (e.g. setting `error` status).
+    #[error("{0}")]
+    Invalid(String),
+    /// The relation is gone (removed, or being removed): Juju no longer knows it.
+    #[error("relation not found: {failure}")]
+    RelationNotFound {
+        /// The hook-tool failure that said so.
+        failure: HookToolFailure,
+    },
+    /// The secret does not exist, or this unit cannot see it.
+    #[error("secret not found: {failure}")]
+    SecretNotFound {
+        /// The hook-tool failure that said so.
+        failure: HookToolFailure,
+    },
+    /// Juju refused: access denied, permission denied, or not the leader.
+    #[error("permission denied by Juju: {failure}")]
+    PermissionDenied {
+        /// The hook-tool failure that said so.
+        failure: HookToolFailure,
+    },
+    /// Only the leader may do this, and this unit is not the leader.
+    #[error(
+        "only the leader unit may {action}; this unit is not the leader (check `is_leader()` first)"
+    )]
+    NotLeader {
+        /// What was attempted, e.g. "set the application status".
+        action: String,
+    },
+    /// Reading or writing a relation data bag that this unit may not access.
+    #[error("cannot {access} the {bag} data bag of relation {relation}: {reason}")]
+    RelationDataAccess {
+        /// `read` or `write`.
+        access: &'static str,
+        /// Whose bag, e.g. `app 'web'` or `unit 'db/0'`.
+        bag: String,
+        /// The relation, as `endpoint:id`.
+        relation: String,
+        /// Why not.
+        reason: String,
+    },
+    /// `relation()` or `single_relation()` found more than one relation on an endpoint.
+    #[error(
+        "expected at most one '{endpoint}' relation, found {count} (ids {ids:?}): use relations() and pick one by id"
+    )]
+    TooManyRelations {
+        /// The endpoint.
+        endpoint: String,
+        /// How many.
+        count: usize,
+        /// Their ids.
+        ids: Vec<u32>,
+    },
+    /// A config option's value does not fit: wrong type for the metadata, or for the charm's
+    /// config struct.
+    #[error("config option '{option}': expected {expected}, got {value}{}", if detail.is_empty() { String::new() } else { format!(" ({detail})") })]
+    Config {
+        /// The option.
+        option: String,
+        /// The expected type (from metadata, or the charm's struct).
+        expected: String,
+        /// The value received (JSON); `<secret id>` is never content.
+        value: String,
+        /// More detail, if any.
+        detail: String,
+    },
+    /// Action parameters do not match the action's metadata or the charm's params struct.
+    #[error("action '{action}': invalid parameters: {detail}")]
+    ActionParams {
+        /// The action.
+        action: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+/// stderr says the relation is gone: `relation not found` or `relation 7 not found`.
+fn says_relation_not_found(stderr: &str) -> bool {
+    let mut rest = stderr;
+    while let Some(i) = rest.find("relation ") {
+        let after = &rest[i + "relation ".len()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let tail = if digits > 0 {
+            after[digits..].strip_prefix(' ')
+        } else {
+            Some(after)
+        };
+        if tail.is_some_and(|t| t.starts_with("not found")) {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+const RELATION_TOOLS: &[&str] = &[
+    "relation-ids",
+    "relation-list",
+    "relation-get",
+    "relation-set",
+    "relation-model-get",
+    "network-get",
+];
+
+const DENIED: &[&str] = &[
+    "access denied",
+    "permission denied",
+    "not the leader",
+    "cannot write relation settings",
+];
+
+impl ModelError {
+    /// Classifies a hook-tool failure (the single place this is decided):
+    ///
+    /// 1. a relation tool (`relation-*`, `network-get`) whose stderr says
+    ///    `relation [N ]not found`, or `permission denied` → [`ModelError::RelationNotFound`]
+    ///    (Juju denies access to a relation that is going away; the model checks the one case
+    ///    where permission denied is genuine — a non-leader touching its own app bag — before
+    ///    running any tool);
+    /// 2. a `secret-*` tool whose stderr says `not found` → [`ModelError::SecretNotFound`];
+    /// 3. stderr says access denied, permission denied, not the leader, or cannot write
+    ///    relation settings → [`ModelError::PermissionDenied`];
+    /// 4. anything else → [`ModelError::HookTool`].
+    ///
+    /// `action-set` arguments are redacted to their keys (results may be sensitive).
+    pub fn from_failure(mut failure: HookToolFailure) -> ModelError {
+        if failure.tool == "action-set" {
+            for a in &mut failure.args {
+                if let Some((k, _)) = a.split_once('=') {
+                    *a = format!("{k}=<redacted>");
+                }
+            }
+        }
+        let stderr = failure.stderr.to_lowercase();
+        if RELATION_TOOLS.contains(&failure.tool.as_str())
+            && (says_relation_not_found(&stderr) || stderr.contains("permission denied"))
+        {
+            return ModelError::RelationNotFound { failure };
+        }
+        if failure.tool.starts_with("secret-") && stderr.contains("not found") {
+            return ModelError::SecretNotFound { failure };
+        }
+        if DENIED.iter().any(|d| stderr.contains(d)) {
+            return ModelError::PermissionDenied { failure };
+        }
+        ModelError::HookTool(failure)
+    }
+
+    pub(crate) fn bad_answer(tool: &str, detail: impl Into<String>) -> ModelError {
+        ModelError::BadAnswer {
+            tool: tool.to_owned(),
+            detail: detail.into(),
+        }
+    }
+
+    /// Whether this says the relation is gone.
+    pub fn is_relation_not_found(&self) -> bool {
+        matches!(self, ModelError::RelationNotFound { .. })
+    }
+
+    /// Whether this says the secret does not exist (or cannot be seen).
+    pub fn is_secret_not_found(&self) -> bool {
+        matches!(self, ModelError::SecretNotFound { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fail(tool: &str, stderr: &str) -> ModelError {
+        ModelError::from_failure(HookToolFailure {
+            tool: tool.into(),
+            args: vec!["x".into()],
+            exit_code: Some(1),
+            stderr: stderr.into(),
+        })
+    }
+
+    #[test]
+    fn classification_table() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "relation-get",
+                "ERROR relation not found",
+                "RelationNotFound",
+            ),
+            (
+                "relation-get",
+                "ERROR relation 7 not found",
+                "RelationNotFound",
+            ),
+            (
+                "relation-set",
+                "ERROR permission denied",
+                "RelationNotFound",
+            ),
+            (
+                "relation-list",
+                "ERROR Relation 3 Not Found",
+                "RelationNotFound",
+            ),
+            ("relation-ids", "ERROR relation 3x not found", "HookTool"),
+            (
+                "relation-model-get",
+                "relation not found",
+                "RelationNotFound",
+            ),
+            ("network-get", "relation 1 not found", "RelationNotFound"),
+            (
+                "secret-get",
+                "ERROR secret \"x\" not found",
+                "SecretNotFound",
+            ),
+            ("secret-info-get", "not found", "SecretNotFound"),
+            ("secret-set", "ERROR permission denied", "PermissionDenied"),
+            (
+                "status-set",
+                "ERROR this unit is not the leader",
+                "PermissionDenied",
+            ),
+            (
+                "leader-set",
+                "cannot write relation settings",
+                "PermissionDenied",
+            ),
+            ("config-get", "access denied", "PermissionDenied"),
+            ("storage-get", "storage not found", "HookTool"),
+            ("status-set", "boom", "HookTool"),
+        ];
+        for (tool, stderr, want) in cases {
+            let got = match fail(tool, stderr) {
+                ModelError::RelationNotFound { .. } => "RelationNotFound",
+                ModelError::SecretNotFound { .. } => "SecretNotFound",
+                ModelError::PermissionDenied { .. } => "PermissionDenied",
+                ModelError::HookTool(_) => "HookTool",
+                other => panic!("{other}"),
+            };
+            assert_eq!(&got, want, "{tool}: {stderr}");
+        }
+    }
+
+    #[test]
+    fn action_set_values_are_redacted() {
+        let e = ModelError::from_failure(HookToolFailure {
+            tool: "action-set".into(),
+            args: vec!["password=hunter2".into(), "a.b=c".into()],
+            exit_code: Some(1),
+            stderr: "bad".into(),
+        });
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("password=<redacted>"), "{text}");
+    }
+
+    #[test]
+    fn error_is_send_sync() {
+        fn assert_impls<T: Send + Sync + 'static>() {}
+        assert_impls::<ModelError>();
+    }
+}

@@ -1,0 +1,219 @@
+//! Secrets: get by id or label, read content, inspect, add, update, share, remove.
+
+use super::{
+    Model, ModelError, Relation, SecretContent, SecretInfo, SecretMetadata, SecretOwner,
+    SecretRevision,
+};
+use crate::hookcmds::secret as tools;
+
+/// A secret this unit can see (owned, or granted to it).
+///
+/// `Debug` never shows content.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    model: Model,
+    id: Option<String>,
+    label: Option<String>,
+    content: Option<SecretContent>,
+}
+
+impl Model {
+    /// The secret with `id`, its tracked content fetched at once (`secret-get`); a secret that
+    /// does not exist or cannot be seen is [`ModelError::SecretNotFound`].
+    pub fn get_secret_by_id(&self, id: &str) -> Result<Secret, ModelError> {
+        self.get_secret(Some(id), None)
+    }
+
+    /// The secret this unit labelled `label` (see [`Model::get_secret_by_id`]).
+    pub fn get_secret_by_label(&self, label: &str) -> Result<Secret, ModelError> {
+        self.get_secret(None, Some(label))
+    }
+
+    /// The secret by id and/or label; given both, Juju records `label` as this unit's label for
+    /// the secret (as in a `secret-changed` handler for a newly shared secret).
+    pub fn get_secret(&self, id: Option<&str>, label: Option<&str>) -> Result<Secret, ModelError> {
+        let content = tools::secret_get(self.tools(), id, label, SecretRevision::Tracked)?;
+        Ok(Secret {
+            model: self.clone(),
+            id: id.map(str::to_owned),
+            label: label.map(str::to_owned),
+            content: Some(content),
+        })
+    }
+
+    /// Creates a secret (`secret-add`; content through private files). An application-owned
+    /// secret can only be created by the leader ([`ModelError::NotLeader`]).
+    pub fn add_secret(
+        &self,
+        content: &SecretContent,
+        owner: SecretOwner,
+        meta: &SecretMetadata,
+    ) -> Result<Secret, ModelError> {
+        content.validate()?;
+        if owner == SecretOwner::Application && !self.is_leader()? {
+            return Err(ModelError::NotLeader {
+                action: "create an application-owned secret (use SecretOwner::Unit)".into(),
+            });
+        }
+        let id = tools::secret_add(self.tools(), content, meta, owner)?;
+        Ok(Secret {
+            model: self.clone(),
+            id: Some(id),
+            label: meta.label.clone(),
+            content: Some(content.clone()),
+        })
+    }
+
+    /// The ids of the secrets this unit (or its application) owns (`secret-ids`).
+    pub fn secret_ids(&self) -> Result<Vec<String>, ModelError> {
+        tools::secret_ids(self.tools())
+    }
+}
+
+impl Secret {
+    /// The id, if known (a secret got by label learns it from [`Secret::info`]).
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The label it was got or created with.
+    pub fn label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+
+    fn ensure_id(&mut self) -> Result<String, ModelError> {
+        if let Some(id) = &self.id {
+            return Ok(id.clone());
+        }
+        let id = self.info()?.id;
+        self.id = Some(id.clone());
+        Ok(id)
+    }
+
+    /// The content of the revision this unit tracks (fetched once).
+    pub fn content(&mut self) -> Result<SecretContent, ModelError> {
+        if let Some(c) = &self.content {
+            return Ok(c.clone());
+        }
+        let c = tools::secret_get(
+            self.model.tools(),
+            self.id.as_deref(),
+            self.label.as_deref(),
+            SecretRevision::Tracked,
+        )?;
+        self.content = Some(c.clone());
+        Ok(c)
+    }
+
+    /// The latest revision's content, without tracking it (`--peek`).
+    pub fn peek_content(&self) -> Result<SecretContent, ModelError> {
+        tools::secret_get(
+            self.model.tools(),
+            self.id.as_deref(),
+            self.label.as_deref(),
+            SecretRevision::Peek,
+        )
+    }
+
+    /// The latest revision's content, tracking it from now on (`--refresh`).
+    pub fn refresh_content(&mut self) -> Result<SecretContent, ModelError> {
+        let c = tools::secret_get(
+            self.model.tools(),
+            self.id.as_deref(),
+            self.label.as_deref(),
+            SecretRevision::Refresh,
+        )?;
+        self.content = Some(c.clone());
+        Ok(c)
+    }
+
+    /// The secret's metadata (`secret-info-get`; owners only; cached until this unit changes
+    /// the secret).
+    pub fn info(&self) -> Result<SecretInfo, ModelError> {
+        let m = &self.model;
+        let key = match (&self.id, &self.label) {
+            (Some(id), _) => format!("id:{id}"),
+            (None, Some(l)) => format!("label:{l}"),
+            (None, None) => {
+                return Err(ModelError::Invalid(
+                    "secret has neither id nor label".into(),
+                ));
+            }
+        };
+        m.memo(
+            |c| c.secret_info.get(&key).cloned(),
+            || tools::secret_info_get(m.tools(), self.id.as_deref(), self.label.as_deref()),
+            |c, v| {
+                c.secret_info.insert(format!("id:{}", v.id), v.clone());
+                if let Some(l) = &v.label {
+                    c.secret_info.insert(format!("label:{l}"), v.clone());
+                }
+                c.secret_info.insert(key.clone(), v);
+            },
+        )
+    }
+
+    fn forget(&self) {
+        self.model
+            .cache()
+            .forget_secret(self.id.as_deref(), self.label.as_deref());
+    }
+
+    /// Adds a revision with new content (`secret-set`; content through private files).
+    pub fn set_content(&mut self, content: &SecretContent) -> Result<(), ModelError> {
+        content.validate()?;
+        let id = self.ensure_id()?;
+        let r = tools::secret_set(
+            self.model.tools(),
+            &id,
+            Some(content),
+            &SecretMetadata::default(),
+        );
+        self.forget();
+        r
+    }
+
+    /// Changes label, description, expiry or rotation (`secret-set` without content).
+    pub fn set_info(&mut self, meta: &SecretMetadata) -> Result<(), ModelError> {
+        let id = self.ensure_id()?;
+        let r = tools::secret_set(self.model.tools(), &id, None, meta);
+        self.forget();
+        if r.is_ok() {
+            if let Some(l) = &meta.label {
+                self.label = Some(l.clone());
+            }
+        }
+        r
+    }
+
+    /// Lets the remote application of `relation` (or only `unit`) read this secret.
+    pub fn grant(&mut self, relation: &Relation, unit: Option<&str>) -> Result<(), ModelError> {
+        let id = self.ensure_id()?;
+        tools::secret_grant(self.model.tools(), &id, relation.id(), unit)
+    }
+
+    /// Takes back a grant.
+    pub fn revoke(&mut self, relation: &Relation, unit: Option<&str>) -> Result<(), ModelError> {
+        let id = self.ensure_id()?;
+        tools::secret_revoke(self.model.tools(), &id, relation.id(), unit)
+    }
+
+    /// Removes one revision (typically in `secret-remove` once no one tracks it).
+    pub fn remove_revision(&mut self, revision: u64) -> Result<(), ModelError> {
+        let id = self.ensure_id()?;
+        let r = tools::secret_remove(self.model.tools(), &id, Some(revision));
+        self.forget();
+        r
+    }
+
+    /// Removes the secret and all its revisions.
+    pub fn remove_all_revisions(&mut self) -> Result<(), ModelError> {
+        let id = self.ensure_id()?;
+        let r = tools::secret_remove(self.model.tools(), &id, None);
+        self.forget();
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests;
