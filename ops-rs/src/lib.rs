@@ -5,3 +5,5 @@
 pub mod hookcmds;
 pub mod model;
 pub mod status;
+#[cfg(feature = "testing")]
+pub mod testing;
