@@ -6,3 +6,5 @@ pub mod hookcmds;
 pub mod metadata;
 pub mod model;
 pub mod status;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,409 @@
+//! The simulated Juju model: everything the hook tools read and write, serde-serializable.
+//!
+//! [`JujuState`] is also the format of `juju-sim`'s state file (JSON, with a `version`
+//! field, [`STATE_VERSION`]). Builder methods keep a test's setup to a few lines.
+//!
+//! ```
+//! use ops::testing::juju::{JujuState, Relation};
+//! let state = JujuState::new("web/0")
+//!     .leader(true)
+//!     .config("port", 8080)
+//!     .relation(Relation::new(1, "db", "mysql").remote_unit("mysql/0", [("host", "h")]));
+//! let json = state.to_json().unwrap();
+//! assert_eq!(JujuState::from_json(&json).unwrap(), state);
+//! ```
+
+mod misc;
+mod relation;
+mod secret;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::status::Status;
+
+pub use misc::{
+    ActionState, Address, BindAddress, Goal, GoalState, LogLine, Network, OpenedPort, Protocol,
+    Reboot, StorageInstance,
+};
+pub use relation::{Databag, Relation};
+pub use secret::{Secret, SecretContent, SecretGrant, SecretOwner, SecretRevision, secret_xid};
+
+use super::record::ToolRecord;
+
+/// The version of the state format this code writes and reads.
+pub const STATE_VERSION: u32 = 1;
+
+/// A state file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// Not valid JSON for a [`JujuState`].
+    #[error("invalid juju-sim state: {0}")]
+    Invalid(#[from] serde_json::Error),
+    /// Written by a different version of the format.
+    #[error("juju-sim state version {found} is not supported (expected {STATE_VERSION})")]
+    Version {
+        /// The version in the file.
+        found: u32,
+    },
+}
+
+/// The model this unit lives in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// Model name.
+    pub name: String,
+    /// Model UUID.
+    pub uuid: String,
+}
+
+/// What the current hook is about: the defaults Juju gives relation and storage tools.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct HookContext {
+    /// The relation of a relation hook (`JUJU_RELATION_ID`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation_id: Option<u64>,
+    /// The remote unit of a relation hook (`JUJU_REMOTE_UNIT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_unit: Option<String>,
+    /// The remote application of a relation hook (`JUJU_REMOTE_APP`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_app: Option<String>,
+    /// The storage of a storage hook (`JUJU_STORAGE_ID`, `name/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_id: Option<String>,
+}
+
+/// The charm's configuration: declared options with their defaults, and values set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// Declared options and their defaults (`null`: no default).
+    #[serde(default)]
+    pub defaults: BTreeMap<String, Value>,
+    /// Values the operator set.
+    #[serde(default)]
+    pub values: BTreeMap<String, Value>,
+}
+
+impl Config {
+    /// The effective settings: values over defaults; with `all`, unset options as `null`.
+    pub fn effective(&self, all: bool) -> BTreeMap<String, Value> {
+        let mut out: BTreeMap<String, Value> = self.defaults.clone();
+        out.extend(self.values.clone());
+        if !all {
+            out.retain(|_, v| !v.is_null());
+        }
+        out
+    }
+}
+
+/// The simulated Juju model as one unit sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct JujuState {
+    /// The state format version, [`STATE_VERSION`].
+    pub version: u32,
+    /// The model.
+    pub model: ModelInfo,
+    /// This unit, `app/N`.
+    pub unit: String,
+    /// Whether this unit is the leader.
+    #[serde(default)]
+    pub leader: bool,
+    /// The current hook's context.
+    #[serde(default)]
+    pub context: HookContext,
+    /// Configuration.
+    #[serde(default)]
+    pub config: Config,
+    /// Relations, peer relations included.
+    #[serde(default)]
+    pub relations: Vec<Relation>,
+    /// Secrets this unit owns or was granted.
+    #[serde(default)]
+    pub secrets: Vec<Secret>,
+    /// The unit's workload status.
+    pub unit_status: Status,
+    /// Earlier unit statuses, oldest first.
+    #[serde(default)]
+    pub unit_status_history: Vec<Status>,
+    /// The application's status.
+    pub app_status: Status,
+    /// Earlier application statuses, oldest first.
+    #[serde(default)]
+    pub app_status_history: Vec<Status>,
+    /// Statuses of the application's other units (for `status-get --application`).
+    #[serde(default)]
+    pub other_unit_statuses: BTreeMap<String, Status>,
+    /// Ports this unit opened.
+    #[serde(default)]
+    pub opened_ports: Vec<OpenedPort>,
+    /// The action being run, if this is an action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ActionState>,
+    /// Lines written with `juju-log`, oldest first.
+    #[serde(default)]
+    pub logs: Vec<LogLine>,
+    /// Storage: name to attached instances. A declared storage with no instance maps to `[]`.
+    #[serde(default)]
+    pub storage: BTreeMap<String, Vec<StorageInstance>>,
+    /// Storage requested with `storage-add`: name to count.
+    #[serde(default)]
+    pub storage_requests: BTreeMap<String, u32>,
+    /// Resources: name to the path `resource-get` prints.
+    #[serde(default)]
+    pub resources: BTreeMap<String, String>,
+    /// Network bindings: endpoint or extra-binding name to its network.
+    #[serde(default)]
+    pub networks: BTreeMap<String, Network>,
+    /// What `goal-state` answers.
+    #[serde(default)]
+    pub goal_state: GoalState,
+    /// The application version set with `application-version-set`.
+    #[serde(default)]
+    pub app_version: String,
+    /// The controller-side key-value store (`state-get`, `state-set`).
+    #[serde(default)]
+    pub controller_state: BTreeMap<String, String>,
+    /// A reboot the charm asked for with `juju-reboot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reboot: Option<Reboot>,
+    /// What `credential-get` answers (the cloud spec); `None`: the charm is not trusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<Value>,
+    /// Counter behind new secret ids.
+    #[serde(default)]
+    pub secret_seq: u64,
+    /// Every hook-tool call so far, oldest first.
+    #[serde(default)]
+    pub calls: Vec<ToolRecord>,
+}
+
+impl JujuState {
+    /// A model `test-model` with unit `unit` (`app/N`), not leader, unknown statuses.
+    pub fn new(unit: &str) -> Self {
+        JujuState {
+            version: STATE_VERSION,
+            model: ModelInfo {
+                name: "test-model".to_owned(),
+                uuid: "00000000-0000-4000-8000-000000000000".to_owned(),
+            },
+            unit: unit.to_owned(),
+            leader: false,
+            context: HookContext::default(),
+            config: Config::default(),
+            relations: Vec::new(),
+            secrets: Vec::new(),
+            unit_status: Status::Unknown(String::new()),
+            unit_status_history: Vec::new(),
+            app_status: Status::Unknown(String::new()),
+            app_status_history: Vec::new(),
+            other_unit_statuses: BTreeMap::new(),
+            opened_ports: Vec::new(),
+            action: None,
+            logs: Vec::new(),
+            storage: BTreeMap::new(),
+            storage_requests: BTreeMap::new(),
+            resources: BTreeMap::new(),
+            networks: BTreeMap::new(),
+            goal_state: GoalState::default(),
+            app_version: String::new(),
+            controller_state: BTreeMap::new(),
+            reboot: None,
+            credential: None,
+            secret_seq: 0,
+            calls: Vec::new(),
+        }
+    }
+
+    /// This unit's application name.
+    pub fn app(&self) -> &str {
+        self.unit.split('/').next().unwrap_or(&self.unit)
+    }
+
+    /// Sets leadership.
+    #[must_use]
+    pub fn leader(mut self, leader: bool) -> Self {
+        self.leader = leader;
+        self
+    }
+
+    /// Sets the model name and UUID.
+    #[must_use]
+    pub fn model(mut self, name: &str, uuid: &str) -> Self {
+        self.model = ModelInfo {
+            name: name.to_owned(),
+            uuid: uuid.to_owned(),
+        };
+        self
+    }
+
+    /// Sets a configuration value.
+    #[must_use]
+    pub fn config(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.config.values.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Declares a configuration option with its default (`Value::Null`: none).
+    #[must_use]
+    pub fn config_default(mut self, key: &str, default: impl Into<Value>) -> Self {
+        self.config.defaults.insert(key.to_owned(), default.into());
+        self
+    }
+
+    /// Adds a relation.
+    #[must_use]
+    pub fn relation(mut self, relation: Relation) -> Self {
+        self.relations.push(relation);
+        self
+    }
+
+    /// Adds a secret.
+    #[must_use]
+    pub fn secret(mut self, secret: Secret) -> Self {
+        self.secrets.push(secret);
+        self
+    }
+
+    /// Makes this hook an action with `params`.
+    #[must_use]
+    pub fn action(mut self, name: &str, params: Value) -> Self {
+        self.action = Some(ActionState::new(name, params));
+        self
+    }
+
+    /// Makes this hook a relation hook for `relation_id` and `remote_unit`.
+    #[must_use]
+    pub fn in_relation_hook(mut self, relation_id: u64, remote_unit: Option<&str>) -> Self {
+        let remote_app = self
+            .relations
+            .iter()
+            .find(|r| r.id == relation_id)
+            .map(|r| r.remote_app.clone());
+        self.context.relation_id = Some(relation_id);
+        self.context.remote_unit = remote_unit.map(str::to_owned);
+        self.context.remote_app = remote_app;
+        self
+    }
+
+    /// Attaches storage instance `name/index` at `location`.
+    #[must_use]
+    pub fn storage(mut self, name: &str, index: u32, location: &str) -> Self {
+        self.storage
+            .entry(name.to_owned())
+            .or_default()
+            .push(StorageInstance::filesystem(index, location));
+        self
+    }
+
+    /// Adds a resource at `path`.
+    #[must_use]
+    pub fn resource(mut self, name: &str, path: &str) -> Self {
+        self.resources.insert(name.to_owned(), path.to_owned());
+        self
+    }
+
+    /// Adds a network binding.
+    #[must_use]
+    pub fn network(mut self, binding: &str, network: Network) -> Self {
+        self.networks.insert(binding.to_owned(), network);
+        self
+    }
+
+    /// Sets the cloud spec `credential-get` answers (the charm is trusted).
+    #[must_use]
+    pub fn credential(mut self, spec: Value) -> Self {
+        self.credential = Some(spec);
+        self
+    }
+
+    /// A relation by id.
+    pub fn relation_by_id(&self, id: u64) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.id == id)
+    }
+
+    /// A relation by id, to change.
+    pub fn relation_by_id_mut(&mut self, id: u64) -> Option<&mut Relation> {
+        self.relations.iter_mut().find(|r| r.id == id)
+    }
+
+    /// A secret by id (any form) or, failing that, by label.
+    pub fn secret_by_id(&self, id: &str) -> Option<&Secret> {
+        let xid = secret_xid(id);
+        self.secrets.iter().find(|s| s.xid() == xid)
+    }
+
+    /// The `juju-log` messages so far, without levels.
+    pub fn log_messages(&self) -> Vec<&str> {
+        self.logs.iter().map(|l| l.message.as_str()).collect()
+    }
+
+    /// The state as pretty JSON (the state-file format).
+    pub fn to_json(&self) -> Result<String, StateError> {
+        Ok(serde_json::to_string_pretty(self)?)
+    }
+
+    /// Reads a state from JSON, checking its version.
+    pub fn from_json(json: &str) -> Result<JujuState, StateError> {
+        #[derive(Deserialize)]
+        struct Versioned {
+            version: u32,
+        }
+        let v: Versioned = serde_json::from_str(json)?;
+        if v.version != STATE_VERSION {
+            return Err(StateError::Version { found: v.version });
+        }
+        Ok(serde_json::from_str(json)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn round_trips_everything() {
+        let state = JujuState::new("web/1")
+            .leader(true)
+            .config_default("name", Value::Null)
+            .config("port", 80)
+            .relation(Relation::peer(2, "peers", "web").local_app_data([("k", "v")]))
+            .secret(Secret::new("secret:abc", SecretOwner::Unit, [("key", "v")]))
+            .action("backup", json!({"to": "/tmp"}))
+            .storage("data", 0, "/srv/data")
+            .resource("bin", "/res/bin")
+            .network("db", Network::with_address("10.1.2.3"))
+            .credential(json!({"type": "lxd"}));
+        let back = JujuState::from_json(&state.to_json().unwrap()).unwrap();
+        assert_eq!(back, state);
+        assert_eq!(back.app(), "web");
+    }
+
+    #[test]
+    fn version_is_checked() {
+        let mut state = JujuState::new("a/0");
+        state.version = 99;
+        let e = JujuState::from_json(&state.to_json().unwrap()).unwrap_err();
+        assert!(matches!(e, StateError::Version { found: 99 }));
+        assert!(JujuState::from_json("{").is_err());
+    }
+
+    #[test]
+    fn effective_config() {
+        let s = JujuState::new("a/0")
+            .config_default("x", 1)
+            .config_default("y", Value::Null)
+            .config("x", 2);
+        assert_eq!(
+            s.config.effective(false),
+            [("x".to_owned(), json!(2))].into()
+        );
+        assert_eq!(s.config.effective(true).len(), 2);
+    }
+}

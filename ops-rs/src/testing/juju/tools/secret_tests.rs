@@ -1,0 +1,234 @@
+//! Tests of the secret tools: argument forms, revision tracking, ownership rules.
+
+use super::super::super::{JujuState, Secret, SecretOwner};
+use super::super::test_support::{err, ok};
+
+fn leader() -> JujuState {
+    JujuState::new("web/0").leader(true)
+}
+
+#[test]
+fn add_and_get() {
+    let mut s = leader();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v");
+    std::fs::write(&path, "from-file").unwrap();
+    let id = ok(
+        &mut s,
+        &format!(
+            "secret-add --label db --description pw --rotate daily --expire 2030-01-01T00:00:00Z user=admin pass#file={} tok#base64=czNjcmV0",
+            path.display()
+        ),
+    );
+    let id = id.trim().to_owned();
+    assert!(id.starts_with("secret:") && id.len() == 27, "{id}");
+    let sec = &s.secrets[0];
+    assert_eq!(sec.owner, SecretOwner::Application);
+    assert_eq!(sec.content_keys(), ["pass", "tok", "user"]);
+    assert_eq!(
+        ok(&mut s, &format!("secret-get {id} --format=json")),
+        "{\"pass\":\"from-file\",\"tok\":\"s3cret\",\"user\":\"admin\"}\n"
+    );
+    assert_eq!(
+        ok(&mut s, &format!("secret-get --label db {id} user")),
+        "admin\n"
+    );
+    assert_eq!(
+        err(&mut s, "secret-get --label db user", 2),
+        "ERROR secret URI \"user\" not valid\n"
+    );
+    assert_eq!(
+        ok(&mut s, &format!("secret-get {id} tok#base64")),
+        "czNjcmV0\n"
+    );
+    assert_eq!(
+        ok(&mut s, "secret-ids --format=json"),
+        format!("[\"{id}\"]\n")
+    );
+    // The record never holds the content.
+    let line = s.calls[0].line();
+    assert!(
+        line.contains("user=<redacted>") && !line.contains("admin"),
+        "{line}"
+    );
+}
+
+#[test]
+fn add_errors() {
+    let mut s = leader();
+    assert_eq!(
+        err(&mut s, "secret-add", 2),
+        "ERROR missing secret value or filename\n"
+    );
+    assert_eq!(
+        err(&mut s, "secret-add Bad=1", 2),
+        "ERROR key \"Bad\" not valid\n"
+    );
+    assert_eq!(
+        err(&mut s, "secret-add novalue", 2),
+        "ERROR key value \"novalue\" not valid\n"
+    );
+    assert_eq!(
+        err(&mut s, "secret-add --rotate often abc=1", 2),
+        "ERROR rotate policy \"often\" not valid\n"
+    );
+    assert_eq!(
+        err(&mut s, "secret-add --owner me abc=1", 2),
+        "ERROR secret owner \"me\" not valid\n"
+    );
+    assert!(err(&mut s, "secret-add --expire soon abc=1", 2).contains("expire time or duration"));
+    ok(&mut s, "secret-add --label x abc=1");
+    assert!(err(&mut s, "secret-add --label x abc=1", 1).contains("already exists"));
+    let mut s = JujuState::new("web/1");
+    assert_eq!(
+        err(&mut s, "secret-add abc=1", 1),
+        "ERROR this unit is not the leader\n"
+    );
+    ok(&mut s, "secret-add --owner unit abc=1");
+    assert_eq!(s.secrets[0].owner, SecretOwner::Unit);
+}
+
+#[test]
+fn tracked_revision_semantics() {
+    let mut s = JujuState::new("web/0").secret(
+        Secret::new(
+            "secret:aaaaaaaaaaaaaaaaaaaa",
+            SecretOwner::Consumer,
+            [("v", "r1")],
+        )
+        .label("remote"),
+    );
+    assert_eq!(
+        ok(&mut s, "secret-get secret:aaaaaaaaaaaaaaaaaaaa v"),
+        "r1\n"
+    );
+    assert_eq!(s.secrets[0].tracked, Some(1));
+    s.secrets[0].push_revision([("v", "r2")].into_iter().collect());
+    assert_eq!(
+        ok(&mut s, "secret-get --label remote --format=json"),
+        "{\"v\":\"r1\"}\n"
+    );
+    assert_eq!(
+        ok(&mut s, "secret-get --label remote --format=json --peek"),
+        "{\"v\":\"r2\"}\n"
+    );
+    assert_eq!(s.secrets[0].tracked, Some(1));
+    assert_eq!(
+        ok(&mut s, "secret-get --label remote --format=json --refresh"),
+        "{\"v\":\"r2\"}\n"
+    );
+    assert_eq!(s.secrets[0].tracked, Some(2));
+    assert_eq!(ok(&mut s, "secret-get aaaaaaaaaaaaaaaaaaaa v"), "r2\n");
+    assert_eq!(
+        ok(
+            &mut s,
+            "secret-get secret://some-model/aaaaaaaaaaaaaaaaaaaa v"
+        ),
+        "r2\n"
+    );
+    assert_eq!(
+        err(&mut s, "secret-get --label remote --peek --refresh", 2),
+        "ERROR specify one of --peek or --refresh but not both\n"
+    );
+    assert_eq!(
+        err(&mut s, "secret-get", 2),
+        "ERROR require either a secret URI or label\n"
+    );
+    assert_eq!(
+        err(&mut s, "secret-get secret:bbbbbbbbbbbbbbbbbbbb", 1),
+        "ERROR secret \"bbbbbbbbbbbbbbbbbbbb\" not found\n"
+    );
+    assert!(err(&mut s, "secret-get --label nope", 1).contains("not found"));
+    // Setting a label by id.
+    ok(
+        &mut s,
+        "secret-get secret:aaaaaaaaaaaaaaaaaaaa --label renamed",
+    );
+    assert_eq!(s.secrets[0].label.as_deref(), Some("renamed"));
+    // A consumer cannot manage or inspect.
+    assert!(err(&mut s, "secret-info-get secret:aaaaaaaaaaaaaaaaaaaa", 1).contains("not found"));
+    assert!(err(&mut s, "secret-set secret:aaaaaaaaaaaaaaaaaaaa val=3", 1).contains("not found"));
+}
+
+#[test]
+fn set_info_remove() {
+    let mut s = leader();
+    let id = ok(&mut s, "secret-add --label l abc=one").trim().to_owned();
+    assert_eq!(ok(&mut s, &format!("secret-get {id} abc")), "one\n");
+    ok(
+        &mut s,
+        &format!("secret-set {id} abc=2 --description d --rotate weekly"),
+    );
+    assert_eq!(s.secrets[0].revisions.len(), 2);
+    assert_eq!(ok(&mut s, &format!("secret-get {id} abc")), "one\n");
+    let info = ok(&mut s, "secret-info-get --label l --format=json");
+    let v: serde_json::Value = serde_json::from_str(&info).unwrap();
+    let xid = id.trim_start_matches("secret:");
+    assert_eq!(v[xid]["revision"], 2);
+    assert_eq!(v[xid]["owner"], "application");
+    assert_eq!(v[xid]["description"], "d");
+    assert_eq!(v[xid]["rotation"], "weekly");
+    assert_eq!(v[xid]["label"], "l");
+    assert!(err(&mut s, &format!("secret-set {id}"), 2).contains("at least one attribute"));
+    assert_eq!(
+        err(&mut s, &format!("secret-remove {id} --revision 9"), 1),
+        "ERROR secret revision 9 not found\n"
+    );
+    ok(&mut s, &format!("secret-remove {id} --revision 1"));
+    assert_eq!(s.secrets[0].revisions.len(), 1);
+    ok(&mut s, &format!("secret-remove {id}"));
+    assert!(s.secrets.is_empty());
+}
+
+#[test]
+fn non_leader_cannot_manage_app_secrets() {
+    let mut s = JujuState::new("web/1")
+        .secret(Secret::new(
+            "secret:cccccccccccccccccccc",
+            SecretOwner::Application,
+            [("abc", "one")],
+        ))
+        .relation(
+            super::super::super::Relation::new(2, "db", "pg").remote_unit("pg/0", [("a", "b")]),
+        );
+    assert_eq!(
+        ok(&mut s, "secret-get secret:cccccccccccccccccccc abc"),
+        "one\n"
+    );
+    for line in [
+        "secret-set secret:cccccccccccccccccccc abc=2",
+        "secret-info-get secret:cccccccccccccccccccc",
+        "secret-remove secret:cccccccccccccccccccc",
+        "secret-grant secret:cccccccccccccccccccc --relation 2",
+    ] {
+        assert_eq!(err(&mut s, line, 1), "ERROR permission denied\n", "{line}");
+    }
+}
+
+#[test]
+fn grant_and_revoke() {
+    let mut s = leader().relation(
+        super::super::super::Relation::new(2, "db", "pg")
+            .remote_unit("pg/0", [("k", "v")])
+            .remote_unit("pg/1", [("k", "v")]),
+    );
+    let id = ok(&mut s, "secret-add abc=1").trim().to_owned();
+    ok(&mut s, &format!("secret-grant {id} --relation 2"));
+    ok(&mut s, &format!("secret-grant {id} -r db:2 --unit pg/1"));
+    assert_eq!(s.secrets[0].grants.len(), 2);
+    assert!(
+        err(&mut s, &format!("secret-grant {id} -r 2 --unit pg/9"), 1).contains("not a member")
+    );
+    assert!(err(&mut s, &format!("secret-grant {id} -r 7"), 2).contains("relation not found"));
+    assert_eq!(
+        err(&mut s, &format!("secret-grant {id}"), 2),
+        "ERROR missing relation\n"
+    );
+    ok(
+        &mut s,
+        &format!("secret-revoke {id} --relation 2 --unit pg/1"),
+    );
+    assert_eq!(s.secrets[0].grants.len(), 1);
+    ok(&mut s, &format!("secret-revoke {id} --relation 2"));
+    assert!(s.secrets[0].grants.is_empty());
+}

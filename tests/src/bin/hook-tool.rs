@@ -1,0 +1,133 @@
+//! juju-sim's hook tools: one binary, installed under each tool's name.
+//!
+//! Called as `config-get`, `relation-set`, ... (a symlink or copy named for the tool), it loads
+//! the model from the JSON state file named by `JUJU_SIM_STATE`, answers the command line as
+//! Juju would (see `ops::testing::juju`), saves the state back atomically and exits with the
+//! tool's code. Called as `hook-tool <tool> [args...]`, it runs `<tool>`. Concurrent calls are
+//! serialised with a lock file next to the state file (`<state>.lock`).
+
+use std::ffi::OsStr;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use ops::testing::juju::{JujuState, execute};
+
+/// The environment variable naming the state file.
+const STATE_ENV: &str = "JUJU_SIM_STATE";
+/// How long to wait for another tool call to release the lock.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A lock held by creating `<state>.lock` exclusively; removed on drop.
+struct Lock(PathBuf);
+
+impl Lock {
+    fn acquire(state: &Path) -> io::Result<Lock> {
+        let mut path = state.as_os_str().to_owned();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        let start = Instant::now();
+        loop {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(_) => return Ok(Lock(path)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if start.elapsed() > LOCK_TIMEOUT {
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!(
+                                "{} is held by another hook tool (remove it if stale)",
+                                path.display()
+                            ),
+                        ));
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+/// Writes `text` to a temporary file beside `path` and renames it over `path`.
+fn save_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Whether the tool reads stdin: `--file -` (or `--file=-`) for the tools that take a file.
+fn wants_stdin(tool: &str, args: &[String]) -> bool {
+    matches!(
+        tool,
+        "relation-set" | "state-set" | "secret-add" | "secret-set"
+    ) && (args.windows(2).any(|w| w[0] == "--file" && w[1] == "-")
+        || args.iter().any(|a| a == "--file=-"))
+}
+
+fn run() -> Result<u8, String> {
+    let mut argv = std::env::args_os();
+    let argv0 = argv.next().unwrap_or_default();
+    let mut args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut tool = Path::new(&argv0)
+        .file_name()
+        .and_then(OsStr::to_str)
+        .unwrap_or("hook-tool")
+        .to_owned();
+    if tool == "hook-tool" {
+        if args.is_empty() {
+            return Err(format!(
+                "usage: hook-tool <tool> [args...], or call this binary by a tool's name; tools: {}",
+                ops::testing::juju::tool_names().join(", ")
+            ));
+        }
+        tool = args.remove(0);
+    }
+    let state_path = std::env::var_os(STATE_ENV)
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("{STATE_ENV} is not set: it must name the juju-sim state file"))?;
+    let stdin = if wants_stdin(&tool, &args) {
+        let mut buf = Vec::new();
+        io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        Some(buf)
+    } else {
+        None
+    };
+    let _lock = Lock::acquire(&state_path).map_err(|e| format!("cannot lock state: {e}"))?;
+    let text = fs::read_to_string(&state_path)
+        .map_err(|e| format!("cannot read {}: {e}", state_path.display()))?;
+    let mut state =
+        JujuState::from_json(&text).map_err(|e| format!("{}: {e}", state_path.display()))?;
+    let out = execute(&mut state, &tool, &args, stdin.as_deref());
+    let json = state.to_json().map_err(|e| e.to_string())?;
+    save_atomically(&state_path, &json)
+        .map_err(|e| format!("cannot save {}: {e}", state_path.display()))?;
+    let _ = io::stdout().write_all(&out.stdout);
+    let _ = io::stderr().write_all(&out.stderr);
+    Ok(u8::try_from(out.exit_code).unwrap_or(1))
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            let _ = writeln!(io::stderr(), "ERROR {msg}");
+            ExitCode::from(1)
+        }
+    }
+}

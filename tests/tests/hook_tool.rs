@@ -1,0 +1,210 @@
+//! The `hook-tool` binary run as Juju's hook tools: symlinked under tool names, against a state file.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use ops::testing::juju::{JujuState, Relation, STATE_VERSION};
+
+struct Sim {
+    dir: tempfile::TempDir,
+    state: PathBuf,
+}
+
+impl Sim {
+    fn new(state: &JujuState) -> Sim {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = PathBuf::from(env!("CARGO_BIN_EXE_hook-tool"));
+        for tool in ops::testing::juju::tool_names() {
+            std::os::unix::fs::symlink(&bin, dir.path().join(tool)).unwrap();
+        }
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, state.to_json().unwrap()).unwrap();
+        Sim { dir, state: path }
+    }
+
+    fn tool(&self, tool: &str) -> PathBuf {
+        self.dir.path().join(tool)
+    }
+
+    fn run(&self, tool: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        run_at(&self.tool(tool), &self.state, args, stdin)
+    }
+
+    fn saved(&self) -> JujuState {
+        JujuState::from_json(&std::fs::read_to_string(&self.state).unwrap()).unwrap()
+    }
+}
+
+fn run_at(program: &Path, state: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .env("JUJU_SIM_STATE", state)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(data).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap()
+}
+
+fn start() -> JujuState {
+    JujuState::new("web/0")
+        .leader(true)
+        .config("port", 8080)
+        .relation(Relation::new(3, "db", "mysql").remote_unit("mysql/0", [("host", "10.0.0.1")]))
+}
+
+#[test]
+fn tools_answer_and_state_is_saved() {
+    let sim = Sim::new(&start());
+    let out = sim.run("config-get", &["--format=json"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "{\"port\":8080}\n");
+
+    let out = sim.run("is-leader", &["--format=json"], None);
+    assert_eq!(text(&out.stdout), "true\n");
+
+    let out = sim.run(
+        "relation-get",
+        &["--format=json", "-r", "db:3", "-", "mysql/0"],
+        None,
+    );
+    assert_eq!(text(&out.stdout), "{\"host\":\"10.0.0.1\"}\n");
+
+    let out = sim.run(
+        "relation-set",
+        &["-r", "db:3", "--app", "--file", "-"],
+        Some(br#"{"user": "web"}"#),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let out = sim.run(
+        "status-set",
+        &["--application=True", "active", "--", "ready"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+
+    let out = sim.run("juju-log", &["--log-level", "INFO", "--", "hello"], None);
+    assert_eq!(out.status.code(), Some(0));
+
+    let saved = sim.saved();
+    assert_eq!(saved.version, STATE_VERSION);
+    assert_eq!(saved.relations[0].local_app_data["user"], "web");
+    assert_eq!(saved.app_status, ops::status::Status::active("ready"));
+    assert_eq!(saved.log_messages(), ["hello"]);
+    assert_eq!(saved.calls.len(), 6);
+    assert_eq!(saved.calls[3].stdin.as_deref(), Some(r#"{"user": "web"}"#));
+}
+
+#[test]
+fn errors_have_juju_text_and_exit_codes() {
+    let sim = Sim::new(&start());
+    let out = sim.run("relation-list", &["-r", "db:9"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "ERROR invalid value \"db:9\" for option -r: relation not found\n"
+    );
+
+    let out = sim.run("secret-get", &["secret:aaaaaaaaaaaaaaaaaaaa"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "ERROR secret \"aaaaaaaaaaaaaaaaaaaa\" not found\n"
+    );
+
+    let out = sim.run("status-set", &["--bogus"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "ERROR option provided but not defined: --bogus\n"
+    );
+
+    let out = sim.run("open-port", &["--help"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("Usage: open-port"));
+    // A failed call leaves the state as it was, but is recorded.
+    assert_eq!(
+        sim.saved()
+            .calls
+            .iter()
+            .map(|c| c.exit_code)
+            .collect::<Vec<_>>(),
+        [2, 1, 2, 0]
+    );
+}
+
+#[test]
+fn secret_ids_printed_and_content_from_files() {
+    let sim = Sim::new(&start());
+    let file = sim.dir.path().join("pw");
+    std::fs::write(&file, "hunter2").unwrap();
+    let arg = format!("password#file={}", file.display());
+    let out = sim.run(
+        "secret-add",
+        &["--label", "db", "--owner", "application", &arg],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let id = text(&out.stdout).trim().to_owned();
+    assert!(id.starts_with("secret:"));
+    let out = sim.run("secret-get", &["--format=json", &id], None);
+    assert_eq!(text(&out.stdout), "{\"password\":\"hunter2\"}\n");
+}
+
+#[test]
+fn concurrent_calls_are_serialised() {
+    let sim = Sim::new(&start());
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let (tool, state) = (sim.tool("juju-log"), sim.state.clone());
+            std::thread::spawn(move || run_at(&tool, &state, &[&format!("line-{i}")], None))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap().status.code(), Some(0));
+    }
+    let mut lines: Vec<String> = sim.saved().logs.into_iter().map(|l| l.message).collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        (0..8).map(|i| format!("line-{i}")).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn missing_state_variable_is_a_clear_error() {
+    let sim = Sim::new(&start());
+    let out = Command::new(sim.tool("is-leader"))
+        .env_remove("JUJU_SIM_STATE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("JUJU_SIM_STATE is not set"));
+}
+
+#[test]
+fn multi_call_by_first_argument() {
+    let sim = Sim::new(&start());
+    let out = run_at(
+        Path::new(env!("CARGO_BIN_EXE_hook-tool")),
+        &sim.state,
+        &["is-leader"],
+        None,
+    );
+    assert_eq!(text(&out.stdout), "True\n");
+}
