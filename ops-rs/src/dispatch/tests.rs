@@ -583,7 +583,12 @@ fn status_rules() {
             });
         }
     }
-    let (out, r) = run_with(&mut AppAdder, "hooks/update-status", &MemoryStore::default(), false);
+    let (out, r) = run_with(
+        &mut AppAdder,
+        "hooks/update-status",
+        &MemoryStore::default(),
+        false,
+    );
     assert!(out.result.is_ok());
     assert!(r.calls_to("status-set").is_empty());
     assert!(logs(&r, "DEBUG").iter().any(|l| l.contains("discarding 1 application status(es): this unit is not the leader")));
@@ -799,8 +804,6 @@ fn store_errors_are_logged_and_fail_the_dispatch() {
         context: context("hooks/install"),
         runner: Arc::new(runner(false)),
     };
-    let r = input.runner.clone();
-    let _ = r;
     let out = dispatch(
         &mut T::default(),
         input,
