@@ -101,6 +101,9 @@ impl HookToolRunner for ProcessRunner {
         };
         let mut child = Command::new(&program)
             .args(args)
+            // Marks the tool (and anything it starts) as spawned by the framework: a charm
+            // binary started with it set exits at once (see `crate::context`).
+            .env(crate::context::OPERATOR_DISPATCH, "1")
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -151,6 +154,18 @@ mod tests {
         assert_eq!(e.exit_code, Some(3));
         assert_eq!(e.stderr, "oops\n");
         assert!(e.to_string().contains("exited with code 3: oops"));
+    }
+
+    #[test]
+    fn tools_run_with_operator_dispatch_set() {
+        let out = ProcessRunner::new()
+            .run(
+                "sh",
+                &["-c".into(), "printf %s \"$OPERATOR_DISPATCH\"".into()],
+                None,
+            )
+            .unwrap();
+        assert_eq!(out, b"1");
     }
 
     #[test]

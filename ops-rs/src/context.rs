@@ -1,0 +1,384 @@
+//! [`JujuContext`]: what Juju tells the charm process through its environment.
+//!
+//! Built once per dispatch from the environment ([`JujuContext::from_env`]) or from a map
+//! ([`JujuContext::from_vars`], for tests), and validated per hook kind: a missing or
+//! malformed variable is a [`ContextError`] naming the variable and the hook. An empty
+//! variable counts as unset.
+//!
+//! ```
+//! use ops::context::JujuContext;
+//! use ops::event::EventKind;
+//! let ctx = JujuContext::from_vars([
+//!     ("JUJU_DISPATCH_PATH", "hooks/db-relation-changed"),
+//!     ("JUJU_HOOK_NAME", "db-relation-changed"),
+//!     ("JUJU_UNIT_NAME", "web/0"),
+//!     ("JUJU_MODEL_NAME", "prod"),
+//!     ("JUJU_MODEL_UUID", "0b1c"),
+//!     ("JUJU_VERSION", "3.6.4"),
+//!     ("JUJU_CHARM_DIR", "/var/lib/juju/agents/unit-web-0/charm"),
+//!     ("JUJU_RELATION", "db"),
+//!     ("JUJU_RELATION_ID", "db:7"),
+//!     ("JUJU_REMOTE_UNIT", "pg/1"),
+//! ])
+//! .unwrap();
+//! assert_eq!(ctx.event_kind, EventKind::relation_changed("db"));
+//! assert_eq!(ctx.relation_id, Some(7));
+//! assert_eq!(ctx.remote_app.as_deref(), Some("pg")); // derived from the remote unit
+//! ```
+//!
+//! # Re-entry
+//!
+//! If `OPERATOR_DISPATCH` is set, [`crate::main`] exits 0 at once: the charm was started by
+//! a process of its own. Every process the framework spawns (the hook tools, through
+//! [`ProcessRunner`](crate::hookcmds::ProcessRunner)) carries `OPERATOR_DISPATCH=1`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::event::EventKind;
+
+/// The environment variable that marks a process started by the framework itself.
+pub const OPERATOR_DISPATCH: &str = "OPERATOR_DISPATCH";
+
+/// The hook context Juju passes through environment variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JujuContext {
+    /// `JUJU_DISPATCH_PATH`, e.g. `hooks/install` or `actions/backup`.
+    pub dispatch_path: String,
+    /// The event, parsed from the last part of the dispatch path.
+    pub event_kind: EventKind,
+    /// `JUJU_HOOK_NAME` (unset for actions).
+    pub hook_name: Option<String>,
+    /// `JUJU_UNIT_NAME`, e.g. `web/0`.
+    pub unit_name: String,
+    /// `JUJU_MODEL_NAME`.
+    pub model_name: String,
+    /// `JUJU_MODEL_UUID`.
+    pub model_uuid: String,
+    /// `JUJU_CHARM_DIR` (or `CHARM_DIR`): where the charm is unpacked and its state lives.
+    pub charm_dir: PathBuf,
+    /// `JUJU_VERSION`, e.g. `3.6.4` (`0.0.0` where Juju does not set it).
+    pub juju_version: String,
+    /// `JUJU_RELATION`: the endpoint of a relation hook.
+    pub relation_name: Option<String>,
+    /// `JUJU_RELATION_ID` (`ep:N`): its `N`.
+    pub relation_id: Option<u64>,
+    /// `JUJU_REMOTE_UNIT`.
+    pub remote_unit: Option<String>,
+    /// `JUJU_REMOTE_APP`, derived from `JUJU_REMOTE_UNIT` when empty.
+    pub remote_app: Option<String>,
+    /// `JUJU_DEPARTING_UNIT`.
+    pub departing_unit: Option<String>,
+    /// `JUJU_ACTION_NAME`.
+    pub action_name: Option<String>,
+    /// `JUJU_ACTION_UUID`.
+    pub action_uuid: Option<String>,
+    /// `JUJU_SECRET_ID`.
+    pub secret_id: Option<String>,
+    /// `JUJU_SECRET_LABEL`.
+    pub secret_label: Option<String>,
+    /// `JUJU_SECRET_REVISION`.
+    pub secret_revision: Option<u64>,
+    /// `JUJU_STORAGE_ID` (`name/N`): the name.
+    pub storage_name: Option<String>,
+    /// `JUJU_STORAGE_ID` (`name/N`): the index.
+    pub storage_index: Option<u64>,
+    /// `JUJU_WORKLOAD_NAME`: the container of a workload hook.
+    pub workload_name: Option<String>,
+    /// `JUJU_NOTICE_ID`.
+    pub notice_id: Option<String>,
+    /// `JUJU_NOTICE_TYPE`.
+    pub notice_type: Option<String>,
+    /// `JUJU_NOTICE_KEY`.
+    pub notice_key: Option<String>,
+    /// `JUJU_PEBBLE_CHECK_NAME`.
+    pub check_name: Option<String>,
+    /// `JUJU_DEBUG` is set: logs also go to stderr.
+    pub debug: bool,
+    /// `JUJU_AVAILABILITY_ZONE`.
+    pub availability_zone: Option<String>,
+    /// `JUJU_MACHINE_ID`.
+    pub machine_id: Option<String>,
+    /// `JUJU_PRINCIPAL_UNIT` (subordinates).
+    pub principal_unit: Option<String>,
+}
+
+/// The environment does not describe a valid hook context.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContextError {
+    /// A variable the hook needs is not set (or empty).
+    #[error(
+        "environment variable {var} is not set, but it is needed to dispatch {hook}; \
+         Juju sets it when it runs a hook (the ops testing API does too)"
+    )]
+    Missing {
+        /// The variable.
+        var: &'static str,
+        /// The hook (dispatch name).
+        hook: String,
+    },
+    /// A variable is set to something that cannot be right.
+    #[error(
+        "environment variable {var}={value:?} is malformed for the {hook} hook: expected {expected}"
+    )]
+    Malformed {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+        /// The hook (dispatch name).
+        hook: String,
+        /// What it should look like.
+        expected: &'static str,
+    },
+}
+
+struct Vars<'a> {
+    map: &'a HashMap<String, String>,
+    hook: String,
+}
+
+impl Vars<'_> {
+    fn present(&self, var: &str) -> bool {
+        self.map.contains_key(var)
+    }
+    fn get(&self, var: &str) -> Option<String> {
+        self.map.get(var).filter(|v| !v.is_empty()).cloned()
+    }
+    fn need(&self, var: &'static str) -> Result<String, ContextError> {
+        self.get(var).ok_or_else(|| ContextError::Missing {
+            var,
+            hook: self.hook.clone(),
+        })
+    }
+    fn malformed(&self, var: &'static str, value: &str, expected: &'static str) -> ContextError {
+        ContextError::Malformed {
+            var,
+            value: value.to_owned(),
+            hook: self.hook.clone(),
+            expected,
+        }
+    }
+}
+
+impl JujuContext {
+    /// Reads and validates the process environment.
+    pub fn from_env() -> Result<Self, ContextError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Reads and validates a set of variables (the environment of a hook, for tests).
+    pub fn from_vars<K, V>(vars: impl IntoIterator<Item = (K, V)>) -> Result<Self, ContextError>
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let map: HashMap<String, String> = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let dispatch_path = map.get("JUJU_DISPATCH_PATH").cloned().unwrap_or_default();
+        let event_kind = EventKind::from_dispatch_path(&dispatch_path);
+        let v = Vars {
+            map: &map,
+            hook: if dispatch_path.is_empty() {
+                "any hook".to_owned()
+            } else {
+                event_kind.to_string()
+            },
+        };
+        let dispatch_path = v.need("JUJU_DISPATCH_PATH")?;
+        let is_action = matches!(event_kind, EventKind::Action(_));
+
+        let unit_name = v.need("JUJU_UNIT_NAME")?;
+        if !is_unit_name(&unit_name) {
+            return Err(v.malformed("JUJU_UNIT_NAME", &unit_name, "<application>/<number>"));
+        }
+        let model_name = v.need("JUJU_MODEL_NAME")?;
+        let model_uuid = v.need("JUJU_MODEL_UUID")?;
+        let hook_name = if is_action {
+            v.get("JUJU_HOOK_NAME")
+        } else {
+            Some(v.need("JUJU_HOOK_NAME")?)
+        };
+        let juju_version = match v.get("JUJU_VERSION") {
+            Some(ver) => ver,
+            None if event_kind.is_restricted() => "0.0.0".to_owned(),
+            None => {
+                return Err(ContextError::Missing {
+                    var: "JUJU_VERSION",
+                    hook: v.hook.clone(),
+                });
+            }
+        };
+        let charm_dir = v
+            .get("JUJU_CHARM_DIR")
+            .or_else(|| v.get("CHARM_DIR"))
+            .map(PathBuf::from)
+            .ok_or_else(|| ContextError::Missing {
+                var: "JUJU_CHARM_DIR",
+                hook: v.hook.clone(),
+            })?;
+
+        let relation_id = match v.get("JUJU_RELATION_ID") {
+            Some(raw) => {
+                let n = raw.rsplit(':').next().unwrap_or(&raw);
+                Some(n.parse::<u64>().map_err(|_| {
+                    v.malformed("JUJU_RELATION_ID", &raw, "<endpoint>:<number>, e.g. db:3")
+                })?)
+            }
+            None => None,
+        };
+        let remote_unit = v.get("JUJU_REMOTE_UNIT");
+        let remote_app = match (v.get("JUJU_REMOTE_APP"), &remote_unit) {
+            (Some(app), _) => Some(app),
+            (None, Some(unit)) => match unit.split_once('/') {
+                Some((app, _)) if !app.is_empty() => Some(app.to_owned()),
+                _ => {
+                    return Err(v.malformed("JUJU_REMOTE_UNIT", unit, "<application>/<number>"));
+                }
+            },
+            (None, None) => None,
+        };
+        let secret_revision = match v.get("JUJU_SECRET_REVISION") {
+            Some(raw) => Some(
+                raw.parse::<u64>()
+                    .map_err(|_| v.malformed("JUJU_SECRET_REVISION", &raw, "a revision number"))?,
+            ),
+            None => None,
+        };
+        let (storage_name, storage_index) = match v.get("JUJU_STORAGE_ID") {
+            Some(raw) => match raw.rsplit_once('/') {
+                Some((name, idx)) if !name.is_empty() => match idx.parse::<u64>() {
+                    Ok(i) => (Some(name.to_owned()), Some(i)),
+                    Err(_) => {
+                        return Err(v.malformed(
+                            "JUJU_STORAGE_ID",
+                            &raw,
+                            "<name>/<number>, e.g. data/0",
+                        ));
+                    }
+                },
+                _ => {
+                    return Err(v.malformed(
+                        "JUJU_STORAGE_ID",
+                        &raw,
+                        "<name>/<number>, e.g. data/0",
+                    ));
+                }
+            },
+            None => (None, None),
+        };
+
+        let ctx = JujuContext {
+            dispatch_path,
+            hook_name,
+            unit_name,
+            model_name,
+            model_uuid,
+            charm_dir,
+            juju_version,
+            relation_name: v.get("JUJU_RELATION"),
+            relation_id,
+            remote_unit,
+            remote_app,
+            departing_unit: v.get("JUJU_DEPARTING_UNIT"),
+            action_name: v.get("JUJU_ACTION_NAME"),
+            action_uuid: v.get("JUJU_ACTION_UUID"),
+            secret_id: v.get("JUJU_SECRET_ID"),
+            secret_label: v.get("JUJU_SECRET_LABEL"),
+            secret_revision,
+            storage_name,
+            storage_index,
+            workload_name: v.get("JUJU_WORKLOAD_NAME"),
+            notice_id: v.get("JUJU_NOTICE_ID"),
+            notice_type: v.get("JUJU_NOTICE_TYPE"),
+            notice_key: v.get("JUJU_NOTICE_KEY"),
+            check_name: v.get("JUJU_PEBBLE_CHECK_NAME"),
+            debug: v.present("JUJU_DEBUG"),
+            availability_zone: v.get("JUJU_AVAILABILITY_ZONE"),
+            machine_id: v.get("JUJU_MACHINE_ID"),
+            principal_unit: v.get("JUJU_PRINCIPAL_UNIT"),
+            event_kind,
+        };
+        ctx.validate_for_kind(&v)?;
+        Ok(ctx)
+    }
+
+    /// Ops' per-hook table: which variables each kind of hook must have.
+    fn validate_for_kind(&self, v: &Vars<'_>) -> Result<(), ContextError> {
+        let need = |var: &'static str, value: bool| {
+            if value {
+                Ok(())
+            } else {
+                Err(ContextError::Missing {
+                    var,
+                    hook: v.hook.clone(),
+                })
+            }
+        };
+        match &self.event_kind {
+            EventKind::SecretChanged | EventKind::SecretRotate => {
+                need("JUJU_SECRET_ID", self.secret_id.is_some())
+            }
+            EventKind::SecretExpired | EventKind::SecretRemove => {
+                need("JUJU_SECRET_ID", self.secret_id.is_some())?;
+                need("JUJU_SECRET_REVISION", self.secret_revision.is_some())
+            }
+            EventKind::Action(_) => {
+                need("JUJU_ACTION_NAME", self.action_name.is_some())?;
+                need("JUJU_ACTION_UUID", self.action_uuid.is_some())
+            }
+            EventKind::PebbleCustomNotice(_) => {
+                need("JUJU_WORKLOAD_NAME", self.workload_name.is_some())?;
+                need("JUJU_NOTICE_ID", self.notice_id.is_some())?;
+                need("JUJU_NOTICE_KEY", self.notice_key.is_some())?;
+                need("JUJU_NOTICE_TYPE", self.notice_type.is_some())
+            }
+            EventKind::PebbleCheckFailed(_) | EventKind::PebbleCheckRecovered(_) => {
+                need("JUJU_WORKLOAD_NAME", self.workload_name.is_some())?;
+                need("JUJU_PEBBLE_CHECK_NAME", self.check_name.is_some())
+            }
+            EventKind::PebbleReady(_) => need("JUJU_WORKLOAD_NAME", self.workload_name.is_some()),
+            EventKind::StorageAttached(_) | EventKind::StorageDetaching(_) => {
+                need("JUJU_STORAGE_ID", self.storage_name.is_some())
+            }
+            k @ (EventKind::RelationCreated(_)
+            | EventKind::RelationJoined(_)
+            | EventKind::RelationChanged(_)
+            | EventKind::RelationDeparted(_)
+            | EventKind::RelationBroken(_)) => {
+                need("JUJU_RELATION", self.relation_name.is_some())?;
+                need("JUJU_RELATION_ID", self.relation_id.is_some())?;
+                need("JUJU_REMOTE_APP", self.remote_app.is_some())?;
+                if matches!(
+                    k,
+                    EventKind::RelationJoined(_)
+                        | EventKind::RelationChanged(_)
+                        | EventKind::RelationDeparted(_)
+                ) {
+                    need("JUJU_REMOTE_UNIT", v.present("JUJU_REMOTE_UNIT"))?;
+                }
+                if matches!(k, EventKind::RelationDeparted(_)) {
+                    need("JUJU_DEPARTING_UNIT", self.departing_unit.is_some())?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The application this unit belongs to (`web` of `web/0`).
+    pub fn app_name(&self) -> &str {
+        self.unit_name.split('/').next().unwrap_or(&self.unit_name)
+    }
+}
+
+fn is_unit_name(s: &str) -> bool {
+    matches!(s.rsplit_once('/'), Some((app, n)) if !app.is_empty() && n.parse::<u64>().is_ok())
+}
+
+#[cfg(test)]
+mod tests;

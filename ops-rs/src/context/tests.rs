@@ -1,0 +1,255 @@
+use super::*;
+
+const BASE: &[(&str, &str)] = &[
+    ("JUJU_UNIT_NAME", "web/0"),
+    ("JUJU_MODEL_NAME", "prod"),
+    ("JUJU_MODEL_UUID", "0b1c"),
+    ("JUJU_VERSION", "3.6.4"),
+    ("JUJU_CHARM_DIR", "/charm"),
+];
+
+/// A full, valid environment for `hook` (dispatched under `hooks/`, or `actions/` for an
+/// action).
+fn env_for(path: &str) -> HashMap<String, String> {
+    let mut m: HashMap<String, String> = BASE
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    m.insert("JUJU_DISPATCH_PATH".into(), path.into());
+    if let Some(hook) = path.strip_prefix("hooks/") {
+        m.insert("JUJU_HOOK_NAME".into(), hook.into());
+    }
+    for (k, v) in [
+        ("JUJU_RELATION", "db"),
+        ("JUJU_RELATION_ID", "db:3"),
+        ("JUJU_REMOTE_APP", "pg"),
+        ("JUJU_REMOTE_UNIT", "pg/1"),
+        ("JUJU_DEPARTING_UNIT", "pg/1"),
+        ("JUJU_ACTION_NAME", "backup"),
+        ("JUJU_ACTION_UUID", "42"),
+        ("JUJU_SECRET_ID", "secret:abc"),
+        ("JUJU_SECRET_REVISION", "2"),
+        ("JUJU_STORAGE_ID", "data/1"),
+        ("JUJU_WORKLOAD_NAME", "web"),
+        ("JUJU_NOTICE_ID", "7"),
+        ("JUJU_NOTICE_TYPE", "custom"),
+        ("JUJU_NOTICE_KEY", "example.com/ready"),
+        ("JUJU_PEBBLE_CHECK_NAME", "http"),
+    ] {
+        m.insert(k.into(), v.into());
+    }
+    m
+}
+
+fn missing(path: &str, var: &'static str) -> Result<JujuContext, ContextError> {
+    let mut m = env_for(path);
+    m.remove(var);
+    JujuContext::from_vars(m)
+}
+
+#[test]
+fn each_hook_kind_requires_its_variables() {
+    let table: &[(&str, &[&str])] = &[
+        (
+            "hooks/install",
+            &[
+                "JUJU_UNIT_NAME",
+                "JUJU_MODEL_NAME",
+                "JUJU_MODEL_UUID",
+                "JUJU_VERSION",
+                "JUJU_HOOK_NAME",
+                "JUJU_CHARM_DIR",
+            ],
+        ),
+        ("hooks/secret-changed", &["JUJU_SECRET_ID"]),
+        ("hooks/secret-rotate", &["JUJU_SECRET_ID"]),
+        (
+            "hooks/secret-remove",
+            &["JUJU_SECRET_ID", "JUJU_SECRET_REVISION"],
+        ),
+        (
+            "hooks/secret-expired",
+            &["JUJU_SECRET_ID", "JUJU_SECRET_REVISION"],
+        ),
+        ("actions/backup", &["JUJU_ACTION_NAME", "JUJU_ACTION_UUID"]),
+        (
+            "hooks/web-pebble-custom-notice",
+            &[
+                "JUJU_WORKLOAD_NAME",
+                "JUJU_NOTICE_ID",
+                "JUJU_NOTICE_KEY",
+                "JUJU_NOTICE_TYPE",
+            ],
+        ),
+        (
+            "hooks/web-pebble-check-failed",
+            &["JUJU_WORKLOAD_NAME", "JUJU_PEBBLE_CHECK_NAME"],
+        ),
+        (
+            "hooks/web-pebble-check-recovered",
+            &["JUJU_WORKLOAD_NAME", "JUJU_PEBBLE_CHECK_NAME"],
+        ),
+        ("hooks/web-pebble-ready", &["JUJU_WORKLOAD_NAME"]),
+        ("hooks/data-storage-attached", &["JUJU_STORAGE_ID"]),
+        ("hooks/data-storage-detaching", &["JUJU_STORAGE_ID"]),
+        (
+            "hooks/db-relation-created",
+            &["JUJU_RELATION", "JUJU_RELATION_ID"],
+        ),
+        (
+            "hooks/db-relation-broken",
+            &["JUJU_RELATION", "JUJU_RELATION_ID"],
+        ),
+        (
+            "hooks/db-relation-joined",
+            &["JUJU_RELATION", "JUJU_RELATION_ID", "JUJU_REMOTE_UNIT"],
+        ),
+        (
+            "hooks/db-relation-changed",
+            &["JUJU_RELATION", "JUJU_RELATION_ID", "JUJU_REMOTE_UNIT"],
+        ),
+        (
+            "hooks/db-relation-departed",
+            &[
+                "JUJU_RELATION",
+                "JUJU_RELATION_ID",
+                "JUJU_REMOTE_UNIT",
+                "JUJU_DEPARTING_UNIT",
+            ],
+        ),
+    ];
+    for (path, vars) in table {
+        assert!(
+            JujuContext::from_vars(env_for(path)).is_ok(),
+            "{path} with everything set"
+        );
+        let hook = EventKind::from_dispatch_path(path).to_string();
+        for var in *vars {
+            let e = missing(path, var).unwrap_err();
+            assert_eq!(
+                e,
+                ContextError::Missing {
+                    var,
+                    hook: hook.clone()
+                },
+                "{path} without {var}"
+            );
+            let msg = e.to_string();
+            assert!(msg.contains(var) && msg.contains(&hook), "{msg}");
+        }
+    }
+}
+
+#[test]
+fn remote_app_is_required_only_when_it_cannot_be_derived() {
+    let mut m = env_for("hooks/db-relation-broken");
+    m.remove("JUJU_REMOTE_APP");
+    m.remove("JUJU_REMOTE_UNIT");
+    let e = JujuContext::from_vars(m).unwrap_err();
+    assert!(matches!(
+        e,
+        ContextError::Missing {
+            var: "JUJU_REMOTE_APP",
+            ..
+        }
+    ));
+    let mut m = env_for("hooks/db-relation-changed");
+    m.insert("JUJU_REMOTE_APP".into(), String::new());
+    let ctx = JujuContext::from_vars(m).unwrap();
+    assert_eq!(ctx.remote_app.as_deref(), Some("pg"));
+}
+
+#[test]
+fn remote_unit_presence_is_enough_for_joined() {
+    let mut m = env_for("hooks/db-relation-joined");
+    m.insert("JUJU_REMOTE_UNIT".into(), String::new());
+    let ctx = JujuContext::from_vars(m).unwrap();
+    assert_eq!(ctx.remote_unit, None);
+}
+
+#[test]
+fn malformed_values_name_the_variable() {
+    let cases = [
+        ("hooks/db-relation-changed", "JUJU_RELATION_ID", "db:x"),
+        ("hooks/secret-remove", "JUJU_SECRET_REVISION", "two"),
+        ("hooks/data-storage-attached", "JUJU_STORAGE_ID", "data"),
+        ("hooks/data-storage-attached", "JUJU_STORAGE_ID", "data/x"),
+        ("hooks/install", "JUJU_UNIT_NAME", "web"),
+        ("hooks/db-relation-changed", "JUJU_REMOTE_UNIT", "pg"),
+    ];
+    for (path, var, value) in cases {
+        let mut m = env_for(path);
+        m.insert(var.into(), value.into());
+        if var == "JUJU_REMOTE_UNIT" {
+            m.remove("JUJU_REMOTE_APP");
+        }
+        let e = JujuContext::from_vars(m).unwrap_err();
+        assert!(
+            matches!(&e, ContextError::Malformed { var: v, value: got, .. } if *v == var && got == value),
+            "{path} {var}={value}: {e:?}"
+        );
+        assert!(e.to_string().contains(var));
+    }
+}
+
+#[test]
+fn parses_everything_juju_gives() {
+    let ctx = JujuContext::from_vars(env_for("hooks/db-relation-departed")).unwrap();
+    assert_eq!(ctx.event_kind, EventKind::relation_departed("db"));
+    assert_eq!(ctx.relation_id, Some(3));
+    assert_eq!(ctx.storage_name.as_deref(), Some("data"));
+    assert_eq!(ctx.storage_index, Some(1));
+    assert_eq!(ctx.secret_revision, Some(2));
+    assert_eq!(ctx.departing_unit.as_deref(), Some("pg/1"));
+    assert_eq!(ctx.app_name(), "web");
+    assert!(!ctx.debug);
+    let ctx = JujuContext::from_vars(env_for("actions/backup")).unwrap();
+    assert_eq!(ctx.event_kind, EventKind::action("backup"));
+    assert_eq!(ctx.hook_name, None);
+}
+
+#[test]
+fn empty_means_unset_and_debug_is_presence() {
+    let mut m = env_for("hooks/install");
+    m.insert("JUJU_MODEL_NAME".into(), String::new());
+    assert!(matches!(
+        JujuContext::from_vars(m).unwrap_err(),
+        ContextError::Missing {
+            var: "JUJU_MODEL_NAME",
+            ..
+        }
+    ));
+    let mut m = env_for("hooks/install");
+    m.insert("JUJU_DEBUG".into(), String::new());
+    assert!(JujuContext::from_vars(m).unwrap().debug);
+}
+
+#[test]
+fn missing_dispatch_path_says_so() {
+    let mut m = env_for("hooks/install");
+    m.remove("JUJU_DISPATCH_PATH");
+    let e = JujuContext::from_vars(m).unwrap_err();
+    assert!(e.to_string().contains("JUJU_DISPATCH_PATH"), "{e}");
+}
+
+#[test]
+fn unknown_and_restricted_hooks() {
+    let ctx = JujuContext::from_vars(env_for("hooks/not-a-hook")).unwrap();
+    assert_eq!(ctx.event_kind, EventKind::Unknown("not-a-hook".into()));
+    let mut m = env_for("hooks/meter-status-changed");
+    m.remove("JUJU_VERSION");
+    let ctx = JujuContext::from_vars(m).unwrap();
+    assert_eq!(ctx.juju_version, "0.0.0");
+    assert!(ctx.event_kind.is_restricted());
+}
+
+#[test]
+fn charm_dir_falls_back_to_charm_dir() {
+    let mut m = env_for("hooks/install");
+    m.remove("JUJU_CHARM_DIR");
+    m.insert("CHARM_DIR".into(), "/other".into());
+    assert_eq!(
+        JujuContext::from_vars(m).unwrap().charm_dir,
+        PathBuf::from("/other")
+    );
+}

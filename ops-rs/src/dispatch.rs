@@ -1,0 +1,376 @@
+//! One dispatch: the whole life of a hook process, from the context to commit.
+//!
+//! [`dispatch`] is used by [`crate::main`] in production and by the testing API, with an
+//! injected [`JujuContext`], hook-tool runner and store. The sequence (Python ops'
+//! `_Manager`):
+//!
+//! 1. Build the Juju event from the context (`action-get --format=json` for an action's
+//!    parameters, `storage-get` for a storage location).
+//! 2. Open the store and begin ONE transaction; load the event counter, the deferred queue
+//!    and the charm's state.
+//! 3. Re-emit the deferred queue, oldest first, as it was when the pass began.
+//! 4. Emit the Juju event to its handlers, in registration order (an unknown event: none).
+//! 5. Collect status: if leader, `collect-app-status` and the app status set to the highest
+//!    added; then `collect-unit-status` and the unit status. Nothing added, no `status-set`.
+//! 6. `pre-commit`, `commit`; save the counter, queue and state; commit. Exit 0.
+//!
+//! `collect-metrics` and `meter-status-changed` skip 3 and 5. If anything fails, everything
+//! rolls back (queue, state, counter), the error chain is logged once with `juju-log` at
+//! ERROR, and the exit code is 1.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::context::{ContextError, JujuContext};
+use crate::event::{Event, EventDecodeError, EventInputs, EventKind};
+use crate::framework::{
+    Charm, Ctx, Emitter, HandlerCall, HandlerError, ObserveError, Observers, Queue,
+};
+use crate::hookcmds::HookToolRunner;
+use crate::model::{LogLevel, Model, ModelError, StatusTarget};
+use crate::status::Status;
+use crate::store::{JujuStore, MemoryStore, SqliteStore, Store, StoreData, StoreError};
+
+/// Which state store a dispatch uses.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreSpec {
+    /// An SQLite file (normally `<charm dir>/.unit-state.db`).
+    Sqlite(PathBuf),
+    /// Juju's controller-side store, through the dispatch's hook-tool runner.
+    Juju,
+    /// In memory (tests, the testing API).
+    Memory(MemoryStore),
+}
+
+/// What a dispatch needs from outside.
+#[derive(Clone)]
+pub struct DispatchInput {
+    /// The hook context.
+    pub context: JujuContext,
+    /// How to run hook tools.
+    pub runner: Arc<dyn HookToolRunner>,
+}
+
+impl std::fmt::Debug for DispatchInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DispatchInput")
+            .field("context", &self.context)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What happened in a dispatch.
+#[derive(Debug)]
+pub struct DispatchOutcome {
+    /// The Juju event dispatched.
+    pub event: EventKind,
+    /// Every handler call that returned, in order (including those of a failed dispatch).
+    pub calls: Vec<HandlerCall>,
+    /// `Ok` if the dispatch committed; the error (already logged) otherwise.
+    pub result: Result<(), DispatchError>,
+}
+
+impl DispatchOutcome {
+    /// The process exit code: 0 on success, 1 on failure.
+    pub fn exit_code(&self) -> u8 {
+        if self.result.is_ok() { 0 } else { 1 }
+    }
+}
+
+/// Why a dispatch failed. Its `Display` includes the chain of causes.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DispatchError {
+    /// A handler returned an error.
+    #[error("handler {handler} failed on {}{event}: {}", if *reemitted { "deferred " } else { "" }, error.chain_message())]
+    Handler {
+        /// The handler's name.
+        handler: String,
+        /// The event.
+        event: EventKind,
+        /// Whether the event was re-emitted from the deferred queue.
+        reemitted: bool,
+        /// The handler's error.
+        error: HandlerError,
+    },
+    /// The charm's registrations are invalid.
+    #[error(transparent)]
+    Observe(#[from] ObserveError),
+    /// The environment does not describe the hook.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// The state store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A hook tool the framework needs failed.
+    #[error("{what} failed: {source}")]
+    Model {
+        /// What the framework was doing.
+        what: &'static str,
+        /// The model's error.
+        #[source]
+        source: ModelError,
+    },
+    /// The charm's stored state does not fit its type.
+    #[error(
+        "the stored charm state does not fit {type_name} ({detail}); if a field was added, \
+         give it #[serde(default)] so state saved by an older revision still loads"
+    )]
+    State {
+        /// The charm's state type.
+        type_name: &'static str,
+        /// What did not fit (never the data).
+        detail: String,
+    },
+    /// An event could not be stored or rebuilt.
+    #[error(transparent)]
+    Event(EventDecodeError),
+}
+
+/// The message of `e` and all its sources: `a: caused by b: caused by c`.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let msg = s.to_string();
+        if parts.last() != Some(&msg) {
+            parts.push(msg);
+        }
+        cur = s.source();
+    }
+    parts.join(": caused by ")
+}
+
+/// Runs one dispatch of `charm` for the event in `input.context`, against `store`.
+///
+/// Logs go to `juju-log` through `input.runner` for the duration (see [`crate::log`]). On
+/// failure, nothing is saved and the error is logged once at ERROR.
+///
+/// ```
+/// use std::sync::Arc;
+/// use ops::prelude::*;
+/// use ops::context::JujuContext;
+/// use ops::dispatch::{dispatch, DispatchInput, StoreSpec};
+/// use ops::hookcmds::RecordingRunner;
+/// use ops::store::MemoryStore;
+///
+/// struct Web;
+/// impl Charm for Web {
+///     type State = ();
+///     fn observe(on: &mut Observers<Self>) {
+///         on.collect_unit_status("collect", |_c, ctx, _ev| {
+///             ctx.add_unit_status(Status::active("ready"))?;
+///             Ok(())
+///         });
+///     }
+/// }
+/// let runner = RecordingRunner::new(|c| Ok(if c.tool == "is-leader" { b"false".to_vec() } else { vec![] }));
+/// let context = JujuContext::from_vars([
+///     ("JUJU_DISPATCH_PATH", "hooks/start"), ("JUJU_HOOK_NAME", "start"),
+///     ("JUJU_UNIT_NAME", "web/0"), ("JUJU_MODEL_NAME", "m"), ("JUJU_MODEL_UUID", "u"),
+///     ("JUJU_VERSION", "3.6.4"), ("JUJU_CHARM_DIR", "/charm"),
+/// ]).unwrap();
+/// let store = MemoryStore::default();
+/// let out = dispatch(&mut Web, DispatchInput { context, runner: Arc::new(runner.clone()) },
+///                    StoreSpec::Memory(store.clone()));
+/// assert_eq!(out.exit_code(), 0);
+/// let tools: Vec<String> = runner.lines().into_iter().filter(|l| !l.starts_with("juju-log")).collect();
+/// assert_eq!(tools, ["is-leader --format=json", "status-set --application=false active -- ready"]);
+/// assert_eq!(store.data().event_counter, 4); // start, collect-unit-status, pre-commit, commit
+/// ```
+pub fn dispatch<C: Charm>(
+    charm: &mut C,
+    input: DispatchInput,
+    store: StoreSpec,
+) -> DispatchOutcome {
+    let context = Arc::new(input.context);
+    let model = Model::new(input.runner.clone(), &context.unit_name);
+    let event = context.event_kind.clone();
+    let mut calls = Vec::new();
+    let subscriber = crate::log::subscriber(model.clone(), context.debug);
+    let result = tracing::subscriber::with_default(subscriber, || {
+        run(charm, &context, &model, store, &mut calls)
+    });
+    if let Err(e) = &result {
+        let message = error_chain(e);
+        if model.juju_log(LogLevel::Error, &message).is_err()
+            || matches!(context.event_kind, EventKind::Action(_))
+        {
+            eprintln!("{message}");
+        }
+    }
+    DispatchOutcome {
+        event,
+        calls,
+        result,
+    }
+}
+
+fn model_err(what: &'static str) -> impl FnOnce(ModelError) -> DispatchError {
+    move |source| DispatchError::Model { what, source }
+}
+
+fn fetch_inputs(context: &JujuContext, model: &Model) -> Result<EventInputs, DispatchError> {
+    let mut inputs = EventInputs::default();
+    match &context.event_kind {
+        EventKind::Action(_) => {
+            let out = model
+                .runner()
+                .run("action-get", &["--format=json".to_owned()], None)
+                .map_err(|e| model_err("action-get")(e.into()))?;
+            let params = if out.iter().all(u8::is_ascii_whitespace) {
+                serde_json::Value::Object(Default::default())
+            } else {
+                serde_json::from_slice(&out).map_err(|e| {
+                    model_err("action-get")(ModelError::BadAnswer {
+                        tool: "action-get".into(),
+                        detail: format!("expected JSON ({:?} error)", e.classify()),
+                    })
+                })?
+            };
+            inputs.action_params = Some(params);
+        }
+        EventKind::StorageAttached(_) | EventKind::StorageDetaching(_) => {
+            if let (Some(name), Some(index)) = (&context.storage_name, context.storage_index) {
+                let args = vec![
+                    "--format=json".to_owned(),
+                    "-s".to_owned(),
+                    format!("{name}/{index}"),
+                    "location".to_owned(),
+                ];
+                match model.runner().run("storage-get", &args, None) {
+                    Ok(out) => inputs.storage_location = serde_json::from_slice(&out).ok(),
+                    Err(e) => tracing::debug!("storage location unknown: {e}"),
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(inputs)
+}
+
+fn open_store(spec: StoreSpec, model: &Model) -> Result<Box<dyn Store>, StoreError> {
+    Ok(match spec {
+        StoreSpec::Sqlite(path) => Box::new(SqliteStore::open(path)?),
+        StoreSpec::Juju => Box::new(JujuStore::new(model.runner().clone())),
+        StoreSpec::Memory(m) => Box::new(m),
+    })
+}
+
+fn run<C: Charm>(
+    charm: &mut C,
+    context: &Arc<JujuContext>,
+    model: &Model,
+    store_spec: StoreSpec,
+    calls: &mut Vec<HandlerCall>,
+) -> Result<(), DispatchError> {
+    let observers = Observers::<C>::of_charm();
+    observers.check()?;
+    let kind = &context.event_kind;
+    let restricted = kind.is_restricted();
+    if restricted && matches!(store_spec, StoreSpec::Juju) {
+        tracing::debug!(
+            "{kind} runs in a restricted context without Juju's state store: nothing to do"
+        );
+        return Ok(());
+    }
+    let juju_event = Event::from_context(context, fetch_inputs(context, model)?)?;
+
+    let mut store = open_store(store_spec, model)?;
+    let data = store.load()?;
+    let state = match &data.charm_state {
+        Some(json) => serde_json::from_str::<C::State>(json).map_err(|e| DispatchError::State {
+            type_name: std::any::type_name::<C::State>(),
+            detail: format!(
+                "{:?} error at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
+        })?,
+        None => C::State::default(),
+    };
+    let mut em = Emitter {
+        charm,
+        ctx: Ctx::new(model.clone(), context.clone(), state),
+        observers,
+        queue: Queue::new(data.queue),
+        counter: data.event_counter,
+        calls,
+    };
+
+    if !restricted {
+        em.reemit()?;
+    }
+    match juju_event {
+        Some(ev) => {
+            tracing::debug!("emitting {kind}");
+            em.emit(ev)?;
+        }
+        None => tracing::debug!("{kind} is not an event this framework knows: nothing observes it"),
+    }
+    if !restricted {
+        collect_status(&mut em, model)?;
+    }
+    for k in [EventKind::PreCommit, EventKind::Commit] {
+        if let Some(ev) = Event::framework(&k) {
+            em.emit(ev)?;
+        }
+    }
+
+    let charm_state = serde_json::to_string(em.ctx.state()).map_err(|e| DispatchError::State {
+        type_name: std::any::type_name::<C::State>(),
+        detail: format!("cannot encode it: {e}"),
+    })?;
+    store.save(&StoreData {
+        event_counter: em.counter,
+        queue: em.queue.into_entries(),
+        charm_state: Some(charm_state),
+    })?;
+    store.commit()?;
+    Ok(())
+}
+
+fn collect_status<C: Charm>(em: &mut Emitter<'_, C>, model: &Model) -> Result<(), DispatchError> {
+    let leader = model.is_leader().map_err(model_err("is-leader"))?;
+    if leader {
+        if let Some(ev) = Event::framework(&EventKind::CollectAppStatus) {
+            em.emit(ev)?;
+        }
+        set_highest(model, StatusTarget::App, &em.ctx.take_app_statuses())?;
+    }
+    if let Some(ev) = Event::framework(&EventKind::CollectUnitStatus) {
+        em.emit(ev)?;
+    }
+    set_highest(model, StatusTarget::Unit, &em.ctx.take_unit_statuses())?;
+    let discarded = em.ctx.take_app_statuses();
+    if !discarded.is_empty() {
+        tracing::debug!(
+            "discarding {} application status(es): {}",
+            discarded.len(),
+            if leader {
+                "added after collect-app-status"
+            } else {
+                "this unit is not the leader"
+            }
+        );
+    }
+    Ok(())
+}
+
+fn set_highest(
+    model: &Model,
+    target: StatusTarget,
+    statuses: &[Status],
+) -> Result<(), DispatchError> {
+    if let Some(s) = Status::highest(statuses) {
+        model
+            .set_status(target, s)
+            .map_err(model_err("status-set"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,90 @@
+//! [`main`]: the charm binary's entry point.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::context::{JujuContext, OPERATOR_DISPATCH};
+use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
+use crate::framework::Charm;
+use crate::hookcmds::ProcessRunner;
+use crate::store::STATE_FILE;
+
+/// Options for [`main_with`].
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct MainOptions {
+    /// Keep the state in Juju's controller-side store (`state-get`/`state-set`) instead of
+    /// `.unit-state.db`: for Kubernetes pods whose charm directory does not survive.
+    pub juju_storage: bool,
+}
+
+impl MainOptions {
+    /// Keep the state in Juju's controller-side store.
+    #[must_use]
+    pub fn juju_storage(mut self, yes: bool) -> Self {
+        self.juju_storage = yes;
+        self
+    }
+}
+
+/// Runs `charm` for the hook Juju is dispatching, with the state in `.unit-state.db`.
+///
+/// Reads the context from the environment, runs the hook tools on `PATH`, and returns the
+/// exit code (0, or 1 if anything failed: the error is then in `juju debug-log`). If
+/// `OPERATOR_DISPATCH` is set (the charm started itself), it returns 0 at once.
+///
+/// ```no_run
+/// use ops::prelude::*;
+/// struct Web;
+/// impl Charm for Web {
+///     type State = ();
+///     fn observe(_on: &mut Observers<Self>) {}
+/// }
+/// fn main() -> std::process::ExitCode {
+///     ops::main(Web)
+/// }
+/// ```
+pub fn main<C: Charm>(charm: C) -> ExitCode {
+    main_with(charm, MainOptions::default())
+}
+
+/// [`main`], with options.
+pub fn main_with<C: Charm>(mut charm: C, options: MainOptions) -> ExitCode {
+    if is_reentry(std::env::var_os(OPERATOR_DISPATCH).as_deref()) {
+        return ExitCode::SUCCESS;
+    }
+    let context = match JujuContext::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ops: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let store = if options.juju_storage {
+        StoreSpec::Juju
+    } else {
+        StoreSpec::Sqlite(context.charm_dir.join(STATE_FILE))
+    };
+    let input = DispatchInput {
+        context,
+        runner: Arc::new(ProcessRunner::new()),
+    };
+    ExitCode::from(dispatch(&mut charm, input, store).exit_code())
+}
+
+/// Whether `OPERATOR_DISPATCH` says this process was started by the framework itself.
+fn is_reentry(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operator_dispatch_marks_reentry() {
+        assert!(is_reentry(Some("1".as_ref())));
+        assert!(is_reentry(Some("".as_ref())));
+        assert!(!is_reentry(None));
+    }
+}

@@ -1,0 +1,46 @@
+//! The framework's own events: collect-status, pre-commit and commit. None is deferrable:
+//! they are part of the current dispatch.
+
+use super::{EventKind, event_struct};
+
+event_struct! {
+    /// `collect-app-status` (leader only) or `collect-unit-status`: add statuses with
+    /// [`Ctx::add_app_status`](crate::framework::Ctx::add_app_status) or
+    /// [`Ctx::add_unit_status`](crate::framework::Ctx::add_unit_status); the framework sets
+    /// the highest-priority one.
+    ///
+    /// Not deferrable:
+    ///
+    /// ```compile_fail,E0599
+    /// fn collect(ev: &mut ops::event::CollectStatus) { ev.defer(); }
+    /// ```
+    CollectStatus {
+        /// `true` for collect-app-status, `false` for collect-unit-status.
+        application: bool,
+    }
+    kind = |s| if s.application { EventKind::CollectAppStatus } else { EventKind::CollectUnitStatus };
+}
+
+event_struct! {
+    /// `pre-commit`: after the event and collect-status, before the state is saved.
+    ///
+    /// Not deferrable:
+    ///
+    /// ```compile_fail,E0599
+    /// fn pre_commit(ev: &mut ops::event::PreCommit) { ev.defer(); }
+    /// ```
+    PreCommit {}
+    kind = |_s| EventKind::PreCommit;
+}
+
+event_struct! {
+    /// `commit`: the last event of a dispatch; the state is saved right after it.
+    ///
+    /// Not deferrable:
+    ///
+    /// ```compile_fail,E0599
+    /// fn commit(ev: &mut ops::event::Commit) { ev.defer(); }
+    /// ```
+    Commit {}
+    kind = |_s| EventKind::Commit;
+}

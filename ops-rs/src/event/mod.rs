@@ -1,0 +1,328 @@
+//! Typed events: one struct per Juju hook, the framework's own events, and the runtime
+//! [`Event`] enum over all of them.
+//!
+//! Every event a handler receives has been rebuilt from its stored form (encoded to JSON and
+//! decoded again), whether it is new or re-emitted from the deferred queue, so what is stored
+//! always carries everything a handler can see.
+//!
+//! Only deferrable events have a `defer()` method: actions, `secret-expired`,
+//! `secret-rotate`, `stop`, `remove` and the framework's events do not, so deferring them does
+//! not compile. Where the kind is only known at run time, [`Event::defer`] returns a
+//! [`DeferError`] naming the event and the reason.
+//!
+//! ```
+//! use ops::event::{ConfigChanged, Event, EventKind};
+//! fn on_config(ev: &mut ConfigChanged) {
+//!     ev.defer(); // deferrable: compiles
+//! }
+//! fn holistic(ev: &mut Event) -> Result<(), ops::event::DeferError> {
+//!     if ev.kind() == EventKind::ConfigChanged {
+//!         ev.defer()?; // checked at run time
+//!     }
+//!     Ok(())
+//! }
+//! ```
+
+mod action;
+mod build;
+mod framework;
+mod kind;
+mod lifecycle;
+mod relation;
+mod secret;
+mod storage;
+mod workload;
+
+pub use action::{ActionEvent, ActionParamsError};
+pub use framework::{CollectStatus, Commit, PreCommit};
+pub use kind::EventKind;
+pub use lifecycle::{
+    CollectMetrics, ConfigChanged, Install, LeaderElected, LeaderSettingsChanged,
+    PostSeriesUpgrade, PreSeriesUpgrade, Remove, Start, Stop, UpdateStatus, UpgradeCharm,
+};
+pub use relation::{
+    RelationBroken, RelationChanged, RelationCreated, RelationDeparted, RelationJoined,
+};
+pub use secret::{SecretChanged, SecretExpired, SecretRemove, SecretRotate};
+pub use storage::{StorageAttached, StorageDetaching};
+pub use workload::{PebbleCheckFailed, PebbleCheckRecovered, PebbleCustomNotice, PebbleReady};
+
+pub(crate) use build::EventInputs;
+
+/// What the framework tracks about an event besides its data: its id and whether the
+/// current handler deferred it. Never stored with the data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct EventMeta {
+    pub(crate) id: u64,
+    pub(crate) deferred: bool,
+}
+
+/// Deferring an event whose kind cannot be deferred.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot defer {event}: {reason}")]
+pub struct DeferError {
+    /// The event.
+    pub event: EventKind,
+    /// Why it cannot be deferred.
+    pub reason: &'static str,
+}
+
+/// A stored event could not be decoded into its type (the charm changed, or the store was
+/// edited). The message never includes the event's data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot decode a stored {kind} event: {reason}")]
+pub struct EventDecodeError {
+    /// The stored kind (as stored, it may not be a kind this framework knows).
+    pub kind: String,
+    /// What did not fit (never the data itself).
+    pub reason: String,
+}
+
+impl EventDecodeError {
+    fn from_json(kind: &str, e: &serde_json::Error) -> Self {
+        EventDecodeError {
+            kind: kind.to_owned(),
+            reason: format!(
+                "{:?} error at line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
+        }
+    }
+}
+
+/// A typed event a handler can observe: converts to and from the runtime [`Event`].
+///
+/// Implemented by every event struct and by [`Event`] itself (for handlers that observe many
+/// kinds).
+pub trait EventType: Sized + 'static {
+    /// Wraps this event in the runtime enum.
+    fn into_event(self) -> Event;
+    /// Unwraps the runtime enum, if it holds this type.
+    fn from_event(event: Event) -> Option<Self>;
+    /// Whether the current handler deferred this event.
+    fn is_deferred(&self) -> bool;
+    /// The event's id: unique per unit, never reused once a dispatch commits.
+    fn id(&self) -> u64;
+}
+
+macro_rules! event_struct {
+    (
+        $(#[$doc:meta])*
+        $name:ident { $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)? }
+        kind = |$s:ident| $kind:expr;
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct $name {
+            $( $(#[$fdoc])* pub $field: $ty, )*
+            #[serde(skip)]
+            pub(crate) meta: $crate::event::EventMeta,
+        }
+
+        impl $name {
+            /// This event's kind, with its source.
+            pub fn kind(&self) -> $crate::event::EventKind {
+                let $s = self;
+                $kind
+            }
+            /// The event's id: unique per unit, never reused once a dispatch commits.
+            pub fn id(&self) -> u64 {
+                self.meta.id
+            }
+        }
+    };
+}
+pub(crate) use event_struct;
+
+macro_rules! deferrable {
+    ($($name:ident),* $(,)?) => {$(
+        impl $name {
+            /// Defers this event for the current handler: the handler is called again with
+            /// it, before the next event, until it returns without deferring. The handler
+            /// keeps running after `defer()`; return when you are done.
+            pub fn defer(&mut self) {
+                tracing::debug!("deferring {}", self.kind());
+                self.meta.deferred = true;
+            }
+            /// Whether the current handler deferred this event.
+            pub fn is_deferred(&self) -> bool {
+                self.meta.deferred
+            }
+        }
+    )*};
+}
+pub(crate) use deferrable;
+
+macro_rules! event_enum {
+    ($( $variant:ident($ty:ident) = $($generic:literal)|+ ; )*) => {
+        /// Any event, as a runtime value: what a handler registered with
+        /// [`Observers::many`](crate::framework::Observers::many) receives.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum Event {
+            $(
+                #[doc = concat!("A [`", stringify!($ty), "`] event.")]
+                $variant($ty),
+            )*
+        }
+
+        impl Event {
+            /// The kind of this event, with its source.
+            pub fn kind(&self) -> EventKind {
+                match self { $(Event::$variant(e) => e.kind(),)* }
+            }
+
+            pub(crate) fn meta(&self) -> &EventMeta {
+                match self { $(Event::$variant(e) => &e.meta,)* }
+            }
+
+            pub(crate) fn meta_mut(&mut self) -> &mut EventMeta {
+                match self { $(Event::$variant(e) => &mut e.meta,)* }
+            }
+
+            /// The stored form of this event's data (JSON; without the id).
+            pub(crate) fn encode(&self) -> Result<String, EventDecodeError> {
+                let r = match self { $(Event::$variant(e) => serde_json::to_string(e),)* };
+                r.map_err(|e| EventDecodeError::from_json(self.kind().generic_name(), &e))
+            }
+
+            /// Rebuilds an event from its stored kind, source and data.
+            pub(crate) fn decode(
+                generic: &str,
+                source: Option<&str>,
+                data: &str,
+            ) -> Result<Event, EventDecodeError> {
+                let event = match generic {
+                    $(
+                        $($generic)|+ => serde_json::from_str::<$ty>(data)
+                            .map(Event::$variant)
+                            .map_err(|e| EventDecodeError::from_json(generic, &e))?,
+                    )*
+                    other => {
+                        return Err(EventDecodeError {
+                            kind: other.to_owned(),
+                            reason: "no event type of this kind".into(),
+                        })
+                    }
+                };
+                let expected = EventKind::from_parts(generic, source);
+                if expected.as_ref() != Some(&event.kind()) {
+                    return Err(EventDecodeError {
+                        kind: generic.to_owned(),
+                        reason: format!(
+                            "its data is for {} but it is stored as {} from {:?}",
+                            event.kind(), generic, source
+                        ),
+                    });
+                }
+                Ok(event)
+            }
+        }
+
+        $(
+            impl EventType for $ty {
+                fn into_event(self) -> Event {
+                    Event::$variant(self)
+                }
+                fn from_event(event: Event) -> Option<Self> {
+                    match event {
+                        Event::$variant(e) => Some(e),
+                        _ => None,
+                    }
+                }
+                fn is_deferred(&self) -> bool {
+                    self.meta.deferred
+                }
+                fn id(&self) -> u64 {
+                    self.meta.id
+                }
+            }
+        )*
+    };
+}
+
+event_enum! {
+    Install(Install) = "install";
+    Start(Start) = "start";
+    Stop(Stop) = "stop";
+    Remove(Remove) = "remove";
+    UpgradeCharm(UpgradeCharm) = "upgrade-charm";
+    ConfigChanged(ConfigChanged) = "config-changed";
+    UpdateStatus(UpdateStatus) = "update-status";
+    LeaderElected(LeaderElected) = "leader-elected";
+    LeaderSettingsChanged(LeaderSettingsChanged) = "leader-settings-changed";
+    PreSeriesUpgrade(PreSeriesUpgrade) = "pre-series-upgrade";
+    PostSeriesUpgrade(PostSeriesUpgrade) = "post-series-upgrade";
+    CollectMetrics(CollectMetrics) = "collect-metrics";
+    RelationCreated(RelationCreated) = "relation-created";
+    RelationJoined(RelationJoined) = "relation-joined";
+    RelationChanged(RelationChanged) = "relation-changed";
+    RelationDeparted(RelationDeparted) = "relation-departed";
+    RelationBroken(RelationBroken) = "relation-broken";
+    StorageAttached(StorageAttached) = "storage-attached";
+    StorageDetaching(StorageDetaching) = "storage-detaching";
+    SecretChanged(SecretChanged) = "secret-changed";
+    SecretExpired(SecretExpired) = "secret-expired";
+    SecretRotate(SecretRotate) = "secret-rotate";
+    SecretRemove(SecretRemove) = "secret-remove";
+    Action(ActionEvent) = "action";
+    PebbleReady(PebbleReady) = "pebble-ready";
+    PebbleCustomNotice(PebbleCustomNotice) = "pebble-custom-notice";
+    PebbleCheckFailed(PebbleCheckFailed) = "pebble-check-failed";
+    PebbleCheckRecovered(PebbleCheckRecovered) = "pebble-check-recovered";
+    PreCommit(PreCommit) = "pre-commit";
+    Commit(Commit) = "commit";
+    CollectStatus(CollectStatus) = "collect-app-status" | "collect-unit-status";
+}
+
+impl Event {
+    /// Defers this event for the current handler, if its kind can be deferred.
+    ///
+    /// Returns a [`DeferError`] naming the event and the reason for actions (they must answer
+    /// their caller now), `secret-expired` and `secret-rotate` (Juju fires them again until a
+    /// new revision exists), `stop` and `remove` (no event follows them) and the framework's
+    /// events (they are part of this dispatch).
+    pub fn defer(&mut self) -> Result<(), DeferError> {
+        let kind = self.kind();
+        if let Some(reason) = kind.defer_refusal() {
+            return Err(DeferError {
+                event: kind,
+                reason,
+            });
+        }
+        tracing::debug!("deferring {kind}");
+        self.meta_mut().deferred = true;
+        Ok(())
+    }
+
+    /// Whether the current handler deferred this event.
+    pub fn is_deferred(&self) -> bool {
+        self.meta().deferred
+    }
+
+    /// The event's id: unique per unit, never reused once a dispatch commits.
+    pub fn id(&self) -> u64 {
+        self.meta().id
+    }
+}
+
+impl EventType for Event {
+    fn into_event(self) -> Event {
+        self
+    }
+    fn from_event(event: Event) -> Option<Self> {
+        Some(event)
+    }
+    fn is_deferred(&self) -> bool {
+        self.meta().deferred
+    }
+    fn id(&self) -> u64 {
+        self.meta().id
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,67 @@
+//! Secret hooks: `secret-changed`, `secret-expired`, `secret-rotate`, `secret-remove`.
+//!
+//! These events carry the secret's id and label, never its content.
+
+use super::{EventKind, deferrable, event_struct};
+
+event_struct! {
+    /// `secret-changed`: a secret this unit observes has a new revision.
+    SecretChanged {
+        /// The secret's id (`secret:...`).
+        id: String,
+        /// The label this unit gave it, if any.
+        label: Option<String>,
+    }
+    kind = |_s| EventKind::SecretChanged;
+}
+
+event_struct! {
+    /// `secret-expired`: a revision of a secret this charm owns has expired.
+    ///
+    /// Not deferrable: Juju fires it again until a new revision exists.
+    ///
+    /// ```compile_fail,E0599
+    /// fn on_expired(ev: &mut ops::event::SecretExpired) { ev.defer(); }
+    /// ```
+    SecretExpired {
+        /// The secret's id.
+        id: String,
+        /// The label this unit gave it, if any.
+        label: Option<String>,
+        /// The revision that expired.
+        revision: u64,
+    }
+    kind = |_s| EventKind::SecretExpired;
+}
+
+event_struct! {
+    /// `secret-rotate`: a secret this charm owns is due for rotation.
+    ///
+    /// Not deferrable: Juju fires it again until a new revision exists.
+    ///
+    /// ```compile_fail,E0599
+    /// fn on_rotate(ev: &mut ops::event::SecretRotate) { ev.defer(); }
+    /// ```
+    SecretRotate {
+        /// The secret's id.
+        id: String,
+        /// The label this unit gave it, if any.
+        label: Option<String>,
+    }
+    kind = |_s| EventKind::SecretRotate;
+}
+
+event_struct! {
+    /// `secret-remove`: a revision of a secret this charm owns is no longer tracked by anyone.
+    SecretRemove {
+        /// The secret's id.
+        id: String,
+        /// The label this unit gave it, if any.
+        label: Option<String>,
+        /// The revision that can be removed.
+        revision: u64,
+    }
+    kind = |_s| EventKind::SecretRemove;
+}
+
+deferrable!(SecretChanged, SecretRemove);

@@ -1,0 +1,147 @@
+//! [`Ctx`]: what a handler gets besides its event.
+
+use std::sync::Arc;
+
+use super::Charm;
+use crate::context::JujuContext;
+use crate::event::EventKind;
+use crate::model::Model;
+use crate::status::Status;
+
+/// A status that a charm cannot add (error, unknown).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot add status '{}': a charm may add only active, blocked, maintenance or waiting \
+     (Juju sets error and unknown itself)",
+    status.name()
+)]
+pub struct StatusError {
+    /// The status refused.
+    pub status: Status,
+}
+
+/// What a handler call is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CallInfo {
+    pub(crate) handler: String,
+    pub(crate) kind: EventKind,
+    pub(crate) reemitted: bool,
+}
+
+/// The handler's view of the dispatch: the model, the charm's stored state, the statuses to
+/// collect, and the Juju context.
+///
+/// One `Ctx` lives for the whole dispatch; changes to the state are saved when the dispatch
+/// commits and rolled back if any handler fails.
+pub struct Ctx<C: Charm> {
+    model: Model,
+    context: Arc<JujuContext>,
+    state: C::State,
+    unit_statuses: Vec<Status>,
+    app_statuses: Vec<Status>,
+    call: Option<CallInfo>,
+}
+
+impl<C: Charm> std::fmt::Debug for Ctx<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("unit", &self.model.unit_name())
+            .field("event", &self.context.event_kind)
+            .field("call", &self.call)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Charm> Ctx<C> {
+    pub(crate) fn new(model: Model, context: Arc<JujuContext>, state: C::State) -> Self {
+        Ctx {
+            model,
+            context,
+            state,
+            unit_statuses: Vec::new(),
+            app_statuses: Vec::new(),
+            call: None,
+        }
+    }
+
+    /// The Juju model, over the hook tools.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The Juju context of this dispatch (from the environment).
+    pub fn juju_context(&self) -> &JujuContext {
+        &self.context
+    }
+
+    /// The charm's stored state.
+    pub fn state(&self) -> &C::State {
+        &self.state
+    }
+
+    /// The charm's stored state, to change; saved when the dispatch commits.
+    pub fn state_mut(&mut self) -> &mut C::State {
+        &mut self.state
+    }
+
+    /// Adds a candidate for the unit's status; at the end of the dispatch the framework sets
+    /// the highest-priority one (blocked > maintenance > waiting > active, the first added
+    /// wins a tie). Usable from any handler. Error and unknown are refused.
+    pub fn add_unit_status(&mut self, status: Status) -> Result<(), StatusError> {
+        Self::add(&mut self.unit_statuses, status, "unit")
+    }
+
+    /// Adds a candidate for the application's status, set the same way on the leader. On a
+    /// non-leader the statuses added are discarded.
+    pub fn add_app_status(&mut self, status: Status) -> Result<(), StatusError> {
+        Self::add(&mut self.app_statuses, status, "app")
+    }
+
+    fn add(list: &mut Vec<Status>, status: Status, whose: &str) -> Result<(), StatusError> {
+        if !status.is_settable() {
+            return Err(StatusError { status });
+        }
+        if !matches!(status, Status::Active(_)) {
+            tracing::debug!("{whose} status candidate: {status}");
+        }
+        list.push(status);
+        Ok(())
+    }
+
+    /// The statuses added so far for the unit, in order.
+    pub fn unit_statuses(&self) -> &[Status] {
+        &self.unit_statuses
+    }
+
+    /// The statuses added so far for the application, in order.
+    pub fn app_statuses(&self) -> &[Status] {
+        &self.app_statuses
+    }
+
+    /// Whether the current call re-emits an event deferred by an earlier dispatch.
+    pub fn is_reemitted(&self) -> bool {
+        self.call.as_ref().is_some_and(|c| c.reemitted)
+    }
+
+    /// The name of the handler being called.
+    pub fn handler_name(&self) -> Option<&str> {
+        self.call.as_ref().map(|c| c.handler.as_str())
+    }
+
+    /// The kind of the event being handled.
+    pub fn event_kind(&self) -> Option<&EventKind> {
+        self.call.as_ref().map(|c| &c.kind)
+    }
+
+    pub(crate) fn set_call(&mut self, call: Option<CallInfo>) {
+        self.call = call;
+    }
+
+    pub(crate) fn take_app_statuses(&mut self) -> Vec<Status> {
+        std::mem::take(&mut self.app_statuses)
+    }
+
+    pub(crate) fn take_unit_statuses(&mut self) -> Vec<Status> {
+        std::mem::take(&mut self.unit_statuses)
+    }
+}

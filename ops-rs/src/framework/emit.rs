@@ -1,0 +1,153 @@
+//! Calling handlers: re-emitting the deferred queue and emitting new events, each handler
+//! getting its event rebuilt from the stored form.
+
+use super::{CallInfo, Charm, Ctx, HandlerError, Observers, Queue};
+use crate::dispatch::DispatchError;
+use crate::event::{Event, EventKind};
+use crate::store::DeferredEntry;
+
+/// One handler call made during a dispatch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerCall {
+    /// The handler's name.
+    pub handler: String,
+    /// The event.
+    pub kind: EventKind,
+    /// The event's id.
+    pub event_id: u64,
+    /// Whether the event came from the deferred queue.
+    pub reemitted: bool,
+    /// Whether the handler deferred it (again).
+    pub deferred: bool,
+}
+
+/// Emits events to a charm's handlers during one dispatch.
+pub(crate) struct Emitter<'a, C: Charm> {
+    pub(crate) charm: &'a mut C,
+    pub(crate) ctx: Ctx<C>,
+    pub(crate) observers: Observers<C>,
+    pub(crate) queue: Queue,
+    pub(crate) counter: u64,
+    pub(crate) calls: &'a mut Vec<HandlerCall>,
+}
+
+impl<C: Charm> Emitter<'_, C> {
+    /// Re-emits the queue as it was when the pass began, oldest first. Entries whose handler
+    /// succeeds without deferring are dropped; those deferred again keep their place;
+    /// entries whose handler is gone or whose event cannot be decoded are dropped with a
+    /// warning.
+    pub(crate) fn reemit(&mut self) -> Result<(), DispatchError> {
+        let pass: Vec<DeferredEntry> = self.queue.entries().to_vec();
+        let total = pass.len();
+        for (i, entry) in pass.into_iter().enumerate() {
+            let Some(kind) = EventKind::from_parts(&entry.kind, entry.source.as_deref()) else {
+                tracing::warn!(
+                    "dropping a deferred event for handler {}: its stored kind {:?} (source \
+                     {:?}) is not an event kind this framework knows",
+                    entry.handler,
+                    entry.kind,
+                    entry.source
+                );
+                self.queue.remove(entry.seq);
+                continue;
+            };
+            tracing::debug!(
+                "re-emitting deferred {kind}, {} of {total}, to handler {}",
+                i + 1,
+                entry.handler
+            );
+            if self.observers.find(&entry.handler, &kind).is_none() {
+                tracing::warn!(
+                    "dropping deferred {kind}: no handler named {:?} observes it any more",
+                    entry.handler
+                );
+                self.queue.remove(entry.seq);
+                continue;
+            }
+            let event = match Event::decode(&entry.kind, entry.source.as_deref(), &entry.data) {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!(
+                        "dropping deferred {kind} for handler {}: {e}",
+                        entry.handler
+                    );
+                    self.queue.remove(entry.seq);
+                    continue;
+                }
+            };
+            let deferred = self.call(&entry.handler, event, entry.event_id, true)?;
+            if !deferred {
+                self.queue.remove(entry.seq);
+            }
+        }
+        Ok(())
+    }
+
+    /// Emits a new event: gives it the next id, stores it, and calls each of its handlers in
+    /// registration order with the event rebuilt from the stored form. A handler for which
+    /// an identical event is already queued is skipped (it ran for the queued copy).
+    pub(crate) fn emit(&mut self, event: Event) -> Result<(), DispatchError> {
+        self.counter += 1;
+        let id = self.counter;
+        let kind = event.kind();
+        let data = event.encode().map_err(DispatchError::Event)?;
+        let names: Vec<String> = self
+            .observers
+            .for_kind(&kind)
+            .map(|r| r.name.clone())
+            .collect();
+        for name in names {
+            if self.queue.contains_identical(&name, &kind, &data) {
+                tracing::info!(
+                    "skipping handler {name} for {kind}: an identical event is already \
+                     deferred for it"
+                );
+                continue;
+            }
+            let fresh = Event::decode(kind.generic_name(), kind.source(), &data)
+                .map_err(DispatchError::Event)?;
+            if self.call(&name, fresh, id, false)? {
+                self.queue.push(&name, &kind, id, data.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls handler `name` for `event`; returns whether it deferred.
+    fn call(
+        &mut self,
+        name: &str,
+        mut event: Event,
+        id: u64,
+        reemitted: bool,
+    ) -> Result<bool, DispatchError> {
+        let kind = event.kind();
+        let Some(reg) = self.observers.find(name, &kind) else {
+            return Ok(false);
+        };
+        event.meta_mut().id = id;
+        event.meta_mut().deferred = false;
+        self.ctx.set_call(Some(CallInfo {
+            handler: name.to_owned(),
+            kind: kind.clone(),
+            reemitted,
+        }));
+        let result = (reg.handler)(self.charm, &mut self.ctx, event);
+        self.ctx.set_call(None);
+        let failed = |error: HandlerError| DispatchError::Handler {
+            handler: name.to_owned(),
+            event: kind.clone(),
+            reemitted,
+            error,
+        };
+        let deferred = result.map_err(failed)?;
+        self.calls.push(HandlerCall {
+            handler: name.to_owned(),
+            kind: kind.clone(),
+            event_id: id,
+            reemitted,
+            deferred,
+        });
+        Ok(deferred)
+    }
+}

@@ -1,0 +1,339 @@
+//! [`Observers`]: registering handlers, each under a stable name.
+
+use super::{Charm, Ctx, HandlerError, HandlerResult};
+use crate::event::*;
+
+/// A handler after type erasure: takes the rebuilt event, says whether it deferred it.
+pub(crate) type ErasedHandler<C> = dyn Fn(&mut C, &mut Ctx<C>, Event) -> Result<bool, HandlerError>;
+
+/// One registration: a handler name, the kinds it observes, the handler.
+pub(crate) struct Registration<C: Charm> {
+    pub(crate) name: String,
+    pub(crate) kinds: Vec<EventKind>,
+    pub(crate) handler: Box<ErasedHandler<C>>,
+}
+
+/// The charm's registrations are not usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ObserveError {
+    /// Two registrations use the same handler name for the same event kind.
+    #[error(
+        "handler name {name:?} is registered twice for {kind}; handler names identify \
+         deferred events across dispatches, so give each registration its own name"
+    )]
+    DuplicateHandler {
+        /// The handler name.
+        name: String,
+        /// The event kind.
+        kind: EventKind,
+    },
+    /// A handler was registered with an empty name.
+    #[error("a handler for {kind} is registered with an empty name; give it a stable name")]
+    EmptyName {
+        /// The event kind.
+        kind: EventKind,
+    },
+    /// `many()` was given no kinds.
+    #[error("handler {name:?} is registered with `many` but for no event kind")]
+    NoKinds {
+        /// The handler name.
+        name: String,
+    },
+}
+
+/// The charm's handler registrations, in order. Handlers of an event run in the order they
+/// were registered.
+///
+/// Each registration has a **stable handler name**: it identifies deferred entries across
+/// processes, so renaming a handler drops its deferred events (with a warning). The same name
+/// may not be used twice for the same event kind.
+///
+/// ```
+/// use ops::prelude::*;
+/// struct Web;
+/// impl Charm for Web {
+///     type State = ();
+///     fn observe(on: &mut Observers<Self>) {
+///         on.config_changed("on_config", |_c, _ctx, _ev| Ok(()));
+///         on.relation_changed("db", "on_db_changed", |_c, _ctx, ev| {
+///             let _id = ev.relation_id;
+///             Ok(())
+///         });
+///         on.many(
+///             "reconcile",
+///             [EventKind::ConfigChanged, EventKind::pebble_ready("web")],
+///             |_c, _ctx, ev| {
+///                 let _kind = ev.kind();
+///                 Ok(())
+///             },
+///         );
+///     }
+/// }
+/// let mut on = Observers::<Web>::new();
+/// Web::observe(&mut on);
+/// assert_eq!(on.handler_names(&EventKind::ConfigChanged), ["on_config", "reconcile"]);
+/// ```
+pub struct Observers<C: Charm> {
+    regs: Vec<Registration<C>>,
+}
+
+impl<C: Charm> std::fmt::Debug for Observers<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.regs.iter().map(|r| (&r.name, &r.kinds)))
+            .finish()
+    }
+}
+
+impl<C: Charm> Default for Observers<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+macro_rules! plain {
+    ($($(#[$doc:meta])* $method:ident($ty:ty) = $kind:expr;)*) => {$(
+        $(#[$doc])*
+        pub fn $method(
+            &mut self,
+            name: &str,
+            handler: impl Fn(&mut C, &mut Ctx<C>, &mut $ty) -> HandlerResult + 'static,
+        ) -> &mut Self {
+            self.register(name, vec![$kind], handler)
+        }
+    )*};
+}
+
+macro_rules! sourced {
+    ($($(#[$doc:meta])* $method:ident($ty:ty) = $kind:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $method(
+            &mut self,
+            source: &str,
+            name: &str,
+            handler: impl Fn(&mut C, &mut Ctx<C>, &mut $ty) -> HandlerResult + 'static,
+        ) -> &mut Self {
+            self.register(name, vec![EventKind::$kind(source.to_owned())], handler)
+        }
+    )*};
+}
+
+impl<C: Charm> Observers<C> {
+    /// No registrations.
+    pub fn new() -> Self {
+        Observers { regs: Vec::new() }
+    }
+
+    /// The charm's registrations.
+    pub(crate) fn of_charm() -> Self {
+        let mut on = Self::new();
+        C::observe(&mut on);
+        on
+    }
+
+    fn register<E: EventType>(
+        &mut self,
+        name: &str,
+        kinds: Vec<EventKind>,
+        handler: impl Fn(&mut C, &mut Ctx<C>, &mut E) -> HandlerResult + 'static,
+    ) -> &mut Self {
+        let handler_name = name.to_owned();
+        let erased = move |charm: &mut C, ctx: &mut Ctx<C>, event: Event| {
+            let kind = event.kind();
+            let mut typed = E::from_event(event).ok_or_else(|| {
+                HandlerError::msg(format!(
+                    "handler {handler_name} cannot take a {kind} event (a framework bug)"
+                ))
+            })?;
+            handler(charm, ctx, &mut typed)?;
+            Ok(typed.is_deferred())
+        };
+        self.regs.push(Registration {
+            name: name.to_owned(),
+            kinds,
+            handler: Box::new(erased),
+        });
+        self
+    }
+
+    /// Registers one handler for many kinds (the holistic pattern): it receives the runtime
+    /// [`Event`], whose [`Event::defer`] checks at run time that the kind can be deferred.
+    pub fn many(
+        &mut self,
+        name: &str,
+        kinds: impl IntoIterator<Item = EventKind>,
+        handler: impl Fn(&mut C, &mut Ctx<C>, &mut Event) -> HandlerResult + 'static,
+    ) -> &mut Self {
+        self.register(name, kinds.into_iter().collect(), handler)
+    }
+
+    plain! {
+        /// `install`
+        install(Install) = EventKind::Install;
+        /// `start`
+        start(Start) = EventKind::Start;
+        /// `stop`
+        stop(Stop) = EventKind::Stop;
+        /// `remove`
+        remove(Remove) = EventKind::Remove;
+        /// `upgrade-charm`
+        upgrade_charm(UpgradeCharm) = EventKind::UpgradeCharm;
+        /// `config-changed`
+        config_changed(ConfigChanged) = EventKind::ConfigChanged;
+        /// `update-status`
+        update_status(UpdateStatus) = EventKind::UpdateStatus;
+        /// `leader-elected`
+        leader_elected(LeaderElected) = EventKind::LeaderElected;
+        /// `leader-settings-changed`
+        leader_settings_changed(LeaderSettingsChanged) = EventKind::LeaderSettingsChanged;
+        /// `pre-series-upgrade`
+        pre_series_upgrade(PreSeriesUpgrade) = EventKind::PreSeriesUpgrade;
+        /// `post-series-upgrade`
+        post_series_upgrade(PostSeriesUpgrade) = EventKind::PostSeriesUpgrade;
+        /// `collect-metrics`
+        collect_metrics(CollectMetrics) = EventKind::CollectMetrics;
+        /// `secret-changed`
+        secret_changed(SecretChanged) = EventKind::SecretChanged;
+        /// `secret-expired`
+        secret_expired(SecretExpired) = EventKind::SecretExpired;
+        /// `secret-rotate`
+        secret_rotate(SecretRotate) = EventKind::SecretRotate;
+        /// `secret-remove`
+        secret_remove(SecretRemove) = EventKind::SecretRemove;
+        /// The framework's `pre-commit`, after collect-status.
+        pre_commit(PreCommit) = EventKind::PreCommit;
+        /// The framework's `commit`, the last event before the state is saved.
+        commit(Commit) = EventKind::Commit;
+        /// The framework's `collect-app-status` (leader only): add statuses with
+        /// [`Ctx::add_app_status`].
+        collect_app_status(CollectStatus) = EventKind::CollectAppStatus;
+        /// The framework's `collect-unit-status`: add statuses with [`Ctx::add_unit_status`].
+        collect_unit_status(CollectStatus) = EventKind::CollectUnitStatus;
+    }
+
+    sourced! {
+        /// `<endpoint>-relation-created`
+        relation_created(RelationCreated) = RelationCreated;
+        /// `<endpoint>-relation-joined`
+        relation_joined(RelationJoined) = RelationJoined;
+        /// `<endpoint>-relation-changed`
+        relation_changed(RelationChanged) = RelationChanged;
+        /// `<endpoint>-relation-departed`
+        relation_departed(RelationDeparted) = RelationDeparted;
+        /// `<endpoint>-relation-broken`
+        relation_broken(RelationBroken) = RelationBroken;
+        /// `<storage>-storage-attached`
+        storage_attached(StorageAttached) = StorageAttached;
+        /// `<storage>-storage-detaching`
+        storage_detaching(StorageDetaching) = StorageDetaching;
+        /// The action `<source>` (`actions/<source>`).
+        action(ActionEvent) = Action;
+        /// `<container>-pebble-ready`
+        pebble_ready(PebbleReady) = PebbleReady;
+        /// `<container>-pebble-custom-notice`
+        pebble_custom_notice(PebbleCustomNotice) = PebbleCustomNotice;
+        /// `<container>-pebble-check-failed`
+        pebble_check_failed(PebbleCheckFailed) = PebbleCheckFailed;
+        /// `<container>-pebble-check-recovered`
+        pebble_check_recovered(PebbleCheckRecovered) = PebbleCheckRecovered;
+    }
+
+    /// The names of the handlers of `kind`, in the order they run.
+    pub fn handler_names(&self, kind: &EventKind) -> Vec<&str> {
+        self.for_kind(kind).map(|r| r.name.as_str()).collect()
+    }
+
+    pub(crate) fn for_kind(&self, kind: &EventKind) -> impl Iterator<Item = &Registration<C>> {
+        let kind = kind.clone();
+        self.regs.iter().filter(move |r| r.kinds.contains(&kind))
+    }
+
+    pub(crate) fn find(&self, name: &str, kind: &EventKind) -> Option<&Registration<C>> {
+        self.for_kind(kind).find(|r| r.name == name)
+    }
+
+    /// Checks the registrations: names non-empty and unique per event kind.
+    pub fn check(&self) -> Result<(), ObserveError> {
+        let mut seen = std::collections::HashSet::new();
+        for r in &self.regs {
+            if r.kinds.is_empty() {
+                return Err(ObserveError::NoKinds {
+                    name: r.name.clone(),
+                });
+            }
+            for k in &r.kinds {
+                if r.name.is_empty() {
+                    return Err(ObserveError::EmptyName { kind: k.clone() });
+                }
+                if !seen.insert((r.name.as_str(), k)) {
+                    return Err(ObserveError::DuplicateHandler {
+                        name: r.name.clone(),
+                        kind: k.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct C;
+    impl Charm for C {
+        type State = ();
+        fn observe(_on: &mut Observers<Self>) {}
+    }
+
+    #[test]
+    fn duplicate_names_per_kind_are_an_error() {
+        let mut on = Observers::<C>::new();
+        on.config_changed("a", |_, _, _| Ok(()));
+        on.many(
+            "a",
+            [EventKind::Start, EventKind::ConfigChanged],
+            |_, _, _| Ok(()),
+        );
+        let e = on.check().unwrap_err();
+        assert_eq!(
+            e,
+            ObserveError::DuplicateHandler {
+                name: "a".into(),
+                kind: EventKind::ConfigChanged
+            }
+        );
+        assert!(
+            e.to_string()
+                .contains("registered twice for config-changed")
+        );
+    }
+
+    #[test]
+    fn same_name_for_different_kinds_is_fine() {
+        let mut on = Observers::<C>::new();
+        on.relation_changed("db", "on_changed", |_, _, _| Ok(()));
+        on.relation_changed("cache", "on_changed", |_, _, _| Ok(()));
+        assert!(on.check().is_ok());
+        assert!(
+            on.find("on_changed", &EventKind::relation_changed("cache"))
+                .is_some()
+        );
+        assert!(
+            on.find("on_changed", &EventKind::relation_changed("x"))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn empty_names_and_kinds_are_errors() {
+        let mut on = Observers::<C>::new();
+        on.install("", |_, _, _| Ok(()));
+        assert!(matches!(on.check(), Err(ObserveError::EmptyName { .. })));
+        let mut on = Observers::<C>::new();
+        on.many("x", [], |_, _, _| Ok(()));
+        assert!(matches!(on.check(), Err(ObserveError::NoKinds { .. })));
+    }
+}

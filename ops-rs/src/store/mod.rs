@@ -1,0 +1,152 @@
+//! The unit's state store: event counter, deferred queue and the charm's typed state, saved
+//! in one transaction per dispatch.
+//!
+//! - [`SqliteStore`] (the default): `.unit-state.db` in the charm directory, owner-only,
+//!   schema-versioned, one `BEGIN IMMEDIATE` transaction per dispatch, rollback journal with
+//!   `synchronous=FULL` (a kill -9 at any instant leaves the old or the new state).
+//! - [`JujuStore`]: Juju's controller-side store (`state-get`/`state-set`), for pods whose disk
+//!   does not survive; Juju applies `state-set` only if the hook succeeds.
+//! - [`MemoryStore`]: in memory, shared by clones; for tests and the testing API.
+//!
+//! ```
+//! use ops::store::{MemoryStore, Store, StoreData};
+//! let shared = MemoryStore::default();
+//! let mut tx = shared.clone();
+//! let mut data = tx.load().unwrap();
+//! data.event_counter = 7;
+//! tx.save(&data).unwrap();
+//! assert_eq!(shared.data().event_counter, 0); // not committed yet
+//! Box::new(tx).commit().unwrap();
+//! assert_eq!(shared.data().event_counter, 7);
+//! ```
+
+mod juju;
+mod memory;
+mod schema;
+mod sqlite;
+
+use std::path::PathBuf;
+
+pub use juju::JujuStore;
+pub use memory::MemoryStore;
+pub use schema::SCHEMA_VERSION;
+pub use sqlite::{STATE_FILE, SqliteStore};
+
+/// One deferred (event, handler) pair, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeferredEntry {
+    /// Position in the queue (FIFO by first deferral; kept when deferred again).
+    pub seq: u64,
+    /// The event's id.
+    pub event_id: u64,
+    /// The stable name of the handler that deferred it.
+    pub handler: String,
+    /// The event kind without its source (`relation-changed`, `action`, `install`).
+    pub kind: String,
+    /// The kind's source (endpoint, storage, container, action name), if any.
+    pub source: Option<String>,
+    /// The event's data as JSON (never logged: it may hold anything the event carries).
+    pub data: String,
+}
+
+/// Everything the framework persists for a unit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoreData {
+    /// The last event id given out.
+    pub event_counter: u64,
+    /// The deferred queue, in order.
+    pub queue: Vec<DeferredEntry>,
+    /// The charm's state as JSON; `None` before it was first saved.
+    pub charm_state: Option<String>,
+}
+
+/// A state store open for one dispatch: one transaction from [`load`](Store::load) to
+/// [`commit`](Store::commit). Dropping it without committing rolls back.
+pub trait Store {
+    /// Reads the persisted data (within the transaction).
+    fn load(&mut self) -> Result<StoreData, StoreError>;
+    /// Writes `data` (within the transaction; visible only after commit).
+    fn save(&mut self, data: &StoreData) -> Result<(), StoreError>;
+    /// Commits the transaction.
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// The state store failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The file cannot be created, opened or have its permissions fixed.
+    #[error("cannot open the state file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a database, or is damaged.
+    #[error(
+        "the state file {path} is corrupt ({detail}); move it aside to start with an empty \
+         state (the deferred events and charm state in it will be lost)"
+    )]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What SQLite said.
+        detail: String,
+    },
+    /// The file was written by Python ops.
+    #[error(
+        "the state file {path} was written by Python ops (tables `snapshot` and `notice`); \
+         ops-rs cannot read it. Move it aside (its deferred events and stored state will be \
+         lost) to let this charm start with an empty state"
+    )]
+    PythonOps {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file was written by a newer ops-rs.
+    #[error(
+        "the state file {path} has schema version {found}, newer than this charm's ops-rs \
+         understands ({supported}); refresh the charm to a revision built with a newer ops-rs"
+    )]
+    NewerSchema {
+        /// The file.
+        path: PathBuf,
+        /// The version in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A database operation failed.
+    #[error("state store {path}: {what} failed: {source}")]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// The operation.
+        what: &'static str,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The Juju controller-side store failed.
+    #[error("the Juju state store: {what} failed: {source}")]
+    Juju {
+        /// The operation.
+        what: &'static str,
+        /// The hook tool failure.
+        #[source]
+        source: crate::hookcmds::HookToolFailure,
+    },
+    /// The stored document could not be read or written.
+    #[error("the {store} state store holds data this version cannot read: {detail}")]
+    Format {
+        /// Which store.
+        store: &'static str,
+        /// What was wrong (never the data).
+        detail: String,
+    },
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,213 @@
+//! [`SqliteStore`]: the default store, `.unit-state.db` in the charm directory.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use super::schema::{self, MIGRATIONS};
+use super::{DeferredEntry, Store, StoreData, StoreError};
+
+/// The state file's name, in the charm directory (as Python ops names it).
+pub const STATE_FILE: &str = ".unit-state.db";
+
+/// The unit's state in an SQLite file, one transaction per dispatch.
+///
+/// Opening creates the file owner-only (0600; an existing file's permissions are fixed),
+/// sets `synchronous=FULL` with a rollback journal and exclusive locking, begins
+/// `BEGIN IMMEDIATE`, and migrates the schema. Dropping the store without
+/// [`commit`](Store::commit) rolls everything back.
+///
+/// ```
+/// use ops::store::{SqliteStore, Store};
+/// let dir = tempfile::tempdir().unwrap();
+/// let mut store = SqliteStore::open_in_charm_dir(dir.path()).unwrap();
+/// let mut data = store.load().unwrap();
+/// data.event_counter += 1;
+/// store.save(&data).unwrap();
+/// Box::new(store).commit().unwrap();
+/// let mut again = SqliteStore::open_in_charm_dir(dir.path()).unwrap();
+/// assert_eq!(again.load().unwrap().event_counter, 1);
+/// ```
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+pub(crate) fn sql_error(path: &Path, what: &'static str, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        },
+        _ => StoreError::Sqlite {
+            path: path.to_owned(),
+            what,
+            source: e,
+        },
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Creates the file owner-only, or makes an existing one owner-only.
+fn ensure_private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
+            if meta.permissions().mode() & 0o777 != 0o600 {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| io_error(path, e))?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(io_error(path, e)),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path` and begins the dispatch's transaction.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path.as_ref(), MIGRATIONS)
+    }
+
+    /// Opens `.unit-state.db` in `charm_dir`.
+    pub fn open_in_charm_dir(charm_dir: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open(charm_dir.as_ref().join(STATE_FILE))
+    }
+
+    pub(crate) fn open_with(path: &Path, migrations: &[&str]) -> Result<Self, StoreError> {
+        ensure_private_file(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_error(path, "opening", e))?;
+        conn.busy_timeout(Duration::from_secs(3600))
+            .map_err(|e| sql_error(path, "setting the busy timeout", e))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = DELETE;
+             PRAGMA synchronous = FULL;
+             PRAGMA locking_mode = EXCLUSIVE;
+             BEGIN IMMEDIATE;",
+        )
+        .map_err(|e| sql_error(path, "beginning the transaction", e))?;
+        schema::migrate(&conn, path, migrations)?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, what: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+        move |e| sql_error(&self.path, what, e)
+    }
+}
+
+impl Store for SqliteStore {
+    fn load(&mut self) -> Result<StoreData, StoreError> {
+        let event_counter: i64 = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'event_counter'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.err("reading the event counter"))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, event_id, handler, kind, source, data FROM queue ORDER BY seq")
+            .map_err(self.err("reading the deferred queue"))?;
+        let queue = stmt
+            .query_map([], |r| {
+                Ok(DeferredEntry {
+                    seq: r.get::<_, i64>(0)?.max(0) as u64,
+                    event_id: r.get::<_, i64>(1)?.max(0) as u64,
+                    handler: r.get(2)?,
+                    kind: r.get(3)?,
+                    source: r.get(4)?,
+                    data: r.get(5)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(self.err("reading the deferred queue"))?;
+        drop(stmt);
+        let charm_state =
+            match self
+                .conn
+                .query_row("SELECT data FROM charm_state WHERE id = 1", [], |r| {
+                    r.get::<_, String>(0)
+                }) {
+                Ok(s) => Some(s),
+                Err(rusqlite::Error::QueryReturnedNoRows) => None,
+                Err(e) => return Err(sql_error(&self.path, "reading the charm state", e)),
+            };
+        Ok(StoreData {
+            event_counter: event_counter.max(0) as u64,
+            queue,
+            charm_state,
+        })
+    }
+
+    fn save(&mut self, data: &StoreData) -> Result<(), StoreError> {
+        let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.conn
+            .execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'event_counter'",
+                [to_i64(data.event_counter)],
+            )
+            .map_err(self.err("writing the event counter"))?;
+        self.conn
+            .execute("DELETE FROM queue", [])
+            .map_err(self.err("writing the deferred queue"))?;
+        for e in &data.queue {
+            self.conn
+                .execute(
+                    "INSERT INTO queue (seq, event_id, handler, kind, source, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    rusqlite::params![
+                        to_i64(e.seq),
+                        to_i64(e.event_id),
+                        e.handler,
+                        e.kind,
+                        e.source,
+                        e.data
+                    ],
+                )
+                .map_err(self.err("writing the deferred queue"))?;
+        }
+        match &data.charm_state {
+            Some(s) => self.conn.execute(
+                "INSERT OR REPLACE INTO charm_state (id, data) VALUES (1, ?1)",
+                [s],
+            ),
+            None => self.conn.execute("DELETE FROM charm_state", []),
+        }
+        .map_err(self.err("writing the charm state"))?;
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(|e| sql_error(&self.path, "committing", e))
+    }
+}

@@ -1,0 +1,239 @@
+use std::os::unix::fs::PermissionsExt;
+use std::sync::{Arc, Mutex};
+
+use super::schema::MIGRATIONS;
+use super::*;
+use crate::hookcmds::{HookToolFailure, RecordingRunner, ToolCall};
+
+fn sample() -> StoreData {
+    StoreData {
+        event_counter: 12,
+        queue: vec![
+            DeferredEntry {
+                seq: 1,
+                event_id: 3,
+                handler: "on_config".into(),
+                kind: "config-changed".into(),
+                source: None,
+                data: "{}".into(),
+            },
+            DeferredEntry {
+                seq: 4,
+                event_id: 9,
+                handler: "on_db".into(),
+                kind: "relation-changed".into(),
+                source: Some("db".into()),
+                data: r#"{"endpoint":"db"}"#.into(),
+            },
+        ],
+        charm_state: Some(r#"{"n":1}"#.into()),
+    }
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn sqlite_round_trips_and_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = SqliteStore::open_in_charm_dir(dir.path()).unwrap();
+    assert_eq!(s.load().unwrap(), StoreData::default());
+    s.save(&sample()).unwrap();
+    Box::new(s).commit().unwrap();
+    let mut s = SqliteStore::open_in_charm_dir(dir.path()).unwrap();
+    assert_eq!(s.load().unwrap(), sample());
+}
+
+#[test]
+fn sqlite_drop_without_commit_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = SqliteStore::open_in_charm_dir(dir.path()).unwrap();
+    s.save(&sample()).unwrap();
+    drop(s);
+    let mut s = SqliteStore::open_in_charm_dir(dir.path()).unwrap();
+    assert_eq!(s.load().unwrap(), StoreData::default());
+}
+
+#[test]
+fn sqlite_file_is_owner_only_and_fixed_if_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(STATE_FILE);
+    drop(SqliteStore::open(&path).unwrap());
+    assert_eq!(mode(&path), 0o600);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(SqliteStore::open(&path).unwrap());
+    assert_eq!(mode(&path), 0o600);
+}
+
+#[test]
+fn sqlite_records_the_schema_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(STATE_FILE);
+    Box::new(SqliteStore::open(&path).unwrap())
+        .commit()
+        .unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION);
+}
+
+#[test]
+fn sqlite_migrates_a_store_written_by_an_older_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(STATE_FILE);
+    // Written at the current version...
+    let mut s = SqliteStore::open(&path).unwrap();
+    s.save(&sample()).unwrap();
+    Box::new(s).commit().unwrap();
+    // ...then opened by a build with one more migration: data kept, version bumped.
+    let mut newer: Vec<&str> = MIGRATIONS.to_vec();
+    newer.push("CREATE TABLE extra (x INTEGER);");
+    let mut s = SqliteStore::open_with(&path, &newer).unwrap();
+    assert_eq!(s.load().unwrap(), sample());
+    Box::new(s).commit().unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(v, SCHEMA_VERSION + 1);
+    // And the current build now refuses it as newer.
+    drop(conn);
+    let e = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(e, StoreError::NewerSchema { found, supported, .. } if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION)
+    );
+    assert!(e.to_string().contains(STATE_FILE) && e.to_string().contains("newer"));
+}
+
+#[test]
+fn sqlite_corrupt_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(STATE_FILE);
+    std::fs::write(&path, vec![0x5a; 4096]).unwrap();
+    let e = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(e, StoreError::Corrupt { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains(STATE_FILE) && msg.contains("move it aside"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn sqlite_foreign_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(STATE_FILE);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("CREATE TABLE something (x);").unwrap();
+    drop(conn);
+    let e = SqliteStore::open(&path).unwrap_err();
+    assert!(e.to_string().contains("not an ops-rs state file"), "{e}");
+}
+
+#[test]
+fn sqlite_python_ops_file_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(STATE_FILE);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE snapshot (handle TEXT PRIMARY KEY, data BLOB);
+         CREATE TABLE notice (sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                              event_path TEXT, observer_path TEXT, method_name TEXT);",
+    )
+    .unwrap();
+    drop(conn);
+    let e = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(e, StoreError::PythonOps { .. }));
+    assert!(e.to_string().contains("Python ops"));
+}
+
+#[test]
+fn sqlite_missing_directory_is_an_io_error_naming_the_file() {
+    let e = SqliteStore::open("/nonexistent-dir-ops-rs/x.db").unwrap_err();
+    assert!(matches!(e, StoreError::Io { .. }));
+    assert!(e.to_string().contains("/nonexistent-dir-ops-rs/x.db"));
+}
+
+/// A fake Juju state store: `state-get --format=json` and `state-set --file -`.
+fn juju_runner() -> (
+    RecordingRunner,
+    Arc<Mutex<serde_json::Map<String, serde_json::Value>>>,
+) {
+    let kv = Arc::new(Mutex::new(serde_json::Map::new()));
+    let kv2 = kv.clone();
+    let r = RecordingRunner::new(move |c: &ToolCall| match c.tool.as_str() {
+        "state-get" => {
+            let m = kv2.lock().unwrap();
+            Ok(if m.is_empty() {
+                b"null".to_vec()
+            } else {
+                serde_json::to_vec(&*m).unwrap()
+            })
+        }
+        "state-set" => {
+            let v: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(c.stdin.as_deref().unwrap_or_default()).unwrap();
+            kv2.lock().unwrap().extend(v);
+            Ok(Vec::new())
+        }
+        t => Err(HookToolFailure {
+            tool: t.into(),
+            args: c.args.clone(),
+            exit_code: Some(1),
+            stderr: "unexpected".into(),
+        }),
+    });
+    (r, kv)
+}
+
+#[test]
+fn juju_store_round_trips_and_writes_only_on_commit() {
+    let (r, kv) = juju_runner();
+    let runner: Arc<dyn crate::hookcmds::HookToolRunner> = Arc::new(r.clone());
+    let mut s = JujuStore::new(runner.clone());
+    assert_eq!(s.load().unwrap(), StoreData::default());
+    s.save(&sample()).unwrap();
+    assert!(r.calls_to("state-set").is_empty());
+    drop(s);
+    assert!(kv.lock().unwrap().is_empty());
+    let mut s = JujuStore::new(runner.clone());
+    s.save(&sample()).unwrap();
+    Box::new(s).commit().unwrap();
+    assert_eq!(r.calls_to("state-set")[0].line(), "state-set --file -");
+    let mut s = JujuStore::new(runner);
+    assert_eq!(s.load().unwrap(), sample());
+}
+
+#[test]
+fn juju_store_refuses_a_newer_document() {
+    let (r, kv) = juju_runner();
+    kv.lock().unwrap().insert(
+        "ops-rs-state".into(),
+        serde_json::Value::String(
+            r#"{"version":99,"event_counter":0,"queue":[],"charm_state":null}"#.into(),
+        ),
+    );
+    let e = JujuStore::new(Arc::new(r)).load().unwrap_err();
+    assert!(e.to_string().contains("version 99"), "{e}");
+}
+
+#[test]
+fn memory_store_stages_until_commit() {
+    let shared = MemoryStore::with_data(sample());
+    let mut tx = shared.clone();
+    tx.save(&StoreData::default()).unwrap();
+    assert_eq!(tx.load().unwrap(), StoreData::default());
+    drop(tx);
+    assert_eq!(shared.data(), sample());
+}
