@@ -63,7 +63,7 @@ pub struct JujuContext {
     /// `JUJU_RELATION`: the endpoint of a relation hook.
     pub relation_name: Option<String>,
     /// `JUJU_RELATION_ID` (`ep:N`): its `N`.
-    pub relation_id: Option<u64>,
+    pub relation_id: Option<u32>,
     /// `JUJU_REMOTE_UNIT`.
     pub remote_unit: Option<String>,
     /// `JUJU_REMOTE_APP`, derived from `JUJU_REMOTE_UNIT` when empty.
@@ -225,7 +225,7 @@ impl JujuContext {
         let relation_id = match v.get("JUJU_RELATION_ID") {
             Some(raw) => {
                 let n = raw.rsplit(':').next().unwrap_or(&raw);
-                Some(n.parse::<u64>().map_err(|_| {
+                Some(n.parse::<u32>().map_err(|_| {
                     v.malformed("JUJU_RELATION_ID", &raw, "<endpoint>:<number>, e.g. db:3")
                 })?)
             }

@@ -27,7 +27,8 @@ use crate::framework::{
     Charm, Ctx, Emitter, HandlerCall, HandlerError, ObserveError, Observers, Queue,
 };
 use crate::hookcmds::HookToolRunner;
-use crate::model::{LogLevel, Model, ModelError, StatusTarget};
+use crate::metadata::CharmMeta;
+use crate::model::{HookContext, LogLevel, Model, ModelError, StatusTarget};
 use crate::status::Status;
 use crate::store::{JujuStore, MemoryStore, SqliteStore, Store, StoreData, StoreError};
 
@@ -44,12 +45,36 @@ pub enum StoreSpec {
 }
 
 /// What a dispatch needs from outside.
+///
+/// Build it with [`DispatchInput::new`] and, for a real charm, [`DispatchInput::with_meta`].
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct DispatchInput {
     /// The hook context.
     pub context: JujuContext,
     /// How to run hook tools.
     pub runner: Arc<dyn HookToolRunner>,
+    /// The charm's metadata (containers, relations, config options, actions), if known.
+    pub meta: Option<Arc<CharmMeta>>,
+}
+
+impl DispatchInput {
+    /// A dispatch of the hook in `context`, running hook tools with `runner`, without metadata.
+    pub fn new(context: JujuContext, runner: Arc<dyn HookToolRunner>) -> Self {
+        DispatchInput {
+            context,
+            runner,
+            meta: None,
+        }
+    }
+
+    /// The charm's metadata: the model uses it for config defaults and types, action
+    /// parameter validation, and the charm's containers.
+    #[must_use]
+    pub fn with_meta(mut self, meta: Arc<CharmMeta>) -> Self {
+        self.meta = Some(meta);
+        self
+    }
 }
 
 impl std::fmt::Debug for DispatchInput {
@@ -172,7 +197,7 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
 ///     ("JUJU_VERSION", "3.6.4"), ("JUJU_CHARM_DIR", "/charm"),
 /// ]).unwrap();
 /// let store = MemoryStore::default();
-/// let out = dispatch(&mut Web, DispatchInput { context, runner: Arc::new(runner.clone()) },
+/// let out = dispatch(&mut Web, DispatchInput::new(context, Arc::new(runner.clone())),
 ///                    StoreSpec::Memory(store.clone()));
 /// assert_eq!(out.exit_code(), 0);
 /// let tools: Vec<String> = runner.lines().into_iter().filter(|l| !l.starts_with("juju-log")).collect();
@@ -185,7 +210,7 @@ pub fn dispatch<C: Charm>(
     store: StoreSpec,
 ) -> DispatchOutcome {
     let context = Arc::new(input.context);
-    let model = Model::new(input.runner.clone(), &context.unit_name);
+    let model = build_model(&context, input.runner, input.meta);
     let event = context.event_kind.clone();
     let mut calls = Vec::new();
     let subscriber = crate::log::subscriber(model.clone(), context.debug);
@@ -204,6 +229,41 @@ pub fn dispatch<C: Charm>(
         event,
         calls,
         result,
+    }
+}
+
+/// The model for this dispatch: the unit, its metadata, and what Juju said about the hook
+/// (the event's relation and remote units; the relation being broken is left out of
+/// `Model::relations`).
+fn build_model(
+    context: &JujuContext,
+    runner: Arc<dyn HookToolRunner>,
+    meta: Option<Arc<CharmMeta>>,
+) -> Model {
+    let mut hook = HookContext::default();
+    let relation_id = context.relation_id;
+    if let (Some(endpoint), Some(id)) = (&context.relation_name, relation_id) {
+        hook = hook.relation(endpoint.clone(), id);
+        if matches!(context.event_kind, EventKind::RelationBroken(_)) {
+            hook = hook.broken_relation(id);
+        }
+    }
+    if let Some(app) = &context.remote_app {
+        hook = hook.remote_app(app.clone());
+    }
+    if let Some(unit) = &context.remote_unit {
+        hook = hook.remote_unit(unit.clone());
+    }
+    if let Some(unit) = &context.departing_unit {
+        hook = hook.departing_unit(unit.clone());
+    }
+    if let Some(action) = &context.action_name {
+        hook = hook.action(action.clone());
+    }
+    let model = Model::new(runner, &context.unit_name).with_hook_context(hook);
+    match meta {
+        Some(meta) => model.with_meta(meta),
+        None => model,
     }
 }
 

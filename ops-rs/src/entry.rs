@@ -6,7 +6,8 @@ use std::sync::Arc;
 use crate::context::{JujuContext, OPERATOR_DISPATCH};
 use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
 use crate::framework::Charm;
-use crate::hookcmds::ProcessRunner;
+use crate::hookcmds::{HookToolRunner, ProcessRunner};
+use crate::metadata::CharmMeta;
 use crate::store::STATE_FILE;
 
 /// Options for [`main_with`].
@@ -53,23 +54,31 @@ pub fn main_with<C: Charm>(mut charm: C, options: MainOptions) -> ExitCode {
     if is_reentry(std::env::var_os(OPERATOR_DISPATCH).as_deref()) {
         return ExitCode::SUCCESS;
     }
+    let runner = Arc::new(ProcessRunner::new());
     let context = match JujuContext::from_env() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("ops: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail_early(&runner, &e.to_string()),
+    };
+    let meta = match CharmMeta::from_charm_dir(&context.charm_dir) {
+        Ok(m) => Arc::new(m),
+        Err(e) => return fail_early(&runner, &e.to_string()),
     };
     let store = if options.juju_storage {
         StoreSpec::Juju
     } else {
         StoreSpec::Sqlite(context.charm_dir.join(STATE_FILE))
     };
-    let input = DispatchInput {
-        context,
-        runner: Arc::new(ProcessRunner::new()),
-    };
+    let input = DispatchInput::new(context, runner).with_meta(meta);
     ExitCode::from(dispatch(&mut charm, input, store).exit_code())
+}
+
+/// Reports an error found before the dispatch could start (bad environment, unreadable
+/// metadata): to stderr, which Juju keeps, and to `juju-log` if the tool is there.
+fn fail_early(runner: &ProcessRunner, message: &str) -> ExitCode {
+    eprintln!("ops: {message}");
+    let args = ["--log-level", "ERROR", "--", message].map(str::to_owned);
+    let _ = runner.run("juju-log", &args, None);
+    ExitCode::FAILURE
 }
 
 /// Whether `OPERATOR_DISPATCH` says this process was started by the framework itself.

@@ -152,10 +152,7 @@ fn run_with<C: Charm>(
     leader: bool,
 ) -> (DispatchOutcome, RecordingRunner) {
     let r = runner(leader);
-    let input = DispatchInput {
-        context: context(path),
-        runner: Arc::new(r.clone()),
-    };
+    let input = DispatchInput::new(context(path), Arc::new(r.clone()));
     (dispatch(charm, input, StoreSpec::Memory(store.clone())), r)
 }
 
@@ -401,10 +398,7 @@ fn identical_entries_are_stored_once_and_not_rerun_in_the_same_pass() {
     let mut t = deferring(&["on_db"]);
     dispatch(
         &mut t,
-        DispatchInput {
-            context: ctx2,
-            runner: Arc::new(r2),
-        },
+        DispatchInput::new(ctx2, Arc::new(r2)),
         StoreSpec::Memory(store.clone()),
     );
     assert_eq!(queue_handlers(&store).len(), 2);
@@ -669,10 +663,7 @@ fn restricted_contexts_skip_the_queue_and_collect_status() {
 fn restricted_context_with_juju_storage_does_nothing() {
     let r = runner(false);
     let mut t = T::default();
-    let input = DispatchInput {
-        context: context("hooks/collect-metrics"),
-        runner: Arc::new(r.clone()),
-    };
+    let input = DispatchInput::new(context("hooks/collect-metrics"), Arc::new(r.clone()));
     let out = dispatch(&mut t, input, StoreSpec::Juju);
     assert!(out.result.is_ok());
     assert!(t.log.is_empty());
@@ -766,10 +757,7 @@ fn sqlite_end_to_end_with_rollback() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(crate::store::STATE_FILE);
     let go = |t: &mut T, hook: &str| {
-        let input = DispatchInput {
-            context: context(hook),
-            runner: Arc::new(runner(false)),
-        };
+        let input = DispatchInput::new(context(hook), Arc::new(runner(false)));
         dispatch(t, input, StoreSpec::Sqlite(path.clone()))
     };
     assert!(
@@ -800,10 +788,7 @@ fn sqlite_end_to_end_with_rollback() {
 
 #[test]
 fn store_errors_are_logged_and_fail_the_dispatch() {
-    let input = DispatchInput {
-        context: context("hooks/install"),
-        runner: Arc::new(runner(false)),
-    };
+    let input = DispatchInput::new(context("hooks/install"), Arc::new(runner(false)));
     let out = dispatch(
         &mut T::default(),
         input,
@@ -816,4 +801,60 @@ fn store_errors_are_logged_and_fail_the_dispatch() {
             .to_string()
             .contains("/nonexistent-ops-rs/x.db")
     );
+}
+
+/// A charm that reads the model in its relation-broken handler.
+struct Broken {
+    seen: Vec<u32>,
+    remote_app: Option<String>,
+}
+
+impl Charm for Broken {
+    type State = ();
+    fn observe(on: &mut Observers<Self>) {
+        on.relation_broken("db", "on_broken", |c: &mut Broken, ctx, ev| {
+            let model = ctx.model();
+            c.seen = model.relations("db")?.iter().map(|r| r.id()).collect();
+            c.remote_app = model.relation("db", ev.relation_id).remote_app()?;
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn the_model_knows_the_hook_the_broken_relation_is_left_out() {
+    let r = RecordingRunner::new(|c: &ToolCall| {
+        Ok(match c.tool.as_str() {
+            "relation-ids" => br#"["db:1","db:2"]"#.to_vec(),
+            "is-leader" => b"false".to_vec(),
+            _ => Vec::new(),
+        })
+    });
+    let context = JujuContext::from_vars([
+        ("JUJU_DISPATCH_PATH", "hooks/db-relation-broken"),
+        ("JUJU_HOOK_NAME", "db-relation-broken"),
+        ("JUJU_UNIT_NAME", "web/0"),
+        ("JUJU_MODEL_NAME", "m"),
+        ("JUJU_MODEL_UUID", "u"),
+        ("JUJU_VERSION", "3.6.4"),
+        ("JUJU_CHARM_DIR", "/charm"),
+        ("JUJU_RELATION", "db"),
+        ("JUJU_RELATION_ID", "db:2"),
+        ("JUJU_REMOTE_APP", "pg"),
+    ])
+    .unwrap();
+    let mut charm = Broken {
+        seen: vec![],
+        remote_app: None,
+    };
+    let out = dispatch(
+        &mut charm,
+        DispatchInput::new(context, Arc::new(r.clone())),
+        StoreSpec::Memory(MemoryStore::default()),
+    );
+    assert!(out.result.is_ok(), "{:?}", out.result);
+    assert_eq!(charm.seen, [1]);
+    assert_eq!(charm.remote_app.as_deref(), Some("pg"));
+    // JUJU_REMOTE_APP answered for the event's relation: no relation-list --app call.
+    assert!(r.calls_to("relation-list").is_empty());
 }

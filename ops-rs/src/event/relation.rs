@@ -10,7 +10,7 @@ macro_rules! relation {
                 /// The local endpoint, e.g. `db`.
                 endpoint: String,
                 /// The relation id (`N` of `JUJU_RELATION_ID=db:N`).
-                relation_id: u64,
+                relation_id: u32,
                 /// The remote application, when Juju names it.
                 remote_app: Option<String>,
                 /// The remote unit this event is about, when there is one.

@@ -4,7 +4,7 @@ fn m() -> EventMeta {
     EventMeta::default()
 }
 
-fn rel(endpoint: &str) -> (String, u64, Option<String>, Option<String>, Option<String>) {
+fn rel(endpoint: &str) -> (String, u32, Option<String>, Option<String>, Option<String>) {
     (
         endpoint.to_owned(),
         7,
