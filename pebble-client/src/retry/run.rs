@@ -26,9 +26,11 @@ pub(crate) fn is_retryable(err: &Error, call: Call) -> bool {
 }
 
 impl RetryPolicy {
-    /// Runs `attempt` until it succeeds, fails for good, or the policy is exhausted. The
-    /// deadline counts from just before the first attempt.
-    pub(crate) async fn run<T, F, Fut>(&self, call: Call, mut attempt: F) -> Result<T, Error>
+    /// Runs `attempt` until it succeeds, fails for good, or the policy is exhausted, with
+    /// `call`'s idempotency deciding post-send retries. The deadline counts from just before
+    /// the first attempt. The client uses this for every call; it is public so code built on
+    /// the client can retry its own sequences the same way.
+    pub async fn run<T, F, Fut>(&self, call: Call, mut attempt: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
