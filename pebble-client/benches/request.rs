@@ -1,0 +1,100 @@
+//! Per-request latency of a GET on a persistent connection to a minimal local unix-socket
+//! server, with the retry wrapper off (`RetryPolicy::never`) and on (the default), plus the
+//! wrapper alone on an immediately successful attempt.
+//!
+//! Run with `cargo bench -p pebble-client`.
+
+// Benchmark setup: a panic aborts the benchmark, which is what we want.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use pebble_client::Client;
+use pebble_client::retry::{Call, RetryPolicy};
+
+fn main() {
+    divan::main();
+}
+
+const BODY: &str = r#"{"type":"sync","status-code":200,"status":"OK","result":{"boot-id":"b","version":"v1.32.1"}}"#;
+
+/// Starts the server once on its own thread; returns the socket path.
+fn server() -> &'static std::path::Path {
+    static PATH: OnceLock<std::path::PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("pebble-bench-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("pebble.socket");
+        let _ = std::fs::remove_file(&path);
+        let p = path.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::UnixListener::bind(&p).unwrap();
+                tx.send(()).unwrap();
+                loop {
+                    let (stream, _) = listener.accept().await.unwrap();
+                    tokio::spawn(async move {
+                        let svc = service_fn(|_req| async {
+                            Ok::<_, std::convert::Infallible>(
+                                http::Response::builder()
+                                    .header("content-type", "application/json")
+                                    .body(Full::new(Bytes::from_static(BODY.as_bytes())))
+                                    .unwrap(),
+                            )
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), svc)
+                            .await;
+                    });
+                }
+            });
+        });
+        rx.recv().unwrap();
+        path
+    })
+}
+
+fn bench_get(bencher: divan::Bencher, policy: RetryPolicy) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Client::builder(server()).retry(policy).build().unwrap();
+    rt.block_on(client.system_info()).unwrap(); // connect once
+    bencher.bench_local(|| rt.block_on(client.system_info()).unwrap());
+}
+
+/// A GET on the persistent connection, one attempt only.
+#[divan::bench]
+fn get_system_info_retry_never(bencher: divan::Bencher) {
+    bench_get(bencher, RetryPolicy::never());
+}
+
+/// The same GET through the default retry policy.
+#[divan::bench]
+fn get_system_info_retry_default(bencher: divan::Bencher) {
+    bench_get(bencher, RetryPolicy::default());
+}
+
+/// The retry wrapper alone around an attempt that succeeds at once.
+#[divan::bench]
+fn retry_wrapper_success_path(bencher: divan::Bencher) {
+    let policy = RetryPolicy::default();
+    bencher.bench_local(|| {
+        policy
+            .run(Call::SystemInfo, || {
+                std::future::ready(Ok::<u32, pebble_client::Error>(1))
+            })
+            .now_or_never()
+    });
+}
