@@ -4,11 +4,40 @@
 //! - [`types`]: Pebble's data types (changes, services, layers and the plan with Pebble's merge
 //!   rules, files, checks, notices, identities), free of I/O and shared with the simulated
 //!   Pebble. All are re-exported at the crate root.
+//! - [`Client`]: the async client, one persistent HTTP/1.1 connection over the unix socket.
+//!   [`blocking::Client`] mirrors it for synchronous code.
+//! - [`retry`]: every call runs through a [`retry::RetryPolicy`] (backoff with full jitter,
+//!   bounded by attempts and a deadline; only transient, safe-to-repeat failures).
+//! - [`Error`]: one error type whose variants tell a missing socket from a refused
+//!   connection, a timeout, an API error, a failed change, a garbled response and a per-path
+//!   file error.
+//! - [`envelope`] and [`multipart`]: the wire formats, IO-free.
 //! - `testing` (feature `testing`): a simulated Pebble speaking the real wire protocol on a
 //!   unix socket, with in-memory state and fault injection.
+//!
+//! Exec is not part of this client.
+//!
+//! # Example
+//! ```no_run
+//! # async fn run() -> Result<(), pebble_client::Error> {
+//! let client = pebble_client::Client::for_container("web")?;
+//! let info = client.system_info().await?;
+//! println!("Pebble {} (boot {})", info.version, info.boot_id);
+//! # Ok(()) }
+//! ```
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
+mod client;
+pub mod envelope;
+mod error;
+pub mod multipart;
+pub mod retry;
+mod transport;
 pub mod types;
 
+pub use client::{Client, ClientBuilder, PulledFile};
+pub use error::{ApiError, ChangeError, Error, Maintenance, PathError, TimeoutPhase};
 pub use types::*;
 
 #[cfg(feature = "testing")]

@@ -1,0 +1,190 @@
+//! A blocking Pebble client for synchronous code, mirroring the async [`crate::Client`].
+//!
+//! Each client owns a small current-thread tokio runtime and blocks on it per call; clones
+//! share the runtime and the connection. It **must not be called from inside an async
+//! runtime**: calls there return [`Error::BlockingInRuntime`] instead of blocking the
+//! executor (and do not panic). Drop it outside any runtime too.
+//!
+//! # Example
+//! ```no_run
+//! let client = pebble_client::blocking::Client::for_container("web")?;
+//! let services = client.get_services(&[])?;
+//! # Ok::<(), pebble_client::Error>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::error::Error;
+use crate::retry::RetryPolicy;
+use crate::types::{
+    AddNotice, Change, ChangeId, ChangeSelect, CheckInfo, CheckLevel, FileInfo, Health, Identity,
+    Layer, ListFilesOptions, MakeDirOptions, Notice, NoticeId, NoticesQuery, Plan, PushOptions,
+    RefreshedCheck, RemoveOptions, ServiceInfo, SystemInfo,
+};
+use crate::{ClientBuilder as AsyncBuilder, PulledFile};
+
+/// The blocking client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: crate::Client,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+/// Settings for a blocking [`Client`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    inner: AsyncBuilder,
+}
+
+impl ClientBuilder {
+    /// The per-request timeout (default 5 s).
+    pub fn timeout(self, timeout: Duration) -> Self {
+        Self {
+            inner: self.inner.timeout(timeout),
+        }
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry(self, policy: RetryPolicy) -> Self {
+        Self {
+            inner: self.inner.retry(policy),
+        }
+    }
+
+    /// Builds the client and its runtime.
+    pub fn build(self) -> Result<Client, Error> {
+        let inner = self.inner.build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::InvalidArgument {
+                message: format!("cannot start the blocking client's runtime: {e}"),
+            })?;
+        Ok(Client {
+            inner,
+            runtime: Arc::new(runtime),
+        })
+    }
+}
+
+macro_rules! mirror {
+    ($( fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )*) => {
+        $(
+            #[doc = concat!("Blocking [`crate::Client::", stringify!($name), "`].")]
+            pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret, Error> {
+                self.block(self.inner.$name($($arg),*))
+            }
+        )*
+    };
+}
+
+impl Client {
+    /// A builder for a client of the socket at `socket_path`.
+    pub fn builder(socket_path: impl AsRef<Path>) -> ClientBuilder {
+        ClientBuilder {
+            inner: crate::Client::builder(socket_path),
+        }
+    }
+
+    /// A client with default settings.
+    pub fn new(socket_path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::builder(socket_path).build()
+    }
+
+    /// A client for a Juju workload container: `/charm/containers/<name>/pebble.socket`.
+    pub fn for_container(name: &str) -> Result<Self, Error> {
+        Self::new(format!("/charm/containers/{name}/pebble.socket"))
+    }
+
+    /// The same client (sharing connection and runtime) with another retry policy.
+    pub fn with_retry(&self, policy: RetryPolicy) -> Self {
+        Self {
+            inner: self.inner.with_retry(policy),
+            runtime: Arc::clone(&self.runtime),
+        }
+    }
+
+    /// The async client inside.
+    pub fn as_async(&self) -> &crate::Client {
+        &self.inner
+    }
+
+    fn block<T>(&self, fut: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::BlockingInRuntime);
+        }
+        self.runtime.block_on(fut)
+    }
+
+    mirror! {
+        fn system_info(&self) -> SystemInfo;
+        fn health(&self, level: CheckLevel, names: &[&str]) -> Health;
+        fn get_changes(&self, select: ChangeSelect, service: Option<&str>) -> Vec<Change>;
+        fn get_change(&self, id: &ChangeId) -> Change;
+        fn abort_change(&self, id: &ChangeId) -> Change;
+        fn wait_change(&self, id: &ChangeId, timeout: Duration) -> Change;
+        fn wait_change_ok(&self, id: &ChangeId, timeout: Duration) -> Change;
+        fn get_services(&self, names: &[&str]) -> Vec<ServiceInfo>;
+        fn start_services(&self, names: &[&str]) -> ChangeId;
+        fn stop_services(&self, names: &[&str]) -> ChangeId;
+        fn restart_services(&self, names: &[&str]) -> ChangeId;
+        fn autostart_services(&self) -> ChangeId;
+        fn replan_services(&self) -> ChangeId;
+        fn add_layer(&self, label: &str, layer: &Layer, combine: bool) -> ();
+        fn add_layer_yaml(&self, label: &str, yaml: &str, combine: bool) -> ();
+        fn get_plan(&self) -> Plan;
+        fn get_plan_yaml(&self) -> String;
+        fn pull(&self, path: &str) -> Bytes;
+        fn pull_many(&self, paths: &[&str]) -> Vec<PulledFile>;
+        fn push(&self, path: &str, content: impl Into<Bytes>, options: &PushOptions) -> ();
+        fn list_files(&self, path: &str, options: &ListFilesOptions) -> Vec<FileInfo>;
+        fn make_dir(&self, path: &str, options: &MakeDirOptions) -> ();
+        fn remove_path(&self, path: &str, options: &RemoveOptions) -> ();
+        fn get_checks(&self, level: CheckLevel, names: &[&str]) -> Vec<CheckInfo>;
+        fn start_checks(&self, names: &[&str]) -> Vec<String>;
+        fn stop_checks(&self, names: &[&str]) -> Vec<String>;
+        fn refresh_check(&self, name: &str) -> RefreshedCheck;
+        fn send_signal(&self, signal: &str, services: &[&str]) -> ();
+        fn get_identities(&self) -> BTreeMap<String, Identity>;
+        fn add_identities(&self, identities: &BTreeMap<String, Identity>) -> ();
+        fn update_identities(&self, identities: &BTreeMap<String, Identity>) -> ();
+        fn replace_identities(&self, identities: &BTreeMap<String, Option<Identity>>) -> ();
+        fn remove_identities(&self, names: &[&str]) -> ();
+        fn get_notices(&self, query: &NoticesQuery) -> Vec<Notice>;
+        fn get_notice(&self, id: &NoticeId) -> Notice;
+        fn notify(&self, notice: &AddNotice) -> NoticeId;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_inside_a_runtime() {
+        let client = Client::new("/nonexistent/pebble.socket").unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let err = rt.block_on(async { client.system_info() }).unwrap_err();
+        assert!(matches!(err, Error::BlockingInRuntime));
+        drop(rt);
+    }
+
+    #[test]
+    fn missing_socket_is_socket_not_found() {
+        let client = Client::builder("/nonexistent/pebble.socket")
+            .retry(RetryPolicy::never())
+            .build()
+            .unwrap();
+        let err = client.system_info().unwrap_err();
+        assert!(matches!(err, Error::SocketNotFound { .. }), "{err}");
+    }
+}

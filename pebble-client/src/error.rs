@@ -1,0 +1,335 @@
+//! The client's one error type: what failed, with what, and what to do.
+//!
+//! Variants are distinct so callers (and the retry loop) can tell a missing socket from a
+//! refused connection, a timeout, an API error, a failed change, a garbled response and a
+//! per-path file error. Large payloads are boxed so `Result<T, Error>` stays small.
+//!
+//! # Example
+//! ```
+//! use pebble_client::Error;
+//! let e = Error::SocketNotFound { path: "/charm/containers/web/pebble.socket".into() };
+//! assert!(e.is_connect());
+//! assert!(e.to_string().contains("container may have restarted"));
+//! ```
+
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::types::{Change, FileErrorKind};
+
+/// Everything a Pebble call can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No socket file at the path.
+    #[error(
+        "cannot connect to Pebble: socket not found at {} — the container may have restarted, or Pebble is not up yet; retry later (e.g. defer the event)",
+        path.display()
+    )]
+    SocketNotFound {
+        /// The socket path.
+        path: PathBuf,
+    },
+    /// The socket exists but nothing accepts connections (Pebble is starting or stopping).
+    #[error(
+        "cannot connect to Pebble at {}: connection refused — Pebble is not accepting connections yet; retry later",
+        path.display()
+    )]
+    ConnectionRefused {
+        /// The socket path.
+        path: PathBuf,
+    },
+    /// Connecting failed for another reason (e.g. permission denied on the socket).
+    #[error("cannot connect to Pebble at {}: {source}; check the socket path and its permissions", path.display())]
+    Connect {
+        /// The socket path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The connection broke. `sent` says whether the request may have reached Pebble.
+    #[error(
+        "connection to Pebble was reset {}: {detail}; {}",
+        if *sent { "after the request was sent" } else { "before the request was sent" },
+        if *sent { "the request may or may not have been applied" } else { "the request was not applied; retry" }
+    )]
+    ConnectionReset {
+        /// Whether the request had been (possibly partly) written.
+        sent: bool,
+        /// What the transport reported.
+        detail: String,
+    },
+    /// A time limit was reached.
+    #[error("timed out {phase} after {after:?}; {}", phase.advice())]
+    Timeout {
+        /// What was being waited for.
+        phase: TimeoutPhase,
+        /// The limit that was reached.
+        after: Duration,
+    },
+    /// Pebble answered with an error.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// A change finished in error.
+    #[error("{0}")]
+    Change(Box<ChangeError>),
+    /// The response is not what Pebble sends (not its JSON envelope, wrong content type, a
+    /// malformed multipart body, a result of the wrong shape).
+    #[error(
+        "unexpected response from Pebble: {detail}; is the socket really Pebble's, and is Pebble recent enough?"
+    )]
+    Protocol {
+        /// What was wrong with it.
+        detail: String,
+    },
+    /// A file operation failed for one path.
+    #[error("{0}")]
+    Path(Box<PathError>),
+    /// A request the client refuses to send (it would fail server-side).
+    #[error("invalid argument: {message}")]
+    InvalidArgument {
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The blocking client was used from inside an async runtime.
+    #[error(
+        "the blocking Pebble client cannot be used inside an async runtime; use pebble_client::Client (async) there, or call from a plain thread"
+    )]
+    BlockingInRuntime,
+}
+
+/// What a [`Error::Timeout`] was waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutPhase {
+    /// Connecting to the socket (nothing sent).
+    Connect,
+    /// Waiting for the response after the request was sent.
+    Response,
+    /// Waiting for a change to become ready (`wait_change`).
+    WaitChange,
+}
+
+impl TimeoutPhase {
+    fn advice(self) -> &'static str {
+        match self {
+            Self::Connect => "Pebble may be overloaded or restarting; retry later",
+            Self::Response => {
+                "the request may or may not have been applied; raise the client timeout if Pebble is just slow"
+            }
+            Self::WaitChange => {
+                "the change is still running; wait again with a longer timeout or check its status"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TimeoutPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connecting to Pebble",
+            Self::Response => "waiting for Pebble's response",
+            Self::WaitChange => "waiting for the change",
+        })
+    }
+}
+
+/// An error response: Pebble's `{"type":"error", …}` envelope.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("Pebble API error {status_code} {status}{}: {message}", kind.as_deref().map(|k| format!(" ({k})")).unwrap_or_default())]
+pub struct ApiError {
+    /// HTTP status code, e.g. 400.
+    pub status_code: u16,
+    /// Status text, e.g. `Bad Request`.
+    pub status: String,
+    /// Pebble's error kind (`not-found`, `permission-denied`, `login-required`, …).
+    pub kind: Option<String>,
+    /// Pebble's message.
+    pub message: String,
+    /// Extra error value, when Pebble sends one.
+    pub value: Option<serde_json::Value>,
+    /// The envelope's `maintenance` (a pending daemon or system restart).
+    pub maintenance: Option<Maintenance>,
+}
+
+/// A pending restart announced in a response.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Maintenance {
+    /// `daemon-restart` or `system-restart`.
+    #[serde(default)]
+    pub kind: String,
+    /// Human message.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// A change that finished in error.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("change {} ({}) failed: {message}", change.id, change.summary)]
+pub struct ChangeError {
+    /// The change's error plus the logs of its failing tasks.
+    pub message: String,
+    /// The change as it ended.
+    pub change: Change,
+}
+
+impl ChangeError {
+    /// Builds the error from a failed change.
+    pub fn new(change: Change) -> Self {
+        let mut message = change
+            .err
+            .clone()
+            .unwrap_or_else(|| format!("status {}", change.status));
+        message.push_str(&change.failed_task_logs());
+        Self { message, change }
+    }
+}
+
+/// A per-path file error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} for {path}: {message}")]
+pub struct PathError {
+    /// `not-found`, `permission-denied` or `generic-file-error`.
+    pub kind: FileErrorKind,
+    /// The path.
+    pub path: String,
+    /// Pebble's message.
+    pub message: String,
+}
+
+impl Error {
+    /// A protocol error.
+    pub(crate) fn protocol(detail: impl Into<String>) -> Self {
+        Self::Protocol {
+            detail: detail.into(),
+        }
+    }
+
+    /// Whether connecting failed (nothing reached Pebble): socket missing, refused, other
+    /// connect error, reset before sending, or a connect timeout.
+    pub fn is_connect(&self) -> bool {
+        matches!(
+            self,
+            Self::SocketNotFound { .. }
+                | Self::ConnectionRefused { .. }
+                | Self::Connect { .. }
+                | Self::ConnectionReset { sent: false, .. }
+                | Self::Timeout {
+                    phase: TimeoutPhase::Connect,
+                    ..
+                }
+        )
+    }
+
+    /// Whether a time limit was reached.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout { .. })
+    }
+
+    /// The API error, when Pebble answered with one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of an API error.
+    pub fn api_status(&self) -> Option<u16> {
+        self.api().map(|e| e.status_code)
+    }
+
+    /// The kind of an API error (`not-found`, …).
+    pub fn api_kind(&self) -> Option<&str> {
+        self.api().and_then(|e| e.kind.as_deref())
+    }
+
+    /// The failed change, for a change error.
+    pub fn change(&self) -> Option<&Change> {
+        match self {
+            Self::Change(e) => Some(&e.change),
+            _ => None,
+        }
+    }
+
+    /// The per-path error, for a file error.
+    pub fn path_error(&self) -> Option<&PathError> {
+        match self {
+            Self::Path(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether Pebble reported a pending daemon or system restart with this error.
+    pub fn is_maintenance(&self) -> bool {
+        self.api().is_some_and(|e| {
+            e.maintenance.is_some()
+                || matches!(e.kind.as_deref(), Some("daemon-restart" | "system-restart"))
+        })
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Self::Api(Box::new(e))
+    }
+}
+
+impl From<ChangeError> for Error {
+    fn from(e: ChangeError) -> Self {
+        Self::Change(Box::new(e))
+    }
+}
+
+impl From<PathError> for Error {
+    fn from(e: PathError) -> Self {
+        Self::Path(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stays_small() {
+        // Boxed payloads keep Result<T, Error> cheap to move.
+        assert!(
+            std::mem::size_of::<Error>() <= 40,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
+
+    #[test]
+    fn messages_say_what_to_do() {
+        let e = Error::from(ApiError {
+            status_code: 404,
+            status: "Not Found".into(),
+            kind: Some("not-found".into()),
+            message: "cannot find change with id \"9\"".into(),
+            value: None,
+            maintenance: None,
+        });
+        assert_eq!(
+            e.to_string(),
+            "Pebble API error 404 Not Found (not-found): cannot find change with id \"9\""
+        );
+        assert_eq!(e.api_status(), Some(404));
+        assert_eq!(e.api_kind(), Some("not-found"));
+        assert!(!e.is_connect() && !e.is_maintenance());
+        let r = Error::ConnectionReset {
+            sent: true,
+            detail: "EOF".into(),
+        };
+        assert!(r.to_string().contains("may or may not"));
+        assert!(!r.is_connect());
+    }
+
+    fn _assert_send_sync() {
+        fn is<T: Send + Sync + 'static>() {}
+        is::<Error>();
+    }
+}
