@@ -16,32 +16,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::Serialize;
+use crate::Maintenance;
 
-/// The `maintenance` object Pebble adds to responses while it restarts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Maintenance {
-    /// `daemon-restart`, `system-restart`, ...
-    pub kind: String,
-    /// Human text, e.g. `daemon is restarting`.
-    pub message: String,
-}
-
-impl Maintenance {
-    /// `{"kind":"daemon-restart","message":"daemon is restarting"}`.
-    pub fn daemon_restart() -> Maintenance {
-        Maintenance {
-            kind: "daemon-restart".into(),
-            message: "daemon is restarting".into(),
-        }
-    }
-
-    /// `{"kind":"system-restart","message":"system is restarting"}`.
-    pub fn system_restart() -> Maintenance {
-        Maintenance {
-            kind: "system-restart".into(),
-            message: "system is restarting".into(),
-        }
+/// Builds the `maintenance` objects Pebble sends while it restarts.
+fn maintenance(kind: &str, message: &str) -> Maintenance {
+    Maintenance {
+        kind: kind.into(),
+        message: message.into(),
     }
 }
 
@@ -99,7 +80,12 @@ impl Fault {
 
     /// `maintenance: {"kind":"daemon-restart","message":"daemon is restarting"}`.
     pub fn daemon_restart() -> Fault {
-        Fault::Maintenance(Maintenance::daemon_restart())
+        Fault::Maintenance(maintenance("daemon-restart", "daemon is restarting"))
+    }
+
+    /// `maintenance: {"kind":"system-restart","message":"system is restarting"}`.
+    pub fn system_restart() -> Fault {
+        Fault::Maintenance(maintenance("system-restart", "system is restarting"))
     }
 }
 
@@ -238,7 +224,7 @@ mod tests {
         let mut f = FaultState::default();
         f.push(FaultRule::new(Fault::daemon_restart()));
         let p = f.on_request("/v1/system-info");
-        assert_eq!(p.maintenance, Some(Maintenance::daemon_restart()));
+        assert_eq!(p.maintenance.unwrap().kind, "daemon-restart");
         assert!(p.terminal.is_none());
     }
 }

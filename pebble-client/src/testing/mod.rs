@@ -38,7 +38,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
-pub use faults::{Fault, FaultRule, Garbage, Maintenance};
+pub use faults::{Fault, FaultRule, Garbage};
 pub use response::ApiError;
 pub use state::services::{BoxFuture, ServiceBackend, SimulatedBackend};
 

@@ -6,7 +6,7 @@ use http_body_util::Full;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::faults::Maintenance;
+use crate::Maintenance;
 
 /// The body type of every simulator response.
 pub(crate) type Body = Full<Bytes>;
