@@ -1,6 +1,8 @@
 //! The real client (async and blocking) against the simulated Pebble: endpoints, validation
 //! errors, long polls, services state machine, and every fault kind with retry counting.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use pebble_client::testing::{Fault, FaultRule, Garbage, SimPebble};

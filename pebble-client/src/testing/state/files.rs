@@ -293,7 +293,7 @@ fn info(path: String, name: String, host: &Path) -> Result<FileInfo, FileError> 
         path,
         name,
         file_type,
-        size: ft.is_file().then(|| meta.len()),
+        size: ft.is_file().then_some(meta.len()),
         permissions: format!("{:03o}", meta.mode() & 0o777),
         last_modified: Timestamp::new(modified),
         user_id: Some(meta.uid()),
