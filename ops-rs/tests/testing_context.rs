@@ -140,14 +140,22 @@ fn db() -> Relation {
 }
 
 fn consumed() -> Secret {
-    Secret::new("secret:cr0ahn1dqe3k7mqmsc2g", SecretOwner::Consumer, [("pw", "x")])
-        .label("db-pass")
+    Secret::new(
+        "secret:cr0ahn1dqe3k7mqmsc2g",
+        SecretOwner::Consumer,
+        [("pw", "x")],
+    )
+    .label("db-pass")
 }
 
 fn owned() -> Secret {
-    Secret::new("secret:cr0ahn1dqe3k7mqmsc2h", SecretOwner::Application, [("pw", "y")])
-        .with_revision([("pw", "z")])
-        .label("mine")
+    Secret::new(
+        "secret:cr0ahn1dqe3k7mqmsc2h",
+        SecretOwner::Application,
+        [("pw", "y")],
+    )
+    .with_revision([("pw", "z")])
+    .label("mine")
 }
 
 fn web() -> Container {
@@ -189,20 +197,31 @@ fn every_event(ctx: &Context<Recorder>) -> Vec<(TestEvent, &'static str)> {
         (on.relation_created(&db()), "relation_id: 3"),
         (on.relation_joined(&db(), "pg/1"), "\"pg/1\""),
         (on.relation_changed(&db()), "\"pg/0\""),
-        (on.relation_departed(&db(), "pg/1"), "departing_unit: Some(\"pg/1\")"),
+        (
+            on.relation_departed(&db(), "pg/1"),
+            "departing_unit: Some(\"pg/1\")",
+        ),
         (on.relation_broken(&db()), "db-relation-broken"),
         (
-            on.relation_changed(&Relation::peer(4, "peers", "rec").remote_unit("rec/1", [("a", "b")])),
+            on.relation_changed(
+                &Relation::peer(4, "peers", "rec").remote_unit("rec/1", [("a", "b")]),
+            ),
             "\"rec/1\"",
         ),
-        (on.storage_attached("data", 0), "location: Some(\"/data/0\")"),
+        (
+            on.storage_attached("data", 0),
+            "location: Some(\"/data/0\")",
+        ),
         (on.storage_detaching("data", 0), "index: 0"),
         (on.secret_changed(&consumed()), "cr0ahn1dqe3k7mqmsc2g"),
         (on.secret_expired(&owned(), 1), "revision: 1"),
         (on.secret_rotate(&owned()), "\"mine\""),
         (on.secret_remove(&owned(), 1), "cr0ahn1dqe3k7mqmsc2h"),
         (on.pebble_ready("web"), "web-pebble-ready"),
-        (on.pebble_custom_notice("web", "example.com/ready"), "example.com/ready"),
+        (
+            on.pebble_custom_notice("web", "example.com/ready"),
+            "example.com/ready",
+        ),
         (on.pebble_check_failed("web", "alive"), "\"alive\""),
         (on.pebble_check_recovered("web", "alive"), "\"alive\""),
     ]
@@ -214,7 +233,9 @@ fn every_event_constructor_reaches_its_handler_with_its_data() {
     let state = full_state();
     for (ev, detail) in every_event(&ctx) {
         let kind = ev.kind().clone();
-        let out = ctx.run(ev, &state).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let out = ctx
+            .run(ev, &state)
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
         let seen = out.state.stored_as::<Rec>().unwrap().seen;
         assert_eq!(seen.len(), 1, "{kind}: {seen:?}");
         assert!(seen[0].starts_with(&format!("{kind}|")), "{kind}: {seen:?}");
@@ -228,7 +249,9 @@ fn restricted_and_unknown_hooks() {
     let ctx = ctx();
     let out = ctx.run(ctx.on.collect_metrics(), &State::new()).unwrap();
     assert_eq!(out.state.juju.unit_status, Status::Unknown(String::new()));
-    let out = ctx.run(ctx.on.hook("meter-status-changed"), &State::new()).unwrap();
+    let out = ctx
+        .run(ctx.on.hook("meter-status-changed"), &State::new())
+        .unwrap();
     assert!(out.handler_calls.is_empty());
     let out = ctx.run(ctx.on.hook("no-such-hook"), &State::new()).unwrap();
     assert_eq!(out.handlers_called(), ["collect"]);
@@ -279,7 +302,10 @@ fn every_deferrable_event_round_trips_through_deferral() {
 fn scenario_defect_1_event_counter_round_trips_so_deferred_events_are_never_overwritten() {
     let ctx = ctx();
     let db2 = Relation::new(5, "db", "pg2").remote_unit("pg2/0", [("host", "h2")]);
-    let state = State::new().relation(db()).relation(db2.clone()).config("defer", true);
+    let state = State::new()
+        .relation(db())
+        .relation(db2.clone())
+        .config("defer", true);
     let one = ctx.run(ctx.on.relation_changed(&db()), &state).unwrap();
     let two = ctx.run(ctx.on.relation_changed(&db2), &one.state).unwrap();
     // Both are queued, with distinct ids that keep growing across runs.
@@ -318,15 +344,27 @@ fn scenario_defect_2_secret_events_restore_after_deferral() {
 fn scenario_defect_3_output_queue_keeps_queue_order() {
     let ctx = ctx();
     let mut state = State::new().config("defer", true);
-    for ev in [ctx.on.update_status(), ctx.on.start(), ctx.on.config_changed()] {
+    for ev in [
+        ctx.on.update_status(),
+        ctx.on.start(),
+        ctx.on.config_changed(),
+    ] {
         state = ctx.run(ev, &state).unwrap().state;
     }
     let names: Vec<String> = state.deferred_names().into_iter().map(|(_, k)| k).collect();
     assert_eq!(names, ["update-status", "start", "config-changed"]);
     // Fed back, the order is kept and re-emission follows it.
     let again = ctx.run(ctx.on.install(), &state).unwrap();
-    let names: Vec<String> = again.state.deferred_names().into_iter().map(|(_, k)| k).collect();
-    assert_eq!(names, ["update-status", "start", "config-changed", "install"]);
+    let names: Vec<String> = again
+        .state
+        .deferred_names()
+        .into_iter()
+        .map(|(_, k)| k)
+        .collect();
+    assert_eq!(
+        names,
+        ["update-status", "start", "config-changed", "install"]
+    );
     let order: Vec<String> = again
         .handler_calls
         .iter()
@@ -339,7 +377,9 @@ fn scenario_defect_3_output_queue_keeps_queue_order() {
 #[test]
 fn a_failed_run_is_an_error_with_the_logs_and_leaves_the_input_unchanged() {
     let ctx = ctx();
-    let state = full_state().config("fail", true).unit_status(Status::waiting("w"));
+    let state = full_state()
+        .config("fail", true)
+        .unit_status(Status::waiting("w"));
     let before = state.clone();
     let err = ctx.run(ctx.on.config_changed(), &state).unwrap_err();
     assert_eq!(state, before);
@@ -359,7 +399,9 @@ fn state_fields_go_in_and_come_out() {
         .config("port", 8080)
         .opened_port(OpenedPort::tcp(8080))
         .app_status(Status::blocked("b"))
-        .stored(&Rec { seen: vec!["earlier".into()] })
+        .stored(&Rec {
+            seen: vec!["earlier".into()],
+        })
         .unwrap();
     let out = ctx.run(ctx.on.update_status(), &state).unwrap();
     let s = &out.state;
@@ -373,9 +415,19 @@ fn state_fields_go_in_and_come_out() {
     assert_eq!(s.juju.app_status, Status::blocked("b"));
     assert_eq!(s.juju.unit_status, Status::active(""));
     assert_eq!(s.juju.unit_status_history, [Status::Unknown(String::new())]);
-    assert_eq!(s.stored_as::<Rec>().unwrap().seen, ["earlier", "update-status|UpdateStatus(UpdateStatus { meta: EventMeta { id: 1, deferred: false } })"]);
+    assert_eq!(
+        s.stored_as::<Rec>().unwrap().seen,
+        [
+            "earlier",
+            "update-status|UpdateStatus(UpdateStatus { meta: EventMeta { id: 1, deferred: false } })"
+        ]
+    );
     assert_eq!(s.event_counter, 5); // update-status, collect-app, collect-unit, pre-commit, commit
-    assert!(out.tool_lines().iter().any(|l| l == "is-leader --format=json"));
+    assert!(
+        out.tool_lines()
+            .iter()
+            .any(|l| l == "is-leader --format=json")
+    );
     assert!(s.juju.calls.is_empty() && s.juju.logs.is_empty());
     let web = &s.containers["web"];
     assert_eq!(web.layers[0].0, "base");
@@ -388,24 +440,37 @@ fn state_fields_go_in_and_come_out() {
 fn actions_answer_with_results_logs_and_failure() {
     let ctx = ctx();
     let out = ctx
-        .run(ctx.on.action("backup", json!({"to": "s3"})).action_id("7"), &State::new())
+        .run(
+            ctx.on.action("backup", json!({"to": "s3"})).action_id("7"),
+            &State::new(),
+        )
         .unwrap();
     let a = out.action.unwrap();
     assert_eq!(a.results["where"], json!({"to": "s3", "level": "3"}));
     assert_eq!(a.logs, ["backing up"]);
     assert_eq!(a.failure, None);
-    let out = ctx.run(ctx.on.action("explode", json!({})), &State::new()).unwrap();
+    let out = ctx
+        .run(ctx.on.action("explode", json!({})), &State::new())
+        .unwrap();
     assert_eq!(out.action.unwrap().failure.as_deref(), Some("it blew up"));
     // Params are checked against the metadata.
-    let err = ctx.run(ctx.on.action("backup", json!({})), &State::new()).unwrap_err();
-    assert!(err.to_string().contains("required parameter 'to' is missing"), "{err}");
+    let err = ctx
+        .run(ctx.on.action("backup", json!({})), &State::new())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("required parameter 'to' is missing"),
+        "{err}"
+    );
 }
 
 #[test]
 fn relation_departed_and_broken_change_the_relation_as_juju_does() {
     let ctx = ctx();
     let state = State::new().relation(db());
-    let out = ctx.run(ctx.on.relation_departed(&db(), "pg/1"), &state).unwrap();
+    let out = ctx
+        .run(ctx.on.relation_departed(&db(), "pg/1"), &state)
+        .unwrap();
     let rel = out.state.relation_by_id(3).unwrap();
     assert!(!rel.remote_units.contains_key("pg/1"));
     assert!(rel.departed_units.contains_key("pg/1"));
@@ -417,27 +482,66 @@ fn relation_departed_and_broken_change_the_relation_as_juju_does() {
 fn inconsistent_states_are_explained() {
     let ctx = ctx();
     let cases: Vec<(TestEvent, State, &str)> = vec![
-        (ctx.on.relation_changed(&db()), State::new(), "not in the state"),
-        (ctx.on.secret_changed(&consumed()), State::new(), "State::secret"),
-        (ctx.on.secret_rotate(&consumed()), State::new().secret(consumed()), "only to a secret's owner"),
+        (
+            ctx.on.relation_changed(&db()),
+            State::new(),
+            "not in the state",
+        ),
+        (
+            ctx.on.secret_changed(&consumed()),
+            State::new(),
+            "State::secret",
+        ),
+        (
+            ctx.on.secret_rotate(&consumed()),
+            State::new().secret(consumed()),
+            "only to a secret's owner",
+        ),
         (ctx.on.pebble_ready("web"), State::new(), "State::container"),
         (
             ctx.on.pebble_custom_notice("web", "example.com/other"),
             State::new().container(web()),
             "not in container",
         ),
-        (ctx.on.pebble_check_failed("web", "nope"), State::new().container(web()), "check \"nope\""),
-        (ctx.on.storage_attached("data", 1), State::new(), "State::storage"),
+        (
+            ctx.on.pebble_check_failed("web", "nope"),
+            State::new().container(web()),
+            "check \"nope\"",
+        ),
+        (
+            ctx.on.storage_attached("data", 1),
+            State::new(),
+            "State::storage",
+        ),
         (ctx.on.leader_elected(), State::new(), "leader(true)"),
-        (ctx.on.action("nope", json!({})), State::new(), "not in the charm's actions"),
-        (ctx.on.start(), State::new().config("nope", 1), "not declared"),
-        (ctx.on.start(), State::new().config("port", "x"), "declared as int"),
-        (ctx.on.start(), State::new().relation(Relation::new(1, "cache", "r")), "does not declare"),
+        (
+            ctx.on.action("nope", json!({})),
+            State::new(),
+            "not in the charm's actions",
+        ),
+        (
+            ctx.on.start(),
+            State::new().config("nope", 1),
+            "not declared",
+        ),
+        (
+            ctx.on.start(),
+            State::new().config("port", "x"),
+            "declared as int",
+        ),
+        (
+            ctx.on.start(),
+            State::new().relation(Relation::new(1, "cache", "r")),
+            "does not declare",
+        ),
     ];
     for (ev, state, msg) in cases {
         let kind = ev.kind().clone();
         let err = ctx.run(ev, &state).unwrap_err();
-        assert!(matches!(err, RunError::Inconsistent { .. }), "{kind}: {err}");
+        assert!(
+            matches!(err, RunError::Inconsistent { .. }),
+            "{kind}: {err}"
+        );
         assert!(err.to_string().contains(msg), "{kind}: {err}");
     }
     let err = ctx.deferred(&ctx.on.stop(), "record").unwrap_err();

@@ -126,7 +126,10 @@ impl Container {
     /// Adds a layer from YAML; an invalid layer is an error saying why.
     pub fn layer(mut self, label: &str, yaml: &str) -> Result<Self, RunError> {
         let layer = Layer::from_yaml(yaml).map_err(|e| RunError::Inconsistent {
-            problem: format!("layer {label:?} of container {:?} is invalid: {e}", self.name),
+            problem: format!(
+                "layer {label:?} of container {:?} is invalid: {e}",
+                self.name
+            ),
         })?;
         self.layers.push((label.to_owned(), layer));
         Ok(self)

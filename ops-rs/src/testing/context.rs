@@ -201,7 +201,10 @@ pub(crate) fn run_event<C: Charm>(
 
     let mut vars = base_vars(&juju, juju_version, &charm_dir);
     vars.extend(event.vars());
-    vars.push(("OPS_RS_CONTAINERS_DIR", containers_dir.display().to_string()));
+    vars.push((
+        "OPS_RS_CONTAINERS_DIR",
+        containers_dir.display().to_string(),
+    ));
     if let (Some(c), Some(key)) = (&event.container, &event.notice_key) {
         let id = sims
             .iter()
@@ -236,8 +239,7 @@ pub(crate) fn run_event<C: Charm>(
         charm_state: state.stored.as_ref().map(ToString::to_string),
     });
     let mut charm = factory();
-    let input =
-        DispatchInput::new(context, Arc::new(sim.clone())).with_meta(Arc::clone(meta));
+    let input = DispatchInput::new(context, Arc::new(sim.clone())).with_meta(Arc::clone(meta));
     let outcome = dispatch(&mut charm, input, StoreSpec::Memory(store.clone()));
     let mut after = sim.state();
     if let Err(error) = outcome.result {

@@ -368,7 +368,12 @@ mod tests {
         assert_eq!(dep.var("JUJU_DEPARTING_UNIT").as_deref(), Some("pg/1"));
         let app_only = On.relation_changed(&r).remote_unit(None);
         assert_eq!(app_only.var("JUJU_REMOTE_UNIT").as_deref(), None);
-        assert!(app_only.vars().iter().any(|(k, v)| *k == "JUJU_REMOTE_UNIT" && v.is_empty()));
+        assert!(
+            app_only
+                .vars()
+                .iter()
+                .any(|(k, v)| *k == "JUJU_REMOTE_UNIT" && v.is_empty())
+        );
     }
 
     #[test]
@@ -378,9 +383,20 @@ mod tests {
         assert_eq!(a.hook_name(), None);
         assert_eq!(a.var("JUJU_ACTION_UUID").as_deref(), Some("42"));
         let n = On.pebble_custom_notice("web", "example.com/ready");
-        assert_eq!(n.var("JUJU_NOTICE_KEY").as_deref(), Some("example.com/ready"));
+        assert_eq!(
+            n.var("JUJU_NOTICE_KEY").as_deref(),
+            Some("example.com/ready")
+        );
         assert_eq!(n.var("JUJU_NOTICE_TYPE").as_deref(), Some("custom"));
-        assert_eq!(On.storage_attached("data", 2).var("JUJU_STORAGE_ID").as_deref(), Some("data/2"));
-        assert_eq!(On.hook("meter-status-changed").dispatch_path(), "hooks/meter-status-changed");
+        assert_eq!(
+            On.storage_attached("data", 2)
+                .var("JUJU_STORAGE_ID")
+                .as_deref(),
+            Some("data/2")
+        );
+        assert_eq!(
+            On.hook("meter-status-changed").dispatch_path(),
+            "hooks/meter-status-changed"
+        );
     }
 }

@@ -18,6 +18,7 @@ pub mod juju;
 mod output;
 mod state;
 
+pub use crate::store::DeferredEntry;
 pub use container::{Container, Notice};
 pub use context::{Context, DEFAULT_JUJU_VERSION};
 pub use error::RunError;
@@ -25,4 +26,3 @@ pub use event::{DEFAULT_ACTION_ID, On, TestEvent};
 pub use harness::Harness;
 pub use output::{ActionOutput, Output};
 pub use state::State;
-pub use crate::store::DeferredEntry;

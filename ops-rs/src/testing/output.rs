@@ -46,6 +46,9 @@ impl Output {
 
     /// The names of the handlers called, in order.
     pub fn handlers_called(&self) -> Vec<&str> {
-        self.handler_calls.iter().map(|c| c.handler.as_str()).collect()
+        self.handler_calls
+            .iter()
+            .map(|c| c.handler.as_str())
+            .collect()
     }
 }

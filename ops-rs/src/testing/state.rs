@@ -169,10 +169,7 @@ impl State {
         match &self.stored {
             None => Ok(T::default()),
             Some(v) => serde_json::from_value(v.clone()).map_err(|e| RunError::Stored {
-                detail: format!(
-                    "it does not fit {}: {e}",
-                    std::any::type_name::<T>()
-                ),
+                detail: format!("it does not fit {}: {e}", std::any::type_name::<T>()),
             }),
         }
     }
@@ -194,9 +191,12 @@ impl State {
 
     /// A secret by id (any form) or label.
     pub fn secret_by_id(&self, id: &str) -> Option<&Secret> {
-        self.juju
-            .secret_by_id(id)
-            .or_else(|| self.juju.secrets.iter().find(|s| s.label.as_deref() == Some(id)))
+        self.juju.secret_by_id(id).or_else(|| {
+            self.juju
+                .secrets
+                .iter()
+                .find(|s| s.label.as_deref() == Some(id))
+        })
     }
 
     /// The deferred queue as `(handler, event)` names, in queue order, e.g.
