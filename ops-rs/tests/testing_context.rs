@@ -1,6 +1,7 @@
 //! The state-transition API tested on itself: every event constructor, every State field in
 //! and out, deferral round trips (and Scenario 8.9's three defects, absent here), rollback.
 #![cfg(feature = "testing")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ops::event::{Event, EventKind};
 use ops::metadata::CharmMeta;

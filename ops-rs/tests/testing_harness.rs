@@ -1,6 +1,7 @@
 //! The Harness tested on itself: initial hooks in ops' order, model changes and their events,
 //! deferral that re-runs on the next event, rollback on failure, actions, secrets, notices.
 #![cfg(feature = "testing")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ops::event::{Event, EventKind};
 use ops::metadata::CharmMeta;

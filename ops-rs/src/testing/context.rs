@@ -244,7 +244,7 @@ pub(crate) fn run_event<C: Charm>(
     let mut after = sim.state();
     if let Err(error) = outcome.result {
         return Err(RunError::Dispatch {
-            error,
+            error: Box::new(error),
             juju_log: after.logs,
         });
     }

@@ -23,7 +23,7 @@ pub enum RunError {
     Dispatch {
         /// The dispatch's error.
         #[source]
-        error: DispatchError,
+        error: Box<DispatchError>,
         /// The `juju-log` lines of the failed run (the error is the last one).
         juju_log: Vec<LogLine>,
     },
@@ -53,7 +53,7 @@ impl RunError {
     /// The dispatch error, if the charm failed.
     pub fn dispatch_error(&self) -> Option<&DispatchError> {
         match self {
-            RunError::Dispatch { error, .. } => Some(error),
+            RunError::Dispatch { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }

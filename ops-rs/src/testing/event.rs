@@ -367,7 +367,7 @@ mod tests {
         let dep = On.relation_departed(&r, "pg/1");
         assert_eq!(dep.var("JUJU_DEPARTING_UNIT").as_deref(), Some("pg/1"));
         let app_only = On.relation_changed(&r).remote_unit(None);
-        assert_eq!(app_only.var("JUJU_REMOTE_UNIT").as_deref(), None);
+        assert_eq!(app_only.var("JUJU_REMOTE_UNIT").as_deref(), Some("")); // set, empty
         assert!(
             app_only
                 .vars()
