@@ -18,6 +18,6 @@ pub use handler::{HandlerError, HandlerResult};
 pub use observers::{ObserveError, Observers};
 
 pub(crate) use ctx::CallInfo;
-pub use emit::HandlerCall;
 pub(crate) use emit::Emitter;
+pub use emit::HandlerCall;
 pub(crate) use queue::Queue;
