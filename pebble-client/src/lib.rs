@@ -12,6 +12,8 @@
 //!   connection, a timeout, an API error, a failed change, a garbled response and a per-path
 //!   file error.
 //! - [`envelope`] and [`multipart`]: the wire formats, IO-free.
+//! - `testing` (feature `testing`): a simulated Pebble speaking the real wire protocol on a
+//!   unix socket, with in-memory state and fault injection.
 //!
 //! Exec is not part of this client.
 //!
@@ -37,3 +39,6 @@ pub mod types;
 pub use client::{Client, ClientBuilder, PulledFile};
 pub use error::{ApiError, ChangeError, Error, Maintenance, PathError, TimeoutPhase};
 pub use types::*;
+
+#[cfg(feature = "testing")]
+pub mod testing;

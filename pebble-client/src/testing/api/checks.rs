@@ -1,0 +1,98 @@
+//! `/v1/checks` and `/v1/checks/refresh`.
+
+use serde::Deserialize;
+
+use crate::testing::response::{ApiError, ApiResult, Reply};
+use crate::testing::router::Ctx;
+use crate::testing::state::checks;
+use crate::types::{CheckLevel, RefreshedCheck};
+
+/// `GET /v1/checks?level=&names=` (the level filter is exact).
+pub(crate) fn list(ctx: &Ctx) -> ApiResult {
+    let level = match ctx.query.get("level") {
+        "" => CheckLevel::Unset,
+        "alive" => CheckLevel::Alive,
+        "ready" => CheckLevel::Ready,
+        _ => return Err(ApiError::bad_request(r#"level must be "alive" or "ready""#)),
+    };
+    let names = ctx.query.list("names");
+    Ok(Reply::ok(
+        ctx.shared.with(|st, _| checks::infos(st, &level, &names)),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ChecksBody {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    checks: Option<Vec<String>>,
+}
+
+/// `POST /v1/checks` with start/stop.
+pub(crate) fn post(ctx: &Ctx) -> ApiResult {
+    let body: ChecksBody = ctx.json("cannot decode data from request body")?;
+    let names = body.checks.unwrap_or_default();
+    let action = body.action;
+    if action != "start" && action != "stop" {
+        return Err(ApiError::bad_request(format!("invalid action {action:?}")));
+    }
+    if names.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "must specify checks for {action} action"
+        )));
+    }
+    ctx.shared.with(|st, now| {
+        let missing: Vec<&String> = names
+            .iter()
+            .filter(|n| !st.plan.plan.checks.contains_key(*n))
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|n| format!("{n:?}")).collect();
+            return Err(ApiError::bad_request(format!(
+                "cannot {action} checks: cannot find checks: {}",
+                list.join(", ")
+            )));
+        }
+        let mut changed: Vec<String> = names
+            .iter()
+            .filter(|n| {
+                if action == "start" {
+                    checks::start(st, n, now)
+                } else {
+                    checks::stop(st, n, now)
+                }
+            })
+            .cloned()
+            .collect();
+        changed.sort();
+        changed.dedup();
+        Ok(Reply::ok(serde_json::json!({ "changed": changed })))
+    })
+}
+
+#[derive(Deserialize)]
+struct RefreshBody {
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /v1/checks/refresh`: reports the check's (simulated) current state.
+pub(crate) fn refresh(ctx: &Ctx) -> ApiResult {
+    let body: RefreshBody = ctx.json("cannot decode request body")?;
+    if body.name.is_empty() {
+        return Err(ApiError::bad_request("must specify check name"));
+    }
+    ctx.shared.with(|st, _| {
+        let Some(check) = st.plan.plan.checks.get(&body.name) else {
+            return Err(ApiError::not_found(format!(
+                "cannot find check with name {:?}",
+                body.name
+            )));
+        };
+        let info = checks::info(st, &body.name, check);
+        let error = (info.status == crate::types::CheckStatus::Down)
+            .then(|| "check is down (simulated)".to_owned());
+        Ok(Reply::ok(RefreshedCheck { info, error }))
+    })
+}

@@ -1,0 +1,95 @@
+//! `/v1/system-info`, `/v1/health`, `/v1/signals` and the not-yet-simulated `/v1/exec`.
+
+use http::StatusCode;
+use serde::Deserialize;
+
+use crate::testing::response::{ApiError, ApiResult, Reply};
+use crate::testing::router::Ctx;
+use crate::types::{CheckLevel, CheckStatus, Health, SystemInfo};
+
+/// `GET /v1/system-info`.
+pub(crate) fn info(ctx: &Ctx) -> ApiResult {
+    Ok(Reply::ok(SystemInfo {
+        boot_id: ctx.shared.boot_id.clone(),
+        http_address: None,
+        https_address: None,
+        version: ctx.shared.version.clone(),
+    }))
+}
+
+/// `GET /v1/health?level=&names=`: 502 when a matching check is down.
+pub(crate) fn health(ctx: &Ctx) -> ApiResult {
+    let level = match ctx.query.get("level") {
+        "" => None,
+        "alive" => Some(CheckLevel::Alive),
+        "ready" => Some(CheckLevel::Ready),
+        _ => return Err(ApiError::bad_request(r#"level must be "alive" or "ready""#)),
+    };
+    let names = ctx.query.list("names");
+    let healthy = ctx.shared.with(|st, _| {
+        let infos = crate::testing::state::checks::infos(st, &CheckLevel::Unset, &names);
+        !infos.iter().any(|c| {
+            let counts = match &level {
+                None => true,
+                Some(CheckLevel::Alive) => c.level == CheckLevel::Alive,
+                Some(_) => c.level == CheckLevel::Alive || c.level == CheckLevel::Ready,
+            };
+            counts && c.status == CheckStatus::Down
+        })
+    });
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    match Reply::ok(Health { healthy }) {
+        Reply::Sync { result, .. } => Ok(Reply::Sync { status, result }),
+        other => Ok(other),
+    }
+}
+
+#[derive(Deserialize)]
+struct SignalsBody {
+    #[serde(default)]
+    signal: String,
+    #[serde(default)]
+    services: Vec<String>,
+}
+
+/// `POST /v1/signals`.
+pub(crate) fn signals(ctx: &Ctx) -> ApiResult {
+    let body: SignalsBody = ctx.json("cannot decode request body")?;
+    if body.services.is_empty() {
+        return Err(ApiError::bad_request("must specify one or more services"));
+    }
+    ctx.shared.with(|st, _| {
+        for name in &body.services {
+            if !st.plan.plan.services.contains_key(name) {
+                return Err(ApiError::internal(format!(
+                    "service {name:?} does not exist"
+                )));
+            }
+            if !st.services.is_running(name) {
+                return Err(ApiError::internal(format!(
+                    "service {name:?} is not running"
+                )));
+            }
+        }
+        Ok(())
+    })?;
+    for name in &body.services {
+        ctx.shared
+            .backend
+            .signal(name, &body.signal)
+            .map_err(ApiError::internal)?;
+    }
+    Ok(Reply::ok(true))
+}
+
+/// `POST /v1/exec` and the task websockets: not simulated yet.
+pub(crate) fn exec(_ctx: &Ctx) -> ApiResult {
+    Err(ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "exec is not supported by this Pebble simulator yet",
+    ))
+}

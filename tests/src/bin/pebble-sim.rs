@@ -1,0 +1,161 @@
+//! `pebble-sim`: a simulated Pebble daemon on a unix socket, and a `pebble notify` look-alike.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use pebble_client::testing::SimPebble;
+use pebble_client::{AddNotice, GoDuration};
+
+/// A simulated Pebble speaking Pebble's HTTP API on a unix socket, for running charms and
+/// clients locally without a container.
+#[derive(Parser)]
+#[command(name = "pebble-sim", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Pebble API on a socket until SIGTERM or SIGINT, then remove the socket.
+    Serve {
+        /// Path of the unix socket to create (mode 0666).
+        #[arg(long)]
+        socket: PathBuf,
+        /// Directory container paths are mapped under (default: a temporary directory).
+        #[arg(long)]
+        root: Option<PathBuf>,
+        /// Directory of layer files named NNN-label.yaml, added in order at startup.
+        #[arg(long)]
+        layers: Option<PathBuf>,
+    },
+    /// Record a custom notice, as `pebble notify` does.
+    Notify {
+        /// Socket path (default: $PEBBLE_SOCKET, else $PEBBLE/.pebble.socket).
+        #[arg(long)]
+        socket: Option<PathBuf>,
+        /// Suppress repeats of this notice within this Go duration (e.g. 1h).
+        #[arg(long)]
+        repeat_after: Option<String>,
+        /// The notice key, e.g. example.com/db-ready.
+        key: String,
+        /// Data for the notice, as name=value pairs.
+        data: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve {
+            socket,
+            root,
+            layers,
+        } => serve(&socket, root, layers.as_deref()),
+        Command::Notify {
+            socket,
+            repeat_after,
+            key,
+            data,
+        } => notify(socket, repeat_after.as_deref(), &key, &data),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(socket: &Path, root: Option<PathBuf>, layers: Option<&Path>) -> Result<(), String> {
+    let mut builder = SimPebble::builder(socket);
+    if let Some(root) = root {
+        builder = builder.root(root);
+    }
+    let sim = builder.start().map_err(|e| e.to_string())?;
+    if let Some(dir) = layers {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read layers directory {}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let label = match stem.split_once('-') {
+                Some((n, label)) if n.len() == 3 && n.bytes().all(|b| b.is_ascii_digit()) => {
+                    label.to_owned()
+                }
+                _ => {
+                    return Err(format!(
+                        "layer file {} must be named NNN-label.yaml",
+                        file.display()
+                    ));
+                }
+            };
+            let yaml = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            sim.add_layer(&label, &yaml)
+                .map_err(|e| format!("cannot add layer {}: {e}", file.display()))?;
+        }
+    }
+    eprintln!(
+        "pebble-sim serving on {} (files under {})",
+        sim.socket_path().display(),
+        sim.root().display()
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start runtime: {e}"))?;
+    rt.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+        let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        Ok::<(), String>(())
+    })?;
+    sim.shutdown();
+    Ok(())
+}
+
+fn notify(
+    socket: Option<PathBuf>,
+    repeat_after: Option<&str>,
+    key: &str,
+    data: &[String],
+) -> Result<(), String> {
+    let socket = socket
+        .or_else(|| std::env::var_os("PEBBLE_SOCKET").map(PathBuf::from))
+        .or_else(|| std::env::var_os("PEBBLE").map(|p| PathBuf::from(p).join(".pebble.socket")))
+        .unwrap_or_else(|| PathBuf::from("/var/lib/pebble/default/.pebble.socket"));
+    let mut notice = AddNotice::new(key);
+    for arg in data {
+        let Some((name, value)) = arg.split_once('=') else {
+            return Err(format!(
+                "data args must be in \"name=value\" format, not {arg:?}"
+            ));
+        };
+        notice = notice.data(name, value);
+    }
+    if let Some(r) = repeat_after {
+        let d = GoDuration::parse(r).map_err(|e| e.to_string())?;
+        notice = notice.repeat_after(d);
+    }
+    let client = pebble_client::blocking::Client::builder(&socket)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let id = client.notify(&notice).map_err(|e| e.to_string())?;
+    println!("Recorded notice {id}");
+    Ok(())
+}
