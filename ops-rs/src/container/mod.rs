@@ -60,3 +60,6 @@ pub use pebble_client::{
     MakeDirOptions, Notice, NoticeType, NoticesQuery, Plan, PushOptions, Service, ServiceInfo,
     ServiceStatus, retry::RetryPolicy,
 };
+
+#[cfg(all(test, feature = "testing"))]
+mod tests;
