@@ -3,6 +3,8 @@
 
 use pebble_client::retry::RetryPolicy;
 
+use pebble_client::testing::{Fault, FaultRule};
+
 use super::dispatch::run_hook;
 use super::{LAYER, recorded, sim_in};
 use crate::container::PebbleOptions;
@@ -52,7 +54,9 @@ fn a_transient_outage_within_the_budget_succeeds_and_the_retries_are_logged() {
     let dir = tempfile::tempdir().unwrap();
     let sim = sim_in(dir.path(), "web");
     sim.add_layer("base", LAYER).unwrap();
-    sim.drop_connections(2);
+    // Two resets in a row (deterministic, unlike dropped connections, which the transport
+    // may absorb by reconnecting before it sends anything).
+    sim.inject(FaultRule::new(Fault::Reset).path("/v1/services").times(2));
     let (policy, sleeper) = recorded(6);
     let mut charm = Patient::default();
     let (out, runner, store) = run_hook(
@@ -67,6 +71,7 @@ fn a_transient_outage_within_the_budget_succeeds_and_the_retries_are_logged() {
     assert_eq!(charm.outcome.as_deref(), Some("ok 2"));
     assert_eq!(sleeper.waits().len(), 2);
     assert!(store.data().queue.is_empty());
+    assert_eq!(sim.requests("/v1/services"), 3);
     let lines = retry_lines(&runner);
     assert_eq!(lines.len(), 2, "{lines:#?}");
     for (i, line) in lines.iter().enumerate() {
