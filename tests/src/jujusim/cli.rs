@@ -242,7 +242,8 @@ pub fn run(cli: Cli) -> Result<bool> {
             if common.format == Format::Text && _tmp.is_none() {
                 println!("work directory kept: {}", work.root.display());
             }
-            Ok(summary.expectation_failures == 0 && summary.hooks_given_up == 0)
+            Ok(summary.expectation_failures == 0
+                && summary.hooks_given_up == summary.expected_failures)
         }
         Command::Hook {
             name,

@@ -226,7 +226,10 @@ impl Sim {
             .unwrap_or_default()
             .iter()
             .filter(|c| c.tool != "juju-log")
-            .map(|c| c.line())
+            .map(|c| match c.exit_code {
+                0 => c.line(),
+                code => format!("{}  [exit {code}]", c.line()),
+            })
             .collect();
         let logs: Vec<LogLine> = after.logs.get(logs_before..).unwrap_or_default().to_vec();
         if exit.code != 0 {

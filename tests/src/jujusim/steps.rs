@@ -21,8 +21,12 @@ pub fn run_scenario(sim: &mut Sim, scenario: &Scenario) -> Result<usize> {
             .step(n, step.action.keyword(), &detail(&step.action));
         // Events that arrived between steps come first.
         sim.deliver_workload_events()?;
+        let given_up = sim.summary.hooks_given_up;
         run_step(sim, n, step)?;
         sim.deliver_workload_events()?;
+        if step.expect.exit_code.is_some_and(|c| c != 0) {
+            sim.summary.expected_failures += sim.summary.hooks_given_up - given_up;
+        }
         if !step.expect.is_empty() {
             let state = sim.state()?;
             let seen = Observed {

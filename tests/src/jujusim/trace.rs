@@ -84,6 +84,8 @@ pub struct Summary {
     pub retries: usize,
     /// Hooks that failed every retry.
     pub hooks_given_up: usize,
+    /// Of those, the ones a step expected to fail (`expect: {exit-code: N}`, N not 0).
+    pub expected_failures: usize,
     /// Expectations that did not hold.
     pub expectation_failures: usize,
     /// Events deferred at the end.
