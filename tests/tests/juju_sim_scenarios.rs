@@ -1,6 +1,8 @@
 //! juju-sim against the ops-rs test charm (`sim-test-charm`, metadata in
 //! `tests/charms/sim-test`), through the shipped scenarios and a few inline ones.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

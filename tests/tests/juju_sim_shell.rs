@@ -2,6 +2,8 @@
 //! Python charm's dispatch would. Checks the hook environment, tool records, rollback and
 //! retry, `juju-sim hook`, and the errors users see.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

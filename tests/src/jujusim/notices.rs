@@ -68,11 +68,11 @@ impl Watcher {
         loop {
             let mut q = NoticesQuery::new().all_users();
             if let Some(a) = &seen.after {
-                q = q.after(a.clone());
+                q = q.after(*a);
             }
             let notices = client.get_notices(&q).ok()?;
             let notice = notices.into_iter().next()?;
-            seen.after = Some(notice.last_repeated.clone());
+            seen.after = Some(notice.last_repeated);
             if let Some(h) = hook_for(c, &notice, &client) {
                 return Some(h);
             }

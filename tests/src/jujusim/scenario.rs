@@ -439,13 +439,13 @@ impl Scenario {
                     a.validate_params(&mut params)
                         .map_err(|e| err(&format!("{p}.params"), e.to_string()))?;
                 }
-                Action::ToolFault { tool, .. } => {
-                    if !ops::testing::juju::tool_names().contains(&tool.as_str()) {
-                        return Err(err(
-                            &format!("{p}.tool"),
-                            format!("unknown hook tool {tool:?}"),
-                        ));
-                    }
+                Action::ToolFault { tool, .. }
+                    if !ops::testing::juju::tool_names().contains(&tool.as_str()) =>
+                {
+                    return Err(err(
+                        &format!("{p}.tool"),
+                        format!("unknown hook tool {tool:?}"),
+                    ));
                 }
                 _ => {}
             }

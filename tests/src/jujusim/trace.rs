@@ -138,11 +138,7 @@ impl Trace {
     /// A step begins.
     pub fn step(&mut self, n: usize, keyword: &str, detail: &str) {
         match self.format {
-            Format::Text => self.line(
-                &format!("\n== step {n}: {keyword} {detail}")
-                    .trim_end()
-                    .to_owned(),
-            ),
+            Format::Text => self.line(format!("\n== step {n}: {keyword} {detail}").trim_end()),
             Format::Json => self.json(
                 serde_json::json!({"event": "step", "step": n, "kind": keyword, "detail": detail}),
             ),
@@ -177,11 +173,7 @@ impl Trace {
                 } else {
                     String::new()
                 };
-                self.line(
-                    &format!("-> {}{retry}  {}", r.hook, r.context)
-                        .trim_end()
-                        .to_owned(),
-                );
+                self.line(format!("-> {}{retry}  {}", r.hook, r.context).trim_end());
                 for c in &r.calls {
                     self.line(&format!("   $ {c}"));
                 }
