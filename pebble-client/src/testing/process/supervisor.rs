@@ -282,6 +282,9 @@ impl Supervisor {
         let action = action.unwrap_or(ServiceAction::Restart);
         match svc.state {
             RunState::Starting | RunState::Running => {
+                tracing::debug!(service = name, code = exit.code, "{on} action {action:?}");
+                // The status is set before the start task hears of the failure.
+                self.act(name, svc, &action, exit);
                 if let Some(tx) = svc.started.take() {
                     let _ = tx.send(Err(format!(
                         "exited quickly with code {}, will {}",
@@ -289,8 +292,6 @@ impl Supervisor {
                         action.as_str()
                     )));
                 }
-                tracing::debug!(service = name, code = exit.code, "{on} action {action:?}");
-                self.act(name, svc, &action, exit);
             }
             RunState::Terminating | RunState::Killing => {
                 self.transition(name, svc, RunState::Stopped);
