@@ -363,3 +363,24 @@ async fn no_child_outlives_the_simulator() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn restart_replaces_the_process() {
+    let (_d, sim) = sim();
+    sim.add_layer(
+        "base",
+        &layer("trap \"exit 0\" TERM; while true; do sleep 0.05; done", ""),
+    )
+    .unwrap();
+    let c = client(&sim);
+    let id = c.start_services(&["svc"]).await.unwrap();
+    c.wait_change_ok(&id, PATIENCE).await.unwrap();
+    let first = sim.service_pid("svc").unwrap();
+    let id = c.restart_services(&["svc"]).await.unwrap();
+    let ch = c.wait_change_ok(&id, PATIENCE).await.unwrap();
+    assert_eq!(ch.tasks.len(), 2);
+    assert_eq!(status(&sim), ServiceStatus::Active);
+    let second = sim.service_pid("svc").unwrap();
+    assert_ne!(first, second);
+    until("the first process to go", || gone(first)).await;
+}

@@ -123,7 +123,7 @@ fn serve(
         builder = builder.root(root);
     }
     if real_processes {
-        let mut options = ProcessOptions::new();
+        let mut options = ProcessOptions::new().echo_output(true);
         match std::env::current_exe() {
             Ok(exe) => options = options.pebble_binary(exe),
             Err(e) => eprintln!("warning: workloads get no `pebble` command: {e}"),

@@ -16,8 +16,8 @@
 //!   symlink to that `pebble-sim` binary goes first on `PATH`, so the workload can run
 //!   `pebble notify <key> [name=value...]`.
 //! - Stdout and stderr are kept per service, the last ~100 KiB
-//!   ([`SimPebble::service_logs`](crate::testing::SimPebble::service_logs)), and logged
-//!   at debug level.
+//!   ([`SimPebble::service_logs`](crate::testing::SimPebble::service_logs)), logged at
+//!   debug level, and echoed to stderr with [`ProcessOptions::echo_output`].
 //! - A start task waits the okay delay (1 s, [`ProcessOptions::okay_delay`]); a process
 //!   that exits before fails it with `cannot start service: exited quickly with code N,
 //!   will <action>`.
@@ -63,6 +63,7 @@ pub struct ProcessOptions {
     okay_delay: Duration,
     shutdown_grace: Duration,
     pebble_binary: Option<PathBuf>,
+    echo_output: bool,
 }
 
 impl Default for ProcessOptions {
@@ -71,6 +72,7 @@ impl Default for ProcessOptions {
             okay_delay: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(1),
             pebble_binary: None,
+            echo_output: false,
         }
     }
 }
@@ -90,6 +92,13 @@ impl ProcessOptions {
     /// How long shutdown waits after SIGTERM before it SIGKILLs every process group.
     pub fn shutdown_grace(mut self, grace: Duration) -> ProcessOptions {
         self.shutdown_grace = grace;
+        self
+    }
+
+    /// Also writes every line services print to stderr, as `[service] line` (as Pebble
+    /// logs its services' output). Off by default.
+    pub fn echo_output(mut self, echo: bool) -> ProcessOptions {
+        self.echo_output = echo;
         self
     }
 

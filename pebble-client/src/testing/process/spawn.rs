@@ -118,6 +118,7 @@ pub(crate) fn spawn(
     service: &Service,
     launch: &Launch,
     logs: &Arc<LogRing>,
+    echo: bool,
     on_exit: impl FnOnce(ServiceExit) + Send + 'static,
 ) -> Result<Spawned, String> {
     let command = ServiceCommand::parse(service.command.as_deref().unwrap_or_default())
@@ -151,10 +152,10 @@ pub(crate) fn spawn(
         return Err(format!("invalid process id {pid}"));
     };
     if let Some(out) = child.stdout.take() {
-        read_lines(name, out, LogStream::Stdout, logs.clone());
+        read_lines(name, out, LogStream::Stdout, logs.clone(), echo);
     }
     if let Some(err) = child.stderr.take() {
-        read_lines(name, err, LogStream::Stderr, logs.clone());
+        read_lines(name, err, LogStream::Stderr, logs.clone(), echo);
     }
     let waiter = std::thread::Builder::new()
         .name(format!("pebble-sim-wait-{name}"))
@@ -177,8 +178,15 @@ pub(crate) fn spawn(
     }
 }
 
-/// Copies `pipe` into `logs` line by line on a thread of its own, until end of file.
-fn read_lines(name: &str, pipe: impl Read + Send + 'static, stream: LogStream, logs: Arc<LogRing>) {
+/// Copies `pipe` into `logs` line by line on a thread of its own, until end of file; with
+/// `echo`, also writes each line to stderr as `[service] line`, as Pebble logs output.
+fn read_lines(
+    name: &str,
+    pipe: impl Read + Send + 'static,
+    stream: LogStream,
+    logs: Arc<LogRing>,
+    echo: bool,
+) {
     let service = name.to_owned();
     let spawned = std::thread::Builder::new()
         .name(format!("pebble-sim-log-{name}"))
@@ -195,6 +203,9 @@ fn read_lines(name: &str, pipe: impl Read + Send + 'static, stream: LogStream, l
                         }
                         let line = String::from_utf8_lossy(&buf).into_owned();
                         tracing::debug!(service = %service, "{line}");
+                        if echo {
+                            eprintln!("[{service}] {line}");
+                        }
                         logs.push(stream, line);
                     }
                 }

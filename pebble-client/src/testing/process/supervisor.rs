@@ -189,11 +189,18 @@ impl Supervisor {
         let generation = svc.generation;
         let me = self.me.clone();
         let owned = name.to_owned();
-        let spawned = spawn(name, &svc.config, launch, &svc.logs, move |exit| {
-            if let Some(s) = me.upgrade() {
-                s.exited(&owned, generation, exit);
-            }
-        })?;
+        let spawned = spawn(
+            name,
+            &svc.config,
+            launch,
+            &svc.logs,
+            self.opts.echo_output,
+            move |exit| {
+                if let Some(s) = me.upgrade() {
+                    s.exited(&owned, generation, exit);
+                }
+            },
+        )?;
         svc.pid = Some(spawned.pid);
         svc.group = Some(spawned.group);
         svc.waiter = Some(spawned.waiter);
@@ -365,6 +372,9 @@ impl Supervisor {
     pub(crate) fn stop(&self, name: &str) -> Outcome {
         let mut services = self.lock();
         let Some(svc) = services.get_mut(name) else {
+            if let Some(ctx) = self.ctx.get() {
+                ctx.set_status(name, ServiceStatus::Inactive);
+            }
             return Outcome::Done(Ok(()));
         };
         match svc.state {
