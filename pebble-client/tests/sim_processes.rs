@@ -13,12 +13,23 @@ use pebble_client::{ChangeStatus, Client, ServiceStatus};
 /// How long a bounded wait may take before the test fails.
 const PATIENCE: Duration = Duration::from_secs(20);
 
+/// A simulator whose starts succeed after a short okay delay.
 fn sim() -> (tempfile::TempDir, SimPebble) {
+    sim_with_okay_delay(Duration::from_millis(200))
+}
+
+/// A simulator with a long okay delay, for services that must exit within it even on a
+/// loaded machine (the test ends when they exit, not when the delay passes).
+fn slow_sim() -> (tempfile::TempDir, SimPebble) {
+    sim_with_okay_delay(PATIENCE)
+}
+
+fn sim_with_okay_delay(okay: Duration) -> (tempfile::TempDir, SimPebble) {
     let dir = tempfile::tempdir().unwrap();
     let sim = SimPebble::builder(dir.path().join("pebble.socket"))
         .real_processes(
             ProcessOptions::new()
-                .okay_delay(Duration::from_millis(200))
+                .okay_delay(okay)
                 .shutdown_grace(Duration::from_millis(500)),
         )
         .start()
@@ -145,7 +156,7 @@ async fn a_service_ignoring_sigterm_is_killed_after_kill_delay() {
 
 #[tokio::test]
 async fn exiting_within_the_okay_delay_fails_the_start() {
-    let (_d, sim) = sim();
+    let (_d, sim) = slow_sim();
     sim.add_layer(
         "base",
         &layer("echo failing; exit 3", "    on-failure: ignore\n"),
@@ -174,7 +185,7 @@ async fn a_crash_restarts_through_backoff() {
         "if [ -f {root}/crashed ]; then touch {root}/again; while true; do sleep 0.05; done; fi; \
          while [ ! -f {root}/crash ]; do sleep 0.05; done; touch {root}/crashed; exit 1"
     );
-    sim.add_layer("base", &layer(&script, "    backoff-delay: 1s\n"))
+    sim.add_layer("base", &layer(&script, "    backoff-delay: 2s\n"))
         .unwrap();
     let c = client(&sim);
     let id = c.start_services(&["svc"]).await.unwrap();
@@ -196,7 +207,7 @@ async fn a_crash_restarts_through_backoff() {
 
 #[tokio::test]
 async fn a_quick_exit_with_restart_backs_off() {
-    let (_d, sim) = sim();
+    let (_d, sim) = slow_sim();
     sim.add_layer("base", &layer("exit 4", "    backoff-delay: 10s\n"))
         .unwrap();
     let c = client(&sim);

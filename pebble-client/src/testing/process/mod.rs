@@ -1,38 +1,4 @@
-//! Real child processes for the simulated Pebble's services.
-//!
-//! With [`SimBuilder::real_processes`](crate::testing::SimBuilder::real_processes) (or
-//! `pebble-sim serve --real-processes`), starting a service runs its `command` as a child
-//! process of the simulator, as Pebble's service manager does:
-//!
-//! - The command is split as Pebble splits it (quotes, escapes, a trailing `[ ... ]` group of
-//!   default arguments; no shell), and runs **on the host** in a process group of its own.
-//!   The program (when an absolute path) and `working-dir` are taken under the simulator's
-//!   root when they exist there, otherwise as given. Without `working-dir` the process
-//!   inherits the simulator's working directory. `user`/`group` are not applied: services
-//!   run as the simulator's user.
-//! - The environment is a clean base (`PATH`, and `HOME`, `USER`, `LANG`, `LC_ALL`, `TZ`
-//!   when set), `PEBBLE_SOCKET` = the simulator's socket, then the service's
-//!   `environment`. With [`ProcessOptions::pebble_binary`], a directory holding a `pebble`
-//!   symlink to that `pebble-sim` binary goes first on `PATH`, so the workload can run
-//!   `pebble notify <key> [name=value...]`.
-//! - Stdout and stderr are kept per service, the last ~100 KiB
-//!   ([`SimPebble::service_logs`](crate::testing::SimPebble::service_logs)), logged at
-//!   debug level, and echoed to stderr with [`ProcessOptions::echo_output`].
-//! - A start task waits the okay delay (1 s, [`ProcessOptions::okay_delay`]); a process
-//!   that exits before fails it with `cannot start service: exited quickly with code N,
-//!   will <action>`.
-//! - A stop sends SIGTERM to the group, then SIGKILL after `kill-delay` (default 5 s); the
-//!   task completes when the process is gone.
-//! - When a process exits on its own, `on-success`/`on-failure` apply: `restart` (default)
-//!   waits in `backoff` (backoff-delay × backoff-factor per restart, up to backoff-limit,
-//!   reset after running for backoff-limit) then starts it again; `ignore` leaves it
-//!   `inactive` (exit 0) or `error`; `shutdown`, `success-shutdown` and
-//!   `failure-shutdown` leave it `error` and record a shutdown request with Pebble's exit
-//!   code (0 or 10), which the simulator does not act on by itself
-//!   ([`SimPebble::shutdown_requested`](crate::testing::SimPebble::shutdown_requested)).
-//! - `POST /v1/signals` sends the signal to the service's process group.
-//! - Shutting the simulator down (or dropping it) sends SIGTERM to every group, waits up to
-//!   [`ProcessOptions::shutdown_grace`], then SIGKILLs every group and reaps the children.
+//! Real child processes for the simulated Pebble's services: see [`ProcessBackend`].
 
 mod command;
 mod handle;
@@ -110,7 +76,41 @@ impl ProcessOptions {
     }
 }
 
-/// The service backend that runs real child processes (see the [module docs](self)).
+/// The service backend that runs real child processes.
+///
+/// With [`SimBuilder::real_processes`](crate::testing::SimBuilder::real_processes) (or
+/// `pebble-sim serve --real-processes`), starting a service runs its `command` as a child
+/// process of the simulator, as Pebble's service manager does:
+///
+/// - The command is split as Pebble splits it (quotes, escapes, a trailing `[ ... ]` group of
+///   default arguments; no shell), and runs **on the host** in a process group of its own.
+///   The program (when an absolute path) and `working-dir` are taken under the simulator's
+///   root when they exist there, otherwise as given. Without `working-dir` the process
+///   inherits the simulator's working directory. `user`/`group` are not applied: services
+///   run as the simulator's user.
+/// - The environment is a clean base (`PATH`, and `HOME`, `USER`, `LANG`, `LC_ALL`, `TZ`
+///   when set), `PEBBLE_SOCKET` = the simulator's socket, then the service's
+///   `environment`. With [`ProcessOptions::pebble_binary`], a directory holding a `pebble`
+///   symlink to that `pebble-sim` binary goes first on `PATH`, so the workload can run
+///   `pebble notify <key> [name=value...]`.
+/// - Stdout and stderr are kept per service, the last ~100 KiB
+///   ([`SimPebble::service_logs`](crate::testing::SimPebble::service_logs)), logged at
+///   debug level, and echoed to stderr with [`ProcessOptions::echo_output`].
+/// - A start task waits the okay delay (1 s, [`ProcessOptions::okay_delay`]); a process
+///   that exits before fails it with `cannot start service: exited quickly with code N,
+///   will <action>`.
+/// - A stop sends SIGTERM to the group, then SIGKILL after `kill-delay` (default 5 s); the
+///   task completes when the process is gone.
+/// - When a process exits on its own, `on-success`/`on-failure` apply: `restart` (default)
+///   waits in `backoff` (backoff-delay × backoff-factor per restart, up to backoff-limit,
+///   reset after running for backoff-limit) then starts it again; `ignore` leaves it
+///   `inactive` (exit 0) or `error`; `shutdown`, `success-shutdown` and
+///   `failure-shutdown` leave it `error` and record a shutdown request with Pebble's exit
+///   code (0 or 10), which the simulator does not act on by itself
+///   ([`SimPebble::shutdown_requested`](crate::testing::SimPebble::shutdown_requested)).
+/// - `POST /v1/signals` sends the signal to the service's process group.
+/// - Shutting the simulator down (or dropping it) sends SIGTERM to every group, waits up to
+///   [`ProcessOptions::shutdown_grace`], then SIGKILLs every group and reaps the children.
 ///
 /// Clones share the same processes, so a test may keep one to inspect logs and exits.
 #[derive(Clone)]
