@@ -395,3 +395,20 @@ async fn restart_replaces_the_process() {
     assert_ne!(first, second);
     until("the first process to go", || gone(first)).await;
 }
+
+#[tokio::test]
+async fn works_inside_the_callers_runtime_and_stops_its_processes_on_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimPebble::builder(dir.path().join("pebble.socket"))
+        .real_processes(ProcessOptions::new().okay_delay(Duration::from_millis(100)))
+        .spawn()
+        .unwrap();
+    sim.add_layer("base", &layer("while true; do sleep 0.05; done", ""))
+        .unwrap();
+    let c = client(&sim);
+    let id = c.start_services(&["svc"]).await.unwrap();
+    c.wait_change_ok(&id, PATIENCE).await.unwrap();
+    let pid = sim.service_pid("svc").unwrap();
+    drop(sim);
+    until("the process to go", || gone(pid)).await;
+}
