@@ -208,3 +208,36 @@ fn multi_call_by_first_argument() {
     );
     assert_eq!(text(&out.stdout), "True\n");
 }
+
+#[test]
+fn a_lock_file_left_by_a_killed_tool_does_not_block_the_next_call() {
+    let sim = Sim::new(&JujuState::new("web/0").leader(true));
+    // What a tool killed while holding the lock leaves behind: the file, but no lock on it.
+    std::fs::write(sim.state.with_extension("json.lock"), b"").unwrap();
+    let out = sim.run("is-leader", &["--format=json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "true");
+}
+
+#[test]
+fn a_held_lock_makes_the_next_call_wait_for_it() {
+    use rustix::fs::{FlockOperation, flock};
+    let sim = Sim::new(&JujuState::new("web/0").leader(true));
+    let lock = std::fs::File::create(sim.state.with_extension("json.lock")).unwrap();
+    flock(&lock, FlockOperation::LockExclusive).unwrap();
+    let mut child = Command::new(sim.tool("is-leader"))
+        .arg("--format=json")
+        .env("JUJU_SIM_STATE", &sim.state)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the tool ran while the lock was held"
+    );
+    drop(lock); // closing the file releases the lock
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout).trim(), "true");
+}

@@ -4,7 +4,7 @@
 //! the model from the JSON state file named by `JUJU_SIM_STATE`, answers the command line as
 //! Juju would (see `ops::testing::juju`), saves the state back atomically and exits with the
 //! tool's code. Called as `hook-tool <tool> [args...]`, it runs `<tool>`. Concurrent calls are
-//! serialised with a lock file next to the state file (`<state>.lock`). If `JUJU_SIM_TOOL_FAULTS`
+//! serialised with an exclusive lock on a file next to the state file (`<state>.lock`). If `JUJU_SIM_TOOL_FAULTS`
 //! names a fault file (juju-sim's `tool-fault` step), a pending fault for the tool fails the call.
 
 use std::ffi::OsStr;
@@ -12,49 +12,29 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
 use ops::testing::juju::{JujuState, ToolOutput, ToolRecord, execute};
 use ops_rs_tests::jujusim::faults;
 
 /// The environment variable naming the state file.
 const STATE_ENV: &str = "JUJU_SIM_STATE";
-/// How long to wait for another tool call to release the lock.
-const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A lock held by creating `<state>.lock` exclusively; removed on drop.
-struct Lock(PathBuf);
+/// An exclusive `flock` on `<state>.lock`, held for the whole call.
+///
+/// The kernel releases it when the process exits, however it exits: a tool killed mid-call
+/// (SIGKILL) never leaves a stale lock behind. The lock file itself stays; it holds nothing.
+struct Lock(#[allow(dead_code)] fs::File);
 
 impl Lock {
     fn acquire(state: &Path) -> io::Result<Lock> {
         let mut path = state.as_os_str().to_owned();
         path.push(".lock");
-        let path = PathBuf::from(path);
-        let start = Instant::now();
-        loop {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(_) => return Ok(Lock(path)),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    if start.elapsed() > LOCK_TIMEOUT {
-                        return Err(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            format!(
-                                "{} is held by another hook tool (remove it if stale)",
-                                path.display()
-                            ),
-                        ));
-                    }
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(PathBuf::from(path))?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
+        Ok(Lock(file))
     }
 }
 
