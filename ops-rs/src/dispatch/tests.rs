@@ -858,3 +858,37 @@ fn the_model_knows_the_hook_the_broken_relation_is_left_out() {
     // JUJU_REMOTE_APP answered for the event's relation: no relation-list --app call.
     assert!(r.calls_to("relation-list").is_empty());
 }
+
+/// A charm whose install handler changes its state, then panics.
+struct Panicky;
+
+impl Charm for Panicky {
+    type State = S;
+    fn observe(on: &mut Observers<Self>) {
+        on.install("on_install", |_c: &mut Panicky, ctx, _ev| {
+            ctx.state_mut().n = 99;
+            panic!("index out of bounds");
+        });
+    }
+}
+
+#[test]
+fn a_panicking_handler_fails_the_dispatch_rolls_back_and_is_logged() {
+    let store = MemoryStore::with_data(StoreData {
+        event_counter: 7,
+        queue: vec![],
+        charm_state: Some(r#"{"n":1}"#.into()),
+    });
+    let before = store.data();
+    let (out, r) = run_with(&mut Panicky, "hooks/install", &store, false);
+    assert_eq!(out.exit_code(), 1);
+    assert_eq!(store.data(), before, "nothing is saved");
+    let errors = logs(&r, "ERROR");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("handler on_install failed on install")
+            && errors[0].contains("the handler panicked: index out of bounds"),
+        "{}",
+        errors[0]
+    );
+}

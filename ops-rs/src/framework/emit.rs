@@ -132,7 +132,12 @@ impl<C: Charm> Emitter<'_, C> {
             kind: kind.clone(),
             reemitted,
         }));
-        let result = (reg.handler)(self.charm, &mut self.ctx, event);
+        // A panicking handler fails the dispatch like an error does: everything rolls back and
+        // the message reaches `juju-log` instead of only the hook's stderr.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            (reg.handler)(self.charm, &mut self.ctx, event)
+        }))
+        .unwrap_or_else(|payload| Err(HandlerError::msg(panic_message(payload.as_ref()))));
         self.ctx.set_call(None);
         let failed = |error: HandlerError| DispatchError::Handler {
             handler: name.to_owned(),
@@ -150,4 +155,14 @@ impl<C: Charm> Emitter<'_, C> {
         });
         Ok(deferred)
     }
+}
+
+/// The text of a panic payload (`panic!` gives a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let detail = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-text payload");
+    format!("the handler panicked: {detail}")
 }
