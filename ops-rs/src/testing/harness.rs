@@ -39,6 +39,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::container::PebbleOptions;
 use crate::framework::Charm;
 use crate::metadata::CharmMeta;
 use crate::status::Status;
@@ -57,6 +58,7 @@ pub struct Harness<C: Charm> {
     meta: Arc<CharmMeta>,
     factory: Factory<C>,
     juju_version: String,
+    pebble: PebbleOptions,
     state: State,
     begun: bool,
     ungranted: Vec<Secret>,
@@ -93,6 +95,7 @@ impl<C: Charm> Harness<C> {
             meta: Arc::new(meta),
             factory: Box::new(factory),
             juju_version: DEFAULT_JUJU_VERSION.to_owned(),
+            pebble: PebbleOptions::default(),
             state,
             begun: false,
             ungranted: Vec::new(),
@@ -196,7 +199,7 @@ impl<C: Charm> Harness<C> {
         let out = run_event(
             &self.meta,
             &*self.factory,
-            &self.juju_version,
+            (&self.juju_version, &self.pebble),
             &event,
             &self.state,
         )?;
