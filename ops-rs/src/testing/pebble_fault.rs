@@ -31,7 +31,9 @@ use pebble_client::testing::{Fault, FaultRule};
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PebbleFault {
-    /// No Pebble: the socket is absent (the container is not up yet, or restarting).
+    /// No Pebble: the socket is absent (the container is not up yet, or restarting). This
+    /// is the container's `can_connect = false`, which is state: it stays in the output
+    /// state until the test sets it back.
     Unreachable,
     /// The next `times` requests (to `path`, or any) are read and then the connection is
     /// closed without an answer, as when Pebble restarts under a request.

@@ -142,7 +142,8 @@ impl State {
     }
 
     /// Injects a Pebble fault into container `container` for the next run (a container not
-    /// in the state yet is added, empty). Faults are not kept in the output state.
+    /// in the state yet is added, empty). Request faults last one run;
+    /// [`PebbleFault::Unreachable`] is `can_connect = false`, which stays.
     #[must_use]
     pub fn pebble_fault(mut self, container: &str, fault: PebbleFault) -> Self {
         let c = self
