@@ -1,6 +1,6 @@
 //! [`Container`]: a workload container, backed during a run by a simulated Pebble.
 //!
-//! Each run starts one [`SimPebble`] per container that can connect, on
+//! Each run starts one [`SimPebble`](pebble_client::testing::SimPebble) per container that can connect, on
 //! `<tmp>/<name>/pebble.socket` (the run points `OPS_RS_CONTAINERS_DIR` at `<tmp>`), seeds
 //! it with the container's layers, service statuses, files, notices and failing checks,
 //! injects the container's faults, and reads everything back into the output state. The
@@ -20,13 +20,13 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
-use pebble_client::testing::{FaultRule, SimPebble};
+use pebble_client::testing::FaultRule;
 use pebble_client::types::{CheckInfo, Layer, Plan, ServiceInfo, ServiceStatus};
 
 use crate::testing::error::RunError;
+use crate::testing::pebble_fault::PebbleFault;
 
 /// A custom notice in a container, as the workload recorded it with `pebble notify`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,8 @@ pub struct Notice {
     pub occurrences: u64,
     /// Occurrences within this long of the last repeat do not repeat it.
     pub repeat_after: Option<Duration>,
-    /// Its id in the simulated Pebble (set in an output state; ids follow state order).
+    /// Its id in the simulated Pebble (`JUJU_NOTICE_ID`). [`Container::notice`] gives one
+    /// if unset; it stays the same across runs.
     pub id: Option<String>,
 }
 
@@ -54,6 +55,27 @@ impl Notice {
             repeat_after: None,
             id: None,
         }
+    }
+
+    /// Sets how often it occurred (at least once).
+    #[must_use]
+    pub fn occurrences(mut self, n: u64) -> Self {
+        self.occurrences = n.max(1);
+        self
+    }
+
+    /// Sets its repeat-after interval.
+    #[must_use]
+    pub fn repeat_after(mut self, after: Duration) -> Self {
+        self.repeat_after = Some(after);
+        self
+    }
+
+    /// Sets its id (normally given by [`Container::notice`]).
+    #[must_use]
+    pub fn id(mut self, id: &str) -> Self {
+        self.id = Some(id.to_owned());
+        self
     }
 
     /// Sets the data of its latest occurrence.
@@ -80,7 +102,9 @@ pub struct Container {
     pub can_connect: bool,
     /// Layers, bottom first: `(label, layer)`.
     pub layers: Vec<(String, Layer)>,
-    /// Service statuses to force (services not listed follow the plan and the charm).
+    /// Service statuses to force (services not listed are inactive until the charm starts
+    /// them). An output state lists every service that is not inactive, so services the
+    /// charm started are still running in the next run.
     pub service_statuses: BTreeMap<String, ServiceStatus>,
     /// Files by absolute container path.
     pub files: BTreeMap<String, Vec<u8>>,
@@ -135,7 +159,8 @@ impl Container {
         Ok(self)
     }
 
-    /// Forces a service's status.
+    /// Forces a service's status (kept in the output state, and so forced again on the next
+    /// run, as long as the service is not inactive).
     #[must_use]
     pub fn service_status(mut self, service: &str, status: ServiceStatus) -> Self {
         self.service_statuses.insert(service.to_owned(), status);
@@ -149,11 +174,57 @@ impl Container {
         self
     }
 
-    /// Adds a custom notice.
+    /// Adds a custom notice. Without an id it gets the next one in this container (one
+    /// more than the highest), which it keeps across runs.
     #[must_use]
-    pub fn notice(mut self, notice: Notice) -> Self {
+    pub fn notice(mut self, mut notice: Notice) -> Self {
+        if notice.id.is_none() {
+            notice.id = Some(self.next_notice_id().to_string());
+        }
         self.notices.push(notice);
         self
+    }
+
+    /// The custom notice with `key`, if present.
+    pub fn notice_by_key(&self, key: &str) -> Option<&Notice> {
+        self.notices.iter().find(|n| n.key == key)
+    }
+
+    /// One more than the highest numeric notice id.
+    fn next_notice_id(&self) -> u64 {
+        self.notices
+            .iter()
+            .filter_map(|n| n.id.as_deref()?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1
+    }
+
+    /// Each notice's id in the simulated Pebble, in state order: its own, or (for a notice
+    /// without a usable one) the next free id. Used for seeding and for deferred entries.
+    pub(crate) fn notice_ids(&self) -> Vec<u64> {
+        let mut next = self.next_notice_id();
+        let mut seen = std::collections::BTreeSet::new();
+        self.notices
+            .iter()
+            .map(
+                |n| match n.id.as_deref().and_then(|i| i.parse::<u64>().ok()) {
+                    Some(id) if id > 0 && seen.insert(id) => id,
+                    _ => {
+                        let id = next;
+                        next += 1;
+                        seen.insert(id);
+                        id
+                    }
+                },
+            )
+            .collect()
+    }
+
+    /// The id the notice with `key` has in the simulated Pebble.
+    pub(crate) fn notice_id_of(&self, key: &str) -> Option<u64> {
+        let pos = self.notices.iter().position(|n| n.key == key)?;
+        self.notice_ids().get(pos).copied()
     }
 
     /// Marks a check (from the layers) as down with `message`.
@@ -165,9 +236,21 @@ impl Container {
     }
 
     /// Injects a request fault for the run (an error answer, a dropped connection, ...).
+    /// For the common outages, [`Container::pebble_fault`] is simpler.
     #[must_use]
     pub fn fault(mut self, rule: FaultRule) -> Self {
         self.faults.push(rule);
+        self
+    }
+
+    /// Injects a [`PebbleFault`] for the run: Pebble unreachable, closing connections a number
+    /// of times, or answering with an error.
+    #[must_use]
+    pub fn pebble_fault(mut self, fault: PebbleFault) -> Self {
+        match fault.rule() {
+            Some(rule) => self.faults.push(rule),
+            None => self.can_connect = false,
+        }
         self
     }
 
@@ -182,119 +265,4 @@ impl Container {
     pub fn service(&self, name: &str) -> Option<&ServiceInfo> {
         self.services.iter().find(|s| s.name == name)
     }
-
-    /// Starts the simulated Pebble for this container under `dir` and seeds it.
-    pub(crate) fn start_sim(&self, dir: &Path) -> Result<Option<SimPebble>, RunError> {
-        let sim_err = |e: pebble_client::testing::SimError| RunError::Pebble {
-            container: self.name.clone(),
-            detail: e.to_string(),
-        };
-        let cdir = dir.join(&self.name);
-        std::fs::create_dir_all(cdir.join("root")).map_err(|e| RunError::Pebble {
-            container: self.name.clone(),
-            detail: format!("cannot create {}: {e}", cdir.display()),
-        })?;
-        if !self.can_connect {
-            return Ok(None);
-        }
-        let sim = SimPebble::builder(cdir.join("pebble.socket"))
-            .root(cdir.join("root"))
-            .start()
-            .map_err(sim_err)?;
-        for (label, layer) in &self.layers {
-            let yaml = layer.to_yaml().map_err(|e| RunError::Inconsistent {
-                problem: format!("layer {label:?} of container {:?}: {e}", self.name),
-            })?;
-            sim.add_layer(label, &yaml).map_err(sim_err)?;
-        }
-        for (svc, status) in &self.service_statuses {
-            sim.set_service_status(svc, status.clone());
-        }
-        for (path, content) in &self.files {
-            let host = sim.host_path(path).map_err(sim_err)?;
-            let written = host
-                .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|()| std::fs::write(&host, content));
-            written.map_err(|e| RunError::Pebble {
-                container: self.name.clone(),
-                detail: format!("cannot write {path}: {e}"),
-            })?;
-        }
-        for n in &self.notices {
-            let data: Vec<(&str, &str)> = n
-                .data
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            for _ in 0..n.occurrences.max(1) {
-                sim.notify(0, &n.key, &data, n.repeat_after)
-                    .map_err(sim_err)?;
-            }
-        }
-        for (check, message) in &self.failing_checks {
-            sim.fail_check(check, message).map_err(sim_err)?;
-        }
-        for rule in &self.faults {
-            sim.inject(rule.clone());
-        }
-        Ok(Some(sim))
-    }
-
-    /// This container as the simulated Pebble left it (faults are not carried over).
-    pub(crate) fn read_back(&self, sim: Option<&SimPebble>) -> Result<Container, RunError> {
-        let mut out = self.clone();
-        out.faults.clear();
-        let Some(sim) = sim else {
-            return Ok(out);
-        };
-        out.layers = sim.layers();
-        out.plan = sim.plan();
-        out.services = sim.services();
-        out.checks = sim.checks();
-        out.service_statuses.clear();
-        out.failing_checks = out
-            .checks
-            .iter()
-            .filter(|c| c.status == pebble_client::types::CheckStatus::Down)
-            .map(|c| (c.name.clone(), "down".to_owned()))
-            .collect();
-        out.notices = sim
-            .notices()
-            .into_iter()
-            .filter(|n| n.notice_type == pebble_client::types::NoticeType::Custom)
-            .map(|n| Notice {
-                key: n.key,
-                data: n.last_data,
-                occurrences: n.occurrences,
-                repeat_after: n.repeat_after.and_then(|d| d.to_std()),
-                id: Some(n.id.to_string()),
-            })
-            .collect();
-        out.files = read_tree(sim.root()).map_err(|e| RunError::Pebble {
-            container: self.name.clone(),
-            detail: format!("cannot read the files back: {e}"),
-        })?;
-        Ok(out)
-    }
-}
-
-/// Every regular file under `root`, keyed by its path inside the container.
-fn read_tree(root: &Path) -> std::io::Result<BTreeMap<String, Vec<u8>>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            let path = entry.path();
-            let ty = entry.file_type()?;
-            if ty.is_dir() {
-                stack.push(path);
-            } else if ty.is_file() {
-                let rel = path.strip_prefix(root).unwrap_or(&path);
-                out.insert(format!("/{}", rel.display()), std::fs::read(&path)?);
-            }
-        }
-    }
-    Ok(out)
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::container::PebbleOptions;
 use crate::context::JujuContext;
 use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
 use crate::event::{Event, EventInputs, EventKind};
@@ -53,6 +54,7 @@ pub struct Context<C: Charm> {
     meta: Arc<CharmMeta>,
     factory: Factory<C>,
     juju_version: String,
+    pebble: PebbleOptions,
     /// The event constructors, Scenario-style: `ctx.on.config_changed()`.
     pub on: On,
 }
@@ -87,6 +89,7 @@ impl<C: Charm> Context<C> {
             meta: Arc::new(meta),
             factory: Box::new(factory),
             juju_version: DEFAULT_JUJU_VERSION.to_owned(),
+            pebble: PebbleOptions::default(),
             on: On,
         }
     }
@@ -95,6 +98,25 @@ impl<C: Charm> Context<C> {
     #[must_use]
     pub fn juju_version(mut self, version: &str) -> Self {
         self.juju_version = version.to_owned();
+        self
+    }
+
+    /// Sets the Pebble clients' settings for runs (as the charm's `main` would with
+    /// [`MainOptions::pebble`](crate::MainOptions::pebble)): the retry budget above all.
+    /// Retries never sleep in tests, whatever the policy.
+    ///
+    /// ```
+    /// use ops::container::{PebbleOptions, RetryPolicy};
+    /// # use ops::prelude::*;
+    /// # #[derive(Default)] struct App;
+    /// # impl Charm for App { type State = (); fn observe(_: &mut Observers<Self>) {} }
+    /// let ctx = ops::testing::Context::<App>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: app")?)
+    ///     .pebble(PebbleOptions::default().retry(RetryPolicy::default().max_attempts(3)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn pebble(mut self, options: PebbleOptions) -> Self {
+        self.pebble = options;
         self
     }
 
@@ -113,7 +135,7 @@ impl<C: Charm> Context<C> {
         run_event(
             &self.meta,
             &*self.factory,
-            &self.juju_version,
+            (&self.juju_version, &self.pebble),
             &event,
             state,
         )
@@ -121,9 +143,75 @@ impl<C: Charm> Context<C> {
 
     /// The deferred-queue entry `handler` would store for `event` (Scenario's
     /// `ctx.on.X().deferred(handler)`): add it to a state with [`State::defer`].
+    ///
+    /// Without a state, what the event does not carry is unknown: a custom notice's id must
+    /// be set with [`TestEvent::notice_id`], a storage event's location with
+    /// [`TestEvent::storage_location`] (else it has none). [`Context::deferred_in`] takes
+    /// both from the state.
     pub fn deferred(&self, event: &TestEvent, handler: &str) -> Result<DeferredEntry, RunError> {
-        deferred_entry(&self.meta, event, handler)
+        deferred_entry(&self.meta, event, handler, None)
     }
+
+    /// The deferred-queue entry `handler` would store for `event` in `state`: a custom
+    /// notice's id is the notice's id in the state's container, a storage event's location
+    /// the instance's in the state.
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::metadata::CharmMeta;
+    /// use ops::testing::{Container, Context, Notice, State};
+    /// # #[derive(Default)] struct App;
+    /// # impl Charm for App { type State = (); fn observe(_: &mut Observers<Self>) {} }
+    /// let meta = CharmMeta::from_charmcraft_yaml("name: app\ncontainers:\n  web: {resource: img}\n")?;
+    /// let ctx = Context::<App>::new(meta);
+    /// let web = Container::new("web")
+    ///     .notice(Notice::custom("example.com/a"))
+    ///     .notice(Notice::custom("example.com/b"));
+    /// let state = State::new().container(web);
+    /// let ev = ctx.on.pebble_custom_notice("web", "example.com/b");
+    /// let entry = ctx.deferred_in(&ev, "on_notice", &state)?;
+    /// assert!(entry.data.contains("\"2\"")); // notice b's id
+    /// let state = state.defer(entry);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn deferred_in(
+        &self,
+        event: &TestEvent,
+        handler: &str,
+        state: &State,
+    ) -> Result<DeferredEntry, RunError> {
+        deferred_entry(&self.meta, event, handler, Some(state))
+    }
+}
+
+/// `JUJU_NOTICE_ID` for a custom-notice event: the event's own, or the notice's id in the
+/// state's container. Empty for other events.
+fn notice_id_var(
+    event: &TestEvent,
+    state: Option<&State>,
+) -> Result<Vec<(&'static str, String)>, RunError> {
+    let (Some(c), Some(key)) = (&event.container, &event.notice_key) else {
+        return Ok(Vec::new());
+    };
+    if event.notice_id.is_some() {
+        return Ok(Vec::new()); // already among the event's variables
+    }
+    let Some(state) = state else {
+        return Err(RunError::inconsistent(format!(
+            "a deferred custom notice needs its id: set it with TestEvent::notice_id, or use \
+             Context::deferred_in with the state holding notice {key:?}"
+        )));
+    };
+    let id = state
+        .containers
+        .get(c)
+        .and_then(|ct| ct.notice_id_of(key))
+        .ok_or_else(|| {
+            RunError::inconsistent(format!(
+                "notice {key:?} is not in container {c:?}; add it with Container::notice"
+            ))
+        })?;
+    Ok(vec![("JUJU_NOTICE_ID", id.to_string())])
 }
 
 /// The variables every hook gets, for `unit`.
@@ -137,11 +225,13 @@ fn base_vars(juju: &JujuState, version: &str, charm_dir: &Path) -> Vec<(&'static
     ]
 }
 
-/// The deferred entry for `event` and `handler` (seq and id are given by [`State::defer`]).
+/// The deferred entry for `event` and `handler` (seq and id are given by [`State::defer`]),
+/// with what only the state knows taken from `state` if given.
 pub(crate) fn deferred_entry(
     meta: &CharmMeta,
     event: &TestEvent,
     handler: &str,
+    state: Option<&State>,
 ) -> Result<DeferredEntry, RunError> {
     if let Some(reason) = event.kind.defer_refusal() {
         return Err(RunError::inconsistent(format!(
@@ -153,11 +243,18 @@ pub(crate) fn deferred_entry(
     juju.unit = format!("{}/0", meta.name);
     let mut vars = base_vars(&juju, DEFAULT_JUJU_VERSION, Path::new("/charm"));
     vars.extend(event.vars());
-    if event.notice_key.is_some() {
-        vars.push(("JUJU_NOTICE_ID", "1".to_owned()));
-    }
+    vars.extend(notice_id_var(event, state)?);
     let context = JujuContext::from_vars(vars)?;
-    let inputs = EventInputs::default();
+    let storage_location = event.storage_location.clone().or_else(|| {
+        let (name, index) = event.storage.as_ref()?;
+        let instances = state?.juju.storage.get(name)?;
+        let inst = instances.iter().find(|s| s.index == *index)?;
+        Some(inst.location.clone())
+    });
+    let inputs = EventInputs {
+        storage_location,
+        ..EventInputs::default()
+    };
     let Some(ev) = Event::from_context(&context, inputs)? else {
         return Err(RunError::inconsistent(format!(
             "{} is not an event this framework knows, so nothing can defer it",
@@ -178,7 +275,7 @@ pub(crate) fn deferred_entry(
 pub(crate) fn run_event<C: Charm>(
     meta: &Arc<CharmMeta>,
     factory: &dyn Fn() -> C,
-    juju_version: &str,
+    (juju_version, pebble): (&str, &PebbleOptions),
     event: &TestEvent,
     state: &State,
 ) -> Result<Output, RunError> {
@@ -205,17 +302,8 @@ pub(crate) fn run_event<C: Charm>(
         "OPS_RS_CONTAINERS_DIR",
         containers_dir.display().to_string(),
     ));
-    if let (Some(c), Some(key)) = (&event.container, &event.notice_key) {
-        let id = sims
-            .iter()
-            .find(|(n, _)| n == c)
-            .and_then(|(_, s)| s.as_ref())
-            .and_then(|s| s.notices().into_iter().find(|n| &n.key == key))
-            .map(|n| n.id.to_string())
-            .ok_or_else(|| {
-                RunError::inconsistent(format!("notice {key:?} is not in container {c:?}"))
-            })?;
-        vars.push(("JUJU_NOTICE_ID", id));
+    if event.notice_id.is_none() {
+        vars.extend(notice_id_var(event, Some(state))?);
     }
     let context = JujuContext::from_vars(vars)?;
     if let EventKind::Action(name) = &event.kind {
@@ -239,7 +327,9 @@ pub(crate) fn run_event<C: Charm>(
         charm_state: state.stored.as_ref().map(ToString::to_string),
     });
     let mut charm = factory();
-    let input = DispatchInput::new(context, Arc::new(sim.clone())).with_meta(Arc::clone(meta));
+    let input = DispatchInput::new(context, Arc::new(sim.clone()))
+        .with_meta(Arc::clone(meta))
+        .with_pebble(pebble.clone());
     let outcome = dispatch(&mut charm, input, StoreSpec::Memory(store.clone()));
     let mut after = sim.state();
     if let Err(error) = outcome.result {

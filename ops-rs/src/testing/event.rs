@@ -48,6 +48,8 @@ pub struct TestEvent {
     pub(crate) action_id: String,
     pub(crate) container: Option<String>,
     pub(crate) notice_key: Option<String>,
+    pub(crate) notice_id: Option<String>,
+    pub(crate) storage_location: Option<String>,
     pub(crate) check: Option<String>,
 }
 
@@ -66,6 +68,8 @@ impl TestEvent {
             action_id: DEFAULT_ACTION_ID.to_owned(),
             container: None,
             notice_key: None,
+            notice_id: None,
+            storage_location: None,
             check: None,
         }
     }
@@ -87,6 +91,23 @@ impl TestEvent {
     #[must_use]
     pub fn action_id(mut self, id: &str) -> Self {
         self.action_id = id.to_owned();
+        self
+    }
+
+    /// Sets the custom notice's id (`JUJU_NOTICE_ID`). A run finds it from the notice's
+    /// key, so this matters only for [`Context::deferred`](super::Context::deferred), which
+    /// has no state to look in ([`Context::deferred_in`](super::Context::deferred_in) has).
+    #[must_use]
+    pub fn notice_id(mut self, id: &str) -> Self {
+        self.notice_id = Some(id.to_owned());
+        self
+    }
+
+    /// Sets the storage's location (what `storage-get location` answers). A run takes it
+    /// from the state, so this matters only for [`Context::deferred`](super::Context::deferred).
+    #[must_use]
+    pub fn storage_location(mut self, location: &str) -> Self {
+        self.storage_location = Some(location.to_owned());
         self
     }
 
@@ -152,6 +173,9 @@ impl TestEvent {
         if let Some(k) = &self.notice_key {
             v.push(("JUJU_NOTICE_TYPE", "custom".to_owned()));
             v.push(("JUJU_NOTICE_KEY", k.clone()));
+            if let Some(id) = &self.notice_id {
+                v.push(("JUJU_NOTICE_ID", id.clone()));
+            }
         }
         if let Some(c) = &self.check {
             v.push(("JUJU_PEBBLE_CHECK_NAME", c.clone()));
@@ -160,7 +184,7 @@ impl TestEvent {
     }
 
     /// The value of one of the event's variables, as [`Context::run`](super::Context::run)
-    /// sets it (`JUJU_NOTICE_ID` is only known once the notice is in the simulated Pebble).
+    /// sets it (`JUJU_NOTICE_ID` only if set with [`TestEvent::notice_id`]; a run takes it from the state).
     pub fn var(&self, name: &str) -> Option<String> {
         self.vars()
             .into_iter()
@@ -329,7 +353,7 @@ impl On {
     }
 
     /// `<container>-pebble-custom-notice` for the custom notice with `key`, which must be
-    /// among the container's notices in the state (its id is the simulated Pebble's).
+    /// among the container's notices in the state (`JUJU_NOTICE_ID` is its id there).
     pub fn pebble_custom_notice(&self, container: &str, key: &str) -> TestEvent {
         let mut ev = TestEvent::new(EventKind::pebble_custom_notice(container));
         ev.container = Some(container.to_owned());

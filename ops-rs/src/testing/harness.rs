@@ -34,19 +34,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod model;
+mod pebble;
+
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::container::PebbleOptions;
 use crate::framework::Charm;
 use crate::metadata::CharmMeta;
 use crate::status::Status;
-use crate::testing::container::{Container, Notice};
+use crate::testing::container::Container;
 use crate::testing::context::{DEFAULT_JUJU_VERSION, run_event};
 use crate::testing::error::RunError;
 use crate::testing::event::{On, TestEvent};
-use crate::testing::juju::{Databag, Relation, Secret, SecretContent, SecretGrant, SecretOwner};
+use crate::testing::juju::{
+    Databag, Relation, Secret, SecretContent, SecretGrant, SecretOwner, StorageInstance,
+};
 use crate::testing::output::{ActionOutput, Output};
 use crate::testing::state::State;
 
@@ -57,11 +65,20 @@ pub struct Harness<C: Charm> {
     meta: Arc<CharmMeta>,
     factory: Factory<C>,
     juju_version: String,
+    pebble: PebbleOptions,
     state: State,
     begun: bool,
     ungranted: Vec<Secret>,
     secret_seq: u64,
     last: Option<Output>,
+    /// Storage instances added but not attached, by name.
+    detached: Vec<(String, StorageInstance)>,
+    /// Where [`add_resource`](Self::add_resource) writes resources (made on first use).
+    resources_dir: Option<tempfile::TempDir>,
+    /// The harness's simulated time, for notices' repeat-after.
+    clock: Duration,
+    /// When each (container, notice key) last repeated, on that clock.
+    repeats: BTreeMap<(String, String), Duration>,
 }
 
 impl<C: Charm> std::fmt::Debug for Harness<C> {
@@ -93,12 +110,25 @@ impl<C: Charm> Harness<C> {
             meta: Arc::new(meta),
             factory: Box::new(factory),
             juju_version: DEFAULT_JUJU_VERSION.to_owned(),
+            pebble: PebbleOptions::default(),
             state,
             begun: false,
             ungranted: Vec::new(),
             secret_seq: 0,
             last: None,
+            detached: Vec::new(),
+            resources_dir: None,
+            clock: Duration::ZERO,
+            repeats: BTreeMap::new(),
         }
+    }
+
+    /// Sets the Pebble clients' settings for the hooks (see
+    /// [`Context::pebble`](super::Context::pebble)).
+    #[must_use]
+    pub fn with_pebble(mut self, options: PebbleOptions) -> Self {
+        self.pebble = options;
+        self
     }
 
     /// Sets the state to start from (before [`begin`](Self::begin)).
@@ -196,7 +226,7 @@ impl<C: Charm> Harness<C> {
         let out = run_event(
             &self.meta,
             &*self.factory,
-            &self.juju_version,
+            (&self.juju_version, &self.pebble),
             &event,
             &self.state,
         )?;
@@ -405,108 +435,6 @@ impl<C: Charm> Harness<C> {
         } else {
             rel.unit_bag(app_or_unit)
         }
-    }
-
-    // ----- containers -----
-
-    fn container_mut(&mut self, name: &str) -> &mut Container {
-        self.state
-            .containers
-            .entry(name.to_owned())
-            .or_insert_with(|| Container::new(name).can_connect(false))
-    }
-
-    /// Sets whether the container's Pebble answers.
-    pub fn set_can_connect(&mut self, container: &str, can_connect: bool) {
-        self.container_mut(container).can_connect = can_connect;
-    }
-
-    /// Makes the container connectable and runs `<container>-pebble-ready`.
-    pub fn container_pebble_ready(&mut self, container: &str) -> Result<(), RunError> {
-        let name = container.to_owned();
-        self.step(
-            move |s| {
-                s.containers
-                    .entry(name.clone())
-                    .or_insert_with(|| Container::new(&name))
-                    .can_connect = true;
-            },
-            Some(On.pebble_ready(container)),
-        )
-    }
-
-    /// Records a custom notice as the workload's `pebble notify` would (a key already
-    /// recorded occurs again; without `repeat_after` every occurrence repeats it) and, if it
-    /// is new or repeated, runs `<container>-pebble-custom-notice`. Returns its id.
-    pub fn pebble_notify<K: Into<String>, V: Into<String>>(
-        &mut self,
-        container: &str,
-        key: &str,
-        data: impl IntoIterator<Item = (K, V)>,
-    ) -> Result<String, RunError> {
-        let data = bag(data);
-        let c = self.container_mut(container).clone();
-        let mut updated = c.clone();
-        let notify = match updated.notices.iter_mut().find(|n| n.key == key) {
-            Some(n) => {
-                n.occurrences += 1;
-                n.data = data;
-                n.repeat_after.is_none()
-            }
-            None => {
-                updated.notices.push(Notice::custom(key).data(data));
-                true
-            }
-        };
-        let name = container.to_owned();
-        self.step(
-            move |s| {
-                s.containers.insert(name, updated);
-            },
-            notify.then(|| On.pebble_custom_notice(container, key)),
-        )?;
-        Ok(self.state.containers[container]
-            .notices
-            .iter()
-            .find(|n| n.key == key)
-            .and_then(|n| n.id.clone())
-            .unwrap_or_default())
-    }
-
-    /// Marks check `check` down with `message` and runs `<container>-pebble-check-failed`.
-    pub fn pebble_check_failed(
-        &mut self,
-        container: &str,
-        check: &str,
-        message: &str,
-    ) -> Result<(), RunError> {
-        let (name, chk, msg) = (container.to_owned(), check.to_owned(), message.to_owned());
-        self.step(
-            move |s| {
-                if let Some(c) = s.containers.get_mut(&name) {
-                    c.failing_checks.insert(chk, msg);
-                }
-            },
-            Some(On.pebble_check_failed(container, check)),
-        )
-    }
-
-    /// Brings check `check` back up and runs `<container>-pebble-check-recovered`.
-    pub fn pebble_check_recovered(&mut self, container: &str, check: &str) -> Result<(), RunError> {
-        let (name, chk) = (container.to_owned(), check.to_owned());
-        self.step(
-            move |s| {
-                if let Some(c) = s.containers.get_mut(&name) {
-                    c.failing_checks.remove(&chk);
-                }
-            },
-            Some(On.pebble_check_recovered(container, check)),
-        )
-    }
-
-    /// A container as the last hook left it (plan, services, files, notices, checks).
-    pub fn container(&self, name: &str) -> Option<&Container> {
-        self.state.containers.get(name)
     }
 
     // ----- actions and status -----

@@ -10,12 +10,14 @@
 
 mod consistency;
 mod container;
+mod container_sim;
 mod context;
 mod error;
 mod event;
 mod harness;
 pub mod juju;
 mod output;
+mod pebble_fault;
 mod state;
 
 pub use crate::store::DeferredEntry;
@@ -25,4 +27,5 @@ pub use error::RunError;
 pub use event::{DEFAULT_ACTION_ID, On, TestEvent};
 pub use harness::Harness;
 pub use output::{ActionOutput, Output};
+pub use pebble_fault::PebbleFault;
 pub use state::State;

@@ -33,6 +33,7 @@ use crate::store::DeferredEntry;
 use crate::testing::container::Container;
 use crate::testing::error::RunError;
 use crate::testing::juju::{JujuState, OpenedPort, Relation, Secret};
+use crate::testing::pebble_fault::PebbleFault;
 
 /// The state of one unit, before or after a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +138,20 @@ impl State {
     #[must_use]
     pub fn container(mut self, container: Container) -> Self {
         self.containers.insert(container.name.clone(), container);
+        self
+    }
+
+    /// Injects a Pebble fault into container `container` for the next run (a container not
+    /// in the state yet is added, empty). Request faults last one run;
+    /// [`PebbleFault::Unreachable`] is `can_connect = false`, which stays.
+    #[must_use]
+    pub fn pebble_fault(mut self, container: &str, fault: PebbleFault) -> Self {
+        let c = self
+            .containers
+            .remove(container)
+            .unwrap_or_else(|| Container::new(container));
+        self.containers
+            .insert(container.to_owned(), c.pebble_fault(fault));
         self
     }
 

@@ -131,6 +131,34 @@ impl SimPebble {
         Ok(id.to_string())
     }
 
+    /// Records a new custom notice under a chosen id, as [`SimPebble::notify`] would its
+    /// first occurrence (for restoring a saved notice with the same id); later notices get
+    /// ids after the highest. Rejected if the id or the key (for this user) is taken.
+    pub fn notify_with_id(
+        &self,
+        id: u64,
+        uid: u32,
+        key: &str,
+        data: &[(&str, &str)],
+        repeat_after: Option<Duration>,
+    ) -> Result<(), SimError> {
+        super::state::notices::validate_custom_key(key).map_err(SimError::Rejected)?;
+        let occ = Occurrence {
+            data: data
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            repeat_after,
+        };
+        self.shared
+            .with(|st, now| {
+                st.wake = true;
+                st.notices
+                    .add_with_id(id, Some(uid), "custom", key, occ, now)
+            })
+            .map_err(SimError::Rejected)
+    }
+
     /// Records a public warning notice (key = the message), as Pebble does for warnings.
     pub fn warn(&self, message: &str) -> String {
         let occ = Occurrence {

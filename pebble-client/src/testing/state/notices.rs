@@ -143,6 +143,35 @@ impl Notices {
         (id, true)
     }
 
+    /// Records the first occurrence of a new notice under a chosen id (restoring a saved
+    /// notice, so its id stays the same); later ids continue after the highest one. `Err` if
+    /// the id, or a notice of that (user, type, key), already exists.
+    pub(crate) fn add_with_id(
+        &mut self,
+        id: u64,
+        user_id: Option<u32>,
+        kind: &str,
+        key: &str,
+        occ: Occurrence,
+        now: OffsetDateTime,
+    ) -> Result<(), String> {
+        self.prune(now);
+        if id == 0 || self.by_id.contains_key(&id) {
+            return Err(format!("notice id {id} is taken or invalid"));
+        }
+        if self
+            .index
+            .contains_key(&(user_id, kind.to_owned(), key.to_owned()))
+        {
+            return Err(format!("a {kind} notice with key {key:?} already exists"));
+        }
+        let last = self.last_id;
+        self.last_id = id - 1;
+        self.add(user_id, kind, key, occ, now);
+        self.last_id = last.max(id);
+        Ok(())
+    }
+
     /// Notices matching `filter`, ordered by last-repeated time.
     pub(crate) fn query(&self, filter: &NoticeFilter, now: OffsetDateTime) -> Vec<&NoticeRecord> {
         let mut out: Vec<&NoticeRecord> = self
@@ -305,6 +334,27 @@ mod tests {
         };
         let ids: Vec<u64> = n.query(&after, t).iter().map(|r| r.id).collect();
         assert_eq!(ids, vec![b, c]);
+    }
+
+    #[test]
+    fn a_chosen_id_is_kept_and_later_ids_follow_the_highest() {
+        let mut n = Notices::default();
+        let t = datetime!(2024-01-01 0:00 UTC);
+        n.add_with_id(7, Some(1), "custom", "a.com/x", occ(&[], None), t)
+            .unwrap();
+        n.add_with_id(3, Some(1), "custom", "a.com/y", occ(&[], None), t)
+            .unwrap();
+        assert!(
+            n.add_with_id(3, Some(1), "custom", "a.com/z", occ(&[], None), t)
+                .is_err()
+        );
+        assert!(
+            n.add_with_id(9, Some(1), "custom", "a.com/x", occ(&[], None), t)
+                .is_err()
+        );
+        let (next, _) = n.add(None, "change-update", "1", occ(&[], None), t);
+        assert_eq!(next, 8);
+        assert_eq!(n.get(3, t).unwrap().key, "a.com/y");
     }
 
     #[test]
