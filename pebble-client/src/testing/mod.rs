@@ -3,8 +3,10 @@
 //! [`SimPebble`] serves system-info, health, changes (with the `wait` long poll), services
 //! (driven through changes and tasks by a [`ServiceBackend`]), plan and layers, files (mapped
 //! under a root directory), checks, signals, identities and notices (with the long poll), as
-//! Pebble 1.3x does: same status codes, envelopes, error messages and kinds. `POST /v1/exec`
-//! answers 501: exec is not simulated yet.
+//! Pebble 1.3x does: same status codes, envelopes, error messages and kinds. Exec
+//! (`POST /v1/exec` and the task websockets) runs commands registered with
+//! [`SimPebble::exec_handler`], or real child processes when
+//! [`SimBuilder::real_exec`] is on.
 //!
 //! A test can inspect and change the state through the handle, and inject faults: an absent
 //! socket, refused or dropped connections, resets after the request, delays, error envelopes,
@@ -23,6 +25,7 @@
 //! ```
 
 mod api;
+mod exec;
 mod faults;
 mod response;
 mod router;
@@ -38,6 +41,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
+pub use exec::{ExecInput, ExecResponse};
 pub use faults::{Fault, FaultRule, Garbage};
 pub use response::ApiError;
 pub use state::services::{BoxFuture, ServiceBackend, SimulatedBackend};
@@ -81,6 +85,7 @@ pub(crate) struct Shared {
     pub(crate) boot_id: String,
     pub(crate) version: String,
     pub(crate) daemon_uid: u32,
+    pub(crate) exec: exec::ExecSim,
 }
 
 impl Shared {
@@ -137,6 +142,7 @@ pub struct SimBuilder {
     root: Option<PathBuf>,
     backend: Arc<dyn ServiceBackend>,
     version: String,
+    exec: exec::ExecSettings,
 }
 
 impl SimBuilder {
@@ -205,6 +211,7 @@ impl SimBuilder {
             boot_id,
             version: self.version,
             daemon_uid,
+            exec: exec::ExecSim::new(self.exec),
         });
         Ok((shared, listener, tmp))
     }
@@ -269,6 +276,7 @@ impl SimPebble {
             root: None,
             backend: Arc::new(SimulatedBackend),
             version: "v1.32.1".into(),
+            exec: exec::ExecSettings::default(),
         }
     }
 
