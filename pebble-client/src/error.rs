@@ -104,7 +104,7 @@ pub enum Error {
     )]
     Websocket {
         /// `control`, `stdio` or `stderr`.
-        websocket: String,
+        websocket: &'static str,
         /// What went wrong.
         detail: String,
     },

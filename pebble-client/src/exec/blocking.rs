@@ -134,6 +134,9 @@ impl Drop for ExecProcess {
     fn drop(&mut self) {
         // Run the runtime once so aborted pump tasks close their websockets now (Pebble then
         // kills a command still running) rather than at the client's next call.
+        self.stdin = None;
+        self.stdout = None;
+        self.stderr = None;
         let had_inner = self.inner.take().is_some();
         if had_inner && tokio::runtime::Handle::try_current().is_err() {
             self.runtime.block_on(tokio::task::yield_now());

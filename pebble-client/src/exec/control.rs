@@ -2,8 +2,8 @@
 //!
 //! A background task owns the websocket: it sends the commands it is given, answers each
 //! with the outcome, and reads (and discards) what Pebble sends until Pebble closes the
-//! socket when the command exits. Dropping the task closes the socket abruptly, which makes
-//! Pebble kill the command.
+//! socket when the command exits. Aborting the task (when the process handle and all its
+//! streams are dropped) closes the socket abruptly, which makes Pebble kill the command.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,7 +49,7 @@ impl Control {
 
     async fn send(&self, command: serde_json::Value) -> Result<(), Error> {
         let closed = || Error::Websocket {
-            websocket: "control".into(),
+            websocket: "control",
             detail: "it is closed: the command has exited (or Pebble dropped the connection)"
                 .into(),
         };
@@ -62,7 +62,7 @@ impl Control {
             match done.await {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(detail)) => Err(Error::Websocket {
-                    websocket: "control".into(),
+                    websocket: "control",
                     detail,
                 }),
                 Err(_) => Err(closed()),
@@ -94,10 +94,17 @@ fn signal_name(signal: &str) -> Result<String, Error> {
 
 async fn run(mut ws: Ws, mut rx: mpsc::Receiver<Request>) {
     let mut open = true;
+    let mut commands = true;
     loop {
         tokio::select! {
-            req = rx.recv() => {
-                let Some((msg, ack)) = req else { break };
+            req = rx.recv(), if commands => {
+                // The process handle is gone: keep the socket until Pebble closes it (the
+                // command exited) or the last stream handle goes (abort: an abrupt close
+                // that makes Pebble kill the command).
+                let Some((msg, ack)) = req else {
+                    commands = false;
+                    continue;
+                };
                 let result = if open {
                     ws.send(msg).await.map_err(|e| e.to_string())
                 } else {
@@ -110,6 +117,9 @@ async fn run(mut ws: Ws, mut rx: mpsc::Receiver<Request>) {
                     open = false;
                 }
             }
+        }
+        if !open && !commands {
+            break;
         }
     }
     let _ = ws.close(None).await;

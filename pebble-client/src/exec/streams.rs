@@ -84,7 +84,7 @@ fn to_io(kind: io::ErrorKind, e: Error) -> io::Error {
 }
 
 /// Recovers the client error inside an `io::Error` from a stream, or describes it.
-pub(crate) fn from_io(e: io::Error, websocket: &str) -> Error {
+pub(crate) fn from_io(e: io::Error, websocket: &'static str) -> Error {
     if e.get_ref().is_some_and(|i| i.is::<Error>()) {
         if let Some(inner) = e.into_inner() {
             if let Ok(err) = inner.downcast::<Error>() {
@@ -92,12 +92,12 @@ pub(crate) fn from_io(e: io::Error, websocket: &str) -> Error {
             }
         }
         return Error::Websocket {
-            websocket: websocket.to_owned(),
+            websocket,
             detail: "stream error".into(),
         };
     }
     Error::Websocket {
-        websocket: websocket.to_owned(),
+        websocket,
         detail: e.to_string(),
     }
 }
@@ -249,7 +249,7 @@ async fn pump_output(
 ) {
     let broken = |detail: String| {
         let e = Error::Websocket {
-            websocket: name.to_owned(),
+            websocket: name,
             detail,
         };
         Err(to_io(io::ErrorKind::ConnectionAborted, e))

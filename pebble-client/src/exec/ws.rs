@@ -37,7 +37,7 @@ pub(crate) fn text(s: &str) -> Message {
 pub(crate) async fn connect(
     socket: &Path,
     task_id: &str,
-    id: &str,
+    id: &'static str,
     timeout: Duration,
 ) -> Result<Ws, Error> {
     let attempt = async {
@@ -71,7 +71,7 @@ pub(crate) async fn connect(
                 }
             }
             Err(e) => Err(Error::Websocket {
-                websocket: id.to_owned(),
+                websocket: id,
                 detail: format!("the websocket handshake failed: {e}"),
             }),
         }

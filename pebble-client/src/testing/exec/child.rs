@@ -66,10 +66,12 @@ pub(crate) async fn run(
     if spec.split_stderr {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     } else {
-        let pipe = std::io::pipe().and_then(|(r, w)| Ok((r, w.try_clone()?, w)));
+        let pipe = rustix::pipe::pipe()
+            .map_err(std::io::Error::from)
+            .and_then(|(r, w)| Ok((r, w.try_clone()?, w)));
         match pipe {
             Ok((r, w1, w2)) => {
-                cmd.stdout(w1).stderr(w2);
+                cmd.stdout(Stdio::from(w1)).stderr(Stdio::from(w2));
                 combined = Some(r);
             }
             Err(e) => return failed(io, format!("cannot create output pipe: {e}")).await,
@@ -94,9 +96,7 @@ pub(crate) async fn run(
     };
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
-    let combined = match combined
-        .map(|r| tokio::net::unix::pipe::Receiver::from_owned_fd(std::os::fd::OwnedFd::from(r)))
-    {
+    let combined = match combined.map(tokio::net::unix::pipe::Receiver::from_owned_fd) {
         Some(Ok(r)) => Some(r),
         Some(Err(e)) => return failed(io, format!("cannot read output pipe: {e}")).await,
         None => None,
