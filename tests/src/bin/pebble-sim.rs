@@ -30,6 +30,10 @@ enum Command {
         /// Directory of layer files named NNN-label.yaml, added in order at startup.
         #[arg(long)]
         layers: Option<PathBuf>,
+        /// Run exec'd commands as real child processes of this host (default: refuse them
+        /// with "cannot find executable", as no handler can be registered from here).
+        #[arg(long)]
+        real_exec: bool,
     },
     /// Record a custom notice, as `pebble notify` does.
     Notify {
@@ -53,7 +57,8 @@ fn main() -> ExitCode {
             socket,
             root,
             layers,
-        } => serve(&socket, root, layers.as_deref()),
+            real_exec,
+        } => serve(&socket, root, layers.as_deref(), real_exec),
         Command::Notify {
             socket,
             repeat_after,
@@ -70,8 +75,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(socket: &Path, root: Option<PathBuf>, layers: Option<&Path>) -> Result<(), String> {
-    let mut builder = SimPebble::builder(socket);
+fn serve(
+    socket: &Path,
+    root: Option<PathBuf>,
+    layers: Option<&Path>,
+    real_exec: bool,
+) -> Result<(), String> {
+    let mut builder = SimPebble::builder(socket).real_exec(real_exec);
     if let Some(root) = root {
         builder = builder.root(root);
     }
