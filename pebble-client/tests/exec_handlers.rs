@@ -293,3 +293,48 @@ async fn an_empty_command_is_refused_before_sending() {
     assert!(matches!(err, Error::InvalidArgument { .. }));
     assert_eq!(sim.requests("/v1/exec"), 0);
 }
+
+#[tokio::test]
+async fn a_stall_without_timeout_is_caught_by_the_control_pings() {
+    let (_d, sim) = sim();
+    sim.exec_handler("stuck", |_| ExecResponse::stall().stdout("some"));
+    // The request timeout is the ping interval: the stall shows after a few of them.
+    let c = client(&sim, Duration::from_millis(100));
+    let err = c
+        .exec(&ExecOptions::new(["stuck"]))
+        .await
+        .unwrap()
+        .wait_output()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Websocket {
+                websocket: "control",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("stopped answering pings"), "{err}");
+}
+
+#[tokio::test]
+async fn a_long_quiet_command_is_not_mistaken_for_a_stall() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimPebble::builder(dir.path().join("pebble.socket"))
+        .real_exec(true)
+        .start()
+        .unwrap();
+    // Quiet for many ping intervals, then done: pings keep it alive.
+    let c = client(&sim, Duration::from_millis(50));
+    let out = c
+        .exec(&ExecOptions::new(["/bin/sh", "-c", "sleep 0.6; echo done"]))
+        .await
+        .unwrap()
+        .wait_output()
+        .await
+        .unwrap();
+    assert_eq!(out.stdout, b"done\n");
+}

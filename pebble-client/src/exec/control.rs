@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::streams::Tasks;
@@ -27,11 +28,17 @@ pub(crate) struct Control {
 }
 
 impl Control {
-    /// Starts the task owning `ws`; `timeout` bounds each send.
-    pub(crate) fn start(tasks: &Arc<Tasks>, ws: Ws, timeout: Duration) -> Self {
+    /// Starts the task owning `ws`; `timeout` bounds each send and is the ping interval.
+    /// The receiver turns `false` if Pebble stops answering pings while the socket is open.
+    pub(crate) fn start(
+        tasks: &Arc<Tasks>,
+        ws: Ws,
+        timeout: Duration,
+    ) -> (Self, watch::Receiver<bool>) {
         let (tx, rx) = mpsc::channel(8);
-        tasks.spawn(run(ws, rx));
-        Self { tx, timeout }
+        let (alive_tx, alive) = watch::channel(true);
+        tasks.spawn(run(ws, rx, alive_tx, timeout));
+        (Self { tx, timeout }, alive)
     }
 
     /// Sends `signal` (e.g. `SIGTERM`, `TERM` or `term`) to the command.
@@ -92,11 +99,32 @@ fn signal_name(signal: &str) -> Result<String, Error> {
     })
 }
 
-async fn run(mut ws: Ws, mut rx: mpsc::Receiver<Request>) {
+async fn run(
+    mut ws: Ws,
+    mut rx: mpsc::Receiver<Request>,
+    alive: watch::Sender<bool>,
+    interval: Duration,
+) {
     let mut open = true;
     let mut commands = true;
+    let mut ticker = tokio::time::interval_at(Instant::now() + interval, interval);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
     loop {
         tokio::select! {
+            _ = ticker.tick(), if open => {
+                // Liveness: Pebble answers pings while the command runs. Silence for two
+                // intervals means a stalled connection, whatever the command is doing.
+                let silent = last_heard.elapsed() > interval * 2;
+                let pinged = !silent
+                    && tokio::time::timeout(interval, ws.send(Message::Ping(Default::default())))
+                        .await
+                        .is_ok_and(|r| r.is_ok());
+                if !pinged {
+                    let _ = alive.send(false);
+                    return;
+                }
+            }
             req = rx.recv(), if commands => {
                 // The process handle is gone: keep the socket until Pebble closes it (the
                 // command exited) or the last stream handle goes (abort: an abrupt close
@@ -113,8 +141,15 @@ async fn run(mut ws: Ws, mut rx: mpsc::Receiver<Request>) {
                 let _ = ack.send(result);
             }
             frame = ws.next(), if open => {
-                if matches!(frame, None | Some(Err(_)) | Some(Ok(Message::Close(_)))) {
-                    open = false;
+                last_heard = Instant::now();
+                match frame {
+                    // Pebble closes control when the command exits: answer at once.
+                    Some(Ok(Message::Close(_))) => {
+                        let _ = tokio::time::timeout(interval, ws.close(None)).await;
+                        open = false;
+                    }
+                    None | Some(Err(_)) => open = false,
+                    Some(Ok(_)) => {}
                 }
             }
         }

@@ -62,13 +62,6 @@ impl Client {
         let change_id = envelope.change_id()?;
         let started: Started = envelope.decode()?;
         let timeout = self.timeout();
-        // The client stops waiting at the command's timeout plus the request timeout.
-        let deadline = Deadline {
-            at: options
-                .get_timeout()
-                .map(|t| tokio::time::Instant::now() + t + timeout),
-            after: options.get_timeout().unwrap_or_default() + timeout,
-        };
         let socket = self.socket_path();
         let task = started.task_id.as_str();
         let control = ws::connect(socket, task, "control", timeout).await?;
@@ -80,20 +73,29 @@ impl Client {
         };
 
         let tasks = Arc::new(Tasks::default());
-        let control = Control::start(&tasks, control, timeout);
+        let (control, alive) = Control::start(&tasks, control, timeout);
+        // The client stops waiting at the command's timeout plus the request timeout, or
+        // when Pebble stops answering pings on the control websocket.
+        let deadline = Deadline {
+            at: options
+                .get_timeout()
+                .map(|t| tokio::time::Instant::now() + t + timeout),
+            after: options.get_timeout().unwrap_or_default() + timeout,
+            alive,
+        };
         let (sink, source) = stdio.split();
-        let stdout = streams::output(&tasks, source, "stdio", deadline);
+        let stdout = streams::output(&tasks, source, "stdio", deadline.clone());
         let stdin = match options.stdin_data() {
             Some(data) => {
                 streams::fixed_stdin(&tasks, sink, data.clone());
                 None
             }
-            None => Some(streams::stdin(&tasks, sink, deadline)),
+            None => Some(streams::stdin(&tasks, sink, deadline.clone())),
         };
         let stderr = stderr.map(|ws| {
             // Nothing is sent on stderr; the reading half keeps the socket open.
             let (_sink, source) = ws.split();
-            streams::output(&tasks, source, "stderr", deadline)
+            streams::output(&tasks, source, "stderr", deadline.clone())
         });
         Ok(ExecProcess {
             stdin,

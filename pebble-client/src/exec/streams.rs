@@ -16,7 +16,7 @@ use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, DuplexStream, ReadBuf};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::Message;
@@ -57,24 +57,66 @@ impl Drop for Tasks {
     }
 }
 
-/// When the client stops waiting, and the limit to report.
-#[derive(Debug, Clone, Copy)]
+/// When the client stops waiting: the deadline (the command's timeout plus a margin), and
+/// the control websocket's liveness (Pebble answering pings), for commands without one.
+#[derive(Debug, Clone)]
 pub(crate) struct Deadline {
     pub at: Option<Instant>,
     pub after: Duration,
+    pub alive: watch::Receiver<bool>,
 }
+
+/// Completes when the control websocket is found dead.
+type Dead = std::sync::Mutex<Pin<Box<dyn Future<Output = ()> + Send>>>;
 
 impl Deadline {
     /// The timeout error for this deadline.
-    pub(crate) fn error(self) -> Error {
+    pub(crate) fn error(&self) -> Error {
         Error::Timeout {
             phase: TimeoutPhase::Exec,
             after: self.after,
         }
     }
 
-    fn sleep(self) -> Option<Pin<Box<Sleep>>> {
+    fn sleep(&self) -> Option<Pin<Box<Sleep>>> {
         self.at.map(|at| Box::pin(tokio::time::sleep_until(at)))
+    }
+
+    fn dead(&self) -> Dead {
+        let mut alive = self.alive.clone();
+        std::sync::Mutex::new(Box::pin(async move {
+            // A closed channel means the control task ended normally: never dead then.
+            if alive.wait_for(|a| !*a).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }))
+    }
+
+    /// Polls the deadline and the liveness; the error to end the stream with, if any.
+    fn poll_expired(
+        &self,
+        sleep: &mut Option<Pin<Box<Sleep>>>,
+        dead: &mut Dead,
+        cx: &mut Context<'_>,
+    ) -> Option<io::Error> {
+        if let Some(s) = sleep {
+            if s.as_mut().poll(cx).is_ready() {
+                return Some(to_io(io::ErrorKind::TimedOut, self.error()));
+            }
+        }
+        let dead = dead.get_mut().unwrap_or_else(|e| e.into_inner());
+        if dead.as_mut().poll(cx).is_ready() {
+            return Some(to_io(io::ErrorKind::ConnectionAborted, dead_control()));
+        }
+        None
+    }
+}
+
+/// The error for a control websocket that stopped answering pings.
+pub(crate) fn dead_control() -> Error {
+    Error::Websocket {
+        websocket: "control",
+        detail: "Pebble stopped answering pings on it; the connection is stalled".into(),
     }
 }
 
@@ -108,13 +150,13 @@ pub(crate) fn from_io(e: io::Error, websocket: &'static str) -> Error {
 /// and with an [`Error::Timeout`] when the process's deadline passes (see
 /// [`ExecOptions::timeout`](super::ExecOptions::timeout)). [`ExecProcess::wait_output`]
 /// (super::ExecProcess::wait_output) turns those back into [`Error`]s.
-#[derive(Debug)]
 pub struct ExecReader {
     rx: mpsc::Receiver<io::Result<Bytes>>,
     buf: Bytes,
     done: bool,
     deadline: Deadline,
     sleep: Option<Pin<Box<Sleep>>>,
+    dead: Dead,
     name: &'static str,
     _tasks: Arc<Tasks>,
 }
@@ -132,6 +174,22 @@ impl ExecReader {
             .await
             .map_err(|e| from_io(e, self.name))?;
         Ok(out)
+    }
+}
+
+impl std::fmt::Debug for ExecReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecReader")
+            .field("websocket", &self.name)
+            .field("buffered", &self.buf.len())
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ExecStdin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecStdin").finish_non_exhaustive()
     }
 }
 
@@ -162,12 +220,12 @@ impl AsyncRead for ExecReader {
                     return Poll::Ready(Ok(()));
                 }
                 Poll::Pending => {
-                    if let Some(s) = &mut this.sleep {
-                        if s.as_mut().poll(cx).is_ready() {
-                            this.done = true;
-                            let e = this.deadline.error();
-                            return Poll::Ready(Err(to_io(io::ErrorKind::TimedOut, e)));
-                        }
+                    if let Some(e) = this
+                        .deadline
+                        .poll_expired(&mut this.sleep, &mut this.dead, cx)
+                    {
+                        this.done = true;
+                        return Poll::Ready(Err(e));
                     }
                     return Poll::Pending;
                 }
@@ -181,23 +239,23 @@ impl AsyncRead for ExecReader {
 ///
 /// Writes fail with [`Error::Timeout`] inside the `io::Error` when the process's deadline
 /// passes, and with `BrokenPipe` when the websocket is gone.
-#[derive(Debug)]
 pub struct ExecStdin {
     pipe: DuplexStream,
     deadline: Deadline,
     sleep: Option<Pin<Box<Sleep>>>,
+    dead: Dead,
     _tasks: Arc<Tasks>,
 }
 
 impl ExecStdin {
     fn check_deadline(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if let Some(s) = &mut self.sleep {
-            if s.as_mut().poll(cx).is_ready() {
-                let e = self.deadline.error();
-                return Poll::Ready(Err(to_io(io::ErrorKind::TimedOut, e)));
-            }
+        match self
+            .deadline
+            .poll_expired(&mut self.sleep, &mut self.dead, cx)
+        {
+            Some(e) => Poll::Ready(Err(e)),
+            None => Poll::Pending,
         }
-        Poll::Pending
     }
 }
 
@@ -235,8 +293,9 @@ pub(crate) fn output(
         rx,
         buf: Bytes::new(),
         done: false,
-        deadline,
         sleep: deadline.sleep(),
+        dead: deadline.dead(),
+        deadline,
         name,
         _tasks: Arc::clone(tasks),
     }
@@ -287,8 +346,9 @@ pub(crate) fn stdin(
     tasks.spawn(pump_input(source, sink));
     ExecStdin {
         pipe,
-        deadline,
         sleep: deadline.sleep(),
+        dead: deadline.dead(),
+        deadline,
         _tasks: Arc::clone(tasks),
     }
 }
@@ -321,9 +381,11 @@ mod tests {
 
     #[test]
     fn io_errors_give_back_the_client_error() {
+        let (_tx, alive) = watch::channel(true);
         let d = Deadline {
             at: None,
             after: Duration::from_secs(3),
+            alive,
         };
         let io = to_io(io::ErrorKind::TimedOut, d.error());
         let e = from_io(io, "stdio");

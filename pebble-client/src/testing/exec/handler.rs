@@ -49,6 +49,7 @@ pub(crate) async fn run(
     let response = handler(&input);
     if response.behaviour == Behaviour::Stall {
         send(&io.stdout, &response.stdout).await;
+        let _ = io.freeze.send(true);
         // A broken Pebble: nothing more, ever (until the server stops).
         return std::future::pending().await;
     }

@@ -101,7 +101,8 @@ impl ExecResponse {
     }
 
     /// Writes stdout, then stalls the way a broken Pebble would: no end marker, no exit,
-    /// the timeout ignored. For testing that clients give up.
+    /// the timeout ignored, the control websocket no longer read (so pings go unanswered).
+    /// For testing that clients give up.
     pub fn stall() -> Self {
         Self {
             behaviour: Behaviour::Stall,

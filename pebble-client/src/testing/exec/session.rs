@@ -119,11 +119,13 @@ pub(crate) struct Io {
     pub stdout: Sink,
     pub stderr: Sink,
     pub split: bool,
+    /// Set to make the control websocket stop reading (and so stop answering pings).
+    pub freeze: watch::Sender<bool>,
     _stderr_reader: Option<SplitStream<ServerWs>>,
 }
 
 impl Io {
-    fn new(stdio: ServerWs, stderr: Option<ServerWs>) -> Self {
+    fn new(stdio: ServerWs, stderr: Option<ServerWs>, freeze: watch::Sender<bool>) -> Self {
         let (out, stdin) = stdio.split();
         let stdout: Sink = Arc::new(tokio::sync::Mutex::new(out));
         let (stderr, reader, split) = match stderr {
@@ -138,6 +140,7 @@ impl Io {
             stdout,
             stderr,
             split,
+            freeze,
             _stderr_reader: reader,
         }
     }
@@ -249,6 +252,7 @@ async fn serve_control(
     rx: oneshot::Receiver<ServerWs>,
     signals: mpsc::Sender<Signal>,
     mut done: watch::Receiver<bool>,
+    mut frozen: watch::Receiver<bool>,
 ) {
     let ws = tokio::select! {
         ws = rx => ws.ok(),
@@ -277,6 +281,11 @@ async fn serve_control(
                 let _ = tokio::time::timeout(CLOSE_WAIT, ws.close(None)).await;
                 break;
             }
+            () = finished(&mut frozen) => {
+                // A stalled Pebble: the socket stays open and nothing is read or answered.
+                let _keep = ws;
+                return std::future::pending().await;
+            }
         }
     }
 }
@@ -286,7 +295,8 @@ pub(crate) async fn run(shared: Arc<Shared>, change: u64, task: u64, spec: Spec,
     shared.with(|st, now| st.set_task(change, 0, ChangeStatus::Doing, None, now));
     let (done_tx, done_rx) = watch::channel(false);
     let (sig_tx, sig_rx) = mpsc::channel(8);
-    let control = tokio::spawn(serve_control(rx.control, sig_tx, done_rx));
+    let (freeze, frozen) = watch::channel(false);
+    let control = tokio::spawn(serve_control(rx.control, sig_tx, done_rx, frozen));
     let window = shared.exec.settings.connect_window;
     let (stdio_rx, stderr_rx) = (rx.stdio, rx.stderr);
     let connected = tokio::time::timeout(window, async move {
@@ -298,26 +308,24 @@ pub(crate) async fn run(shared: Arc<Shared>, change: u64, task: u64, spec: Spec,
         Some((stdio, stderr))
     })
     .await;
-    let outcome = match connected {
+    let (outcome, io) = match connected {
         Ok(Some((stdio, stderr))) => {
-            let mut io = Io::new(stdio, stderr);
+            let mut io = Io::new(stdio, stderr, freeze);
             let outcome = match &spec.mode {
                 Mode::Handler(h) => super::handler::run(&spec, h, &mut io, sig_rx).await,
                 Mode::Child(path) => super::child::run(&spec, path, &mut io, sig_rx).await,
             };
-            let _ = done_tx.send(true);
-            io.close().await;
-            outcome
+            (outcome, Some(io))
         }
-        _ => Outcome::Failed(format!(
-            "exec {task}: timeout waiting for websocket connections: context deadline exceeded"
-        )),
+        _ => (
+            Outcome::Failed(format!(
+                "exec {task}: timeout waiting for websocket connections: context deadline exceeded"
+            )),
+            None,
+        ),
     };
+    // As Pebble: the output is sent; close control, record the exit, then tidy up.
     let _ = done_tx.send(true);
-    let abort = control.abort_handle();
-    if tokio::time::timeout(CLOSE_WAIT, control).await.is_err() {
-        abort.abort();
-    }
     shared.exec.remove_session(task);
     shared.with(|st, now| {
         let (code, status, log) = match outcome {
@@ -337,4 +345,11 @@ pub(crate) async fn run(shared: Arc<Shared>, change: u64, task: u64, spec: Spec,
         }
         st.set_task(change, 0, status, log, now);
     });
+    if let Some(io) = io {
+        io.close().await;
+    }
+    let abort = control.abort_handle();
+    if tokio::time::timeout(CLOSE_WAIT, control).await.is_err() {
+        abort.abort();
+    }
 }
