@@ -32,6 +32,26 @@ fn wait_output_with_stdin_data() {
 }
 
 #[test]
+fn wait_output_with_stdin_writes_while_reading() {
+    let (_d, sim) = sim();
+    let client = Client::new(sim.socket_path()).unwrap();
+    let data = vec![b'q'; 3 * 1024 * 1024];
+    let out = client
+        .exec(&ExecOptions::new(["cat"]))
+        .unwrap()
+        .wait_output_with_stdin(data.clone())
+        .unwrap();
+    assert!(out.stdout == data);
+    // A command that reads none of it: its exit status decides.
+    let out = client
+        .exec(&ExecOptions::new(["true"]))
+        .unwrap()
+        .wait_output_with_stdin(vec![0u8; 1024 * 1024])
+        .unwrap();
+    assert!(out.status.success());
+}
+
+#[test]
 fn streams_from_two_threads() {
     let (_d, sim) = sim();
     let client = Client::new(sim.socket_path()).unwrap();

@@ -213,6 +213,16 @@ async fn websocket_errors_are_pebbles() {
             }
         }
     };
+    sim.add_layer(
+        "base",
+        "services:\n  web:\n    override: replace\n    command: /bin/web\n",
+    )
+    .unwrap();
+    let start = c.start_services(&["web"]).await.unwrap();
+    let start_task = c.get_change(&start).await.unwrap().tasks[0].id.clone();
+    let (code, body) = connect(format!("/v1/tasks/{start_task}/websocket/stdio")).await;
+    assert_eq!(code, 400);
+    assert!(body.contains("is not an exec task"), "{body}");
     let (code, body) = connect("/v1/tasks/999/websocket/stdio".into()).await;
     assert_eq!(code, 404);
     assert!(body.contains(r#"cannot find task \"999\""#), "{body}");

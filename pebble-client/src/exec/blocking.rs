@@ -123,6 +123,18 @@ impl ExecProcess {
         block(&self.runtime, inner.wait_output())?
     }
 
+    /// See [`crate::ExecProcess::wait_output_with_stdin`].
+    pub fn wait_output_with_stdin(
+        mut self,
+        data: impl Into<bytes::Bytes>,
+    ) -> Result<ExecOutput, Error> {
+        let mut inner = self.take_inner()?;
+        inner.stdin = self.stdin.take().and_then(|mut w| w.inner.take());
+        inner.stdout = self.stdout.take().map(|r| r.inner);
+        inner.stderr = self.stderr.take().map(|r| r.inner);
+        block(&self.runtime, inner.wait_output_with_stdin(data))?
+    }
+
     fn take_inner(&mut self) -> Result<crate::ExecProcess, Error> {
         self.inner.take().ok_or_else(|| Error::InvalidArgument {
             message: "this exec process was already waited for".into(),

@@ -128,6 +128,36 @@ impl ExecProcess {
         }
     }
 
+    /// Writes `data` to stdin and closes it while collecting the outputs, then waits like
+    /// [`wait_output`](Self::wait_output): no deadlock however large `data` and the output
+    /// are. A command that exits without reading all of `data` is not an error (its exit
+    /// status decides). Fails with [`Error::InvalidArgument`] if stdin was taken or given
+    /// with [`ExecOptions::stdin`](super::ExecOptions::stdin).
+    pub async fn wait_output_with_stdin(
+        mut self,
+        data: impl Into<bytes::Bytes>,
+    ) -> Result<ExecOutput, Error> {
+        let Some(mut stdin) = self.stdin.take() else {
+            return Err(Error::InvalidArgument {
+                message: "this process has no stdin left to write: it was taken, or given with ExecOptions::stdin".into(),
+            });
+        };
+        let data = data.into();
+        let write = async move {
+            use tokio::io::AsyncWriteExt;
+            let written = async {
+                stdin.write_all(&data).await?;
+                stdin.shutdown().await
+            };
+            if let Err(e) = written.await {
+                tracing::debug!(target: "pebble_client::exec", error = %e, "stdin not fully written");
+            }
+            Ok::<(), Error>(())
+        };
+        let (_, output) = tokio::try_join!(write, self.wait_output())?;
+        Ok(output)
+    }
+
     /// Waits on the change and reads the exit code from its task.
     async fn exit_status(&self) -> Result<ExitStatus, Error> {
         let limit = match self.deadline.at {
@@ -165,5 +195,15 @@ async fn read(reader: Option<ExecReader>) -> Result<Vec<u8>, Error> {
     match reader {
         Some(mut r) => r.read_all().await,
         None => Ok(Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn _assert_send_sync() {
+        fn is<T: Send + Sync + 'static>() {}
+        is::<super::ExecProcess>();
+        is::<super::ExecReader>();
+        is::<super::ExecStdin>();
     }
 }
