@@ -99,9 +99,9 @@ impl ExecOptions {
 
     /// Pebble kills the command after `timeout` (exit code -1, the change ends in error). The
     /// client also stops waiting for output or exit at `timeout` plus its request timeout, so
-    /// a stalled Pebble cannot hang the caller.
+    /// a stalled Pebble cannot hang the caller. Zero means no timeout, as for Pebble.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.timeout = (!timeout.is_zero()).then_some(timeout);
         self
     }
 
@@ -228,6 +228,9 @@ mod tests {
         assert_eq!(b["split-stderr"], true);
         assert!(b["working-dir"].is_null() && b["user-id"].is_null());
         assert!(b.as_object().unwrap().contains_key("service-context"));
+        let none = ExecOptions::new(["x"]).timeout(Duration::ZERO);
+        assert_eq!(none.get_timeout(), None);
+        assert!(none.body()["timeout"].is_null());
     }
 
     #[test]
