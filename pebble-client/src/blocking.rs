@@ -27,7 +27,9 @@ use crate::types::{
     Layer, ListFilesOptions, MakeDirOptions, Notice, NoticeId, NoticesQuery, Plan, PushOptions,
     RefreshedCheck, RemoveOptions, ServiceInfo, SystemInfo,
 };
-use crate::{ClientBuilder as AsyncBuilder, PulledFile};
+use crate::{ClientBuilder as AsyncBuilder, ExecOptions, PulledFile};
+
+pub use crate::exec::blocking::{ExecProcess, ExecReader, ExecStdin};
 
 /// The blocking client. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -121,6 +123,13 @@ impl Client {
             return Err(Error::BlockingInRuntime);
         }
         self.runtime.block_on(fut)
+    }
+
+    /// Blocking [`crate::Client::exec`]: the process's streams are `std::io` readers and
+    /// writers, and its calls block (each bounded like the async ones).
+    pub fn exec(&self, options: &ExecOptions) -> Result<ExecProcess, Error> {
+        let process = self.block(self.inner.exec(options))?;
+        Ok(ExecProcess::new(process, Arc::clone(&self.runtime)))
     }
 
     mirror! {

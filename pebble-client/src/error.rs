@@ -93,6 +93,21 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A command run with [`Client::exec`](crate::Client::exec) exited with a non-zero code;
+    /// the error carries the command, the exit code and the captured output.
+    #[error("{0}")]
+    Exec(Box<crate::exec::ExecError>),
+    /// An exec websocket broke or closed too early (the command may still be running; its
+    /// change tells how it ended).
+    #[error(
+        "exec websocket {websocket:?} failed: {detail}; check the change for the command's outcome"
+    )]
+    Websocket {
+        /// `control`, `stdio` or `stderr`.
+        websocket: &'static str,
+        /// What went wrong.
+        detail: String,
+    },
     /// The blocking client was used from inside an async runtime.
     #[error(
         "the blocking Pebble client cannot be used inside an async runtime; use pebble_client::Client (async) there, or call from a plain thread"
@@ -110,6 +125,10 @@ pub enum TimeoutPhase {
     Response,
     /// Waiting for a change to become ready (`wait_change`).
     WaitChange,
+    /// Opening an exec websocket (Pebble withheld or stalled the upgrade).
+    WebsocketConnect,
+    /// Waiting for an exec'd command's output or exit, past its timeout plus a margin.
+    Exec,
 }
 
 impl TimeoutPhase {
@@ -122,6 +141,12 @@ impl TimeoutPhase {
             Self::WaitChange => {
                 "the change is still running; wait again with a longer timeout or check its status"
             }
+            Self::WebsocketConnect => {
+                "Pebble did not open the exec websocket; the command's change fails by itself after Pebble's 5 s connect window"
+            }
+            Self::Exec => {
+                "Pebble stopped sending the command's output or exit status; the command may still be running (check its change)"
+            }
         }
     }
 }
@@ -132,6 +157,8 @@ impl std::fmt::Display for TimeoutPhase {
             Self::Connect => "connecting to Pebble",
             Self::Response => "waiting for Pebble's response",
             Self::WaitChange => "waiting for the change",
+            Self::WebsocketConnect => "opening an exec websocket",
+            Self::Exec => "waiting for the exec'd command",
         })
     }
 }
@@ -254,6 +281,14 @@ impl Error {
         }
     }
 
+    /// The exec error, for a command that exited with a non-zero code.
+    pub fn exec_error(&self) -> Option<&crate::exec::ExecError> {
+        match self {
+            Self::Exec(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The per-path error, for a file error.
     pub fn path_error(&self) -> Option<&PathError> {
         match self {
@@ -280,6 +315,12 @@ impl From<ApiError> for Error {
 impl From<ChangeError> for Error {
     fn from(e: ChangeError) -> Self {
         Self::Change(Box::new(e))
+    }
+}
+
+impl From<crate::exec::ExecError> for Error {
+    fn from(e: crate::exec::ExecError) -> Self {
+        Self::Exec(Box::new(e))
     }
 }
 

@@ -15,7 +15,8 @@
 //! - `testing` (feature `testing`): a simulated Pebble speaking the real wire protocol on a
 //!   unix socket, with in-memory state and fault injection.
 //!
-//! Exec is not part of this client.
+//! - [`Client::exec`]: commands in the workload container over Pebble's task websockets
+//!   ([`ExecOptions`], [`ExecProcess`], [`ExecError`]).
 //!
 //! # Example
 //! ```no_run
@@ -31,6 +32,7 @@ pub mod blocking;
 mod client;
 pub mod envelope;
 mod error;
+mod exec;
 pub mod multipart;
 pub mod retry;
 mod transport;
@@ -38,6 +40,9 @@ pub mod types;
 
 pub use client::{Client, ClientBuilder, PulledFile};
 pub use error::{ApiError, ChangeError, Error, Maintenance, PathError, TimeoutPhase};
+pub use exec::{
+    ExecError, ExecOptions, ExecOutput, ExecProcess, ExecReader, ExecStdin, ExitStatus,
+};
 pub use types::*;
 
 #[cfg(feature = "testing")]

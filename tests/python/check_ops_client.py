@@ -150,6 +150,40 @@ def main(socket_path):
         c.remove_identities({"bob"})
         assert "bob" not in c.get_identities()
 
+    def exec_():
+        # Needs `pebble-sim serve --real-exec`: echo, cat and sh run as real processes.
+        out, err = c.exec(["echo", "hello", "world"]).wait_output()
+        assert out == "hello world\n" and err == "", (out, err)
+        data = "line\n" * 100_000
+        out, _ = c.exec(["cat"], stdin=data).wait_output()
+        assert out == data, len(out)
+        out, _ = c.exec(["/bin/sh", "-c", "echo $GREETING"], environment={"GREETING": "hi"}).wait_output()
+        assert out == "hi\n", out
+        try:
+            c.exec(["/bin/sh", "-c", "echo out; echo err >&2; exit 3"]).wait_output()
+            raise AssertionError("non-zero exit accepted")
+        except pebble.ExecError as e:
+            assert e.exit_code == 3 and e.stdout == "out\n" and e.stderr == "err\n", e
+        out, err = c.exec(["/bin/sh", "-c", "echo out; echo err >&2"], combine_stderr=True).wait_output()
+        assert out == "out\nerr\n" and err is None, (out, err)
+        proc = c.exec(["sleep", "30"])
+        proc.send_signal("SIGTERM")
+        try:
+            proc.wait()
+            raise AssertionError("signalled sleep exited 0")
+        except pebble.ExecError as e:
+            assert e.exit_code == 143, e
+        try:
+            c.exec(["sleep", "30"], timeout=0.2).wait()
+            raise AssertionError("timeout not enforced")
+        except pebble.ChangeError as e:
+            assert "timed out" in e.err, e
+        try:
+            c.exec(["no-such-command-xyz"])
+            raise AssertionError("missing executable accepted")
+        except pebble.APIError as e:
+            assert e.code == 400 and "cannot find executable" in e.message, e
+
     def health():
         # ops 3.9 has no health method; checks cover it.
         pass
@@ -166,6 +200,7 @@ def main(socket_path):
     check("send_signal", send_signal)
     check("notify/get_notice/get_notices", notices)
     check("get_identities/replace_identities/remove_identities", identities)
+    check("exec", exec_)
 
     failed = [r for r in results if not r[1]]
     print(f"{len(results) - len(failed)}/{len(results)} passed")

@@ -112,7 +112,7 @@ impl Client {
     }
 
     /// Sends `req` and returns the success envelope.
-    async fn envelope(&self, call: Call, req: RawRequest) -> Result<Envelope, Error> {
+    pub(crate) async fn envelope(&self, call: Call, req: RawRequest) -> Result<Envelope, Error> {
         self.run(call, req, |r| {
             Envelope::parse(r.status, r.content_type.as_deref(), &r.body)
         })

@@ -74,6 +74,8 @@ pub enum Call {
     GetNotice,
     /// `POST /v1/notices` `add`.
     Notify,
+    /// `POST /v1/exec` (the websockets and the wait after it are never retried).
+    Exec,
 }
 
 impl Call {
@@ -101,6 +103,7 @@ impl Call {
     /// | update, replace identities | yes | same end state |
     /// | remove identities | **no** | the second fails: "not found" |
     /// | notify | **no** | counts an occurrence each time (and may wake watchers) |
+    /// | exec | **no** | each POST starts the command once more (a migration would run twice) |
     pub fn idempotent(self) -> bool {
         !matches!(
             self,
@@ -113,6 +116,7 @@ impl Call {
                 | Self::AddIdentities
                 | Self::RemoveIdentities
                 | Self::Notify
+                | Self::Exec
         )
     }
 
@@ -154,6 +158,7 @@ impl Call {
             Self::GetNotices => "get-notices",
             Self::GetNotice => "get-notice",
             Self::Notify => "notify",
+            Self::Exec => "exec",
         }
     }
 }
@@ -169,6 +174,7 @@ mod tests {
             Call::RestartServices,
             Call::AddLayer,
             Call::SendSignal,
+            Call::Exec,
         ] {
             assert!(!c.idempotent(), "{}", c.name());
         }

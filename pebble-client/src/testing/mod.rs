@@ -3,8 +3,10 @@
 //! [`SimPebble`] serves system-info, health, changes (with the `wait` long poll), services
 //! (driven through changes and tasks by a [`ServiceBackend`]), plan and layers, files (mapped
 //! under a root directory), checks, signals, identities and notices (with the long poll), as
-//! Pebble 1.3x does: same status codes, envelopes, error messages and kinds. `POST /v1/exec`
-//! answers 501: exec is not simulated yet.
+//! Pebble 1.3x does: same status codes, envelopes, error messages and kinds. Exec
+//! (`POST /v1/exec` and the task websockets) runs commands registered with
+//! [`SimPebble::exec_handler`], or real child processes when
+//! [`SimBuilder::real_exec`] is on.
 //!
 //! A test can inspect and change the state through the handle, and inject faults: an absent
 //! socket, refused or dropped connections, resets after the request, delays, error envelopes,
@@ -24,6 +26,7 @@
 
 mod api;
 mod context;
+mod exec;
 mod faults;
 mod process;
 mod response;
@@ -41,6 +44,7 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 
 pub use context::SimContext;
+pub use exec::{ExecInput, ExecResponse};
 pub use faults::{Fault, FaultRule, Garbage};
 pub use process::{
     CommandError, LogLine, LogStream, ProcessBackend, ProcessOptions, ServiceCommand, ServiceExit,
@@ -91,6 +95,7 @@ pub(crate) struct Shared {
     pub(crate) boot_id: String,
     pub(crate) version: String,
     pub(crate) daemon_uid: u32,
+    pub(crate) exec: exec::ExecSim,
 }
 
 impl Shared {
@@ -148,6 +153,7 @@ pub struct SimBuilder {
     backend: Arc<dyn ServiceBackend>,
     processes: Option<ProcessBackend>,
     version: String,
+    exec: exec::ExecSettings,
 }
 
 impl SimBuilder {
@@ -228,6 +234,7 @@ impl SimBuilder {
             boot_id,
             version: self.version,
             daemon_uid,
+            exec: exec::ExecSim::new(self.exec),
         });
         shared.backend.attach(SimContext::new(&shared));
         Ok((shared, listener, tmp))
@@ -294,6 +301,7 @@ impl SimPebble {
             backend: Arc::new(SimulatedBackend),
             processes: None,
             version: "v1.32.1".into(),
+            exec: exec::ExecSettings::default(),
         }
     }
 

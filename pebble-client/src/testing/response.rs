@@ -73,6 +73,8 @@ pub(crate) enum Reply {
     },
     /// `type: async`, 202, with the change id and `"result": null`.
     Async { change: String },
+    /// `type: async`, 202, with the change id and a result (exec's task id and environment).
+    AsyncWith { change: String, result: Value },
     /// `type: error`.
     Error(ApiError),
     /// A fully built response (multipart pulls, plain-text errors).
@@ -134,6 +136,17 @@ impl Reply {
                     StatusCode::ACCEPTED,
                     Some(change),
                     Some(&Value::Null),
+                    latest_warning,
+                    maintenance,
+                ),
+            ),
+            Reply::AsyncWith { change, result } => (
+                StatusCode::ACCEPTED,
+                envelope(
+                    "async",
+                    StatusCode::ACCEPTED,
+                    Some(change),
+                    Some(&result),
                     latest_warning,
                     maintenance,
                 ),

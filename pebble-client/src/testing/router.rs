@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::Shared;
 use super::api;
+use super::exec;
 use super::response::{ApiError, Reply};
 use super::wire::Query;
 
@@ -23,6 +24,8 @@ pub(crate) struct Ctx {
     pub query: Query,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The connection's upgrade, for the task websockets.
+    pub upgrade: std::sync::Mutex<Option<hyper::upgrade::OnUpgrade>>,
 }
 
 impl Ctx {
@@ -96,7 +99,8 @@ pub(crate) async fn route(ctx: &Ctx) -> Reply {
         (["v1", "system-info"], _) => api::system::info(ctx),
         (["v1", "health"], _) => api::system::health(ctx),
         (["v1", "signals"], _) => api::system::signals(ctx),
-        (["v1", "exec"], _) | (["v1", "tasks", ..], _) => api::system::exec(ctx),
+        (["v1", "exec"], _) => exec::api::post(ctx),
+        (["v1", "tasks", task, "websocket", ws], _) => exec::upgrade::connect(ctx, task, ws),
         (["v1", "changes"], _) => api::changes::list(ctx),
         (["v1", "changes", id], true) => api::changes::get(ctx, id),
         (["v1", "changes", id], false) => api::changes::abort(ctx, id),

@@ -118,7 +118,9 @@ async fn serve_connection(shared: Arc<Shared>, stream: UnixStream) {
     let uid = stream.peer_cred().ok().map(|c| c.uid());
     let svc_shared = shared.clone();
     let service = service_fn(move |req| handle(svc_shared.clone(), uid, req));
-    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let conn = http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
     tokio::select! {
         _ = conn => {}
         _ = stopped(shared.listen.subscribe()) => {}
@@ -144,7 +146,8 @@ async fn handle(
             "400 Bad Request: missing required Host header".into(),
         ));
     }
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    let upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
     let body = match body.collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return Err(InjectedReset),
@@ -178,6 +181,7 @@ async fn handle(
         query: Query::parse(parts.uri.query()),
         headers: parts.headers,
         body,
+        upgrade: std::sync::Mutex::new(upgrade),
     };
     let reply = route(&ctx).await;
     let latest_warning = shared.with(|st, _| st.notices.latest_warning());

@@ -52,7 +52,7 @@ pub(crate) async fn connect(
 }
 
 /// Maps a connect error to the variant that says what to do.
-fn classify(path: &Path, e: io::Error) -> Error {
+pub(crate) fn classify(path: &Path, e: io::Error) -> Error {
     let path = path.to_path_buf();
     match e.kind() {
         io::ErrorKind::NotFound => Error::SocketNotFound { path },

@@ -4,7 +4,7 @@
 //! content type and whole body. Its errors say which phase failed, because the retry loop
 //! treats "nothing was sent" (always safe to retry) differently from "sent, then failed".
 
-mod connect;
+pub(crate) mod connect;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

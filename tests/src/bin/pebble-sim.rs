@@ -39,6 +39,10 @@ enum Command {
         /// docs). Workloads find this binary as `pebble` first on their PATH.
         #[arg(long)]
         real_processes: bool,
+        /// Run exec'd commands as real child processes of this host (default: refuse them
+        /// with "cannot find executable", as no handler can be registered from here).
+        #[arg(long)]
+        real_exec: bool,
     },
     /// Record a custom notice, as `pebble notify` does.
     Notify(NotifyArgs),
@@ -97,7 +101,8 @@ fn main() -> ExitCode {
                 root,
                 layers,
                 real_processes,
-            } => serve(&socket, root, layers.as_deref(), real_processes),
+                real_exec,
+            } => serve(&socket, root, layers.as_deref(), real_processes, real_exec),
             Command::Notify(args) => notify(args).map(|()| 0),
         }
     };
@@ -117,8 +122,9 @@ fn serve(
     root: Option<PathBuf>,
     layers: Option<&Path>,
     real_processes: bool,
+    real_exec: bool,
 ) -> Result<u8, String> {
-    let mut builder = SimPebble::builder(socket);
+    let mut builder = SimPebble::builder(socket).real_exec(real_exec);
     if let Some(root) = root {
         builder = builder.root(root);
     }

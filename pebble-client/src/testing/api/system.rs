@@ -1,4 +1,4 @@
-//! `/v1/system-info`, `/v1/health`, `/v1/signals` and the not-yet-simulated `/v1/exec`.
+//! `/v1/system-info`, `/v1/health` and `/v1/signals`.
 
 use http::StatusCode;
 use serde::Deserialize;
@@ -84,12 +84,4 @@ pub(crate) fn signals(ctx: &Ctx) -> ApiResult {
             .map_err(ApiError::internal)?;
     }
     Ok(Reply::ok(true))
-}
-
-/// `POST /v1/exec` and the task websockets: not simulated yet.
-pub(crate) fn exec(_ctx: &Ctx) -> ApiResult {
-    Err(ApiError::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "exec is not supported by this Pebble simulator yet",
-    ))
 }
