@@ -67,6 +67,8 @@
 //! - [`dispatch`]: the sequence of one hook process; also what the testing API drives.
 //! - [`store`]: the state store (SQLite file, Juju's controller-side store, memory).
 //! - [`log`]: `tracing` to `juju-log`.
+//! - [`resilience`]: retry any call, circuit breakers kept in the state store, hook time
+//!   budgets; the [guide to temporary errors](resilience::guide).
 //! - [`model`], [`hookcmds`], [`status`], [`metadata`]: the Juju model over the hook tools,
 //!   and the charm's metadata.
 //! - `testing` (feature `testing`): an in-memory Juju for charm tests and `juju-sim`.
@@ -81,6 +83,7 @@ pub mod log;
 pub mod metadata;
 pub mod model;
 pub mod prelude;
+pub mod resilience;
 pub mod status;
 pub mod store;
 #[cfg(feature = "testing")]

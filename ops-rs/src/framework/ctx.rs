@@ -40,6 +40,7 @@ pub struct Ctx<C: Charm> {
     unit_statuses: Vec<Status>,
     app_statuses: Vec<Status>,
     call: Option<CallInfo>,
+    resilience: crate::resilience::DispatchResilience,
 }
 
 impl<C: Charm> std::fmt::Debug for Ctx<C> {
@@ -61,6 +62,7 @@ impl<C: Charm> Ctx<C> {
             unit_statuses: Vec::new(),
             app_statuses: Vec::new(),
             call: None,
+            resilience: crate::resilience::DispatchResilience::new(),
         }
     }
 
@@ -143,5 +145,14 @@ impl<C: Charm> Ctx<C> {
 
     pub(crate) fn take_unit_statuses(&mut self) -> Vec<Status> {
         std::mem::take(&mut self.unit_statuses)
+    }
+
+    /// Breakers and the hook budget (see [`crate::resilience`]).
+    pub(crate) fn resilience(&self) -> &crate::resilience::DispatchResilience {
+        &self.resilience
+    }
+
+    pub(crate) fn resilience_mut(&mut self) -> &mut crate::resilience::DispatchResilience {
+        &mut self.resilience
     }
 }
