@@ -104,6 +104,11 @@ pub struct BreakerOpen {
 }
 
 impl BreakerOpen {
+    /// A short line for a unit status: `db unavailable; next try after 2025-01-01T10:05:00Z`.
+    pub fn status_message(&self) -> String {
+        format!("{} unavailable; next try after {}", self.name, self.until)
+    }
+
     /// The end of the cool-down.
     pub fn until(&self) -> SystemTime {
         let ms = u64::try_from(self.until_ms).unwrap_or(0);
@@ -168,16 +173,16 @@ impl<E> BreakerError<E> {
 /// can keep using the context inside the call.
 ///
 /// ```
-/// use std::time::Duration;
-/// use ops::resilience::{BreakerError, BreakerPolicy, BreakerStatus, ManualWallClock};
-/// # let breaker = ops::resilience::Breaker::detached("db", &BreakerPolicy::default());
-/// # let clock = ManualWallClock::at_ms(0);
-/// # let breaker = ops::resilience::Breaker::detached("db", &BreakerPolicy::default().failures(1).clock(clock.clone()));
-/// let r: Result<(), BreakerError<&str>> = breaker.call(|| Err("connection refused"));
-/// assert!(matches!(r, Err(BreakerError::Failed(_))));
+/// use ops::resilience::{Breaker, BreakerError, BreakerPolicy, BreakerStatus};
+///
+/// // In a handler: `let db = ctx.breaker("db", &policy);` (persisted with the unit's state).
+/// let db = Breaker::detached("db", &BreakerPolicy::default().failures(1));
+/// let r: Result<(), BreakerError<&str>> = db.call(|| Err("connection refused"));
+/// assert!(matches!(r, Err(BreakerError::Failed("connection refused"))));
 /// // Open now: the next call is not made.
-/// let r = breaker.call(|| -> Result<(), &str> { unreachable!() });
+/// let r = db.call(|| -> Result<(), &str> { unreachable!() });
 /// assert!(r.unwrap_err().open().is_some());
+/// assert!(matches!(db.status(), BreakerStatus::Open { .. }));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Breaker {
@@ -318,6 +323,10 @@ mod tests {
         assert!(msg.contains("db is failing"), "{msg}");
         assert!(msg.contains("1970-01-01T00:01:00Z"), "{msg}");
         assert!(msg.contains("waiting or blocked"), "{msg}");
+        assert_eq!(
+            e.status_message(),
+            "db unavailable; next try after 1970-01-01T00:01:00Z"
+        );
         clock.advance(Duration::from_secs(60));
         assert_eq!(b.status(), BreakerStatus::HalfOpen);
         assert_eq!(b.call(|| Ok::<_, ()>(5)).ok(), Some(5));
