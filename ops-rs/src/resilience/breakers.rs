@@ -58,6 +58,9 @@ impl Breakers {
     fn with<R>(&self, name: &str, f: impl FnOnce(&mut BreakerState) -> R) -> R {
         let mut book = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let Book { raw, live } = &mut *book;
+        if let Some(state) = live.get_mut(name) {
+            return f(state);
+        }
         let state = live.entry(name.to_owned()).or_insert_with(|| {
             raw.get(name)
                 .map(|json| {

@@ -52,7 +52,7 @@ type HintFn<'a, T, E> = Box<dyn Fn(&Result<T, E>) -> Option<Duration> + Send + S
 #[must_use = "a Retry does nothing until .call() or .call_async()"]
 pub struct Retry<'a, T, E> {
     name: Cow<'a, str>,
-    policy: Cow<'a, RetryPolicy>,
+    policy: Option<&'a RetryPolicy>,
     on_err: Option<Pred<'a, E>>,
     on_ok: Option<Pred<'a, T>>,
     hint: Option<HintFn<'a, T, E>>,
@@ -98,7 +98,7 @@ impl<'a, T: 'a, E: 'a> Retry<'a, T, E> {
     fn empty() -> Self {
         Retry {
             name: Cow::Borrowed("call"),
-            policy: Cow::Owned(RetryPolicy::default()),
+            policy: None,
             on_err: None,
             on_ok: None,
             hint: None,
@@ -148,7 +148,7 @@ impl<'a, T: 'a, E: 'a> Retry<'a, T, E> {
 
     /// The policy (the same type the Pebble client uses).
     pub fn policy(mut self, policy: &'a RetryPolicy) -> Self {
-        self.policy = Cow::Borrowed(policy);
+        self.policy = Some(policy);
         self
     }
 
@@ -176,7 +176,15 @@ impl<'a, T: 'a, E: 'a> Retry<'a, T, E> {
     where
         E: Display,
     {
-        let mut attempts = Attempts::start(&self.policy, &self.name);
+        let default;
+        let policy = match self.policy {
+            Some(p) => p,
+            None => {
+                default = RetryPolicy::default();
+                &default
+            }
+        };
+        let mut attempts = Attempts::start(policy, &self.name);
         loop {
             let out = f();
             if !self.transient(&out) {
@@ -197,7 +205,15 @@ impl<'a, T: 'a, E: 'a> Retry<'a, T, E> {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let mut attempts = Attempts::start(&self.policy, &self.name);
+        let default;
+        let policy = match self.policy {
+            Some(p) => p,
+            None => {
+                default = RetryPolicy::default();
+                &default
+            }
+        };
+        let mut attempts = Attempts::start(policy, &self.name);
         loop {
             let out = f().await;
             if !self.transient(&out) {
