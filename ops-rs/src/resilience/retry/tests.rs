@@ -2,7 +2,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pebble_client::retry::{Budget, Call, GiveUp, RecordingSleeper, RetryPolicy};
+use pebble_client::retry::{Budget, Call, GiveUp, RecordingSleeper, RetryPolicy, RetrySummary};
 
 use super::Retry;
 use crate::resilience::test_support::{block_on, recording_policy};
@@ -295,6 +295,7 @@ fn the_pebble_clients_retries_respect_the_budget_too() {
         .sleeper(sleeper.clone())
         .clock(clock.clone());
     let _hook = Budget::start_with_clock(Duration::from_secs(3), &clock);
+    let recording = RetrySummary::record();
     let out: Result<(), _> = block_on(policy.run(Call::GetPlan, || async {
         Err(pebble_client::Error::SocketNotFound {
             path: "/charm/containers/web/pebble.socket".into(),
@@ -303,4 +304,9 @@ fn the_pebble_clients_retries_respect_the_budget_too() {
     assert!(out.is_err());
     let waited: Duration = sleeper.waits().iter().sum();
     assert!(waited < Duration::from_secs(3), "{waited:?}");
+    // And they are in the hook's summary, under the Pebble call's name.
+    let summary = recording.finish();
+    let plan = summary.get("get-plan").copied().unwrap_or_default();
+    assert_eq!(plan.retries as usize, sleeper.waits().len());
+    assert_eq!((plan.waited, plan.gave_up), (waited, 1));
 }
