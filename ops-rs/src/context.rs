@@ -40,6 +40,16 @@ use crate::event::EventKind;
 /// The environment variable that marks a process started by the framework itself.
 pub const OPERATOR_DISPATCH: &str = "OPERATOR_DISPATCH";
 
+/// The environment variable that moves the directory of the workload containers' Pebble
+/// sockets away from [`DEFAULT_CONTAINERS_DIR`]. **For local simulation only** (the juju-sim
+/// runner and the testing API set it to a directory of simulated Pebbles); Juju never sets
+/// it, and a deployed charm should not either.
+pub const CONTAINERS_DIR_VAR: &str = "OPS_RS_CONTAINERS_DIR";
+
+/// Where Juju mounts the workload containers' Pebble sockets in the charm container:
+/// `<dir>/<container>/pebble.socket`.
+pub const DEFAULT_CONTAINERS_DIR: &str = "/charm/containers";
+
 /// The hook context Juju passes through environment variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -102,6 +112,9 @@ pub struct JujuContext {
     pub machine_id: Option<String>,
     /// `JUJU_PRINCIPAL_UNIT` (subordinates).
     pub principal_unit: Option<String>,
+    /// The directory of the containers' Pebble sockets: [`DEFAULT_CONTAINERS_DIR`], or
+    /// `OPS_RS_CONTAINERS_DIR` when set ([`CONTAINERS_DIR_VAR`], local simulation only).
+    pub containers_dir: PathBuf,
 }
 
 /// The environment does not describe a valid hook context.
@@ -301,6 +314,9 @@ impl JujuContext {
             availability_zone: v.get("JUJU_AVAILABILITY_ZONE"),
             machine_id: v.get("JUJU_MACHINE_ID"),
             principal_unit: v.get("JUJU_PRINCIPAL_UNIT"),
+            containers_dir: v
+                .get(CONTAINERS_DIR_VAR)
+                .map_or_else(|| PathBuf::from(DEFAULT_CONTAINERS_DIR), PathBuf::from),
             event_kind,
         };
         ctx.validate_for_kind(&v)?;
@@ -368,6 +384,22 @@ impl JujuContext {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The Pebble socket of the workload container `container`:
+    /// `<containers_dir>/<container>/pebble.socket`.
+    ///
+    /// ```
+    /// use ops::context::JujuContext;
+    /// let ctx = JujuContext::from_vars([
+    ///     ("JUJU_DISPATCH_PATH", "hooks/start"), ("JUJU_HOOK_NAME", "start"),
+    ///     ("JUJU_UNIT_NAME", "web/0"), ("JUJU_MODEL_NAME", "m"), ("JUJU_MODEL_UUID", "u"),
+    ///     ("JUJU_VERSION", "3.6.4"), ("JUJU_CHARM_DIR", "/charm"),
+    /// ]).unwrap();
+    /// assert_eq!(ctx.pebble_socket("web").to_str(), Some("/charm/containers/web/pebble.socket"));
+    /// ```
+    pub fn pebble_socket(&self, container: &str) -> PathBuf {
+        self.containers_dir.join(container).join("pebble.socket")
     }
 
     /// The application this unit belongs to (`web` of `web/0`).

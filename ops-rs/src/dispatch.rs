@@ -22,6 +22,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::container::PebbleOptions;
 use crate::context::{ContextError, JujuContext};
 use crate::event::{Event, EventDecodeError, EventInputs, EventKind};
 use crate::framework::{
@@ -57,6 +58,8 @@ pub struct DispatchInput {
     pub runner: Arc<dyn HookToolRunner>,
     /// The charm's metadata (containers, relations, config options, actions), if known.
     pub meta: Option<Arc<CharmMeta>>,
+    /// The Pebble clients' settings (retry policies, timeouts).
+    pub pebble: PebbleOptions,
 }
 
 impl DispatchInput {
@@ -66,7 +69,23 @@ impl DispatchInput {
             context,
             runner,
             meta: None,
+            pebble: PebbleOptions::default(),
         }
+    }
+
+    /// The Pebble clients' settings: retry policies (charm-wide and per container) and
+    /// timeouts.
+    #[must_use]
+    pub fn with_pebble(mut self, options: PebbleOptions) -> Self {
+        self.pebble = options;
+        self
+    }
+
+    /// The charm-wide Pebble retry policy (keeping the other Pebble settings).
+    #[must_use]
+    pub fn with_pebble_retry(mut self, policy: pebble_client::retry::RetryPolicy) -> Self {
+        self.pebble.retry = policy;
+        self
     }
 
     /// The charm's metadata: the model uses it for config defaults and types, action
@@ -211,12 +230,15 @@ pub fn dispatch<C: Charm>(
     store: StoreSpec,
 ) -> DispatchOutcome {
     let context = Arc::new(input.context);
+    let pebble = input.pebble;
     let model = build_model(&context, input.runner, input.meta);
     let event = context.event_kind.clone();
     let mut calls = Vec::new();
     let subscriber = crate::log::subscriber(model.clone(), context.debug);
     let result = tracing::subscriber::with_default(subscriber, || {
-        crate::resilience::with_retry_summary(|| run(charm, &context, &model, store, &mut calls))
+        crate::resilience::with_retry_summary(|| {
+            run(charm, &context, &model, store, pebble, &mut calls)
+        })
     });
     if let Err(e) = &result {
         let message = error_chain(e);
@@ -324,6 +346,7 @@ fn run<C: Charm>(
     context: &Arc<JujuContext>,
     model: &Model,
     store_spec: StoreSpec,
+    pebble: PebbleOptions,
     calls: &mut Vec<HandlerCall>,
 ) -> Result<(), DispatchError> {
     let observers = Observers::<C>::of_charm();
@@ -352,9 +375,11 @@ fn run<C: Charm>(
         })?,
         None => C::State::default(),
     };
+    let mut ctx = Ctx::new(model.clone(), context.clone(), state);
+    ctx.set_pebble_options(pebble);
     let mut em = Emitter {
         charm,
-        ctx: Ctx::new(model.clone(), context.clone(), state),
+        ctx,
         observers,
         queue: Queue::new(data.queue),
         counter: data.event_counter,

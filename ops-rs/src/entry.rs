@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::container::PebbleOptions;
 use crate::context::{JujuContext, OPERATOR_DISPATCH};
 use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
 use crate::framework::Charm;
@@ -17,6 +18,8 @@ pub struct MainOptions {
     /// Keep the state in Juju's controller-side store (`state-get`/`state-set`) instead of
     /// `.unit-state.db`: for Kubernetes pods whose charm directory does not survive.
     pub juju_storage: bool,
+    /// The Pebble clients' settings: charm-wide and per-container retry policies, timeouts.
+    pub pebble: PebbleOptions,
 }
 
 impl MainOptions {
@@ -24,6 +27,41 @@ impl MainOptions {
     #[must_use]
     pub fn juju_storage(mut self, yes: bool) -> Self {
         self.juju_storage = yes;
+        self
+    }
+
+    /// The Pebble clients' settings.
+    #[must_use]
+    pub fn pebble(mut self, options: PebbleOptions) -> Self {
+        self.pebble = options;
+        self
+    }
+
+    /// The charm-wide Pebble retry policy (default: about two seconds in all, see
+    /// [`RetryPolicy`](pebble_client::retry::RetryPolicy)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pebble_client::retry::RetryPolicy;
+    /// let options = ops::MainOptions::default()
+    ///     .pebble_retry(RetryPolicy::default().deadline(Duration::from_secs(1)))
+    ///     .container_retry("database", RetryPolicy::never());
+    /// assert_eq!(options.pebble.policy_for("web").get_deadline(), Duration::from_secs(1));
+    /// ```
+    #[must_use]
+    pub fn pebble_retry(mut self, policy: pebble_client::retry::RetryPolicy) -> Self {
+        self.pebble.retry = policy;
+        self
+    }
+
+    /// The Pebble retry policy of one container (over the charm-wide one).
+    #[must_use]
+    pub fn container_retry(
+        mut self,
+        container: impl Into<String>,
+        policy: pebble_client::retry::RetryPolicy,
+    ) -> Self {
+        self.pebble.container_retry.insert(container.into(), policy);
         self
     }
 }
@@ -68,7 +106,9 @@ pub fn main_with<C: Charm>(mut charm: C, options: MainOptions) -> ExitCode {
     } else {
         StoreSpec::Sqlite(context.charm_dir.join(STATE_FILE))
     };
-    let input = DispatchInput::new(context, runner).with_meta(meta);
+    let input = DispatchInput::new(context, runner)
+        .with_meta(meta)
+        .with_pebble(options.pebble);
     ExitCode::from(dispatch(&mut charm, input, store).exit_code())
 }
 

@@ -67,12 +67,15 @@
 //! - [`dispatch`]: the sequence of one hook process; also what the testing API drives.
 //! - [`store`]: the state store (SQLite file, Juju's controller-side store, memory).
 //! - [`log`]: `tracing` to `juju-log`.
+//! - [`container`]: workload containers through Pebble ([`container::Container`]), with
+//!   retry policies and errors that tell "defer" from "fail".
 //! - [`resilience`]: retry any call, circuit breakers kept in the state store, hook time
 //!   budgets; the [guide to temporary errors](resilience::guide).
 //! - [`model`], [`hookcmds`], [`status`], [`metadata`]: the Juju model over the hook tools,
 //!   and the charm's metadata.
 //! - `testing` (feature `testing`): an in-memory Juju for charm tests and `juju-sim`.
 
+pub mod container;
 pub mod context;
 pub mod dispatch;
 mod entry;

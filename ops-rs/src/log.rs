@@ -14,6 +14,12 @@
 //! Levels map as ERROR → ERROR, WARN → WARNING, INFO → INFO, DEBUG → DEBUG, TRACE → TRACE.
 //! TRACE events are forwarded only by a layer built with [`JujuLogLayer::with_max_level`].
 //! A `juju-log` call never logs itself: events raised while forwarding are dropped.
+//!
+//! Libraries' events are forwarded too. In particular the Pebble client reports each retry
+//! and each give-up (target `pebble_client::retry`) at WARN, so they reach `juju debug-log`
+//! as WARNING lines with the call, attempt, wait and cause:
+//! `Pebble call failed; retrying call=get-services attempt=1 wait=31ms cause=…` and
+//! `giving up on Pebble call call=get-services attempts=6 why=no attempts left cause=…`.
 
 use std::cell::Cell;
 use std::fmt::Write as _;

@@ -1,5 +1,6 @@
 //! What a charm usually needs: `use ops::prelude::*;`.
 
+pub use crate::container::{Container, ContainerError};
 pub use crate::event::{
     ActionEvent, CollectMetrics, CollectStatus, Commit, ConfigChanged, DeferError, Event,
     EventKind, Install, LeaderElected, LeaderSettingsChanged, PebbleCheckFailed,

@@ -253,3 +253,26 @@ fn charm_dir_falls_back_to_charm_dir() {
         PathBuf::from("/other")
     );
 }
+
+#[test]
+fn containers_dir_defaults_and_is_overridable_for_simulation() {
+    let ctx = JujuContext::from_vars(env_for("hooks/install")).unwrap();
+    assert_eq!(ctx.containers_dir, PathBuf::from(DEFAULT_CONTAINERS_DIR));
+    assert_eq!(
+        ctx.pebble_socket("web"),
+        PathBuf::from("/charm/containers/web/pebble.socket")
+    );
+    let mut m = env_for("hooks/install");
+    m.insert(CONTAINERS_DIR_VAR.into(), "/tmp/sim/containers".into());
+    let ctx = JujuContext::from_vars(m).unwrap();
+    assert_eq!(ctx.containers_dir, PathBuf::from("/tmp/sim/containers"));
+    assert_eq!(
+        ctx.pebble_socket("db"),
+        PathBuf::from("/tmp/sim/containers/db/pebble.socket")
+    );
+    // Empty counts as unset, like every other variable.
+    let mut m = env_for("hooks/install");
+    m.insert(CONTAINERS_DIR_VAR.into(), String::new());
+    let ctx = JujuContext::from_vars(m).unwrap();
+    assert_eq!(ctx.containers_dir, PathBuf::from(DEFAULT_CONTAINERS_DIR));
+}

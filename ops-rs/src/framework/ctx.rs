@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::Charm;
+use crate::container::{Connections, Container, ContainerError, PebbleOptions};
 use crate::context::JujuContext;
 use crate::event::EventKind;
 use crate::model::Model;
@@ -40,6 +41,7 @@ pub struct Ctx<C: Charm> {
     unit_statuses: Vec<Status>,
     app_statuses: Vec<Status>,
     call: Option<CallInfo>,
+    pebble: Connections,
     resilience: crate::resilience::DispatchResilience,
 }
 
@@ -55,6 +57,7 @@ impl<C: Charm> std::fmt::Debug for Ctx<C> {
 
 impl<C: Charm> Ctx<C> {
     pub(crate) fn new(model: Model, context: Arc<JujuContext>, state: C::State) -> Self {
+        let pebble = Connections::new(context.containers_dir.clone(), PebbleOptions::default());
         Ctx {
             model,
             context,
@@ -62,8 +65,62 @@ impl<C: Charm> Ctx<C> {
             unit_statuses: Vec::new(),
             app_statuses: Vec::new(),
             call: None,
+            pebble,
             resilience: crate::resilience::DispatchResilience::new(),
         }
+    }
+
+    /// Uses `options` for the Pebble clients (before any container is used).
+    pub(crate) fn set_pebble_options(&mut self, options: PebbleOptions) {
+        self.pebble = Connections::new(self.pebble.dir().to_path_buf(), options);
+    }
+
+    /// The workload container `name`, through its Pebble.
+    ///
+    /// Every handle on one container in a dispatch shares one connection (opened at the
+    /// first call). With the charm's metadata (always, under [`crate::main`]), a name it does
+    /// not declare is a [`ContainerError::UnknownContainer`] listing those it does; without
+    /// metadata any name is accepted.
+    ///
+    /// ```no_run
+    /// use ops::prelude::*;
+    /// # struct Web;
+    /// # impl Charm for Web { type State = (); fn observe(_: &mut Observers<Self>) {} }
+    /// fn on_config(_c: &mut Web, ctx: &mut Ctx<Web>, _ev: &mut ConfigChanged) -> HandlerResult {
+    ///     let web = ctx.container("web")?;
+    ///     web.push("/etc/web.conf", "port = 8080\n", &Default::default())?;
+    ///     web.restart(&["web"])?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn container(&self, name: &str) -> Result<Container, ContainerError> {
+        if let Some(meta) = self.model.meta()
+            && !meta.containers.contains_key(name)
+        {
+            return Err(ContainerError::UnknownContainer {
+                name: name.to_owned(),
+                declared: meta.containers.keys().cloned().collect(),
+            });
+        }
+        self.pebble.container(name)
+    }
+
+    /// Every container the charm's metadata declares, by name order (none without
+    /// metadata).
+    pub fn containers(&self) -> Result<Vec<Container>, ContainerError> {
+        match self.model.meta() {
+            Some(meta) => meta
+                .containers
+                .keys()
+                .map(|name| self.pebble.container(name))
+                .collect(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The Pebble settings of this dispatch.
+    pub fn pebble_options(&self) -> &PebbleOptions {
+        self.pebble.options()
     }
 
     /// The Juju model, over the hook tools.

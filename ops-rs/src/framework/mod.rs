@@ -18,5 +18,6 @@ pub use handler::{HandlerError, HandlerResult};
 pub use observers::{ObserveError, Observers};
 
 pub(crate) use ctx::CallInfo;
-pub(crate) use emit::{Emitter, HandlerCall};
+pub(crate) use emit::Emitter;
+pub use emit::HandlerCall;
 pub(crate) use queue::Queue;

@@ -1,8 +1,28 @@
-//! Testing support: run a charm against simulated Juju (and, from sibling modules, Pebble).
+//! Testing your charm: run events against simulated Juju and Pebble through the real
+//! dispatcher.
 //!
-//! [`juju`] is an in-memory Juju model and an interpreter that answers every hook tool's
-//! command line as Juju does. It backs the unit-testing API in-process (as a
-//! [`HookToolRunner`](crate::hookcmds::HookToolRunner)) and the `juju-sim` hook-tool binary,
-//! which keeps the same model in a state file.
+//! - [`Context`] and [`State`]: Scenario-style state transitions, one event per run.
+//! - [`Harness`]: step by step, for tests that build the model as they go.
+//! - [`juju`]: the simulated Juju (an in-memory model answering every hook tool), also used
+//!   by the `juju-sim` hook-tool binary.
+//!
+#![doc = include_str!("../docs/testing.md")]
 
+mod consistency;
+mod container;
+mod context;
+mod error;
+mod event;
+mod harness;
 pub mod juju;
+mod output;
+mod state;
+
+pub use crate::store::DeferredEntry;
+pub use container::{Container, Notice};
+pub use context::{Context, DEFAULT_JUJU_VERSION};
+pub use error::RunError;
+pub use event::{DEFAULT_ACTION_ID, On, TestEvent};
+pub use harness::Harness;
+pub use output::{ActionOutput, Output};
+pub use state::State;

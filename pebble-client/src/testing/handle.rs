@@ -37,6 +37,17 @@ impl SimPebble {
             .with(|st, _| st.plan.layers.iter().map(|l| l.label.clone()).collect())
     }
 
+    /// The layers, bottom first, as `(label, layer)`.
+    pub fn layers(&self) -> Vec<(String, Layer)> {
+        self.shared.with(|st, _| {
+            st.plan
+                .layers
+                .iter()
+                .map(|l| (l.label.clone(), l.layer.clone()))
+                .collect()
+        })
+    }
+
     /// Every service in the plan with its status.
     pub fn services(&self) -> Vec<ServiceInfo> {
         self.shared

@@ -23,7 +23,9 @@
 //! ```
 
 mod api;
+mod context;
 mod faults;
+mod process;
 mod response;
 mod router;
 mod server;
@@ -38,7 +40,11 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
+pub use context::SimContext;
 pub use faults::{Fault, FaultRule, Garbage};
+pub use process::{
+    CommandError, LogLine, LogStream, ProcessBackend, ProcessOptions, ServiceCommand, ServiceExit,
+};
 pub use response::ApiError;
 pub use state::services::{BoxFuture, ServiceBackend, SimulatedBackend};
 
@@ -76,6 +82,10 @@ pub(crate) struct Shared {
     events: watch::Sender<u64>,
     pub(crate) listen: watch::Sender<Listen>,
     pub(crate) backend: Arc<dyn ServiceBackend>,
+    /// The process backend, when services run as real processes.
+    pub(crate) processes: Option<ProcessBackend>,
+    /// The exit code a service's shutdown action asked for, if one did.
+    pub(crate) shutdown_request: watch::Sender<Option<i32>>,
     pub(crate) files: Files,
     pub(crate) socket: PathBuf,
     pub(crate) boot_id: String,
@@ -136,6 +146,7 @@ pub struct SimBuilder {
     socket: PathBuf,
     root: Option<PathBuf>,
     backend: Arc<dyn ServiceBackend>,
+    processes: Option<ProcessBackend>,
     version: String,
 }
 
@@ -149,6 +160,16 @@ impl SimBuilder {
     /// Runs services through `backend` instead of [`SimulatedBackend`].
     pub fn backend(mut self, backend: impl ServiceBackend) -> SimBuilder {
         self.backend = Arc::new(backend);
+        self.processes = None;
+        self
+    }
+
+    /// Runs services as real child processes with a [`ProcessBackend`] (see its docs for
+    /// how commands, paths, environment, exits and signals are treated).
+    pub fn real_processes(mut self, options: ProcessOptions) -> SimBuilder {
+        let backend = ProcessBackend::new(options);
+        self.backend = Arc::new(backend.clone());
+        self.processes = Some(backend);
         self
     }
 
@@ -200,12 +221,15 @@ impl SimBuilder {
             events: watch::channel(0).0,
             listen: watch::channel(Listen::Serving).0,
             backend: self.backend,
+            processes: self.processes,
+            shutdown_request: watch::channel(None).0,
             files: Files::new(root),
             socket: self.socket,
             boot_id,
             version: self.version,
             daemon_uid,
         });
+        shared.backend.attach(SimContext::new(&shared));
         Ok((shared, listener, tmp))
     }
 
@@ -268,6 +292,7 @@ impl SimPebble {
             socket: socket.into(),
             root: None,
             backend: Arc::new(SimulatedBackend),
+            processes: None,
             version: "v1.32.1".into(),
         }
     }
@@ -297,12 +322,14 @@ impl SimPebble {
         &self.shared.boot_id
     }
 
-    /// Stops serving, removes the socket, and (for [`SimBuilder::start`]) joins the thread.
+    /// Stops every service process (real processes only), stops serving, removes the
+    /// socket, and (for [`SimBuilder::start`]) joins the thread.
     pub fn shutdown(mut self) {
         self.stop();
     }
 
     fn stop(&mut self) {
+        self.shared.backend.shutdown();
         self.shared.listen.send_replace(Listen::Stopped);
         if let Some(t) = self.thread.take() {
             let _ = t.join();

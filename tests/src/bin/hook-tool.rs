@@ -4,7 +4,8 @@
 //! the model from the JSON state file named by `JUJU_SIM_STATE`, answers the command line as
 //! Juju would (see `ops::testing::juju`), saves the state back atomically and exits with the
 //! tool's code. Called as `hook-tool <tool> [args...]`, it runs `<tool>`. Concurrent calls are
-//! serialised with a lock file next to the state file (`<state>.lock`).
+//! serialised with a lock file next to the state file (`<state>.lock`). If `JUJU_SIM_TOOL_FAULTS`
+//! names a fault file (juju-sim's `tool-fault` step), a pending fault for the tool fails the call.
 
 use std::ffi::OsStr;
 use std::fs::{self, OpenOptions};
@@ -13,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use ops::testing::juju::{JujuState, execute};
+use ops::testing::juju::{JujuState, ToolOutput, ToolRecord, execute};
+use ops_rs_tests::jujusim::faults;
 
 /// The environment variable naming the state file.
 const STATE_ENV: &str = "JUJU_SIM_STATE";
@@ -78,6 +80,20 @@ fn wants_stdin(tool: &str, args: &[String]) -> bool {
         || args.iter().any(|a| a == "--file=-"))
 }
 
+/// A failure injected by juju-sim's `tool-fault` step (file named by `JUJU_SIM_TOOL_FAULTS`).
+fn injected_fault(tool: &str) -> Result<Option<ToolOutput>, String> {
+    let Some(file) = std::env::var_os(faults::FAULTS_ENV) else {
+        return Ok(None);
+    };
+    let hit = faults::take(Path::new(&file), tool)
+        .map_err(|e| format!("cannot read {}: {e}", Path::new(&file).display()))?;
+    Ok(hit.then(|| ToolOutput {
+        stdout: Vec::new(),
+        stderr: format!("ERROR {}\n", faults::message(tool)).into_bytes(),
+        exit_code: 1,
+    }))
+}
+
 fn run() -> Result<u8, String> {
     let mut argv = std::env::args_os();
     let argv0 = argv.next().unwrap_or_default();
@@ -113,7 +129,18 @@ fn run() -> Result<u8, String> {
         .map_err(|e| format!("cannot read {}: {e}", state_path.display()))?;
     let mut state =
         JujuState::from_json(&text).map_err(|e| format!("{}: {e}", state_path.display()))?;
-    let out = execute(&mut state, &tool, &args, stdin.as_deref());
+    let out = match injected_fault(&tool)? {
+        Some(out) => {
+            state.calls.push(ToolRecord::new(
+                &tool,
+                &args,
+                stdin.as_deref(),
+                out.exit_code,
+            ));
+            out
+        }
+        None => execute(&mut state, &tool, &args, stdin.as_deref()),
+    };
     let json = state.to_json().map_err(|e| e.to_string())?;
     save_atomically(&state_path, &json)
         .map_err(|e| format!("cannot save {}: {e}", state_path.display()))?;

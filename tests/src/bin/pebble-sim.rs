@@ -1,11 +1,16 @@
 //! `pebble-sim`: a simulated Pebble daemon on a unix socket, and a `pebble notify` look-alike.
+//!
+//! Multi-call: invoked under the file name `pebble` (a symlink), it behaves as the `pebble`
+//! command Juju gives workloads: `pebble notify <key> [name=value...]`, with the socket
+//! from `$PEBBLE_SOCKET`. `serve --real-processes` puts such a symlink first on the `PATH`
+//! of every service it runs.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use pebble_client::testing::SimPebble;
+use clap::{Args, Parser, Subcommand};
+use pebble_client::testing::{ProcessOptions, SimPebble};
 use pebble_client::{AddNotice, GoDuration};
 
 /// A simulated Pebble speaking Pebble's HTTP API on a unix socket, for running charms and
@@ -30,39 +35,74 @@ enum Command {
         /// Directory of layer files named NNN-label.yaml, added in order at startup.
         #[arg(long)]
         layers: Option<PathBuf>,
+        /// Run services as real child processes (on the host; see the process backend's
+        /// docs). Workloads find this binary as `pebble` first on their PATH.
+        #[arg(long)]
+        real_processes: bool,
     },
     /// Record a custom notice, as `pebble notify` does.
-    Notify {
-        /// Socket path (default: $PEBBLE_SOCKET, else $PEBBLE/.pebble.socket).
-        #[arg(long)]
-        socket: Option<PathBuf>,
-        /// Suppress repeats of this notice within this Go duration (e.g. 1h).
-        #[arg(long)]
-        repeat_after: Option<String>,
-        /// The notice key, e.g. example.com/db-ready.
-        key: String,
-        /// Data for the notice, as name=value pairs.
-        data: Vec<String>,
-    },
+    Notify(NotifyArgs),
+}
+
+/// The `pebble` command workloads run (when this binary is invoked as `pebble`).
+#[derive(Parser)]
+#[command(
+    name = "pebble",
+    about = "The pebble command of a simulated Pebble: only notify is available"
+)]
+struct PebbleCli {
+    #[command(subcommand)]
+    command: PebbleCommand,
+}
+
+#[derive(Subcommand)]
+enum PebbleCommand {
+    /// Record a custom notice.
+    Notify(NotifyArgs),
+}
+
+/// `notify`'s arguments, as `pebble notify` takes them.
+#[derive(Args)]
+struct NotifyArgs {
+    /// Socket path (default: $PEBBLE_SOCKET, else $PEBBLE/.pebble.socket).
+    #[arg(long)]
+    socket: Option<PathBuf>,
+    /// Suppress repeats of this notice within this Go duration (e.g. 1h).
+    #[arg(long)]
+    repeat_after: Option<String>,
+    /// The notice key, e.g. example.com/db-ready.
+    key: String,
+    /// Data for the notice, as name=value pairs.
+    data: Vec<String>,
+}
+
+/// Whether this binary was invoked as `pebble` (through a symlink of that name).
+fn invoked_as_pebble() -> bool {
+    std::env::args_os()
+        .next()
+        .map(PathBuf::from)
+        .and_then(|p| p.file_name().map(|n| n == "pebble"))
+        .unwrap_or(false)
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Serve {
-            socket,
-            root,
-            layers,
-        } => serve(&socket, root, layers.as_deref()),
-        Command::Notify {
-            socket,
-            repeat_after,
-            key,
-            data,
-        } => notify(socket, repeat_after.as_deref(), &key, &data),
+    let result = if invoked_as_pebble() {
+        match PebbleCli::parse().command {
+            PebbleCommand::Notify(args) => notify(args).map(|()| 0),
+        }
+    } else {
+        match Cli::parse().command {
+            Command::Serve {
+                socket,
+                root,
+                layers,
+                real_processes,
+            } => serve(&socket, root, layers.as_deref(), real_processes),
+            Command::Notify(args) => notify(args).map(|()| 0),
+        }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -70,10 +110,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(socket: &Path, root: Option<PathBuf>, layers: Option<&Path>) -> Result<(), String> {
+/// Serves until SIGTERM or SIGINT (exit code 0), or until a service's exit action asks
+/// Pebble to shut down (exit code 0 or 10, as Pebble exits).
+fn serve(
+    socket: &Path,
+    root: Option<PathBuf>,
+    layers: Option<&Path>,
+    real_processes: bool,
+) -> Result<u8, String> {
     let mut builder = SimPebble::builder(socket);
     if let Some(root) = root {
         builder = builder.root(root);
+    }
+    if real_processes {
+        let mut options = ProcessOptions::new().echo_output(true);
+        match std::env::current_exe() {
+            Ok(exe) => options = options.pebble_binary(exe),
+            Err(e) => eprintln!("warning: workloads get no `pebble` command: {e}"),
+        }
+        builder = builder.real_processes(options);
     }
     let sim = builder.start().map_err(|e| e.to_string())?;
     if let Some(dir) = layers {
@@ -114,32 +169,37 @@ fn serve(socket: &Path, root: Option<PathBuf>, layers: Option<&Path>) -> Result<
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start runtime: {e}"))?;
-    rt.block_on(async {
+    let code = rt.block_on(async {
         use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
         let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-        Ok::<(), String>(())
+        let code = tokio::select! {
+            _ = term.recv() => 0,
+            _ = int.recv() => 0,
+            code = sim.wait_shutdown_request() => {
+                eprintln!("pebble-sim: a service's exit action requested shutdown (exit code {code})");
+                code
+            }
+        };
+        Ok::<i32, String>(code)
     })?;
     sim.shutdown();
-    Ok(())
+    Ok(u8::try_from(code).unwrap_or(1))
 }
 
-fn notify(
-    socket: Option<PathBuf>,
-    repeat_after: Option<&str>,
-    key: &str,
-    data: &[String],
-) -> Result<(), String> {
+fn notify(args: NotifyArgs) -> Result<(), String> {
+    let NotifyArgs {
+        socket,
+        repeat_after,
+        key,
+        data,
+    } = args;
     let socket = socket
         .or_else(|| std::env::var_os("PEBBLE_SOCKET").map(PathBuf::from))
         .or_else(|| std::env::var_os("PEBBLE").map(|p| PathBuf::from(p).join(".pebble.socket")))
         .unwrap_or_else(|| PathBuf::from("/var/lib/pebble/default/.pebble.socket"));
-    let mut notice = AddNotice::new(key);
-    for arg in data {
+    let mut notice = AddNotice::new(&key);
+    for arg in &data {
         let Some((name, value)) = arg.split_once('=') else {
             return Err(format!(
                 "data args must be in \"name=value\" format, not {arg:?}"
@@ -148,7 +208,7 @@ fn notify(
         notice = notice.data(name, value);
     }
     if let Some(r) = repeat_after {
-        let d = GoDuration::parse(r).map_err(|e| e.to_string())?;
+        let d = GoDuration::parse(&r).map_err(|e| e.to_string())?;
         notice = notice.repeat_after(d);
     }
     let client = pebble_client::blocking::Client::builder(&socket)

@@ -3,9 +3,10 @@
 //! Start, stop, restart, autostart and replan create a change whose tasks go Do → Doing →
 //! Done (or Error, with a task log line such as `cannot start service: ...`). The executor
 //! runs each task through a [`ServiceBackend`]; the default [`SimulatedBackend`] runs no
-//! process. A backend that runs real child processes (kill-delay, exit codes seen by
-//! on-success/on-failure) plugs in here: it implements the trait and reports exits through
-//! [`SimPebble::set_service_status`](crate::testing::SimPebble::set_service_status).
+//! process. The [`ProcessBackend`](crate::testing::ProcessBackend) runs real child
+//! processes: it gets a [`SimContext`] through [`ServiceBackend::attach`], reports status
+//! changes itself ([`ServiceBackend::tracks_status`]) and kills its processes on
+//! [`ServiceBackend::shutdown`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
@@ -16,7 +17,7 @@ use time::OffsetDateTime;
 
 use super::State;
 use super::changes::NewTask;
-use crate::testing::Shared;
+use crate::testing::{Shared, SimContext};
 use crate::types::{
     ChangeStatus, Plan, Service, ServiceInfo, ServiceStartup, ServiceStatus, Timestamp,
 };
@@ -24,9 +25,20 @@ use crate::types::{
 /// A boxed future, as [`ServiceBackend`] methods return.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// Runs services for the simulator. The simulated backend runs nothing; a process backend
-/// would spawn `service.command` and stop it with SIGTERM, then SIGKILL after kill-delay.
+/// Runs services for the simulator. The simulated backend runs nothing; the process backend
+/// spawns `service.command` and stops it with SIGTERM, then SIGKILL after kill-delay.
 pub trait ServiceBackend: Send + Sync + 'static {
+    /// Called once, when the simulator starts, with the view of it the backend may use.
+    fn attach(&self, _sim: SimContext) {}
+    /// Whether the backend sets services' `current` status itself (through
+    /// [`SimContext::set_status`]); if not, the change executor sets `active` after a
+    /// successful start, `inactive` after a stop, and `error` after a failed start.
+    fn tracks_status(&self) -> bool {
+        false
+    }
+    /// Called when the simulator shuts down (or is dropped): stop everything now. It may
+    /// block briefly (until killed processes are reaped).
+    fn shutdown(&self) {}
     /// Starts `name` with its plan definition. `Err` is the reason, logged on the task as
     /// `cannot start service: <reason>`.
     fn start(&self, name: &str, service: &Service) -> BoxFuture<Result<(), String>>;
@@ -298,6 +310,7 @@ pub(crate) async fn run_change(shared: Arc<Shared>, change: u64) {
             continue;
         };
         let svc = svc.unwrap_or_default();
+        let tracked = scripted.is_none() && shared.backend.tracks_status();
         let result = match (task.kind.as_str(), scripted) {
             (_, Some(msg)) => Err(msg),
             ("start", None) => shared.backend.start(&task.target, &svc).await,
@@ -310,6 +323,12 @@ pub(crate) async fn run_change(shared: Arc<Shared>, change: u64) {
                 .and_then(|c| c.tasks.get(i))
                 .is_some_and(|t| t.status == ChangeStatus::Abort);
             match result {
+                Ok(()) if tracked && task.kind == "start" => {
+                    if let Some(r) = st.services.by_name.get_mut(&task.target) {
+                        r.started_with = Some(svc.clone());
+                    }
+                }
+                _ if tracked => {}
                 Ok(()) if task.kind == "start" => {
                     st.services.set(&task.target, ServiceStatus::Active, now);
                     if let Some(r) = st.services.by_name.get_mut(&task.target) {

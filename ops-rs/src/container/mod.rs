@@ -1,0 +1,65 @@
+//! Workload containers: [`Container`], one container's Pebble, for handlers.
+//!
+//! A Kubernetes charm's workload runs in containers the charm declares in its metadata; each
+//! has a Pebble whose socket Juju mounts at `/charm/containers/<name>/pebble.socket`
+//! (for local simulation only, `OPS_RS_CONTAINERS_DIR` moves the directory: see
+//! [`JujuContext::containers_dir`](crate::context::JujuContext::containers_dir)).
+//!
+//! - Get a container with [`Ctx::container`](crate::framework::Ctx::container) (an unknown
+//!   name is an error listing the declared ones) or from a workload event
+//!   (`ev.container(ctx)`). All handles on one container in a dispatch share one connection.
+//! - Every call is retried by policy: charm-wide and per container with [`PebbleOptions`]
+//!   (through [`MainOptions::pebble`](crate::MainOptions::pebble)), per call with
+//!   [`Container::with_retry`]. Each retry and give-up is logged to `juju-log` at WARNING.
+//! - Errors are [`ContainerError`]s: [`ContainerError::is_unreachable`] says "Pebble is not up
+//!   or is restarting; defer", the others are failures to report.
+//!
+//! ```no_run
+//! use ops::prelude::*;
+//!
+//! struct Web;
+//! impl Charm for Web {
+//!     type State = ();
+//!     fn observe(on: &mut Observers<Self>) {
+//!         on.config_changed("reconcile", Self::reconcile);
+//!     }
+//! }
+//! impl Web {
+//!     fn reconcile(&mut self, ctx: &mut Ctx<Self>, ev: &mut ConfigChanged) -> HandlerResult {
+//!         let web = ctx.container("web")?;
+//!         match web.push("/etc/web.conf", "port = 8080\n", &Default::default()) {
+//!             Err(e) if e.is_unreachable() => {
+//!                 ctx.add_unit_status(Status::waiting("waiting for Pebble"))?;
+//!                 ev.defer();
+//!                 return Ok(());
+//!             }
+//!             r => r?,
+//!         }
+//!         web.restart(&["web"])?;
+//!         Ok(())
+//!     }
+//! }
+//! ```
+
+mod connections;
+mod error;
+mod files;
+mod handle;
+mod notices;
+mod options;
+mod services;
+
+pub(crate) use connections::Connections;
+pub use error::{ContainerError, NoticeMismatch};
+pub use handle::Container;
+pub use options::{DEFAULT_CHANGE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, PebbleOptions};
+
+/// Pebble's types used with [`Container`], re-exported for convenience.
+pub use pebble_client::{
+    CheckInfo, CheckLevel, CheckStatus, FileInfo, FileType, Layer, ListFilesOptions,
+    MakeDirOptions, Notice, NoticeType, NoticesQuery, Plan, PushOptions, Service, ServiceInfo,
+    ServiceStatus, retry::RetryPolicy,
+};
+
+#[cfg(all(test, feature = "testing"))]
+mod tests;

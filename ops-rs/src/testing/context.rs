@@ -1,0 +1,330 @@
+//! [`Context`]: runs one event against a [`State`] through the real dispatcher.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::context::JujuContext;
+use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
+use crate::event::{Event, EventInputs, EventKind};
+use crate::framework::Charm;
+use crate::metadata::{CharmMeta, MetadataError};
+use crate::store::{DeferredEntry, MemoryStore, StoreData};
+use crate::testing::consistency;
+use crate::testing::error::RunError;
+use crate::testing::event::{On, TestEvent};
+use crate::testing::juju::{ActionState, JujuSim, JujuState};
+use crate::testing::output::{ActionOutput, Output};
+use crate::testing::state::State;
+
+/// The Juju version a run reports unless set with [`Context::juju_version`].
+pub const DEFAULT_JUJU_VERSION: &str = "3.6.4";
+
+type Factory<C> = Box<dyn Fn() -> C>;
+
+/// Runs a charm's events: one [`Context::run`] is one hook, exactly as Juju would run it.
+///
+/// Each run builds the hook's environment, a simulated Juju ([`JujuSim`]) from the state, a
+/// simulated Pebble per container, and an in-memory store holding the state's event counter,
+/// deferred queue and charm state; then calls the same [`dispatch`] as production (deferred
+/// events first, the event, collect-status, commit or rollback) and reads it all back.
+///
+/// ```
+/// use ops::prelude::*;
+/// use ops::metadata::CharmMeta;
+/// use ops::testing::{Context, State};
+///
+/// #[derive(Default)]
+/// struct Web;
+/// impl Charm for Web {
+///     type State = ();
+///     fn observe(on: &mut Observers<Self>) {
+///         on.collect_unit_status("collect", |_c, ctx, _ev| {
+///             ctx.add_unit_status(Status::active("ready"))?;
+///             Ok(())
+///         });
+///     }
+/// }
+/// let ctx = Context::<Web>::new(CharmMeta::from_charmcraft_yaml("name: web")?);
+/// let out = ctx.run(ctx.on.start(), &State::new())?;
+/// assert_eq!(out.state.juju.unit_status, Status::active("ready"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Context<C: Charm> {
+    meta: Arc<CharmMeta>,
+    factory: Factory<C>,
+    juju_version: String,
+    /// The event constructors, Scenario-style: `ctx.on.config_changed()`.
+    pub on: On,
+}
+
+impl<C: Charm> std::fmt::Debug for Context<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("charm", &self.meta.name)
+            .field("juju_version", &self.juju_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Charm + Default> Context<C> {
+    /// A context for charm `C` (built with `Default` for every run) with metadata `meta`.
+    pub fn new(meta: CharmMeta) -> Self {
+        Self::with_factory(meta, C::default)
+    }
+
+    /// A context reading the metadata from a charm directory (`charmcraft.yaml`, or the
+    /// packed `metadata.yaml`, `config.yaml` and `actions.yaml`).
+    pub fn from_charm_dir(dir: impl AsRef<Path>) -> Result<Self, MetadataError> {
+        Ok(Self::new(CharmMeta::from_charm_dir(dir)?))
+    }
+}
+
+impl<C: Charm> Context<C> {
+    /// A context that builds the charm with `factory` for every run (one value per hook, as
+    /// in production).
+    pub fn with_factory(meta: CharmMeta, factory: impl Fn() -> C + 'static) -> Self {
+        Context {
+            meta: Arc::new(meta),
+            factory: Box::new(factory),
+            juju_version: DEFAULT_JUJU_VERSION.to_owned(),
+            on: On,
+        }
+    }
+
+    /// Sets the Juju version runs report (`JUJU_VERSION`).
+    #[must_use]
+    pub fn juju_version(mut self, version: &str) -> Self {
+        self.juju_version = version.to_owned();
+        self
+    }
+
+    /// The charm's metadata.
+    pub fn meta(&self) -> &CharmMeta {
+        &self.meta
+    }
+
+    /// Runs `event` against `state` and returns the new state and what the charm did.
+    ///
+    /// `state` is not changed. If the dispatch fails (a handler error, as in production
+    /// everything rolls back) the result is [`RunError::Dispatch`] with the error and the
+    /// run's `juju-log` lines. A state that does not fit the event or the metadata is
+    /// [`RunError::Inconsistent`].
+    pub fn run(&self, event: TestEvent, state: &State) -> Result<Output, RunError> {
+        run_event(
+            &self.meta,
+            &*self.factory,
+            &self.juju_version,
+            &event,
+            state,
+        )
+    }
+
+    /// The deferred-queue entry `handler` would store for `event` (Scenario's
+    /// `ctx.on.X().deferred(handler)`): add it to a state with [`State::defer`].
+    pub fn deferred(&self, event: &TestEvent, handler: &str) -> Result<DeferredEntry, RunError> {
+        deferred_entry(&self.meta, event, handler)
+    }
+}
+
+/// The variables every hook gets, for `unit`.
+fn base_vars(juju: &JujuState, version: &str, charm_dir: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("JUJU_UNIT_NAME", juju.unit.clone()),
+        ("JUJU_MODEL_NAME", juju.model.name.clone()),
+        ("JUJU_MODEL_UUID", juju.model.uuid.clone()),
+        ("JUJU_VERSION", version.to_owned()),
+        ("JUJU_CHARM_DIR", charm_dir.display().to_string()),
+    ]
+}
+
+/// The deferred entry for `event` and `handler` (seq and id are given by [`State::defer`]).
+pub(crate) fn deferred_entry(
+    meta: &CharmMeta,
+    event: &TestEvent,
+    handler: &str,
+) -> Result<DeferredEntry, RunError> {
+    if let Some(reason) = event.kind.defer_refusal() {
+        return Err(RunError::inconsistent(format!(
+            "{} cannot be deferred: {reason}",
+            event.kind
+        )));
+    }
+    let mut juju = JujuState::new(&format!("{}/0", meta.name));
+    juju.unit = format!("{}/0", meta.name);
+    let mut vars = base_vars(&juju, DEFAULT_JUJU_VERSION, Path::new("/charm"));
+    vars.extend(event.vars());
+    if event.notice_key.is_some() {
+        vars.push(("JUJU_NOTICE_ID", "1".to_owned()));
+    }
+    let context = JujuContext::from_vars(vars)?;
+    let inputs = EventInputs::default();
+    let Some(ev) = Event::from_context(&context, inputs)? else {
+        return Err(RunError::inconsistent(format!(
+            "{} is not an event this framework knows, so nothing can defer it",
+            event.kind
+        )));
+    };
+    Ok(DeferredEntry {
+        seq: 0,
+        event_id: 0,
+        handler: handler.to_owned(),
+        kind: event.kind.generic_name().to_owned(),
+        source: event.kind.source().map(str::to_owned),
+        data: ev.encode()?,
+    })
+}
+
+/// One run: the heart of both [`Context`] and the Harness.
+pub(crate) fn run_event<C: Charm>(
+    meta: &Arc<CharmMeta>,
+    factory: &dyn Fn() -> C,
+    juju_version: &str,
+    event: &TestEvent,
+    state: &State,
+) -> Result<Output, RunError> {
+    consistency::check(meta, state, event)?;
+    let mut juju = prepare_juju(meta, state, event);
+
+    let tmp = tempfile::Builder::new()
+        .prefix("ops-testing")
+        .tempdir()
+        .map_err(|e| RunError::inconsistent(format!("cannot create a temp dir: {e}")))?;
+    let charm_dir = tmp.path().join("charm");
+    let containers_dir = tmp.path().join("containers");
+    if !state.containers.is_empty() {
+        pebble_client::retry::set_sleep_enabled(false);
+    }
+    let mut sims = Vec::new();
+    for c in state.containers.values() {
+        sims.push((c.name.clone(), c.start_sim(&containers_dir)?));
+    }
+
+    let mut vars = base_vars(&juju, juju_version, &charm_dir);
+    vars.extend(event.vars());
+    vars.push((
+        "OPS_RS_CONTAINERS_DIR",
+        containers_dir.display().to_string(),
+    ));
+    if let (Some(c), Some(key)) = (&event.container, &event.notice_key) {
+        let id = sims
+            .iter()
+            .find(|(n, _)| n == c)
+            .and_then(|(_, s)| s.as_ref())
+            .and_then(|s| s.notices().into_iter().find(|n| &n.key == key))
+            .map(|n| n.id.to_string())
+            .ok_or_else(|| {
+                RunError::inconsistent(format!("notice {key:?} is not in container {c:?}"))
+            })?;
+        vars.push(("JUJU_NOTICE_ID", id));
+    }
+    let context = JujuContext::from_vars(vars)?;
+    if let EventKind::Action(name) = &event.kind {
+        let mut params = match &event.action_params {
+            Some(serde_json::Value::Object(m)) => m.clone(),
+            _ => serde_json::Map::new(),
+        };
+        if let Some(a) = meta.actions.get(name) {
+            a.validate_params(&mut params)
+                .map_err(|p| RunError::inconsistent(format!("action {name:?}: {p}")))?;
+        }
+        let mut action = ActionState::new(name, serde_json::Value::Object(params));
+        action.uuid = event.action_id.clone();
+        juju.action = Some(action);
+    }
+
+    let sim = JujuSim::new(juju);
+    let store = MemoryStore::with_data(StoreData {
+        event_counter: state.event_counter,
+        queue: state.deferred.clone(),
+        charm_state: state.stored.as_ref().map(ToString::to_string),
+        ..StoreData::default()
+    });
+    let mut charm = factory();
+    let input = DispatchInput::new(context, Arc::new(sim.clone())).with_meta(Arc::clone(meta));
+    let outcome = dispatch(&mut charm, input, StoreSpec::Memory(store.clone()));
+    let mut after = sim.state();
+    if let Err(error) = outcome.result {
+        return Err(RunError::Dispatch {
+            error: Box::new(error),
+            juju_log: after.logs,
+        });
+    }
+
+    let juju_log = std::mem::take(&mut after.logs);
+    let tool_calls = std::mem::take(&mut after.calls);
+    let action = after.action.take().map(|a| ActionOutput {
+        results: a.results,
+        logs: a.logs,
+        failure: a.failure,
+    });
+    after.context = Default::default();
+    if let (EventKind::RelationBroken(_), Some(r)) = (&event.kind, &event.relation) {
+        after.relations.retain(|rel| rel.id != r.id);
+    }
+    let data = store.data();
+    let stored = match data.charm_state {
+        Some(json) => Some(serde_json::from_str(&json).map_err(|e| RunError::Stored {
+            detail: format!("the dispatch saved state that is not JSON: {e}"),
+        })?),
+        None => None,
+    };
+    let mut containers = state.containers.clone();
+    for (name, sim) in &sims {
+        if let Some(c) = state.containers.get(name) {
+            containers.insert(name.clone(), c.read_back(sim.as_ref())?);
+        }
+    }
+    drop(sims);
+    Ok(Output {
+        state: State {
+            juju: after,
+            containers,
+            stored,
+            deferred: data.queue,
+            event_counter: data.event_counter,
+        },
+        juju_log,
+        tool_calls,
+        handler_calls: outcome.calls,
+        action,
+    })
+}
+
+/// The simulated Juju's state for the run: the state's, with the unit named, the config
+/// defaults of the metadata, no calls or logs yet, and the hook context of the event.
+fn prepare_juju(meta: &CharmMeta, state: &State, event: &TestEvent) -> JujuState {
+    let mut juju = state.juju.clone();
+    if juju.unit.is_empty() {
+        juju.unit = format!("{}/0", meta.name);
+    }
+    juju.calls.clear();
+    juju.logs.clear();
+    juju.action = None;
+    juju.context = Default::default();
+    for (key, opt) in &meta.config.options {
+        juju.config
+            .defaults
+            .entry(key.clone())
+            .or_insert_with(|| opt.default.clone().unwrap_or(serde_json::Value::Null));
+    }
+    for (name, _) in meta.storage.iter() {
+        juju.storage.entry(name.clone()).or_default();
+    }
+    if let Some(r) = &event.relation {
+        juju = juju.in_relation_hook(r.id, event.remote_unit.as_deref());
+        if let Some(rel) = juju.relation_by_id_mut(r.id) {
+            if let Some(u) = &event.departing_unit {
+                if let Some(bag) = rel.remote_units.remove(u) {
+                    rel.departed_units.insert(u.clone(), bag);
+                }
+            }
+            if matches!(event.kind, EventKind::RelationBroken(_)) {
+                rel.broken = true;
+            }
+        }
+    }
+    if let Some((name, index)) = &event.storage {
+        juju.context.storage_id = Some(format!("{name}/{index}"));
+    }
+    juju
+}

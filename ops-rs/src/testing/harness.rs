@@ -1,0 +1,657 @@
+//! [`Harness`]: step-by-step charm tests (Python ops' `Harness`), on the same runner as
+//! [`Context`](super::Context).
+//!
+//! The harness keeps one [`State`] and changes it as a test goes: each step changes the model
+//! as Juju would and, once [`begin`](Harness::begin) was called, runs the event Juju would
+//! send, through the real dispatcher. Unlike ops' Harness, deferred events re-run before
+//! the next event and collect-status runs after every event, as in production. A failed
+//! hook returns the error and leaves the harness's state as it was before the step.
+//!
+//! ```
+//! use ops::prelude::*;
+//! use ops::metadata::CharmMeta;
+//! use ops::testing::Harness;
+//!
+//! #[derive(Default)]
+//! struct Web;
+//! impl Charm for Web {
+//!     type State = ();
+//!     fn observe(on: &mut Observers<Self>) {
+//!         on.collect_unit_status("collect", |_c, ctx, _ev| {
+//!             let ready = !ctx.model().relation_ids("db")?.is_empty();
+//!             ctx.add_unit_status(if ready { Status::active("") } else { Status::blocked("needs db") })?;
+//!             Ok(())
+//!         });
+//!     }
+//! }
+//! let meta = CharmMeta::from_charmcraft_yaml("name: web\nrequires:\n  db: {interface: pg}\n")?;
+//! let mut h = Harness::<Web>::new(meta);
+//! h.begin_with_initial_hooks()?;
+//! assert_eq!(h.unit_status(), &Status::blocked("needs db"));
+//! let id = h.add_relation("db", "pg")?;
+//! h.add_relation_unit(id, "pg/0")?;
+//! assert_eq!(h.unit_status(), &Status::active(""));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::framework::Charm;
+use crate::metadata::CharmMeta;
+use crate::status::Status;
+use crate::testing::container::{Container, Notice};
+use crate::testing::context::{DEFAULT_JUJU_VERSION, run_event};
+use crate::testing::error::RunError;
+use crate::testing::event::{On, TestEvent};
+use crate::testing::juju::{Databag, Relation, Secret, SecretContent, SecretGrant, SecretOwner};
+use crate::testing::output::{ActionOutput, Output};
+use crate::testing::state::State;
+
+type Factory<C> = Box<dyn Fn() -> C>;
+
+/// A step-by-step test of one unit of a charm (see the [module docs](self)).
+pub struct Harness<C: Charm> {
+    meta: Arc<CharmMeta>,
+    factory: Factory<C>,
+    juju_version: String,
+    state: State,
+    begun: bool,
+    ungranted: Vec<Secret>,
+    secret_seq: u64,
+    last: Option<Output>,
+}
+
+impl<C: Charm> std::fmt::Debug for Harness<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Harness")
+            .field("charm", &self.meta.name)
+            .field("begun", &self.begun)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: Charm + Default> Harness<C> {
+    /// A harness for charm `C` (built with `Default` for every hook) with metadata `meta`;
+    /// the unit is `<name>/0`.
+    pub fn new(meta: CharmMeta) -> Self {
+        Self::with_factory(meta, C::default)
+    }
+}
+
+fn bag<K: Into<String>, V: Into<String>>(kv: impl IntoIterator<Item = (K, V)>) -> Databag {
+    kv.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+}
+
+impl<C: Charm> Harness<C> {
+    /// A harness that builds the charm with `factory` for every hook.
+    pub fn with_factory(meta: CharmMeta, factory: impl Fn() -> C + 'static) -> Self {
+        let state = State::new().unit(&format!("{}/0", meta.name));
+        Harness {
+            meta: Arc::new(meta),
+            factory: Box::new(factory),
+            juju_version: DEFAULT_JUJU_VERSION.to_owned(),
+            state,
+            begun: false,
+            ungranted: Vec::new(),
+            secret_seq: 0,
+            last: None,
+        }
+    }
+
+    /// Sets the state to start from (before [`begin`](Self::begin)).
+    #[must_use]
+    pub fn with_state(mut self, state: State) -> Self {
+        self.state = state;
+        if self.state.juju.unit.is_empty() {
+            self.state.juju.unit = format!("{}/0", self.meta.name);
+        }
+        self
+    }
+
+    /// Starts emitting events: steps before this only change the state.
+    pub fn begin(&mut self) {
+        self.begun = true;
+    }
+
+    /// Begins and runs the hooks Juju runs when a unit starts, as ops orders them:
+    /// storage-attached per instance, install, relation-created per relation (peer relations
+    /// of the metadata added if missing), leader-elected or leader-settings-changed,
+    /// config-changed, start, pebble-ready per container (which can then connect), and per
+    /// relation relation-changed for the remote app's data, then joined and changed per unit.
+    pub fn begin_with_initial_hooks(&mut self) -> Result<(), RunError> {
+        self.begun = true;
+        let app = self.state.juju.app().to_owned();
+        let mut next = self.next_relation_id();
+        for endpoint in self.meta.peers.keys() {
+            if !self
+                .state
+                .juju
+                .relations
+                .iter()
+                .any(|r| &r.endpoint == endpoint)
+            {
+                self.state
+                    .juju
+                    .relations
+                    .push(Relation::peer(next, endpoint, &app));
+                next += 1;
+            }
+        }
+        for name in self.meta.containers.keys() {
+            let c = self
+                .state
+                .containers
+                .remove(name)
+                .unwrap_or_else(|| Container::new(name));
+            self.state
+                .containers
+                .insert(name.clone(), c.can_connect(true));
+        }
+        let storage: Vec<(String, u32)> = self
+            .state
+            .juju
+            .storage
+            .iter()
+            .flat_map(|(n, v)| v.iter().map(move |s| (n.clone(), s.index)))
+            .collect();
+        for (name, index) in storage {
+            self.emit(On.storage_attached(&name, index))?;
+        }
+        self.emit(On.install())?;
+        let relations = self.state.juju.relations.clone();
+        for r in &relations {
+            self.emit(On.relation_created(r))?;
+        }
+        if self.state.juju.leader {
+            self.emit(On.leader_elected())?;
+        } else {
+            self.emit(On.leader_settings_changed())?;
+        }
+        self.emit(On.config_changed())?;
+        self.emit(On.start())?;
+        let containers: Vec<String> = self.state.containers.keys().cloned().collect();
+        for c in containers {
+            self.emit(On.pebble_ready(&c))?;
+        }
+        for r in &relations {
+            if !r.remote_app_data.is_empty() {
+                self.emit(On.relation_changed(r).remote_unit(None))?;
+            }
+            for unit in r.remote_units.keys() {
+                self.emit(On.relation_joined(r, unit))?;
+                self.emit(On.relation_changed(r).remote_unit(Some(unit)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `event` now (if begun): the state changes only if the hook succeeds.
+    pub fn emit(&mut self, event: TestEvent) -> Result<(), RunError> {
+        if !self.begun {
+            return Ok(());
+        }
+        let out = run_event(
+            &self.meta,
+            &*self.factory,
+            &self.juju_version,
+            &event,
+            &self.state,
+        )?;
+        self.state = out.state.clone();
+        self.last = Some(out);
+        Ok(())
+    }
+
+    /// Changes the state and runs `event`; on failure the state is restored.
+    fn step(
+        &mut self,
+        change: impl FnOnce(&mut State),
+        event: Option<TestEvent>,
+    ) -> Result<(), RunError> {
+        let before = self.state.clone();
+        change(&mut self.state);
+        if let Some(ev) = event {
+            if let Err(e) = self.emit(ev) {
+                self.state = before;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn next_relation_id(&self) -> u64 {
+        self.state
+            .juju
+            .relations
+            .iter()
+            .map(|r| r.id + 1)
+            .max()
+            .unwrap_or(1)
+    }
+
+    fn relation(&self, id: u64) -> Result<Relation, RunError> {
+        self.state
+            .relation_by_id(id)
+            .cloned()
+            .ok_or_else(|| RunError::inconsistent(format!("there is no relation {id}")))
+    }
+
+    // ----- leadership and config -----
+
+    /// Sets leadership; becoming leader runs leader-elected.
+    pub fn set_leader(&mut self, leader: bool) -> Result<(), RunError> {
+        let elected = leader && !self.state.juju.leader;
+        self.step(
+            |s| s.juju.leader = leader,
+            elected.then(|| On.leader_elected()),
+        )
+    }
+
+    /// Sets and unsets config values and runs config-changed.
+    pub fn update_config<'a>(
+        &mut self,
+        set: impl IntoIterator<Item = (&'a str, Value)>,
+        unset: &[&str],
+    ) -> Result<(), RunError> {
+        let set: Vec<(String, Value)> = set.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        self.step(
+            |s| {
+                for (k, v) in set {
+                    s.juju.config.values.insert(k, v);
+                }
+                for k in unset {
+                    s.juju.config.values.remove(*k);
+                }
+            },
+            Some(On.config_changed()),
+        )
+    }
+
+    // ----- relations -----
+
+    /// Adds a relation on `endpoint` with `remote_app` (a peer relation if the endpoint is a
+    /// peer endpoint) and runs relation-created; returns its id.
+    pub fn add_relation(&mut self, endpoint: &str, remote_app: &str) -> Result<u64, RunError> {
+        let id = self.next_relation_id();
+        let rel = if self.meta.is_peer(endpoint) {
+            Relation::peer(id, endpoint, remote_app)
+        } else {
+            Relation::new(id, endpoint, remote_app)
+        };
+        let ev = On.relation_created(&rel);
+        self.step(|s| s.juju.relations.push(rel), Some(ev))?;
+        Ok(id)
+    }
+
+    /// Adds remote unit `unit` to relation `id` and runs relation-joined, then
+    /// relation-changed.
+    pub fn add_relation_unit(&mut self, id: u64, unit: &str) -> Result<(), RunError> {
+        let rel = self.relation(id)?.remote_unit(unit, Databag::new());
+        let before = self.state.clone();
+        let r = rel.clone();
+        let result = self
+            .step(
+                move |s| {
+                    if let Some(x) = s.juju.relation_by_id_mut(id) {
+                        *x = r;
+                    }
+                },
+                Some(On.relation_joined(&rel, unit)),
+            )
+            .and_then(|()| self.emit(On.relation_changed(&rel).remote_unit(Some(unit))));
+        if result.is_err() {
+            self.state = before;
+        }
+        result
+    }
+
+    /// Removes remote unit `unit` from relation `id` (runs relation-departed).
+    pub fn remove_relation_unit(&mut self, id: u64, unit: &str) -> Result<(), RunError> {
+        let rel = self.relation(id)?;
+        let ev = On.relation_departed(&rel, unit);
+        let u = unit.to_owned();
+        self.step(
+            move |s| {
+                if let Some(r) = s.juju.relation_by_id_mut(id) {
+                    if let Some(b) = r.remote_units.remove(&u) {
+                        r.departed_units.insert(u, b);
+                    }
+                }
+            },
+            Some(ev),
+        )
+    }
+
+    /// Removes relation `id`: relation-departed for each remote unit, then relation-broken.
+    pub fn remove_relation(&mut self, id: u64) -> Result<(), RunError> {
+        let before = self.state.clone();
+        let units: Vec<String> = self.relation(id)?.remote_units.keys().cloned().collect();
+        let result = (|| {
+            for u in &units {
+                let rel = self.relation(id)?;
+                self.emit(On.relation_departed(&rel, u))?;
+            }
+            let rel = self.relation(id)?;
+            self.emit(On.relation_broken(&rel))?;
+            if !self.begun {
+                self.state.juju.relations.retain(|r| r.id != id);
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            self.state = before;
+        }
+        result
+    }
+
+    /// Updates the databag of `app_or_unit` in relation `id` (an empty value deletes a
+    /// key). For the remote side, runs relation-changed (with the unit as remote unit, or
+    /// none for the remote app's bag), as Juju does; the local side changes silently.
+    pub fn update_relation_data<K: Into<String>, V: Into<String>>(
+        &mut self,
+        id: u64,
+        app_or_unit: &str,
+        kv: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<(), RunError> {
+        let mut rel = self.relation(id)?;
+        let local_unit = self.state.juju.unit.clone();
+        let local_app = self.state.juju.app().to_owned();
+        let (target, remote_unit): (&mut Databag, Option<Option<String>>) =
+            if app_or_unit == local_unit {
+                (&mut rel.local_unit_data, None)
+            } else if app_or_unit == local_app && !rel.peer {
+                (&mut rel.local_app_data, None)
+            } else if app_or_unit == rel.remote_app && !rel.peer {
+                (&mut rel.remote_app_data, Some(None))
+            } else if rel.peer && app_or_unit == local_app {
+                (&mut rel.local_app_data, None)
+            } else if let Some(b) = rel.remote_units.get_mut(app_or_unit) {
+                (b, Some(Some(app_or_unit.to_owned())))
+            } else {
+                return Err(RunError::inconsistent(format!(
+                    "{app_or_unit:?} is not in relation {id}; add the unit first"
+                )));
+            };
+        for (k, v) in bag(kv) {
+            if v.is_empty() {
+                target.remove(&k);
+            } else {
+                target.insert(k, v);
+            }
+        }
+        let ev = remote_unit.map(|u| On.relation_changed(&rel).remote_unit(u.as_deref()));
+        self.step(
+            move |s| {
+                if let Some(x) = s.juju.relation_by_id_mut(id) {
+                    *x = rel;
+                }
+            },
+            ev,
+        )
+    }
+
+    /// The databag of `app_or_unit` in relation `id`.
+    pub fn relation_data(&self, id: u64, app_or_unit: &str) -> Option<&Databag> {
+        let rel = self.state.relation_by_id(id)?;
+        if app_or_unit == self.state.juju.unit {
+            Some(&rel.local_unit_data)
+        } else if app_or_unit == self.state.juju.app() {
+            Some(&rel.local_app_data)
+        } else if app_or_unit == rel.remote_app {
+            Some(&rel.remote_app_data)
+        } else {
+            rel.unit_bag(app_or_unit)
+        }
+    }
+
+    // ----- containers -----
+
+    fn container_mut(&mut self, name: &str) -> &mut Container {
+        self.state
+            .containers
+            .entry(name.to_owned())
+            .or_insert_with(|| Container::new(name).can_connect(false))
+    }
+
+    /// Sets whether the container's Pebble answers.
+    pub fn set_can_connect(&mut self, container: &str, can_connect: bool) {
+        self.container_mut(container).can_connect = can_connect;
+    }
+
+    /// Makes the container connectable and runs `<container>-pebble-ready`.
+    pub fn container_pebble_ready(&mut self, container: &str) -> Result<(), RunError> {
+        let name = container.to_owned();
+        self.step(
+            move |s| {
+                s.containers
+                    .entry(name.clone())
+                    .or_insert_with(|| Container::new(&name))
+                    .can_connect = true;
+            },
+            Some(On.pebble_ready(container)),
+        )
+    }
+
+    /// Records a custom notice as the workload's `pebble notify` would (a key already
+    /// recorded occurs again; without `repeat_after` every occurrence repeats it) and, if it
+    /// is new or repeated, runs `<container>-pebble-custom-notice`. Returns its id.
+    pub fn pebble_notify<K: Into<String>, V: Into<String>>(
+        &mut self,
+        container: &str,
+        key: &str,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<String, RunError> {
+        let data = bag(data);
+        let c = self.container_mut(container).clone();
+        let mut updated = c.clone();
+        let notify = match updated.notices.iter_mut().find(|n| n.key == key) {
+            Some(n) => {
+                n.occurrences += 1;
+                n.data = data;
+                n.repeat_after.is_none()
+            }
+            None => {
+                updated.notices.push(Notice::custom(key).data(data));
+                true
+            }
+        };
+        let name = container.to_owned();
+        self.step(
+            move |s| {
+                s.containers.insert(name, updated);
+            },
+            notify.then(|| On.pebble_custom_notice(container, key)),
+        )?;
+        Ok(self.state.containers[container]
+            .notices
+            .iter()
+            .find(|n| n.key == key)
+            .and_then(|n| n.id.clone())
+            .unwrap_or_default())
+    }
+
+    /// Marks check `check` down with `message` and runs `<container>-pebble-check-failed`.
+    pub fn pebble_check_failed(
+        &mut self,
+        container: &str,
+        check: &str,
+        message: &str,
+    ) -> Result<(), RunError> {
+        let (name, chk, msg) = (container.to_owned(), check.to_owned(), message.to_owned());
+        self.step(
+            move |s| {
+                if let Some(c) = s.containers.get_mut(&name) {
+                    c.failing_checks.insert(chk, msg);
+                }
+            },
+            Some(On.pebble_check_failed(container, check)),
+        )
+    }
+
+    /// Brings check `check` back up and runs `<container>-pebble-check-recovered`.
+    pub fn pebble_check_recovered(&mut self, container: &str, check: &str) -> Result<(), RunError> {
+        let (name, chk) = (container.to_owned(), check.to_owned());
+        self.step(
+            move |s| {
+                if let Some(c) = s.containers.get_mut(&name) {
+                    c.failing_checks.remove(&chk);
+                }
+            },
+            Some(On.pebble_check_recovered(container, check)),
+        )
+    }
+
+    /// A container as the last hook left it (plan, services, files, notices, checks).
+    pub fn container(&self, name: &str) -> Option<&Container> {
+        self.state.containers.get(name)
+    }
+
+    // ----- actions and status -----
+
+    /// Runs action `name` with `params`; returns its results, logs and failure message.
+    pub fn run_action(&mut self, name: &str, params: Value) -> Result<ActionOutput, RunError> {
+        let was = self.begun;
+        self.begun = true;
+        let r = self.emit(On.action(name, params));
+        self.begun = was;
+        r?;
+        Ok(self
+            .last
+            .as_ref()
+            .and_then(|o| o.action.clone())
+            .unwrap_or_default())
+    }
+
+    /// Runs collect-status now (with the deferred queue, as any dispatch): a hook nothing
+    /// observes, so only the queue and the status handlers run.
+    pub fn evaluate_status(&mut self) -> Result<(), RunError> {
+        let was = self.begun;
+        self.begun = true;
+        let r = self.emit(On.hook("ops-rs-evaluate-status"));
+        self.begun = was;
+        r
+    }
+
+    /// The unit's status.
+    pub fn unit_status(&self) -> &Status {
+        &self.state.juju.unit_status
+    }
+
+    /// The application's status.
+    pub fn app_status(&self) -> &Status {
+        &self.state.juju.app_status
+    }
+
+    /// The charm's stored state.
+    pub fn stored<T: DeserializeOwned + Default>(&self) -> Result<T, RunError> {
+        self.state.stored_as()
+    }
+
+    /// The whole state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// What the last hook did (calls, logs, handler calls, action answer).
+    pub fn last_output(&self) -> Option<&Output> {
+        self.last.as_ref()
+    }
+
+    // ----- secrets -----
+
+    /// Adds a secret with `content`: owned by this application or unit (`Application`,
+    /// `Unit`), or by another application (`Consumer`: visible to the charm only after
+    /// [`grant_secret`](Self::grant_secret)). Returns its id.
+    pub fn add_secret<K: Into<String>, V: Into<String>>(
+        &mut self,
+        owner: SecretOwner,
+        content: impl IntoIterator<Item = (K, V)>,
+    ) -> String {
+        self.secret_seq += 1;
+        let id = format!("secret:harness{:012}", self.secret_seq);
+        let s = Secret::new(&id, owner, bag(content));
+        if owner == SecretOwner::Consumer {
+            self.ungranted.push(s);
+        } else {
+            self.state.juju.secrets.push(s);
+        }
+        id
+    }
+
+    /// Grants a secret: another application's secret becomes visible to this charm; a
+    /// secret this charm owns is granted to the application of relation `relation_id`.
+    pub fn grant_secret(&mut self, id: &str, relation_id: Option<u64>) -> Result<(), RunError> {
+        if let Some(pos) = self.ungranted.iter().position(|s| s.id == id) {
+            let s = self.ungranted.remove(pos);
+            self.state.juju.secrets.push(s);
+            return Ok(());
+        }
+        let secret = self.secret_mut(id)?;
+        if let Some(relation_id) = relation_id {
+            secret.grants.push(SecretGrant {
+                relation_id,
+                unit: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn secret_mut(&mut self, id: &str) -> Result<&mut Secret, RunError> {
+        let xid = crate::testing::juju::secret_xid(id).to_owned();
+        self.state
+            .juju
+            .secrets
+            .iter_mut()
+            .find(|s| s.xid() == xid)
+            .ok_or_else(|| RunError::inconsistent(format!("no secret {id:?} (granted)")))
+    }
+
+    fn secret(&self, id: &str) -> Result<Secret, RunError> {
+        self.state
+            .secret_by_id(id)
+            .cloned()
+            .ok_or_else(|| RunError::inconsistent(format!("no secret {id:?} (granted)")))
+    }
+
+    /// Adds a revision with `content`; for another application's secret, runs
+    /// secret-changed, as Juju tells observers.
+    pub fn set_secret_content<K: Into<String>, V: Into<String>>(
+        &mut self,
+        id: &str,
+        content: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<(), RunError> {
+        let mut secret = self.secret(id)?;
+        secret.push_revision(content.into_iter().collect::<SecretContent>());
+        let ev = (secret.owner == SecretOwner::Consumer).then(|| On.secret_changed(&secret));
+        let xid = secret.xid().to_owned();
+        self.step(
+            move |s| {
+                if let Some(x) = s.juju.secrets.iter_mut().find(|x| x.xid() == xid) {
+                    *x = secret;
+                }
+            },
+            ev,
+        )
+    }
+
+    /// Runs secret-rotate for a secret this charm owns.
+    pub fn trigger_secret_rotation(&mut self, id: &str) -> Result<(), RunError> {
+        let s = self.secret(id)?;
+        self.step(|_| {}, Some(On.secret_rotate(&s)))
+    }
+
+    /// Runs secret-expired for `revision` of a secret this charm owns.
+    pub fn trigger_secret_expiration(&mut self, id: &str, revision: u32) -> Result<(), RunError> {
+        let s = self.secret(id)?;
+        self.step(|_| {}, Some(On.secret_expired(&s, revision)))
+    }
+
+    /// Runs secret-remove for `revision` of a secret this charm owns.
+    pub fn trigger_secret_removal(&mut self, id: &str, revision: u32) -> Result<(), RunError> {
+        let s = self.secret(id)?;
+        self.step(|_| {}, Some(On.secret_remove(&s, revision)))
+    }
+}

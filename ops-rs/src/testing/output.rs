@@ -1,0 +1,54 @@
+//! [`Output`]: the new state, and what the charm did during the run.
+
+use crate::framework::HandlerCall;
+use crate::testing::juju::{LogLine, ToolRecord};
+use crate::testing::state::State;
+
+/// What an action answered.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ActionOutput {
+    /// Results set with `action-set`, nested at the dots of their keys.
+    pub results: serde_json::Map<String, serde_json::Value>,
+    /// Messages written with `action-log`.
+    pub logs: Vec<String>,
+    /// The failure message, if the charm failed the action (`action-fail`).
+    pub failure: Option<String>,
+}
+
+/// The result of one run: the state to assert on (and feed to the next run), and the record
+/// of what the charm did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Output {
+    /// The unit's state after the run.
+    pub state: State,
+    /// The `juju-log` lines of this run.
+    pub juju_log: Vec<LogLine>,
+    /// Every hook-tool call of this run, in order (secret content redacted).
+    pub tool_calls: Vec<ToolRecord>,
+    /// Every handler call of this run, in order (re-emitted deferred events first).
+    pub handler_calls: Vec<HandlerCall>,
+    /// The action's answer, for an action.
+    pub action: Option<ActionOutput>,
+}
+
+impl Output {
+    /// The hook-tool calls as command lines, e.g. `status-set --application=false active -- `.
+    pub fn tool_lines(&self) -> Vec<String> {
+        self.tool_calls.iter().map(ToolRecord::line).collect()
+    }
+
+    /// The `juju-log` messages, without levels.
+    pub fn log_messages(&self) -> Vec<&str> {
+        self.juju_log.iter().map(|l| l.message.as_str()).collect()
+    }
+
+    /// The names of the handlers called, in order.
+    pub fn handlers_called(&self) -> Vec<&str> {
+        self.handler_calls
+            .iter()
+            .map(|c| c.handler.as_str())
+            .collect()
+    }
+}

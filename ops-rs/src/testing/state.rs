@@ -1,0 +1,248 @@
+//! [`State`]: everything a run starts from and ends with.
+//!
+//! The Juju side ([`JujuState`]: leadership, config, relations, secrets, statuses, ports,
+//! storage, ...) plus what only the unit keeps: its containers, the charm's typed state, the
+//! deferred queue and the event counter. An output `State` is a valid input to the next run.
+//!
+//! ```
+//! use ops::testing::State;
+//! use ops::testing::juju::{Relation, Secret, SecretOwner};
+//! use ops::status::Status;
+//! #[derive(serde::Serialize)]
+//! struct Stored { runs: u32 }
+//! let state = State::new()
+//!     .leader(true)
+//!     .config("port", 8080)
+//!     .relation(Relation::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]))
+//!     .secret(Secret::new("secret:abc", SecretOwner::Consumer, [("password", "x")]))
+//!     .unit_status(Status::maintenance("installing"))
+//!     .stored(&Stored { runs: 2 })?;
+//! assert_eq!(state.juju.relations[0].remote_app_data["host"], "10.0.0.7");
+//! assert_eq!(state.stored_json(), Some(&serde_json::json!({"runs": 2})));
+//! # Ok::<(), ops::testing::RunError>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::status::Status;
+use crate::store::DeferredEntry;
+use crate::testing::container::Container;
+use crate::testing::error::RunError;
+use crate::testing::juju::{JujuState, OpenedPort, Relation, Secret};
+
+/// The state of one unit, before or after a run.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct State {
+    /// What Juju knows: leadership, config, relations, secrets, statuses (with history),
+    /// opened ports, storage, resources, networks, goal state. The unit is `<charm>/0`
+    /// unless set (an empty unit name is filled in by the run).
+    pub juju: JujuState,
+    /// The workload containers, by name.
+    pub containers: BTreeMap<String, Container>,
+    /// The charm's typed state (`Charm::State`) as JSON; `None`: never saved.
+    pub stored: Option<Value>,
+    /// The deferred queue, in queue order.
+    pub deferred: Vec<DeferredEntry>,
+    /// The last event id given out (ids are never reused).
+    pub event_counter: u64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+impl State {
+    /// An empty state: not leader, no config values, no relations, unknown statuses.
+    pub fn new() -> Self {
+        State {
+            juju: JujuState::new(""),
+            containers: BTreeMap::new(),
+            stored: None,
+            deferred: Vec::new(),
+            event_counter: 0,
+        }
+    }
+
+    /// Sets the unit's name (default `<charm name>/0`).
+    #[must_use]
+    pub fn unit(mut self, unit: &str) -> Self {
+        self.juju.unit = unit.to_owned();
+        self
+    }
+
+    /// Sets leadership.
+    #[must_use]
+    pub fn leader(mut self, leader: bool) -> Self {
+        self.juju.leader = leader;
+        self
+    }
+
+    /// Sets a configuration value (options not set take the metadata's default).
+    #[must_use]
+    pub fn config(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.juju.config.values.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Adds a relation (a peer relation: [`Relation::peer`]).
+    #[must_use]
+    pub fn relation(mut self, relation: Relation) -> Self {
+        self.juju.relations.push(relation);
+        self
+    }
+
+    /// Adds a secret this unit owns or was granted.
+    #[must_use]
+    pub fn secret(mut self, secret: Secret) -> Self {
+        self.juju.secrets.push(secret);
+        self
+    }
+
+    /// Attaches storage instance `name/index` at `location`.
+    #[must_use]
+    pub fn storage(mut self, name: &str, index: u32, location: &str) -> Self {
+        self.juju = self.juju.storage(name, index, location);
+        self
+    }
+
+    /// Adds an opened port.
+    #[must_use]
+    pub fn opened_port(mut self, port: OpenedPort) -> Self {
+        self.juju.opened_ports.push(port);
+        self
+    }
+
+    /// Sets the unit's workload status.
+    #[must_use]
+    pub fn unit_status(mut self, status: Status) -> Self {
+        self.juju.unit_status = status;
+        self
+    }
+
+    /// Sets the application's status.
+    #[must_use]
+    pub fn app_status(mut self, status: Status) -> Self {
+        self.juju.app_status = status;
+        self
+    }
+
+    /// Adds a workload container.
+    #[must_use]
+    pub fn container(mut self, container: Container) -> Self {
+        self.containers.insert(container.name.clone(), container);
+        self
+    }
+
+    /// Sets the charm's stored state.
+    pub fn stored<T: Serialize>(mut self, value: &T) -> Result<Self, RunError> {
+        self.stored = Some(serde_json::to_value(value).map_err(|e| RunError::Stored {
+            detail: format!("cannot encode it: {e}"),
+        })?);
+        Ok(self)
+    }
+
+    /// Appends a deferred event (see [`TestEvent::deferred`](super::TestEvent::deferred)) to
+    /// the queue, giving it the next event id and queue position, as a dispatch would.
+    #[must_use]
+    pub fn defer(mut self, mut entry: DeferredEntry) -> Self {
+        self.event_counter += 1;
+        entry.event_id = self.event_counter;
+        entry.seq = self.deferred.iter().map(|e| e.seq).max().unwrap_or(0) + 1;
+        self.deferred.push(entry);
+        self
+    }
+
+    /// The charm's stored state as JSON.
+    pub fn stored_json(&self) -> Option<&Value> {
+        self.stored.as_ref()
+    }
+
+    /// The charm's stored state as its type (`T::default()` if it was never saved).
+    pub fn stored_as<T: DeserializeOwned + Default>(&self) -> Result<T, RunError> {
+        match &self.stored {
+            None => Ok(T::default()),
+            Some(v) => serde_json::from_value(v.clone()).map_err(|e| RunError::Stored {
+                detail: format!("it does not fit {}: {e}", std::any::type_name::<T>()),
+            }),
+        }
+    }
+
+    /// The unit's status.
+    pub fn unit_status_now(&self) -> &Status {
+        &self.juju.unit_status
+    }
+
+    /// The application's status.
+    pub fn app_status_now(&self) -> &Status {
+        &self.juju.app_status
+    }
+
+    /// A relation by id.
+    pub fn relation_by_id(&self, id: u64) -> Option<&Relation> {
+        self.juju.relation_by_id(id)
+    }
+
+    /// A secret by id (any form) or label.
+    pub fn secret_by_id(&self, id: &str) -> Option<&Secret> {
+        self.juju.secret_by_id(id).or_else(|| {
+            self.juju
+                .secrets
+                .iter()
+                .find(|s| s.label.as_deref() == Some(id))
+        })
+    }
+
+    /// The deferred queue as `(handler, event)` names, in queue order, e.g.
+    /// `("on_db", "db-relation-changed")`.
+    pub fn deferred_names(&self) -> Vec<(String, String)> {
+        self.deferred
+            .iter()
+            .map(|e| {
+                let kind = crate::event::EventKind::from_parts(&e.kind, e.source.as_deref())
+                    .map_or_else(|| e.kind.clone(), |k| k.to_string());
+                (e.handler.clone(), kind)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defer_numbers_like_a_dispatch() {
+        let entry = DeferredEntry {
+            seq: 0,
+            event_id: 0,
+            handler: "h".into(),
+            kind: "start".into(),
+            source: None,
+            data: "{}".into(),
+        };
+        let s = State::new().defer(entry.clone()).defer(entry);
+        assert_eq!(s.event_counter, 2);
+        let ids: Vec<(u64, u64)> = s.deferred.iter().map(|e| (e.seq, e.event_id)).collect();
+        assert_eq!(ids, [(1, 1), (2, 2)]);
+        assert_eq!(s.deferred_names()[0], ("h".to_owned(), "start".to_owned()));
+    }
+
+    #[test]
+    fn stored_round_trip() {
+        #[derive(Serialize, serde::Deserialize, Default, PartialEq, Debug)]
+        struct S {
+            n: u32,
+        }
+        let s = State::new().stored(&S { n: 3 }).unwrap();
+        assert_eq!(s.stored_as::<S>().unwrap(), S { n: 3 });
+        assert_eq!(State::new().stored_as::<S>().unwrap(), S::default());
+        assert!(s.stored_as::<Vec<u8>>().is_err());
+    }
+}

@@ -1,0 +1,35 @@
+//! `juju-sim`: runs any charm directory whose `dispatch` is executable (Rust or Python)
+//! exactly as Juju's unit agent would, against a simulated model and simulated Pebbles,
+//! driven by scenario files.
+//!
+//! The pieces, in the order a run uses them:
+//! - [`cli`]: the command line.
+//! - [`scenario`], [`model`], [`expect`], [`yaml`]: scenario files (format in
+//!   `tests/scenarios/README.md`).
+//! - [`workdir`]: the unit's directory: charm, hook tools, model state file, sockets.
+//! - [`pebbles`]: one simulated Pebble per container; [`notices`]: Pebble → workload hooks.
+//! - [`hook_env`]: a hook's dispatch path and environment; [`process`]: running dispatch.
+//! - [`runner`]: hooks with rollback and retry; [`steps`]: scenario steps → hooks.
+//! - [`faults`], [`unit_state`]: hook-tool faults, the unit's state file.
+//! - [`trace`]: the trace and summary.
+
+pub mod cli;
+pub mod error;
+pub mod expect;
+pub mod faults;
+pub mod hook_env;
+pub mod model;
+pub mod notices;
+pub mod pebbles;
+pub mod process;
+pub mod runner;
+pub mod scenario;
+pub mod steps;
+pub mod trace;
+pub mod unit_state;
+pub mod workdir;
+pub mod yaml;
+
+pub use error::SimError;
+pub use runner::{Options, Sim};
+pub use scenario::Scenario;

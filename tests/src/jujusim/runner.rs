@@ -1,0 +1,384 @@
+//! [`Sim`]: one unit, its work directory, its Pebbles, and hooks run as Juju runs them.
+//!
+//! A hook runs `dispatch` with Juju's environment. If it exits non-zero, Juju discards the
+//! hook's model changes (relation data, ports, secrets, statuses, app version, ...; the
+//! `juju-log` lines and the record of tool calls stay), sets the unit to
+//! `error: hook failed: "<hook>"`, and retries the hook; so does the sim, up to `retries`
+//! times, without waiting. A failed action is not retried and does not put the unit in
+//! error: the action is marked failed.
+//!
+//! After every hook, workload events are delivered as Juju's Pebble watchers would
+//! ([`Sim::hook`] then [`Sim::deliver_workload_events`]).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ops::metadata::CharmMeta;
+use ops::status::Status;
+use ops::testing::juju::{ActionState, JujuState, LogLine};
+
+use super::error::{Result, SimError};
+use super::faults::FAULTS_ENV;
+use super::hook_env::Hook;
+use super::notices::Watcher;
+use super::pebbles::Pebbles;
+use super::process;
+use super::trace::{HookReport, Summary, Trace};
+use super::unit_state;
+use super::workdir::{CharmSource, WorkDir};
+
+/// How many workload events may follow each other before the sim stops with an error.
+const MAX_WORKLOAD_EVENTS: usize = 100;
+
+/// How hooks are run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How often a failed hook is retried.
+    pub retries: u32,
+    /// A hook running longer than this is killed (and counts as failed).
+    pub hook_timeout: Duration,
+    /// `JUJU_VERSION`.
+    pub juju_version: String,
+    /// The hook-tool binary.
+    pub hook_tool: PathBuf,
+    /// The pebble-sim binary, linked as `pebble` in the tools directory, if found.
+    pub pebble_sim: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            retries: 2,
+            hook_timeout: Duration::from_secs(300),
+            juju_version: "3.6.4".to_owned(),
+            hook_tool: PathBuf::from("hook-tool"),
+            pebble_sim: None,
+        }
+    }
+}
+
+/// What the current step has produced so far (for `expect:`).
+#[derive(Debug, Clone, Default)]
+pub struct StepLog {
+    /// Hooks run (final attempts) with exit codes.
+    pub hooks: Vec<(String, i32)>,
+    /// `juju-log` lines.
+    pub logs: Vec<LogLine>,
+}
+
+/// A simulated unit.
+#[derive(Debug)]
+pub struct Sim {
+    /// The work directory.
+    pub work: WorkDir,
+    /// The charm's metadata.
+    pub meta: CharmMeta,
+    /// The containers' Pebbles.
+    pub pebbles: Pebbles,
+    /// The Pebble watcher.
+    pub watcher: Watcher,
+    /// The trace.
+    pub trace: Trace,
+    /// Options.
+    pub options: Options,
+    /// Totals.
+    pub summary: Summary,
+    /// The current step's hooks and logs.
+    pub step: StepLog,
+    seq: u64,
+}
+
+impl Sim {
+    /// Sets up a fresh unit of `charm` in `work` with the model `state`.
+    pub fn create(
+        charm: &CharmSource,
+        work: WorkDir,
+        state: &JujuState,
+        options: Options,
+        trace: Trace,
+    ) -> Result<Sim> {
+        let meta = CharmMeta::from_charm_dir(&charm.dir)?;
+        work.create(
+            charm,
+            &options.hook_tool,
+            options.pebble_sim.as_deref(),
+            state,
+        )?;
+        Sim::start(work, meta, options, trace)
+    }
+
+    /// Opens an existing work directory (for `juju-sim hook`). Pebbles start afresh.
+    pub fn open(work: WorkDir, options: Options, trace: Trace) -> Result<Sim> {
+        if !work.exists() {
+            return Err(SimError::Charm(format!(
+                "{} is not a juju-sim work directory: create one with `juju-sim run --work-dir {0}`",
+                work.root.display()
+            )));
+        }
+        let meta = CharmMeta::from_charm_dir(work.charm_dir())?;
+        work.install_tools(&options.hook_tool, options.pebble_sim.as_deref())?;
+        Sim::start(work, meta, options, trace)
+    }
+
+    fn start(work: WorkDir, meta: CharmMeta, options: Options, trace: Trace) -> Result<Sim> {
+        let pebbles = Pebbles::start(&work, meta.containers.keys().cloned())?;
+        Ok(Sim {
+            work,
+            meta,
+            pebbles,
+            watcher: Watcher::new(),
+            trace,
+            options,
+            summary: Summary::default(),
+            step: StepLog::default(),
+            seq: 0,
+        })
+    }
+
+    /// The model state.
+    pub fn state(&self) -> Result<JujuState> {
+        self.work.load_state()
+    }
+
+    /// Changes the model state.
+    pub fn update_state<R>(&self, f: impl FnOnce(&mut JujuState) -> R) -> Result<R> {
+        let mut st = self.work.load_state()?;
+        let r = f(&mut st);
+        self.work.save_state(&st)?;
+        Ok(r)
+    }
+
+    /// A fresh action id.
+    pub fn next_action_uuid(&mut self) -> String {
+        self.seq += 1;
+        format!("00000000-0000-4000-8000-{:012x}", self.seq)
+    }
+
+    fn env(&self, hook: &Hook, state: &JujuState) -> BTreeMap<String, String> {
+        let charm_dir = self.work.charm_dir().display().to_string();
+        let path = match std::env::var("PATH") {
+            Ok(p) if !p.is_empty() => format!("{}:{p}", self.work.bin_dir().display()),
+            _ => format!(
+                "{}:/usr/local/bin:/usr/bin:/bin",
+                self.work.bin_dir().display()
+            ),
+        };
+        let mut env: BTreeMap<String, String> = [
+            ("JUJU_DISPATCH_PATH", hook.dispatch_path.clone()),
+            ("JUJU_UNIT_NAME", state.unit.clone()),
+            ("JUJU_MODEL_NAME", state.model.name.clone()),
+            ("JUJU_MODEL_UUID", state.model.uuid.clone()),
+            ("JUJU_CHARM_DIR", charm_dir.clone()),
+            ("CHARM_DIR", charm_dir),
+            ("JUJU_VERSION", self.options.juju_version.clone()),
+            (
+                "JUJU_CONTEXT_ID",
+                format!("{}-{}-{}", state.unit, hook.name, self.seq),
+            ),
+            ("PATH", path),
+            (
+                "JUJU_SIM_STATE",
+                self.work.state_file().display().to_string(),
+            ),
+            (FAULTS_ENV, self.work.faults_file().display().to_string()),
+            (
+                "OPS_RS_CONTAINERS_DIR",
+                self.work.containers_dir().display().to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        if !hook.hook_name().is_empty() {
+            env.insert("JUJU_HOOK_NAME".to_owned(), hook.hook_name().to_owned());
+        }
+        env.extend(hook.env.clone());
+        env
+    }
+
+    /// Runs one attempt; returns the exit code.
+    fn run_once(&mut self, hook: &Hook, attempt: u32) -> Result<i32> {
+        self.seq += 1;
+        let mut state = self.work.load_state()?;
+        let snapshot = state.clone();
+        state.context = hook.context.clone();
+        state.action = hook.action_params.as_ref().map(|p| {
+            let mut a = ActionState::new(&hook.name, p.clone());
+            a.uuid = hook.env.get("JUJU_ACTION_UUID").cloned().unwrap_or(a.uuid);
+            a
+        });
+        let (calls_before, logs_before) = (state.calls.len(), state.logs.len());
+        self.work.save_state(&state)?;
+        let env = self.env(hook, &state);
+        let dispatch = self.work.charm_dir().join("dispatch");
+        let exit = process::run(
+            &dispatch,
+            &self.work.charm_dir(),
+            &env,
+            self.options.hook_timeout,
+        )?;
+        let mut after = self.work.load_state()?;
+        // juju-log calls show as log lines (level-filtered), not as calls.
+        let calls: Vec<String> = after
+            .calls
+            .get(calls_before..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|c| c.tool != "juju-log")
+            .map(|c| match c.exit_code {
+                0 => c.line(),
+                code => format!("{}  [exit {code}]", c.line()),
+            })
+            .collect();
+        let logs: Vec<LogLine> = after.logs.get(logs_before..).unwrap_or_default().to_vec();
+        if exit.code != 0 {
+            let mut restored = snapshot;
+            restored.logs = after.logs;
+            restored.calls = after.calls;
+            restored.context = after.context;
+            if hook.action_params.is_some() {
+                let mut action = after
+                    .action
+                    .unwrap_or_else(|| ActionState::new(&hook.name, serde_json::json!({})));
+                action
+                    .failure
+                    .get_or_insert_with(|| format!("exit status {}", exit.code));
+                restored.action = Some(action);
+            } else {
+                let old = std::mem::replace(
+                    &mut restored.unit_status,
+                    Status::Error(format!("hook failed: {:?}", hook.name)),
+                );
+                restored.unit_status_history.push(old);
+                restored.action = None;
+            }
+            after = restored;
+            self.work.save_state(&after)?;
+        }
+        let deferred = unit_state::deferred(&self.work.charm_dir());
+        let stderr = if exit.code != 0 {
+            tail(&exit.stderr, 20)
+        } else {
+            String::new()
+        };
+        self.trace.hook(&HookReport {
+            hook: hook.name.clone(),
+            attempt,
+            context: hook.summary(),
+            calls,
+            logs: logs.clone(),
+            exit_code: exit.code,
+            duration_ms: Trace::millis(exit.duration),
+            unit_status: after.unit_status.to_string(),
+            app_status: after.app_status.to_string(),
+            deferred,
+            stderr,
+            timed_out: exit.timed_out,
+        });
+        self.summary.hooks_run += 1;
+        self.step.logs.extend(logs);
+        if exit.code != 0 {
+            self.summary.failures += 1;
+        }
+        Ok(exit.code)
+    }
+
+    /// Runs a hook, retrying it as Juju does if it fails; returns the last exit code.
+    /// Workload events are not delivered here (see [`Sim::hook`]).
+    pub fn run_hook(&mut self, hook: &Hook) -> Result<i32> {
+        let before = self.work.load_state()?.unit_status;
+        let is_action = hook.action_params.is_some();
+        let mut attempt = 1;
+        loop {
+            let code = self.run_once(hook, attempt)?;
+            if code == 0 || is_action {
+                self.step.hooks.push((hook.name.clone(), code));
+                if is_action {
+                    self.report_action()?;
+                }
+                return Ok(code);
+            }
+            if attempt > self.options.retries {
+                self.trace.failed(&hook.name, None);
+                self.summary.hooks_given_up += 1;
+                self.step.hooks.push((hook.name.clone(), code));
+                return Ok(code);
+            }
+            self.trace
+                .failed(&hook.name, Some((attempt, self.options.retries)));
+            // Juju shows the error until the retry; the retry sees the workload status the
+            // charm had set before.
+            self.update_state(|st| {
+                st.unit_status = before.clone();
+                st.unit_status_history.pop();
+            })?;
+            self.summary.retries += 1;
+            attempt += 1;
+        }
+    }
+
+    fn report_action(&mut self) -> Result<()> {
+        let st = self.work.load_state()?;
+        if let Some(a) = &st.action {
+            let results = serde_json::to_string(&a.results).unwrap_or_default();
+            match &a.failure {
+                Some(f) => self.trace.note(&format!(
+                    "action {} failed: {f}; results: {results}",
+                    a.name
+                )),
+                None => self
+                    .trace
+                    .note(&format!("action {} completed; results: {results}", a.name)),
+            }
+            for l in &a.logs {
+                self.trace.note(&format!("action log: {l}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a hook (with retries), then delivers workload events it caused.
+    pub fn hook(&mut self, hook: &Hook) -> Result<i32> {
+        let code = self.run_hook(hook)?;
+        self.deliver_workload_events()?;
+        Ok(code)
+    }
+
+    /// Delivers pending workload events (pebble-ready on a new boot id, notices) as hooks,
+    /// until there are none.
+    pub fn deliver_workload_events(&mut self) -> Result<()> {
+        let mut delivered = 0;
+        'outer: loop {
+            for c in self.pebbles.names() {
+                let socket = self.work.socket(&c);
+                if let Some(h) = self.watcher.next(&c, &socket) {
+                    delivered += 1;
+                    if delivered > MAX_WORKLOAD_EVENTS {
+                        return Err(SimError::EventStorm(MAX_WORKLOAD_EVENTS));
+                    }
+                    self.run_hook(&h)?;
+                    continue 'outer;
+                }
+            }
+            return Ok(());
+        }
+    }
+
+    /// Ends the run: final totals, Pebbles stopped.
+    pub fn finish(mut self) -> Result<Summary> {
+        let st = self.work.load_state()?;
+        self.summary.unit_status = st.unit_status.to_string();
+        self.summary.app_status = st.app_status.to_string();
+        self.summary.deferred = unit_state::deferred(&self.work.charm_dir());
+        let summary = self.summary.clone();
+        self.trace.summary(&summary);
+        self.pebbles.shutdown();
+        Ok(summary)
+    }
+}
+
+fn tail(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}

@@ -1,0 +1,402 @@
+//! Scenario steps turned into model changes, faults and hooks, in the order Juju runs them.
+
+use ops::testing::juju::{JujuState, SecretOwner, SecretRevision, secret_xid};
+
+use super::error::{Result, SimError};
+use super::expect::Observed;
+use super::faults;
+use super::hook_env::Hook;
+use super::model::next_relation_id;
+use super::runner::{Sim, StepLog};
+use super::scenario::{Action, Scenario, Step};
+use super::unit_state;
+
+/// Runs every step of `scenario`, checking expectations; returns how many failed.
+pub fn run_scenario(sim: &mut Sim, scenario: &Scenario) -> Result<usize> {
+    let mut failed = 0;
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let n = i + 1;
+        sim.step = StepLog::default();
+        sim.trace
+            .step(n, step.action.keyword(), &detail(&step.action));
+        // Events that arrived between steps come first.
+        sim.deliver_workload_events()?;
+        let given_up = sim.summary.hooks_given_up;
+        run_step(sim, n, step)?;
+        sim.deliver_workload_events()?;
+        if step.expect.exit_code.is_some_and(|c| c != 0) {
+            sim.summary.expected_failures += sim.summary.hooks_given_up - given_up;
+        }
+        if !step.expect.is_empty() {
+            let state = sim.state()?;
+            let seen = Observed {
+                hooks: sim.step.hooks.clone(),
+                logs: sim.step.logs.clone(),
+                deferred: unit_state::deferred(&sim.work.charm_dir()),
+                services: sim.pebbles.services(),
+            };
+            let fails = step.expect.check(&state, &seen);
+            sim.trace.expectations(n, &fails);
+            failed += fails.len();
+        }
+    }
+    sim.summary.expectation_failures = failed;
+    Ok(failed)
+}
+
+fn detail(a: &Action) -> String {
+    match a {
+        Action::Config(c) => serde_json::to_string(c).unwrap_or_default(),
+        Action::Relate(r) => format!("{} with {}", r.endpoint, r.app),
+        Action::RelationChanged { endpoint, unit, .. } => {
+            format!("{endpoint} {}", unit.as_deref().unwrap_or("(app data)"))
+        }
+        Action::Depart { endpoint, unit } => format!("{endpoint} {unit}"),
+        Action::Break { endpoint } => endpoint.clone(),
+        Action::SecretChanged { id, .. }
+        | Action::SecretRotate { id }
+        | Action::SecretExpired { id, .. }
+        | Action::SecretRemove { id, .. } => id.clone(),
+        Action::Action { name, params } => format!(
+            "{name} {}",
+            serde_json::to_string(params).unwrap_or_default()
+        ),
+        Action::Notice { container, key, .. } => format!("{container} {key}"),
+        Action::CheckFailed { container, check } | Action::CheckRecovered { container, check } => {
+            format!("{container} {check}")
+        }
+        Action::Leader(l) => l.to_string(),
+        Action::Hook { name, .. } => name.clone(),
+        Action::PebbleDown {
+            container,
+            duration,
+        } => match duration {
+            Some(d) => format!("{container} for {d:?}"),
+            None => format!("{container} until pebble-up"),
+        },
+        Action::PebbleUp { container } | Action::PebbleRestart { container } => container.clone(),
+        Action::ToolFault { tool, times } => format!("{tool} x{times}"),
+        Action::Wait(d) => format!("{d:?}"),
+        _ => String::new(),
+    }
+}
+
+fn step_err(n: usize, step: &Step, message: impl Into<String>) -> SimError {
+    SimError::Step {
+        step: n,
+        name: step.action.keyword().to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The relation on `endpoint` (the first, if several).
+fn relation_on(state: &JujuState, endpoint: &str) -> Option<(u64, String)> {
+    state
+        .relations
+        .iter()
+        .find(|r| r.endpoint == endpoint && !r.broken)
+        .map(|r| (r.id, r.remote_app.clone()))
+}
+
+fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
+    match &step.action {
+        Action::Deploy => deploy(sim),
+        Action::Config(c) => {
+            sim.update_state(|st| {
+                for (k, v) in c {
+                    if v.is_null() {
+                        st.config.values.remove(k);
+                    } else {
+                        st.config.values.insert(k.clone(), v.clone());
+                    }
+                }
+            })?;
+            sim.hook(&Hook::plain("config-changed")).map(drop)
+        }
+        Action::Relate(spec) => {
+            let st = sim.state()?;
+            let id = spec.id.unwrap_or_else(|| next_relation_id(&st));
+            if st.relation_by_id(id).is_some() {
+                return Err(step_err(n, step, format!("relation id {id} is already in use")));
+            }
+            let mut rel = spec.to_relation(id, &sim.meta);
+            rel.remote_units.clear();
+            sim.update_state(|st| st.relations.push(rel))?;
+            sim.hook(&Hook::relation(&spec.endpoint, id, "relation-created", &spec.app, None))?;
+            for (unit, data) in &spec.units {
+                sim.update_state(|st| {
+                    if let Some(r) = st.relation_by_id_mut(id) {
+                        r.remote_units.insert(unit.clone(), data.clone());
+                    }
+                })?;
+                sim.hook(&Hook::relation(&spec.endpoint, id, "relation-joined", &spec.app, Some(unit)))?;
+                sim.hook(&Hook::relation(&spec.endpoint, id, "relation-changed", &spec.app, Some(unit)))?;
+            }
+            if spec.units.is_empty() && !spec.app_data.is_empty() {
+                sim.hook(&Hook::relation(&spec.endpoint, id, "relation-changed", &spec.app, None))?;
+            }
+            Ok(())
+        }
+        Action::RelationChanged { endpoint, unit, unit_data, app_data } => {
+            let st = sim.state()?;
+            let (id, app) = relation_on(&st, endpoint).ok_or_else(|| step_err(n, step, format!("no relation on {endpoint:?}: add one with a `relate` step")))?;
+            if let Some(u) = unit
+                && !st.relation_by_id(id).is_some_and(|r| r.remote_units.contains_key(u))
+            {
+                return Err(step_err(n, step, format!("{u} is not in relation {endpoint}:{id}")));
+            }
+            sim.update_state(|st| {
+                if let Some(r) = st.relation_by_id_mut(id) {
+                    let apply = |bag: &mut std::collections::BTreeMap<String, String>, data: &std::collections::BTreeMap<String, String>| {
+                        for (k, v) in data {
+                            if v.is_empty() {
+                                bag.remove(k);
+                            } else {
+                                bag.insert(k.clone(), v.clone());
+                            }
+                        }
+                    };
+                    apply(&mut r.remote_app_data, app_data);
+                    if let Some(u) = unit
+                        && let Some(bag) = r.remote_units.get_mut(u)
+                    {
+                        apply(bag, unit_data);
+                    }
+                }
+            })?;
+            sim.hook(&Hook::relation(endpoint, id, "relation-changed", &app, unit.as_deref())).map(drop)
+        }
+        Action::Depart { endpoint, unit } => {
+            let st = sim.state()?;
+            let (id, app) = relation_on(&st, endpoint).ok_or_else(|| step_err(n, step, format!("no relation on {endpoint:?}")))?;
+            if !st.relation_by_id(id).is_some_and(|r| r.remote_units.contains_key(unit)) {
+                return Err(step_err(n, step, format!("{unit} is not in relation {endpoint}:{id}")));
+            }
+            depart(sim, endpoint, id, &app, unit)
+        }
+        Action::Break { endpoint } => {
+            let st = sim.state()?;
+            let (id, app) = relation_on(&st, endpoint).ok_or_else(|| step_err(n, step, format!("no relation on {endpoint:?}")))?;
+            break_relation(sim, endpoint, id, &app)
+        }
+        Action::SecretChanged { id, content } => {
+            let label = sim.update_state(|st| {
+                let xid = secret_xid(id).to_owned();
+                st.secrets.iter_mut().find(|s| s.xid() == xid).map(|s| {
+                    let rev = s.revisions.last().map_or(1, |r| r.revision + 1);
+                    s.revisions.push(SecretRevision { revision: rev, content: content.iter().map(|(k, v)| (k.clone(), v.clone())).collect() });
+                    (s.id.clone(), s.label.clone(), s.owner)
+                })
+            })?;
+            let (sid, label, owner) = label.ok_or_else(|| step_err(n, step, format!("no secret {id} in the model (add it under model.secrets)")))?;
+            if owner != SecretOwner::Consumer {
+                sim.trace.note(&format!("{sid} is owned by this charm: Juju sends secret-changed to observers only, so no hook runs here"));
+                return Ok(());
+            }
+            sim.hook(&Hook::secret("changed", &sid, label.as_deref(), None)).map(drop)
+        }
+        Action::SecretRotate { id } => {
+            let (sid, label, _) = secret(sim, n, step, id)?;
+            sim.hook(&Hook::secret("rotate", &sid, label.as_deref(), None)).map(drop)
+        }
+        Action::SecretExpired { id, revision } | Action::SecretRemove { id, revision } => {
+            let (sid, label, latest) = secret(sim, n, step, id)?;
+            let kind = if matches!(step.action, Action::SecretExpired { .. }) { "expired" } else { "remove" };
+            sim.hook(&Hook::secret(kind, &sid, label.as_deref(), Some(revision.unwrap_or(latest)))).map(drop)
+        }
+        Action::Action { name, params } => {
+            let uuid = sim.next_action_uuid();
+            let mut params = params.clone();
+            if let Some(meta) = sim.meta.actions.get(name) {
+                let _ = meta.validate_params(&mut params);
+            }
+            sim.hook(&Hook::action(name, &uuid, serde_json::Value::Object(params))).map(drop)
+        }
+        Action::Notice { container, key, data } => {
+            let pairs: Vec<(&str, &str)> = data.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let uid = std::fs::metadata(&sim.work.root).map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0);
+            let id = sim
+                .pebbles
+                .get(container)?
+                .notify(uid, key, &pairs, None)
+                .map_err(|e| step_err(n, step, e.to_string()))?;
+            sim.trace.note(&format!("workload in {container} recorded notice {id} {key}"));
+            Ok(())
+        }
+        Action::CheckFailed { container, check } => {
+            sim.pebbles
+                .get(container)?
+                .fail_check(check, "juju-sim check-failed step")
+                .map_err(|e| step_err(n, step, format!("{e} (the charm must first add a layer with check {check:?} to container {container})")))
+        }
+        Action::CheckRecovered { container, check } => sim
+            .pebbles
+            .get(container)?
+            .recover_check(check)
+            .map_err(|e| step_err(n, step, e.to_string())),
+        Action::UpdateStatus => sim.hook(&Hook::plain("update-status")).map(drop),
+        Action::UpgradeCharm => {
+            sim.pebbles.restart_all()?;
+            sim.trace.note("containers restarted with the new charm revision (new Pebble boot ids)");
+            for h in ["upgrade-charm", "config-changed"] {
+                sim.run_hook(&Hook::plain(h))?;
+            }
+            if !sim.state()?.leader {
+                sim.run_hook(&Hook::plain("leader-settings-changed"))?;
+            }
+            sim.hook(&Hook::plain("start")).map(drop)
+        }
+        Action::Leader(l) => {
+            sim.update_state(|st| st.leader = *l)?;
+            let h = if *l { "leader-elected" } else { "leader-settings-changed" };
+            sim.hook(&Hook::plain(h)).map(drop)
+        }
+        Action::Start => sim.hook(&Hook::plain("start")).map(drop),
+        Action::Stop => sim.hook(&Hook::plain("stop")).map(drop),
+        Action::Remove => remove(sim),
+        Action::Hook { name, env } => sim.hook(&Hook::named(name, env)).map(drop),
+        Action::PebbleDown { container, duration } => {
+            sim.pebbles.down(container, *duration)?;
+            sim.trace.note(&match duration {
+                Some(d) => format!("Pebble in {container} is down for {d:?}"),
+                None => format!("Pebble in {container} is down until a pebble-up step"),
+            });
+            Ok(())
+        }
+        Action::PebbleUp { container } => {
+            sim.pebbles.up(container)?;
+            sim.trace.note(&format!("Pebble in {container} answers again"));
+            Ok(())
+        }
+        Action::PebbleRestart { container } => {
+            sim.pebbles.restart(container)?;
+            sim.trace.note(&format!("container {container} restarted: new Pebble, new boot id, empty plan"));
+            Ok(())
+        }
+        Action::ToolFault { tool, times } => {
+            let f = sim.work.faults_file();
+            faults::add(&f, tool, *times).map_err(|e| SimError::io("cannot write", f, e))?;
+            sim.trace.note(&format!("the next {times} call(s) of {tool} will fail"));
+            Ok(())
+        }
+        Action::CorruptState => {
+            unit_state::corrupt(&sim.work.charm_dir())?;
+            sim.trace.note("garbage written into the unit's .unit-state.db");
+            Ok(())
+        }
+        Action::Wait(d) => {
+            std::thread::sleep(*d);
+            Ok(())
+        }
+    }
+}
+
+fn secret(sim: &Sim, n: usize, step: &Step, id: &str) -> Result<(String, Option<String>, u32)> {
+    let st = sim.state()?;
+    let s = st.secret_by_id(id).ok_or_else(|| {
+        step_err(
+            n,
+            step,
+            format!("no secret {id} in the model (add it under model.secrets)"),
+        )
+    })?;
+    Ok((
+        s.id.clone(),
+        s.label.clone(),
+        s.revisions.last().map_or(1, |r| r.revision),
+    ))
+}
+
+/// A new unit, in Juju's order.
+pub fn deploy(sim: &mut Sim) -> Result<()> {
+    let st = sim.state()?;
+    for (name, instances) in &st.storage {
+        for i in instances {
+            sim.run_hook(&Hook::storage(name, i.index, "attached"))?;
+        }
+    }
+    sim.run_hook(&Hook::plain("install"))?;
+    for r in &st.relations {
+        sim.run_hook(&Hook::relation(
+            &r.endpoint,
+            r.id,
+            "relation-created",
+            &r.remote_app,
+            None,
+        ))?;
+    }
+    let leader_hook = if st.leader {
+        "leader-elected"
+    } else {
+        "leader-settings-changed"
+    };
+    for h in [leader_hook, "config-changed", "start"] {
+        sim.run_hook(&Hook::plain(h))?;
+    }
+    sim.watcher.active = true;
+    sim.deliver_workload_events()?;
+    for r in &st.relations {
+        for unit in r.remote_units.keys() {
+            sim.hook(&Hook::relation(
+                &r.endpoint,
+                r.id,
+                "relation-joined",
+                &r.remote_app,
+                Some(unit),
+            ))?;
+            sim.hook(&Hook::relation(
+                &r.endpoint,
+                r.id,
+                "relation-changed",
+                &r.remote_app,
+                Some(unit),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+fn depart(sim: &mut Sim, endpoint: &str, id: u64, app: &str, unit: &str) -> Result<()> {
+    sim.update_state(|st| {
+        if let Some(r) = st.relation_by_id_mut(id)
+            && let Some(bag) = r.remote_units.remove(unit)
+        {
+            r.departed_units.insert(unit.to_owned(), bag);
+        }
+    })?;
+    sim.hook(&Hook::departed(endpoint, id, app, unit)).map(drop)
+}
+
+fn break_relation(sim: &mut Sim, endpoint: &str, id: u64, app: &str) -> Result<()> {
+    let units: Vec<String> = sim
+        .state()?
+        .relation_by_id(id)
+        .map(|r| r.remote_units.keys().cloned().collect())
+        .unwrap_or_default();
+    for u in units {
+        depart(sim, endpoint, id, app, &u)?;
+    }
+    sim.update_state(|st| {
+        if let Some(r) = st.relation_by_id_mut(id) {
+            r.broken = true;
+        }
+    })?;
+    sim.hook(&Hook::relation(endpoint, id, "relation-broken", app, None))?;
+    sim.update_state(|st| st.relations.retain(|r| r.id != id))
+}
+
+/// Removal in Juju's order: relations go, storage detaches, stop, remove.
+pub fn remove(sim: &mut Sim) -> Result<()> {
+    let st = sim.state()?;
+    for r in &st.relations {
+        break_relation(sim, &r.endpoint, r.id, &r.remote_app)?;
+    }
+    for (name, instances) in &st.storage {
+        for i in instances {
+            sim.run_hook(&Hook::storage(name, i.index, "detaching"))?;
+        }
+    }
+    sim.run_hook(&Hook::plain("stop"))?;
+    sim.watcher.active = false;
+    sim.run_hook(&Hook::plain("remove")).map(drop)
+}

@@ -1,0 +1,339 @@
+//! The trace: what happened, printed as it happens — as text for people or JSON lines for
+//! machines. Secret content never appears: tool-call records are redacted at the source.
+
+use std::io::Write;
+use std::time::Duration;
+
+use ops::testing::juju::LogLine;
+use serde::Serialize;
+
+/// Trace output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Readable text.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `juju-log` levels, least severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, clap::ValueEnum)]
+pub enum LogLevel {
+    /// Everything.
+    Debug,
+    /// INFO and above.
+    #[default]
+    Info,
+    /// WARNING and above.
+    Warning,
+    /// ERROR and above.
+    Error,
+}
+
+impl LogLevel {
+    fn of(level: &str) -> LogLevel {
+        match level.to_ascii_uppercase().as_str() {
+            "DEBUG" | "TRACE" => LogLevel::Debug,
+            "WARNING" | "WARN" => LogLevel::Warning,
+            "ERROR" | "CRITICAL" => LogLevel::Error,
+            _ => LogLevel::Info,
+        }
+    }
+}
+
+/// One run of one hook, for the trace.
+#[derive(Debug, Clone, Serialize)]
+pub struct HookReport {
+    /// The hook (or action) name.
+    pub hook: String,
+    /// 1 for the first run, 2.. for retries.
+    pub attempt: u32,
+    /// What the hook is about (relation, unit, notice key, ...).
+    pub context: String,
+    /// The hook-tool calls, as command lines (secret content redacted).
+    pub calls: Vec<String>,
+    /// The `juju-log` lines.
+    pub logs: Vec<LogLine>,
+    /// The exit code.
+    pub exit_code: i32,
+    /// How long dispatch ran, in milliseconds.
+    pub duration_ms: u128,
+    /// The unit status afterwards.
+    pub unit_status: String,
+    /// The application status afterwards.
+    pub app_status: String,
+    /// Deferred events afterwards (ops-rs charms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<Vec<String>>,
+    /// The end of stderr, for failed runs.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stderr: String,
+    /// Whether it was killed for running too long.
+    pub timed_out: bool,
+}
+
+/// Totals for the end of the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Hook runs, retries included.
+    pub hooks_run: usize,
+    /// Runs that failed.
+    pub failures: usize,
+    /// Retries.
+    pub retries: usize,
+    /// Hooks that failed every retry.
+    pub hooks_given_up: usize,
+    /// Of those, the ones a step expected to fail (`expect: {exit-code: N}`, N not 0).
+    pub expected_failures: usize,
+    /// Expectations that did not hold.
+    pub expectation_failures: usize,
+    /// Events deferred at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<Vec<String>>,
+    /// Final unit status.
+    pub unit_status: String,
+    /// Final application status.
+    pub app_status: String,
+}
+
+/// Writes the trace.
+pub struct Trace {
+    out: Box<dyn Write + Send>,
+    format: Format,
+    level: LogLevel,
+}
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trace")
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+fn ms(d: Duration) -> u128 {
+    d.as_millis()
+}
+
+impl Trace {
+    /// A trace to `out`.
+    pub fn new(out: Box<dyn Write + Send>, format: Format, level: LogLevel) -> Self {
+        Trace { out, format, level }
+    }
+
+    /// A trace to stdout.
+    pub fn stdout(format: Format, level: LogLevel) -> Self {
+        Trace::new(Box::new(std::io::stdout()), format, level)
+    }
+
+    fn json(&mut self, v: serde_json::Value) {
+        let _ = writeln!(self.out, "{v}");
+    }
+
+    fn line(&mut self, s: &str) {
+        let _ = writeln!(self.out, "{s}");
+    }
+
+    /// A step begins.
+    pub fn step(&mut self, n: usize, keyword: &str, detail: &str) {
+        match self.format {
+            Format::Text => self.line(format!("\n== step {n}: {keyword} {detail}").trim_end()),
+            Format::Json => self.json(
+                serde_json::json!({"event": "step", "step": n, "kind": keyword, "detail": detail}),
+            ),
+        }
+    }
+
+    /// Something juju-sim did or noticed (not a hook).
+    pub fn note(&mut self, text: &str) {
+        match self.format {
+            Format::Text => self.line(&format!("   * {text}")),
+            Format::Json => self.json(serde_json::json!({"event": "note", "text": text})),
+        }
+    }
+
+    /// A hook ran.
+    pub fn hook(&mut self, r: &HookReport) {
+        let logs: Vec<&LogLine> = r
+            .logs
+            .iter()
+            .filter(|l| LogLevel::of(&l.level) >= self.level)
+            .collect();
+        match self.format {
+            Format::Json => {
+                let mut v = serde_json::to_value(r).unwrap_or_default();
+                v["event"] = "hook".into();
+                v["logs"] = serde_json::to_value(&logs).unwrap_or_default();
+                self.json(v);
+            }
+            Format::Text => {
+                let retry = if r.attempt > 1 {
+                    format!(" (retry {})", r.attempt - 1)
+                } else {
+                    String::new()
+                };
+                self.line(format!("-> {}{retry}  {}", r.hook, r.context).trim_end());
+                for c in &r.calls {
+                    self.line(&format!("   $ {c}"));
+                }
+                for l in logs {
+                    self.line(&format!("   {:<7} {}", l.level, l.message));
+                }
+                let how = if r.timed_out {
+                    " (killed: time limit)".to_owned()
+                } else {
+                    String::new()
+                };
+                self.line(&format!(
+                    "   exit {}{how} in {} ms; unit {}; app {}",
+                    r.exit_code, r.duration_ms, r.unit_status, r.app_status
+                ));
+                if let Some(d) = r.deferred.as_ref().filter(|d| !d.is_empty()) {
+                    self.line(&format!("   deferred: {}", d.join(", ")));
+                }
+                if !r.stderr.is_empty() {
+                    for l in r.stderr.lines() {
+                        self.line(&format!("   stderr| {l}"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A failed hook's changes were rolled back; it will be retried or given up.
+    pub fn failed(&mut self, hook: &str, retry: Option<(u32, u32)>) {
+        let text = match retry {
+            Some((n, max)) => format!(
+                "hook failed: {hook:?}; model changes rolled back; Juju retries it ({n} of {max})"
+            ),
+            None => format!(
+                "hook failed: {hook:?}; model changes rolled back; no retries left: the unit stays in error (as after `juju resolved --no-retry`, the next event runs)"
+            ),
+        };
+        match self.format {
+            Format::Text => self.line(&format!("!! {text}")),
+            Format::Json => self.json(serde_json::json!({"event": "hook-failed", "hook": hook, "retry": retry.map(|r| r.0), "text": text})),
+        }
+    }
+
+    /// Expectations of a step were checked.
+    pub fn expectations(&mut self, n: usize, failures: &[String]) {
+        match self.format {
+            Format::Text => {
+                if failures.is_empty() {
+                    self.line(&format!("   ok: step {n} expectations hold"));
+                } else {
+                    for f in failures {
+                        self.line(&format!("   FAILED step {n}: {f}"));
+                    }
+                }
+            }
+            Format::Json => self.json(serde_json::json!({"event": "expect", "step": n, "ok": failures.is_empty(), "failures": failures})),
+        }
+    }
+
+    /// The end.
+    pub fn summary(&mut self, s: &Summary) {
+        match self.format {
+            Format::Json => {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                v["event"] = "summary".into();
+                self.json(v);
+            }
+            Format::Text => {
+                self.line(&format!(
+                    "\n== summary: {} hook runs, {} failed, {} retries, {} given up; {} expectation failures",
+                    s.hooks_run, s.failures, s.retries, s.hooks_given_up, s.expectation_failures
+                ));
+                self.line(&format!("   unit {}; app {}", s.unit_status, s.app_status));
+                if let Some(d) = &s.deferred {
+                    self.line(&format!(
+                        "   deferred at the end: {}",
+                        if d.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            d.join(", ")
+                        }
+                    ));
+                }
+            }
+        }
+        let _ = self.out.flush();
+    }
+
+    /// Duration in ms for reports.
+    pub fn millis(d: Duration) -> u128 {
+        ms(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn report() -> HookReport {
+        HookReport {
+            hook: "install".into(),
+            attempt: 2,
+            context: String::new(),
+            calls: vec!["juju-log --log-level DEBUG -- hi".into()],
+            logs: vec![
+                LogLine {
+                    level: "DEBUG".into(),
+                    message: "noisy".into(),
+                },
+                LogLine {
+                    level: "INFO".into(),
+                    message: "hello".into(),
+                },
+            ],
+            exit_code: 0,
+            duration_ms: 3,
+            unit_status: "active".into(),
+            app_status: "unknown".into(),
+            deferred: None,
+            stderr: String::new(),
+            timed_out: false,
+        }
+    }
+
+    #[test]
+    fn text_filters_logs_by_level() {
+        let buf = Buf::default();
+        let mut t = Trace::new(Box::new(buf.clone()), Format::Text, LogLevel::Info);
+        t.hook(&report());
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("-> install (retry 1)"), "{text}");
+        assert!(text.contains("hello") && !text.contains("noisy"), "{text}");
+    }
+
+    #[test]
+    fn json_lines() {
+        let buf = Buf::default();
+        let mut t = Trace::new(Box::new(buf.clone()), Format::Json, LogLevel::Debug);
+        t.hook(&report());
+        t.summary(&Summary::default());
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["event"], "hook");
+        assert_eq!(lines[0]["logs"].as_array().unwrap().len(), 2);
+        assert_eq!(lines[1]["event"], "summary");
+    }
+}
