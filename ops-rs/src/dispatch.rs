@@ -12,7 +12,8 @@
 //! 4. Emit the Juju event to its handlers, in registration order (an unknown event: none).
 //! 5. Collect status: if leader, `collect-app-status` and the app status set to the highest
 //!    added; then `collect-unit-status` and the unit status. Nothing added, no `status-set`.
-//! 6. `pre-commit`, `commit`; save the counter, queue and state; commit. Exit 0.
+//! 6. `pre-commit`, `commit`; save the counter, queue, state and circuit breakers; commit;
+//!    log the retry summary if anything retried. Exit 0.
 //!
 //! `collect-metrics` and `meter-status-changed` skip 3 and 5. If anything fails, everything
 //! rolls back (queue, state, counter), the error chain is logged once with `juju-log` at
@@ -235,7 +236,9 @@ pub fn dispatch<C: Charm>(
     let mut calls = Vec::new();
     let subscriber = crate::log::subscriber(model.clone(), context.debug);
     let result = tracing::subscriber::with_default(subscriber, || {
-        run(charm, &context, &model, store, pebble, &mut calls)
+        crate::resilience::with_retry_summary(|| {
+            run(charm, &context, &model, store, pebble, &mut calls)
+        })
     });
     if let Err(e) = &result {
         let message = error_chain(e);
@@ -382,6 +385,7 @@ fn run<C: Charm>(
         counter: data.event_counter,
         calls,
     };
+    em.ctx.resilience_mut().load_breakers(data.breakers);
 
     if !restricted {
         em.reemit()?;
@@ -410,6 +414,7 @@ fn run<C: Charm>(
         event_counter: em.counter,
         queue: em.queue.into_entries(),
         charm_state: Some(charm_state),
+        breakers: em.ctx.resilience().save_breakers(),
     })?;
     store.commit()?;
     Ok(())

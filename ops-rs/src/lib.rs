@@ -69,6 +69,8 @@
 //! - [`log`]: `tracing` to `juju-log`.
 //! - [`container`]: workload containers through Pebble ([`container::Container`]), with
 //!   retry policies and errors that tell "defer" from "fail".
+//! - [`resilience`]: retry any call, circuit breakers kept in the state store, hook time
+//!   budgets; the [guide to temporary errors](resilience::guide).
 //! - [`model`], [`hookcmds`], [`status`], [`metadata`]: the Juju model over the hook tools,
 //!   and the charm's metadata.
 //! - `testing` (feature `testing`): an in-memory Juju for charm tests and `juju-sim`.
@@ -84,6 +86,7 @@ pub mod log;
 pub mod metadata;
 pub mod model;
 pub mod prelude;
+pub mod resilience;
 pub mod status;
 pub mod store;
 #[cfg(feature = "testing")]

@@ -445,6 +445,7 @@ fn entries_of_gone_handlers_or_undecodable_events_are_dropped_with_a_warning() {
             entry(4, "on_start", "start", None, "{}"),
         ],
         charm_state: None,
+        ..StoreData::default()
     });
     let mut t = T::default();
     let (out, r) = run(&mut t, "hooks/update-status", &store);
@@ -497,6 +498,7 @@ fn every_event_kind_round_trips_through_the_queue() {
         event_counter: 100,
         queue,
         charm_state: None,
+        ..StoreData::default()
     });
     let mut all = All(Vec::new());
     let (out, _) = run_with(&mut all, "hooks/not-a-hook", &store, true);

@@ -42,6 +42,7 @@ pub struct Ctx<C: Charm> {
     app_statuses: Vec<Status>,
     call: Option<CallInfo>,
     pebble: Connections,
+    resilience: crate::resilience::DispatchResilience,
 }
 
 impl<C: Charm> std::fmt::Debug for Ctx<C> {
@@ -65,6 +66,7 @@ impl<C: Charm> Ctx<C> {
             app_statuses: Vec::new(),
             call: None,
             pebble,
+            resilience: crate::resilience::DispatchResilience::new(),
         }
     }
 
@@ -200,5 +202,14 @@ impl<C: Charm> Ctx<C> {
 
     pub(crate) fn take_unit_statuses(&mut self) -> Vec<Status> {
         std::mem::take(&mut self.unit_statuses)
+    }
+
+    /// Breakers and the hook budget (see [`crate::resilience`]).
+    pub(crate) fn resilience(&self) -> &crate::resilience::DispatchResilience {
+        &self.resilience
+    }
+
+    pub(crate) fn resilience_mut(&mut self) -> &mut crate::resilience::DispatchResilience {
+        &mut self.resilience
     }
 }

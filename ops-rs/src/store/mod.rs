@@ -1,5 +1,5 @@
-//! The unit's state store: event counter, deferred queue and the charm's typed state, saved
-//! in one transaction per dispatch.
+//! The unit's state store: event counter, deferred queue, the charm's typed state and the
+//! circuit breakers' states, saved in one transaction per dispatch.
 //!
 //! - [`SqliteStore`] (the default): `.unit-state.db` in the charm directory, owner-only,
 //!   schema-versioned, one `BEGIN IMMEDIATE` transaction per dispatch, rollback journal with
@@ -25,6 +25,7 @@ mod memory;
 mod schema;
 mod sqlite;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use juju::JujuStore;
@@ -58,6 +59,10 @@ pub struct StoreData {
     pub queue: Vec<DeferredEntry>,
     /// The charm's state as JSON; `None` before it was first saved.
     pub charm_state: Option<String>,
+    /// The state of each named circuit breaker, as JSON (see [`crate::resilience`]); saved
+    /// and rolled back with everything else. Since schema version 2.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub breakers: BTreeMap<String, String>,
 }
 
 /// A state store open for one dispatch: one transaction from [`load`](Store::load) to

@@ -29,6 +29,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );
      CREATE TABLE charm_state (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
      INSERT INTO meta (key, value) VALUES ('event_counter', 0);",
+    // 1 -> 2: circuit breakers (crate::resilience), one JSON document per name.
+    "CREATE TABLE breaker (name TEXT PRIMARY KEY, data TEXT NOT NULL);",
 ];
 
 fn table_exists(conn: &Connection, path: &Path, name: &str) -> Result<bool, StoreError> {

@@ -160,10 +160,20 @@ impl Store for SqliteStore {
                 Err(rusqlite::Error::QueryReturnedNoRows) => None,
                 Err(e) => return Err(sql_error(&self.path, "reading the charm state", e)),
             };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, data FROM breaker")
+            .map_err(self.err("reading the circuit breakers"))?;
+        let breakers = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .and_then(|rows| rows.collect::<Result<_, _>>())
+            .map_err(self.err("reading the circuit breakers"))?;
+        drop(stmt);
         Ok(StoreData {
             event_counter: event_counter.max(0) as u64,
             queue,
             charm_state,
+            breakers,
         })
     }
 
@@ -202,6 +212,17 @@ impl Store for SqliteStore {
             None => self.conn.execute("DELETE FROM charm_state", []),
         }
         .map_err(self.err("writing the charm state"))?;
+        self.conn
+            .execute("DELETE FROM breaker", [])
+            .map_err(self.err("writing the circuit breakers"))?;
+        for (name, state) in &data.breakers {
+            self.conn
+                .execute(
+                    "INSERT INTO breaker (name, data) VALUES (?1, ?2)",
+                    [name, state],
+                )
+                .map_err(self.err("writing the circuit breakers"))?;
+        }
         Ok(())
     }
 

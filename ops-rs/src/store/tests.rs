@@ -27,6 +27,7 @@ fn sample() -> StoreData {
             },
         ],
         charm_state: Some(r#"{"n":1}"#.into()),
+        breakers: [("db".to_owned(), r#"{"failures":[1]}"#.to_owned())].into(),
     }
 }
 
@@ -114,6 +115,57 @@ fn sqlite_migrates_a_store_written_by_an_older_version() {
         matches!(e, StoreError::NewerSchema { found, supported, .. } if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION)
     );
     assert!(e.to_string().contains(STATE_FILE) && e.to_string().contains("newer"));
+}
+
+#[test]
+fn sqlite_a_version_1_file_opens_and_migrates_to_version_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(STATE_FILE);
+    // A file as ops-rs with schema version 1 wrote it (before circuit breakers).
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', 1);
+             UPDATE meta SET value = 5 WHERE key = 'event_counter';
+             INSERT INTO queue VALUES (1, 3, 'on_config', 'config-changed', NULL, '{}');
+             INSERT INTO charm_state (id, data) VALUES (1, '{\"n\":1}');",
+        )
+        .unwrap();
+    }
+    assert_eq!(SCHEMA_VERSION, 2);
+    let mut s = SqliteStore::open(&path).unwrap();
+    let mut data = s.load().unwrap();
+    assert_eq!(data.event_counter, 5);
+    assert_eq!(data.queue.len(), 1);
+    assert_eq!(data.charm_state.as_deref(), Some(r#"{"n":1}"#));
+    assert!(data.breakers.is_empty());
+    data.breakers.insert("db".into(), "{}".into());
+    s.save(&data).unwrap();
+    Box::new(s).commit().unwrap();
+    let mut s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.load().unwrap(), data);
+    drop(s);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(v, 2);
+}
+
+#[test]
+fn juju_documents_without_breakers_still_load() {
+    let doc = r#"{"version":1,"event_counter":3,"queue":[],"charm_state":null}"#;
+    let data: StoreData = serde_json::from_str(doc).unwrap();
+    assert_eq!(data.event_counter, 3);
+    assert!(data.breakers.is_empty());
+    // And a store without breakers writes the same document as before.
+    let out = serde_json::to_string(&StoreData::default()).unwrap();
+    assert!(!out.contains("breakers"), "{out}");
 }
 
 #[test]

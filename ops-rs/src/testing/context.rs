@@ -325,6 +325,7 @@ pub(crate) fn run_event<C: Charm>(
         event_counter: state.event_counter,
         queue: state.deferred.clone(),
         charm_state: state.stored.as_ref().map(ToString::to_string),
+        ..StoreData::default()
     });
     let mut charm = factory();
     let input = DispatchInput::new(context, Arc::new(sim.clone()))

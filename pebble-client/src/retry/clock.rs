@@ -15,8 +15,17 @@ pub trait Clock: Send + Sync + Debug {
 
 /// Sleeps between attempts.
 pub trait Sleeper: Send + Sync + Debug {
-    /// Waits for `d`.
+    /// Waits for `d` (async retries).
     fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+
+    /// Waits for `d`, blocking the thread (retries of synchronous code). The default blocks
+    /// with `std::thread::sleep`, and not at all when [`super::set_sleep_enabled`] is off;
+    /// a sleeper that only records waits overrides it.
+    fn sleep_blocking(&self, d: Duration) {
+        if super::sleep_enabled() {
+            std::thread::sleep(d);
+        }
+    }
 }
 
 /// The real clock.
@@ -29,7 +38,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// Sleeps with `tokio::time::sleep` (a no-op when [`super::set_sleep_enabled`] is off).
+/// Sleeps with `tokio::time::sleep`, or `std::thread::sleep` for blocking retries (either
+/// is a no-op when [`super::set_sleep_enabled`] is off).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokioSleeper;
 
@@ -105,13 +115,23 @@ impl RecordingSleeper {
     }
 }
 
-impl Sleeper for RecordingSleeper {
-    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+impl RecordingSleeper {
+    fn record(&self, d: Duration) {
         self.waits
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(d);
         self.clock.advance(d);
+    }
+}
+
+impl Sleeper for RecordingSleeper {
+    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        self.record(d);
         Box::pin(std::future::ready(()))
+    }
+
+    fn sleep_blocking(&self, d: Duration) {
+        self.record(d);
     }
 }

@@ -33,6 +33,15 @@
 //! Every retry is logged with `tracing` (target `pebble_client::retry`, fields `call`,
 //! `attempt`, `wait`, `cause`), and so is giving up.
 //!
+//! # One mechanism for every retry
+//!
+//! The loop's bookkeeping is [`Attempts`]: the caller classifies a failure, and
+//! [`Attempts::next`] applies the policy, an optional server hint (Retry-After), and the
+//! thread's [`Budget`] (a time limit for the whole hook: no retry waits past it). Both the
+//! Pebble client and ops-rs's `resilience` toolkit (retry of any call, closure or block)
+//! drive it, so they share the policy type, the sleep switch below, budgets, and the
+//! per-hook [`RetrySummary`] of retries per call name.
+//!
 //! # Why hand-written
 //!
 //! The loop is ~60 lines. Backoff crates give schedules, but not a deadline that includes
@@ -42,8 +51,9 @@
 //! # Tests
 //!
 //! [`RetryPolicy::never`] makes one attempt. [`set_sleep_enabled`]`(false)` turns every
-//! sleep into a no-op process-wide (waits are still computed and logged). For exact
-//! assertions, [`RecordingSleeper`] records waits and advances a [`ManualClock`].
+//! sleep into a no-op process-wide, async or blocking (waits are still computed and
+//! logged). For exact assertions, [`RecordingSleeper`] records waits and advances a
+//! [`ManualClock`].
 //!
 //! # Example
 //! ```
@@ -60,16 +70,22 @@
 //! assert!(RetryPolicy::never().get_max_attempts() == 1);
 //! ```
 
+mod attempts;
+mod budget;
 mod clock;
 mod idempotency;
 mod policy;
 mod run;
+mod summary;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use attempts::{Attempts, GiveUp, Next};
+pub use budget::Budget;
 pub use clock::{Clock, ManualClock, RecordingSleeper, Sleeper, SystemClock, TokioSleeper};
 pub use idempotency::Call;
 pub use policy::RetryPolicy;
+pub use summary::{CallRetries, Recording, RetrySummary};
 
 static SLEEP_ENABLED: AtomicBool = AtomicBool::new(true);
 

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use super::{Call, RetryPolicy};
+use super::{Attempts, Call, Next, RetryPolicy};
 use crate::error::{Error, TimeoutPhase};
 
 /// Whether `err` from `call` may be retried (see the [module docs](super)).
@@ -28,15 +28,15 @@ pub(crate) fn is_retryable(err: &Error, call: Call) -> bool {
 impl RetryPolicy {
     /// Runs `attempt` until it succeeds, fails for good, or the policy is exhausted, with
     /// `call`'s idempotency deciding post-send retries. The deadline counts from just before
-    /// the first attempt. The client uses this for every call; it is public so code built on
-    /// the client can retry its own sequences the same way.
+    /// the first attempt, and no wait ends past the thread's [`Budget`](super::Budget). The
+    /// client uses this for every call; it is public so code built on the client can retry
+    /// its own sequences the same way. The loop is [`Attempts`] with Pebble's classifier.
     pub async fn run<T, F, Fut>(&self, call: Call, mut attempt: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let start = self.clock.now();
-        let mut n: u32 = 1;
+        let mut attempts = Attempts::start(self, call.name());
         loop {
             let err = match attempt().await {
                 Ok(v) => return Ok(v),
@@ -45,26 +45,22 @@ impl RetryPolicy {
             if !is_retryable(&err, call) {
                 return Err(err);
             }
-            if n >= self.max_attempts {
-                give_up(call, n, "no attempts left", &err);
-                return Err(err);
-            }
-            let wait = self.jittered_wait(n - 1);
-            let elapsed = self.clock.now().saturating_duration_since(start);
-            if elapsed + wait >= self.deadline {
-                give_up(call, n, "deadline reached", &err);
-                return Err(err);
-            }
+            let wait = match attempts.next(None) {
+                Next::Retry(wait) => wait,
+                Next::GiveUp(why) => {
+                    give_up(call, attempts.attempt(), why.reason(), &err);
+                    return Err(err);
+                }
+            };
             tracing::warn!(
                 target: "pebble_client::retry",
                 call = call.name(),
-                attempt = n,
+                attempt = attempts.attempt() - 1,
                 wait = ?wait,
                 cause = %err,
                 "Pebble call failed; retrying"
             );
-            self.sleeper.sleep(wait).await;
-            n += 1;
+            attempts.sleep(wait).await;
         }
     }
 }
