@@ -880,6 +880,7 @@ fn a_panicking_handler_fails_the_dispatch_rolls_back_and_is_logged() {
         event_counter: 7,
         queue: vec![],
         charm_state: Some(r#"{"n":1}"#.into()),
+        ..StoreData::default()
     });
     let before = store.data();
     let (out, r) = run_with(&mut Panicky, "hooks/install", &store, false);
