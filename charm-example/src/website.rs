@@ -36,28 +36,39 @@ pub fn publish_url<C: Charm>(ctx: &Ctx<C>, port: u16) -> Result<(), ModelError> 
 }
 
 /// The address remote units reach this unit on: the ingress address Juju gives the
-/// `website` binding (`network-get website`). If Juju has none yet, the unit's stable
+/// `website` binding (`network-get website`). If Juju has none, the unit's stable
 /// Kubernetes DNS name, `<app>-<n>.<app>-endpoints.<model>.svc.cluster.local` (the pod's
 /// name in the headless service Juju creates for a sidecar application).
 fn address<C: Charm>(ctx: &Ctx<C>) -> Result<String, ModelError> {
     let model = ctx.model();
-    match model.network(RELATION) {
-        Ok(network) => {
-            if let Some(ip) = network.ingress_address() {
-                return Ok(ip.to_owned());
-            }
-            tracing::info!("no ingress address for {RELATION} yet: using the pod's DNS name");
-        }
+    let ingress = match model.network(RELATION) {
+        Ok(network) => network.ingress_address().map(str::to_owned),
+        // Workaround: ops-rs cannot parse an address carrying both `address` and `value`
+        // (as Juju prints them); read `ingress-addresses` from the raw answer instead.
+        Err(ModelError::BadAnswer { .. }) => raw_ingress_address(model)?,
         Err(ModelError::HookTool(failure)) => {
-            tracing::warn!("network-get {RELATION} failed ({failure}): using the pod's DNS name");
+            tracing::warn!("network-get {RELATION} failed ({failure})");
+            None
         }
         Err(e) => return Err(e),
+    };
+    if let Some(address) = ingress {
+        return Ok(address);
     }
+    tracing::info!("no ingress address for {RELATION}: using the pod's DNS name");
     Ok(pod_dns_name(
         model.unit_name(),
         model.app_name(),
         &ctx.juju_context().model_name,
     ))
+}
+
+/// The first of `ingress-addresses` in `network-get --format=json website`, read leniently.
+fn raw_ingress_address(model: &ops::model::Model) -> Result<Option<String>, ModelError> {
+    let args = ["--format=json".to_owned(), RELATION.to_owned()];
+    let out = model.runner().run("network-get", &args, None)?;
+    let value: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+    Ok(value["ingress-addresses"][0].as_str().map(str::to_owned))
 }
 
 /// `webkv/1` in model `prod` → `webkv-1.webkv-endpoints.prod.svc.cluster.local`.
