@@ -4,6 +4,12 @@
 //! compile), so when the unit cannot do the work the action **fails with a message that
 //! says what to do**, and the handler still returns `Ok` (the hook itself went fine).
 //! Parameters are typed; the framework checks them against `charmcraft.yaml` first.
+//!
+//! ```compile_fail,E0599
+//! fn on_backup(ev: &mut ops::event::ActionEvent) {
+//!     ev.defer(); // no such method: an action cannot be deferred
+//! }
+//! ```
 
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -75,10 +75,11 @@ pub fn layer(port: u16) -> Layer {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    let mut layer = Layer::default();
-    layer.summary = Some("webkv, managed by the webkv charm".to_owned());
-    layer.services.insert(SERVICE.to_owned(), service);
-    layer
+    Layer {
+        summary: Some("webkv, managed by the webkv charm".to_owned()),
+        services: [(SERVICE.to_owned(), service)].into_iter().collect(),
+        ..Layer::default()
+    }
 }
 
 /// The workload's configuration file (the keys `webkv-server --config` reads).

@@ -2,6 +2,8 @@
 //! then active, with the leader publishing the URL; a non-leader waiting for the leader's
 //! token; later config changes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 mod common;
 
 use common::*;

@@ -1,6 +1,8 @@
 //! The ready notice: other keys ignored, re-delivery harmless, stale notices not mistaken
 //! for the current start.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 mod common;
 
 use common::*;

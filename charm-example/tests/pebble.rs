@@ -1,6 +1,8 @@
 //! Pebble outages: where the reconcile waits without deferring, where a retry absorbs
 //! the outage, and where it defers and finishes on a later event.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 mod common;
 
 use common::*;
