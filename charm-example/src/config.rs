@@ -2,7 +2,7 @@
 //! cannot say (ranges).
 //!
 //! Juju already checks each option against the type declared in `charmcraft.yaml`, and the
-//! framework deserializes the options into [`RawConfig`]; [`WebkvConfig::load`] then checks
+//! framework deserializes the options into a private `RawConfig`; [`WebkvConfig::load`] then checks
 //! the ranges and tells an operator's mistake ([`ConfigError::Invalid`]: the unit is blocked
 //! until the option is changed) from a failing hook tool ([`ConfigError::Read`]: the hook
 //! fails and Juju retries it).
