@@ -196,13 +196,16 @@ fn handle(server: &Server, stream: TcpStream) -> Result<(), String> {
     let req = read_request(&mut reader)?;
     server.requests.fetch_add(1, Ordering::Relaxed);
     let (status, body) = respond(server, &req);
-    let mut stream = stream;
-    write!(
-        stream,
+    // One write: `write!` on the socket would send each piece separately, and a client that
+    // closes after the status line (the probe) would make the later pieces fail.
+    let response = format!(
         "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )
-    .map_err(|e| e.to_string())
+    );
+    let mut stream = stream;
+    stream
+        .write_all(response.as_bytes())
+        .map_err(|e| e.to_string())
 }
 
 fn respond(server: &Server, req: &Request) -> (&'static str, String) {
