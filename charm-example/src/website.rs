@@ -43,9 +43,6 @@ fn address<C: Charm>(ctx: &Ctx<C>) -> Result<String, ModelError> {
     let model = ctx.model();
     let ingress = match model.network(RELATION) {
         Ok(network) => network.ingress_address().map(str::to_owned),
-        // Workaround: ops-rs cannot parse an address carrying both `address` and `value`
-        // (as Juju prints them); read `ingress-addresses` from the raw answer instead.
-        Err(ModelError::BadAnswer { .. }) => raw_ingress_address(model)?,
         Err(ModelError::HookTool(failure)) => {
             tracing::warn!("network-get {RELATION} failed ({failure})");
             None
@@ -61,14 +58,6 @@ fn address<C: Charm>(ctx: &Ctx<C>) -> Result<String, ModelError> {
         model.app_name(),
         &ctx.juju_context().model_name,
     ))
-}
-
-/// The first of `ingress-addresses` in `network-get --format=json website`, read leniently.
-fn raw_ingress_address(model: &ops::model::Model) -> Result<Option<String>, ModelError> {
-    let args = ["--format=json".to_owned(), RELATION.to_owned()];
-    let out = model.runner().run("network-get", &args, None)?;
-    let value: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
-    Ok(value["ingress-addresses"][0].as_str().map(str::to_owned))
 }
 
 /// `webkv/1` in model `prod` → `webkv-1.webkv-endpoints.prod.svc.cluster.local`.

@@ -61,19 +61,9 @@ pub fn ready_notice(port: u16) -> Notice {
     Notice::custom(READY_NOTICE).data([("port", port.to_string())])
 }
 
-/// The output state as the next run's input, with the services' statuses carried over.
-///
-/// Workaround: the testing API reads services back into `Container::services` but seeds
-/// the next run's simulated Pebble only from `service_statuses`, so without this a service
-/// started in one run is inactive in the next.
+/// The output state as the next run's input.
 pub fn next(out: &Output) -> State {
-    let mut state = out.state.clone();
-    for web in state.containers.values_mut() {
-        for service in web.services.clone() {
-            web.service_statuses.insert(service.name, service.current);
-        }
-    }
-    state
+    out.state.clone()
 }
 
 /// Records the ready notice for `port` (once more) in `state`'s container.

@@ -6,18 +6,46 @@ use super::{HookToolRunner, run_json};
 use crate::model::ModelError;
 
 /// One address on an interface.
+///
+/// Juju prints the address under both `value` and `address` (older Juju only `address`);
+/// `value` wins when both are there.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "RawAddress")]
 #[non_exhaustive]
 pub struct Address {
     /// The host name, if any.
-    #[serde(default)]
     pub hostname: String,
-    /// The address (Juju calls it `value`; older Juju `address`).
-    #[serde(default, alias = "address")]
+    /// The address.
     pub value: String,
     /// The subnet, e.g. `10.0.0.0/24`.
-    #[serde(default)]
     pub cidr: String,
+}
+
+/// [`Address`] as Juju prints it.
+#[derive(Deserialize)]
+struct RawAddress {
+    #[serde(default)]
+    hostname: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    cidr: String,
+}
+
+impl From<RawAddress> for Address {
+    fn from(raw: RawAddress) -> Self {
+        Address {
+            hostname: raw.hostname,
+            value: if raw.value.is_empty() {
+                raw.address
+            } else {
+                raw.value
+            },
+            cidr: raw.cidr,
+        }
+    }
 }
 
 /// An interface the binding is bound to.
@@ -100,5 +128,14 @@ mod tests {
         assert_eq!(n.ingress_address(), Some("10.0.0.5"));
         let n = network_get(&answering(r#"{"bind-addresses":[{"addresses":[{"address":"1.2.3.4"}]}],"ingress-addresses":null}"#), "x", None).unwrap();
         assert_eq!(n.bind_addresses[0].addresses[0].value, "1.2.3.4");
+        // What Juju 3 prints: both keys, with the same address.
+        let n = network_get(
+            &answering(r#"{"bind-addresses":[{"addresses":[{"hostname":"","address":"10.1.2.3","value":"10.1.2.3","cidr":"10.1.0.0/16"}]}]}"#),
+            "x",
+            None,
+        )
+        .unwrap();
+        assert_eq!(n.bind_addresses[0].addresses[0].value, "10.1.2.3");
+        assert_eq!(n.bind_addresses[0].addresses[0].cidr, "10.1.0.0/16");
     }
 }
