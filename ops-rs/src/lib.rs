@@ -93,3 +93,8 @@ pub mod store;
 pub mod testing;
 
 pub use entry::{MainOptions, main, main_with};
+
+/// The repository README's Rust examples, compiled as doctests so they cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
