@@ -49,7 +49,7 @@ pub use faults::{Fault, FaultRule, Garbage};
 pub use process::{
     CommandError, LogLine, LogStream, ProcessBackend, ProcessOptions, ServiceCommand, ServiceExit,
 };
-pub use response::ApiError;
+pub use response::ErrorReply;
 pub use state::services::{BoxFuture, ServiceBackend, SimulatedBackend};
 
 use faults::FaultState;

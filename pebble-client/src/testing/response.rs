@@ -11,9 +11,10 @@ use crate::Maintenance;
 /// The body type of every simulator response.
 pub(crate) type Body = Full<Bytes>;
 
-/// An error answer in Pebble's envelope: status code, message and optional kind and value.
+/// An error answer the simulator sends in Pebble's envelope: status code, message and optional
+/// kind and value (the server-side counterpart of the client's [`crate::ApiError`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
+pub struct ErrorReply {
     /// The HTTP status code (400, 404, 500...).
     pub status: StatusCode,
     /// The `result.message` text.
@@ -24,10 +25,10 @@ pub struct ApiError {
     pub value: Option<Value>,
 }
 
-impl ApiError {
+impl ErrorReply {
     /// An error with the given status and message and no kind.
-    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ErrorReply {
+        ErrorReply {
             status,
             message: message.into(),
             kind: None,
@@ -37,29 +38,29 @@ impl ApiError {
 
     /// Sets the error kind.
     #[must_use]
-    pub fn with_kind(mut self, kind: impl Into<String>) -> ApiError {
+    pub fn with_kind(mut self, kind: impl Into<String>) -> ErrorReply {
         self.kind = Some(kind.into());
         self
     }
 
     /// 400 Bad Request.
-    pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, message)
+    pub(crate) fn bad_request(message: impl Into<String>) -> ErrorReply {
+        ErrorReply::new(StatusCode::BAD_REQUEST, message)
     }
 
     /// 404 Not Found.
-    pub(crate) fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, message)
+    pub(crate) fn not_found(message: impl Into<String>) -> ErrorReply {
+        ErrorReply::new(StatusCode::NOT_FOUND, message)
     }
 
     /// 403 Forbidden.
-    pub(crate) fn forbidden(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, message)
+    pub(crate) fn forbidden(message: impl Into<String>) -> ErrorReply {
+        ErrorReply::new(StatusCode::FORBIDDEN, message)
     }
 
     /// 500 Internal Server Error.
-    pub(crate) fn internal(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    pub(crate) fn internal(message: impl Into<String>) -> ErrorReply {
+        ErrorReply::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 }
 
@@ -76,19 +77,19 @@ pub(crate) enum Reply {
     /// `type: async`, 202, with the change id and a result (exec's task id and environment).
     AsyncWith { change: String, result: Value },
     /// `type: error`.
-    Error(ApiError),
+    Error(ErrorReply),
     /// A fully built response (multipart pulls, plain-text errors).
     Raw(Response<Body>),
 }
 
-impl From<ApiError> for Reply {
-    fn from(e: ApiError) -> Reply {
+impl From<ErrorReply> for Reply {
+    fn from(e: ErrorReply) -> Reply {
         Reply::Error(e)
     }
 }
 
 /// The result of an endpoint handler.
-pub(crate) type ApiResult = Result<Reply, ApiError>;
+pub(crate) type ApiResult = Result<Reply, ErrorReply>;
 
 impl Reply {
     /// A 200 sync reply with `value` as its result.
@@ -98,7 +99,7 @@ impl Reply {
                 status: StatusCode::OK,
                 result: Some(v),
             },
-            Err(e) => Reply::Error(ApiError::internal(format!("cannot encode result: {e}"))),
+            Err(e) => Reply::Error(ErrorReply::internal(format!("cannot encode result: {e}"))),
         }
     }
 
@@ -175,7 +176,7 @@ pub(crate) struct ErrorResult<'a> {
 
 impl<'a> ErrorResult<'a> {
     /// The result object for `e`.
-    pub(crate) fn of(e: &'a ApiError) -> ErrorResult<'a> {
+    pub(crate) fn of(e: &'a ErrorReply) -> ErrorResult<'a> {
         ErrorResult {
             message: &e.message,
             kind: e.kind.as_deref(),
@@ -272,7 +273,7 @@ mod tests {
 
     #[test]
     fn error_has_message_and_kind() {
-        let e = ApiError::bad_request("no default services").with_kind("no-default-services");
+        let e = ErrorReply::bad_request("no default services").with_kind("no-default-services");
         assert_eq!(
             body_of(e.into()),
             r#"{"type":"error","status-code":400,"status":"Bad Request","result":{"message":"no default services","kind":"no-default-services"}}"#

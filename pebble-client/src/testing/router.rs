@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use super::Shared;
 use super::api;
 use super::exec;
-use super::response::{ApiError, Reply};
+use super::response::{ErrorReply, Reply};
 use super::wire::Query;
 
 /// One request, as handlers see it.
@@ -30,9 +30,9 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     /// Decodes the JSON body; the error message starts with `prefix`.
-    pub(crate) fn json<T: DeserializeOwned>(&self, prefix: &str) -> Result<T, ApiError> {
+    pub(crate) fn json<T: DeserializeOwned>(&self, prefix: &str) -> Result<T, ErrorReply> {
         serde_json::from_slice(&self.body)
-            .map_err(|e| ApiError::bad_request(format!("{prefix}: {e}")))
+            .map_err(|e| ErrorReply::bad_request(format!("{prefix}: {e}")))
     }
 }
 
@@ -76,10 +76,10 @@ pub(crate) async fn route(ctx: &Ctx) -> Reply {
         _ => None,
     };
     let Some((g, p)) = allowed else {
-        return ApiError::not_found("invalid API endpoint requested").into();
+        return ErrorReply::not_found("invalid API endpoint requested").into();
     };
     let Some(needed) = access(g, p) else {
-        return ApiError::new(
+        return ErrorReply::new(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("method {:?} not allowed", ctx.method.as_str()),
         )
@@ -91,7 +91,7 @@ pub(crate) async fn route(ctx: &Ctx) -> Reply {
         Admin => ctx.admin,
     };
     if !permitted {
-        return ApiError::new(StatusCode::UNAUTHORIZED, "access denied")
+        return ErrorReply::new(StatusCode::UNAUTHORIZED, "access denied")
             .with_kind("login-required")
             .into();
     }
@@ -107,7 +107,7 @@ pub(crate) async fn route(ctx: &Ctx) -> Reply {
         (["v1", "changes", id, "wait"], _) => api::changes::wait(ctx, id).await,
         (["v1", "services"], true) => api::services::list(ctx),
         (["v1", "services"], false) => api::services::post(ctx),
-        (["v1", "services", _], _) => Err(ApiError::bad_request("not implemented")),
+        (["v1", "services", _], _) => Err(ErrorReply::bad_request("not implemented")),
         (["v1", "plan"], _) => api::services::plan(ctx),
         (["v1", "layers"], _) => api::services::layers(ctx),
         (["v1", "files"], true) => api::files::get(ctx),
@@ -120,7 +120,7 @@ pub(crate) async fn route(ctx: &Ctx) -> Reply {
         (["v1", "notices", id], _) => api::notices::get(ctx, id),
         (["v1", "identities"], true) => api::identities::list(ctx),
         (["v1", "identities"], false) => api::identities::post(ctx),
-        _ => Err(ApiError::not_found("invalid API endpoint requested")),
+        _ => Err(ErrorReply::not_found("invalid API endpoint requested")),
     };
     result.unwrap_or_else(Reply::Error)
 }

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::faults::{Fault, Garbage};
-use super::response::{ApiError, Body, Reply, envelope, raw_response};
+use super::response::{Body, ErrorReply, Reply, envelope, raw_response};
 use super::router::{Ctx, route};
 use super::wire::Query;
 use super::{Shared, SimError};
@@ -164,7 +164,7 @@ async fn handle(
             message,
         }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut e = ApiError::new(status, message);
+            let mut e = ErrorReply::new(status, message);
             e.kind = kind;
             return Ok(Reply::Error(e).into_response(maintenance, None));
         }

@@ -5,17 +5,17 @@ use std::time::Duration;
 use http::StatusCode;
 use serde::Deserialize;
 
-use crate::testing::response::{ApiError, ApiResult, Reply};
+use crate::testing::response::{ApiResult, ErrorReply, Reply};
 use crate::testing::router::Ctx;
 use crate::testing::state::State;
 use crate::testing::wire::{format_duration, parse_duration};
 use crate::types::ChangeStatus;
 
-fn find(st: &State, id: &str) -> Result<u64, ApiError> {
+fn find(st: &State, id: &str) -> Result<u64, ErrorReply> {
     id.parse::<u64>()
         .ok()
         .filter(|n| st.changes.by_id.contains_key(n))
-        .ok_or_else(|| ApiError::not_found(format!("cannot find change with id {id:?}")))
+        .ok_or_else(|| ErrorReply::not_found(format!("cannot find change with id {id:?}")))
 }
 
 /// `GET /v1/changes?select=&for=`.
@@ -25,7 +25,7 @@ pub(crate) fn list(ctx: &Ctx) -> ApiResult {
         "ready" => |ready: bool| ready,
         "all" => |_: bool| true,
         _ => {
-            return Err(ApiError::bad_request(
+            return Err(ErrorReply::bad_request(
                 "select should be one of: all,in-progress,ready",
             ));
         }
@@ -62,7 +62,7 @@ pub(crate) fn abort(ctx: &Ctx, id: &str) -> ApiResult {
     let n = ctx.shared.with(|st, _| find(st, id))?;
     let body: AbortBody = ctx.json("cannot decode data from request body")?;
     if body.action != "abort" {
-        return Err(ApiError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             "invalid action {:?}",
             body.action
         )));
@@ -70,7 +70,7 @@ pub(crate) fn abort(ctx: &Ctx, id: &str) -> ApiResult {
     ctx.shared.with(|st, now| {
         let ready = st.change_mut(n).is_none_or(|c| c.status().is_ready());
         if ready {
-            return Err(ApiError::bad_request(format!(
+            return Err(ErrorReply::bad_request(format!(
                 "cannot abort change {id} with nothing pending"
             )));
         }
@@ -102,7 +102,7 @@ pub(crate) async fn wait(ctx: &Ctx, id: &str) -> ApiResult {
         "" => None,
         t => Some(
             parse_duration(t)
-                .map_err(|e| ApiError::bad_request(format!("invalid timeout: {e}")))?,
+                .map_err(|e| ErrorReply::bad_request(format!("invalid timeout: {e}")))?,
         ),
     }
     .filter(|d| !d.is_zero());
@@ -118,7 +118,7 @@ pub(crate) async fn wait(ctx: &Ctx, id: &str) -> ApiResult {
         .await;
     match done {
         Some(c) => Ok(Reply::ok(c)),
-        None => Err(ApiError::new(
+        None => Err(ErrorReply::new(
             StatusCode::GATEWAY_TIMEOUT,
             format!(
                 "timed out waiting for change after {}",

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::testing::response::{ApiError, ApiResult, Reply};
+use crate::testing::response::{ApiResult, ErrorReply, Reply};
 use crate::testing::router::Ctx;
 use crate::testing::state::checks;
 use crate::types::{CheckLevel, RefreshedCheck};
@@ -13,7 +13,11 @@ pub(crate) fn list(ctx: &Ctx) -> ApiResult {
         "" => CheckLevel::Unset,
         "alive" => CheckLevel::Alive,
         "ready" => CheckLevel::Ready,
-        _ => return Err(ApiError::bad_request(r#"level must be "alive" or "ready""#)),
+        _ => {
+            return Err(ErrorReply::bad_request(
+                r#"level must be "alive" or "ready""#,
+            ));
+        }
     };
     let names = ctx.query.list("names");
     Ok(Reply::ok(
@@ -35,10 +39,12 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
     let names = body.checks.unwrap_or_default();
     let action = body.action;
     if action != "start" && action != "stop" {
-        return Err(ApiError::bad_request(format!("invalid action {action:?}")));
+        return Err(ErrorReply::bad_request(format!(
+            "invalid action {action:?}"
+        )));
     }
     if names.is_empty() {
-        return Err(ApiError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             "must specify checks for {action} action"
         )));
     }
@@ -49,7 +55,7 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
             .collect();
         if !missing.is_empty() {
             let list: Vec<String> = missing.iter().map(|n| format!("{n:?}")).collect();
-            return Err(ApiError::bad_request(format!(
+            return Err(ErrorReply::bad_request(format!(
                 "cannot {action} checks: cannot find checks: {}",
                 list.join(", ")
             )));
@@ -81,11 +87,11 @@ struct RefreshBody {
 pub(crate) fn refresh(ctx: &Ctx) -> ApiResult {
     let body: RefreshBody = ctx.json("cannot decode request body")?;
     if body.name.is_empty() {
-        return Err(ApiError::bad_request("must specify check name"));
+        return Err(ErrorReply::bad_request("must specify check name"));
     }
     ctx.shared.with(|st, _| {
         let Some(check) = st.plan.plan.checks.get(&body.name) else {
-            return Err(ApiError::not_found(format!(
+            return Err(ErrorReply::not_found(format!(
                 "cannot find check with name {:?}",
                 body.name
             )));

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::{StatusCode, header};
 use serde::Deserialize;
 
-use crate::testing::response::{ApiError, ApiResult, Reply, envelope, raw_response};
+use crate::testing::response::{ApiResult, ErrorReply, Reply, envelope, raw_response};
 use crate::testing::router::Ctx;
 use crate::testing::state::files::{FileError, WriteOptions};
 use crate::types::FileResult;
@@ -21,7 +21,7 @@ pub(crate) fn get(ctx: &Ctx) -> ApiResult {
     match ctx.query.get("action") {
         "read" => read(ctx),
         "list" => list(ctx),
-        other => Err(ApiError::bad_request(format!("invalid action {other:?}"))),
+        other => Err(ErrorReply::bad_request(format!("invalid action {other:?}"))),
     }
 }
 
@@ -31,11 +31,11 @@ fn read(ctx: &Ctx) -> ApiResult {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
     if accept != Some("multipart/form-data") {
-        return Err(ApiError::bad_request("must accept multipart/form-data"));
+        return Err(ErrorReply::bad_request("must accept multipart/form-data"));
     }
     let paths = ctx.query.all("path");
     if paths.is_empty() {
-        return Err(ApiError::bad_request("must specify one or more paths"));
+        return Err(ErrorReply::bad_request("must specify one or more paths"));
     }
     let boundary = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
     let mut body: Vec<u8> = Vec::new();
@@ -73,13 +73,13 @@ fn read(ctx: &Ctx) -> ApiResult {
     )))
 }
 
-fn list_error(e: FileError) -> ApiError {
+fn list_error(e: FileError) -> ErrorReply {
     let status = match e.kind.as_str() {
         "not-found" => StatusCode::NOT_FOUND,
         "permission-denied" => StatusCode::FORBIDDEN,
         _ => StatusCode::BAD_REQUEST,
     };
-    ApiError::new(status, e.message).with_kind(e.kind)
+    ErrorReply::new(status, e.message).with_kind(e.kind)
 }
 
 fn list(ctx: &Ctx) -> ApiResult {
@@ -88,13 +88,13 @@ fn list(ctx: &Ctx) -> ApiResult {
         "" | "false" => false,
         "true" => true,
         other => {
-            return Err(ApiError::bad_request(format!(
+            return Err(ErrorReply::bad_request(format!(
                 r#"itself parameter must be "true" or "false", not {other:?}"#
             )));
         }
     };
     if !path.starts_with('/') {
-        return Err(ApiError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             "path must be absolute, got {path:?}"
         )));
     }
@@ -117,7 +117,7 @@ pub(crate) async fn post(ctx: &Ctx) -> ApiResult {
     match media {
         "multipart/form-data" => push(ctx, content_type).await,
         "application/json" => json_action(ctx),
-        other => Err(ApiError::bad_request(format!(
+        other => Err(ErrorReply::bad_request(format!(
             "invalid media type {other:?}"
         ))),
     }
@@ -183,11 +183,11 @@ fn json_action(ctx: &Ctx) -> ApiResult {
             })
             .collect(),
         "write" => {
-            return Err(ApiError::bad_request(
+            return Err(ErrorReply::bad_request(
                 r#"must use multipart with "write" action"#,
             ));
         }
-        other => return Err(ApiError::bad_request(format!("invalid action {other:?}"))),
+        other => return Err(ErrorReply::bad_request(format!("invalid action {other:?}"))),
     };
     let _ = body.files;
     Ok(Reply::ok(results))
@@ -195,48 +195,48 @@ fn json_action(ctx: &Ctx) -> ApiResult {
 
 async fn push(ctx: &Ctx, content_type: &str) -> ApiResult {
     let boundary = multer::parse_boundary(content_type)
-        .map_err(|_| ApiError::bad_request(format!("invalid boundary {content_type:?}")))?;
+        .map_err(|_| ErrorReply::bad_request(format!("invalid boundary {content_type:?}")))?;
     if boundary.len() < 32 {
-        return Err(ApiError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             "invalid boundary {boundary:?}"
         )));
     }
     let body = ctx.body.clone();
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
-    let bad = |e: multer::Error| ApiError::bad_request(format!("cannot read multipart: {e}"));
+    let bad = |e: multer::Error| ErrorReply::bad_request(format!("cannot read multipart: {e}"));
     let Some(first) = multipart.next_field().await.map_err(bad)? else {
-        return Err(ApiError::bad_request("must specify one or more files"));
+        return Err(ErrorReply::bad_request("must specify one or more files"));
     };
     let name = first.name().unwrap_or("").to_owned();
     if name != "request" {
-        return Err(ApiError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             r#"metadata field name must be "request", got {name:?}"#
         )));
     }
     let meta_bytes = first.bytes().await.map_err(bad)?;
     let meta: JsonBody = serde_json::from_slice(&meta_bytes)
-        .map_err(|e| ApiError::bad_request(format!("cannot decode request metadata: {e}")))?;
+        .map_err(|e| ErrorReply::bad_request(format!("cannot decode request metadata: {e}")))?;
     if meta.action != "write" {
-        return Err(ApiError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             r#"multipart action must be "write", got {:?}"#,
             meta.action
         )));
     }
     if meta.files.is_empty() {
-        return Err(ApiError::bad_request("must specify one or more files"));
+        return Err(ErrorReply::bad_request("must specify one or more files"));
     }
     let mut results: Vec<Option<FileResult>> = vec![None; meta.files.len()];
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_owned();
         if name != "files" {
-            return Err(ApiError::bad_request(format!(
+            return Err(ErrorReply::bad_request(format!(
                 r#"field name must be "files", got {name:?}"#
             )));
         }
         let path = field.file_name().unwrap_or("").to_owned();
         let Some(i) = meta.files.iter().position(|f| f.path == path) else {
-            return Err(ApiError::bad_request(format!(
+            return Err(ErrorReply::bad_request(format!(
                 "no metadata for path {path:?}"
             )));
         };

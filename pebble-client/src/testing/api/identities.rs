@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::testing::response::{ApiError, ApiResult, Reply};
+use crate::testing::response::{ApiResult, ErrorReply, Reply};
 use crate::testing::router::Ctx;
 use crate::types::Identity;
 
@@ -26,6 +26,6 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
     let body: IdentitiesBody = ctx.json("cannot decode request body")?;
     ctx.shared
         .with(|st, _| st.identities.apply(&body.action, body.identities))
-        .map_err(ApiError::bad_request)?;
+        .map_err(ErrorReply::bad_request)?;
     Ok(Reply::ok_empty())
 }

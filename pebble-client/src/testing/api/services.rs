@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::testing::response::{ApiError, ApiResult, Reply};
+use crate::testing::response::{ApiResult, ErrorReply, Reply};
 use crate::testing::router::Ctx;
 use crate::testing::state::{checks, services};
 use crate::types::{Layer, PlanError, ServiceStartup};
@@ -39,7 +39,7 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
     let id = ctx.shared.with(|st, now| {
         match action.as_str() {
             "replan" | "autostart" if !names.is_empty() => {
-                return Err(ApiError::bad_request(format!(
+                return Err(ErrorReply::bad_request(format!(
                     "{action} accepts no service names"
                 )));
             }
@@ -53,13 +53,13 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
                     .map(|(n, _)| n.clone())
                     .collect();
                 if names.is_empty() {
-                    return Err(ApiError::bad_request("no default services")
+                    return Err(ErrorReply::bad_request("no default services")
                         .with_kind("no-default-services"));
                 }
             }
             "replan" => {}
             _ if names.is_empty() => {
-                return Err(ApiError::bad_request(format!(
+                return Err(ErrorReply::bad_request(format!(
                     "must specify services for {action} action"
                 )));
             }
@@ -67,9 +67,9 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
         }
         let (tasks, affected) = services::plan_action(st, &action, &names).map_err(|e| {
             if e.starts_with("invalid action") {
-                ApiError::bad_request(e)
+                ErrorReply::bad_request(e)
             } else {
-                ApiError::bad_request(format!("cannot {action} services: {e}"))
+                ErrorReply::bad_request(format!("cannot {action} services: {e}"))
             }
         })?;
         if action == "replan" {
@@ -114,12 +114,14 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
 pub(crate) fn plan(ctx: &Ctx) -> ApiResult {
     let format = ctx.query.get("format");
     if format != "yaml" {
-        return Err(ApiError::bad_request(format!("invalid format {format:?}")));
+        return Err(ErrorReply::bad_request(format!(
+            "invalid format {format:?}"
+        )));
     }
     let yaml = ctx
         .shared
         .with(|st, _| st.plan.plan.to_yaml())
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| ErrorReply::internal(e.to_string()))?;
     Ok(Reply::ok(yaml))
 }
 
@@ -141,28 +143,28 @@ struct LayersBody {
 pub(crate) fn layers(ctx: &Ctx) -> ApiResult {
     let body: LayersBody = ctx.json("cannot decode request body")?;
     if body.action != "add" {
-        return Err(ApiError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             "invalid action {:?}",
             body.action
         )));
     }
     if body.label.is_empty() {
-        return Err(ApiError::bad_request("label must be set"));
+        return Err(ErrorReply::bad_request("label must be set"));
     }
     if body.format != "yaml" {
-        return Err(ApiError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             "invalid format {:?}",
             body.format
         )));
     }
     let layer = Layer::from_yaml(&body.layer).map_err(|e| match e {
-        PlanError::Parse { .. } => ApiError::bad_request(e.to_string()),
-        other => ApiError::bad_request(format!("cannot parse layer YAML: {other}")),
+        PlanError::Parse { .. } => ErrorReply::bad_request(e.to_string()),
+        other => ErrorReply::bad_request(format!("cannot parse layer YAML: {other}")),
     })?;
     ctx.shared.with(|st, now| {
         st.plan
             .add_layer(&body.label, body.combine, layer)
-            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            .map_err(|e| ErrorReply::bad_request(e.to_string()))?;
         checks::sync(st, now);
         Ok(Reply::ok(true))
     })

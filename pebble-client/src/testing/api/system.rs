@@ -3,7 +3,7 @@
 use http::StatusCode;
 use serde::Deserialize;
 
-use crate::testing::response::{ApiError, ApiResult, Reply};
+use crate::testing::response::{ApiResult, ErrorReply, Reply};
 use crate::testing::router::Ctx;
 use crate::types::{CheckLevel, CheckStatus, Health, SystemInfo};
 
@@ -23,7 +23,11 @@ pub(crate) fn health(ctx: &Ctx) -> ApiResult {
         "" => None,
         "alive" => Some(CheckLevel::Alive),
         "ready" => Some(CheckLevel::Ready),
-        _ => return Err(ApiError::bad_request(r#"level must be "alive" or "ready""#)),
+        _ => {
+            return Err(ErrorReply::bad_request(
+                r#"level must be "alive" or "ready""#,
+            ));
+        }
     };
     let names = ctx.query.list("names");
     let healthy = ctx.shared.with(|st, _| {
@@ -60,17 +64,17 @@ struct SignalsBody {
 pub(crate) fn signals(ctx: &Ctx) -> ApiResult {
     let body: SignalsBody = ctx.json("cannot decode request body")?;
     if body.services.is_empty() {
-        return Err(ApiError::bad_request("must specify one or more services"));
+        return Err(ErrorReply::bad_request("must specify one or more services"));
     }
     ctx.shared.with(|st, _| {
         for name in &body.services {
             if !st.plan.plan.services.contains_key(name) {
-                return Err(ApiError::internal(format!(
+                return Err(ErrorReply::internal(format!(
                     "service {name:?} does not exist"
                 )));
             }
             if !st.services.is_running(name) {
-                return Err(ApiError::internal(format!(
+                return Err(ErrorReply::internal(format!(
                     "service {name:?} is not running"
                 )));
             }
@@ -81,7 +85,7 @@ pub(crate) fn signals(ctx: &Ctx) -> ApiResult {
         ctx.shared
             .backend
             .signal(name, &body.signal)
-            .map_err(ApiError::internal)?;
+            .map_err(ErrorReply::internal)?;
     }
     Ok(Reply::ok(true))
 }

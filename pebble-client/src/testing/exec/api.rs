@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::session::{self, Mode, Spec};
 use super::{ExecInput, Session};
-use crate::testing::response::{ApiError, ApiResult, Reply};
+use crate::testing::response::{ApiResult, ErrorReply, Reply};
 use crate::testing::router::Ctx;
 use crate::testing::state::changes::NewTask;
 use crate::testing::wire::parse_duration;
@@ -41,13 +41,13 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
     let mut body: Body = ctx.json("cannot decode request body")?;
     let command = body.command.take().unwrap_or_default();
     let Some(executable) = command.first().cloned() else {
-        return Err(ApiError::bad_request("must specify command"));
+        return Err(ErrorReply::bad_request("must specify command"));
     };
     let timeout = match body.timeout.as_deref().unwrap_or("") {
         "" => None,
         t => Some(
             parse_duration(t)
-                .map_err(|e| ApiError::bad_request(format!("invalid timeout: {e}")))?,
+                .map_err(|e| ErrorReply::bad_request(format!("invalid timeout: {e}")))?,
         ),
     }
     .filter(|t| !t.is_zero());
@@ -81,7 +81,7 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
         Some(dir) => match resolve_dir(root, &dir) {
             Some(host) => (dir, host),
             None => {
-                return Err(ApiError::internal(format!(
+                return Err(ErrorReply::internal(format!(
                     "cannot call exec: working directory {dir:?} does not exist"
                 )));
             }
@@ -99,7 +99,7 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
     };
     let terminal = body.terminal.unwrap_or(false);
     if body.interactive.unwrap_or(false) && !terminal {
-        return Err(ApiError::internal(
+        return Err(ErrorReply::internal(
             "cannot call exec: cannot use interactive mode without a terminal",
         ));
     }
@@ -153,12 +153,12 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
     })
 }
 
-fn not_found(executable: &str) -> ApiError {
-    ApiError::bad_request(format!("cannot find executable {executable:?}"))
+fn not_found(executable: &str) -> ErrorReply {
+    ErrorReply::bad_request(format!("cannot find executable {executable:?}"))
 }
 
 /// Fills unset options from the service named by `service-context`.
-fn merge_service_context(ctx: &Ctx, body: &mut Body) -> Result<(), ApiError> {
+fn merge_service_context(ctx: &Ctx, body: &mut Body) -> Result<(), ErrorReply> {
     let Some(name) = body.service_context.clone().filter(|s| !s.is_empty()) else {
         return Ok(());
     };
@@ -166,7 +166,7 @@ fn merge_service_context(ctx: &Ctx, body: &mut Body) -> Result<(), ApiError> {
         .shared
         .with(|st, _| st.plan.plan.services.get(&name).cloned())
         .ok_or_else(|| {
-            ApiError::bad_request(format!("cannot find service {name:?} for service context"))
+            ErrorReply::bad_request(format!("cannot find service {name:?} for service context"))
         })?;
     let mut env = service.environment.clone();
     env.extend(body.environment.take().unwrap_or_default());

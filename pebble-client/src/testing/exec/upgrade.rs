@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
 use super::session::Claim;
-use crate::testing::response::{ApiError, ApiResult, Reply};
+use crate::testing::response::{ApiResult, ErrorReply, Reply};
 use crate::testing::router::Ctx;
 
 /// Upgrades the request to the task's websocket `id` and hands it to the task's runner.
@@ -24,30 +24,30 @@ pub(crate) fn connect(ctx: &Ctx, task: &str, id: &str) -> ApiResult {
         })
     });
     let Some((n, kind)) = kind else {
-        return Err(ApiError::not_found(format!("cannot find task {task:?}")));
+        return Err(ErrorReply::not_found(format!("cannot find task {task:?}")));
     };
     if kind != "exec" {
-        return Err(ApiError::bad_request(format!(
+        return Err(ErrorReply::bad_request(format!(
             "task {task:?} is not an exec task"
         )));
     }
-    let unknown = || ApiError::not_found(format!("cannot find {id} websocket for task {task:?}"));
+    let unknown = || ErrorReply::not_found(format!("cannot find {id} websocket for task {task:?}"));
     let session = ctx.shared.exec.session(n).ok_or_else(unknown)?;
     let key = ctx
         .headers
         .get(header::SEC_WEBSOCKET_KEY)
         .map(|k| derive_accept_key(k.as_bytes()))
-        .ok_or_else(|| ApiError::bad_request("websocket: the client is not using the websocket protocol: missing Sec-WebSocket-Key"))?;
+        .ok_or_else(|| ErrorReply::bad_request("websocket: the client is not using the websocket protocol: missing Sec-WebSocket-Key"))?;
     let upgrade = ctx
         .upgrade
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .take()
-        .ok_or_else(|| ApiError::internal("websocket: cannot upgrade this connection"))?;
+        .ok_or_else(|| ErrorReply::internal("websocket: cannot upgrade this connection"))?;
     let slot = match session.claim(id) {
         Claim::Unknown => return Err(unknown()),
         Claim::Taken => {
-            return Err(ApiError::internal(format!(
+            return Err(ErrorReply::internal(format!(
                 "{id} websocket already connected"
             )));
         }
@@ -66,6 +66,6 @@ pub(crate) fn connect(ctx: &Ctx, task: &str, id: &str) -> ApiResult {
         .header(header::UPGRADE, "websocket")
         .header(header::SEC_WEBSOCKET_ACCEPT, key)
         .body(Default::default())
-        .map_err(|e| ApiError::internal(format!("cannot build the upgrade response: {e}")))?;
+        .map_err(|e| ErrorReply::internal(format!("cannot build the upgrade response: {e}")))?;
     Ok(Reply::Raw(response))
 }
