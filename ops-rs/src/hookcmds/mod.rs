@@ -9,7 +9,7 @@
 //! each builds the exact argument vector Python ops uses and parses the answer. Failures are
 //! classified by [`ModelError::from_failure`](crate::model::ModelError::from_failure); an answer
 //! that is not what the tool documents (not JSON, wrong shape, empty) is
-//! [`ModelError::BadAnswer`](crate::model::ModelError::BadAnswer) naming the tool. These
+//! [`crate::model::ModelError::BadAnswer`] naming the tool. These
 //! functions do no caching and no access checks: that is the [`Model`](crate::model::Model)'s
 //! job, and charms should normally use it.
 //!

@@ -60,7 +60,7 @@ use crate::testing::state::State;
 
 type Factory<C> = Box<dyn Fn() -> C>;
 
-/// A step-by-step test of one unit of a charm (see the [module docs](self)).
+/// A step-by-step test of one unit of a charm (see the [module docs](crate::testing)).
 pub struct Harness<C: Charm> {
     meta: Arc<CharmMeta>,
     factory: Factory<C>,

@@ -163,7 +163,7 @@ impl State {
         Ok(self)
     }
 
-    /// Appends a deferred event (see [`TestEvent::deferred`](super::TestEvent::deferred)) to
+    /// Appends a deferred event (see [`Context::deferred`](super::Context::deferred)) to
     /// the queue, giving it the next event id and queue position, as a dispatch would.
     #[must_use]
     pub fn defer(mut self, mut entry: DeferredEntry) -> Self {

@@ -148,8 +148,8 @@ pub(crate) fn from_io(e: io::Error, websocket: &'static str) -> Error {
 ///
 /// A read fails with an [`Error::Websocket`] inside the `io::Error` when the websocket breaks,
 /// and with an [`Error::Timeout`] when the process's deadline passes (see
-/// [`ExecOptions::timeout`](super::ExecOptions::timeout)). [`ExecProcess::wait_output`]
-/// (super::ExecProcess::wait_output) turns those back into [`Error`]s.
+/// [`ExecOptions::timeout`](super::ExecOptions::timeout)). [`ExecProcess::wait_output`](super::ExecProcess::wait_output)
+/// turns those back into [`Error`]s.
 pub struct ExecReader {
     rx: mpsc::Receiver<io::Result<Bytes>>,
     buf: Bytes,

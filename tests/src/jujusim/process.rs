@@ -36,7 +36,7 @@ pub struct Exit {
     pub timed_out: bool,
 }
 
-/// Runs `dispatch` in `cwd` with exactly `env` (plus [`PASS_THROUGH`] variables).
+/// Runs `dispatch` in `cwd` with exactly `env` (plus the `PASS_THROUGH` variables).
 pub fn run(
     dispatch: &Path,
     cwd: &Path,
