@@ -179,7 +179,8 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut cur = e.source();
     while let Some(s) = cur {
         let msg = s.to_string();
-        if parts.last() != Some(&msg) {
+        // A message that already ends with its source's text (`"{what}: {source}"`) says it.
+        if !parts.last().is_some_and(|p| p.ends_with(&msg)) {
             parts.push(msg);
         }
         cur = s.source();

@@ -21,6 +21,28 @@ fn null_as_empty<'de, D: serde::Deserializer<'de>>(
     Ok(Option::deserialize(d)?.unwrap_or_default())
 }
 
+impl ConfigMeta {
+    /// Checks that every default has its option's type (Juju refuses such a charm; saying so
+    /// here names the option instead of failing later on a value of the wrong type).
+    pub(crate) fn check_defaults(&self, file: &str) -> Result<(), super::MetadataError> {
+        for (name, option) in &self.options {
+            if let Some(default) = option.default.as_ref().filter(|d| !d.is_null())
+                && !option.kind.accepts(default)
+            {
+                return Err(super::MetadataError::Invalid {
+                    file: file.to_owned(),
+                    line: None,
+                    detail: format!(
+                        "config option '{name}' is of type {} but its default is {default}",
+                        option.kind
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The type of a config option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]

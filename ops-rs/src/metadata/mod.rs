@@ -227,6 +227,7 @@ impl CharmMeta {
         let mut meta = Self::from_raw(raw);
         if let Some(c) = config {
             meta.config = parse_yaml("config.yaml", c)?;
+            meta.config.check_defaults("config.yaml")?;
         }
         if let Some(a) = actions {
             meta.actions = parse_yaml("actions.yaml", a)?;
@@ -236,7 +237,9 @@ impl CharmMeta {
 
     fn parse_unified(file: &str, text: &str) -> Result<CharmMeta, MetadataError> {
         let raw: RawMeta = parse_yaml(file, text)?;
-        Ok(Self::from_raw(raw))
+        let meta = Self::from_raw(raw);
+        meta.config.check_defaults(file)?;
+        Ok(meta)
     }
 
     fn from_raw(raw: RawMeta) -> CharmMeta {

@@ -123,6 +123,21 @@ pub enum StoreError {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// The file or its directory cannot be written: a full disk, a read-only charm
+    /// directory, an I/O error. Nothing was saved (SQLite rolled back).
+    #[error(
+        "cannot write the state file {path} ({what} failed: {source}): is the disk full or the \
+         charm directory read-only? Nothing was saved; the hook fails and Juju retries it"
+    )]
+    NotWritable {
+        /// The file.
+        path: PathBuf,
+        /// The operation.
+        what: &'static str,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
     /// A database operation failed.
     #[error("state store {path}: {what} failed: {source}")]
     Sqlite {

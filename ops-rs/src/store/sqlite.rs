@@ -41,6 +41,13 @@ pub(crate) fn sql_error(path: &Path, what: &'static str, e: rusqlite::Error) -> 
             path: path.to_owned(),
             detail: e.to_string(),
         },
+        Some(ErrorCode::ReadOnly | ErrorCode::DiskFull | ErrorCode::SystemIoFailure) => {
+            StoreError::NotWritable {
+                path: path.to_owned(),
+                what,
+                source: e,
+            }
+        }
         _ => StoreError::Sqlite {
             path: path.to_owned(),
             what,
