@@ -28,11 +28,20 @@ impl Lock {
     fn acquire(state: &Path) -> io::Result<Lock> {
         let mut path = state.as_os_str().to_owned();
         path.push(".lock");
-        let file = OpenOptions::new()
+        let path = PathBuf::from(path);
+        // Another user's lock file (a unit run unprivileged after a root one) cannot be opened
+        // for writing; `flock` works on a read-only descriptor just as well.
+        let file = match OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(PathBuf::from(path))?;
+            .open(&path)
+        {
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                OpenOptions::new().read(true).open(&path)?
+            }
+            other => other?,
+        };
         rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
         Ok(Lock(file))
     }
