@@ -46,7 +46,7 @@
 //!
 //! The [guide] says when to retry, defer, wait for a Pebble notice, or fail the hook.
 
-mod breaker;
+pub(crate) mod breaker;
 mod breakers;
 mod ctx;
 mod retry;

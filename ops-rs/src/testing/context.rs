@@ -10,6 +10,7 @@ use crate::event::{Event, EventInputs, EventKind};
 use crate::framework::Charm;
 use crate::metadata::{CharmMeta, MetadataError};
 use crate::store::{DeferredEntry, MemoryStore, StoreData};
+use crate::testing::breaker::StoredBreaker;
 use crate::testing::consistency;
 use crate::testing::error::RunError;
 use crate::testing::event::{On, TestEvent};
@@ -321,11 +322,16 @@ pub(crate) fn run_event<C: Charm>(
     }
 
     let sim = JujuSim::new(juju);
+    let breakers = state
+        .breakers
+        .iter()
+        .map(|(name, b)| Ok((name.clone(), b.to_json(name)?)))
+        .collect::<Result<_, RunError>>()?;
     let store = MemoryStore::with_data(StoreData {
         event_counter: state.event_counter,
         queue: state.deferred.clone(),
         charm_state: state.stored.as_ref().map(ToString::to_string),
-        ..StoreData::default()
+        breakers,
     });
     let mut charm = factory();
     let input = DispatchInput::new(context, Arc::new(sim.clone()))
@@ -358,6 +364,11 @@ pub(crate) fn run_event<C: Charm>(
         })?),
         None => None,
     };
+    let breakers = data
+        .breakers
+        .iter()
+        .map(|(name, json)| Ok((name.clone(), StoredBreaker::from_json(name, json)?)))
+        .collect::<Result<_, RunError>>()?;
     let mut containers = state.containers.clone();
     for (name, sim) in &sims {
         if let Some(c) = state.containers.get(name) {
@@ -372,6 +383,7 @@ pub(crate) fn run_event<C: Charm>(
             stored,
             deferred: data.queue,
             event_counter: data.event_counter,
+            breakers,
         },
         juju_log,
         tool_calls,

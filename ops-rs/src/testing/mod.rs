@@ -8,6 +8,7 @@
 //!
 #![doc = include_str!("../docs/testing.md")]
 
+mod breaker;
 mod consistency;
 mod container;
 mod container_sim;
@@ -21,6 +22,7 @@ mod pebble_fault;
 mod state;
 
 pub use crate::store::DeferredEntry;
+pub use breaker::StoredBreaker;
 pub use container::{Container, Notice};
 pub use context::{Context, DEFAULT_JUJU_VERSION};
 pub use error::RunError;

@@ -2,7 +2,7 @@
 //!
 //! The Juju side ([`JujuState`]: leadership, config, relations, secrets, statuses, ports,
 //! storage, ...) plus what only the unit keeps: its containers, the charm's typed state, the
-//! deferred queue and the event counter. An output `State` is a valid input to the next run.
+//! deferred queue, the event counter and the circuit breakers. An output `State` is a valid input to the next run.
 //!
 //! ```
 //! use ops::testing::State;
@@ -30,6 +30,7 @@ use serde_json::Value;
 
 use crate::status::Status;
 use crate::store::DeferredEntry;
+use crate::testing::breaker::StoredBreaker;
 use crate::testing::container::Container;
 use crate::testing::error::RunError;
 use crate::testing::juju::{JujuState, OpenedPort, Relation, Secret};
@@ -51,6 +52,8 @@ pub struct State {
     pub deferred: Vec<DeferredEntry>,
     /// The last event id given out (ids are never reused).
     pub event_counter: u64,
+    /// The circuit breakers (see [`crate::resilience`]) with something to remember, by name.
+    pub breakers: BTreeMap<String, StoredBreaker>,
 }
 
 impl Default for State {
@@ -68,6 +71,7 @@ impl State {
             stored: None,
             deferred: Vec::new(),
             event_counter: 0,
+            breakers: BTreeMap::new(),
         }
     }
 
@@ -171,6 +175,13 @@ impl State {
         entry.event_id = self.event_counter;
         entry.seq = self.deferred.iter().map(|e| e.seq).max().unwrap_or(0) + 1;
         self.deferred.push(entry);
+        self
+    }
+
+    /// Sets a circuit breaker's stored state, as earlier hooks left it.
+    #[must_use]
+    pub fn breaker(mut self, name: &str, breaker: StoredBreaker) -> Self {
+        self.breakers.insert(name.to_owned(), breaker);
         self
     }
 
