@@ -359,9 +359,14 @@ pub(crate) fn run_event<C: Charm>(
         None => None,
     };
     let mut containers = state.containers.clone();
+    let mut exec_history = std::collections::BTreeMap::new();
     for (name, sim) in &sims {
         if let Some(c) = state.containers.get(name) {
             containers.insert(name.clone(), c.read_back(sim.as_ref())?);
+        }
+        let history = sim.as_ref().map(|s| s.exec_history()).unwrap_or_default();
+        if !history.is_empty() {
+            exec_history.insert(name.clone(), history);
         }
     }
     drop(sims);
@@ -377,6 +382,7 @@ pub(crate) fn run_event<C: Charm>(
         tool_calls,
         handler_calls: outcome.calls,
         action,
+        exec_history,
     })
 }
 
