@@ -88,7 +88,10 @@ enum Behaviour {
 /// assert_eq!(history[0].stdin, b"abc");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// Its `Debug` shows the environment's names but not their values, and stdin's length but
+/// not its bytes: both are where code passes secrets.
+#[derive(Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct ExecRecord {
     /// The whole command: executable then arguments.
@@ -113,6 +116,25 @@ pub struct ExecRecord {
     pub combine_stderr: bool,
     /// What the client sent on stdin (so far, while the command runs).
     pub stdin: Vec<u8>,
+}
+
+impl std::fmt::Debug for ExecRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env: Vec<&String> = self.environment.keys().collect();
+        f.debug_struct("ExecRecord")
+            .field("command", &self.command)
+            .field("environment (names only)", &env)
+            .field("working_dir", &self.working_dir)
+            .field("service_context", &self.service_context)
+            .field("user_id", &self.user_id)
+            .field("user", &self.user)
+            .field("group_id", &self.group_id)
+            .field("group", &self.group)
+            .field("timeout", &self.timeout)
+            .field("combine_stderr", &self.combine_stderr)
+            .field("stdin_len", &self.stdin.len())
+            .finish()
+    }
 }
 
 /// What a handler answers.
@@ -342,5 +364,21 @@ mod tests {
         assert_eq!(run(&["git", "status", "-s"]), Some(Behaviour::Exit(2)));
         assert_eq!(run(&["git", "log"]), Some(Behaviour::Exit(1)));
         assert_eq!(run(&["gitk"]), None);
+    }
+
+    #[test]
+    fn a_record_debug_hides_env_values_and_stdin() {
+        let r = ExecRecord {
+            command: vec!["login".into()],
+            environment: [("PASSWORD".to_owned(), "hunter2".to_owned())].into(),
+            stdin: b"hunter2".to_vec(),
+            ..ExecRecord::default()
+        };
+        let dbg = format!("{r:?}");
+        assert!(
+            dbg.contains("PASSWORD") && dbg.contains("stdin_len: 7"),
+            "{dbg}"
+        );
+        assert!(!dbg.contains("hunter2"), "{dbg}");
     }
 }
