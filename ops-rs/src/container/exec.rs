@@ -1,26 +1,6 @@
 //! [`Container::exec`]: running a command in the workload container, and [`ExecProcess`],
-//! the running command (Python ops' `Container.exec` and `ExecProcess`).
-//!
-//! Exec is the tool when the charm needs the workload's own programs, with the workload's
-//! files, users and environment: a backup or migration the workload binary knows how to
-//! do, a `tar` of its data directory, a config check. For plain file access the files API
-//! ([`Container::push`], [`Container::pull`]) is simpler; for long-running processes, a
-//! Pebble service is the right tool (Pebble restarts it and its logs are kept).
-//!
-//! **Retries.** Starting the command (`POST /v1/exec`) is retried by the container's
-//! policy **only when the request never reached Pebble** (socket missing, connection
-//! refused or reset before sending): a second POST would run the command twice.
-//! Nothing after the start (the websockets, the wait) is retried. A handler that wants to
-//! run a command "again" on failure must decide that itself, knowing whether the command
-//! is safe to repeat.
-//!
-//! **Nothing hangs.** Every step is bounded by the client's request timeout, and the wait
-//! for the command by its [`ExecOptions::timeout`] plus that margin. A command without a
-//! timeout is waited for as long as it runs: give one to anything that could hang.
-//!
-//! **Secrets.** Pass secrets in the environment or on stdin, never on the command line:
-//! the command and its arguments appear in error messages and logs; the environment and
-//! stdin never do.
+//! the running command (Python ops' `Container.exec` and `ExecProcess`). Retries, time
+//! limits and secrets are documented on [`Container::exec`].
 
 use std::io::Read;
 use std::time::Duration;
@@ -39,7 +19,32 @@ impl Container {
     /// [`ExecProcess::wait_output`] for its output (a non-zero exit is an error carrying the
     /// exit code and both outputs), [`ExecProcess::wait`] to only wait, or the streams
     /// ([`ExecProcess::stdin`], [`ExecProcess::stdout`], [`ExecProcess::stderr`]) for
-    /// streaming. See the [module docs](self) for retries and time limits.
+    /// streaming.
+    ///
+    /// Exec is the tool when the charm needs the workload's own programs, with the
+    /// workload's files, users and environment: a backup or migration the workload binary
+    /// knows how to do, a `tar` of its data directory, a config check. For plain file
+    /// access the files API ([`Container::push`], [`Container::pull`]) is simpler; for
+    /// long-running processes, a Pebble service is the right tool (Pebble restarts it and
+    /// keeps its logs).
+    ///
+    /// # Retries
+    /// Starting the command (`POST /v1/exec`) is retried by the container's policy **only
+    /// when the request never reached Pebble** (socket missing, connection refused, or
+    /// reset before sending): a second POST would run the command twice. Nothing after the
+    /// start (the websockets, the wait) is retried. A handler that wants to run a command
+    /// again after a failure decides that itself, knowing whether it is safe to repeat.
+    ///
+    /// # Time limits
+    /// Every step is bounded by the client's request timeout, and the wait for the command
+    /// by its [`ExecOptions::timeout`] plus that margin; Pebble kills a command at its
+    /// timeout ([`ContainerError::ExecTimedOut`]). A command without a timeout is waited for
+    /// as long as it runs: give one to anything that could hang.
+    ///
+    /// # Secrets
+    /// Pass secrets in the environment or on stdin, never on the command line: the command
+    /// and its arguments appear in error messages and logs; the environment and stdin never
+    /// do.
     ///
     /// # Errors
     /// - [`ContainerError::ExecutableNotFound`]: Pebble has no such executable;
