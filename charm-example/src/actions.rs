@@ -131,7 +131,7 @@ pub enum ActionError {
     },
     /// The backup command ran past its timeout and was stopped.
     #[error(
-        "the backup did not finish within {}s and was stopped (no file was left): retry when the unit is less busy", BACKUP_TIMEOUT.as_secs()
+        "the backup did not finish within {}s and was stopped: retry when the unit is less busy", BACKUP_TIMEOUT.as_secs()
     )]
     BackupTimedOut,
     /// The backup command answered something other than its summary.
@@ -333,7 +333,7 @@ mod tests {
         };
         assert_eq!(
             backup_failure(e).to_string(),
-            "the backup did not finish within 60s and was stopped (no file was left): retry when the unit is less busy"
+            "the backup did not finish within 60s and was stopped: retry when the unit is less busy"
         );
     }
 

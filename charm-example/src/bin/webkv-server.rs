@@ -249,6 +249,8 @@ fn backup(data_dir: &Path, out: &Path) -> Result<String, BackupError> {
         .file_name()
         .map_or_else(|| "backup".into(), |n| n.to_string_lossy().into_owned());
     let tmp = parent.join(format!(".{name}.tmp"));
+    // A leftover from a run that was killed may have other permissions: start afresh.
+    let _ = std::fs::remove_file(&tmp);
     let written = std::fs::OpenOptions::new()
         .write(true)
         .create(true)

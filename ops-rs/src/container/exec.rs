@@ -49,7 +49,9 @@ impl Container {
     /// # Errors
     /// - [`ContainerError::ExecutableNotFound`]: Pebble has no such executable;
     /// - [`ContainerError::is_unreachable`]: Pebble could not be reached (defer, or fail the
-    ///   hook so Juju retries it); the command did not run;
+    ///   hook so Juju retries it). The command did not run, except when the connection broke
+    ///   after the request was sent (the source is a `ConnectionReset` with `sent: true`):
+    ///   then it may have started;
     /// - [`ContainerError::Pebble`] for Pebble's other refusals (a missing working
     ///   directory, an unknown user) and invalid options (an empty command).
     ///
@@ -266,8 +268,8 @@ impl ExecProcess {
 
     /// Waits for the command to exit; a non-zero exit is an error (as Python ops' `wait`).
     /// Stdin, if still here, is closed first; outputs still here are discarded, so the
-    /// error of a non-zero exit carries only the outputs' absence: use
-    /// [`wait_output`](Self::wait_output) to see them.
+    /// error of a non-zero exit has the exit code but empty outputs: use
+    /// [`wait_output`](Self::wait_output) to keep them.
     ///
     /// # Errors
     /// [`ContainerError::ExecFailed`] for a non-zero exit (with the exit code, empty

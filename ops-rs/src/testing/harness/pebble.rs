@@ -204,7 +204,8 @@ impl<C: Charm> Harness<C> {
         *c = c.clone().exec(exec);
     }
 
-    /// Every command the charm ran in `container` since the harness was made, oldest first
+    /// Every command the charm ran in `container` in the hooks that succeeded since the
+    /// harness was made, oldest first
     /// (for one hook only, see [`last_output`](Self::last_output)'s
     /// [`exec_history`](crate::testing::Output::exec_history)).
     pub fn exec_history(&self, container: &str) -> &[ExecRecord] {
