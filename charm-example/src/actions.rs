@@ -1,4 +1,5 @@
-//! The actions: `set-key` (through webkv's HTTP API) and `backup` (through Pebble's files).
+//! The actions: `set-key` (through webkv's HTTP API) and `backup` (the workload's own
+//! `webkv-server backup`, run in the container through Pebble's exec).
 //!
 //! An action answers its caller now: [`ActionEvent`] has no `defer()` (calling it does not
 //! compile), so when the unit cannot do the work the action **fails with a message that
@@ -11,10 +12,9 @@
 //! }
 //! ```
 
-use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ops::container::{Container, ContainerError};
+use ops::container::{Container, ContainerError, ExecOptions};
 use ops::model::ModelError;
 use ops::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,14 @@ use serde::{Deserialize, Serialize};
 use crate::charm::WebKv;
 use crate::config::{ConfigError, WebkvConfig};
 use crate::kvclient::{self, KvError};
-use crate::workload::{self, CONTAINER, DATA_FILE, SERVICE};
+use crate::workload::{self, CONTAINER, DATA_DIR, DATA_FILE, SERVER_BIN, SERVICE};
+
+/// How long `webkv-server backup` may run before Pebble stops it.
+pub const BACKUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// `webkv-server backup`'s exit code when there is no data file yet.
+pub const BACKUP_EXIT_NO_DATA: i32 = 3;
+/// `webkv-server backup`'s exit code when the data file is not a valid store.
+pub const BACKUP_EXIT_CORRUPT: i32 = 4;
 
 /// `set-key` parameters.
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +56,12 @@ pub struct SetKeyResults {
 pub struct BackupParams {
     /// The directory, in the workload container, to write the backup into.
     pub directory: String,
+}
+
+/// What `webkv-server backup` prints on stdout.
+#[derive(Debug, Clone, Deserialize)]
+struct BackupSummary {
+    keys: usize,
 }
 
 /// `backup` results.
@@ -101,6 +114,31 @@ pub enum ActionError {
     /// The data file is not what webkv writes.
     #[error("{DATA_FILE} is not a JSON object of keys: {0}")]
     CorruptData(String),
+    /// The image has no server binary to run the backup with.
+    #[error(
+        "the web container has no {SERVER_BIN}: the workload image (resource webkv-image) is not a webkv image; attach the right one, then retry"
+    )]
+    NoServerBinary,
+    /// The backup command failed.
+    #[error(
+        "webkv-server backup failed with exit code {code}: {stderr}; check that the directory can be written in the web container, then retry"
+    )]
+    BackupFailed {
+        /// Its exit code.
+        code: i32,
+        /// What it wrote to stderr (trimmed).
+        stderr: String,
+    },
+    /// The backup command ran past its timeout and was stopped.
+    #[error(
+        "the backup did not finish within {}s and was stopped: retry when the unit is less busy", BACKUP_TIMEOUT.as_secs()
+    )]
+    BackupTimedOut,
+    /// The backup command answered something other than its summary.
+    #[error(
+        "webkv-server backup printed an unexpected summary ({0}): is the image's webkv-server too old?"
+    )]
+    BackupOutput(String),
     /// Pebble refused a request; the message is the whole error chain.
     #[error("{0}")]
     Pebble(String),
@@ -194,6 +232,14 @@ fn set_key(ctx: &Ctx<WebKv>) -> Result<SetKeyResults, ActionError> {
     })
 }
 
+/// `backup`: runs `webkv-server backup` in the web container.
+///
+/// Exec is the right tool here, rather than pulling the data file into the charm and
+/// pushing a copy back: the workload's own binary knows its data format and checks it,
+/// the copy is made next to the data with the workload's users and permissions (mode 0600,
+/// written atomically), and the data never travels through the charm (nor its memory, nor
+/// Pebble's API twice). The command's exit code says why it failed (the codes are a
+/// contract with `webkv-server`), and its stderr goes into the action's failure message.
 fn backup(ctx: &Ctx<WebKv>) -> Result<BackupResults, ActionError> {
     let params: BackupParams = ctx.model().action_params().map_err(ActionError::Params)?;
     let directory = params.directory.trim_end_matches('/');
@@ -201,24 +247,47 @@ fn backup(ctx: &Ctx<WebKv>) -> Result<BackupResults, ActionError> {
         return Err(ActionError::RelativeDirectory(params.directory));
     }
     let web = ctx.container(CONTAINER)?;
-    let data = match web.pull(DATA_FILE) {
-        Ok(data) => data,
-        Err(e) if e.is_not_found() => return Err(ActionError::NoData),
-        Err(e) => return Err(e.into()),
-    };
-    let keys = serde_json::from_slice::<BTreeMap<String, String>>(&data)
-        .map_err(|e| ActionError::CorruptData(e.to_string()))?
-        .len();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let path = format!("{directory}/data-{now}.json");
-    // The data may be sensitive: the backup is as private as the configuration.
-    web.push(&path, &data, &workload::push_options("600"))?;
+    let command = backup_command(&path);
+    // Not retried on failure: the command is safe to repeat, but an operator who sees the
+    // failure message decides (the framework itself only retries a start that never
+    // reached Pebble).
+    let output = web.exec_output(&command).map_err(backup_failure)?;
+    let summary: BackupSummary = serde_json::from_slice(&output.stdout)
+        .map_err(|e| ActionError::BackupOutput(e.to_string()))?;
     ctx.model()
-        .action_log(&format!("copied {keys} keys to {path}"))
+        .action_log(&format!("backed up {} keys to {path}", summary.keys))
         .map_err(ActionError::Params)?;
-    Ok(BackupResults { path, keys })
+    Ok(BackupResults {
+        path,
+        keys: summary.keys,
+    })
+}
+
+/// The command the `backup` action runs in the web container to write `path`.
+pub fn backup_command(path: &str) -> ExecOptions {
+    ExecOptions::new([SERVER_BIN, "backup", "--data-dir", DATA_DIR, "--out", path])
+        .timeout(BACKUP_TIMEOUT)
+}
+
+/// The action failure for a failed `webkv-server backup`.
+fn backup_failure(e: ContainerError) -> ActionError {
+    if let Some(failed) = e.exec_error() {
+        let stderr = String::from_utf8_lossy(failed.stderr()).trim().to_owned();
+        return match failed.exit_code() {
+            BACKUP_EXIT_NO_DATA => ActionError::NoData,
+            BACKUP_EXIT_CORRUPT => ActionError::CorruptData(stderr),
+            code => ActionError::BackupFailed { code, stderr },
+        };
+    }
+    match e {
+        ContainerError::ExecutableNotFound { .. } => ActionError::NoServerBinary,
+        ContainerError::ExecTimedOut { .. } => ActionError::BackupTimedOut,
+        other => other.into(),
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +302,39 @@ mod tests {
         for bad in ["", "a/b", "a b", "ü", "a?b", "%2F"] {
             assert!(!valid_key(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_backup_command_runs_the_server_binary_with_a_timeout() {
+        let c = backup_command("/b/data-1.json");
+        assert_eq!(
+            c.command(),
+            [
+                SERVER_BIN,
+                "backup",
+                "--data-dir",
+                DATA_DIR,
+                "--out",
+                "/b/data-1.json"
+            ]
+        );
+        assert_eq!(c.get_timeout(), Some(BACKUP_TIMEOUT));
+    }
+
+    #[test]
+    fn a_backup_killed_at_its_timeout_fails_the_action_with_what_to_do() {
+        let e = ContainerError::ExecTimedOut {
+            container: CONTAINER.to_owned(),
+            command: backup_command("/b").command().to_vec(),
+            timeout: BACKUP_TIMEOUT,
+            source: pebble_client::Error::Protocol {
+                detail: "timed out after 1m0s".into(),
+            },
+        };
+        assert_eq!(
+            backup_failure(e).to_string(),
+            "the backup did not finish within 60s and was stopped: retry when the unit is less busy"
+        );
     }
 
     #[test]

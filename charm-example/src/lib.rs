@@ -13,6 +13,7 @@
 //! | Secrets: the operator's (by id) or the charm's (leader creates, peers share the id) | [`token`] |
 //! | Relation application data written by the leader only | [`website`] |
 //! | Actions with typed parameters that fail with a message instead of deferring | [`actions`] |
+//! | Exec: the workload's own tool run in its container, exit codes mapped to failures | [`actions`] (`backup`) |
 //! | Statuses decided in one place from recorded facts | [`status`], [`state`] |
 //!
 //! The binary (`src/main.rs`) is one line: `ops::main(WebKv)`. Tests use `ops::testing`

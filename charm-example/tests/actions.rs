@@ -1,18 +1,21 @@
-//! The actions: `set-key` against a real `webkv-server`, `backup` through the simulated
-//! Pebble's files, and the messages each fails with when the unit cannot do the work.
+//! The actions: `set-key` against a real `webkv-server`, `backup` running the real
+//! `webkv-server backup` through the simulated Pebble's exec, and the messages each fails
+//! with when the unit cannot do the work.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
 
 mod common;
 
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
 use common::*;
 use ops::container::ServiceStatus;
-use ops::testing::State;
+use ops::testing::{Exec, ExecResponse, State};
 use serde_json::json;
-use webkv_charm::workload::{CONTAINER, DATA_FILE, SERVICE};
+use webkv_charm::actions::{BACKUP_EXIT_CORRUPT, BACKUP_EXIT_NO_DATA, BACKUP_TIMEOUT};
+use webkv_charm::workload::{CONTAINER, DATA_DIR, DATA_FILE, SERVER_BIN, SERVICE};
 
 const USER_SECRET: &str = "secret:cn4mvdnmp25c7c4m9d3g";
 
@@ -175,17 +178,47 @@ fn set_key_fails_with_what_to_do_when_the_unit_cannot_serve() {
     );
 }
 
+/// `webkv-server backup` in the web container, answered by the real binary: container
+/// paths in its arguments are mapped under `root` on this host.
+fn real_backup(root: &Path) -> Exec {
+    let root = root.to_path_buf();
+    Exec::handler(&format!("{SERVER_BIN} backup"), move |input| {
+        let args: Vec<String> = input.command[1..]
+            .iter()
+            .map(|a| match a.strip_prefix('/') {
+                Some(rel) => root.join(rel).display().to_string(),
+                None => a.clone(),
+            })
+            .collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_webkv-server"))
+            .args(&args)
+            .output()
+            .unwrap();
+        ExecResponse::exit(out.status.code().unwrap_or(-1))
+            .stdout(out.stdout)
+            .stderr(out.stderr)
+    })
+}
+
+/// A unit whose web container runs `webkv-server backup` for real under `root`.
+fn with_backup(state: &State, exec: Exec) -> State {
+    let mut state = state.clone();
+    let web = state.containers.remove(CONTAINER).unwrap().exec(exec);
+    state.container(web)
+}
+
+fn host(root: &Path, container_path: &str) -> PathBuf {
+    root.join(container_path.trim_start_matches('/'))
+}
+
 #[test]
-fn backup_copies_the_data_file_through_pebble() {
+fn backup_runs_webkv_server_backup_in_the_container() {
     let ctx = ctx();
-    let mut state = active_on(8080, "tok");
+    let root = tempfile::tempdir().unwrap();
     let data = r#"{"a": "1", "b": "2"}"#;
-    state
-        .containers
-        .get_mut(CONTAINER)
-        .unwrap()
-        .files
-        .insert(DATA_FILE.to_owned(), data.into());
+    std::fs::create_dir_all(host(root.path(), DATA_DIR)).unwrap();
+    std::fs::write(host(root.path(), DATA_FILE), data).unwrap();
+    let state = with_backup(&active_on(8080, "tok"), real_backup(root.path()));
     let out = ctx
         .run(
             ctx.on
@@ -193,7 +226,7 @@ fn backup_copies_the_data_file_through_pebble() {
             &state,
         )
         .unwrap();
-    let answer = out.action.unwrap();
+    let answer = out.action.clone().unwrap();
     assert_eq!(answer.failure, None);
     assert_eq!(answer.results["keys"], "2");
     let path = answer.results["path"].as_str().unwrap().to_owned();
@@ -201,9 +234,29 @@ fn backup_copies_the_data_file_through_pebble() {
         path.starts_with("/srv/backups/data-") && path.ends_with(".json"),
         "{path}"
     );
-    let web = &out.state.containers[CONTAINER];
-    assert_eq!(web.file_text(&path).as_deref(), Some(data));
-    assert_eq!(answer.logs, [format!("copied 2 keys to {path}")]);
+    // The real binary wrote the copy, privately.
+    let copy = host(root.path(), &path);
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), data);
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&copy).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(answer.logs, [format!("backed up 2 keys to {path}")]);
+    // What the charm ran: one command, with a timeout, nothing on stdin or in the env.
+    let ran = out.execs(CONTAINER);
+    assert_eq!(ran.len(), 1);
+    assert_eq!(
+        ran[0].command,
+        [
+            SERVER_BIN,
+            "backup",
+            "--data-dir",
+            DATA_DIR,
+            "--out",
+            path.as_str()
+        ]
+    );
+    assert_eq!(ran[0].timeout, Some(BACKUP_TIMEOUT));
+    assert!(ran[0].stdin.is_empty() && ran[0].environment.is_empty());
 
     // The default directory, from the metadata.
     let out = ctx.run(ctx.on.action("backup", json!({})), &state).unwrap();
@@ -212,15 +265,78 @@ fn backup_copies_the_data_file_through_pebble() {
         .unwrap()
         .to_owned();
     assert!(path.starts_with("/var/lib/webkv/backups/data-"), "{path}");
+    assert!(host(root.path(), &path).is_file());
+}
+
+#[test]
+fn backup_exit_codes_are_the_ones_webkv_server_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_webkv-server"))
+            .args(["backup", "--data-dir"])
+            .arg(dir.path())
+            .arg("--out")
+            .arg(dir.path().join("b.json"))
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run(), Some(BACKUP_EXIT_NO_DATA));
+    std::fs::write(dir.path().join("data.json"), "not json").unwrap();
+    assert_eq!(run(), Some(BACKUP_EXIT_CORRUPT));
+    std::fs::write(dir.path().join("data.json"), "{}").unwrap();
+    assert_eq!(run(), Some(0));
 }
 
 #[test]
 fn backup_fails_with_what_to_do() {
-    let state = active_on(8080, "tok");
+    let root = tempfile::tempdir().unwrap();
+    let active = active_on(8080, "tok");
+    let state = with_backup(&active, real_backup(root.path()));
+    // webkv-server backup exits 3: no data file yet.
     assert_eq!(
         failure(&state, "backup", json!({})),
         "nothing to back up: /var/lib/webkv/data.json does not exist yet (no key has been stored)"
     );
+    // Exits 4: the data file is not a store; its stderr says why.
+    std::fs::create_dir_all(host(root.path(), DATA_DIR)).unwrap();
+    std::fs::write(host(root.path(), DATA_FILE), "[1]").unwrap();
+    let text = failure(&state, "backup", json!({}));
+    assert!(
+        text.starts_with(
+            "/var/lib/webkv/data.json is not a JSON object of keys: webkv-server backup: "
+        ),
+        "{text}"
+    );
+    assert!(text.contains("is not a valid store"), "{text}");
+    // Any other exit: the code and stderr, and what to check.
+    let readonly = with_backup(
+        &active,
+        Exec::new(SERVER_BIN).exit_code(1).stderr(
+            "webkv-server backup: cannot write /srv/b.json: Read-only file system (os error 30)\n",
+        ),
+    );
+    assert_eq!(
+        failure(&readonly, "backup", json!({"directory": "/srv"})),
+        "webkv-server backup failed with exit code 1: webkv-server backup: cannot write \
+         /srv/b.json: Read-only file system (os error 30); check that the directory can be \
+         written in the web container, then retry"
+    );
+    // Not a webkv image: no server binary (the simulated Pebble knows no such command).
+    let text = failure(&active, "backup", json!({}));
+    assert!(
+        text.starts_with("the web container has no /usr/bin/webkv-server"),
+        "{text}"
+    );
+    // A summary the charm cannot read.
+    let garbled = with_backup(&active, Exec::new(SERVER_BIN).stdout("done!"));
+    let text = failure(&garbled, "backup", json!({}));
+    assert!(
+        text.starts_with("webkv-server backup printed an unexpected summary"),
+        "{text}"
+    );
+
     let text = failure(&state, "backup", json!({"directory": "backups"}));
     assert!(text.starts_with("invalid directory \"backups\""), "{text}");
     let mut gone = state.clone();

@@ -143,3 +143,21 @@ fn refused_inside_a_runtime() {
         .unwrap_err();
     assert!(matches!(err, Error::BlockingInRuntime));
 }
+
+#[test]
+fn the_history_records_a_real_process_and_its_stdin() {
+    let (_d, sim) = sim();
+    let client = Client::new(sim.socket_path()).unwrap();
+    let out = client
+        .exec(&ExecOptions::new(["cat"]).stdin("hello"))
+        .unwrap()
+        .wait_output()
+        .unwrap();
+    assert_eq!(out.stdout, b"hello");
+    let history = sim.exec_history();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].command, ["cat"]);
+    assert_eq!(history[0].stdin, b"hello");
+    assert_eq!(history[0].working_dir, None);
+    assert!(!history[0].combine_stderr);
+}

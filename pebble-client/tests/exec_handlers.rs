@@ -348,3 +348,39 @@ async fn a_long_quiet_command_is_not_mistaken_for_a_stall() {
         .unwrap();
     assert_eq!(out.stdout, b"done\n");
 }
+
+#[tokio::test]
+async fn the_history_records_started_commands_as_requested() {
+    let (_d, sim) = sim();
+    sim.exec_handler("tar", |_| ExecResponse::exit(0));
+    let c = client(&sim, Duration::from_secs(5));
+    c.exec(
+        &ExecOptions::new(["tar", "-cf", "-", "/data"])
+            .env("GZIP", "-9")
+            .working_dir("/")
+            .user_id(0)
+            .group("root")
+            .timeout(Duration::from_secs(7))
+            .combine_stderr(true)
+            .stdin("secret-free input"),
+    )
+    .await
+    .unwrap()
+    .wait_output()
+    .await
+    .unwrap();
+    // Refused requests ran nothing and are not recorded.
+    let err = c.exec(&ExecOptions::new(["nope"])).await.unwrap_err();
+    assert_eq!(err.api_status(), Some(400));
+    let history = sim.exec_history();
+    assert_eq!(history.len(), 1, "{history:?}");
+    let r = &history[0];
+    assert_eq!(r.command, ["tar", "-cf", "-", "/data"]);
+    assert_eq!(r.environment.len(), 1, "only what was requested");
+    assert_eq!(r.environment["GZIP"], "-9");
+    assert_eq!(r.working_dir.as_deref(), Some("/"));
+    assert_eq!((r.user_id, r.group.as_deref()), (Some(0), Some("root")));
+    assert_eq!(r.timeout, Some(Duration::from_secs(7)));
+    assert!(r.combine_stderr);
+    assert_eq!(r.stdin, b"secret-free input");
+}

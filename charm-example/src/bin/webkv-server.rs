@@ -12,6 +12,13 @@
 //! `webkv-server probe URL` exits 0 once `URL` answers 200: the start wrapper uses it to know
 //! when to tell Pebble the service is ready (no curl needed in the image).
 //!
+//! `webkv-server backup --data-dir DIR --out FILE` copies the store to `FILE` (mode 0600,
+//! written atomically, parent directories created), after checking it is a valid store,
+//! and prints `{"keys": N, "bytes": N, "path": FILE}` on stdout. The charm's `backup`
+//! action runs it in the container through Pebble's exec. Its exit codes are a contract
+//! with the charm: 0 done, 2 bad usage, 3 nothing to back up (no data file yet), 4 the data
+//! file is not a valid store, 1 any other failure (the reason on stderr).
+//!
 //! Standard library only: the image needs nothing else.
 
 use std::collections::BTreeMap;
@@ -47,8 +54,27 @@ struct Server {
     requests: AtomicU64,
 }
 
+/// `backup` exit code: bad usage.
+const EXIT_USAGE: u8 = 2;
+/// `backup` exit code: no data file yet.
+const EXIT_NO_DATA: u8 = 3;
+/// `backup` exit code: the data file is not a valid store.
+const EXIT_CORRUPT: u8 = 4;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("backup") {
+        return match backup_command(&args[1..]) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("webkv-server backup: {}", e.message);
+                ExitCode::from(e.code)
+            }
+        };
+    }
     let result = match args.first().map(String::as_str) {
         Some("probe") => probe(args.get(1).map(String::as_str)),
         Some("--config") => match args.get(1) {
@@ -58,11 +84,16 @@ fn main() -> ExitCode {
         Some("--help") | Some("-h") => {
             println!(
                 "usage: webkv-server --config FILE   serve the key-value store\n       \
-                 webkv-server probe URL       exit 0 once URL answers 200"
+                 webkv-server probe URL       exit 0 once URL answers 200\n       \
+                 webkv-server backup --data-dir DIR --out FILE\n                                    \
+                 copy the store to FILE (0600)"
             );
             Ok(())
         }
-        _ => Err("usage: webkv-server --config FILE | probe URL (see --help)".to_owned()),
+        _ => Err(
+            "usage: webkv-server --config FILE | probe URL | backup --data-dir DIR --out FILE (see --help)"
+                .to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -130,6 +161,116 @@ fn serve(config_path: &Path) -> Result<(), String> {
         });
     }
     Ok(())
+}
+
+/// Why `backup` failed: its exit code and message.
+#[derive(Debug)]
+struct BackupError {
+    code: u8,
+    message: String,
+}
+
+impl BackupError {
+    fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// `backup --data-dir DIR --out FILE`: parses the arguments, then [`backup`].
+fn backup_command(args: &[String]) -> Result<String, BackupError> {
+    let (mut data_dir, mut out) = (None, None);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let slot = match arg.as_str() {
+            "--data-dir" => &mut data_dir,
+            "--out" => &mut out,
+            other => {
+                return Err(BackupError::new(
+                    EXIT_USAGE,
+                    format!("unknown argument {other:?}; usage: backup --data-dir DIR --out FILE"),
+                ));
+            }
+        };
+        *slot = Some(
+            it.next()
+                .ok_or_else(|| BackupError::new(EXIT_USAGE, format!("{arg} needs a value")))?,
+        );
+    }
+    let (Some(data_dir), Some(out)) = (data_dir, out) else {
+        return Err(BackupError::new(
+            EXIT_USAGE,
+            "both --data-dir DIR and --out FILE are needed",
+        ));
+    };
+    backup(Path::new(data_dir), Path::new(out))
+}
+
+/// Copies the store in `data_dir` to `out` after checking it parses as a store; returns the
+/// JSON summary for stdout. The copy is written to a temporary file (0600) beside `out` and
+/// renamed over it, so `out` is either absent or complete.
+fn backup(data_dir: &Path, out: &Path) -> Result<String, BackupError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let source = data_file(data_dir);
+    let text = match std::fs::read(&source) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(BackupError::new(
+                EXIT_NO_DATA,
+                format!("nothing to back up: {} does not exist", source.display()),
+            ));
+        }
+        Err(e) => {
+            return Err(BackupError::new(
+                1,
+                format!("cannot read {}: {e}", source.display()),
+            ));
+        }
+    };
+    let keys = serde_json::from_slice::<BTreeMap<String, String>>(&text)
+        .map_err(|e| {
+            BackupError::new(
+                EXIT_CORRUPT,
+                format!("{} is not a valid store: {e}", source.display()),
+            )
+        })?
+        .len();
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        BackupError::new(1, format!("cannot {what} {}: {e}", path.display()))
+    };
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
+    let name = out
+        .file_name()
+        .map_or_else(|| "backup".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.tmp"));
+    // A leftover from a run that was killed may have other permissions: start afresh.
+    let _ = std::fs::remove_file(&tmp);
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| {
+            f.write_all(&text)?;
+            f.sync_all()
+        });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, out)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io("write", out, e));
+    }
+    Ok(serde_json::json!({
+        "keys": keys,
+        "bytes": text.len(),
+        "path": out.display().to_string(),
+    })
+    .to_string())
 }
 
 fn data_file(dir: &Path) -> PathBuf {
@@ -258,5 +399,79 @@ fn persist(server: &Server, data: &BTreeMap<String, String>) -> (&'static str, S
     match save(&server.config.data_dir, data) {
         Ok(()) => ("200 OK", "stored\n".to_owned()),
         Err(e) => ("500 Internal Server Error", format!("{e}\n")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn backup_copies_a_valid_store_privately_and_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = r#"{"a": "1", "b": "2"}"#;
+        std::fs::write(dir.path().join("data.json"), data).unwrap();
+        let out = dir.path().join("backups/nested/b.json");
+        let summary = backup_command(&args(&[
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]))
+        .unwrap();
+        let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+        assert_eq!(summary["keys"], 2);
+        assert_eq!(summary["bytes"], data.len());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), data);
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let left: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left,
+            [std::ffi::OsString::from("b.json")],
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn backup_failures_have_their_exit_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("b.json");
+        let e = backup(dir.path(), &out).unwrap_err();
+        assert_eq!(e.code, EXIT_NO_DATA);
+        assert!(e.message.starts_with("nothing to back up"), "{}", e.message);
+
+        std::fs::write(dir.path().join("data.json"), "[1, 2]").unwrap();
+        let e = backup(dir.path(), &out).unwrap_err();
+        assert_eq!(e.code, EXIT_CORRUPT);
+        assert!(e.message.contains("is not a valid store"), "{}", e.message);
+        assert!(!out.exists());
+
+        std::fs::write(dir.path().join("data.json"), "{}").unwrap();
+        std::fs::write(dir.path().join("file"), "").unwrap();
+        let e = backup(dir.path(), &dir.path().join("file/b.json")).unwrap_err();
+        assert_eq!(e.code, 1);
+        assert!(e.message.starts_with("cannot create"), "{}", e.message);
+
+        for bad in [
+            &["--data-dir"][..],
+            &["--out", "x"],
+            &["--data-dir", "d", "--out", "x", "--force"],
+        ] {
+            assert_eq!(
+                backup_command(&args(bad)).unwrap_err().code,
+                EXIT_USAGE,
+                "{bad:?}"
+            );
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! [`ContainerError`]: why a [`Container`](super::Container) call failed, keeping what a
 //! handler needs to choose between deferring and failing.
 
-use pebble_client::{ApiError, Change, Error as PebbleError, PathError, TimeoutPhase};
+use std::time::Duration;
+
+use pebble_client::{ApiError, Change, Error as PebbleError, ExecError, PathError, TimeoutPhase};
 
 /// Why a [`Container`](super::Container) operation failed.
 ///
@@ -81,6 +83,64 @@ pub enum ContainerError {
     /// The notice Pebble returned for an event's id is not the one the event announced.
     #[error("{0}")]
     NoticeMismatch(Box<NoticeMismatch>),
+    /// A command run with [`Container::exec`](super::Container::exec) exited with a non-zero
+    /// code. The error has the command, the exit code and both outputs
+    /// ([`exec_error`](Self::exec_error)); its message shows up to 1 KiB of each.
+    #[error("in container {container}, {error}")]
+    ExecFailed {
+        /// The container.
+        container: String,
+        /// The command, its exit code and its outputs.
+        error: Box<ExecError>,
+    },
+    /// Pebble found no such executable for [`Container::exec`](super::Container::exec); the
+    /// command did not run.
+    #[error(
+        "cannot run {executable:?} in container {container}: no such executable in Pebble's \
+         PATH; install it in the workload image or give its absolute path (in unit tests, \
+         register the command with ops::testing::Container::exec)"
+    )]
+    ExecutableNotFound {
+        /// The container.
+        container: String,
+        /// The executable asked for.
+        executable: String,
+        /// Pebble's answer (400 `cannot find executable`).
+        #[source]
+        source: PebbleError,
+    },
+    /// Pebble killed a command at the timeout it was given ([`ExecOptions::timeout`]).
+    ///
+    /// [`ExecOptions::timeout`]: pebble_client::ExecOptions::timeout
+    #[error(
+        "command {command:?} in container {container} was killed at its {timeout:?} timeout; \
+         give it a longer timeout if it is just slow"
+    )]
+    ExecTimedOut {
+        /// The container.
+        container: String,
+        /// The command and its arguments.
+        command: Vec<String>,
+        /// The timeout it was given.
+        timeout: Duration,
+        /// The change error Pebble recorded.
+        #[source]
+        source: PebbleError,
+    },
+    /// Reading the stdin source of an exec failed (the command was stopped).
+    #[error(
+        "cannot read the stdin for command {command:?} in container {container}: {source}; \
+         check the reader given to wait_output_with_stdin_from"
+    )]
+    StdinSource {
+        /// The container.
+        container: String,
+        /// The command and its arguments.
+        command: Vec<String>,
+        /// The reader's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A pulled file is not UTF-8 text.
     #[error("file {path} in container {container} is not UTF-8 text; pull it as bytes instead")]
     NotUtf8 {
@@ -135,12 +195,30 @@ impl ContainerError {
         }
     }
 
-    /// The Pebble client's error, for [`ContainerError::Pebble`].
+    /// The Pebble client's error, for [`ContainerError::Pebble`] (and the Pebble answer
+    /// behind [`ExecutableNotFound`](Self::ExecutableNotFound) and
+    /// [`ExecTimedOut`](Self::ExecTimedOut)).
     pub fn pebble_error(&self) -> Option<&PebbleError> {
         match self {
-            ContainerError::Pebble { source, .. } => Some(source),
+            ContainerError::Pebble { source, .. }
+            | ContainerError::ExecutableNotFound { source, .. }
+            | ContainerError::ExecTimedOut { source, .. } => Some(source),
             _ => None,
         }
+    }
+
+    /// The command, exit code and outputs of an exec'd command that exited with a non-zero
+    /// code ([`ContainerError::ExecFailed`]).
+    pub fn exec_error(&self) -> Option<&ExecError> {
+        match self {
+            ContainerError::ExecFailed { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The exit code of an exec'd command that exited with a non-zero code.
+    pub fn exit_code(&self) -> Option<i32> {
+        self.exec_error().map(ExecError::exit_code)
     }
 
     /// Whether Pebble could not be reached, after the retry policy gave up: the socket is
@@ -166,10 +244,11 @@ impl ContainerError {
         })
     }
 
-    /// Whether a time limit was reached (connecting, waiting for a response, or waiting for a
-    /// change).
+    /// Whether a time limit was reached (connecting, waiting for a response, waiting for a
+    /// change or an exec'd command, or an exec'd command killed at its own timeout).
     pub fn is_timeout(&self) -> bool {
-        self.pebble_error().is_some_and(PebbleError::is_timeout)
+        matches!(self, ContainerError::ExecTimedOut { .. })
+            || self.pebble_error().is_some_and(PebbleError::is_timeout)
     }
 
     /// Pebble's error answer, if it refused the request.
@@ -193,6 +272,7 @@ impl ContainerError {
     pub fn is_not_found(&self) -> bool {
         match self {
             ContainerError::UnknownContainer { .. }
+            | ContainerError::ExecutableNotFound { .. }
             | ContainerError::ServiceNotFound { .. }
             | ContainerError::CheckNotFound { .. }
             | ContainerError::NoticeNotFound { .. } => true,

@@ -11,6 +11,8 @@
 //! - Every call is retried by policy: charm-wide and per container with [`PebbleOptions`]
 //!   (through [`MainOptions::pebble`](crate::MainOptions::pebble)), per call with
 //!   [`Container::with_retry`]. Each retry and give-up is logged to `juju-log` at WARNING.
+//! - [`Container::exec`] runs a command in the container ([`ExecProcess`]): for the
+//!   workload's own tools (a backup, a migration, a config check).
 //! - Errors are [`ContainerError`]s: [`ContainerError::is_unreachable`] says "Pebble is not up
 //!   or is restarting; defer", the others are failures to report.
 //!
@@ -43,6 +45,7 @@
 
 mod connections;
 mod error;
+mod exec;
 mod files;
 mod handle;
 mod notices;
@@ -51,14 +54,17 @@ mod services;
 
 pub(crate) use connections::Connections;
 pub use error::{ContainerError, NoticeMismatch};
+pub use exec::ExecProcess;
 pub use handle::Container;
 pub use options::{DEFAULT_CHANGE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, PebbleOptions};
 
 /// Pebble's types used with [`Container`], re-exported for convenience.
 pub use pebble_client::{
-    CheckInfo, CheckLevel, CheckStatus, FileInfo, FileType, Layer, ListFilesOptions,
-    MakeDirOptions, Notice, NoticeType, NoticesQuery, Plan, PushOptions, Service, ServiceInfo,
-    ServiceStatus, retry::RetryPolicy,
+    CheckInfo, CheckLevel, CheckStatus, ExecError, ExecOptions, ExecOutput, ExitStatus, FileInfo,
+    FileType, Layer, ListFilesOptions, MakeDirOptions, Notice, NoticeType, NoticesQuery, Plan,
+    PushOptions, Service, ServiceInfo, ServiceStatus,
+    blocking::{ExecReader, ExecStdin},
+    retry::RetryPolicy,
 };
 
 #[cfg(all(test, feature = "testing"))]

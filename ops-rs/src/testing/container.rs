@@ -20,9 +20,10 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use pebble_client::testing::FaultRule;
+use pebble_client::testing::{ExecInput, ExecResponse, FaultRule};
 use pebble_client::types::{CheckInfo, Layer, Plan, ServiceInfo, ServiceStatus};
 
 use crate::testing::error::RunError;
@@ -92,6 +93,142 @@ impl Notice {
     }
 }
 
+/// The answer of a simulated command: fixed, or computed by a closure.
+#[derive(Clone, PartialEq, Eq)]
+struct Fixed {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+#[derive(Clone)]
+enum Answer {
+    Fixed(Fixed),
+    Handler(Arc<dyn Fn(&ExecInput) -> ExecResponse + Send + Sync>),
+}
+
+/// A command the charm may run in a testing [`Container`] with
+/// [`Container::exec`](crate::container::Container::exec) (Scenario's `Exec`, Harness's
+/// `handle_exec`).
+///
+/// It answers every command that starts with its prefix (words split on whitespace; the
+/// longest registered prefix wins). Without a matching one, the charm's exec fails as
+/// Pebble fails for an unknown executable: `400 cannot find executable`, which the charm
+/// sees as [`ContainerError::ExecutableNotFound`](crate::container::ContainerError).
+///
+/// ```
+/// use ops::testing::{Container, Exec, ExecResponse};
+/// let web = Container::new("web")
+///     .exec(Exec::new("webkv-server backup").stdout("backed up 3 keys"))
+///     .exec(Exec::new("tar").exit_code(2).stderr("tar: /data: No such file"))
+///     .exec(Exec::handler("wc -c", |input| {
+///         ExecResponse::exit(0).stdout(input.stdin.len().to_string())
+///     }));
+/// assert_eq!(web.execs.len(), 3);
+/// assert_eq!(web.execs[0].prefix(), ["webkv-server", "backup"]);
+/// ```
+#[derive(Clone)]
+pub struct Exec {
+    prefix: Vec<String>,
+    answer: Answer,
+}
+
+impl Exec {
+    /// Commands starting with `prefix` (e.g. `"tar -c"`) exit with code 0 and no output.
+    pub fn new(prefix: &str) -> Self {
+        Exec {
+            prefix: prefix.split_whitespace().map(str::to_owned).collect(),
+            answer: Answer::Fixed(Fixed {
+                code: 0,
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+            }),
+        }
+    }
+
+    /// Commands starting with `prefix` are answered by `handler`, which sees the command,
+    /// its environment, working directory and all of its stdin. It can also answer
+    /// [`ExecResponse::hang`] (runs until signalled or timed out).
+    pub fn handler(
+        prefix: &str,
+        handler: impl Fn(&ExecInput) -> ExecResponse + Send + Sync + 'static,
+    ) -> Self {
+        Exec {
+            answer: Answer::Handler(Arc::new(handler)),
+            ..Exec::new(prefix)
+        }
+    }
+
+    /// The words a command must start with.
+    pub fn prefix(&self) -> &[String] {
+        &self.prefix
+    }
+
+    fn fixed(mut self, change: impl FnOnce(&mut Fixed)) -> Self {
+        if let Answer::Fixed(f) = &mut self.answer {
+            change(f);
+        }
+        self
+    }
+
+    /// Sets the exit code (for a fixed answer; a handler decides its own).
+    #[must_use]
+    pub fn exit_code(self, code: i32) -> Self {
+        self.fixed(|f| f.code = code)
+    }
+
+    /// Sets what the command writes to stdout (for a fixed answer).
+    #[must_use]
+    pub fn stdout(self, data: impl Into<Vec<u8>>) -> Self {
+        let data = data.into();
+        self.fixed(|f| f.stdout = data)
+    }
+
+    /// Sets what the command writes to stderr (for a fixed answer).
+    #[must_use]
+    pub fn stderr(self, data: impl Into<Vec<u8>>) -> Self {
+        let data = data.into();
+        self.fixed(|f| f.stderr = data)
+    }
+
+    /// The answer for `input`.
+    pub(crate) fn answer(&self, input: &ExecInput) -> ExecResponse {
+        match &self.answer {
+            Answer::Fixed(f) => ExecResponse::exit(f.code)
+                .stdout(f.stdout.clone())
+                .stderr(f.stderr.clone()),
+            Answer::Handler(h) => h(input),
+        }
+    }
+}
+
+impl std::fmt::Debug for Exec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Exec");
+        d.field("prefix", &self.prefix);
+        match &self.answer {
+            Answer::Fixed(f) => d
+                .field("exit_code", &f.code)
+                .field("stdout", &String::from_utf8_lossy(&f.stdout))
+                .field("stderr", &String::from_utf8_lossy(&f.stderr)),
+            Answer::Handler(_) => d.field("answer", &"<handler>"),
+        };
+        d.finish()
+    }
+}
+
+impl PartialEq for Exec {
+    /// Same prefix and same answer (a handler is only equal to itself).
+    fn eq(&self, other: &Self) -> bool {
+        self.prefix == other.prefix
+            && match (&self.answer, &other.answer) {
+                (Answer::Fixed(a), Answer::Fixed(b)) => a == b,
+                (Answer::Handler(a), Answer::Handler(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
+}
+
 /// A workload container as the charm's Pebble sees it.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -114,6 +251,8 @@ pub struct Container {
     pub failing_checks: BTreeMap<String, String>,
     /// Request faults to inject for the run (not kept in the output state).
     pub faults: Vec<FaultRule>,
+    /// The commands the charm may exec (see [`Exec`]); kept in the output state.
+    pub execs: Vec<Exec>,
     /// Output: the combined plan.
     pub plan: Plan,
     /// Output: every service with its status.
@@ -134,6 +273,7 @@ impl Container {
             notices: Vec::new(),
             failing_checks: BTreeMap::new(),
             faults: Vec::new(),
+            execs: Vec::new(),
             plan: Plan::default(),
             services: Vec::new(),
             checks: Vec::new(),
@@ -251,6 +391,16 @@ impl Container {
             Some(rule) => self.faults.push(rule),
             None => self.can_connect = false,
         }
+        self
+    }
+
+    /// Lets the charm exec commands starting with the [`Exec`]'s prefix (one with the same
+    /// prefix is replaced). What the charm ran is in the run's
+    /// [`Output::exec_history`](crate::testing::Output::exec_history).
+    #[must_use]
+    pub fn exec(mut self, exec: Exec) -> Self {
+        self.execs.retain(|e| e.prefix != exec.prefix);
+        self.execs.push(exec);
         self
     }
 

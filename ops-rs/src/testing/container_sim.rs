@@ -78,6 +78,10 @@ impl Container {
         for rule in &self.faults {
             sim.inject(rule.clone());
         }
+        for exec in &self.execs {
+            let exec = exec.clone();
+            sim.exec_handler(&exec.prefix().join(" "), move |input| exec.answer(input));
+        }
         Ok(Some(sim))
     }
 

@@ -370,9 +370,14 @@ pub(crate) fn run_event<C: Charm>(
         .map(|(name, json)| Ok((name.clone(), StoredBreaker::from_json(name, json)?)))
         .collect::<Result<_, RunError>>()?;
     let mut containers = state.containers.clone();
+    let mut exec_history = std::collections::BTreeMap::new();
     for (name, sim) in &sims {
         if let Some(c) = state.containers.get(name) {
             containers.insert(name.clone(), c.read_back(sim.as_ref())?);
+        }
+        let history = sim.as_ref().map(|s| s.exec_history()).unwrap_or_default();
+        if !history.is_empty() {
+            exec_history.insert(name.clone(), history);
         }
     }
     drop(sims);
@@ -389,6 +394,7 @@ pub(crate) fn run_event<C: Charm>(
         tool_calls,
         handler_calls: outcome.calls,
         action,
+        exec_history,
     })
 }
 

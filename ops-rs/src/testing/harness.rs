@@ -79,6 +79,8 @@ pub struct Harness<C: Charm> {
     clock: Duration,
     /// When each (container, notice key) last repeated, on that clock.
     repeats: BTreeMap<(String, String), Duration>,
+    /// The commands the charm ran, per container, across the hooks so far.
+    execs: BTreeMap<String, Vec<pebble_client::testing::ExecRecord>>,
 }
 
 impl<C: Charm> std::fmt::Debug for Harness<C> {
@@ -120,6 +122,7 @@ impl<C: Charm> Harness<C> {
             resources_dir: None,
             clock: Duration::ZERO,
             repeats: BTreeMap::new(),
+            execs: BTreeMap::new(),
         }
     }
 
@@ -231,6 +234,12 @@ impl<C: Charm> Harness<C> {
             &self.state,
         )?;
         self.state = out.state.clone();
+        for (container, records) in &out.exec_history {
+            self.execs
+                .entry(container.clone())
+                .or_default()
+                .extend(records.iter().cloned());
+        }
         self.last = Some(out);
         Ok(())
     }

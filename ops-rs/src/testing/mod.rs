@@ -23,11 +23,14 @@ mod state;
 
 pub use crate::store::DeferredEntry;
 pub use breaker::StoredBreaker;
-pub use container::{Container, Notice};
+pub use container::{Container, Exec, Notice};
 pub use context::{Context, DEFAULT_JUJU_VERSION};
 pub use error::RunError;
 pub use event::{DEFAULT_ACTION_ID, On, TestEvent};
 pub use harness::Harness;
 pub use output::{ActionOutput, Output};
+/// What a simulated command sees ([`Exec::handler`]), answers, and what the exec history
+/// records ([`Output::exec_history`]).
+pub use pebble_client::testing::{ExecInput, ExecRecord, ExecResponse};
 pub use pebble_fault::PebbleFault;
 pub use state::State;

@@ -1,5 +1,9 @@
 //! [`Output`]: the new state, and what the charm did during the run.
 
+use std::collections::BTreeMap;
+
+use pebble_client::testing::ExecRecord;
+
 use crate::framework::HandlerCall;
 use crate::testing::juju::{LogLine, ToolRecord};
 use crate::testing::state::State;
@@ -31,6 +35,11 @@ pub struct Output {
     pub handler_calls: Vec<HandlerCall>,
     /// The action's answer, for an action.
     pub action: Option<ActionOutput>,
+    /// The commands the charm ran in each container during this run (those Pebble started:
+    /// an unknown executable ran nothing), oldest first: command, environment and working
+    /// directory as the charm asked for them, user and group, timeout, and stdin. Keyed by
+    /// container name; containers where nothing ran are absent.
+    pub exec_history: BTreeMap<String, Vec<ExecRecord>>,
 }
 
 impl Output {
@@ -42,6 +51,20 @@ impl Output {
     /// The `juju-log` messages, without levels.
     pub fn log_messages(&self) -> Vec<&str> {
         self.juju_log.iter().map(|l| l.message.as_str()).collect()
+    }
+
+    /// The commands run in `container`, oldest first (empty if none).
+    pub fn execs(&self, container: &str) -> &[ExecRecord] {
+        self.exec_history.get(container).map_or(&[], Vec::as_slice)
+    }
+
+    /// The command lines run in `container`, words joined with spaces (e.g.
+    /// `tar -cf /tmp/b.tar /data`), oldest first.
+    pub fn exec_lines(&self, container: &str) -> Vec<String> {
+        self.execs(container)
+            .iter()
+            .map(|r| r.command.join(" "))
+            .collect()
     }
 
     /// The names of the handlers called, in order.

@@ -44,7 +44,7 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 
 pub use context::SimContext;
-pub use exec::{ExecInput, ExecResponse};
+pub use exec::{ExecInput, ExecRecord, ExecResponse};
 pub use faults::{Fault, FaultRule, Garbage};
 pub use process::{
     CommandError, LogLine, LogStream, ProcessBackend, ProcessOptions, ServiceCommand, ServiceExit,

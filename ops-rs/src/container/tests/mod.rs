@@ -5,6 +5,7 @@
 
 mod dispatch;
 mod events;
+mod exec;
 mod methods;
 mod retry;
 

@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
+use pebble_client::testing::ExecRecord;
+
 use super::{Harness, bag};
 use crate::framework::Charm;
-use crate::testing::container::{Container, Notice};
+use crate::testing::container::{Container, Exec, Notice};
 use crate::testing::error::RunError;
 use crate::testing::event::On;
 
@@ -165,6 +167,49 @@ impl<C: Charm> Harness<C> {
             },
             Some(On.pebble_check_recovered(container, check)),
         )
+    }
+
+    /// Lets the charm exec commands starting with the [`Exec`]'s prefix in `container`
+    /// (Python Harness's `handle_exec`); one with the same prefix is replaced. Unregistered
+    /// commands fail as Pebble fails for an unknown executable.
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::container::ExecOptions;
+    /// use ops::metadata::CharmMeta;
+    /// use ops::testing::{Exec, Harness};
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type State = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.pebble_ready("web", "version", |_c, ctx, _ev| {
+    ///             let web = ctx.container("web")?;
+    ///             let out = web.exec_output(&ExecOptions::new(["web", "--version"]))?;
+    ///             ctx.model().set_workload_version(out.stdout_lossy().trim())?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let meta = CharmMeta::from_charmcraft_yaml("name: app\ncontainers:\n  web: {resource: img}\n")?;
+    /// let mut h = Harness::<App>::new(meta);
+    /// h.handle_exec("web", Exec::new("web --version").stdout("1.4.2\n"));
+    /// h.begin();
+    /// h.container_pebble_ready("web")?;
+    /// assert_eq!(h.exec_history("web")[0].command, ["web", "--version"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn handle_exec(&mut self, container: &str, exec: Exec) {
+        let c = self.container_mut(container);
+        *c = c.clone().exec(exec);
+    }
+
+    /// Every command the charm ran in `container` in the hooks that succeeded since the
+    /// harness was made, oldest first
+    /// (for one hook only, see [`last_output`](Self::last_output)'s
+    /// [`exec_history`](crate::testing::Output::exec_history)).
+    pub fn exec_history(&self, container: &str) -> &[ExecRecord] {
+        self.execs.get(container).map_or(&[], Vec::as_slice)
     }
 
     /// A container as the last hook left it (plan, services, files, notices, checks).

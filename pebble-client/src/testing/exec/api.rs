@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::session::{self, Mode, Spec};
-use super::{ExecInput, Session};
+use super::{ExecInput, ExecRecord, Session};
 use crate::testing::response::{ApiResult, ErrorReply, Reply};
 use crate::testing::router::Ctx;
 use crate::testing::state::changes::NewTask;
@@ -51,6 +51,19 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
         ),
     }
     .filter(|t| !t.is_zero());
+    let record = ExecRecord {
+        command: command.clone(),
+        environment: body.environment.clone().unwrap_or_default(),
+        working_dir: body.working_dir.clone().filter(|d| !d.is_empty()),
+        service_context: body.service_context.clone().filter(|s| !s.is_empty()),
+        user_id: body.user_id,
+        user: body.user.clone(),
+        group_id: body.group_id,
+        group: body.group.clone(),
+        timeout,
+        combine_stderr: !body.split_stderr.unwrap_or(false),
+        stdin: Vec::new(),
+    };
     merge_service_context(ctx, &mut body)?;
 
     let mut environment: BTreeMap<String, String> = std::env::vars().collect();
@@ -122,7 +135,9 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
     let split_stderr = body.split_stderr.unwrap_or(false) && !terminal;
     let (session, receivers) = Session::new(split_stderr);
     exec.add_session(task, Arc::new(session));
+    let stdin_log = exec.record(record);
     let spec = Spec {
+        stdin_log,
         mode,
         input: ExecInput {
             command,

@@ -9,6 +9,7 @@
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
 
 use futures_util::StreamExt;
 use rustix::process::{Pid, Signal};
@@ -91,7 +92,11 @@ pub(crate) async fn run(
     let group = Group(pid);
 
     let stdin_pump = match (io.take_stdin(), child.stdin.take()) {
-        (Some(ws), Some(pipe)) => Some(tokio::spawn(pump_stdin(ws, pipe))),
+        (Some(ws), Some(pipe)) => Some(tokio::spawn(pump_stdin(
+            ws,
+            pipe,
+            Arc::clone(&spec.stdin_log),
+        ))),
         _ => None,
     };
     let stdout = child.stdout.take();
@@ -165,10 +170,17 @@ async fn failed(io: &Io, message: String) -> Outcome {
 }
 
 /// Client stdin frames into the child's stdin, closed at the end marker.
-async fn pump_stdin(mut ws: futures_util::stream::SplitStream<ServerWs>, mut pipe: ChildStdin) {
+async fn pump_stdin(
+    mut ws: futures_util::stream::SplitStream<ServerWs>,
+    mut pipe: ChildStdin,
+    log: super::StdinLog,
+) {
     while let Some(frame) = ws.next().await {
         match frame {
             Ok(Message::Binary(data)) => {
+                log.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend_from_slice(&data);
                 if pipe.write_all(&data).await.is_err() {
                     break;
                 }

@@ -44,6 +44,10 @@ pub(crate) async fn run(
         return outcome;
     }
 
+    spec.stdin_log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone_from(&stdin);
     let mut input = spec.input.clone();
     input.stdin = stdin;
     let response = handler(&input);

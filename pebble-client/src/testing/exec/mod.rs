@@ -66,6 +66,77 @@ enum Behaviour {
     Stall,
 }
 
+/// One command the simulated Pebble started, as the client asked for it: what a test
+/// asserts to check which commands the code under test ran, and how.
+///
+/// Options are recorded as sent (the environment and working directory as requested, before
+/// Pebble's defaults and any service context are applied). Requests Pebble refused (an
+/// unknown executable, a missing working directory) are not recorded: nothing ran.
+///
+/// # Example
+/// ```
+/// use pebble_client::testing::{ExecResponse, SimPebble};
+/// use pebble_client::{ExecOptions, blocking::Client};
+/// let dir = tempfile::tempdir()?;
+/// let sim = SimPebble::start(dir.path().join("pebble.socket"))?;
+/// sim.exec_handler("wc", |_| ExecResponse::exit(0).stdout("3"));
+/// let client = Client::new(sim.socket_path())?;
+/// client.exec(&ExecOptions::new(["wc", "-c"]).env("LC_ALL", "C").stdin("abc"))?.wait_output()?;
+/// let history = sim.exec_history();
+/// assert_eq!(history[0].command, ["wc", "-c"]);
+/// assert_eq!(history[0].environment["LC_ALL"], "C");
+/// assert_eq!(history[0].stdin, b"abc");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Its `Debug` shows the environment's names but not their values, and stdin's length but
+/// not its bytes: both are where code passes secrets.
+#[derive(Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ExecRecord {
+    /// The whole command: executable then arguments.
+    pub command: Vec<String>,
+    /// The environment variables the request set (not Pebble's defaults).
+    pub environment: BTreeMap<String, String>,
+    /// The working directory requested, if any.
+    pub working_dir: Option<String>,
+    /// The service whose context was requested, if any.
+    pub service_context: Option<String>,
+    /// The user id requested.
+    pub user_id: Option<u32>,
+    /// The user name requested.
+    pub user: Option<String>,
+    /// The group id requested.
+    pub group_id: Option<u32>,
+    /// The group name requested.
+    pub group: Option<String>,
+    /// The timeout requested.
+    pub timeout: Option<Duration>,
+    /// Whether stderr was sent on the stdout stream.
+    pub combine_stderr: bool,
+    /// What the client sent on stdin (so far, while the command runs).
+    pub stdin: Vec<u8>,
+}
+
+impl std::fmt::Debug for ExecRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env: Vec<&String> = self.environment.keys().collect();
+        f.debug_struct("ExecRecord")
+            .field("command", &self.command)
+            .field("environment (names only)", &env)
+            .field("working_dir", &self.working_dir)
+            .field("service_context", &self.service_context)
+            .field("user_id", &self.user_id)
+            .field("user", &self.user)
+            .field("group_id", &self.group_id)
+            .field("group", &self.group)
+            .field("timeout", &self.timeout)
+            .field("combine_stderr", &self.combine_stderr)
+            .field("stdin_len", &self.stdin.len())
+            .finish()
+    }
+}
+
 /// What a handler answers.
 ///
 /// # Example
@@ -144,11 +215,16 @@ impl Default for ExecSettings {
     }
 }
 
-/// The exec part of the daemon: settings, handlers and the sessions awaiting websockets.
+/// Where a running command's stdin is recorded for its [`ExecRecord`].
+pub(crate) type StdinLog = Arc<Mutex<Vec<u8>>>;
+
+/// The exec part of the daemon: settings, handlers, the sessions awaiting websockets and
+/// the history of started commands.
 pub(crate) struct ExecSim {
     pub settings: ExecSettings,
     handlers: Mutex<Vec<(Vec<String>, Handler)>>,
     sessions: Mutex<HashMap<u64, Arc<Session>>>,
+    history: Mutex<Vec<(ExecRecord, StdinLog)>>,
 }
 
 impl ExecSim {
@@ -157,7 +233,30 @@ impl ExecSim {
             settings,
             handlers: Mutex::new(Vec::new()),
             sessions: Mutex::new(HashMap::new()),
+            history: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Records a started command; its stdin goes to the returned log.
+    pub(crate) fn record(&self, record: ExecRecord) -> StdinLog {
+        let log = StdinLog::default();
+        self.history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((record, Arc::clone(&log)));
+        log
+    }
+
+    /// The started commands, oldest first, with the stdin received so far.
+    pub(crate) fn history(&self) -> Vec<ExecRecord> {
+        let history = self.history.lock().unwrap_or_else(|e| e.into_inner());
+        history
+            .iter()
+            .map(|(r, log)| ExecRecord {
+                stdin: log.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+                ..r.clone()
+            })
+            .collect()
     }
 
     /// The handler with the longest prefix of `command`.
@@ -228,6 +327,12 @@ impl SimPebble {
         handlers.retain(|(p, _)| *p != prefix);
         handlers.push((prefix, Arc::new(handler)));
     }
+
+    /// Every command started so far (by a handler or as a real process), oldest first, as
+    /// the client asked for it, with the stdin received so far. See [`ExecRecord`].
+    pub fn exec_history(&self) -> Vec<ExecRecord> {
+        self.shared.exec.history()
+    }
 }
 
 #[cfg(test)]
@@ -259,5 +364,21 @@ mod tests {
         assert_eq!(run(&["git", "status", "-s"]), Some(Behaviour::Exit(2)));
         assert_eq!(run(&["git", "log"]), Some(Behaviour::Exit(1)));
         assert_eq!(run(&["gitk"]), None);
+    }
+
+    #[test]
+    fn a_record_debug_hides_env_values_and_stdin() {
+        let r = ExecRecord {
+            command: vec!["login".into()],
+            environment: [("PASSWORD".to_owned(), "hunter2".to_owned())].into(),
+            stdin: b"hunter2".to_vec(),
+            ..ExecRecord::default()
+        };
+        let dbg = format!("{r:?}");
+        assert!(
+            dbg.contains("PASSWORD") && dbg.contains("stdin_len: 7"),
+            "{dbg}"
+        );
+        assert!(!dbg.contains("hunter2"), "{dbg}");
     }
 }

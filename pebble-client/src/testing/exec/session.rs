@@ -44,6 +44,8 @@ pub(crate) enum Mode {
 /// Everything the runner needs from the request.
 pub(crate) struct Spec {
     pub mode: Mode,
+    /// Where the stdin received is recorded for the exec history.
+    pub stdin_log: super::StdinLog,
     pub input: ExecInput,
     pub host_dir: PathBuf,
     pub timeout: Option<Duration>,
