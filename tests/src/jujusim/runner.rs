@@ -382,6 +382,9 @@ impl Sim {
                     if delivered > MAX_WORKLOAD_EVENTS {
                         return Err(SimError::EventStorm(MAX_WORKLOAD_EVENTS));
                     }
+                    if let Some(note) = self.watcher.take_note() {
+                        self.trace.note(&note);
+                    }
                     self.run_hook(&h)?;
                     continue 'outer;
                 }
