@@ -144,6 +144,14 @@ impl Run {
         out
     }
 
+    /// The first attempt of hook `name` in step `n`.
+    pub fn step_hook(&self, n: u64, name: &str) -> &Value {
+        self.step_events(n)
+            .into_iter()
+            .find(|e| e["event"] == "hook" && e["hook"] == name)
+            .unwrap_or_else(|| panic!("no {name} hook in step {n}: {:?}", self.step_hooks(n)))
+    }
+
     /// The first attempt of hook `name`.
     pub fn hook(&self, name: &str) -> &Value {
         self.attempts()
