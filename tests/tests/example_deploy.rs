@@ -66,7 +66,10 @@ fn deploy_goes_active_when_the_workloads_own_notice_arrives() {
         "{calls:?}"
     );
     let leader = Run::calls(r.hook("leader-elected"));
-    assert!(leader.contains(&format!("open-port {port}/tcp")), "{leader:?}");
+    assert!(
+        leader.contains(&format!("open-port {port}/tcp")),
+        "{leader:?}"
+    );
     assert!(
         leader
             .iter()
@@ -82,15 +85,19 @@ fn deploy_goes_active_when_the_workloads_own_notice_arrives() {
 
     // The charm wrote the workload's files into the container; the server's data directory
     // was mapped into it (nothing on the host's /var/lib/webkv).
-    let config: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(r.web_file("/etc/webkv/config.json")).unwrap())
-            .unwrap();
+    let config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(r.web_file("/etc/webkv/config.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(config["port"], port);
     assert!(r.web_file("/usr/local/bin/webkv-start").is_file());
     assert!(r.web_file("/var/lib/webkv").is_dir());
 
     // juju-sim stopped the workload when it ended.
-    assert!(!answers(port), "webkv still answers on {port} after juju-sim ended");
+    assert!(
+        !answers(port),
+        "webkv still answers on {port} after juju-sim ended"
+    );
 }
 
 #[test]
@@ -99,8 +106,7 @@ fn ctrl_c_stops_the_workload() {
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     // The deploy scenario, then a long wait to be interrupted in.
-    let text = std::fs::read_to_string(scenario("webkv-deploy")).unwrap()
-        + "\n  - wait: 10m\n";
+    let text = std::fs::read_to_string(scenario("webkv-deploy")).unwrap() + "\n  - wait: 10m\n";
     let file = dir.path().join("interrupted.yaml");
     std::fs::write(&file, text).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
@@ -118,10 +124,7 @@ fn ctrl_c_stops_the_workload() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     while !answers(port) {
-        assert!(
-            Instant::now() < deadline,
-            "webkv never answered on {port}"
-        );
+        assert!(Instant::now() < deadline, "webkv never answered on {port}");
         assert!(child.try_wait().unwrap().is_none(), "juju-sim ended early");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -147,7 +150,11 @@ fn ctrl_c_stops_the_workload() {
 #[test]
 fn run_example_is_a_valid_bash_script() {
     let script = repo().join("run-example");
-    let status = Command::new("bash").arg("-n").arg(&script).status().unwrap();
+    let status = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
     assert!(status.success(), "bash -n run-example");
     let text = std::fs::read_to_string(&script).unwrap();
     for needle in [

@@ -30,7 +30,8 @@ fn pebble_down_shorter_than_the_retry_budget_is_ridden_out() {
     assert_eq!(changed["deferred"], serde_json::json!([]));
     let logs = logs(changed);
     assert!(
-        logs.iter().any(|l| l.starts_with("Pebble call failed; retrying")),
+        logs.iter()
+            .any(|l| l.starts_with("Pebble call failed; retrying")),
         "{logs:?}"
     );
     // The work was done in that hook: the service restarted with the new greeting.
@@ -97,10 +98,17 @@ fn a_failed_hook_is_rolled_back_and_its_retry_succeeds() {
     let step = r.step_events(4);
     let first = step[0];
     assert_eq!(
-        (first["hook"].as_str(), first["attempt"].as_u64(), first["exit_code"].as_i64()),
+        (
+            first["hook"].as_str(),
+            first["attempt"].as_u64(),
+            first["exit_code"].as_i64()
+        ),
         (Some("config-changed"), Some(1), Some(1))
     );
-    assert_eq!(first["unit_status"], "error: hook failed: \"config-changed\"");
+    assert_eq!(
+        first["unit_status"],
+        "error: hook failed: \"config-changed\""
+    );
     let calls = Run::calls(first);
     assert!(
         calls
@@ -120,7 +128,10 @@ fn a_failed_hook_is_rolled_back_and_its_retry_succeeds() {
     assert_eq!(retry["hook"], "config-changed");
     assert_eq!(retry["exit_code"], 0);
     let s = r.summary();
-    assert_eq!((s["failures"].as_u64(), s["retries"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (s["failures"].as_u64(), s["retries"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(s["hooks_given_up"], 0);
     assert_eq!(r.unit_status(), format!("active: serving on :{port}"));
 }

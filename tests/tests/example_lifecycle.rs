@@ -43,8 +43,14 @@ fn config_changes_restart_the_service_and_move_the_port() {
         .try_into()
         .unwrap();
     let calls = Run::calls(r.step_hook(5, "config-changed"));
-    assert!(calls.contains(&format!("close-port {port}/tcp")), "{calls:?}");
-    assert!(calls.contains(&format!("open-port {new_port}/tcp")), "{calls:?}");
+    assert!(
+        calls.contains(&format!("close-port {port}/tcp")),
+        "{calls:?}"
+    );
+    assert!(
+        calls.contains(&format!("open-port {new_port}/tcp")),
+        "{calls:?}"
+    );
 
     assert_eq!(r.unit_status(), format!("active: serving on :{new_port}"));
     assert_eq!(r.ports(), [format!("{new_port}/tcp")]);
@@ -72,9 +78,14 @@ fn the_leader_publishes_its_url_for_the_relations_life() {
     // The first joined publishes the URL (the workload is ready); later hooks find it set.
     let joined = r.step_events(3)[1];
     let calls = Run::calls(joined);
-    assert!(calls.contains(&"network-get --format=json website".to_owned()), "{calls:?}");
     assert!(
-        calls.iter().any(|c| c.starts_with("relation-set -r website:")),
+        calls.contains(&"network-get --format=json website".to_owned()),
+        "{calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("relation-set -r website:")),
         "{calls:?}"
     );
     let later = Run::calls(r.step_events(3)[2]);
@@ -187,7 +198,10 @@ fn stale_and_foreign_notices_are_ignored_and_a_restarted_container_notifies_agai
         "{after:?}"
     );
     assert_eq!(
-        r.hooks().iter().filter(|h| *h == "web-pebble-ready").count(),
+        r.hooks()
+            .iter()
+            .filter(|h| *h == "web-pebble-ready")
+            .count(),
         2
     );
     assert_eq!(r.unit_status(), format!("active: serving on :{port}"));
@@ -202,8 +216,14 @@ fn update_status_then_removal_in_jujus_order() {
     // The relation existed before deploy: created before leader-elected; joined and changed
     // after pebble-ready.
     let pos = |h: &str| hooks.iter().position(|x| x == h).unwrap();
-    assert!(pos("website-relation-created") < pos("leader-elected"), "{hooks:?}");
-    assert!(pos("web-pebble-ready") < pos("website-relation-joined"), "{hooks:?}");
+    assert!(
+        pos("website-relation-created") < pos("leader-elected"),
+        "{hooks:?}"
+    );
+    assert!(
+        pos("web-pebble-ready") < pos("website-relation-joined"),
+        "{hooks:?}"
+    );
     assert_eq!(r.step_hooks(3), ["update-status"]);
     assert_eq!(
         r.step_hooks(4),

@@ -91,8 +91,7 @@ fn inline(dir: &Path, yaml: &str) -> PathBuf {
 fn every_shipped_scenario_is_valid_for_a_web_sidecar_charm() {
     // The generic scenarios fit any `web` sidecar charm (here the test charm); the
     // `webkv-*` ones are the example charm's (metadata in the repository root).
-    let generic =
-        ops::metadata::CharmMeta::from_charm_dir(root().join("charms/sim-test")).unwrap();
+    let generic = ops::metadata::CharmMeta::from_charm_dir(root().join("charms/sim-test")).unwrap();
     let webkv = ops::metadata::CharmMeta::from_charm_dir(root().parent().unwrap()).unwrap();
     let (mut n, mut w) = (0, 0);
     for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {

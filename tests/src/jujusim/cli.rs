@@ -245,7 +245,9 @@ pub fn run(cli: Cli) -> Result<bool> {
             }
             if common.real_processes {
                 cleanup::on_signals().map_err(|e| {
-                    SimError::Charm(format!("cannot handle SIGINT/SIGTERM to stop workloads: {e}"))
+                    SimError::Charm(format!(
+                        "cannot handle SIGINT/SIGTERM to stop workloads: {e}"
+                    ))
                 })?;
             }
             let (work, _tmp) = match work_dir {
@@ -291,8 +293,11 @@ pub fn run(cli: Cli) -> Result<bool> {
                     println!("scenario: {}", scenario.description);
                 }
                 if !scenario.vars.is_empty() {
-                    let vars: Vec<String> =
-                        scenario.vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let vars: Vec<String> = scenario
+                        .vars
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
                     println!("vars: {}", vars.join(" "));
                 }
                 if common.real_processes {
@@ -323,7 +328,9 @@ pub fn run(cli: Cli) -> Result<bool> {
             let opts = options(&common, None, None)?;
             if common.real_processes {
                 cleanup::on_signals().map_err(|e| {
-                    SimError::Charm(format!("cannot handle SIGINT/SIGTERM to stop workloads: {e}"))
+                    SimError::Charm(format!(
+                        "cannot handle SIGINT/SIGTERM to stop workloads: {e}"
+                    ))
                 })?;
             }
             let work = WorkDir::new(work_dir);
@@ -375,6 +382,36 @@ mod tests {
         ])
         .unwrap();
         assert!(matches!(cli.command, Command::Run { .. }));
+        let cli = Cli::try_parse_from([
+            "juju-sim",
+            "run",
+            "--real-processes",
+            "--workload-output",
+            "--image",
+            "web=img",
+            "--image",
+            "web:/usr/bin/x=bin/x",
+            "--var",
+            "port=9000",
+        ])
+        .unwrap();
+        let Command::Run {
+            images,
+            vars,
+            common,
+            ..
+        } = cli.command
+        else {
+            panic!("not run");
+        };
+        assert!(common.real_processes && common.workload_output);
+        assert_eq!(images.len(), 2);
+        assert!(images[1].1.files.contains_key("/usr/bin/x"));
+        assert_eq!(vars, [("port".to_owned(), "9000".to_owned())]);
+        assert!(
+            Cli::try_parse_from(["juju-sim", "run", "--image", "web"]).is_err(),
+            "an image needs a host path"
+        );
         assert!(
             Cli::try_parse_from(["juju-sim", "hook", "install"]).is_err(),
             "hook needs --work-dir"

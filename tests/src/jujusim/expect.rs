@@ -220,7 +220,10 @@ impl Expect {
             parts.push("services".to_owned());
         }
         if !self.log_contains.is_empty() {
-            parts.push(format!("a log containing {:?}", self.log_contains.join("/")));
+            parts.push(format!(
+                "a log containing {:?}",
+                self.log_contains.join("/")
+            ));
         }
         if parts.is_empty() {
             "the expectations hold".to_owned()

@@ -106,9 +106,9 @@ impl Image {
 
     /// Parses `--image CONTAINER=DIR` or `--image CONTAINER:/PATH=HOSTFILE`.
     pub fn parse_arg(arg: &str) -> std::result::Result<(String, Image), String> {
-        let (left, host) = arg.split_once('=').ok_or_else(|| {
-            format!("{arg:?} is not CONTAINER=DIR or CONTAINER:/PATH=HOSTFILE")
-        })?;
+        let (left, host) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("{arg:?} is not CONTAINER=DIR or CONTAINER:/PATH=HOSTFILE"))?;
         if host.is_empty() {
             return Err(format!("{arg:?}: the host path is empty"));
         }
@@ -172,7 +172,8 @@ impl Image {
         }
         for (path, host) in &self.files {
             let rel = container_rel(path).map_err(|m| image_err(container, m))?;
-            let host = std::path::absolute(host).map_err(|e| SimError::io("cannot resolve", host, e))?;
+            let host =
+                std::path::absolute(host).map_err(|e| SimError::io("cannot resolve", host, e))?;
             if !host.exists() {
                 return Err(image_err(
                     container,
@@ -240,7 +241,10 @@ mod tests {
         let image = image.relative_to(host.path());
         let root = host.path().join("root");
         image.install("web", &root).unwrap();
-        assert_eq!(std::fs::read_to_string(root.join("etc/motd")).unwrap(), "hi");
+        assert_eq!(
+            std::fs::read_to_string(root.join("etc/motd")).unwrap(),
+            "hi"
+        );
         assert!(root.join("usr/bin/server").is_symlink());
         assert_eq!(
             std::fs::read_to_string(root.join("usr/bin/server")).unwrap(),

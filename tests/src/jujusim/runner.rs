@@ -21,8 +21,8 @@ use ops::testing::juju::{ActionState, JujuState, LogLine};
 use super::error::{Result, SimError};
 use super::faults::FAULTS_ENV;
 use super::hook_env::Hook;
-use super::notices::Watcher;
 use super::image::Image;
+use super::notices::Watcher;
 use super::pebbles::{Pebbles, Workloads};
 use super::process;
 use super::trace::{HookReport, Summary, Trace};
@@ -120,7 +120,11 @@ impl Sim {
                     container: c.clone(),
                     message: format!(
                         "the charm has no such container (it has: {})",
-                        meta.containers.keys().cloned().collect::<Vec<_>>().join(", ")
+                        meta.containers
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             }

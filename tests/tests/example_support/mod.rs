@@ -53,7 +53,9 @@ static BUILT: Mutex<bool> = Mutex::new(false);
 pub fn charm_binary() -> PathBuf {
     let bin = bin_dir();
     let charm = bin.join("charm-example");
-    let mut done = BUILT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut done = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if *done {
         return charm;
     }
@@ -76,7 +78,9 @@ pub fn charm_binary() -> PathBuf {
         if bin.file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }
-        let out = cmd.output().expect("cannot run cargo to build charm-example");
+        let out = cmd
+            .output()
+            .expect("cannot run cargo to build charm-example");
         assert!(
             out.status.success(),
             "cargo build -p charm-example failed:\n{}",
@@ -110,7 +114,10 @@ pub struct Run {
 impl Run {
     /// Every hook attempt, in order.
     pub fn attempts(&self) -> Vec<&Value> {
-        self.events.iter().filter(|e| e["event"] == "hook").collect()
+        self.events
+            .iter()
+            .filter(|e| e["event"] == "hook")
+            .collect()
     }
 
     /// The hooks run, in order (retries included, as attempts).

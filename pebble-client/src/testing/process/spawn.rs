@@ -279,7 +279,10 @@ mod tests {
         std::fs::create_dir_all(root.join("usr/bin")).unwrap();
         std::fs::write(root.join("usr/bin/app"), "").unwrap();
         let off = launch(root, None);
-        assert_eq!(off.map_value("/usr/bin/app"), OsString::from("/usr/bin/app"));
+        assert_eq!(
+            off.map_value("/usr/bin/app"),
+            OsString::from("/usr/bin/app")
+        );
         let on = Launch {
             map_paths: true,
             ..launch(root, None)
@@ -293,7 +296,16 @@ mod tests {
         );
         assert_eq!(on.map_value("/etc/app"), root.join("etc/app"));
         // Neither: the host's.
-        for v in ["/bin/sh", "/tmp", "/", "//x", "-c", "8080", "/usr/bin:/bin", "rel/x"] {
+        for v in [
+            "/bin/sh",
+            "/tmp",
+            "/",
+            "//x",
+            "-c",
+            "8080",
+            "/usr/bin:/bin",
+            "rel/x",
+        ] {
             assert_eq!(on.map_value(v), OsString::from(v), "{v}");
         }
         // A directory directly under / is not enough (every path has one).
@@ -305,14 +317,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("etc/app")).unwrap();
         let mut svc = Service::default();
-        svc.environment.insert("CONFIG".into(), "/etc/app/c.json".into());
+        svc.environment
+            .insert("CONFIG".into(), "/etc/app/c.json".into());
         svc.environment.insert("SHELL".into(), "/bin/sh".into());
         let on = Launch {
             map_paths: true,
             ..launch(dir.path(), None)
         };
         let env = on.environment(&svc);
-        assert_eq!(env["CONFIG"], dir.path().join("etc/app/c.json").into_os_string());
+        assert_eq!(
+            env["CONFIG"],
+            dir.path().join("etc/app/c.json").into_os_string()
+        );
         assert_eq!(env["SHELL"], OsString::from("/bin/sh"));
         assert_eq!(env["PEBBLE_SOCKET"], OsString::from("/tmp/sim.socket"));
         let env = launch(dir.path(), None).environment(&svc);

@@ -197,10 +197,8 @@ pub(super) fn parse_step(file: &str, n: usize, v: &Value) -> Result<Step> {
                     Expect::parse(Node::root(file, u, &format!("{bp}.until")))?
                 }
                 _ => {
-                    return Err(body_node.field_err(
-                        "until",
-                        "expected expectations, e.g. {unit-status: active}",
-                    ));
+                    return Err(body_node
+                        .field_err("until", "expected expectations, e.g. {unit-status: active}"));
                 }
             };
             Action::WaitUntil {
@@ -224,7 +222,8 @@ pub(super) fn parse_step(file: &str, n: usize, v: &Value) -> Result<Step> {
                         .ok_or_else(|| f.field_err("error", "expected an HTTP status, 400-599"))?;
                     pebble_client::testing::Fault::error(
                         status,
-                        f.opt_str("message")?.unwrap_or_else(|| "injected by juju-sim".into()),
+                        f.opt_str("message")?
+                            .unwrap_or_else(|| "injected by juju-sim".into()),
                     )
                 }
                 Some(Value::Object(m)) if m.contains_key("delay") => {
