@@ -241,6 +241,8 @@ impl Sim {
         self.work.save_state(&state)?;
         let env = self.env(hook, &state);
         let dispatch = self.work.charm_dir().join("dispatch");
+        self.trace
+            .hook_started(&hook.name, attempt, &hook.summary());
         let exit = process::run(
             &dispatch,
             &self.work.charm_dir(),
