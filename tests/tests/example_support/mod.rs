@@ -97,9 +97,15 @@ pub fn scenario(name: &str) -> PathBuf {
     repo().join("tests/scenarios").join(format!("{name}.yaml"))
 }
 
-/// A free TCP port for webkv.
+/// Ports handed out in this test process (tests run side by side: one port each).
+static TAKEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+
+/// A free TCP port for webkv, not handed out before in this process.
 pub fn free_port() -> u16 {
-    ops_rs_tests::jujusim::vars::free_port(&BTreeSet::new()).expect("a free port")
+    let mut taken = TAKEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let port = ops_rs_tests::jujusim::vars::free_port(&taken).expect("a free port");
+    taken.insert(port);
+    port
 }
 
 /// One juju-sim run: its JSON trace, the final model, the work directory.
