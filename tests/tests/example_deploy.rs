@@ -110,7 +110,7 @@ fn ctrl_c_stops_the_workload() {
     let file = dir.path().join("interrupted.yaml");
     std::fs::write(&file, text).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
-        .args(["run", "--format", "json", "--charm"])
+        .args(["run", "--charm"])
         .arg(repo())
         .arg("--dispatch")
         .arg(&charm)
@@ -118,8 +118,8 @@ fn ctrl_c_stops_the_workload() {
         .arg(&file)
         .arg("--var")
         .arg(format!("port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -135,6 +135,25 @@ fn ctrl_c_stops_the_workload() {
     assert!(kill.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "juju-sim exits 128 + SIGINT");
+    // Its temporary work directory goes too (named on its first stdout line).
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let work = first
+        .rsplit(" in ")
+        .next()
+        .map(|w| std::path::PathBuf::from(w.trim()))
+        .unwrap();
+    assert!(first.starts_with("juju-sim: unit webkv/0"), "{first}");
+    assert!(
+        !work.exists(),
+        "{} was left behind: {:?}",
+        work.display(),
+        std::fs::read_dir(&work).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+    );
     // The service runs in a process group of its own (a terminal's Ctrl-C does not reach
     // it): juju-sim stopped it before exiting.
     let deadline = Instant::now() + Duration::from_secs(30);

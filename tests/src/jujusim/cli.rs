@@ -199,7 +199,9 @@ fn write_state(sim_state: &ops::testing::juju::JujuState, out: Option<&PathBuf>)
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let result = run(cli);
+    cleanup::wait_if_interrupted();
+    match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -275,6 +277,11 @@ pub fn run(cli: Cli) -> Result<bool> {
                     )
                 }
             };
+            if common.real_processes
+                && let Some(t) = &_tmp
+            {
+                cleanup::remove_on_signal(t.path().to_path_buf());
+            }
             let trace = Trace::stdout(common.format, common.log_level);
             let state = scenario.model.to_state(&meta);
             let source = CharmSource {

@@ -102,7 +102,9 @@ static TAKEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
 
 /// A free TCP port for webkv, not handed out before in this process.
 pub fn free_port() -> u16 {
-    let mut taken = TAKEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut taken = TAKEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let port = ops_rs_tests::jujusim::vars::free_port(&taken).expect("a free port");
     taken.insert(port);
     port
