@@ -71,6 +71,8 @@ pub fn layer(port: u16) -> Layer {
         ("WEBKV_CONFIG", CONFIG_FILE.to_owned()),
         ("WEBKV_PORT", port.to_string()),
         ("WEBKV_PEBBLE", PEBBLE_BIN.to_owned()),
+        // Also in the config file; in the environment, a simulator can map it.
+        ("WEBKV_DATA_DIR", DATA_DIR.to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -228,6 +230,7 @@ mod tests {
         assert_eq!(svc.environment["WEBKV_SERVER"], SERVER_BIN);
         assert_eq!(svc.environment["WEBKV_CONFIG"], CONFIG_FILE);
         assert_eq!(svc.environment["WEBKV_PEBBLE"], PEBBLE_BIN);
+        assert_eq!(svc.environment["WEBKV_DATA_DIR"], DATA_DIR);
         assert_ne!(layer, super::layer(9001), "a new port is a new definition");
     }
 

@@ -412,3 +412,70 @@ async fn works_inside_the_callers_runtime_and_stops_its_processes_on_drop() {
     drop(sim);
     until("the process to go", || gone(pid)).await;
 }
+
+#[tokio::test]
+async fn with_path_mapping_arguments_environment_and_exec_see_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimPebble::builder(dir.path().join("pebble.socket"))
+        .root(dir.path().join("root"))
+        .real_processes(
+            ProcessOptions::new()
+                .okay_delay(Duration::from_millis(200))
+                .shutdown_grace(Duration::from_millis(500))
+                .map_paths_under_root(true),
+        )
+        .real_exec(true)
+        .start()
+        .unwrap();
+    let root = sim.root().to_path_buf();
+    std::fs::create_dir_all(root.join("etc/app")).unwrap();
+    std::fs::create_dir_all(root.join("usr/local/bin")).unwrap();
+    std::fs::write(root.join("etc/app/in.txt"), "from the container").unwrap();
+    // A script in the container, given as an argument; its input and output as container
+    // paths in the environment (the output file does not exist yet: its directory does).
+    std::fs::write(
+        root.join("usr/local/bin/copy"),
+        "cat \"$IN\" > \"$OUT\"; echo \"$0 $KEEP\"; while true; do sleep 0.05; done\n",
+    )
+    .unwrap();
+    sim.add_layer(
+        "base",
+        "services:\n  svc:\n    override: replace\n    command: /bin/sh /usr/local/bin/copy\n    \
+         environment:\n      IN: /etc/app/in.txt\n      OUT: /etc/app/out.txt\n      KEEP: /bin/sh\n",
+    )
+    .unwrap();
+    let c = client(&sim);
+    let id = c.start_services(&["svc"]).await.unwrap();
+    c.wait_change_ok(&id, PATIENCE).await.unwrap();
+    until("the copy", || root.join("etc/app/out.txt").exists()).await;
+    until("the output line", || !sim.service_logs("svc").is_empty()).await;
+    assert_eq!(
+        std::fs::read_to_string(root.join("etc/app/out.txt")).unwrap(),
+        "from the container"
+    );
+    // The script ran from the root; a path the container lacks stays the host's.
+    let line = &sim.service_logs("svc")[0].message;
+    assert_eq!(
+        line,
+        &format!("{} /bin/sh", root.join("usr/local/bin/copy").display())
+    );
+
+    // Exec'd commands follow the same rule.
+    let out = c
+        .exec(&pebble_client::ExecOptions::new([
+            "cp",
+            "/etc/app/in.txt",
+            "/etc/app/exec.txt",
+        ]))
+        .await
+        .unwrap()
+        .wait_output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", out.stderr_lossy());
+    assert_eq!(
+        std::fs::read_to_string(root.join("etc/app/exec.txt")).unwrap(),
+        "from the container"
+    );
+    sim.shutdown();
+}

@@ -8,7 +8,8 @@
 //! - `GET|PUT|DELETE /kv/<key>` — the store; writes need `Authorization: Bearer <token>` when an
 //!   admin token is configured;
 //!
-//! and keeps its data in `<data-dir>/data.json`, rewritten atomically on every change.
+//! and keeps its data in `<data-dir>/data.json` (`$WEBKV_DATA_DIR` wins over the file's
+//! `data-dir`), rewritten atomically on every change.
 //! `webkv-server probe URL` exits 0 once `URL` answers 200: the start wrapper uses it to know
 //! when to tell Pebble the service is ready (no curl needed in the image).
 //!
@@ -134,8 +135,13 @@ fn probe(url: Option<&str>) -> Result<(), String> {
 fn serve(config_path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(config_path)
         .map_err(|e| format!("cannot read {}: {e}", config_path.display()))?;
-    let config: Config = serde_json::from_str(&text)
+    let mut config: Config = serde_json::from_str(&text)
         .map_err(|e| format!("invalid config {}: {e}", config_path.display()))?;
+    // `WEBKV_DATA_DIR`, when set, wins over `data-dir`: the charm's layer sets it, so a
+    // simulator running the workload outside a container can map the path.
+    if let Some(dir) = std::env::var_os("WEBKV_DATA_DIR").filter(|d| !d.is_empty()) {
+        config.data_dir = PathBuf::from(dir);
+    }
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let data = load(&config.data_dir)?;

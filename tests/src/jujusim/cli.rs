@@ -7,8 +7,11 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use super::cleanup;
 use super::error::{Result, SimError};
 use super::hook_env::Hook;
+use super::image::Image;
+use super::pebbles::{RealProcesses, Workloads};
 use super::runner::{Options, Sim};
 use super::scenario::Scenario;
 use super::steps::run_scenario;
@@ -22,6 +25,8 @@ Pebble per container — driven by a scenario file.";
 
 const AFTER: &str = "Examples:
   juju-sim run --charm . --dispatch target/debug/charm-example --scenario tests/scenarios/deploy.yaml
+  juju-sim run --charm . --dispatch target/debug/charm-example --real-processes \\
+      --scenario tests/scenarios/webkv-deploy.yaml
   juju-sim run --charm my-charm/ --work-dir /tmp/unit --keep
   juju-sim hook config-changed --work-dir /tmp/unit
 
@@ -60,6 +65,18 @@ struct Common {
     /// Write the final model state (JSON) here.
     #[arg(long, value_name = "FILE")]
     state_out: Option<PathBuf>,
+    /// Run the containers' services (and exec'd commands) as real processes on this host,
+    /// with each container's root (<work>/workloads/<c>) standing in for its filesystem:
+    /// container paths in commands, arguments and environment values are mapped under it
+    /// when they exist there, and `pebble` (pebble-sim: `pebble notify KEY k=v`) is on the
+    /// workloads' PATH. Fill the roots with --image or the scenario's `model.images`. Every
+    /// process is stopped when juju-sim ends, also on Ctrl-C. [default: services are
+    /// simulated in memory]
+    #[arg(long)]
+    real_processes: bool,
+    /// With --real-processes: echo the services' output to stderr as `[service] line`.
+    #[arg(long)]
+    workload_output: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +99,15 @@ enum Command {
         /// Keep the temporary work directory (its path is printed).
         #[arg(long)]
         keep: bool,
+        /// Fill a container's filesystem before deploy: CONTAINER=DIR copies a directory
+        /// into its root; CONTAINER:/PATH=FILE links a host file at a container path.
+        /// Repeatable; added to the scenario's `model.images`.
+        #[arg(long = "image", value_name = "SPEC", value_parser = image_arg)]
+        images: Vec<(String, Image)>,
+        /// Set a scenario variable (`${NAME}` in the file; defaults under `vars:`).
+        /// Repeatable.
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = key_value)]
+        vars: Vec<(String, String)>,
         #[command(flatten)]
         common: Common,
     },
@@ -108,6 +134,13 @@ enum Command {
 
 fn duration(s: &str) -> Result<Duration, String> {
     parse_duration(s).ok_or_else(|| format!("{s:?} is not a duration like 30s or 5m"))
+}
+
+fn image_arg(s: &str) -> Result<(String, Image), String> {
+    Image::parse_arg(s).map(|(c, i)| {
+        let base = std::env::current_dir().unwrap_or_default();
+        (c, i.relative_to(&base))
+    })
 }
 
 fn key_value(s: &str) -> Result<(String, String), String> {
@@ -142,6 +175,13 @@ fn options(
             .unwrap_or_else(|| "3.6.4".to_owned()),
         hook_tool,
         pebble_sim: sibling_binary("pebble-sim"),
+        workloads: Workloads {
+            real: c.real_processes.then(|| RealProcesses {
+                pebble_sim: sibling_binary("pebble-sim"),
+                echo_output: c.workload_output,
+            }),
+        },
+        images: BTreeMap::new(),
     })
 }
 
@@ -159,7 +199,9 @@ fn write_state(sim_state: &ops::testing::juju::JujuState, out: Option<&PathBuf>)
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let result = run(cli);
+    cleanup::wait_if_interrupted();
+    match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
@@ -178,19 +220,38 @@ pub fn run(cli: Cli) -> Result<bool> {
             scenario,
             work_dir,
             keep,
+            images,
+            vars,
             common,
         } => {
+            let vars: BTreeMap<String, String> = vars.into_iter().collect();
             let scenario = match &scenario {
-                Some(p) => Scenario::load(p)?,
+                Some(p) => Scenario::load_with(p, &vars)?,
+                None if !vars.is_empty() => {
+                    return Err(SimError::Charm(
+                        "--var needs a --scenario whose `vars:` defines the variable".to_owned(),
+                    ));
+                }
                 None => Scenario::deploy_only(),
             };
             let meta = ops::metadata::CharmMeta::from_charm_dir(&charm)?;
             scenario.validate(&meta)?;
-            let opts = options(
+            let mut opts = options(
                 &common,
                 scenario.retries,
                 scenario.model.juju_version.clone(),
             )?;
+            opts.images = scenario.model.images.clone();
+            for (c, image) in images {
+                opts.images.entry(c).or_default().merge(image);
+            }
+            if common.real_processes {
+                cleanup::on_signals().map_err(|e| {
+                    SimError::Charm(format!(
+                        "cannot handle SIGINT/SIGTERM to stop workloads: {e}"
+                    ))
+                })?;
+            }
             let (work, _tmp) = match work_dir {
                 Some(d) => (WorkDir::new(d), None),
                 None => {
@@ -216,6 +277,11 @@ pub fn run(cli: Cli) -> Result<bool> {
                     )
                 }
             };
+            if common.real_processes
+                && let Some(t) = &_tmp
+            {
+                cleanup::remove_on_signal(t.path().to_path_buf());
+            }
             let trace = Trace::stdout(common.format, common.log_level);
             let state = scenario.model.to_state(&meta);
             let source = CharmSource {
@@ -232,6 +298,20 @@ pub fn run(cli: Cli) -> Result<bool> {
                 );
                 if !scenario.description.is_empty() {
                     println!("scenario: {}", scenario.description);
+                }
+                if !scenario.vars.is_empty() {
+                    let vars: Vec<String> = scenario
+                        .vars
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    println!("vars: {}", vars.join(" "));
+                }
+                if common.real_processes {
+                    println!(
+                        "workloads: real processes (container roots under {}/workloads)",
+                        work.root.display()
+                    );
                 }
             }
             let result = run_scenario(&mut sim, &scenario);
@@ -253,6 +333,13 @@ pub fn run(cli: Cli) -> Result<bool> {
             common,
         } => {
             let opts = options(&common, None, None)?;
+            if common.real_processes {
+                cleanup::on_signals().map_err(|e| {
+                    SimError::Charm(format!(
+                        "cannot handle SIGINT/SIGTERM to stop workloads: {e}"
+                    ))
+                })?;
+            }
             let work = WorkDir::new(work_dir);
             let trace = Trace::stdout(common.format, common.log_level);
             let mut sim = Sim::open(work, opts, trace)?;
@@ -302,6 +389,36 @@ mod tests {
         ])
         .unwrap();
         assert!(matches!(cli.command, Command::Run { .. }));
+        let cli = Cli::try_parse_from([
+            "juju-sim",
+            "run",
+            "--real-processes",
+            "--workload-output",
+            "--image",
+            "web=img",
+            "--image",
+            "web:/usr/bin/x=bin/x",
+            "--var",
+            "port=9000",
+        ])
+        .unwrap();
+        let Command::Run {
+            images,
+            vars,
+            common,
+            ..
+        } = cli.command
+        else {
+            panic!("not run");
+        };
+        assert!(common.real_processes && common.workload_output);
+        assert_eq!(images.len(), 2);
+        assert!(images[1].1.files.contains_key("/usr/bin/x"));
+        assert_eq!(vars, [("port".to_owned(), "9000".to_owned())]);
+        assert!(
+            Cli::try_parse_from(["juju-sim", "run", "--image", "web"]).is_err(),
+            "an image needs a host path"
+        );
         assert!(
             Cli::try_parse_from(["juju-sim", "hook", "install"]).is_err(),
             "hook needs --work-dir"

@@ -48,6 +48,14 @@ pub enum SimError {
         #[source]
         source: ops::testing::juju::StateError,
     },
+    /// A container image could not be installed.
+    #[error("image of container {container}: {message}")]
+    Image {
+        /// The container.
+        container: String,
+        /// What went wrong and what to do.
+        message: String,
+    },
     /// A simulated Pebble could not be started or driven.
     #[error("container {container}: {message}")]
     Pebble {

@@ -195,6 +195,43 @@ impl Expect {
         *self == Expect::default()
     }
 
+    /// A short description of what is expected, for the trace.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = &self.unit_status {
+            parts.push(format!("unit-status {s:?}"));
+        }
+        if let Some(s) = &self.app_status {
+            parts.push(format!("app-status {s:?}"));
+        }
+        if let Some(h) = &self.hooks {
+            parts.push(format!("hooks {}", h.join(", ")));
+        }
+        if let Some(p) = &self.ports {
+            parts.push(format!("ports {}", p.join(", ")));
+        }
+        if let Some(d) = self.deferred {
+            parts.push(format!("deferred {d}"));
+        }
+        if !self.relation_data.is_empty() {
+            parts.push("relation-data".to_owned());
+        }
+        if !self.services.is_empty() {
+            parts.push("services".to_owned());
+        }
+        if !self.log_contains.is_empty() {
+            parts.push(format!(
+                "a log containing {:?}",
+                self.log_contains.join("/")
+            ));
+        }
+        if parts.is_empty() {
+            "the expectations hold".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+
     /// Checks the expectations; returns one message per failure.
     pub fn check(&self, state: &JujuState, seen: &Observed) -> Vec<String> {
         let mut fails = Vec::new();

@@ -4,20 +4,23 @@
 //!
 //! The pieces, in the order a run uses them:
 //! - [`cli`]: the command line.
-//! - [`scenario`], [`model`], [`expect`], [`yaml`]: scenario files (format in
-//!   `tests/scenarios/README.md`).
+//! - [`scenario`], [`model`], [`expect`], [`yaml`], [`vars`]: scenario files (format in
+//!   `tests/scenarios/README.md`); [`image`]: what containers hold before the charm runs.
 //! - [`workdir`]: the unit's directory: charm, hook tools, model state file, sockets.
 //! - [`pebbles`]: one simulated Pebble per container; [`notices`]: Pebble → workload hooks.
 //! - [`hook_env`]: a hook's dispatch path and environment; [`process`]: running dispatch.
 //! - [`runner`]: hooks with rollback and retry; [`steps`]: scenario steps → hooks.
 //! - [`faults`], [`unit_state`]: hook-tool faults, the unit's state file.
+//! - [`cleanup`]: real workload processes stopped on SIGINT, SIGTERM and SIGHUP.
 //! - [`trace`]: the trace and summary.
 
+pub mod cleanup;
 pub mod cli;
 pub mod error;
 pub mod expect;
 pub mod faults;
 pub mod hook_env;
+pub mod image;
 pub mod model;
 pub mod notices;
 pub mod pebbles;
@@ -27,6 +30,7 @@ pub mod scenario;
 pub mod steps;
 pub mod trace;
 pub mod unit_state;
+pub mod vars;
 pub mod workdir;
 pub mod yaml;
 

@@ -7,6 +7,7 @@ use ops::testing::juju::{JujuState, Network, Relation, Secret, SecretOwner, Secr
 use serde_json::{Map, Value};
 
 use super::error::Result;
+use super::image::Image;
 use super::scenario::RelationSpec;
 use super::yaml::{Node, kind, scalar};
 
@@ -33,6 +34,8 @@ pub struct ModelSpec {
     pub resources: BTreeMap<String, String>,
     /// Network bindings: name to IP address.
     pub networks: BTreeMap<String, String>,
+    /// Container images: what each container's filesystem holds at deploy.
+    pub images: BTreeMap<String, Image>,
 }
 
 impl ModelSpec {
@@ -49,6 +52,7 @@ impl ModelSpec {
             "storage",
             "resources",
             "networks",
+            "images",
         ])?;
         let config = match n.value.get("config") {
             None | Some(Value::Null) => Map::new(),
@@ -95,7 +99,24 @@ impl ModelSpec {
                 return Err(n.field_err("storage", format!("expected a map, got {}", kind(v))));
             }
         };
+        let images = match n.value.get("images") {
+            None | Some(Value::Null) => BTreeMap::new(),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(c, v)| {
+                    let path = format!("{}.images.{c}", n.path());
+                    Image::parse(Node::root(n.file_name(), v, &path)).map(|i| (c.clone(), i))
+                })
+                .collect::<Result<_>>()?,
+            Some(v) => {
+                return Err(n.field_err(
+                    "images",
+                    format!("expected a map of container to image, got {}", kind(v)),
+                ));
+            }
+        };
         Ok(ModelSpec {
+            images,
             unit: n.opt_str("unit")?,
             name: n.opt_str("name")?,
             juju_version: n.opt_str("juju-version")?,

@@ -29,6 +29,8 @@ pub struct Watcher {
     seen: BTreeMap<String, Seen>,
     /// Whether workload events are delivered yet (from the end of deploy).
     pub active: bool,
+    /// What the last custom notice handed out was, for the trace.
+    note: Option<String>,
 }
 
 fn client(socket: &Path) -> Option<Client> {
@@ -43,6 +45,11 @@ impl Watcher {
     /// A watcher that delivers nothing until [`Watcher::active`] is set.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// What the last custom notice handed out by [`Watcher::next`] was (once).
+    pub fn take_note(&mut self) -> Option<String> {
+        self.note.take()
     }
 
     /// Forgets what was seen of container `c` (notices are then delivered again, as after an
@@ -74,6 +81,24 @@ impl Watcher {
             let notice = notices.into_iter().next()?;
             seen.after = Some(notice.last_repeated);
             if let Some(h) = hook_for(c, &notice, &client) {
+                if notice.notice_type == NoticeType::Custom {
+                    let data: Vec<String> = notice
+                        .last_data
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    self.note = Some(format!(
+                        "Pebble in {c} has custom notice {} {} {}(occurrences: {})",
+                        notice.id.as_str(),
+                        notice.key,
+                        if data.is_empty() {
+                            String::new()
+                        } else {
+                            format!("[{}] ", data.join(" "))
+                        },
+                        notice.occurrences
+                    ));
+                }
                 return Some(h);
             }
         }

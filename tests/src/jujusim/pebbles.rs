@@ -1,26 +1,58 @@
 //! One simulated Pebble per container, on the socket the charm expects, with the faults
-//! scenarios use (down for a while, down until up, container restart).
+//! scenarios use (down for a while, down until up, request faults, container restart).
+//!
+//! Services are simulated in memory by default. With [`Workloads::real`] they run as real
+//! child processes of juju-sim, on the host, with the container's root
+//! (`<work>/workloads/<c>`) standing in for its filesystem: container paths in the command,
+//! its arguments and its environment values are mapped under the root when they exist
+//! there ([`ProcessOptions::map_paths_under_root`]), `PEBBLE_SOCKET` is the container's
+//! socket, and `pebble` (pebble-sim) is first on their `PATH`. Exec'd commands run for real
+//! too. Every process is stopped when the Pebble stops, and on SIGINT/SIGTERM/SIGHUP
+//! ([`super::cleanup`]).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use pebble_client::testing::SimPebble;
+use pebble_client::testing::{FaultRule, ProcessOptions, SimPebble};
 
 use super::error::{Result, SimError};
 use super::workdir::WorkDir;
+
+/// How the Pebbles run their services.
+#[derive(Debug, Clone, Default)]
+pub struct Workloads {
+    /// Real child processes (`None`: simulated in memory).
+    pub real: Option<RealProcesses>,
+}
+
+/// Settings for real workload processes.
+#[derive(Debug, Clone, Default)]
+pub struct RealProcesses {
+    /// The pebble-sim binary workloads run as `pebble`.
+    pub pebble_sim: Option<PathBuf>,
+    /// Echo the services' output to juju-sim's stderr, as `[service] line`.
+    pub echo_output: bool,
+}
 
 /// The simulated Pebbles of the unit's containers.
 #[derive(Debug)]
 pub struct Pebbles {
     work: WorkDir,
+    workloads: Workloads,
     sims: BTreeMap<String, SimPebble>,
 }
 
 impl Pebbles {
     /// Starts one Pebble per container, files under `<work>/workloads/<c>`.
-    pub fn start(work: &WorkDir, containers: impl IntoIterator<Item = String>) -> Result<Pebbles> {
+    pub fn start(
+        work: &WorkDir,
+        containers: impl IntoIterator<Item = String>,
+        workloads: Workloads,
+    ) -> Result<Pebbles> {
         let mut p = Pebbles {
             work: work.clone(),
+            workloads,
             sims: BTreeMap::new(),
         };
         for c in containers {
@@ -46,10 +78,46 @@ impl Pebbles {
                 socket.display()
             )));
         }
-        SimPebble::builder(&socket)
-            .root(self.work.workload_root(c))
+        let mut builder = SimPebble::builder(&socket).root(self.work.workload_root(c));
+        if let Some(real) = &self.workloads.real {
+            let mut options = ProcessOptions::new()
+                .map_paths_under_root(true)
+                .echo_output(real.echo_output);
+            if let Some(p) = &real.pebble_sim {
+                options = options.pebble_binary(p);
+            }
+            builder = builder.real_processes(options).real_exec(true);
+        }
+        let sim = builder
             .start()
-            .map_err(|e| err(format!("cannot start the simulated Pebble: {e}")))
+            .map_err(|e| err(format!("cannot start the simulated Pebble: {e}")))?;
+        if let Some(backend) = sim.processes() {
+            super::cleanup::register(backend.clone());
+        }
+        Ok(sim)
+    }
+
+    /// Whether services run as real processes.
+    pub fn real_processes(&self) -> bool {
+        self.workloads.real.is_some()
+    }
+
+    /// Pebble misbehaves for matching requests until [`Pebbles::up`] (or `rule`'s count).
+    pub fn fault(&self, c: &str, rule: FaultRule) -> Result<()> {
+        self.get(c)?.inject(rule);
+        Ok(())
+    }
+
+    /// The last lines service `service` of container `c` printed (real processes only).
+    pub fn service_output(&self, c: &str, service: &str, lines: usize) -> Vec<String> {
+        let Ok(sim) = self.get(c) else {
+            return Vec::new();
+        };
+        let all = sim.service_logs(service);
+        all[all.len().saturating_sub(lines)..]
+            .iter()
+            .map(|l| l.message.clone())
+            .collect()
     }
 
     /// The container names.
@@ -74,9 +142,11 @@ impl Pebbles {
         Ok(())
     }
 
-    /// Pebble answers again.
+    /// Pebble answers again (and request faults are cleared).
     pub fn up(&self, c: &str) -> Result<()> {
-        self.get(c)?.restore_socket();
+        let sim = self.get(c)?;
+        sim.restore_socket();
+        sim.clear_faults();
         Ok(())
     }
 

@@ -60,6 +60,7 @@ pub fn run(
         path: dispatch.to_owned(),
         source,
     })?;
+    super::cleanup::hook_process(Some(child.id()));
     let pipe = |r: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
@@ -92,6 +93,7 @@ pub fn run(
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(2)),
             Err(source) => {
+                super::cleanup::hook_process(None);
                 return Err(SimError::Spawn {
                     path: dispatch.to_owned(),
                     source,
@@ -99,6 +101,7 @@ pub fn run(
             }
         }
     };
+    super::cleanup::hook_process(None);
     let duration = start.elapsed();
     Ok(Exit {
         code: status.and_then(|s| s.code()).unwrap_or(-1),

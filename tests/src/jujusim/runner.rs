@@ -21,8 +21,9 @@ use ops::testing::juju::{ActionState, JujuState, LogLine};
 use super::error::{Result, SimError};
 use super::faults::FAULTS_ENV;
 use super::hook_env::Hook;
+use super::image::Image;
 use super::notices::Watcher;
-use super::pebbles::Pebbles;
+use super::pebbles::{Pebbles, Workloads};
 use super::process;
 use super::trace::{HookReport, Summary, Trace};
 use super::unit_state;
@@ -44,6 +45,10 @@ pub struct Options {
     pub hook_tool: PathBuf,
     /// The pebble-sim binary, linked as `pebble` in the tools directory, if found.
     pub pebble_sim: Option<PathBuf>,
+    /// How containers run their services (simulated, or real processes).
+    pub workloads: Workloads,
+    /// Container images installed into the containers' roots at creation.
+    pub images: BTreeMap<String, Image>,
 }
 
 impl Default for Options {
@@ -54,6 +59,8 @@ impl Default for Options {
             juju_version: "3.6.4".to_owned(),
             hook_tool: PathBuf::from("hook-tool"),
             pebble_sim: None,
+            workloads: Workloads::default(),
+            images: BTreeMap::new(),
         }
     }
 }
@@ -65,6 +72,8 @@ pub struct StepLog {
     pub hooks: Vec<(String, i32)>,
     /// `juju-log` lines.
     pub logs: Vec<LogLine>,
+    /// Failures of the step other than its `expect:` (a `wait: {until}` that timed out).
+    pub failures: Vec<String>,
 }
 
 /// A simulated unit.
@@ -105,6 +114,22 @@ impl Sim {
             options.pebble_sim.as_deref(),
             state,
         )?;
+        for (c, image) in &options.images {
+            if !meta.containers.contains_key(c) {
+                return Err(SimError::Image {
+                    container: c.clone(),
+                    message: format!(
+                        "the charm has no such container (it has: {})",
+                        meta.containers
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+            image.install(c, &work.workload_root(c))?;
+        }
         Sim::start(work, meta, options, trace)
     }
 
@@ -122,7 +147,11 @@ impl Sim {
     }
 
     fn start(work: WorkDir, meta: CharmMeta, options: Options, trace: Trace) -> Result<Sim> {
-        let pebbles = Pebbles::start(&work, meta.containers.keys().cloned())?;
+        let pebbles = Pebbles::start(
+            &work,
+            meta.containers.keys().cloned(),
+            options.workloads.clone(),
+        )?;
         Ok(Sim {
             work,
             meta,
@@ -212,6 +241,8 @@ impl Sim {
         self.work.save_state(&state)?;
         let env = self.env(hook, &state);
         let dispatch = self.work.charm_dir().join("dispatch");
+        self.trace
+            .hook_started(&hook.name, attempt, &hook.summary());
         let exit = process::run(
             &dispatch,
             &self.work.charm_dir(),
@@ -356,6 +387,9 @@ impl Sim {
                     delivered += 1;
                     if delivered > MAX_WORKLOAD_EVENTS {
                         return Err(SimError::EventStorm(MAX_WORKLOAD_EVENTS));
+                    }
+                    if let Some(note) = self.watcher.take_note() {
+                        self.trace.note(&note);
                     }
                     self.run_hook(&h)?;
                     continue 'outer;

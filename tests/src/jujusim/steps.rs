@@ -1,5 +1,7 @@
 //! Scenario steps turned into model changes, faults and hooks, in the order Juju runs them.
 
+use std::time::{Duration, Instant};
+
 use ops::testing::juju::{JujuState, SecretOwner, SecretRevision, secret_xid};
 
 use super::error::{Result, SimError};
@@ -27,21 +29,66 @@ pub fn run_scenario(sim: &mut Sim, scenario: &Scenario) -> Result<usize> {
         if step.expect.exit_code.is_some_and(|c| c != 0) {
             sim.summary.expected_failures += sim.summary.hooks_given_up - given_up;
         }
+        let mut fails = std::mem::take(&mut sim.step.failures);
         if !step.expect.is_empty() {
-            let state = sim.state()?;
-            let seen = Observed {
-                hooks: sim.step.hooks.clone(),
-                logs: sim.step.logs.clone(),
-                deferred: unit_state::deferred(&sim.work.charm_dir()),
-                services: sim.pebbles.services(),
-            };
-            let fails = step.expect.check(&state, &seen);
+            fails.extend(check(sim, &step.expect)?);
+        }
+        if !step.expect.is_empty() || !fails.is_empty() {
             sim.trace.expectations(n, &fails);
             failed += fails.len();
         }
     }
     sim.summary.expectation_failures = failed;
     Ok(failed)
+}
+
+/// The failures of `expect` against the unit now and the current step's record.
+fn check(sim: &Sim, expect: &super::expect::Expect) -> Result<Vec<String>> {
+    let state = sim.state()?;
+    let seen = Observed {
+        hooks: sim.step.hooks.clone(),
+        logs: sim.step.logs.clone(),
+        deferred: unit_state::deferred(&sim.work.charm_dir()),
+        services: sim.pebbles.services(),
+    };
+    Ok(expect.check(&state, &seen))
+}
+
+/// Delivers workload events as they come until `until` holds or `timeout` passes; a
+/// timeout records the unmet expectations as the step's failures.
+fn wait_until(sim: &mut Sim, until: &super::expect::Expect, timeout: Duration) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        sim.deliver_workload_events()?;
+        let fails = check(sim, until)?;
+        if fails.is_empty() {
+            sim.trace.note(&format!(
+                "waited {:.1}s: the conditions hold",
+                start.elapsed().as_secs_f64()
+            ));
+            return Ok(());
+        }
+        if start.elapsed() >= timeout {
+            sim.trace
+                .note(&format!("gave up waiting after {timeout:?}"));
+            sim.step.failures.extend(
+                fails
+                    .into_iter()
+                    .map(|f| format!("wait timed out after {timeout:?}: {f}")),
+            );
+            if sim.pebbles.real_processes() {
+                for c in sim.pebbles.names() {
+                    for s in sim.pebbles.get(&c)?.services() {
+                        for line in sim.pebbles.service_output(&c, &s.name, 10) {
+                            sim.trace.note(&format!("{c}/{}: {line}", s.name));
+                        }
+                    }
+                }
+            }
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn detail(a: &Action) -> String {
@@ -77,6 +124,19 @@ fn detail(a: &Action) -> String {
         Action::PebbleUp { container } | Action::PebbleRestart { container } => container.clone(),
         Action::ToolFault { tool, times } => format!("{tool} x{times}"),
         Action::Wait(d) => format!("{d:?}"),
+        Action::WaitUntil { until, timeout } => {
+            format!("until {} (at most {timeout:?})", until.summary())
+        }
+        Action::PebbleFault {
+            container,
+            path,
+            fault,
+            times,
+        } => format!(
+            "{container} {} {fault:?}{}",
+            path.as_deref().unwrap_or("(every path)"),
+            times.map_or_else(String::new, |t| format!(" x{t}"))
+        ),
         _ => String::new(),
     }
 }
@@ -286,6 +346,23 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
         }
         Action::Wait(d) => {
             std::thread::sleep(*d);
+            Ok(())
+        }
+        Action::WaitUntil { until, timeout } => wait_until(sim, until, *timeout),
+        Action::PebbleFault { container, path, fault, times } => {
+            let mut rule = pebble_client::testing::FaultRule::new(fault.clone());
+            if let Some(p) = path {
+                rule = rule.path(p.clone());
+            }
+            if let Some(t) = times {
+                rule = rule.times(*t);
+            }
+            sim.pebbles.fault(container, rule)?;
+            sim.trace.note(&format!(
+                "Pebble in {container} answers {} with {fault:?}{}",
+                path.as_deref().map_or_else(|| "every request".to_owned(), |p| format!("requests to {p}")),
+                times.map_or_else(|| " until a pebble-up step".to_owned(), |t| format!(" {t} time(s)"))
+            ));
             Ok(())
         }
     }

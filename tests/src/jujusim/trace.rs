@@ -102,6 +102,8 @@ pub struct Trace {
     out: Box<dyn Write + Send>,
     format: Format,
     level: LogLevel,
+    /// The hook (and attempt) whose header [`Trace::hook_started`] printed.
+    started: Option<(String, u32)>,
 }
 
 impl std::fmt::Debug for Trace {
@@ -119,7 +121,12 @@ fn ms(d: Duration) -> u128 {
 impl Trace {
     /// A trace to `out`.
     pub fn new(out: Box<dyn Write + Send>, format: Format, level: LogLevel) -> Self {
-        Trace { out, format, level }
+        Trace {
+            out,
+            format,
+            level,
+            started: None,
+        }
     }
 
     /// A trace to stdout.
@@ -153,6 +160,25 @@ impl Trace {
         }
     }
 
+    fn header(hook: &str, attempt: u32, context: &str) -> String {
+        let retry = if attempt > 1 {
+            format!(" (retry {})", attempt - 1)
+        } else {
+            String::new()
+        };
+        format!("-> {hook}{retry}  {context}").trim_end().to_owned()
+    }
+
+    /// A hook starts (text: its header line now, so output of workloads running meanwhile
+    /// shows under it; the rest comes with [`Trace::hook`]).
+    pub fn hook_started(&mut self, hook: &str, attempt: u32, context: &str) {
+        if self.format == Format::Text {
+            self.line(&Self::header(hook, attempt, context));
+            let _ = self.out.flush();
+            self.started = Some((hook.to_owned(), attempt));
+        }
+    }
+
     /// A hook ran.
     pub fn hook(&mut self, r: &HookReport) {
         let logs: Vec<&LogLine> = r
@@ -168,12 +194,9 @@ impl Trace {
                 self.json(v);
             }
             Format::Text => {
-                let retry = if r.attempt > 1 {
-                    format!(" (retry {})", r.attempt - 1)
-                } else {
-                    String::new()
-                };
-                self.line(format!("-> {}{retry}  {}", r.hook, r.context).trim_end());
+                if self.started.take() != Some((r.hook.clone(), r.attempt)) {
+                    self.line(&Self::header(&r.hook, r.attempt, &r.context));
+                }
                 for c in &r.calls {
                     self.line(&format!("   $ {c}"));
                 }

@@ -66,8 +66,10 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
     };
     merge_service_context(ctx, &mut body)?;
 
+    let requested = body.environment.take().unwrap_or_default();
+    let requested_keys: std::collections::BTreeSet<String> = requested.keys().cloned().collect();
     let mut environment: BTreeMap<String, String> = std::env::vars().collect();
-    environment.extend(body.environment.take().unwrap_or_default());
+    environment.extend(requested);
     environment
         .entry("PATH".into())
         .or_insert_with(|| DEFAULT_PATH.into());
@@ -76,12 +78,25 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
         .or_insert_with(|| "C.UTF-8".into());
 
     let exec = &ctx.shared.exec;
+    let root = ctx.shared.files.root();
+    // With the process backend mapping paths, real commands see container paths under the
+    // root too (the executable when it exists there, arguments and requested variables).
+    let map_paths = ctx
+        .shared
+        .processes
+        .as_ref()
+        .is_some_and(super::super::ProcessBackend::maps_paths);
     let handler = exec.handler(&command);
     let mode = match handler {
         Some(h) => Mode::Handler(h),
         None if exec.settings.real_processes => {
             let path = environment.get("PATH").map_or(DEFAULT_PATH, String::as_str);
-            match look_path(&executable, path) {
+            let under_root = executable
+                .strip_prefix('/')
+                .filter(|_| map_paths)
+                .map(|rel| root.join(rel))
+                .filter(|p| look_path(&p.to_string_lossy(), path).is_some());
+            match under_root.or_else(|| look_path(&executable, path)) {
                 Some(found) => Mode::Child(found),
                 None => return Err(not_found(&executable)),
             }
@@ -89,7 +104,6 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
         None => return Err(not_found(&executable)),
     };
 
-    let root = ctx.shared.files.root();
     let (working_dir, host_dir) = match body.working_dir.take().filter(|d| !d.is_empty()) {
         Some(dir) => match resolve_dir(root, &dir) {
             Some(host) => (dir, host),
@@ -150,6 +164,7 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
         split_stderr,
         user_id: body.user_id,
         group_id: body.group_id,
+        map_paths: map_paths.then(|| (root.to_path_buf(), requested_keys)),
     };
     tokio::spawn(session::run(
         ctx.shared.clone(),

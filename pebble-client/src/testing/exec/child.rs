@@ -46,9 +46,23 @@ pub(crate) async fn run(
     mut signals: mpsc::Receiver<Signal>,
 ) -> Outcome {
     let mut cmd = Command::new(path);
-    cmd.args(spec.input.command.iter().skip(1))
+    let map = |key: Option<&str>, value: &str| -> std::ffi::OsString {
+        match &spec.map_paths {
+            Some((root, keys)) if key.is_none_or(|k| keys.contains(k)) => {
+                crate::testing::process::map_container_path(root, value)
+                    .map_or_else(|| value.into(), Into::into)
+            }
+            _ => value.into(),
+        }
+    };
+    cmd.args(spec.input.command.iter().skip(1).map(|a| map(None, a)))
         .env_clear()
-        .envs(&spec.input.environment)
+        .envs(
+            spec.input
+                .environment
+                .iter()
+                .map(|(k, v)| (k, map(Some(k), v))),
+        )
         .current_dir(&spec.host_dir)
         .stdin(Stdio::piped())
         .kill_on_drop(true)

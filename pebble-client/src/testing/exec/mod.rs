@@ -8,7 +8,11 @@
 //! - a **real child process**, when the builder's [`SimBuilder::real_exec`] is on and no
 //!   handler matches: run with the request's environment and working directory (mapped
 //!   under the sim root when it exists there), its stdio bridged to the websockets, the
-//!   timeout enforced and signals from the control websocket delivered.
+//!   timeout enforced and signals from the control websocket delivered. When the services
+//!   run as real processes with
+//!   [`ProcessOptions::map_paths_under_root`](crate::testing::ProcessOptions::map_paths_under_root),
+//!   the executable, arguments and requested environment values are mapped under the root
+//!   by the same rule as services'.
 //!
 //! Otherwise the sim answers as Pebble does when the executable is not found.
 //!

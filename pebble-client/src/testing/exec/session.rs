@@ -52,6 +52,9 @@ pub(crate) struct Spec {
     pub split_stderr: bool,
     pub user_id: Option<u32>,
     pub group_id: Option<u32>,
+    /// For a real child with path mapping on: the sim root, and the environment keys the
+    /// request set (only their values are mapped).
+    pub map_paths: Option<(PathBuf, std::collections::BTreeSet<String>)>,
 }
 
 /// How the command ended.

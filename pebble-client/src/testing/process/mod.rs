@@ -14,6 +14,7 @@ use std::time::Duration;
 pub use command::{CommandError, ServiceCommand};
 pub use logs::{LogLine, LogStream};
 pub use spawn::ServiceExit;
+pub(crate) use spawn::map_container_path;
 
 use spawn::Launch;
 use supervisor::{Outcome, Supervisor};
@@ -30,6 +31,7 @@ pub struct ProcessOptions {
     shutdown_grace: Duration,
     pebble_binary: Option<PathBuf>,
     echo_output: bool,
+    map_paths: bool,
 }
 
 impl Default for ProcessOptions {
@@ -39,6 +41,7 @@ impl Default for ProcessOptions {
             shutdown_grace: Duration::from_secs(1),
             pebble_binary: None,
             echo_output: false,
+            map_paths: false,
         }
     }
 }
@@ -68,6 +71,33 @@ impl ProcessOptions {
         self
     }
 
+    /// Also maps container paths in a service's **arguments** and **environment values**
+    /// under the simulator's root (off by default).
+    ///
+    /// Services run on the host, not in a chroot, so a command such as
+    /// `/bin/sh /usr/local/bin/start` with `CONFIG=/etc/app/config.json` in its environment
+    /// would read the host's files. With this on, every argument after the program and
+    /// every value of the service's `environment` that is an absolute path is replaced by
+    /// the same path under the root when that file exists there, or when its parent
+    /// directory (other than `/`) does; anything else is left as it is (`/bin/sh`, `-c`,
+    /// `8080`, `/usr/bin:/bin`, a path whose directory the container lacks). The program
+    /// and `working-dir` are mapped the same way whether or not this is on (the program
+    /// only when the file itself exists under the root).
+    ///
+    /// It cannot reach paths a program reads from its own configuration files; give such
+    /// paths to the workload through its arguments or environment to have them mapped.
+    ///
+    /// # Example
+    /// ```
+    /// use pebble_client::testing::ProcessOptions;
+    /// let options = ProcessOptions::new().map_paths_under_root(true);
+    /// # let _ = options;
+    /// ```
+    pub fn map_paths_under_root(mut self, map: bool) -> ProcessOptions {
+        self.map_paths = map;
+        self
+    }
+
     /// The `pebble-sim` executable that workloads run as `pebble` (a symlink named
     /// `pebble` to it goes first on their `PATH`). Without it, workloads get no `pebble`.
     pub fn pebble_binary(mut self, path: impl Into<PathBuf>) -> ProcessOptions {
@@ -85,7 +115,9 @@ impl ProcessOptions {
 /// - The command is split as Pebble splits it (quotes, escapes, a trailing `[ ... ]` group of
 ///   default arguments; no shell), and runs **on the host** in a process group of its own.
 ///   The program (when an absolute path) and `working-dir` are taken under the simulator's
-///   root when they exist there, otherwise as given. Without `working-dir` the process
+///   root when they exist there, otherwise as given; with
+///   [`ProcessOptions::map_paths_under_root`], so are absolute paths among the arguments
+///   and the environment's values. Without `working-dir` the process
 ///   inherits the simulator's working directory. `user`/`group` are not applied: services
 ///   run as the simulator's user.
 /// - The environment is a clean base (`PATH`, and `HOME`, `USER`, `LANG`, `LC_ALL`, `TZ`
@@ -151,6 +183,12 @@ impl ProcessBackend {
         self.sup.pid(service)
     }
 
+    /// Whether container paths in arguments and environment values are mapped under the
+    /// root ([`ProcessOptions::map_paths_under_root`]); real exec'd commands follow it too.
+    pub fn maps_paths(&self) -> bool {
+        self.sup.opts.map_paths
+    }
+
     /// The directory holding the `pebble` command given to workloads, if there is one.
     pub fn shim_dir(&self) -> Option<&Path> {
         self.shim.get().map(tempfile::TempDir::path)
@@ -194,6 +232,7 @@ impl ServiceBackend for ProcessBackend {
             root: sim.root().to_path_buf(),
             socket: sim.socket_path().to_path_buf(),
             shim_dir: self.make_shim(),
+            map_paths: self.sup.opts.map_paths,
         };
         self.sup.attach(sim, launch);
     }

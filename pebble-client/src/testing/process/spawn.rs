@@ -4,13 +4,15 @@
 //!
 //! Paths: commands run on the host. A container path (the program when absolute, and
 //! `working-dir`) is used under the simulator's root when it exists there (files pushed
-//! into the "container"), otherwise as given on the host (`/bin/sh`).
+//! into the "container"), otherwise as given on the host (`/bin/sh`). With path mapping on,
+//! absolute paths among the arguments and environment values are mapped too, when the file
+//! or its parent directory exists under the root (`map_container_path`).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -59,6 +61,8 @@ pub(crate) struct Launch {
     pub socket: PathBuf,
     /// A directory holding the `pebble` command, put first on `PATH`.
     pub shim_dir: Option<PathBuf>,
+    /// Whether arguments and environment values are mapped under the root too.
+    pub map_paths: bool,
 }
 
 impl Launch {
@@ -71,6 +75,16 @@ impl Launch {
             }
         }
         PathBuf::from(path)
+    }
+
+    /// An argument or environment value: with path mapping on, an absolute container path
+    /// is taken under the root when the file exists there or its parent directory (not `/`)
+    /// does; anything else, or with mapping off, is returned as it is.
+    pub(crate) fn map_value(&self, value: &str) -> OsString {
+        match self.map_paths {
+            true => map_container_path(&self.root, value).map_or_else(|| value.into(), Into::into),
+            false => value.into(),
+        }
     }
 
     /// The environment: passed-on host variables, `PEBBLE_SOCKET`, then the service's own;
@@ -88,7 +102,7 @@ impl Launch {
         }
         env.insert("PEBBLE_SOCKET".into(), self.socket.clone().into_os_string());
         for (k, v) in &service.environment {
-            env.insert(k.clone(), v.into());
+            env.insert(k.clone(), self.map_value(v));
         }
         if let Some(shim) = &self.shim_dir {
             let mut path = shim.clone().into_os_string();
@@ -100,6 +114,21 @@ impl Launch {
         }
         env
     }
+}
+
+/// The host path for `value` when it is an absolute container path whose file exists under
+/// `root`, or whose parent directory (other than `/`) does; `None` otherwise.
+pub(crate) fn map_container_path(root: &Path, value: &str) -> Option<PathBuf> {
+    let rel = value.strip_prefix('/')?;
+    if rel.is_empty() || rel.starts_with('/') {
+        return None;
+    }
+    let under = root.join(rel);
+    let parent_there = Path::new(rel)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .is_some_and(|p| root.join(p).is_dir());
+    (parent_there || std::fs::symlink_metadata(&under).is_ok()).then_some(under)
 }
 
 /// A launched service process.
@@ -126,7 +155,7 @@ pub(crate) fn spawn(
     let mut argv = command.argv();
     let program = argv.next().unwrap_or_default();
     let mut cmd = Command::new(launch.map_path(program));
-    cmd.args(argv)
+    cmd.args(argv.map(|a| launch.map_value(a)))
         .env_clear()
         .envs(launch.environment(service))
         .stdin(Stdio::null())
@@ -227,6 +256,7 @@ mod tests {
             root: root.to_path_buf(),
             socket: "/tmp/sim.socket".into(),
             shim_dir: shim.map(PathBuf::from),
+            map_paths: false,
         }
     }
 
@@ -239,6 +269,70 @@ mod tests {
         assert_eq!(l.map_path("/bin/sh"), PathBuf::from("/bin/sh"));
         assert_eq!(l.map_path("/"), PathBuf::from("/"));
         assert_eq!(l.map_path("relative"), PathBuf::from("relative"));
+    }
+
+    #[test]
+    fn arguments_and_values_map_only_when_asked_and_present() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("etc/app")).unwrap();
+        std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+        std::fs::write(root.join("usr/bin/app"), "").unwrap();
+        let off = launch(root, None);
+        assert_eq!(
+            off.map_value("/usr/bin/app"),
+            OsString::from("/usr/bin/app")
+        );
+        let on = Launch {
+            map_paths: true,
+            ..launch(root, None)
+        };
+        // The file exists under the root.
+        assert_eq!(on.map_value("/usr/bin/app"), root.join("usr/bin/app"));
+        // Its directory exists: a file the workload will create.
+        assert_eq!(
+            on.map_value("/etc/app/config.json"),
+            root.join("etc/app/config.json")
+        );
+        assert_eq!(on.map_value("/etc/app"), root.join("etc/app"));
+        // Neither: the host's.
+        for v in [
+            "/bin/sh",
+            "/tmp",
+            "/",
+            "//x",
+            "-c",
+            "8080",
+            "/usr/bin:/bin",
+            "rel/x",
+        ] {
+            assert_eq!(on.map_value(v), OsString::from(v), "{v}");
+        }
+        // A directory directly under / is not enough (every path has one).
+        assert_eq!(on.map_value("/nothere"), OsString::from("/nothere"));
+    }
+
+    #[test]
+    fn environment_values_are_mapped_with_mapping_on() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc/app")).unwrap();
+        let mut svc = Service::default();
+        svc.environment
+            .insert("CONFIG".into(), "/etc/app/c.json".into());
+        svc.environment.insert("SHELL".into(), "/bin/sh".into());
+        let on = Launch {
+            map_paths: true,
+            ..launch(dir.path(), None)
+        };
+        let env = on.environment(&svc);
+        assert_eq!(
+            env["CONFIG"],
+            dir.path().join("etc/app/c.json").into_os_string()
+        );
+        assert_eq!(env["SHELL"], OsString::from("/bin/sh"));
+        assert_eq!(env["PEBBLE_SOCKET"], OsString::from("/tmp/sim.socket"));
+        let env = launch(dir.path(), None).environment(&svc);
+        assert_eq!(env["CONFIG"], OsString::from("/etc/app/c.json"));
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct Scenario {
     pub model: ModelSpec,
     /// The steps, in order.
     pub steps: Vec<Step>,
+    /// The variables substituted into the file (`vars:` and `--var`, free ports resolved).
+    pub vars: BTreeMap<String, String>,
 }
 
 /// One step: what happens, then what must hold.
@@ -220,6 +222,25 @@ pub enum Action {
     CorruptState,
     /// Wait, then deliver workload events that arrived meanwhile.
     Wait(Duration),
+    /// Deliver workload events as they arrive until the expectations hold, or fail the
+    /// step once `timeout` has passed.
+    WaitUntil {
+        /// What must hold.
+        until: Box<Expect>,
+        /// How long to wait at most.
+        timeout: Duration,
+    },
+    /// Pebble misbehaves for some requests (until `pebble-up`, or `times` requests).
+    PebbleFault {
+        /// The container.
+        container: String,
+        /// Only requests to this path (e.g. `/v1/files`); all requests if `None`.
+        path: Option<String>,
+        /// What happens to them.
+        fault: pebble_client::testing::Fault,
+        /// How many requests it hits (`None`: until `pebble-up`).
+        times: Option<u32>,
+    },
 }
 
 impl Action {
@@ -252,7 +273,8 @@ impl Action {
             Action::PebbleRestart { .. } => "pebble-restart",
             Action::ToolFault { .. } => "tool-fault",
             Action::CorruptState => "corrupt-state",
-            Action::Wait(_) => "wait",
+            Action::Wait(_) | Action::WaitUntil { .. } => "wait",
+            Action::PebbleFault { .. } => "pebble-fault",
         }
     }
 }
@@ -283,6 +305,7 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "pebble-down",
     "pebble-up",
     "pebble-restart",
+    "pebble-fault",
     "tool-fault",
     "corrupt-state",
     "wait",
@@ -291,9 +314,37 @@ pub const STEP_KEYWORDS: &[&str] = &[
 impl Scenario {
     /// Reads and parses a scenario file.
     pub fn load(path: &std::path::Path) -> Result<Scenario> {
+        Scenario::load_with(path, &BTreeMap::new())
+    }
+
+    /// Reads and parses a scenario file, substituting its variables ([`super::vars`]) with
+    /// `overrides` (`--var`) over its `vars:` defaults.
+    pub fn load_with(
+        path: &std::path::Path,
+        overrides: &BTreeMap<String, String>,
+    ) -> Result<Scenario> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| SimError::io("cannot read scenario", path, e))?;
-        Scenario::parse(&path.display().to_string(), &text)
+        let file = path.display().to_string();
+        let dir = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+            .unwrap_or_default();
+        let mut builtins = BTreeMap::new();
+        builtins.insert("scenario-dir".to_owned(), dir.display().to_string());
+        if let Some(bin) = std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(std::path::Path::to_path_buf))
+        {
+            builtins.insert("bin-dir".to_owned(), bin.display().to_string());
+        }
+        let (text, vars) = super::vars::substitute(&file, &text, overrides, &builtins)?;
+        let mut scenario = Scenario::parse(&file, &text)?;
+        scenario.vars = vars;
+        for image in scenario.model.images.values_mut() {
+            *image = std::mem::take(image).relative_to(&dir);
+        }
+        Ok(scenario)
     }
 
     /// The scenario used when none is given: deploy.
@@ -314,7 +365,7 @@ impl Scenario {
     pub fn parse(file: &str, text: &str) -> Result<Scenario> {
         let root = yaml::parse(file, text)?;
         let node = Node::root(file, &root, "(top level)");
-        node.map(&["description", "retries", "model", "steps"])?;
+        node.map(&["description", "retries", "vars", "model", "steps"])?;
         let retries = node
             .opt_u64("retries")?
             .map(|r| u32::try_from(r).map_err(|_| node.field_err("retries", "too large")))
@@ -343,6 +394,7 @@ impl Scenario {
             retries,
             model,
             steps,
+            vars: BTreeMap::new(),
         })
     }
 }
@@ -382,6 +434,7 @@ steps:
   - pebble-down: {container: web, for: 500ms}
   - pebble-up: web
   - pebble-restart: {container: web}
+  - pebble-fault: {container: web, path: /v1/files, fault: reset}
   - tool-fault: {tool: relation-set}
   - corrupt-state
   - wait: 10ms

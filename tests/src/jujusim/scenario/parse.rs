@@ -190,9 +190,71 @@ pub(super) fn parse_step(file: &str, n: usize, v: &Value) -> Result<Step> {
                     .map_err(|_| body_node.field_err("times", "too large"))?,
             }
         }
+        "wait" if body.is_object() => {
+            container_check(&["until", "timeout"])?;
+            let until = match body.get("until") {
+                Some(u @ Value::Object(_)) => {
+                    Expect::parse(Node::root(file, u, &format!("{bp}.until")))?
+                }
+                _ => {
+                    return Err(body_node
+                        .field_err("until", "expected expectations, e.g. {unit-status: active}"));
+                }
+            };
+            Action::WaitUntil {
+                until: Box::new(until),
+                timeout: body_node
+                    .opt_duration("timeout")?
+                    .unwrap_or(std::time::Duration::from_secs(60)),
+            }
+        }
+        "pebble-fault" => {
+            container_check(&["container", "path", "fault", "times"])?;
+            let fault = match body.get("fault") {
+                Some(Value::String(s)) if s == "reset" => pebble_client::testing::Fault::Reset,
+                Some(Value::Object(m)) if m.contains_key("error") => {
+                    let f = Node::root(file, &body["fault"], &bp);
+                    f.map(&["error", "message"])?;
+                    let status = f
+                        .opt_u64("error")?
+                        .and_then(|s| u16::try_from(s).ok())
+                        .filter(|s| (400..600).contains(s))
+                        .ok_or_else(|| f.field_err("error", "expected an HTTP status, 400-599"))?;
+                    pebble_client::testing::Fault::error(
+                        status,
+                        f.opt_str("message")?
+                            .unwrap_or_else(|| "injected by juju-sim".into()),
+                    )
+                }
+                Some(Value::Object(m)) if m.contains_key("delay") => {
+                    let f = Node::root(file, &body["fault"], &bp);
+                    f.map(&["delay"])?;
+                    pebble_client::testing::Fault::Delay(
+                        f.opt_duration("delay")?.unwrap_or_default(),
+                    )
+                }
+                _ => {
+                    return Err(body_node.field_err(
+                        "fault",
+                        "expected `reset`, `{error: 500, message: ...}` or `{delay: 2s}`",
+                    ));
+                }
+            };
+            let times = body_node
+                .opt_u64("times")?
+                .map(|t| u32::try_from(t).map_err(|_| body_node.field_err("times", "too large")))
+                .transpose()?;
+            Action::PebbleFault {
+                container: body_node.req_str("container")?,
+                path: body_node.opt_str("path")?,
+                fault,
+                times,
+            }
+        }
         "wait" => {
-            let s =
-                scalar(&body).ok_or_else(|| b.err("`wait` takes a duration like 500ms or 2s"))?;
+            let s = scalar(&body).ok_or_else(|| {
+                b.err("`wait` takes a duration like 500ms or 2s, or {until: {...}, timeout: 60s}")
+            })?;
             Action::Wait(
                 yaml::parse_duration(&s)
                     .ok_or_else(|| b.err(format!("{s:?} is not a duration like 500ms or 2s")))?,

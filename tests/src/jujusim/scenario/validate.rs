@@ -71,6 +71,9 @@ impl Scenario {
             Ok(())
         };
         check_config("model.config", &self.model.config)?;
+        for c in self.model.images.keys() {
+            check_container(&format!("model.images.{c}"), c)?;
+        }
         for (i, r) in self.model.relations.iter().enumerate() {
             check_endpoint(&format!("model.relations[{}].endpoint", i + 1), &r.endpoint)?;
         }
@@ -87,6 +90,7 @@ impl Scenario {
                 | Action::CheckRecovered { container, .. }
                 | Action::PebbleDown { container, .. }
                 | Action::PebbleUp { container }
+                | Action::PebbleFault { container, .. }
                 | Action::PebbleRestart { container } => {
                     check_container(&format!("{p}.container"), container)?
                 }

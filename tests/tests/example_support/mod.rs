@@ -1,0 +1,304 @@
+//! Running the compiled example charm (`charm-example`, the webkv charm) through juju-sim
+//! with real workload processes, and reading back the trace and the final model.
+//!
+//! The charm and its workload binary live in another package, so Cargo gives no
+//! `CARGO_BIN_EXE_` for them: they are taken from the directory juju-sim was built into,
+//! and built there first (`cargo build -p charm-example --bins`) when missing or older than
+//! the sources. `cargo test --workspace` builds them anyway.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+/// The repository root (the example charm's directory: `charmcraft.yaml` is there).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Where juju-sim, pebble-sim and hook-tool are, and the example's binaries go.
+pub fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_juju-sim"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn newest(dir: &Path, newest_so_far: &mut SystemTime) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            newest(&p, newest_so_far);
+        } else if let Ok(m) = e.metadata().and_then(|m| m.modified()) {
+            *newest_so_far = (*newest_so_far).max(m);
+        }
+    }
+}
+
+static BUILT: Mutex<bool> = Mutex::new(false);
+
+/// `charm-example` (the charm's dispatch), with `webkv-server` next to it; built first if
+/// missing or older than the sources.
+pub fn charm_binary() -> PathBuf {
+    let bin = bin_dir();
+    let charm = bin.join("charm-example");
+    let mut done = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if *done {
+        return charm;
+    }
+    let repo = repo();
+    let mut sources = SystemTime::UNIX_EPOCH;
+    for d in ["charm-example/src", "ops-rs/src", "pebble-client/src"] {
+        newest(&repo.join(d), &mut sources);
+    }
+    let fresh = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t >= sources)
+    };
+    if !fresh(&charm) || !fresh(&bin.join("webkv-server")) {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(&repo)
+            .args(["build", "-p", "charm-example", "--bins", "--target-dir"])
+            .arg(bin.parent().unwrap());
+        if bin.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let out = cmd
+            .output()
+            .expect("cannot run cargo to build charm-example");
+        assert!(
+            out.status.success(),
+            "cargo build -p charm-example failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(charm.is_file(), "no {} after building", charm.display());
+    *done = true;
+    charm
+}
+
+/// A scenario shipped in `tests/scenarios/`.
+pub fn scenario(name: &str) -> PathBuf {
+    repo().join("tests/scenarios").join(format!("{name}.yaml"))
+}
+
+/// Ports handed out in this test process (tests run side by side: one port each).
+static TAKEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+
+/// A free TCP port for webkv, not handed out before in this process.
+pub fn free_port() -> u16 {
+    let mut taken = TAKEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let port = ops_rs_tests::jujusim::vars::free_port(&taken).expect("a free port");
+    taken.insert(port);
+    port
+}
+
+/// One juju-sim run: its JSON trace, the final model, the work directory.
+pub struct Run {
+    pub code: i32,
+    pub events: Vec<Value>,
+    pub stderr: String,
+    pub state: Value,
+    pub work: tempfile::TempDir,
+}
+
+impl Run {
+    /// Every hook attempt, in order.
+    pub fn attempts(&self) -> Vec<&Value> {
+        self.events
+            .iter()
+            .filter(|e| e["event"] == "hook")
+            .collect()
+    }
+
+    /// The hooks run, in order (retries included, as attempts).
+    pub fn hooks(&self) -> Vec<String> {
+        self.attempts()
+            .iter()
+            .map(|e| e["hook"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The hooks of step `n` (1-based), in order.
+    pub fn step_hooks(&self, n: u64) -> Vec<String> {
+        self.step_events(n)
+            .into_iter()
+            .filter(|e| e["event"] == "hook")
+            .map(|e| e["hook"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The events of step `n`.
+    pub fn step_events(&self, n: u64) -> Vec<&Value> {
+        let mut current = 0;
+        let mut out = Vec::new();
+        for e in &self.events {
+            if e["event"] == "step" {
+                current = e["step"].as_u64().unwrap();
+            } else if current == n {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    /// The first attempt of hook `name` in step `n`.
+    pub fn step_hook(&self, n: u64, name: &str) -> &Value {
+        self.step_events(n)
+            .into_iter()
+            .find(|e| e["event"] == "hook" && e["hook"] == name)
+            .unwrap_or_else(|| panic!("no {name} hook in step {n}: {:?}", self.step_hooks(n)))
+    }
+
+    /// The first attempt of hook `name`.
+    pub fn hook(&self, name: &str) -> &Value {
+        self.attempts()
+            .into_iter()
+            .find(|e| e["hook"] == name)
+            .unwrap_or_else(|| panic!("no {name} hook in {:?}", self.hooks()))
+    }
+
+    /// The hook tool calls of a hook attempt.
+    pub fn calls(hook: &Value) -> Vec<String> {
+        hook["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The notes juju-sim printed.
+    pub fn notes(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter(|e| e["event"] == "note")
+            .map(|e| e["text"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The expectation failures.
+    pub fn failures(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter(|e| e["event"] == "expect")
+            .flat_map(|e| e["failures"].as_array().unwrap().clone())
+            .map(|f| f.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The summary.
+    pub fn summary(&self) -> &Value {
+        self.events
+            .iter()
+            .find(|e| e["event"] == "summary")
+            .expect("a summary")
+    }
+
+    /// The final unit status, `name: message`.
+    pub fn unit_status(&self) -> String {
+        let s = &self.state["unit-status"];
+        format!(
+            "{}: {}",
+            s["status"].as_str().unwrap(),
+            s["message"].as_str().unwrap()
+        )
+    }
+
+    /// The final opened ports, `8080/tcp`.
+    pub fn ports(&self) -> Vec<String> {
+        self.state["opened-ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{}/{}", p["from"], p["protocol"].as_str().unwrap()))
+            .collect()
+    }
+
+    /// A file in container `web`'s root.
+    pub fn web_file(&self, path: &str) -> PathBuf {
+        self.work
+            .path()
+            .join("u/workloads/web")
+            .join(path.trim_start_matches('/'))
+    }
+
+    /// Panics with the trace unless juju-sim exited 0 with every expectation met.
+    pub fn assert_ok(&self) {
+        assert!(
+            self.code == 0 && self.failures().is_empty(),
+            "juju-sim exited {} with failures {:?}\nhooks: {:?}\nnotes: {:?}\nstderr:\n{}",
+            self.code,
+            self.failures(),
+            self.hooks(),
+            self.notes(),
+            self.stderr
+        );
+    }
+}
+
+/// Runs the example charm through `scenario` with real processes and `port` for webkv.
+pub fn run(scenario: &Path, port: u16, extra: &[&str]) -> Run {
+    let charm = charm_binary();
+    let work = tempfile::Builder::new().prefix("ex").tempdir().unwrap();
+    let state = work.path().join("state-out.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+        .args(["run", "--format", "json", "--log-level", "debug", "--charm"])
+        .arg(repo())
+        .arg("--dispatch")
+        .arg(&charm)
+        .arg("--real-processes")
+        .arg("--scenario")
+        .arg(scenario)
+        .arg("--var")
+        .arg(format!("port={port}"))
+        .arg("--work-dir")
+        .arg(work.path().join("u"))
+        .arg("--state-out")
+        .arg(&state)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let events = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let state = std::fs::read_to_string(&state)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null);
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        events,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        state,
+        work,
+    }
+}
+
+/// Whether something accepts connections on 127.0.0.1:`port`.
+pub fn answers(port: u16) -> bool {
+    std::net::TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        std::time::Duration::from_millis(500),
+    )
+    .is_ok()
+}
