@@ -299,20 +299,8 @@ fn fetch_inputs(context: &JujuContext, model: &Model) -> Result<EventInputs, Dis
     let mut inputs = EventInputs::default();
     match &context.event_kind {
         EventKind::Action(_) => {
-            let out = model
-                .runner()
-                .run("action-get", &["--format=json".to_owned()], None)
-                .map_err(|e| model_err("action-get")(e.into()))?;
-            let params = if out.iter().all(u8::is_ascii_whitespace) {
-                serde_json::Value::Object(Default::default())
-            } else {
-                serde_json::from_slice(&out).map_err(|e| {
-                    model_err("action-get")(ModelError::BadAnswer {
-                        tool: "action-get".into(),
-                        detail: format!("expected JSON ({:?} error)", e.classify()),
-                    })
-                })?
-            };
+            let params = model.action_params_raw().map_err(model_err("action-get"))?;
+            let params = serde_json::Value::Object(params);
             inputs.action_params = Some(params);
         }
         EventKind::StorageAttached(_) | EventKind::StorageDetaching(_) => {

@@ -448,7 +448,11 @@ fn cases() -> Vec<Case> {
             ..case(
                 "action-get not JSON",
                 "actions/go",
-                &["action-get", "expected JSON"],
+                &[
+                    "action-get",
+                    "expected an object of parameters as JSON",
+                    "content not shown",
+                ],
             )
         },
         Case {

@@ -4,17 +4,18 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{HookToolRunner, args, run, run_json};
+use super::{HookToolRunner, args, parse_json, run};
 use crate::model::ModelError;
 
 /// `action-get --format=json`: the action's parameters.
 pub fn action_get(r: &dyn HookToolRunner) -> Result<Map<String, Value>, ModelError> {
-    let v: Option<Map<String, Value>> = run_json(
-        r,
-        "action-get",
-        args(["--format=json"]),
-        "an object of parameters",
-    )?;
+    let out = run(r, "action-get", args(["--format=json"]), None)?;
+    if out.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    // Parameters may be secret (a password the operator passes): never echoed in errors.
+    let v: Option<Map<String, Value>> =
+        parse_json("action-get", &out, "an object of parameters", true)?;
     Ok(v.unwrap_or_default())
 }
 

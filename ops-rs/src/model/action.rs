@@ -15,15 +15,21 @@ impl Model {
             .unwrap_or_else(|| "(unknown)".into())
     }
 
+    /// The action's parameters as `action-get` gives them (asked once per dispatch: the
+    /// dispatcher's action event and the charm's calls share the answer).
+    pub(crate) fn action_params_raw(&self) -> Result<Map<String, Value>, ModelError> {
+        self.memo(
+            |c| c.action_params.clone(),
+            || tools::action_get(self.tools()),
+            |c, v| c.action_params = Some(v),
+        )
+    }
+
     /// The action's parameters (`action-get`; cached), checked against the action's metadata
     /// when the model has it and knows the action: required parameters, JSON types, `enum`,
     /// and `additionalProperties: false`; declared defaults filled in.
     pub fn action_params_map(&self) -> Result<Map<String, Value>, ModelError> {
-        let mut params = self.memo(
-            |c| c.action_params.clone(),
-            || tools::action_get(self.tools()),
-            |c, v| c.action_params = Some(v),
-        )?;
+        let mut params = self.action_params_raw()?;
         let name = self.hook_context().action_name.as_deref();
         if let (Some(meta), Some(name)) = (self.meta(), name) {
             if let Some(action) = meta.actions.get(name) {
