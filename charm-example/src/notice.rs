@@ -11,6 +11,12 @@
 //! from before the service's last (re)start ([`Readiness::stale_through`]) or for another
 //! port proves nothing about the current process and is ignored.
 //!
+//! A limit worth knowing: restarting the service is a side effect in the container that no
+//! rollback undoes. If a hook restarts it and then fails, the unit's state (readiness
+//! included) rolls back, and Juju's retry of the hook finds nothing left to change; until the
+//! restarted server's own notice arrives (about a second), the unit still reports the
+//! readiness of the process before. The notice then confirms it.
+//!
 //! [`Readiness::stale_through`]: crate::state::Readiness::stale_through
 
 use ops::prelude::*;
