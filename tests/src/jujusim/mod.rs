@@ -11,6 +11,7 @@
 //! - [`hook_env`]: a hook's dispatch path and environment; [`process`]: running dispatch.
 //! - [`runner`]: hooks with rollback and retry; [`steps`]: scenario steps → hooks.
 //! - [`faults`], [`unit_state`]: hook-tool faults, the unit's state file.
+//! - [`tool_times`]: how long each hook-tool call took (for benchmarks).
 //! - [`trace`]: the trace and summary.
 
 pub mod cli;
@@ -25,6 +26,7 @@ pub mod process;
 pub mod runner;
 pub mod scenario;
 pub mod steps;
+pub mod tool_times;
 pub mod trace;
 pub mod unit_state;
 pub mod workdir;
