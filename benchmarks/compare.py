@@ -254,14 +254,15 @@ def pebble_clients(python: pathlib.Path, requests: int, work: pathlib.Path) -> l
 
 # -- the divan benches --------------------------------------------------------------------------
 
-def divan(benches: list[tuple[str, str]]) -> str:
-    """Runs divan benches; returns their tables as printed."""
+def divan(benches: list[list[str]]) -> str:
+    """Runs divan benches (cargo bench arguments); returns their tables as printed."""
     text = []
-    for package, bench in benches:
-        p = run(['cargo', 'bench', '--quiet', '-p', package, '--bench', bench], cwd=ROOT)
+    for args in benches:
+        cmd = ['cargo', 'bench', '--quiet', *args]
+        p = run(cmd, cwd=ROOT)
         if p.returncode != 0:
-            fail(f'cargo bench -p {package} --bench {bench} failed:\n{p.stderr[-3000:]}')
-        text.append(f'$ cargo bench -p {package} --bench {bench}\n{p.stdout.strip()}\n')
+            fail(f'{" ".join(cmd)} failed:\n{p.stderr[-3000:]}')
+        text.append(f'$ cargo bench {" ".join(args)}\n{p.stdout.strip()}\n')
     return '\n'.join(text)
 
 
@@ -320,7 +321,8 @@ def report(r: dict) -> str:
     out = []
     m = r['machine']
     out.append(f"Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}; {m['rustc']}; "
-               f"Python {m['python']}, ops {m['ops']}; {m['date']}.")
+               f"Python {m['python']}, ops {m['ops']}; {m['date']}. Load average (1 min) at "
+               f"the start {r['load'][0]:.2f}, at the end {r['load'][1]:.2f}.")
     t = r['tool_overhead']
     out.append(f"Iterations: {r['iterations']} fresh units per charm running "
                f"benchmarks/scenarios/webkv.yaml, the two charms interleaved. Hook-tool process "
@@ -395,7 +397,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     venv = a.venv.resolve()
     dirs = pack(venv)
-    r: dict = {'machine': machine(), 'iterations': a.iterations}
+    r: dict = {'machine': machine(), 'iterations': a.iterations, 'load': [os.getloadavg()[0]]}
     with tempfile.TemporaryDirectory(prefix='bench-', dir='/tmp') as tmp:
         work = pathlib.Path(tmp)
         r['tool_overhead'] = tool_overhead(dirs, work)
@@ -417,8 +419,10 @@ def main() -> None:
     }
     if not a.skip_divan:
         print('compare: divan benches...', file=sys.stderr)
-        r['divan'] = divan([('pebble-client', 'request'), ('ops-rs', 'resilience'),
-                            ('ops-rs', 'dispatch')])
+        r['divan'] = divan([['-p', 'pebble-client', '--bench', 'request'],
+                            ['-p', 'ops-rs', '--bench', 'resilience'],
+                            ['-p', 'ops-rs', '--features', 'testing', '--bench', 'dispatch']])
+    r['load'].append(os.getloadavg()[0])
     a.json.write_text(json.dumps(r, indent=2, default=str))
     text = report(r)
     a.markdown.write_text(text + '\n')

@@ -62,7 +62,7 @@ fn main() -> Result<(), Error> {
     };
     let client = Client::new(&socket)?;
     measure("GET /v1/system-info", requests, || {
-        client.get_system_info()?;
+        client.system_info()?;
         Ok(())
     })?;
     measure("GET /v1/services", requests, || {
