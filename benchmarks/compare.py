@@ -31,7 +31,8 @@ OUT = ROOT / 'target' / 'bench'
 CHARMS = ('rust', 'python')
 SCENARIO = BENCH / 'scenarios' / 'webkv.yaml'
 # How the hooks of SCENARIO's steps after the first (deploy) are told apart in the report.
-STEP_LABELS = {2: ' (ready notice)', 4: ' (port change)', 5: ' (ready notice, new port)'}
+STEP_LABELS = {2: ' (ready notice)', 4: ' (port change)', 5: ' (ready notice, new port)',
+               6: ' (action)'}
 
 
 def fail(message: str) -> None:
