@@ -313,6 +313,10 @@ fn fetch_inputs(context: &JujuContext, model: &Model) -> Result<EventInputs, Dis
                     })
                 })?
             };
+            // The handler's `Model::action_params` answers from this: one action-get.
+            if let serde_json::Value::Object(map) = &params {
+                model.cache().action_params = Some(map.clone());
+            }
             inputs.action_params = Some(params);
         }
         EventKind::StorageAttached(_) | EventKind::StorageDetaching(_) => {
