@@ -513,6 +513,33 @@ fn every_event_kind_round_trips_through_the_queue() {
     assert!(store.data().queue.is_empty());
 }
 
+/// Reads its action's parameters through the model, as charms do.
+#[derive(Default)]
+struct ReadsParams(Option<serde_json::Map<String, serde_json::Value>>);
+
+impl Charm for ReadsParams {
+    type State = ();
+    fn observe(on: &mut Observers<Self>) {
+        on.action("backup", "on_backup", |c, ctx, _ev| {
+            c.0 = Some(ctx.model().action_params_map()?);
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn an_action_runs_action_get_once() {
+    let mut c = ReadsParams::default();
+    let (out, r) = run_with(&mut c, "actions/backup", &MemoryStore::default(), false);
+    assert!(out.result.is_ok(), "{:?}", out.result);
+    assert_eq!(c.0.unwrap()["target"], "s3");
+    let gets = tools(&r)
+        .into_iter()
+        .filter(|l| l.starts_with("action-get"))
+        .count();
+    assert_eq!(gets, 1, "{:?}", tools(&r));
+}
+
 #[test]
 fn new_events_reach_handlers_rebuilt_with_everything_juju_gave() {
     let store = MemoryStore::default();

@@ -6,6 +6,8 @@
 //! tool's code. Called as `hook-tool <tool> [args...]`, it runs `<tool>`. Concurrent calls are
 //! serialised with an exclusive lock on a file next to the state file (`<state>.lock`). If `JUJU_SIM_TOOL_FAULTS`
 //! names a fault file (juju-sim's `tool-fault` step), a pending fault for the tool fails the call.
+//! If `JUJU_SIM_TOOL_TIMES` names a file, the call's timing is appended to it (see
+//! `ops_rs_tests::jujusim::tool_times`).
 
 use std::ffi::OsStr;
 use std::fs::{self, OpenOptions};
@@ -14,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ops::testing::juju::{JujuState, ToolOutput, ToolRecord, execute};
-use ops_rs_tests::jujusim::faults;
+use ops_rs_tests::jujusim::{faults, tool_times};
 
 /// The environment variable naming the state file.
 const STATE_ENV: &str = "JUJU_SIM_STATE";
@@ -139,7 +141,22 @@ fn run() -> Result<u8, String> {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    let pre_main_us = tool_times::since_fork_micros();
+    let start = std::time::Instant::now();
+    let result = run();
+    if let Some(file) = std::env::var_os(tool_times::TIMES_ENV) {
+        let tool = std::env::args_os()
+            .next()
+            .and_then(|a| {
+                Path::new(&a)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .unwrap_or_default();
+        let main_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+        tool_times::append(Path::new(&file), &tool, pre_main_us, main_us);
+    }
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(msg) => {
             let _ = writeln!(io::stderr(), "ERROR {msg}");

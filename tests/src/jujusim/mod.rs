@@ -12,6 +12,7 @@
 //! - [`runner`]: hooks with rollback and retry; [`steps`]: scenario steps → hooks.
 //! - [`faults`], [`unit_state`]: hook-tool faults, the unit's state file.
 //! - [`cleanup`]: real workload processes stopped on SIGINT, SIGTERM and SIGHUP.
+//! - [`tool_times`]: how long each hook-tool call took (for benchmarks).
 //! - [`trace`]: the trace and summary.
 
 pub mod cleanup;
@@ -28,6 +29,7 @@ pub mod process;
 pub mod runner;
 pub mod scenario;
 pub mod steps;
+pub mod tool_times;
 pub mod trace;
 pub mod unit_state;
 pub mod vars;

@@ -1,10 +1,12 @@
 //! Running the charm's `dispatch` as a child process: a clean environment, output captured,
-//! killed after a time limit.
+//! killed after a time limit, its duration and peak resident set measured.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::error::{Result, SimError};
@@ -34,6 +36,21 @@ pub struct Exit {
     pub duration: Duration,
     /// Whether it was killed for running past the time limit.
     pub timed_out: bool,
+    /// Its peak resident set in KiB (`VmHWM`, sampled every [`SAMPLE_EVERY`] while it ran,
+    /// so a rise in its last moments may be missed; hook tools it ran are not included).
+    pub peak_rss_kb: Option<u64>,
+}
+
+/// How often a running dispatch's peak resident set is sampled.
+pub const SAMPLE_EVERY: Duration = Duration::from_micros(500);
+
+/// `VmHWM` (peak resident set, KiB) from a `/proc/<pid>/status` file, if the process is
+/// still there and has memory.
+fn vm_hwm_kb(status_file: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(status_file).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Runs `dispatch` in `cwd` with exactly `env` (plus the `PASS_THROUGH` variables).
@@ -82,33 +99,50 @@ pub fn run(
             .take()
             .map(|s| Box::new(s) as Box<dyn Read + Send>),
     );
-    let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if start.elapsed() > limit => {
-                timed_out = true;
-                let _ = child.kill();
-                break child.wait().ok();
+    // A sampler watches the child while this thread waits for it (so the duration ends when
+    // the child is reaped, not at the next poll): it records the child's peak resident set
+    // and kills the child at the time limit.
+    let pid = rustix::process::Pid::from_child(&child);
+    let done = Arc::new(AtomicBool::new(false));
+    let killed = Arc::new(AtomicBool::new(false));
+    let peak_kb = Arc::new(AtomicU64::new(0));
+    let sampler = {
+        let (done, killed, peak_kb) = (done.clone(), killed.clone(), peak_kb.clone());
+        let status_file = format!("/proc/{}/status", pid.as_raw_nonzero());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Acquire) {
+                if let Some(kb) = vm_hwm_kb(&status_file) {
+                    peak_kb.fetch_max(kb, Ordering::AcqRel);
+                }
+                if start.elapsed() > limit && !killed.swap(true, Ordering::AcqRel) {
+                    let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+                }
+                std::thread::sleep(SAMPLE_EVERY);
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(source) => {
-                super::cleanup::hook_process(None);
-                return Err(SimError::Spawn {
-                    path: dispatch.to_owned(),
-                    source,
-                });
-            }
-        }
+        })
     };
+    let status = child.wait();
     super::cleanup::hook_process(None);
     let duration = start.elapsed();
+    done.store(true, Ordering::Release);
+    let _ = sampler.join();
+    let status = status.map_err(|source| SimError::Spawn {
+        path: dispatch.to_owned(),
+        source,
+    })?;
+    let timed_out = killed.load(Ordering::Acquire);
+    let peak = peak_kb.load(Ordering::Acquire);
     Ok(Exit {
-        code: status.and_then(|s| s.code()).unwrap_or(-1),
+        code: if timed_out {
+            -1
+        } else {
+            status.code().unwrap_or(-1)
+        },
         stdout: out.join().unwrap_or_default(),
         stderr: err.join().unwrap_or_default(),
         duration,
         timed_out,
+        peak_rss_kb: (peak > 0).then_some(peak),
     })
 }
 

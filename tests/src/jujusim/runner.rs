@@ -25,6 +25,7 @@ use super::image::Image;
 use super::notices::Watcher;
 use super::pebbles::{Pebbles, Workloads};
 use super::process;
+use super::tool_times::{self, TIMES_ENV};
 use super::trace::{HookReport, Summary, Trace};
 use super::unit_state;
 use super::workdir::{CharmSource, WorkDir};
@@ -211,6 +212,7 @@ impl Sim {
                 self.work.state_file().display().to_string(),
             ),
             (FAULTS_ENV, self.work.faults_file().display().to_string()),
+            (TIMES_ENV, self.work.tool_times_file().display().to_string()),
             (
                 "OPS_RS_CONTAINERS_DIR",
                 self.work.containers_dir().display().to_string(),
@@ -243,12 +245,14 @@ impl Sim {
         let dispatch = self.work.charm_dir().join("dispatch");
         self.trace
             .hook_started(&hook.name, attempt, &hook.summary());
+        let _ = tool_times::take(&self.work.tool_times_file());
         let exit = process::run(
             &dispatch,
             &self.work.charm_dir(),
             &env,
             self.options.hook_timeout,
         )?;
+        let tools = tool_times::take(&self.work.tool_times_file());
         let mut after = self.work.load_state()?;
         // juju-log calls show as log lines (level-filtered), not as calls.
         let calls: Vec<String> = after
@@ -301,6 +305,10 @@ impl Sim {
             logs: logs.clone(),
             exit_code: exit.code,
             duration_ms: Trace::millis(exit.duration),
+            duration_us: exit.duration.as_micros(),
+            peak_rss_kb: exit.peak_rss_kb,
+            tool_calls: tools.calls,
+            tool_us: tools.micros,
             unit_status: after.unit_status.to_string(),
             app_status: after.app_status.to_string(),
             deferred,

@@ -59,6 +59,15 @@ pub struct HookReport {
     pub exit_code: i32,
     /// How long dispatch ran, in milliseconds.
     pub duration_ms: u128,
+    /// How long dispatch ran, in microseconds (spawn to exit, hook-tool calls included).
+    pub duration_us: u128,
+    /// Dispatch's peak resident set in KiB (sampled; hook tools not included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kb: Option<u64>,
+    /// Hook-tool calls, `juju-log` included.
+    pub tool_calls: usize,
+    /// Time spent in those calls, in microseconds (each from its fork to its exit).
+    pub tool_us: u64,
     /// The unit status afterwards.
     pub unit_status: String,
     /// The application status afterwards.
@@ -326,6 +335,10 @@ mod tests {
             ],
             exit_code: 0,
             duration_ms: 3,
+            duration_us: 3000,
+            peak_rss_kb: Some(4000),
+            tool_calls: 2,
+            tool_us: 1000,
             unit_status: "active".into(),
             app_status: "unknown".into(),
             deferred: None,

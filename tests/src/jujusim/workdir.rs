@@ -6,6 +6,7 @@
 //! <work>/bin/                   one symlink to hook-tool per hook tool (first on PATH)
 //! <work>/state.json             the model (JUJU_SIM_STATE)
 //! <work>/tool-faults.json       pending hook-tool faults (JUJU_SIM_TOOL_FAULTS)
+//! <work>/tool-times.log         the running hook's hook-tool timings (JUJU_SIM_TOOL_TIMES)
 //! <work>/containers/<c>/pebble.socket   OPS_RS_CONTAINERS_DIR
 //! <work>/workloads/<c>/         each container's filesystem
 //! <work>/juju-sim.json          marks a juju-sim work directory
@@ -74,6 +75,10 @@ impl WorkDir {
     /// The hook-tool fault file.
     pub fn faults_file(&self) -> PathBuf {
         self.root.join("tool-faults.json")
+    }
+    /// The hook-tool timings of the running hook (`JUJU_SIM_TOOL_TIMES`).
+    pub fn tool_times_file(&self) -> PathBuf {
+        self.root.join("tool-times.log")
     }
     /// `OPS_RS_CONTAINERS_DIR`.
     pub fn containers_dir(&self) -> PathBuf {

@@ -45,7 +45,17 @@ pub fn execute(
     args: &[String],
     stdin: Option<&[u8]>,
 ) -> ToolOutput {
+    // A failing call leaves the model as it was. The call and log records only grow, and
+    // grow with every call: they are set aside rather than cloned (cloning them made each
+    // call cost as much as all the calls before it), and cut back to their length on failure.
+    let (calls, logs) = (
+        std::mem::take(&mut state.calls),
+        std::mem::take(&mut state.logs),
+    );
     let before = state.clone();
+    let (calls_len, logs_len) = (calls.len(), logs.len());
+    state.calls = calls;
+    state.logs = logs;
     let result = match tools::lookup(tool) {
         None => Err(ToolError::failed(format!(
             "unknown hook tool {tool:?} (juju-sim knows: {})",
@@ -68,7 +78,15 @@ pub fn execute(
         },
         Err(e) => {
             if e.exit_code() != 0 {
+                let (mut calls, mut logs) = (
+                    std::mem::take(&mut state.calls),
+                    std::mem::take(&mut state.logs),
+                );
+                calls.truncate(calls_len);
+                logs.truncate(logs_len);
                 *state = before;
+                state.calls = calls;
+                state.logs = logs;
             }
             ToolOutput {
                 stdout: e.stdout(),

@@ -1,0 +1,448 @@
+"""The driver of `benchmarks/compare`: runs the Rust webkv charm and its Python `ops` peer
+side by side under juju-sim, and the Pebble client benchmarks, and prints a report.
+
+Run it through `benchmarks/compare` (which builds everything and creates the virtualenv);
+it needs the venv's Python (for `ops`, used by the Pebble client benchmark and to seed Python
+ops' deferred queue) and the release binaries in target/release.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BENCH = ROOT / 'benchmarks'
+REL = ROOT / 'target' / 'release'
+OUT = ROOT / 'target' / 'bench'
+CHARMS = ('rust', 'python')
+SCENARIO = BENCH / 'scenarios' / 'webkv.yaml'
+# How the hooks of SCENARIO's steps after the first (deploy) are told apart in the report.
+STEP_LABELS = {2: ' (ready notice)', 4: ' (port change)', 5: ' (ready notice, new port)',
+               6: ' (action)'}
+
+
+def fail(message: str) -> None:
+    print(f'compare: {message}', file=sys.stderr)
+    sys.exit(1)
+
+
+def run(cmd: list, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kw)
+
+
+# -- packing: what `charmcraft pack` puts into a charm --------------------------------------
+
+def pack(venv: pathlib.Path) -> dict[str, pathlib.Path]:
+    """Lays out both charms as charmcraft packs them: metadata.yaml, config.yaml and
+    actions.yaml split out of charmcraft.yaml, and the dispatch."""
+    meta = yaml.safe_load((ROOT / 'charmcraft.yaml').read_text())
+    config = {'options': meta.pop('config', {}).get('options', {})}
+    actions = meta.pop('actions', {})
+    for key in ('parts', 'base', 'platforms', 'type', 'bases', 'build-base'):
+        meta.pop(key, None)
+    dirs = {}
+    for charm in CHARMS:
+        d = OUT / f'{charm}-webkv'
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+        (d / 'metadata.yaml').write_text(yaml.safe_dump(meta, sort_keys=False))
+        (d / 'config.yaml').write_text(yaml.safe_dump(config, sort_keys=False))
+        (d / 'actions.yaml').write_text(yaml.safe_dump(actions, sort_keys=False))
+        dirs[charm] = d
+    (dirs['rust'] / 'dispatch').symlink_to(REL / 'charm-example')
+    py = dirs['python']
+    (py / 'dispatch').symlink_to(BENCH / 'python-webkv' / 'dispatch')
+    (py / 'src').mkdir()
+    (py / 'src' / 'charm.py').symlink_to(BENCH / 'python-webkv' / 'src' / 'charm.py')
+    # The same start wrapper bytes as the Rust charm embeds.
+    (py / 'src' / 'webkv-start.sh').symlink_to(ROOT / 'charm-example' / 'src' / 'webkv-start.sh')
+    (py / 'venv').symlink_to(venv)
+    return dirs
+
+
+# -- juju-sim runs ---------------------------------------------------------------------------
+
+def juju_sim(args: list) -> list[dict]:
+    """Runs juju-sim with a JSON trace; returns its events. Fails on any failed run."""
+    p = run([REL / 'juju-sim', *args, '--format', 'json', '--log-level', 'debug'])
+    events = []
+    for line in p.stdout.splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+    if p.returncode != 0:
+        hooks = [e for e in events if e.get('event') == 'hook' and e.get('exit_code')]
+        detail = '\n'.join(h.get('stderr', '') for h in hooks)[-3000:]
+        fail(f'juju-sim {" ".join(map(str, args))} failed ({p.returncode}):\n{p.stderr[-3000:]}\n{detail}')
+    return events
+
+
+def hook_events(events: list[dict]) -> list[dict]:
+    return [e for e in events if e.get('event') == 'hook']
+
+
+def scenario_runs(dirs, iterations: int, work: pathlib.Path) -> dict:
+    """Runs benchmarks/scenarios/webkv.yaml `iterations` times per charm (a fresh unit each
+    time, the two charms interleaved); returns samples[charm][hook] = [hook event, ...]."""
+    samples: dict = {c: {} for c in CHARMS}
+    calls: dict = {c: {} for c in CHARMS}
+    for i in range(iterations):
+        for charm in CHARMS:
+            wd = work / f'{charm}-{i}'
+            events = juju_sim(['run', '--charm', dirs[charm], '--scenario', SCENARIO,
+                               '--work-dir', wd, '--retries', '0'])
+            step = 0
+            for e in events:
+                if e.get('event') == 'step':
+                    step = e['step']
+                elif e.get('event') == 'hook':
+                    key = e['hook'] + STEP_LABELS.get(step, '')
+                    samples[charm].setdefault(key, []).append(e)
+                    calls[charm].setdefault(key, e['calls'])
+            shutil.rmtree(wd, ignore_errors=True)
+    return {'samples': samples, 'calls': calls}
+
+
+# -- the cost of a hook-tool process that the tool cannot time itself -------------------------
+
+def tool_overhead(dirs, work: pathlib.Path, calls: int = 100) -> dict:
+    """A hook tool times itself from its fork to the end of `main` (juju-sim's tool_times);
+    what it cannot see is its exec's tail and its exit (freeing its memory, waking the
+    caller). This spawns `is-leader` as both frameworks do (vfork + exec, waiting for it)
+    and returns the median difference between the caller's view and the tool's record: it
+    is added to every call's recorded time, for both charms."""
+    wd = work / 'calibrate'
+    juju_sim(['run', '--charm', dirs['rust'], '--scenario', SCENARIO, '--work-dir', wd,
+              '--retries', '0'])
+    times = wd / 'calibrate-times.log'
+    env = {'PATH': f"{wd / 'bin'}:/usr/bin:/bin", 'JUJU_SIM_STATE': str(wd / 'state.json'),
+           'JUJU_SIM_TOOL_TIMES': str(times)}
+    tool = str(wd / 'bin' / 'is-leader')
+    seen = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        pid = os.posix_spawn(tool, [tool, '--format=json'], env, file_actions=[
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
+        os.waitpid(pid, 0)
+        seen.append((time.perf_counter() - start) * 1e6)
+    recorded = []
+    for line in times.read_text().splitlines():
+        _, pre, main = line.split('\t')
+        recorded.append(int(pre) + int(main))
+    shutil.rmtree(wd, ignore_errors=True)
+    diffs = [a - b for a, b in zip(seen, recorded)]
+    return {'calls': calls, 'caller_median_us': statistics.median(seen),
+            'recorded_median_us': statistics.median(recorded),
+            'overhead_us': max(0.0, statistics.median(diffs))}
+
+
+# -- deferred events --------------------------------------------------------------------------
+
+DEFERRED_KEY = 'bench.example.com/other'
+
+
+def seed_rust(db: pathlib.Path, n: int) -> None:
+    """n deferred web-pebble-custom-notice events (a key the charm ignores) in ops-rs' store."""
+    conn = sqlite3.connect(db)
+    with conn:
+        (counter,) = conn.execute("SELECT value FROM meta WHERE key = 'event_counter'").fetchone()
+        conn.execute('DELETE FROM queue')
+        rows = []
+        for i in range(n):
+            data = json.dumps({'container': 'web', 'notice_id': str(1000 + i),
+                               'notice_type': 'custom', 'notice_key': DEFERRED_KEY})
+            rows.append((counter + 1 + i, 'on_web_notice', 'pebble-custom-notice', 'web', data))
+        conn.executemany(
+            'INSERT INTO queue (event_id, handler, kind, source, data) VALUES (?, ?, ?, ?, ?)', rows)
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'event_counter'", (counter + n,))
+    conn.close()
+
+
+def seed_python(db: pathlib.Path, n: int) -> None:
+    """The same n deferred events in Python ops' store (.unit-state.db), written with ops'
+    own storage API as Framework.defer does: a snapshot of the event, a notice for the
+    observer."""
+    import ops.storage
+
+    store = ops.storage.SQLiteStorage(db)
+    for path, observer, method in list(store.notices()):
+        store.drop_notice(path, observer, method)
+        try:
+            store.drop_snapshot(path)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+    for i in range(n):
+        path = f'WebKvCharm/on/web_pebble_custom_notice[{100000 + i}]'
+        store.save_snapshot(path, {'container_name': 'web', 'notice_id': str(1000 + i),
+                                   'notice_type': 'custom', 'notice_key': DEFERRED_KEY})
+        store.save_notice(path, 'WebKvCharm', '_on_web_notice')
+    store.commit()
+    store.close()
+
+
+def forget_calls(state_file: pathlib.Path) -> None:
+    """Empties the simulated model's record of tool calls and log lines: every hook-tool
+    call rewrites the whole state file, so a record grown by earlier runs would slow the
+    tools (not the charms) down from one repetition to the next."""
+    state = json.loads(state_file.read_text())
+    state['calls'], state['logs'] = [], []
+    state_file.write_text(json.dumps(state))
+
+
+def deferred_runs(dirs, counts, reps: int, work: pathlib.Path) -> dict:
+    """Dispatch time of update-status with n deferred events re-emitted first."""
+    out: dict = {c: {} for c in CHARMS}
+    for charm in CHARMS:
+        wd = work / f'{charm}-deferred'
+        juju_sim(['run', '--charm', dirs[charm], '--scenario', SCENARIO,
+                  '--work-dir', wd, '--retries', '0'])
+        db = wd / 'charm' / '.unit-state.db'
+        for n in counts:
+            for _ in range(reps):
+                (seed_rust if charm == 'rust' else seed_python)(db, n)
+                forget_calls(wd / 'state.json')
+                events = juju_sim(['hook', 'update-status', '--work-dir', wd, '--retries', '0'])
+                h = hook_events(events)[-1]
+                logs = ' '.join(l['message'] for l in h['logs'])
+                if n and DEFERRED_KEY not in logs:
+                    fail(f'{charm}: the {n} deferred events were not re-emitted (logs: {logs[:500]})')
+                out[charm].setdefault(n, []).append(h)
+        shutil.rmtree(wd, ignore_errors=True)
+    return out
+
+
+# -- the Pebble clients -----------------------------------------------------------------------
+
+def pebble_clients(python: pathlib.Path, requests: int, work: pathlib.Path) -> list[dict]:
+    sock = work / 'pebble.socket'
+    server = subprocess.Popen([REL / 'pebble-sim', 'serve', '--socket', sock, '--root', work / 'root'],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(500):
+            if sock.exists():
+                break
+            time.sleep(0.01)
+        else:
+            fail('pebble-sim did not create its socket')
+        results = []
+        for cmd in ([REL / 'examples' / 'pebble_rps', sock, requests],
+                    [python, BENCH / 'pebble_client_bench.py', sock, requests]):
+            p = run(cmd)
+            if p.returncode != 0:
+                fail(f'{cmd[0]} failed: {p.stderr[-2000:]}')
+            results += [json.loads(l) for l in p.stdout.splitlines() if l.startswith('{')]
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+# -- the divan benches --------------------------------------------------------------------------
+
+def divan(benches: list[list[str]]) -> str:
+    """Runs divan benches (cargo bench arguments); returns their tables as printed."""
+    text = []
+    for args in benches:
+        cmd = ['cargo', 'bench', '--quiet', *args]
+        p = run(cmd, cwd=ROOT)
+        if p.returncode != 0:
+            fail(f'{" ".join(cmd)} failed:\n{p.stderr[-3000:]}')
+        text.append(f'$ cargo bench {" ".join(args)}\n{p.stdout.strip()}\n')
+    return '\n'.join(text)
+
+
+# -- statistics and the report -------------------------------------------------------------------
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round((len(s) - 1) * q)))]
+
+
+def summarize(hooks: list[dict], overhead_us: float) -> dict:
+    """Median and p95 of a hook's runs. Own time: wall time minus the hook-tool calls'
+    recorded time and, per call, the tool process overhead they cannot record."""
+    wall = [h['duration_us'] / 1000 for h in hooks]
+    own = [(h['duration_us'] - h['tool_us'] - h['tool_calls'] * overhead_us) / 1000
+           for h in hooks]
+    # Without the per-call overhead: an upper bound, whatever the overhead really was.
+    own_max = [(h['duration_us'] - h['tool_us']) / 1000 for h in hooks]
+    rss = [h.get('peak_rss_kb') or 0 for h in hooks]
+    return {
+        'n': len(hooks),
+        'median_ms': statistics.median(wall),
+        'p95_ms': pct(wall, 0.95),
+        'own_median_ms': statistics.median(own),
+        'own_p95_ms': pct(own, 0.95),
+        'own_upper_median_ms': statistics.median(own_max),
+        'peak_rss_mib': max(rss) / 1024,
+        'tool_calls': statistics.median([h['tool_calls'] for h in hooks]),
+        'tool_calls_no_log': statistics.median([len(h['calls']) for h in hooks]),
+    }
+
+
+def ratio(a: float, b: float) -> str:
+    return f'{a / b:.3f}' if b else 'n/a'
+
+
+def faster(rust: float, python: float) -> str:
+    return f'{python / rust:.1f}x' if rust else 'n/a'
+
+
+def machine() -> dict:
+    lscpu = run(['lscpu']).stdout
+    model = next((l.split(':', 1)[1].strip() for l in lscpu.splitlines()
+                  if l.startswith('Model name')), platform.processor())
+    rustc = run(['rustc', '--version']).stdout.strip()
+    import ops
+    return {
+        'cpu': model,
+        'cores': os.cpu_count(),
+        'kernel': platform.release(),
+        'rustc': rustc,
+        'python': platform.python_version(),
+        'ops': ops.__version__,
+        'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+    }
+
+
+def report(r: dict) -> str:
+    out = []
+    m = r['machine']
+    out.append(f"Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}; {m['rustc']}; "
+               f"Python {m['python']}, ops {m['ops']}; {m['date']}. Load average (1 min) at "
+               f"the start {r['load'][0]:.2f}, at the end {r['load'][1]:.2f}.")
+    t = r['tool_overhead']
+    out.append(f"Iterations: {r['iterations']} fresh units per charm running "
+               f"benchmarks/scenarios/webkv.yaml, the two charms interleaved. Hook-tool process "
+               f"overhead not recorded by the tools themselves: {t['overhead_us']:.0f} µs per "
+               f"call (spawn to exit {t['caller_median_us']:.0f} µs, recorded "
+               f"{t['recorded_median_us']:.0f} µs), added to the tools' time for both charms.\n")
+    out.append('### Hooks under juju-sim (wall time from spawn to exit; own = wall minus time '
+               'inside hook tools)\n')
+    out.append('| hook | Rust median / p95 ms | Python median / p95 ms | Rust/Python (median) '
+               '| speed-up | own time Rust / Python ms (median) | own speed-up | peak RSS Rust / '
+               'Python MiB | RSS ratio | hook-tool calls Rust / Python (without juju-log) |')
+    out.append('|---|---|---|---|---|---|---|---|---|---|')
+    for hook in r['hooks']['rust']:
+        a, b = r['hooks']['rust'][hook], r['hooks']['python'].get(hook)
+        if b is None:
+            continue
+        out.append(
+            f"| {hook} | {a['median_ms']:.2f} / {a['p95_ms']:.2f} | {b['median_ms']:.1f} / "
+            f"{b['p95_ms']:.1f} | {ratio(a['median_ms'], b['median_ms'])} | "
+            f"{faster(a['median_ms'], b['median_ms'])} | {a['own_median_ms']:.2f} / "
+            f"{b['own_median_ms']:.1f} | {faster(a['own_median_ms'], b['own_median_ms'])} | "
+            f"{a['peak_rss_mib']:.1f} / {b['peak_rss_mib']:.1f} | "
+            f"{ratio(a['peak_rss_mib'], b['peak_rss_mib'])} | {a['tool_calls']:g} / "
+            f"{b['tool_calls']:g} ({a['tool_calls_no_log']:g} / {b['tool_calls_no_log']:g}) |")
+    out.append('')
+    out.append('### Dispatch with deferred events (update-status; the deferred events are '
+               'web-pebble-custom-notice events whose handler returns at once)\n')
+    t = r['tool_overhead_deferred']
+    out.append(f"Per-call tool overhead re-measured for this part: {t['overhead_us']:.0f} µs. "
+               'With thousands of `juju-log` calls the own time is a small difference of large '
+               'numbers: the upper bound (wall minus the time the tools recorded, no overhead '
+               'added) is shown with the estimate (which can come out negative when the machine '
+               'is busier than at calibration).\n')
+    out.append('| deferred events | Rust median / p95 ms | Python median / p95 ms | speed-up | '
+               'own time Rust / Python ms: estimate (upper bound) | hook-tool calls Rust / '
+               'Python |')
+    out.append('|---|---|---|---|---|---|')
+    for n in r['deferred']['rust']:
+        a, b = r['deferred']['rust'][n], r['deferred']['python'][n]
+        out.append(f"| {n} | {a['median_ms']:.2f} / {a['p95_ms']:.2f} | {b['median_ms']:.1f} / "
+                   f"{b['p95_ms']:.1f} | {faster(a['median_ms'], b['median_ms'])} | "
+                   f"{a['own_median_ms']:.1f} ({a['own_upper_median_ms']:.1f}) / "
+                   f"{b['own_median_ms']:.1f} ({b['own_upper_median_ms']:.1f}) | "
+                   f"{a['tool_calls']:g} / {b['tool_calls']:g} |")
+    out.append('')
+    out.append('### Pebble clients against pebble-sim (one connection, sequential requests)\n')
+    out.append('| client | request | median µs | p95 µs | requests/s |')
+    out.append('|---|---|---|---|---|')
+    for p in r['pebble']:
+        out.append(f"| {p['client']} | {p['request']} | {p['median_us']:.0f} | {p['p95_us']:.0f} "
+                   f"| {p['requests_per_s']:.0f} |")
+    out.append('')
+    s = r['sizes']
+    out.append(f"### Size\n\nRust: release `dispatch` binary {s['rust_binary_mib']:.2f} MiB. "
+               f"Python: src/charm.py {s['python_charm_kib']:.1f} KiB plus the venv's packages "
+               f"(ops and its dependencies) {s['python_venv_site_packages_mib']:.1f} MiB, on top "
+               f"of a Python {m['python']} interpreter.\n")
+    if r.get('divan'):
+        out.append('### In-process benches (divan)\n\n```text\n' + r['divan'] + '```\n')
+    return '\n'.join(out)
+
+
+def du(path: pathlib.Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob('*') if f.is_file() and not f.is_symlink())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--iterations', type=int, default=20)
+    ap.add_argument('--deferred-reps', type=int, default=5)
+    ap.add_argument('--pebble-requests', type=int, default=2000)
+    ap.add_argument('--venv', type=pathlib.Path, required=True)
+    ap.add_argument('--skip-divan', action='store_true')
+    ap.add_argument('--json', type=pathlib.Path, default=OUT / 'results.json')
+    ap.add_argument('--markdown', type=pathlib.Path, default=OUT / 'results.md')
+    a = ap.parse_args()
+    for b in ('juju-sim', 'hook-tool', 'pebble-sim', 'charm-example', 'examples/pebble_rps'):
+        if not (REL / b).is_file():
+            fail(f'{REL / b} is missing: run benchmarks/compare, which builds it')
+    OUT.mkdir(parents=True, exist_ok=True)
+    venv = a.venv.resolve()
+    dirs = pack(venv)
+    r: dict = {'machine': machine(), 'iterations': a.iterations, 'load': [os.getloadavg()[0]]}
+    with tempfile.TemporaryDirectory(prefix='bench-', dir='/tmp') as tmp:
+        work = pathlib.Path(tmp)
+        r['tool_overhead'] = tool_overhead(dirs, work)
+        e = r['tool_overhead']['overhead_us']
+        print(f'compare: hooks, {a.iterations} iterations per charm...', file=sys.stderr)
+        runs = scenario_runs(dirs, a.iterations, work)
+        r['hooks'] = {c: {h: summarize(v, e) for h, v in runs['samples'][c].items()}
+                      for c in CHARMS}
+        r['hook_calls'] = runs['calls']
+        print('compare: deferred events...', file=sys.stderr)
+        # Calibrated again: the machine may be busier or quieter than for the hooks.
+        r['tool_overhead_deferred'] = tool_overhead(dirs, work)
+        e = r['tool_overhead_deferred']['overhead_us']
+        d = deferred_runs(dirs, (0, 100, 1000), a.deferred_reps, work)
+        r['deferred'] = {c: {n: summarize(v, e) for n, v in d[c].items()} for c in CHARMS}
+        print('compare: Pebble clients...', file=sys.stderr)
+        r['pebble'] = pebble_clients(venv / 'bin' / 'python', a.pebble_requests, work)
+    r['sizes'] = {
+        'rust_binary_mib': (REL / 'charm-example').stat().st_size / 2**20,
+        'python_charm_kib': (BENCH / 'python-webkv' / 'src' / 'charm.py').stat().st_size / 1024,
+        'python_venv_site_packages_mib': du(next(venv.glob('lib/python*/site-packages'))) / 2**20,
+    }
+    if not a.skip_divan:
+        print('compare: divan benches...', file=sys.stderr)
+        r['divan'] = divan([['-p', 'pebble-client', '--bench', 'request'],
+                            ['-p', 'ops-rs', '--bench', 'resilience'],
+                            ['-p', 'ops-rs', '--features', 'testing', '--bench', 'dispatch']])
+    r['load'].append(os.getloadavg()[0])
+    a.json.write_text(json.dumps(r, indent=2, default=str))
+    text = report(r)
+    a.markdown.write_text(text + '\n')
+    print(text)
+
+
+if __name__ == '__main__':
+    main()

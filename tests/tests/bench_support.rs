@@ -1,0 +1,66 @@
+//! What `benchmarks/compare` relies on, checked cheaply in the default test run (no timing
+//! is asserted): its scenario fits the webkv charm, and juju-sim's JSON trace carries the
+//! per-hook figures it reads (wall time in µs, hook-tool calls and their time).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ops_rs_tests::jujusim::Scenario;
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+#[test]
+fn the_benchmark_scenario_fits_the_webkv_charm() {
+    let meta = ops::metadata::CharmMeta::from_charm_dir(workspace()).unwrap();
+    let s = Scenario::load(&workspace().join("benchmarks/scenarios/webkv.yaml")).unwrap();
+    s.validate(&meta).unwrap();
+}
+
+#[test]
+fn the_trace_has_the_figures_the_benchmark_reads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+        .args(["run", "--format", "json", "--charm"])
+        .arg(root.join("charms/sim-test"))
+        .arg("--dispatch")
+        .arg(env!("CARGO_BIN_EXE_sim-test-charm"))
+        .arg("--scenario")
+        .arg(root.join("scenarios/config-change.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hooks: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["event"] == "hook")
+        .collect();
+    let cc = hooks
+        .iter()
+        .rfind(|h| h["hook"] == "config-changed")
+        .unwrap();
+    let calls = cc["calls"].as_array().unwrap().len() as u64;
+    let tool_calls = cc["tool_calls"].as_u64().unwrap();
+    // `calls` leaves juju-log out; `tool_calls` counts every call.
+    assert!(calls > 0 && tool_calls >= calls, "{cc}");
+    let (wall, tools) = (
+        cc["duration_us"].as_u64().unwrap(),
+        cc["tool_us"].as_u64().unwrap(),
+    );
+    assert!(tools > 0 && tools <= wall, "{cc}");
+    if let Some(rss) = cc.get("peak_rss_kb") {
+        assert!(rss.as_u64().unwrap() > 0, "{cc}");
+    }
+}
