@@ -20,8 +20,14 @@
 //! as WARNING lines with the call, attempt, wait and cause:
 //! `Pebble call failed; retrying call=get-services attempt=1 wait=31ms cause=…` and
 //! `giving up on Pebble call call=get-services attempts=6 why=no attempts left cause=…`.
+//!
+//! While the deferred queue is re-emitted, consecutive lines of one level are sent together:
+//! one `juju-log` call whose message has one line per event, in order. Each `juju-log` is a
+//! process, and a long queue would otherwise cost two per deferred event (the framework's
+//! "re-emitting deferred …" line and the handler's own). Everywhere else, one event is one
+//! call.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 
 use tracing::field::{Field, Visit};
@@ -34,6 +40,63 @@ use crate::model::{LogLevel, Model};
 
 thread_local! {
     static FORWARDING: Cell<bool> = const { Cell::new(false) };
+    /// `Some` while [`batched`] runs on this thread: the lines not yet sent.
+    static BATCH: RefCell<Option<Option<Pending>>> = const { RefCell::new(None) };
+}
+
+/// The most bytes one batched `juju-log` message carries (well under Linux's 128 KiB limit
+/// for one argument).
+const BATCH_LIMIT: usize = 16 * 1024;
+
+/// Lines of one level waiting to be sent as one `juju-log` message.
+struct Pending {
+    model: Model,
+    level: LogLevel,
+    text: String,
+}
+
+impl Pending {
+    fn send(self) {
+        forward(&self.model, self.level, &self.text);
+    }
+}
+
+/// Runs `f` with consecutive `juju-log` lines of one level sent together, one call per run of
+/// lines (at most [`BATCH_LIMIT`] bytes each); whatever is pending is sent when `f` returns
+/// or unwinds. Nested calls join the outer batch.
+pub(crate) fn batched<R>(f: impl FnOnce() -> R) -> R {
+    struct Flush;
+    impl Drop for Flush {
+        fn drop(&mut self) {
+            let pending = BATCH.with(|b| b.borrow_mut().take()).flatten();
+            if let Some(p) = pending {
+                p.send();
+            }
+        }
+    }
+    let outer = BATCH.with(|b| {
+        let mut b = b.borrow_mut();
+        if b.is_none() {
+            *b = Some(None);
+            true
+        } else {
+            false
+        }
+    });
+    // Only the outermost call sends (a `Flush` made and dropped here would send early).
+    let _flush = if outer { Some(Flush) } else { None };
+    f()
+}
+
+/// Sends one message to `juju-log`; if that fails, to stderr. Events raised meanwhile are
+/// dropped.
+fn forward(model: &Model, level: LogLevel, message: &str) {
+    FORWARDING.with(|f| f.set(true));
+    let result = model.juju_log(level, message);
+    FORWARDING.with(|f| f.set(false));
+    if let Err(e) = result {
+        eprintln!("{} {message} (juju-log failed: {e})", level.as_juju());
+    }
 }
 
 /// A `tracing` layer that sends each event to `juju-log` through a [`Model`].
@@ -104,11 +167,38 @@ impl<S: Subscriber> Layer<S> for JujuLogLayer {
         let mut line = Line::default();
         event.record(&mut line);
         line.message.push_str(&line.fields);
-        FORWARDING.with(|f| f.set(true));
-        let result = self.model.juju_log(juju_level(level), &line.message);
-        FORWARDING.with(|f| f.set(false));
-        if let Err(e) = result {
-            eprintln!("{} {} (juju-log failed: {e})", level, line.message);
+        let level = juju_level(level);
+        // While batching: append to the pending lines, sending them first if this line
+        // cannot join them.
+        let batched = BATCH.with(|b| {
+            let mut b = b.borrow_mut();
+            let slot = b.as_mut()?;
+            let full = slot.as_ref().is_some_and(|p| {
+                p.level != level || p.text.len() + 1 + line.message.len() > BATCH_LIMIT
+            });
+            let ready = if full { slot.take() } else { None };
+            match slot {
+                Some(p) => {
+                    p.text.push('\n');
+                    p.text.push_str(&line.message);
+                }
+                None => {
+                    *slot = Some(Pending {
+                        model: self.model.clone(),
+                        level,
+                        text: std::mem::take(&mut line.message),
+                    });
+                }
+            }
+            Some(ready)
+        });
+        match batched {
+            Some(ready) => {
+                if let Some(p) = ready {
+                    p.send();
+                }
+            }
+            None => forward(&self.model, level, &line.message),
         }
     }
 }
@@ -171,6 +261,55 @@ mod tests {
             tracing::debug!("d");
         });
         assert_eq!(r.lines(), ["juju-log --log-level DEBUG -- d"]);
+    }
+
+    #[test]
+    fn a_batch_sends_runs_of_one_level_together() {
+        let (r, m) = model();
+        tracing::subscriber::with_default(subscriber(m, false), || {
+            tracing::debug!("before");
+            batched(|| {
+                tracing::debug!("a");
+                batched(|| tracing::debug!("b"));
+                tracing::warn!("c");
+                tracing::debug!("d");
+            });
+            tracing::debug!("after");
+        });
+        assert_eq!(
+            r.lines(),
+            [
+                "juju-log --log-level DEBUG -- before",
+                "juju-log --log-level DEBUG -- a\nb",
+                "juju-log --log-level WARNING -- c",
+                "juju-log --log-level DEBUG -- d",
+                "juju-log --log-level DEBUG -- after",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_batch_is_split_at_the_size_limit_and_sent_on_unwind() {
+        let (r, m) = model();
+        let line = "x".repeat(BATCH_LIMIT / 3 - 1);
+        tracing::subscriber::with_default(subscriber(m, false), || {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                batched(|| {
+                    for _ in 0..4 {
+                        tracing::info!("{line}");
+                    }
+                    panic!("a handler panicked");
+                })
+            }));
+        });
+        let lines = r.lines();
+        assert_eq!(
+            lines.len(),
+            2,
+            "3 lines fit in one message, the 4th in the next"
+        );
+        assert_eq!(lines[0].matches('x').count(), 3 * line.len());
+        assert_eq!(lines[1].matches('x').count(), line.len());
     }
 
     #[test]

@@ -172,6 +172,8 @@ fn logs(r: &RecordingRunner, level: &str) -> Vec<String> {
     r.lines()
         .into_iter()
         .filter_map(|l| l.strip_prefix(&prefix).map(str::to_owned))
+        // A batched message (the deferred queue's pass) holds one line per event.
+        .flat_map(|m| m.lines().map(str::to_owned).collect::<Vec<_>>())
         .collect()
 }
 

@@ -37,6 +37,12 @@ impl<C: Charm> Emitter<'_, C> {
     /// entries whose handler is gone or whose event cannot be decoded are dropped with a
     /// warning.
     pub(crate) fn reemit(&mut self) -> Result<(), DispatchError> {
+        // A long queue logs two lines per event (ours and the handler's): send them to
+        // juju-log together rather than as a process each.
+        crate::log::batched(|| self.reemit_pass())
+    }
+
+    fn reemit_pass(&mut self) -> Result<(), DispatchError> {
         let pass: Vec<DeferredEntry> = self.queue.entries().to_vec();
         let total = pass.len();
         for (i, entry) in pass.into_iter().enumerate() {
