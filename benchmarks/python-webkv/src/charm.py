@@ -43,6 +43,9 @@ DATA_DIR = '/var/lib/webkv'
 DATA_FILE = '/var/lib/webkv/data.json'
 PEBBLE_BIN = '/charm/bin/pebble'
 READY_NOTICE = 'webkv.example.com/ready'
+BACKUP_TIMEOUT = 60.0
+BACKUP_EXIT_NO_DATA = 3
+BACKUP_EXIT_CORRUPT = 4
 
 WEBSITE = 'website'
 URL_KEY = 'url'
@@ -406,12 +409,32 @@ class WebKvCharm(ops.CharmBase):
                     f'invalid directory {directory!r}: give an absolute path in the web container'
                 )
             web = self.unit.get_container(CONTAINER)
+            path = f'{trimmed}/data-{int(time.time())}.json'
+            command = [SERVER_BIN, 'backup', '--data-dir', DATA_DIR, '--out', path]
             try:
-                data = web.pull(DATA_FILE, encoding=None).read()
-            except ops.pebble.PathError as e:
-                if e.kind == 'not-found':
+                stdout, _ = web.exec(command, timeout=BACKUP_TIMEOUT).wait_output()
+            except ops.pebble.ExecError as e:
+                stderr = (e.stderr or '').strip()
+                if e.exit_code == BACKUP_EXIT_NO_DATA:
                     raise ActionFailed(
                         f'nothing to back up: {DATA_FILE} does not exist yet (no key has been stored)'
+                    ) from e
+                if e.exit_code == BACKUP_EXIT_CORRUPT:
+                    raise ActionFailed(f'{DATA_FILE} is not a JSON object of keys: {stderr}') from e
+                raise ActionFailed(
+                    f'webkv-server backup failed with exit code {e.exit_code}: {stderr}; check that '
+                    'the directory can be written in the web container, then retry'
+                ) from e
+            except ops.pebble.TimeoutError as e:
+                raise ActionFailed(
+                    f'the backup did not finish within {int(BACKUP_TIMEOUT)}s and was stopped: '
+                    'retry when the unit is less busy'
+                ) from e
+            except ops.pebble.APIError as e:
+                if e.code == 400 and 'cannot find executable' in e.message:
+                    raise ActionFailed(
+                        f'the web container has no {SERVER_BIN}: the workload image (resource '
+                        'webkv-image) is not a webkv image; attach the right one, then retry'
                     ) from e
                 raise ActionFailed(str(e)) from e
             except ops.pebble.ConnectionError as e:
@@ -420,15 +443,14 @@ class WebKvCharm(ops.CharmBase):
                     'then retry'
                 ) from e
             try:
-                keys = json.loads(data)
-                if not isinstance(keys, dict):
-                    raise ValueError('not an object')
-            except ValueError as e:
-                raise ActionFailed(f'{DATA_FILE} is not a JSON object of keys: {e}') from e
-            path = f'{trimmed}/data-{int(time.time())}.json'
-            web.push(path, data, make_dirs=True, permissions=0o600)
-            event.log(f'copied {len(keys)} keys to {path}')
-            event.set_results({'path': path, 'keys': len(keys)})
+                keys = json.loads(stdout)['keys']
+            except (ValueError, KeyError, TypeError) as e:
+                raise ActionFailed(
+                    f"webkv-server backup printed an unexpected summary ({e}): is the image's "
+                    'webkv-server too old?'
+                ) from e
+            event.log(f'backed up {keys} keys to {path}')
+            event.set_results({'path': path, 'keys': keys})
         except ActionFailed as e:
             event.fail(str(e))
 
