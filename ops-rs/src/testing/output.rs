@@ -27,7 +27,9 @@ pub struct ActionOutput {
 pub struct Output {
     /// The unit's state after the run.
     pub state: State,
-    /// The `juju-log` lines of this run.
+    /// The `juju-log` calls of this run, one entry per call: the lines the deferred queue's
+    /// pass logs arrive together, as one message with a line each (see
+    /// [`log_messages`](Self::log_messages) for the lines one by one).
     pub juju_log: Vec<LogLine>,
     /// Every hook-tool call of this run, in order (secret content redacted).
     pub tool_calls: Vec<ToolRecord>,
@@ -48,9 +50,13 @@ impl Output {
         self.tool_calls.iter().map(ToolRecord::line).collect()
     }
 
-    /// The `juju-log` messages, without levels.
+    /// The logged lines, without levels, in order: a message that holds several lines (a
+    /// batch from the deferred queue's pass) gives each of them.
     pub fn log_messages(&self) -> Vec<&str> {
-        self.juju_log.iter().map(|l| l.message.as_str()).collect()
+        self.juju_log
+            .iter()
+            .flat_map(|l| l.message.lines())
+            .collect()
     }
 
     /// The commands run in `container`, oldest first (empty if none).
