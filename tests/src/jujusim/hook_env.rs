@@ -11,7 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use ops::testing::juju::HookContext;
+use ops::testing::juju::{HookContext, JujuState};
+
+use super::workdir::WorkDir;
 
 /// A hook to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +31,47 @@ pub struct Hook {
 }
 
 impl Hook {
+    /// The environment Juju's unit agent gives this hook of `state`'s unit, laid out in
+    /// `work`: the unit, model and charm directory, `juju_version`, `context_id`, the hook
+    /// tools first on `PATH` and the model file they serve, then `extra`, then the hook's own
+    /// variables.
+    pub fn agent_env<'a>(
+        &self,
+        work: &WorkDir,
+        state: &JujuState,
+        juju_version: &str,
+        context_id: String,
+        extra: impl IntoIterator<Item = (&'a str, String)>,
+    ) -> BTreeMap<String, String> {
+        let charm_dir = work.charm_dir().display().to_string();
+        let bin = work.bin_dir();
+        let path = match std::env::var("PATH") {
+            Ok(p) if !p.is_empty() => format!("{}:{p}", bin.display()),
+            _ => format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display()),
+        };
+        let mut env: BTreeMap<String, String> = [
+            ("JUJU_DISPATCH_PATH", self.dispatch_path.clone()),
+            ("JUJU_UNIT_NAME", state.unit.clone()),
+            ("JUJU_MODEL_NAME", state.model.name.clone()),
+            ("JUJU_MODEL_UUID", state.model.uuid.clone()),
+            ("JUJU_CHARM_DIR", charm_dir.clone()),
+            ("CHARM_DIR", charm_dir),
+            ("JUJU_VERSION", juju_version.to_owned()),
+            ("JUJU_CONTEXT_ID", context_id),
+            ("PATH", path),
+            ("JUJU_SIM_STATE", work.state_file().display().to_string()),
+        ]
+        .into_iter()
+        .chain(extra)
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        if !self.hook_name().is_empty() {
+            env.insert("JUJU_HOOK_NAME".to_owned(), self.hook_name().to_owned());
+        }
+        env.extend(self.env.clone());
+        env
+    }
+
     /// A hook with no extra context (`install`, `config-changed`, ...).
     pub fn plain(name: &str) -> Hook {
         Hook {

@@ -186,46 +186,18 @@ impl Sim {
     }
 
     fn env(&self, hook: &Hook, state: &JujuState) -> BTreeMap<String, String> {
-        let charm_dir = self.work.charm_dir().display().to_string();
-        let path = match std::env::var("PATH") {
-            Ok(p) if !p.is_empty() => format!("{}:{p}", self.work.bin_dir().display()),
-            _ => format!(
-                "{}:/usr/local/bin:/usr/bin:/bin",
-                self.work.bin_dir().display()
-            ),
-        };
-        let mut env: BTreeMap<String, String> = [
-            ("JUJU_DISPATCH_PATH", hook.dispatch_path.clone()),
-            ("JUJU_UNIT_NAME", state.unit.clone()),
-            ("JUJU_MODEL_NAME", state.model.name.clone()),
-            ("JUJU_MODEL_UUID", state.model.uuid.clone()),
-            ("JUJU_CHARM_DIR", charm_dir.clone()),
-            ("CHARM_DIR", charm_dir),
-            ("JUJU_VERSION", self.options.juju_version.clone()),
-            (
-                "JUJU_CONTEXT_ID",
-                format!("{}-{}-{}", state.unit, hook.name, self.seq),
-            ),
-            ("PATH", path),
-            (
-                "JUJU_SIM_STATE",
-                self.work.state_file().display().to_string(),
-            ),
-            (FAULTS_ENV, self.work.faults_file().display().to_string()),
-            (TIMES_ENV, self.work.tool_times_file().display().to_string()),
-            (
-                "OPS_RS_CONTAINERS_DIR",
-                self.work.containers_dir().display().to_string(),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        if !hook.hook_name().is_empty() {
-            env.insert("JUJU_HOOK_NAME".to_owned(), hook.hook_name().to_owned());
-        }
-        env.extend(hook.env.clone());
-        env
+        let dir = |p: PathBuf| p.display().to_string();
+        hook.agent_env(
+            &self.work,
+            state,
+            &self.options.juju_version,
+            format!("{}-{}-{}", state.unit, hook.name, self.seq),
+            [
+                (FAULTS_ENV, dir(self.work.faults_file())),
+                (TIMES_ENV, dir(self.work.tool_times_file())),
+                ("OPS_RS_CONTAINERS_DIR", dir(self.work.containers_dir())),
+            ],
+        )
     }
 
     /// Runs one attempt; returns the exit code.

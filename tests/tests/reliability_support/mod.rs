@@ -66,41 +66,18 @@ impl Unit {
         self.work.charm_dir().join(STATE_FILE)
     }
 
-    /// The environment Juju's unit agent gives `hook` (as juju-sim builds it).
+    /// The environment Juju's unit agent gives `hook` (as juju-sim builds it), plus
+    /// [`extra_env`](Self::extra_env).
     pub fn env(&mut self, hook: &Hook) -> BTreeMap<String, String> {
         self.seq += 1;
-        let charm_dir = self.work.charm_dir().display().to_string();
-        let mut env: BTreeMap<String, String> = [
-            ("JUJU_DISPATCH_PATH", hook.dispatch_path.clone()),
-            ("JUJU_UNIT_NAME", "reliability/0".to_owned()),
-            ("JUJU_MODEL_NAME", "test-model".to_owned()),
-            (
-                "JUJU_MODEL_UUID",
-                "00000000-0000-4000-8000-000000000000".to_owned(),
-            ),
-            ("JUJU_CHARM_DIR", charm_dir.clone()),
-            ("CHARM_DIR", charm_dir),
-            ("JUJU_VERSION", "3.6.4".to_owned()),
-            ("JUJU_CONTEXT_ID", format!("reliability/0-{}", self.seq)),
-            (
-                "PATH",
-                format!(
-                    "{}:/usr/local/bin:/usr/bin:/bin",
-                    self.work.bin_dir().display()
-                ),
-            ),
-            (
-                "JUJU_SIM_STATE",
-                self.work.state_file().display().to_string(),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        if !hook.hook_name().is_empty() {
-            env.insert("JUJU_HOOK_NAME".to_owned(), hook.hook_name().to_owned());
-        }
-        env.extend(hook.env.clone());
+        let state = self.work.load_state().unwrap();
+        let mut env = hook.agent_env(
+            &self.work,
+            &state,
+            "3.6.4",
+            format!("reliability/0-{}", self.seq),
+            [],
+        );
         env.extend(self.extra_env.clone());
         env
     }
