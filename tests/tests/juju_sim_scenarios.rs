@@ -9,72 +9,26 @@ use std::process::Command;
 use ops_rs_tests::jujusim::Scenario;
 use serde_json::Value;
 
+mod trace_support;
+use trace_support::Trace;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
-struct Run {
-    code: i32,
-    events: Vec<Value>,
-    stderr: String,
-}
-
-impl Run {
-    fn hooks(&self) -> Vec<String> {
-        self.events
-            .iter()
-            .filter(|e| e["event"] == "hook")
-            .map(|e| e["hook"].as_str().unwrap().to_owned())
-            .collect()
-    }
-    fn hook(&self, name: &str) -> &Value {
-        self.events
-            .iter()
-            .find(|e| e["event"] == "hook" && e["hook"] == name)
-            .unwrap_or_else(|| panic!("no {name} hook in {:?}", self.hooks()))
-    }
-    fn summary(&self) -> &Value {
-        self.events
-            .iter()
-            .find(|e| e["event"] == "summary")
-            .expect("summary")
-    }
-    fn logs(&self) -> Vec<String> {
-        self.events
-            .iter()
-            .filter(|e| e["event"] == "hook")
-            .flat_map(|e| {
-                e["logs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|l| l["message"].as_str().unwrap().to_owned())
-            })
-            .collect()
-    }
-}
+type Run = Trace;
 
 fn juju_sim(scenario: &Path, extra: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
-        .args(["run", "--format", "json", "--log-level", "debug", "--charm"])
-        .arg(root().join("charms/sim-test"))
-        .arg("--dispatch")
-        .arg(env!("CARGO_BIN_EXE_sim-test-charm"))
-        .arg("--scenario")
-        .arg(scenario)
-        .args(extra)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let events = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        events,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Trace::run(
+        Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+            .args(["run", "--format", "json", "--log-level", "debug", "--charm"])
+            .arg(root().join("charms/sim-test"))
+            .arg("--dispatch")
+            .arg(env!("CARGO_BIN_EXE_sim-test-charm"))
+            .arg("--scenario")
+            .arg(scenario)
+            .args(extra),
+    )
 }
 
 fn shipped(name: &str) -> PathBuf {

@@ -16,6 +16,10 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
+#[path = "../trace_support/mod.rs"]
+mod trace_support;
+pub use trace_support::Trace;
+
 /// The repository root (the example charm's directory: `charmcraft.yaml` is there).
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -110,106 +114,25 @@ pub fn free_port() -> u16 {
     port
 }
 
-/// One juju-sim run: its JSON trace, the final model, the work directory.
+/// One juju-sim run: its JSON trace (the [`Trace`] it dereferences to), the final model,
+/// the work directory.
 pub struct Run {
-    pub code: i32,
-    pub events: Vec<Value>,
-    pub stderr: String,
+    pub trace: Trace,
     pub state: Value,
     pub work: tempfile::TempDir,
 }
 
+impl std::ops::Deref for Run {
+    type Target = Trace;
+    fn deref(&self) -> &Trace {
+        &self.trace
+    }
+}
+
 impl Run {
-    /// Every hook attempt, in order.
-    pub fn attempts(&self) -> Vec<&Value> {
-        self.events
-            .iter()
-            .filter(|e| e["event"] == "hook")
-            .collect()
-    }
-
-    /// The hooks run, in order (retries included, as attempts).
-    pub fn hooks(&self) -> Vec<String> {
-        self.attempts()
-            .iter()
-            .map(|e| e["hook"].as_str().unwrap().to_owned())
-            .collect()
-    }
-
-    /// The hooks of step `n` (1-based), in order.
-    pub fn step_hooks(&self, n: u64) -> Vec<String> {
-        self.step_events(n)
-            .into_iter()
-            .filter(|e| e["event"] == "hook")
-            .map(|e| e["hook"].as_str().unwrap().to_owned())
-            .collect()
-    }
-
-    /// The events of step `n`.
-    pub fn step_events(&self, n: u64) -> Vec<&Value> {
-        let mut current = 0;
-        let mut out = Vec::new();
-        for e in &self.events {
-            if e["event"] == "step" {
-                current = e["step"].as_u64().unwrap();
-            } else if current == n {
-                out.push(e);
-            }
-        }
-        out
-    }
-
-    /// The first attempt of hook `name` in step `n`.
-    pub fn step_hook(&self, n: u64, name: &str) -> &Value {
-        self.step_events(n)
-            .into_iter()
-            .find(|e| e["event"] == "hook" && e["hook"] == name)
-            .unwrap_or_else(|| panic!("no {name} hook in step {n}: {:?}", self.step_hooks(n)))
-    }
-
-    /// The first attempt of hook `name`.
-    pub fn hook(&self, name: &str) -> &Value {
-        self.attempts()
-            .into_iter()
-            .find(|e| e["hook"] == name)
-            .unwrap_or_else(|| panic!("no {name} hook in {:?}", self.hooks()))
-    }
-
     /// The hook tool calls of a hook attempt.
     pub fn calls(hook: &Value) -> Vec<String> {
-        hook["calls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c.as_str().unwrap().to_owned())
-            .collect()
-    }
-
-    /// The notes juju-sim printed.
-    pub fn notes(&self) -> Vec<String> {
-        self.events
-            .iter()
-            .filter(|e| e["event"] == "note")
-            .map(|e| e["text"].as_str().unwrap().to_owned())
-            .collect()
-    }
-
-    /// The expectation failures.
-    pub fn failures(&self) -> Vec<String> {
-        self.events
-            .iter()
-            .filter(|e| e["event"] == "expect")
-            .flat_map(|e| e["failures"].as_array().unwrap().clone())
-            .map(|f| f.as_str().unwrap().to_owned())
-            .collect()
-    }
-
-    /// The summary.
-    pub fn summary(&self) -> &Value {
-        self.events
-            .iter()
-            .find(|e| e["event"] == "summary")
-            .expect("a summary")
+        Trace::calls(hook)
     }
 
     /// The final unit status, `name: message`.
@@ -259,39 +182,28 @@ pub fn run(scenario: &Path, port: u16, extra: &[&str]) -> Run {
     let charm = charm_binary();
     let work = tempfile::Builder::new().prefix("ex").tempdir().unwrap();
     let state = work.path().join("state-out.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
-        .args(["run", "--format", "json", "--log-level", "debug", "--charm"])
-        .arg(repo())
-        .arg("--dispatch")
-        .arg(&charm)
-        .arg("--real-processes")
-        .arg("--scenario")
-        .arg(scenario)
-        .arg("--var")
-        .arg(format!("port={port}"))
-        .arg("--work-dir")
-        .arg(work.path().join("u"))
-        .arg("--state-out")
-        .arg(&state)
-        .args(extra)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let events = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let trace = Trace::run(
+        Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+            .args(["run", "--format", "json", "--log-level", "debug", "--charm"])
+            .arg(repo())
+            .arg("--dispatch")
+            .arg(&charm)
+            .arg("--real-processes")
+            .arg("--scenario")
+            .arg(scenario)
+            .arg("--var")
+            .arg(format!("port={port}"))
+            .arg("--work-dir")
+            .arg(work.path().join("u"))
+            .arg("--state-out")
+            .arg(&state)
+            .args(extra),
+    );
     let state = std::fs::read_to_string(&state)
         .ok()
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or(Value::Null);
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        events,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        state,
-        work,
-    }
+    Run { trace, state, work }
 }
 
 /// Whether something accepts connections on 127.0.0.1:`port`.
