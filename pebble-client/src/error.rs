@@ -281,6 +281,28 @@ impl Error {
         }
     }
 
+    /// The executable Pebble could not find, when an exec was refused for that (Pebble's
+    /// `400 cannot find executable "x"`).
+    pub fn missing_executable(&self) -> Option<&str> {
+        let api = self.api().filter(|a| a.status_code == 400)?;
+        let rest = api.message.strip_prefix("cannot find executable ")?;
+        Some(rest.trim_matches('"'))
+    }
+
+    /// Whether Pebble killed an exec'd command at its timeout: its change failed with exit
+    /// code -1 in the task data and a "timed out" log, as Pebble records it.
+    pub fn is_exec_timeout(&self) -> bool {
+        let Some(change) = self.change() else {
+            return false;
+        };
+        let code = change
+            .tasks
+            .first()
+            .and_then(|t| t.data.get("exit-code"))
+            .and_then(serde_json::Value::as_i64);
+        code == Some(-1) && self.to_string().contains("timed out")
+    }
+
     /// The exec error, for a command that exited with a non-zero code.
     pub fn exec_error(&self) -> Option<&crate::exec::ExecError> {
         match self {
@@ -342,6 +364,30 @@ mod tests {
             "{}",
             std::mem::size_of::<Error>()
         );
+    }
+
+    fn api(status: u16, message: &str) -> Error {
+        Error::from(ApiError {
+            status_code: status,
+            status: "Bad Request".into(),
+            kind: None,
+            message: message.into(),
+            value: None,
+            maintenance: None,
+        })
+    }
+
+    #[test]
+    fn missing_executable_needs_the_400_and_its_message() {
+        assert_eq!(
+            api(400, "cannot find executable \"x y\"").missing_executable(),
+            Some("x y")
+        );
+        assert_eq!(
+            api(500, "cannot find executable \"x\"").missing_executable(),
+            None
+        );
+        assert_eq!(api(400, "something else").missing_executable(), None);
     }
 
     #[test]

@@ -143,14 +143,14 @@ impl ExecContext {
         if let PebbleError::Exec(error) = e {
             return ContainerError::ExecFailed { container, error };
         }
-        if let Some(executable) = missing_executable(&e) {
+        if let Some(executable) = e.missing_executable().map(str::to_owned) {
             return ContainerError::ExecutableNotFound {
                 container,
                 executable,
                 source: e,
             };
         }
-        if let Some(timeout) = self.timeout.filter(|_| killed_at_timeout(&e)) {
+        if let Some(timeout) = self.timeout.filter(|_| e.is_exec_timeout()) {
             return ContainerError::ExecTimedOut {
                 container,
                 command: self.command.clone(),
@@ -160,27 +160,6 @@ impl ExecContext {
         }
         ContainerError::pebble(container, format!("{what} command {:?}", self.command), e)
     }
-}
-
-/// The executable of Pebble's `400 cannot find executable "x"`.
-fn missing_executable(e: &PebbleError) -> Option<String> {
-    let api = e.api().filter(|a| a.status_code == 400)?;
-    let rest = api.message.strip_prefix("cannot find executable ")?;
-    Some(rest.trim_matches('"').to_owned())
-}
-
-/// Whether Pebble killed the command at its timeout: its change failed with exit code -1
-/// and a "timed out" log, as Pebble records it.
-fn killed_at_timeout(e: &PebbleError) -> bool {
-    let Some(change) = e.change() else {
-        return false;
-    };
-    let code = change
-        .tasks
-        .first()
-        .and_then(|t| t.data.get("exit-code"))
-        .and_then(serde_json::Value::as_i64);
-    code == Some(-1) && e.to_string().contains("timed out")
 }
 
 /// A command started by [`Container::exec`] (Python ops' `ExecProcess`).
@@ -448,18 +427,5 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("disk full"), "{msg}");
-    }
-
-    #[test]
-    fn missing_executable_needs_the_400_and_its_message() {
-        assert_eq!(
-            missing_executable(&api(400, "cannot find executable \"x y\"")).as_deref(),
-            Some("x y")
-        );
-        assert_eq!(
-            missing_executable(&api(500, "cannot find executable \"x\"")),
-            None
-        );
-        assert_eq!(missing_executable(&api(400, "something else")), None);
     }
 }
