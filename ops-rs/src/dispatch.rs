@@ -352,6 +352,7 @@ fn run<C: Charm>(
 
     let mut store = open_store(store_spec, model)?;
     let data = store.load()?;
+    let before = data.clone();
     let state = match &data.charm_state {
         Some(json) => serde_json::from_str::<C::State>(json).map_err(|e| DispatchError::State {
             type_name: std::any::type_name::<C::State>(),
@@ -399,12 +400,17 @@ fn run<C: Charm>(
         type_name: std::any::type_name::<C::State>(),
         detail: format!("cannot encode it: {e}"),
     })?;
-    store.save(&StoreData {
+    let after = StoreData {
         event_counter: em.counter,
         queue: em.queue.into_entries(),
         charm_state: Some(charm_state),
         breakers: em.ctx.resilience().save_breakers(),
-    })?;
+    };
+    if after.changed_since(&before) {
+        store.save(&after)?;
+    } else {
+        tracing::debug!("nothing to save: the deferred queue and the charm's state are unchanged");
+    }
     store.commit()?;
     Ok(())
 }

@@ -818,6 +818,55 @@ fn sqlite_end_to_end_with_rollback() {
 }
 
 #[test]
+fn a_dispatch_that_changes_nothing_writes_nothing() {
+    /// Changes nothing, except that it defers config-changed.
+    struct Quiet;
+    impl Charm for Quiet {
+        type State = ();
+        fn observe(on: &mut Observers<Self>) {
+            on.update_status("noop", |_c, _ctx, _ev| Ok(()));
+            on.config_changed("later", |_c, _ctx, ev| {
+                ev.defer();
+                Ok(())
+            });
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(crate::store::STATE_FILE);
+    let go = || {
+        let input = DispatchInput::new(context("hooks/update-status"), Arc::new(runner(false)));
+        dispatch(&mut Quiet, input, StoreSpec::Sqlite(path.clone()))
+            .result
+            .unwrap();
+    };
+    go(); // the first run saves the charm's (empty) state
+    let bytes = std::fs::read(&path).unwrap();
+    let counter = SqliteStore::open(&path)
+        .unwrap()
+        .load()
+        .unwrap()
+        .event_counter;
+    assert!(counter > 0);
+    go();
+    go();
+    // Byte for byte the same file: no transaction wrote to it (so no journal, no fsync).
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    assert!(!std::path::Path::new(&journal).exists());
+    // A deferral is a change: the queue and the counter are saved, and the new id is above
+    // every id saved before.
+    let input = DispatchInput::new(context("hooks/config-changed"), Arc::new(runner(false)));
+    dispatch(&mut Quiet, input, StoreSpec::Sqlite(path.clone()))
+        .result
+        .unwrap();
+    let data = SqliteStore::open(&path).unwrap().load().unwrap();
+    assert_eq!(data.queue.len(), 1);
+    assert!(data.queue[0].event_id > counter);
+    assert!(data.event_counter >= data.queue[0].event_id);
+}
+
+#[test]
 fn store_errors_are_logged_and_fail_the_dispatch() {
     let input = DispatchInput::new(context("hooks/install"), Arc::new(runner(false)));
     let out = dispatch(

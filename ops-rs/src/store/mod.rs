@@ -3,7 +3,8 @@
 //!
 //! - [`SqliteStore`] (the default): `.unit-state.db` in the charm directory, owner-only,
 //!   schema-versioned, one `BEGIN IMMEDIATE` transaction per dispatch, rollback journal with
-//!   `synchronous=FULL` (a kill -9 at any instant leaves the old or the new state).
+//!   `synchronous=FULL` (a kill -9 at any instant leaves the old or the new state). A dispatch
+//!   that deferred nothing and changed no state writes nothing: no journal, no `fsync`.
 //! - [`JujuStore`]: Juju's controller-side store (`state-get`/`state-set`), for pods whose disk
 //!   does not survive; Juju applies `state-set` only if the hook succeeds.
 //! - [`MemoryStore`]: in memory, shared by clones; for tests and the testing API.
@@ -51,9 +52,15 @@ pub struct DeferredEntry {
 }
 
 /// Everything the framework persists for a unit.
+///
+/// A dispatch writes it back only if something other than the event counter changed (see
+/// [`changed_since`](StoreData::changed_since)): most hooks defer nothing and change no state,
+/// and then the store is not written at all (no journal, no `fsync`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoreData {
-    /// The last event id given out.
+    /// The last event id given out and saved. Ids are unique and increasing among the events
+    /// that were ever deferred; the ids of a dispatch that saved nothing (it deferred no event
+    /// and changed no state) are given out again by the next one.
     pub event_counter: u64,
     /// The deferred queue, in order.
     pub queue: Vec<DeferredEntry>,
@@ -63,6 +70,27 @@ pub struct StoreData {
     /// and rolled back with everything else. Since schema version 2.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub breakers: BTreeMap<String, String>,
+}
+
+impl StoreData {
+    /// Whether `self` differs from `before` in anything worth writing: the deferred queue, the
+    /// charm's state or a circuit breaker. The event counter alone is not: it only has to stay
+    /// ahead of the ids in the queue, and an unchanged queue holds no new id.
+    ///
+    /// ```
+    /// use ops::store::StoreData;
+    /// let before = StoreData::default();
+    /// let mut after = before.clone();
+    /// after.event_counter += 4;
+    /// assert!(!after.changed_since(&before));
+    /// after.charm_state = Some("{}".into());
+    /// assert!(after.changed_since(&before));
+    /// ```
+    pub fn changed_since(&self, before: &StoreData) -> bool {
+        self.queue != before.queue
+            || self.charm_state != before.charm_state
+            || self.breakers != before.breakers
+    }
 }
 
 /// A state store open for one dispatch: one transaction from [`load`](Store::load) to

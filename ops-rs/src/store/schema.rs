@@ -99,10 +99,12 @@ pub(crate) fn migrate(
             from + 1
         );
     }
-    conn.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
-        [newest],
-    )
-    .map_err(|e| sql_error(path, "writing the schema version", e))?;
+    if found < newest {
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?1)",
+            [newest],
+        )
+        .map_err(|e| sql_error(path, "writing the schema version", e))?;
+    }
     Ok(())
 }
