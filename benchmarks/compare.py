@@ -26,7 +26,8 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / 'benchmarks'
-REL = ROOT / 'target' / 'release'
+# The binaries benchmarks/compare built (static, for the host's target).
+REL = pathlib.Path(os.environ.get('BENCH_BIN_DIR', ROOT / 'target' / 'release'))
 OUT = ROOT / 'target' / 'bench'
 CHARMS = ('rust', 'python')
 SCENARIO = BENCH / 'scenarios' / 'webkv.yaml'

@@ -406,10 +406,9 @@ fn run<C: Charm>(
         charm_state: Some(charm_state),
         breakers: em.ctx.resilience().save_breakers(),
     };
+    // Unchanged: nothing to write (and no juju-log line to say so: that would be a process).
     if after.changed_since(&before) {
         store.save(&after)?;
-    } else {
-        tracing::debug!("nothing to save: the deferred queue and the charm's state are unchanged");
     }
     store.commit()?;
     Ok(())
