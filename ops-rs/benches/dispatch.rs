@@ -1,6 +1,7 @@
 //! The framework's in-process costs, with the charm's own work taken out: one dispatch
 //! against the in-memory Juju and Pebble (`ops::testing`), re-emitting a deferred queue of
-//! 1,000 events, the SQLite state store's commit, and collect-status's evaluation.
+//! 1,000 events, the SQLite state store's commit (and its open-load when nothing changed), and
+//! collect-status's evaluation.
 //!
 //! `cargo bench -p ops-rs --features testing --bench dispatch` (`benchmarks/compare` runs it
 //! and puts the figures in its report).
@@ -123,6 +124,26 @@ fn store_commit(b: divan::Bencher, n: u64) {
         let loaded = store.load().unwrap();
         black_box(&loaded);
         store.save(&data).unwrap();
+        store.commit().unwrap();
+    });
+}
+
+/// What most dispatches do with the store: open, load, and commit nothing (nothing deferred,
+/// no state changed), so no journal is written and nothing is synced.
+#[divan::bench]
+fn store_unchanged(b: divan::Bencher) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".unit-state.db");
+    let data = StoreData {
+        charm_state: Some(r#"{"configured":1,"notices":0}"#.to_owned()),
+        ..StoreData::default()
+    };
+    let mut first = Box::new(SqliteStore::open(&path).unwrap());
+    first.save(&data).unwrap();
+    first.commit().unwrap();
+    b.bench_local(|| {
+        let mut store = Box::new(SqliteStore::open(&path).unwrap());
+        black_box(store.load().unwrap());
         store.commit().unwrap();
     });
 }
