@@ -173,15 +173,23 @@ pub fn load(path: &Path) -> Result<JujuState, StateFileError> {
 /// Writes `text` to a temporary file beside `path` and renames it over `path`.
 ///
 /// The rename is atomic: a reader, or a writer killed at any instant, sees the old or the
-/// new file, never a torn one. There is no `fsync`: that would guard against the machine
-/// losing power, which a simulator run does not survive anyway, and it cost every hook-tool
-/// call about a millisecond.
+/// new file, never a torn one. The new file keeps the permissions of the one it replaces
+/// (0644 for a new one), so a work directory opened to another user stays open. There is no
+/// `fsync`: that would guard against the machine losing power, which a simulator run does not
+/// survive anyway, and it cost every hook-tool call about a millisecond.
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), StateFileError> {
+    use std::os::unix::fs::PermissionsExt;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err("cannot write", path))?;
+    let permissions = fs::metadata(path)
+        .map(|m| m.permissions())
+        .unwrap_or_else(|_| fs::Permissions::from_mode(0o644));
+    let mut tmp = tempfile::Builder::new()
+        .permissions(permissions)
+        .tempfile_in(dir)
+        .map_err(io_err("cannot write", path))?;
     tmp.write_all(text.as_bytes())
         .map_err(io_err("cannot write", path))?;
     tmp.persist(path)
