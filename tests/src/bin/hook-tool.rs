@@ -2,8 +2,9 @@
 //!
 //! Called as `config-get`, `relation-set`, ... (a symlink or copy named for the tool), it loads
 //! the model from the JSON state file named by `JUJU_SIM_STATE`, answers the command line as
-//! Juju would (see `ops::testing::juju`), appends the call's record (and any log line) to the
-//! journal beside the state file, saves the model back atomically if the call changed it, and
+//! Juju would (see `ops::testing::juju`), appends the call's records (the call, any log line
+//! or earlier status) to the journal beside the state file as one line, saves the model back
+//! atomically only if the call changed it, and
 //! exits with the tool's code (see `ops_rs_tests::jujusim::state_file`: the call's cost does not
 //! grow with the run's history). Called as `hook-tool <tool> [args...]`, it runs `<tool>`. Concurrent calls are
 //! serialised with an exclusive lock on a file next to the state file (`<state>.lock`). If `JUJU_SIM_TOOL_FAULTS`

@@ -4,14 +4,17 @@
 //! the run has been going:
 //!
 //! ```text
-//! <state>            the model (JSON, JujuState with `calls` and `logs` empty)
-//! <state>.records    the journal (JSON Lines): per line, some `calls` and `logs`, oldest first
+//! <state>            the model (JSON, a JujuState without its append-only records)
+//! <state>.records    the journal (JSON Lines): per line, some records, oldest first
 //! ```
+//!
+//! The append-only records ([`Records`]) are what only ever grows and no hook tool reads:
+//! `calls`, `logs`, `unit-status-history` and `app-status-history`.
 //!
 //! A hook tool loads only the model ([`load_model`]), runs, appends the call's records as one
 //! line ([`append_records`]) and rewrites the model only if it changed ([`save_model_if_changed`]):
 //! a read-only tool such as `is-leader` writes nothing but its journal line. Everyone else uses
-//! [`load`] (the model with the journal's records appended to its `calls` and `logs`) and
+//! [`load`] (the model with the journal's records appended to its own) and
 //! [`save`] (the model without records, and a journal holding exactly the state's records),
 //! both written atomically (temporary file and rename).
 //!
@@ -34,6 +37,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use ops::status::Status;
 use ops::testing::juju::{JujuState, LogLine, StateError, ToolRecord};
 use serde::{Deserialize, Serialize};
 
@@ -88,21 +92,119 @@ fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> StateFil
     move |source| StateFileError::Io { what, path, source }
 }
 
-/// One journal line: what one hook-tool call added to the record.
+/// One journal line: what one hook-tool call added to the state's append-only records.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Records {
-    /// Hook-tool calls, oldest first.
+    /// Hook-tool calls, oldest first ([`JujuState::calls`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub calls: Vec<ToolRecord>,
-    /// Lines written with `juju-log`, oldest first.
+    /// Lines written with `juju-log`, oldest first ([`JujuState::logs`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub logs: Vec<LogLine>,
+    /// Earlier unit statuses, oldest first ([`JujuState::unit_status_history`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unit_status_history: Vec<Status>,
+    /// Earlier application statuses, oldest first ([`JujuState::app_status_history`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_status_history: Vec<Status>,
+}
+
+/// How many of each record a state holds: where a call's new records start.
+#[derive(Debug, Clone, Copy)]
+struct Marks([usize; 4]);
+
+impl Marks {
+    fn of(state: &JujuState) -> Marks {
+        Marks([
+            state.calls.len(),
+            state.logs.len(),
+            state.unit_status_history.len(),
+            state.app_status_history.len(),
+        ])
+    }
+}
+
+fn split<T>(v: &mut Vec<T>, at: usize) -> Vec<T> {
+    v.split_off(at.min(v.len()))
 }
 
 impl Records {
     /// Whether there is nothing to record.
     pub fn is_empty(&self) -> bool {
-        self.calls.is_empty() && self.logs.is_empty()
+        self.calls.is_empty()
+            && self.logs.is_empty()
+            && self.unit_status_history.is_empty()
+            && self.app_status_history.is_empty()
+    }
+
+    /// Takes `state`'s records past `marks` out of it.
+    fn take_from(state: &mut JujuState, marks: Marks) -> Records {
+        let [c, l, u, a] = marks.0;
+        Records {
+            calls: split(&mut state.calls, c),
+            logs: split(&mut state.logs, l),
+            unit_status_history: split(&mut state.unit_status_history, u),
+            app_status_history: split(&mut state.app_status_history, a),
+        }
+    }
+
+    /// Appends these records to `state`'s.
+    fn extend_into(self, state: &mut JujuState) {
+        state.calls.extend(self.calls);
+        state.logs.extend(self.logs);
+        state.unit_status_history.extend(self.unit_status_history);
+        state.app_status_history.extend(self.app_status_history);
+    }
+
+    /// Appends `other` to these records.
+    fn extend(&mut self, other: Records) {
+        self.calls.extend(other.calls);
+        self.logs.extend(other.logs);
+        self.unit_status_history.extend(other.unit_status_history);
+        self.app_status_history.extend(other.app_status_history);
+    }
+
+    /// One record a line, for [`save`].
+    fn lines(&self, journal: &Path) -> Result<String, StateFileError> {
+        let mut out = String::new();
+        let one = |r: Records, out: &mut String| -> Result<(), StateFileError> {
+            out.push_str(&r.line(journal)?);
+            Ok(())
+        };
+        for c in &self.calls {
+            one(
+                Records {
+                    calls: vec![c.clone()],
+                    ..Records::default()
+                },
+                &mut out,
+            )?;
+        }
+        for l in &self.logs {
+            one(
+                Records {
+                    logs: vec![l.clone()],
+                    ..Records::default()
+                },
+                &mut out,
+            )?;
+        }
+        for u in &self.unit_status_history {
+            let r = Records {
+                unit_status_history: vec![u.clone()],
+                ..Records::default()
+            };
+            one(r, &mut out)?;
+        }
+        for a in &self.app_status_history {
+            let r = Records {
+                app_status_history: vec![a.clone()],
+                ..Records::default()
+            };
+            one(r, &mut out)?;
+        }
+        Ok(out)
     }
 
     /// The line for the journal of `journal`, ending in `\n`.
@@ -154,19 +256,16 @@ pub fn read_records(journal: &Path) -> Result<Records, StateFileError> {
             line: i + 1,
             source,
         })?;
-        all.calls.extend(r.calls);
-        all.logs.extend(r.logs);
+        all.extend(r);
     }
     Ok(all)
 }
 
-/// Reads the whole state: the model file `path`, with the journal's calls and log lines
-/// appended to its own.
+/// Reads the whole state: the model file `path`, with the journal's records (calls, log
+/// lines, status histories) appended to its own.
 pub fn load(path: &Path) -> Result<JujuState, StateFileError> {
     let (mut state, _) = load_model(path)?;
-    let records = read_records(&journal_path(path))?;
-    state.calls.extend(records.calls);
-    state.logs.extend(records.logs);
+    read_records(&journal_path(path))?.extend_into(&mut state);
     Ok(state)
 }
 
@@ -197,39 +296,17 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), StateFileError> {
     Ok(())
 }
 
-/// The model file's text for `state`: the state without its calls and log lines.
-fn model_json(path: &Path, state: &JujuState) -> Result<String, StateFileError> {
-    let model = JujuState {
-        calls: Vec::new(),
-        logs: Vec::new(),
-        ..state.clone()
-    };
-    model.to_json().map_err(|source| StateFileError::Model {
+/// Writes the whole state: the model file `path` without its records, and the journal
+/// holding exactly `state`'s records, each atomically.
+pub fn save(path: &Path, state: &JujuState) -> Result<(), StateFileError> {
+    let mut model = state.clone();
+    let records = Records::take_from(&mut model, Marks([0; 4]));
+    let model = model.to_json().map_err(|source| StateFileError::Model {
         path: path.to_path_buf(),
         source,
-    })
-}
-
-/// Writes the whole state: the model file `path` without calls and log lines, and the
-/// journal holding exactly `state`'s, each atomically.
-pub fn save(path: &Path, state: &JujuState) -> Result<(), StateFileError> {
-    let model = model_json(path, state)?;
+    })?;
     let journal_file = journal_path(path);
-    let mut journal = String::new();
-    for c in &state.calls {
-        let r = Records {
-            calls: vec![c.clone()],
-            logs: Vec::new(),
-        };
-        journal.push_str(&r.line(&journal_file)?);
-    }
-    for l in &state.logs {
-        let r = Records {
-            calls: Vec::new(),
-            logs: vec![l.clone()],
-        };
-        journal.push_str(&r.line(&journal_file)?);
-    }
+    let journal = records.lines(&journal_file)?;
     write_atomically(&journal_file, &journal)?;
     write_atomically(path, &model)
 }
@@ -303,12 +380,9 @@ pub fn append_records(path: &Path, records: &Records) -> Result<(), StateFileErr
 /// to the journal and rewrites the model only if it changed. The caller holds the lock.
 pub fn call<T>(path: &Path, run: impl FnOnce(&mut JujuState) -> T) -> Result<T, StateFileError> {
     let (mut state, read) = load_model(path)?;
-    let (calls_before, logs_before) = (state.calls.len(), state.logs.len());
+    let marks = Marks::of(&state);
     let out = run(&mut state);
-    let records = Records {
-        calls: state.calls.split_off(calls_before.min(state.calls.len())),
-        logs: state.logs.split_off(logs_before.min(state.logs.len())),
-    };
+    let records = Records::take_from(&mut state, marks);
     save_model_if_changed(path, &state, &read)?;
     append_records(path, &records)?;
     Ok(out)
@@ -344,12 +418,15 @@ mod tests {
         // The model file holds no records; the journal one line per record.
         let (model, _) = load_model(&path).unwrap();
         assert!(model.calls.is_empty() && model.logs.is_empty());
+        assert!(model.unit_status_history.is_empty());
         let journal = fs::read_to_string(journal_path(&path)).unwrap();
-        assert_eq!(journal.lines().count(), 6);
+        // 4 calls, 2 log lines, 1 earlier unit status.
+        assert_eq!(journal.lines().count(), 7);
         // Saving fewer records rewrites the journal to hold exactly those.
         let mut fewer = s.clone();
         fewer.calls.truncate(1);
         fewer.logs.clear();
+        fewer.unit_status_history.clear();
         save(&path, &fewer).unwrap();
         assert_eq!(load(&path).unwrap(), fewer);
     }
@@ -397,7 +474,11 @@ mod tests {
         })
         .unwrap();
         assert_ne!(ino(&fs::metadata(&path).unwrap()), ino(&before));
-        assert_eq!(load(&path).unwrap().unit_status.to_string(), "active");
+        let state = load(&path).unwrap();
+        assert_eq!(state.unit_status.to_string(), "active");
+        // The earlier status is a record: in the journal, not the model.
+        assert_eq!(state.unit_status_history.len(), 1);
+        assert!(load_model(&path).unwrap().0.unit_status_history.is_empty());
     }
 
     #[test]

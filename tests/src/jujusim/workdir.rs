@@ -4,8 +4,8 @@
 //! ```text
 //! <work>/charm/                 JUJU_CHARM_DIR: metadata files, dispatch, .unit-state.db
 //! <work>/bin/                   one symlink to hook-tool per hook tool (first on PATH)
-//! <work>/state.json             the model (JUJU_SIM_STATE), without the call records
-//! <work>/state.json.records     the hook-tool calls and log lines (see `state_file`)
+//! <work>/state.json             the model (JUJU_SIM_STATE), without its records
+//! <work>/state.json.records     calls, log lines, status histories (see `state_file`)
 //! <work>/tool-faults.json       pending hook-tool faults (JUJU_SIM_TOOL_FAULTS)
 //! <work>/tool-times.log         the running hook's hook-tool timings (JUJU_SIM_TOOL_TIMES)
 //! <work>/containers/<c>/pebble.socket   OPS_RS_CONTAINERS_DIR
@@ -221,19 +221,20 @@ impl WorkDir {
         Ok(())
     }
 
-    /// The journal of hook-tool calls and log lines beside the model state file.
+    /// The journal of records (hook-tool calls, log lines, status histories) beside the model
+    /// state file.
     pub fn records_file(&self) -> PathBuf {
         state_file::journal_path(&self.state_file())
     }
 
-    /// Reads the whole model state, with every hook-tool call and log line so far
-    /// (see [`state_file::load`]).
+    /// Reads the whole model state, with every hook-tool call, log line and earlier status so
+    /// far (see [`state_file::load`]).
     pub fn load_state(&self) -> Result<JujuState> {
         Ok(state_file::load(&self.state_file())?)
     }
 
-    /// Writes the whole model state: the model, and a journal holding exactly `state`'s calls
-    /// and log lines, each atomically (see [`state_file::save`]).
+    /// Writes the whole model state: the model, and a journal holding exactly `state`'s
+    /// records, each atomically (see [`state_file::save`]).
     pub fn save_state(&self, state: &JujuState) -> Result<()> {
         Ok(state_file::save(&self.state_file(), state)?)
     }
