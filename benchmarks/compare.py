@@ -198,12 +198,17 @@ def seed_python(db: pathlib.Path, n: int) -> None:
 
 
 def forget_calls(state_file: pathlib.Path) -> None:
-    """Empties the simulated model's record of tool calls and log lines: every hook-tool
-    call rewrites the whole state file, so a record grown by earlier runs would slow the
-    tools (not the charms) down from one repetition to the next."""
+    """Empties the simulated model's record of tool calls and log lines, so that every
+    repetition starts from the same state files. The record is a journal beside the model
+    (`<state>.records`, which hook tools only append to); a model file holding records of
+    its own (an older juju-sim) is emptied too."""
     state = json.loads(state_file.read_text())
-    state['calls'], state['logs'] = [], []
-    state_file.write_text(json.dumps(state))
+    if state.get('calls') or state.get('logs'):
+        state['calls'], state['logs'] = [], []
+        state_file.write_text(json.dumps(state))
+    records = state_file.with_name(state_file.name + '.records')
+    if records.exists():
+        records.write_text('')
 
 
 def deferred_runs(dirs, counts, reps: int, work: pathlib.Path) -> dict:

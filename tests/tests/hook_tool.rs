@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use ops::testing::juju::{JujuState, Relation, STATE_VERSION};
+use ops_rs_tests::jujusim::state_file;
 
 struct Sim {
     dir: tempfile::TempDir,
@@ -20,7 +21,7 @@ impl Sim {
             std::os::unix::fs::symlink(&bin, dir.path().join(tool)).unwrap();
         }
         let path = dir.path().join("state.json");
-        std::fs::write(&path, state.to_json().unwrap()).unwrap();
+        state_file::save(&path, state).unwrap();
         Sim { dir, state: path }
     }
 
@@ -32,8 +33,9 @@ impl Sim {
         run_at(&self.tool(tool), &self.state, args, stdin)
     }
 
+    /// The whole state: the model with the journal's calls and log lines.
     fn saved(&self) -> JujuState {
-        JujuState::from_json(&std::fs::read_to_string(&self.state).unwrap()).unwrap()
+        state_file::load(&self.state).unwrap()
     }
 }
 
@@ -164,6 +166,54 @@ fn secret_ids_printed_and_content_from_files() {
     assert!(id.starts_with("secret:"));
     let out = sim.run("secret-get", &["--format=json", &id], None);
     assert_eq!(text(&out.stdout), "{\"password\":\"hunter2\"}\n");
+}
+
+#[test]
+fn calls_are_journalled_and_read_only_calls_leave_the_model_alone() {
+    use std::os::unix::fs::MetadataExt;
+    let sim = Sim::new(&start());
+    let inode = || std::fs::metadata(&sim.state).unwrap().ino();
+    let before = inode();
+    for (tool, args) in [
+        ("is-leader", &["--format=json"][..]),
+        ("config-get", &[][..]),
+    ] {
+        let out = sim.run(tool, args, None);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    assert_eq!(inode(), before, "a read-only call rewrote the model");
+    let out = sim.run("juju-log", &["hello"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        inode(),
+        before,
+        "a log line is a record, not a model change"
+    );
+    let out = sim.run("status-set", &["active"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_ne!(inode(), before, "status-set changes the model");
+    // The model file holds no records; the journal one line per call.
+    let (model, _) = state_file::load_model(&sim.state).unwrap();
+    assert!(model.calls.is_empty() && model.logs.is_empty());
+    let journal = std::fs::read_to_string(state_file::journal_path(&sim.state)).unwrap();
+    assert_eq!(journal.lines().count(), 4, "{journal}");
+    let saved = sim.saved();
+    let tools: Vec<&str> = saved.calls.iter().map(|c| c.tool.as_str()).collect();
+    assert_eq!(tools, ["is-leader", "config-get", "juju-log", "status-set"]);
+    assert_eq!(saved.log_messages(), ["hello"]);
+}
+
+#[test]
+fn a_whole_state_file_still_works() {
+    // A state file holding its own records (written whole, as juju-sim once did) keeps them.
+    let sim = Sim::new(&start());
+    let mut state = start();
+    ops::testing::juju::execute(&mut state, "juju-log", &["old".into()], None);
+    std::fs::write(&sim.state, state.to_json().unwrap()).unwrap();
+    std::fs::remove_file(state_file::journal_path(&sim.state)).unwrap();
+    let out = sim.run("juju-log", &["new"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(sim.saved().log_messages(), ["old", "new"]);
 }
 
 #[test]

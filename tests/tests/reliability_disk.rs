@@ -101,6 +101,11 @@ fn share_with_nobody(unit: &Unit) {
     chmod(root.parent().unwrap(), 0o755);
     chmod(root, 0o777);
     chmod(&unit.work.state_file(), 0o666);
+    // The model's journal of hook-tool records, which the tools append to.
+    let records = unit.work.records_file();
+    if records.exists() {
+        chmod(&records, 0o666);
+    }
     // hook-tool's flock file, left by the tools of earlier hooks run as root.
     let lock = unit.work.root.join("state.json.lock");
     if lock.exists() {

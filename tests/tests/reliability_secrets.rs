@@ -76,16 +76,19 @@ fn secret_content_stays_out_of_logs_traces_argv_and_the_state_file() {
         "stderr holds the secret:\n{stderr}"
     );
 
-    // 2. The hook-tool records and juju-log lines in the model file (its `secrets` section
-    //    is Juju's own store of the content: that one may hold it).
-    let state = ops::testing::juju::JujuState::from_json(
-        &std::fs::read_to_string(work.join("state.json")).unwrap(),
-    )
-    .unwrap();
+    // 2. The hook-tool records and juju-log lines (the model file's `secrets` section is
+    //    Juju's own store of the content: that one may hold it; the journal of records
+    //    beside it must not).
+    let state_path = work.join("state.json");
+    let state = ops_rs_tests::jujusim::state_file::load(&state_path).unwrap();
     let records = serde_json::to_string(&state.calls).unwrap();
     let logs = serde_json::to_string(&state.logs).unwrap();
     assert!(!records.contains(SECRET), "{records}");
     assert!(!logs.contains(SECRET), "{logs}");
+    let journal =
+        std::fs::read_to_string(ops_rs_tests::jujusim::state_file::journal_path(&state_path))
+            .unwrap();
+    assert!(!journal.contains(SECRET), "{journal}");
     // 3. argv: secret-add got the content through files (`key#file=`), not `key=value`
     //    (which the records would show redacted).
     let adds: Vec<_> = state

@@ -2,8 +2,11 @@
 //!
 //! Called as `config-get`, `relation-set`, ... (a symlink or copy named for the tool), it loads
 //! the model from the JSON state file named by `JUJU_SIM_STATE`, answers the command line as
-//! Juju would (see `ops::testing::juju`), saves the state back atomically and exits with the
-//! tool's code. Called as `hook-tool <tool> [args...]`, it runs `<tool>`. Concurrent calls are
+//! Juju would (see `ops::testing::juju`), appends the call's records (the call, any log line
+//! or earlier status) to the journal beside the state file as one line, saves the model back
+//! atomically only if the call changed it, and
+//! exits with the tool's code (see `ops_rs_tests::jujusim::state_file`: the call's cost does not
+//! grow with the run's history). Called as `hook-tool <tool> [args...]`, it runs `<tool>`. Concurrent calls are
 //! serialised with an exclusive lock on a file next to the state file (`<state>.lock`). If `JUJU_SIM_TOOL_FAULTS`
 //! names a fault file (juju-sim's `tool-fault` step), a pending fault for the tool fails the call.
 //! If `JUJU_SIM_TOOL_TIMES` names a file, the call's timing is appended to it (see
@@ -15,8 +18,8 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ops::testing::juju::{JujuState, ToolOutput, ToolRecord, execute};
-use ops_rs_tests::jujusim::{faults, tool_times};
+use ops::testing::juju::{ToolOutput, ToolRecord, execute};
+use ops_rs_tests::jujusim::{faults, state_file, tool_times};
 
 /// The environment variable naming the state file.
 const STATE_ENV: &str = "JUJU_SIM_STATE";
@@ -47,23 +50,6 @@ impl Lock {
         rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
         Ok(Lock(file))
     }
-}
-
-/// Writes `text` to a temporary file beside `path` and renames it over `path`.
-///
-/// The rename is atomic: a reader, or a tool killed at any instant, sees the old or the new
-/// model, never a torn one. There is no `fsync`: that would guard against the machine losing
-/// power, which a simulator run does not survive anyway, and it cost every call about a
-/// millisecond (a hook makes up to a dozen calls).
-fn save_atomically(path: &Path, text: &str) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// Whether the tool reads stdin: `--file -` (or `--file=-`) for the tools that take a file.
@@ -120,11 +106,8 @@ fn run() -> Result<u8, String> {
         None
     };
     let _lock = Lock::acquire(&state_path).map_err(|e| format!("cannot lock state: {e}"))?;
-    let text = fs::read_to_string(&state_path)
-        .map_err(|e| format!("cannot read {}: {e}", state_path.display()))?;
-    let mut state =
-        JujuState::from_json(&text).map_err(|e| format!("{}: {e}", state_path.display()))?;
-    let out = match injected_fault(&tool)? {
+    let fault = injected_fault(&tool)?;
+    let out = state_file::call(&state_path, |state| match fault {
         Some(out) => {
             state.calls.push(ToolRecord::new(
                 &tool,
@@ -134,11 +117,9 @@ fn run() -> Result<u8, String> {
             ));
             out
         }
-        None => execute(&mut state, &tool, &args, stdin.as_deref()),
-    };
-    let json = state.to_json().map_err(|e| e.to_string())?;
-    save_atomically(&state_path, &json)
-        .map_err(|e| format!("cannot save {}: {e}", state_path.display()))?;
+        None => execute(state, &tool, &args, stdin.as_deref()),
+    })
+    .map_err(|e| e.to_string())?;
     let _ = io::stdout().write_all(&out.stdout);
     let _ = io::stderr().write_all(&out.stderr);
     Ok(u8::try_from(out.exit_code).unwrap_or(1))

@@ -48,6 +48,9 @@ pub enum SimError {
         #[source]
         source: ops::testing::juju::StateError,
     },
+    /// The model state files (model and journal) cannot be read or written.
+    #[error(transparent)]
+    StateFile(#[from] super::state_file::StateFileError),
     /// A container image could not be installed.
     #[error("image of container {container}: {message}")]
     Image {

@@ -6,7 +6,8 @@
 //! - [`cli`]: the command line.
 //! - [`scenario`], [`model`], [`expect`], [`yaml`], [`vars`]: scenario files (format in
 //!   `tests/scenarios/README.md`); [`image`]: what containers hold before the charm runs.
-//! - [`workdir`]: the unit's directory: charm, hook tools, model state file, sockets.
+//! - [`workdir`]: the unit's directory: charm, hook tools, model state file, sockets;
+//!   [`state_file`]: the model state file and its journal of hook-tool calls.
 //! - [`pebbles`]: one simulated Pebble per container; [`notices`]: Pebble → workload hooks.
 //! - [`hook_env`]: a hook's dispatch path and environment; [`process`]: running dispatch.
 //! - [`runner`]: hooks with rollback and retry; [`steps`]: scenario steps → hooks.
@@ -28,6 +29,7 @@ pub mod pebbles;
 pub mod process;
 pub mod runner;
 pub mod scenario;
+pub mod state_file;
 pub mod steps;
 pub mod tool_times;
 pub mod trace;

@@ -4,7 +4,8 @@
 //! ```text
 //! <work>/charm/                 JUJU_CHARM_DIR: metadata files, dispatch, .unit-state.db
 //! <work>/bin/                   one symlink to hook-tool per hook tool (first on PATH)
-//! <work>/state.json             the model (JUJU_SIM_STATE)
+//! <work>/state.json             the model (JUJU_SIM_STATE), without its records
+//! <work>/state.json.records     calls, log lines, status histories (see `state_file`)
 //! <work>/tool-faults.json       pending hook-tool faults (JUJU_SIM_TOOL_FAULTS)
 //! <work>/tool-times.log         the running hook's hook-tool timings (JUJU_SIM_TOOL_TIMES)
 //! <work>/containers/<c>/pebble.socket   OPS_RS_CONTAINERS_DIR
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use ops::testing::juju::{JujuState, tool_names};
 
 use super::error::{Result, SimError};
+use super::state_file;
 
 /// The files the metadata lives in, copied into the unit's charm directory.
 const METADATA_FILES: &[&str] = &[
@@ -129,7 +131,7 @@ impl WorkDir {
                 std::fs::remove_dir_all(&p).map_err(io("cannot clear", &p))?;
             }
         }
-        for f in [self.state_file(), self.faults_file()] {
+        for f in [self.state_file(), self.records_file(), self.faults_file()] {
             let _ = std::fs::remove_file(f);
         }
         std::fs::create_dir_all(self.charm_dir())
@@ -219,24 +221,22 @@ impl WorkDir {
         Ok(())
     }
 
-    /// Reads the model state.
-    pub fn load_state(&self) -> Result<JujuState> {
-        let path = self.state_file();
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| SimError::io("cannot read", &path, e))?;
-        JujuState::from_json(&text).map_err(|source| SimError::State { path, source })
+    /// The journal of records (hook-tool calls, log lines, status histories) beside the model
+    /// state file.
+    pub fn records_file(&self) -> PathBuf {
+        state_file::journal_path(&self.state_file())
     }
 
-    /// Writes the model state (atomically).
+    /// Reads the whole model state, with every hook-tool call, log line and earlier status so
+    /// far (see [`state_file::load`]).
+    pub fn load_state(&self) -> Result<JujuState> {
+        Ok(state_file::load(&self.state_file())?)
+    }
+
+    /// Writes the whole model state: the model, and a journal holding exactly `state`'s
+    /// records, each atomically (see [`state_file::save`]).
     pub fn save_state(&self, state: &JujuState) -> Result<()> {
-        let path = self.state_file();
-        let json = state.to_json().map_err(|source| SimError::State {
-            path: path.clone(),
-            source,
-        })?;
-        let tmp = self.root.join("state.json.tmp");
-        std::fs::write(&tmp, json).map_err(|e| SimError::io("cannot write", &tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| SimError::io("cannot write", &path, e))
+        Ok(state_file::save(&self.state_file(), state)?)
     }
 }
 
