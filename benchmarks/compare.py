@@ -235,7 +235,13 @@ def deferred_runs(dirs, counts, reps: int, work: pathlib.Path) -> dict:
 
 # -- the Pebble clients -----------------------------------------------------------------------
 
+PEBBLE_ROUNDS = 3
+
+
 def pebble_clients(python: pathlib.Path, requests: int, work: pathlib.Path) -> list[dict]:
+    """Both clients against one `pebble-sim serve`, in PEBBLE_ROUNDS alternating rounds
+    (ours, ops', ours, ops', ...): this VM's speed drifts by the minute, and alternating
+    short rounds lets each round's ratio compare like with like."""
     sock = work / 'pebble.socket'
     server = subprocess.Popen([REL / 'pebble-sim', 'serve', '--socket', sock, '--root', work / 'root'],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -247,12 +253,16 @@ def pebble_clients(python: pathlib.Path, requests: int, work: pathlib.Path) -> l
         else:
             fail('pebble-sim did not create its socket')
         results = []
-        for cmd in ([REL / 'examples' / 'pebble_rps', sock, requests],
-                    [python, BENCH / 'pebble_client_bench.py', sock, requests]):
-            p = run(cmd)
-            if p.returncode != 0:
-                fail(f'{cmd[0]} failed: {p.stderr[-2000:]}')
-            results += [json.loads(l) for l in p.stdout.splitlines() if l.startswith('{')]
+        for round_ in range(1, PEBBLE_ROUNDS + 1):
+            for side, cmd in (('rust', [REL / 'examples' / 'pebble_rps', sock, requests]),
+                              ('python', [python, BENCH / 'pebble_client_bench.py', sock,
+                                          requests])):
+                p = run(cmd)
+                if p.returncode != 0:
+                    fail(f'{cmd[0]} failed: {p.stderr[-2000:]}')
+                for line in p.stdout.splitlines():
+                    if line.startswith('{'):
+                        results.append({**json.loads(line), 'round': round_, 'side': side})
         return results
     finally:
         server.terminate()
@@ -379,11 +389,21 @@ def report(r: dict) -> str:
                    f"{a['tool_calls']:g} / {b['tool_calls']:g} |")
     out.append('')
     out.append('### Pebble clients against pebble-sim (one connection, sequential requests)\n')
-    out.append('| client | request | median µs | p95 µs | requests/s |')
-    out.append('|---|---|---|---|---|')
+    out.append('Alternating rounds (ours, then ops\', then ours again...); the ratio compares the '
+               'two clients within a round.\n')
+    out.append('| round | client | request | median µs | p95 µs | requests/s | ours / ops (requests/s) |')
+    out.append('|---|---|---|---|---|---|---|')
+    rps = {(p.get('round', 1), p.get('side'), p['request']): p['requests_per_s']
+           for p in r['pebble']}
     for p in r['pebble']:
-        out.append(f"| {p['client']} | {p['request']} | {p['median_us']:.0f} | {p['p95_us']:.0f} "
-                   f"| {p['requests_per_s']:.0f} |")
+        vs = ''
+        if p.get('side') == 'python':
+            ours = rps.get((p.get('round', 1), 'rust', p['request']))
+            if ours:
+                vs = f"{ours / p['requests_per_s']:.1f}x"
+        out.append(f"| {p.get('round', 1)} | {p['client']} | {p['request']} | "
+                   f"{p['median_us']:.0f} | {p['p95_us']:.0f} | {p['requests_per_s']:.0f} | "
+                   f"{vs} |")
     out.append('')
     s = r['sizes']
     out.append(f"### Size\n\nRust: release `dispatch` binary {s['rust_binary_mib']:.2f} MiB. "
