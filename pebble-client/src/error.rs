@@ -292,15 +292,15 @@ impl Error {
     /// Whether Pebble killed an exec'd command at its timeout: its change failed with exit
     /// code -1 in the task data and a "timed out" log, as Pebble records it.
     pub fn is_exec_timeout(&self) -> bool {
-        let Some(change) = self.change() else {
+        let Some(task) = self.change().and_then(|c| c.tasks.first()) else {
             return false;
         };
-        let code = change
-            .tasks
-            .first()
-            .and_then(|t| t.data.get("exit-code"))
-            .and_then(serde_json::Value::as_i64);
-        code == Some(-1) && self.to_string().contains("timed out")
+        let killed = task
+            .data
+            .get("exit-code")
+            .and_then(serde_json::Value::as_i64)
+            == Some(-1);
+        killed && task.log.iter().any(|l| l.contains("timed out"))
     }
 
     /// The exec error, for a command that exited with a non-zero code.

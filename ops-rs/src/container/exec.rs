@@ -277,10 +277,8 @@ impl ExecProcess {
     /// [`ContainerError::ExecTimedOut`] when Pebble killed the command at its timeout;
     /// [`ContainerError::Pebble`] when Pebble stopped answering (a timeout past the
     /// command's timeout plus the request timeout) or the connection broke.
-    pub fn wait_status(mut self) -> Result<ExitStatus, ContainerError> {
-        let context = self.context.clone();
-        self.give_back();
-        self.inner.wait().map_err(|e| context.error("wait for", e))
+    pub fn wait_status(self) -> Result<ExitStatus, ContainerError> {
+        self.finish(blocking::ExecProcess::wait)
     }
 
     /// Waits for the command to exit, collecting stdout and stderr (those not taken).
@@ -289,12 +287,8 @@ impl ExecProcess {
     /// [`ContainerError::ExecFailed`] for a non-zero exit: its
     /// [`exec_error`](ContainerError::exec_error) has the exit code and both outputs;
     /// others as [`wait_status`](Self::wait_status).
-    pub fn wait_output(mut self) -> Result<ExecOutput, ContainerError> {
-        let context = self.context.clone();
-        self.give_back();
-        self.inner
-            .wait_output()
-            .map_err(|e| context.error("wait for", e))
+    pub fn wait_output(self) -> Result<ExecOutput, ContainerError> {
+        self.finish(blocking::ExecProcess::wait_output)
     }
 
     /// Writes `data` to the command's stdin and closes it while collecting the outputs,
@@ -306,14 +300,11 @@ impl ExecProcess {
     /// [`ContainerError::Pebble`] (invalid argument) if stdin was taken, or given with
     /// [`ExecOptions::stdin`]; others as [`wait_output`](Self::wait_output).
     pub fn wait_output_with_stdin(
-        mut self,
+        self,
         data: impl Into<Vec<u8>>,
     ) -> Result<ExecOutput, ContainerError> {
-        let context = self.context.clone();
-        self.give_back();
-        self.inner
-            .wait_output_with_stdin(data.into())
-            .map_err(|e| context.error("wait for", e))
+        let data = data.into();
+        self.finish(|inner| inner.wait_output_with_stdin(data))
     }
 
     /// Reads `reader` to its end, then runs as
@@ -356,11 +347,23 @@ impl ExecProcess {
         self.wait_output_with_stdin(data)
     }
 
-    /// Puts the streams not taken back into the inner process, for its wait.
-    fn give_back(&mut self) {
-        self.inner.stdin = self.stdin.take();
-        self.inner.stdout = self.stdout.take();
-        self.inner.stderr = self.stderr.take();
+    /// Gives the streams not taken back to the inner process and runs one of its waits,
+    /// mapping its error.
+    fn finish<T>(
+        self,
+        wait: impl FnOnce(blocking::ExecProcess) -> Result<T, PebbleError>,
+    ) -> Result<T, ContainerError> {
+        let ExecProcess {
+            stdin,
+            stdout,
+            stderr,
+            mut inner,
+            context,
+        } = self;
+        inner.stdin = stdin;
+        inner.stdout = stdout;
+        inner.stderr = stderr;
+        wait(inner).map_err(|e| context.error("wait for", e))
     }
 }
 

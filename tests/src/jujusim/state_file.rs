@@ -167,42 +167,29 @@ impl Records {
 
     /// One record a line, for [`save`].
     fn lines(&self, journal: &Path) -> Result<String, StateFileError> {
-        let mut out = String::new();
-        let one = |r: Records, out: &mut String| -> Result<(), StateFileError> {
-            out.push_str(&r.line(journal)?);
-            Ok(())
-        };
-        for c in &self.calls {
-            one(
-                Records {
-                    calls: vec![c.clone()],
-                    ..Records::default()
-                },
-                &mut out,
-            )?;
-        }
-        for l in &self.logs {
-            one(
-                Records {
-                    logs: vec![l.clone()],
-                    ..Records::default()
-                },
-                &mut out,
-            )?;
-        }
-        for u in &self.unit_status_history {
-            let r = Records {
+        let one = Records::default;
+        let singles = self
+            .calls
+            .iter()
+            .map(|c| Records {
+                calls: vec![c.clone()],
+                ..one()
+            })
+            .chain(self.logs.iter().map(|l| Records {
+                logs: vec![l.clone()],
+                ..one()
+            }))
+            .chain(self.unit_status_history.iter().map(|u| Records {
                 unit_status_history: vec![u.clone()],
-                ..Records::default()
-            };
-            one(r, &mut out)?;
-        }
-        for a in &self.app_status_history {
-            let r = Records {
+                ..one()
+            }))
+            .chain(self.app_status_history.iter().map(|a| Records {
                 app_status_history: vec![a.clone()],
-                ..Records::default()
-            };
-            one(r, &mut out)?;
+                ..one()
+            }));
+        let mut out = String::new();
+        for r in singles {
+            out.push_str(&r.line(journal)?);
         }
         Ok(out)
     }
