@@ -94,7 +94,8 @@ pub mod testing;
 
 pub use entry::{MainOptions, main, main_with};
 
-/// The repository README's Rust examples, compiled as doctests so they cannot drift.
-#[cfg(doctest)]
+/// The repository README's Rust examples, compiled as doctests so they cannot drift (with the
+/// `testing` feature, which some of them use, as the README's test command enables).
+#[cfg(all(doctest, feature = "testing"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;

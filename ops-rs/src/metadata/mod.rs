@@ -164,13 +164,18 @@ fn parse_yaml<T: serde::de::DeserializeOwned + Default>(
     if text.trim().is_empty() {
         return Ok(T::default());
     }
-    // An empty document (only comments) parses to null: treat it as "nothing declared".
-    let value: serde_norway::Value =
-        serde_norway::from_str(text).map_err(|e| yaml_error(file, &e))?;
-    if value.is_null() {
-        return Ok(T::default());
+    // One pass: an empty document (only comments, or `~`) is `None`, "nothing declared".
+    // Parsing is most of a cold dispatch's own work, so the text is not parsed twice.
+    match serde_norway::from_str::<Option<T>>(text) {
+        Ok(value) => Ok(value.unwrap_or_default()),
+        // The typed pass stops at the first value of the wrong type, which can be the first
+        // symptom of a syntax error further on (an unclosed `[`): report the syntax error
+        // if there is one, as it is the thing to fix.
+        Err(typed) => Err(match serde_norway::from_str::<serde_norway::Value>(text) {
+            Err(syntax) => yaml_error(file, &syntax),
+            Ok(_) => yaml_error(file, &typed),
+        }),
     }
-    serde_norway::from_str(text).map_err(|e| yaml_error(file, &e))
 }
 
 fn yaml_error(file: &str, e: &serde_norway::Error) -> MetadataError {

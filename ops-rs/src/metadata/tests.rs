@@ -189,6 +189,32 @@ fn invalid_yaml_names_file_and_line() {
 }
 
 #[test]
+fn comment_only_or_null_files_declare_nothing() {
+    for text in ["# nothing yet\n", "---\n# nothing\n", "~\n", "null\n"] {
+        let meta = CharmMeta::from_packed_yaml("name: x\n", Some(text), Some(text))
+            .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        assert!(meta.config.options.is_empty(), "{text:?}");
+        assert!(meta.actions.is_empty(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_syntax_error_is_reported_rather_than_the_type_error_it_causes() {
+    // `[` opens a flow sequence that never closes; a typed reading sees a sequence where a
+    // string belongs first, but the thing to fix is the syntax.
+    let e = CharmMeta::from_charmcraft_yaml("name: [\n").unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("did not find expected node content"),
+        "{text}"
+    );
+    assert!(!text.contains("invalid type"), "{text}");
+    // A well-formed file of the wrong shape still names the wrong type.
+    let e = CharmMeta::from_charmcraft_yaml("name: [a, b]\n").unwrap_err();
+    assert!(e.to_string().contains("invalid type: sequence"), "{e}");
+}
+
+#[test]
 fn wrong_shape_is_an_error() {
     let e = CharmMeta::from_charmcraft_yaml("name: x\nrequires:\n  db: {limit: 1}\n").unwrap_err();
     assert!(e.to_string().contains("interface"), "{e}");
