@@ -72,6 +72,9 @@ impl MainOptions {
 /// exit code (0, or 1 if anything failed: the error is then in `juju debug-log`). If
 /// `OPERATOR_DISPATCH` is set (the charm started itself), it returns 0 at once.
 ///
+/// The charm's metadata is read from the charm directory; a parsed copy is kept beside it in
+/// [`CACHE_FILE`](crate::metadata::CACHE_FILE) and used while the files are unchanged.
+///
 /// ```no_run
 /// use ops::prelude::*;
 /// struct Web;
@@ -97,7 +100,7 @@ pub fn main_with<C: Charm>(mut charm: C, options: MainOptions) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail_early(&runner, &e.to_string()),
     };
-    let meta = match CharmMeta::from_charm_dir(&context.charm_dir) {
+    let meta = match CharmMeta::from_charm_dir_cached(&context.charm_dir) {
         Ok(m) => Arc::new(m),
         Err(e) => return fail_early(&runner, &e.to_string()),
     };

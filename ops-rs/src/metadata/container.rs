@@ -1,9 +1,9 @@
 //! Workload containers and resources.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A workload container (Kubernetes sidecar charms).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct ContainerMeta {
@@ -14,7 +14,7 @@ pub struct ContainerMeta {
 }
 
 /// A storage mount in a container.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Mount {
     /// The storage name.
@@ -25,7 +25,7 @@ pub struct Mount {
 }
 
 /// The kind of a resource.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceType {
     /// A container image.
@@ -35,7 +35,7 @@ pub enum ResourceType {
 }
 
 /// A resource.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ResourceMeta {
     /// oci-image or file.

@@ -36,6 +36,7 @@
 //! ```
 
 mod action;
+mod cache;
 mod config;
 mod container;
 mod relation;
@@ -44,9 +45,10 @@ mod storage;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use action::{ActionMeta, ParamProblem};
+pub use cache::CACHE_FILE;
 pub use config::{ConfigMeta, ConfigOption, ConfigType};
 pub use container::{ContainerMeta, Mount, ResourceMeta, ResourceType};
 pub use relation::{RelationMeta, RelationRole, RelationScope};
@@ -118,7 +120,7 @@ pub struct CharmMeta {
 }
 
 /// One `assumes` entry: a feature expression, or a group of them.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Assumes {
     /// A feature such as `k8s-api` or `juju >= 3.4`.
@@ -138,7 +140,7 @@ pub enum Assumes {
 }
 
 /// The metadata part of the YAML, as written (charmcraft.yaml has more keys; they are ignored).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 struct RawMeta {
     name: String,
@@ -178,6 +180,98 @@ fn parse_yaml<T: serde::de::DeserializeOwned + Default>(
     }
 }
 
+/// `metadata.yaml` with what `config.yaml` and `actions.yaml` declare in place of its own
+/// `config` and `actions` (checked as the files they came from).
+fn parse_packed(
+    metadata: &str,
+    config: Option<&str>,
+    actions: Option<&str>,
+) -> Result<RawMeta, MetadataError> {
+    let mut raw: RawMeta = parse_yaml("metadata.yaml", metadata)?;
+    if let Some(c) = config {
+        let config: ConfigMeta = parse_yaml("config.yaml", c)?;
+        config.check_defaults("config.yaml")?;
+        raw.config = Some(config);
+    }
+    if let Some(a) = actions {
+        raw.actions = Some(parse_yaml("actions.yaml", a)?);
+    }
+    Ok(raw)
+}
+
+fn parse_unified(file: &str, text: &str) -> Result<RawMeta, MetadataError> {
+    let raw: RawMeta = parse_yaml(file, text)?;
+    if let Some(config) = &raw.config {
+        config.check_defaults(file)?;
+    }
+    Ok(raw)
+}
+
+/// The metadata files of a charm directory, as read: the packed form when `metadata.yaml`
+/// exists, else the unified `charmcraft.yaml`.
+#[derive(Debug, PartialEq, Eq)]
+enum Sources {
+    Packed {
+        metadata: String,
+        config: Option<String>,
+        actions: Option<String>,
+    },
+    Unified(String),
+}
+
+impl Sources {
+    fn read(dir: &Path) -> Result<Sources, MetadataError> {
+        let read = |name: &str| -> Result<Option<String>, MetadataError> {
+            let path = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(s) => Ok(Some(s)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(source) => Err(MetadataError::Read { path, source }),
+            }
+        };
+        if let Some(metadata) = read("metadata.yaml")? {
+            return Ok(Sources::Packed {
+                metadata,
+                config: read("config.yaml")?,
+                actions: read("actions.yaml")?,
+            });
+        }
+        match read("charmcraft.yaml")? {
+            Some(text) => Ok(Sources::Unified(text)),
+            None => Err(MetadataError::NotFound {
+                dir: dir.to_path_buf(),
+            }),
+        }
+    }
+
+    /// Each file by name, with its text (`None`: not there).
+    fn files(&self) -> Vec<(&'static str, Option<&str>)> {
+        match self {
+            Sources::Packed {
+                metadata,
+                config,
+                actions,
+            } => vec![
+                ("metadata.yaml", Some(metadata.as_str())),
+                ("config.yaml", config.as_deref()),
+                ("actions.yaml", actions.as_deref()),
+            ],
+            Sources::Unified(text) => vec![("charmcraft.yaml", Some(text.as_str()))],
+        }
+    }
+
+    fn parse(&self) -> Result<RawMeta, MetadataError> {
+        match self {
+            Sources::Packed {
+                metadata,
+                config,
+                actions,
+            } => parse_packed(metadata, config.as_deref(), actions.as_deref()),
+            Sources::Unified(text) => parse_unified("charmcraft.yaml", text),
+        }
+    }
+}
+
 fn yaml_error(file: &str, e: &serde_norway::Error) -> MetadataError {
     MetadataError::Invalid {
         file: file.to_owned(),
@@ -194,26 +288,22 @@ impl CharmMeta {
     /// Otherwise the charmcraft 3 unified `charmcraft.yaml` is read (with its `config.options`
     /// and `actions` sections).
     pub fn from_charm_dir(dir: impl AsRef<Path>) -> Result<CharmMeta, MetadataError> {
-        let dir = dir.as_ref();
-        let read = |name: &str| -> Result<Option<String>, MetadataError> {
-            let path = dir.join(name);
-            match std::fs::read_to_string(&path) {
-                Ok(s) => Ok(Some(s)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(source) => Err(MetadataError::Read { path, source }),
-            }
-        };
-        if let Some(metadata) = read("metadata.yaml")? {
-            let config = read("config.yaml")?;
-            let actions = read("actions.yaml")?;
-            return Self::from_packed_yaml(&metadata, config.as_deref(), actions.as_deref());
+        let raw = Sources::read(dir.as_ref())?.parse()?;
+        Ok(Self::from_raw(raw))
+    }
+
+    /// [`from_charm_dir`](Self::from_charm_dir) for the charm being dispatched: reads the
+    /// parsed copy that an earlier dispatch left in [`CACHE_FILE`] when it was made
+    /// from exactly these files, and otherwise parses them and (if the directory is writable)
+    /// leaves such a copy. Parsing YAML was most of a dispatch's own work.
+    pub(crate) fn from_charm_dir_cached(dir: &Path) -> Result<CharmMeta, MetadataError> {
+        let sources = Sources::read(dir)?;
+        if let Some(raw) = cache::load(dir, &sources) {
+            return Ok(Self::from_raw(raw));
         }
-        match read("charmcraft.yaml")? {
-            Some(text) => Self::parse_unified("charmcraft.yaml", &text),
-            None => Err(MetadataError::NotFound {
-                dir: dir.to_path_buf(),
-            }),
-        }
+        let raw = sources.parse()?;
+        cache::store(dir, &sources, &raw);
+        Ok(Self::from_raw(raw))
     }
 
     /// Parses a charmcraft 3 unified `charmcraft.yaml`.
@@ -228,23 +318,11 @@ impl CharmMeta {
         config: Option<&str>,
         actions: Option<&str>,
     ) -> Result<CharmMeta, MetadataError> {
-        let raw: RawMeta = parse_yaml("metadata.yaml", metadata)?;
-        let mut meta = Self::from_raw(raw);
-        if let Some(c) = config {
-            meta.config = parse_yaml("config.yaml", c)?;
-            meta.config.check_defaults("config.yaml")?;
-        }
-        if let Some(a) = actions {
-            meta.actions = parse_yaml("actions.yaml", a)?;
-        }
-        Ok(meta)
+        Ok(Self::from_raw(parse_packed(metadata, config, actions)?))
     }
 
     fn parse_unified(file: &str, text: &str) -> Result<CharmMeta, MetadataError> {
-        let raw: RawMeta = parse_yaml(file, text)?;
-        let meta = Self::from_raw(raw);
-        meta.config.check_defaults(file)?;
-        Ok(meta)
+        Ok(Self::from_raw(parse_unified(file, text)?))
     }
 
     fn from_raw(raw: RawMeta) -> CharmMeta {

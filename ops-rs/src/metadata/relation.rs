@@ -1,6 +1,6 @@
 //! Relation endpoints: `requires`, `provides` and `peers`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Which section declared an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -14,7 +14,7 @@ pub enum RelationRole {
 }
 
 /// An endpoint's scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RelationScope {
     /// Every unit of one side sees every unit of the other (the default).
@@ -40,7 +40,7 @@ pub struct RelationMeta {
     pub scope: RelationScope,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub(super) struct RawRelation {
     interface: String,
     #[serde(default)]

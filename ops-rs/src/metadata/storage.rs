@@ -1,9 +1,9 @@
 //! Storage declared by the charm.
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The kind of a storage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StorageType {
     /// A mounted filesystem.
@@ -13,7 +13,7 @@ pub enum StorageType {
 }
 
 /// One storage entry.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct StorageMeta {
@@ -37,7 +37,11 @@ pub struct StorageMeta {
     pub minimum_size: Option<String>,
     /// How many instances: `(min, max)`, `max` `None` for unbounded; `None` when `multiple`
     /// is absent (exactly one).
-    #[serde(default, deserialize_with = "multiple_range")]
+    #[serde(
+        default,
+        deserialize_with = "multiple_range",
+        serialize_with = "range_of_multiple"
+    )]
     pub multiple: Option<(u32, Option<u32>)>,
 }
 
@@ -62,6 +66,26 @@ fn multiple_range<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(u32, Option
             "multiple.range must be like 1, 1-3 or 2+, not {text:?}"
         ))
     })
+}
+
+/// `multiple` as the metadata writes it (`{range: "1-3"}`, `{range: "2+"}`), so that it reads
+/// back the same.
+fn range_of_multiple<S: Serializer>(
+    multiple: &Option<(u32, Option<u32>)>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Multiple {
+        range: String,
+    }
+    multiple
+        .map(|(min, max)| Multiple {
+            range: match max {
+                Some(max) => format!("{min}-{max}"),
+                None => format!("{min}+"),
+            },
+        })
+        .serialize(s)
 }
 
 fn parse_range(text: &str) -> Option<(u32, Option<u32>)> {
