@@ -287,6 +287,14 @@ fn backup_exit_codes_are_the_ones_webkv_server_uses() {
     assert_eq!(run(), Some(BACKUP_EXIT_CORRUPT));
     std::fs::write(dir.path().join("data.json"), "{}").unwrap();
     assert_eq!(run(), Some(0));
+    // A path that is not UTF-8 is bad usage (2), not a panic (101).
+    let out = Command::new(env!("CARGO_BIN_EXE_webkv-server"))
+        .args(["backup", "--data-dir"])
+        .arg(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"/tmp/\xff"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UTF-8"));
 }
 
 #[test]

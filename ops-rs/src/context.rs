@@ -178,8 +178,24 @@ impl Vars<'_> {
 
 impl JujuContext {
     /// Reads and validates the process environment.
+    ///
+    /// A variable that is not valid UTF-8 never panics the charm: one the framework reads is
+    /// taken with U+FFFD for the bad bytes, so its check reports it; the rest are not read.
     pub fn from_env() -> Result<Self, ContextError> {
-        Self::from_vars(std::env::vars())
+        Self::from_vars_os(std::env::vars_os())
+    }
+
+    fn from_vars_os(
+        vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> Result<Self, ContextError> {
+        // Every variable `from_vars` reads starts with one of these.
+        const READ: [&str; 4] = ["JUJU_", "CHARM_DIR", "OPERATOR_", "OPS_RS_"];
+        Self::from_vars(vars.into_iter().filter_map(|(k, v)| {
+            let k = k.to_string_lossy();
+            READ.iter()
+                .any(|p| k.starts_with(p))
+                .then(|| (k.into_owned(), v.to_string_lossy().into_owned()))
+        }))
     }
 
     /// Reads and validates a set of variables (the environment of a hook, for tests).

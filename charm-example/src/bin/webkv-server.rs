@@ -63,7 +63,14 @@ const EXIT_NO_DATA: u8 = 3;
 const EXIT_CORRUPT: u8 = 4;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(args) = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string().ok())
+        .collect::<Option<Vec<String>>>()
+    else {
+        eprintln!("webkv-server: arguments must be UTF-8 (paths included)");
+        return ExitCode::from(EXIT_USAGE);
+    };
     if args.first().map(String::as_str) == Some("backup") {
         return match backup_command(&args[1..]) {
             Ok(summary) => {

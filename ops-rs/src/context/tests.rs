@@ -276,3 +276,47 @@ fn containers_dir_defaults_and_is_overridable_for_simulation() {
     let ctx = JujuContext::from_vars(m).unwrap();
     assert_eq!(ctx.containers_dir, PathBuf::from(DEFAULT_CONTAINERS_DIR));
 }
+
+#[test]
+fn an_environment_that_is_not_utf8_is_an_error_not_a_panic() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let os = |m: HashMap<String, String>| -> Vec<(OsString, OsString)> {
+        m.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+    };
+    // Bad bytes in a variable the framework does not read: ignored.
+    let mut vars = os(env_for("hooks/install"));
+    vars.push(("LC_WEIRD".into(), OsString::from_vec(b"caf\xe9".to_vec())));
+    vars.push((OsString::from_vec(b"\xff\xfe".to_vec()), "x".into()));
+    let ctx = JujuContext::from_vars_os(vars).unwrap();
+    assert_eq!(ctx.unit_name, "web/0");
+    // ... in one it reads: reported, with the bad bytes shown as U+FFFD.
+    let mut vars = os(env_for("hooks/install"));
+    vars.retain(|(k, _)| k != "JUJU_UNIT_NAME");
+    vars.push((
+        "JUJU_UNIT_NAME".into(),
+        OsString::from_vec(b"web/\xff".to_vec()),
+    ));
+    let e = JujuContext::from_vars_os(vars).unwrap_err();
+    assert!(e.to_string().contains("JUJU_UNIT_NAME"), "{e}");
+    assert!(e.to_string().contains('\u{FFFD}'), "{e}");
+}
+
+#[test]
+fn from_env_reads_what_from_vars_reads() {
+    // Only variables with the prefixes `from_vars_os` keeps are read: the full environment
+    // and the filtered one give the same context.
+    let mut full = env_for("hooks/db-relation-changed");
+    full.insert("PATH".into(), "/usr/bin".into());
+    full.insert("HOME".into(), "/root".into());
+    full.insert("CHARM_DIR".into(), "/charm".into());
+    full.insert("OPS_RS_CONTAINERS_DIR".into(), "/tmp/c".into());
+    let os: Vec<(std::ffi::OsString, std::ffi::OsString)> = full
+        .clone()
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    let a = JujuContext::from_vars(full).unwrap();
+    let b = JujuContext::from_vars_os(os).unwrap();
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+}

@@ -68,7 +68,16 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
 
     let requested = body.environment.take().unwrap_or_default();
     let requested_keys: std::collections::BTreeSet<String> = requested.keys().cloned().collect();
-    let mut environment: BTreeMap<String, String> = std::env::vars().collect();
+    // The simulator's own environment, as Pebble passes its own on; a variable that is not
+    // UTF-8 is passed with U+FFFD for the bad bytes rather than panicking the simulator.
+    let mut environment: BTreeMap<String, String> = std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
     environment.extend(requested);
     environment
         .entry("PATH".into())
