@@ -98,3 +98,25 @@ fn retry_wrapper_success_path(bencher: divan::Bencher) {
             .now_or_never()
     });
 }
+
+/// Parsing the multipart body of a 1 MiB `pull` (the boundary search over the file's bytes).
+#[divan::bench]
+fn multipart_pull_1mib(bencher: divan::Bencher) {
+    let boundary = "a5c1e7d0b7f6455e9c1ad1f1d9a8e7b3";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"/data\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::iter::repeat_n(b'x', 1 << 20));
+    body.extend(
+        format!(
+            "\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"response\"\r\n\r\n\
+             {{\"type\":\"sync\",\"result\":[{{\"path\":\"/data\"}}]}}\r\n--{boundary}--\r\n"
+        )
+        .into_bytes(),
+    );
+    let body = Bytes::from(body);
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    bencher.bench(|| pebble_client::multipart::parse(&content_type, &body).unwrap());
+}

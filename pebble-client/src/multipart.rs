@@ -179,11 +179,10 @@ pub fn boundary_of(content_type: &str) -> Option<String> {
         .filter(|b| !b.is_empty())
 }
 
+/// Where `needle` next occurs in `hay` at or after `from` (a vectorised search: a pulled
+/// file's body is scanned for the boundary byte by byte otherwise).
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
 }
 
 /// Parses a multipart body whose content type is `content_type`.
