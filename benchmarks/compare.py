@@ -299,6 +299,7 @@ def summarize(hooks: list[dict], overhead_us: float) -> dict:
     # Without the per-call overhead: an upper bound, whatever the overhead really was.
     own_max = [(h['duration_us'] - h['tool_us']) / 1000 for h in hooks]
     rss = [h.get('peak_rss_kb') or 0 for h in hooks]
+    cpu = [h['cpu_us'] / 1000 for h in hooks if h.get('cpu_us') is not None]
     return {
         'n': len(hooks),
         'median_ms': statistics.median(wall),
@@ -307,9 +308,19 @@ def summarize(hooks: list[dict], overhead_us: float) -> dict:
         'own_p95_ms': pct(own, 0.95),
         'own_upper_median_ms': statistics.median(own_max),
         'peak_rss_mib': max(rss) / 1024,
+        'own_cpu_median_ms': statistics.median(cpu) if cpu else None,
         'tool_calls': statistics.median([h['tool_calls'] for h in hooks]),
         'tool_calls_no_log': statistics.median([len(h['calls']) for h in hooks]),
     }
+
+
+def cpu_pair(a: dict, b: dict) -> str:
+    """The two charms' own CPU medians and how many times less Rust's is ('n/a' cells when
+    the scheduler's figures were not readable)."""
+    x, y = a.get('own_cpu_median_ms'), b.get('own_cpu_median_ms')
+    if x is None or y is None:
+        return 'n/a | n/a'
+    return f"{x:.2f} / {y:.1f} | {faster(x, y)}"
 
 
 def ratio(a: float, b: float) -> str:
@@ -352,9 +363,10 @@ def report(r: dict) -> str:
     out.append('### Hooks under juju-sim (wall time from spawn to exit; own = wall minus time '
                'inside hook tools)\n')
     out.append('| hook | Rust median / p95 ms | Python median / p95 ms | Rust/Python (median) '
-               '| speed-up | own time Rust / Python ms (median) | own speed-up | peak RSS Rust / '
-               'Python MiB | RSS ratio | hook-tool calls Rust / Python (without juju-log) |')
-    out.append('|---|---|---|---|---|---|---|---|---|---|')
+               '| speed-up | own time Rust / Python ms (median) | own speed-up | own CPU Rust / '
+               'Python ms (median) | own CPU ratio | peak RSS Rust / Python MiB | RSS ratio | '
+               'hook-tool calls Rust / Python (without juju-log) |')
+    out.append('|---|---|---|---|---|---|---|---|---|---|---|---|')
     for hook in r['hooks']['rust']:
         a, b = r['hooks']['rust'][hook], r['hooks']['python'].get(hook)
         if b is None:
@@ -364,6 +376,7 @@ def report(r: dict) -> str:
             f"{b['p95_ms']:.1f} | {ratio(a['median_ms'], b['median_ms'])} | "
             f"{faster(a['median_ms'], b['median_ms'])} | {a['own_median_ms']:.2f} / "
             f"{b['own_median_ms']:.1f} | {faster(a['own_median_ms'], b['own_median_ms'])} | "
+            f"{cpu_pair(a, b)} | "
             f"{a['peak_rss_mib']:.1f} / {b['peak_rss_mib']:.1f} | "
             f"{ratio(a['peak_rss_mib'], b['peak_rss_mib'])} | {a['tool_calls']:g} / "
             f"{b['tool_calls']:g} ({a['tool_calls_no_log']:g} / {b['tool_calls_no_log']:g}) |")

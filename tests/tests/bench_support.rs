@@ -63,4 +63,7 @@ fn the_trace_has_the_figures_the_benchmark_reads() {
     if let Some(rss) = cc.get("peak_rss_kb") {
         assert!(rss.as_u64().unwrap() > 0, "{cc}");
     }
+    // The dispatch process's own CPU time: some, and no more than its wall time.
+    let cpu = cc["cpu_us"].as_u64().unwrap();
+    assert!(cpu > 0 && cpu <= wall, "{cc}");
 }

@@ -39,6 +39,9 @@ pub struct Exit {
     /// Its peak resident set in KiB (`VmHWM`, sampled every [`SAMPLE_EVERY`] while it ran,
     /// so a rise in its last moments may be missed; hook tools it ran are not included).
     pub peak_rss_kb: Option<u64>,
+    /// The CPU time its main thread used, read from the scheduler once it has exited (exec
+    /// and start-up included; hook tools it ran, and other threads, are not).
+    pub cpu: Option<Duration>,
 }
 
 /// How often a running dispatch's peak resident set is sampled.
@@ -46,6 +49,28 @@ pub const SAMPLE_EVERY: Duration = Duration::from_micros(500);
 
 /// `VmHWM` (peak resident set, KiB) from a `/proc/<pid>/status` file, if the process is
 /// still there and has memory.
+/// The CPU time of process `pid`'s main thread (`/proc/<pid>/schedstat`, nanoseconds; still
+/// there while the process is a zombie).
+fn cpu_time(pid: rustix::process::Pid) -> Option<Duration> {
+    let text = std::fs::read_to_string(format!("/proc/{}/schedstat", pid.as_raw_nonzero())).ok()?;
+    let ns = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Waits until `pid` has exited, leaving it to be reaped; false if that cannot be waited for.
+fn wait_exited(pid: rustix::process::Pid) -> bool {
+    use rustix::process::{WaitId, WaitIdOptions, waitid};
+    loop {
+        match waitid(
+            WaitId::Pid(pid),
+            WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
+        ) {
+            Err(rustix::io::Errno::INTR) => continue,
+            other => return other.is_ok(),
+        }
+    }
+}
+
 fn vm_hwm_kb(status_file: &str) -> Option<u64> {
     let text = std::fs::read_to_string(status_file).ok()?;
     text.lines()
@@ -121,9 +146,12 @@ pub fn run(
             }
         })
     };
+    // The child's own CPU time can be read only before it is reaped: wait for its exit first.
+    let exited = wait_exited(pid);
+    let duration = start.elapsed();
+    let cpu = exited.then(|| cpu_time(pid)).flatten();
     let status = child.wait();
     super::cleanup::hook_process(None);
-    let duration = start.elapsed();
     done.store(true, Ordering::Release);
     let _ = sampler.join();
     let status = status.map_err(|source| SimError::Spawn {
@@ -143,6 +171,7 @@ pub fn run(
         duration,
         timed_out,
         peak_rss_kb: (peak > 0).then_some(peak),
+        cpu,
     })
 }
 
@@ -175,6 +204,31 @@ mod tests {
             (e.code, e.stdout.as_str(), e.stderr.as_str()),
             (3, "bar-\n", "oops\n")
         );
+    }
+
+    #[test]
+    fn cpu_time_is_the_process_own_not_its_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = [("PATH".to_owned(), "/usr/bin:/bin".to_owned())].into();
+        // Waiting (here for a child, as a charm waits for a hook tool) is not CPU time.
+        let d = script(dir.path(), "sleep 0.3");
+        let e = run(&d, dir.path(), &env, Duration::from_secs(30)).unwrap();
+        let cpu = e.cpu.expect("schedstat is readable on Linux");
+        assert!(e.duration >= Duration::from_millis(300), "{e:?}");
+        assert!(
+            cpu < Duration::from_millis(150),
+            "{cpu:?} of {:?}",
+            e.duration
+        );
+        // Work in the process itself is.
+        let d = script(
+            dir.path(),
+            "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done",
+        );
+        let e = run(&d, dir.path(), &env, Duration::from_secs(30)).unwrap();
+        let cpu = e.cpu.expect("schedstat is readable on Linux");
+        assert!(cpu > Duration::from_millis(1), "{cpu:?}");
+        assert!(cpu <= e.duration, "{cpu:?} > {:?}", e.duration);
     }
 
     #[test]

@@ -279,6 +279,7 @@ impl Sim {
             duration_ms: Trace::millis(exit.duration),
             duration_us: exit.duration.as_micros(),
             peak_rss_kb: exit.peak_rss_kb,
+            cpu_us: exit.cpu.map(|d| d.as_micros()),
             tool_calls: tools.calls,
             tool_us: tools.micros,
             unit_status: after.unit_status.to_string(),

@@ -64,6 +64,9 @@ pub struct HookReport {
     /// Dispatch's peak resident set in KiB (sampled; hook tools not included).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peak_rss_kb: Option<u64>,
+    /// The CPU time dispatch's own process used, in microseconds (hook tools not included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_us: Option<u128>,
     /// Hook-tool calls, `juju-log` included.
     pub tool_calls: usize,
     /// Time spent in those calls, in microseconds (each from its fork to its exit).
@@ -337,6 +340,7 @@ mod tests {
             duration_ms: 3,
             duration_us: 3000,
             peak_rss_kb: Some(4000),
+            cpu_us: Some(1200),
             tool_calls: 2,
             tool_us: 1000,
             unit_status: "active".into(),
