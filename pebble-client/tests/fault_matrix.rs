@@ -347,9 +347,55 @@ async fn every_fault_for_every_kind_of_call() {
         std::fs::write(doc_path(), new).unwrap();
         return;
     }
-    assert_eq!(
-        current,
-        Some(generated.as_str()),
-        "docs/reliability.md's fault matrix is out of date: rerun with OPS_RS_BLESS=1 and review the diff"
-    );
+    if current != Some(generated.as_str()) {
+        let differing = differing_cells(current.unwrap_or(""), &generated);
+        panic!(
+            "docs/reliability.md's fault matrix differs from what happened in {} cell(s):\n{}\n\
+             (if the change is deliberate, rerun with OPS_RS_BLESS=1 and review the diff)",
+            differing.len(),
+            differing.join("\n")
+        );
+    }
+}
+
+/// The rows of a generated or documented table, by fault name, each with its cells.
+fn table_rows(table: &str) -> Vec<(String, Vec<String>)> {
+    table
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| fault |"))
+        .map(|l| {
+            let mut cells = l
+                .trim_start_matches('|')
+                .trim_end_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_owned());
+            let name = cells.next().unwrap_or_default();
+            (name, cells.collect())
+        })
+        .collect()
+}
+
+/// One line per cell that differs between the doc's table and the generated one, naming the
+/// fault and the kind of call, e.g. `connection refused × file push: doc \`...\`, got \`...\``.
+fn differing_cells(doc: &str, generated: &str) -> Vec<String> {
+    let doc_rows = table_rows(doc);
+    let mut out = Vec::new();
+    for (name, cells) in table_rows(generated) {
+        let Some((_, doc_cells)) = doc_rows.iter().find(|(n, _)| *n == name) else {
+            out.push(format!("{name}: row missing from the doc"));
+            continue;
+        };
+        for (i, got) in cells.iter().enumerate() {
+            let kind = KINDS.get(i).map_or("?", |k| k.header());
+            match doc_cells.get(i) {
+                Some(want) if want == got => {}
+                Some(want) => out.push(format!("{name} × {kind}: doc says {want}, got {got}")),
+                None => out.push(format!("{name} × {kind}: missing from the doc, got {got}")),
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push("(no cell differs: the header, row order or markers do)".to_owned());
+    }
+    out
 }

@@ -260,7 +260,73 @@ fn socket_faults_with_the_blocking_client() {
         Error::SocketNotFound { .. }
     ));
     sim.refuse_connections(None);
-    assert!(c.system_info().unwrap_err().is_connect());
+    assert!(matches!(
+        c.system_info().unwrap_err(),
+        Error::ConnectionRefused { .. }
+    ));
     sim.restore_socket();
     c.system_info().unwrap();
+}
+
+/// How a bare connect to the simulator's socket path went: `o` connected, `r` refused,
+/// `n` no socket file, `x` anything else.
+fn probe(path: &std::path::Path) -> char {
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => 'o',
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => 'r',
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 'n',
+        Err(_) => 'x',
+    }
+}
+
+/// `refuse_connections` swaps the listening socket for a dead one in one step: a client
+/// connecting all through the switch sees connects succeed, then fail with `ECONNREFUSED`,
+/// never a missing socket file nor a connect that succeeds after one was refused; and once
+/// `refuse_connections` has returned, every connect is refused. (The switch used to unlink the
+/// socket, then bind and close a new one: a connect in between found no file, or a listener
+/// about to be closed, which the fault matrix reported as `SocketNotFound` or
+/// `ConnectionReset` in its "connection refused" row under load.)
+#[test]
+fn refusing_connections_switches_the_socket_atomically() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    for round in 0..50 {
+        let (_d, sim) = sim();
+        let path = sim.socket_path().to_path_buf();
+        let (started, stop) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let prober = {
+            let (path, started, stop) = (path.clone(), started.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut seen = String::new();
+                loop {
+                    // One last probe after `stop`, so the sequence ends after the switch.
+                    let last = stop.load(Ordering::SeqCst);
+                    let c = probe(&path);
+                    if !seen.ends_with(c) {
+                        seen.push(c);
+                    }
+                    started.store(true, Ordering::SeqCst);
+                    if last {
+                        break seen;
+                    }
+                }
+            })
+        };
+        while !started.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        sim.refuse_connections(None);
+        for _ in 0..20 {
+            assert_eq!(probe(&path), 'r', "round {round}: after refuse_connections");
+        }
+        stop.store(true, Ordering::SeqCst);
+        let seen = prober.join().unwrap();
+        assert!(
+            seen == "or",
+            "round {round}: connects during the switch went {seen:?} (o: connected, r: refused, n: no socket file)"
+        );
+    }
 }

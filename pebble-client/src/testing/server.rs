@@ -82,12 +82,15 @@ pub(crate) async fn run(shared: Arc<Shared>, listener: std::os::unix::net::UnixL
                 }
             }
             Listen::Absent(until) | Listen::Refusing(until) => {
-                listener = None;
-                let _ = std::fs::remove_file(&shared.socket);
+                // The path goes from the listening socket straight to the fault, in one step:
+                // `SimPebble::remove_socket` and `refuse_connections` return as soon as a
+                // connect fails as asked, and what the client sees next must be that fault.
                 if matches!(current, Listen::Refusing(_)) {
-                    // Binding then closing leaves a socket file with no listener.
-                    drop(std::os::unix::net::UnixListener::bind(&shared.socket));
+                    put_dead_socket(&shared.socket);
+                } else {
+                    let _ = std::fs::remove_file(&shared.socket);
                 }
+                listener = None;
                 let deadline =
                     until.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365));
                 tokio::select! {
@@ -103,6 +106,33 @@ pub(crate) async fn run(shared: Arc<Shared>, listener: std::os::unix::net::UnixL
     }
     drop(listener);
     let _ = std::fs::remove_file(&shared.socket);
+}
+
+/// Leaves a socket file nobody listens on (connects fail with `ECONNREFUSED`) at `path`, in
+/// place of whatever is there.
+///
+/// The dead socket is bound (and closed) under a temporary name beside `path`, then renamed
+/// over it: a connect finds the old socket or the dead one, never no file (`ENOENT`) nor a
+/// half-made listener that accepts. Unlinking `path` and binding it again, as this once did,
+/// had both windows, and under load a client's three quick attempts could all land in the
+/// first one (the fault matrix's "connection refused" row then read `SocketNotFound`).
+fn put_dead_socket(path: &Path) {
+    let temp = path.with_file_name(format!(
+        ".{}.refusing",
+        path.file_name().map_or_else(
+            || "pebble.socket".into(),
+            |n| n.to_string_lossy().into_owned()
+        )
+    ));
+    let _ = std::fs::remove_file(&temp);
+    let made = std::os::unix::net::UnixListener::bind(&temp).map(drop);
+    if made.and_then(|()| std::fs::rename(&temp, path)).is_err() {
+        // No room for the temporary name (a socket path is at most 107 bytes) or the
+        // directory refuses it: fall back to unlinking and binding in place.
+        let _ = std::fs::remove_file(&temp);
+        let _ = std::fs::remove_file(path);
+        drop(std::os::unix::net::UnixListener::bind(path));
+    }
 }
 
 /// Whether the server is stopping.
