@@ -33,6 +33,39 @@ pub const STATE_FILE: &str = ".unit-state.db";
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// What [`open_with`](Self::open_with) already read, for the first [`load`](Store::load).
+    head: Option<Head>,
+}
+
+/// The one-row part of the store, read by one statement: every dispatch opens and loads the
+/// store, and compiling SQL is most of what that costs, so the schema check and the small
+/// reads share a statement and the tables are read only when they hold something.
+#[derive(Debug, Clone, PartialEq)]
+struct Head {
+    schema_version: Option<i64>,
+    event_counter: Option<i64>,
+    charm_state: Option<String>,
+    has_queue: bool,
+    has_breakers: bool,
+}
+
+/// Compiles only against the current layout (every table present).
+const HEAD: &str = "SELECT (SELECT value FROM meta WHERE key = 'schema_version'),
+        (SELECT value FROM meta WHERE key = 'event_counter'),
+        (SELECT data FROM charm_state WHERE id = 1),
+        EXISTS (SELECT 1 FROM queue),
+        EXISTS (SELECT 1 FROM breaker)";
+
+fn read_head(conn: &Connection) -> rusqlite::Result<Head> {
+    conn.query_row(HEAD, [], |r| {
+        Ok(Head {
+            schema_version: r.get(0)?,
+            event_counter: r.get(1)?,
+            charm_state: r.get(2)?,
+            has_queue: r.get(3)?,
+            has_breakers: r.get(4)?,
+        })
+    })
 }
 
 pub(crate) fn sql_error(path: &Path, what: &'static str, e: rusqlite::Error) -> StoreError {
@@ -112,10 +145,19 @@ impl SqliteStore {
              BEGIN IMMEDIATE;",
         )
         .map_err(|e| sql_error(path, "beginning the transaction", e))?;
-        schema::migrate(&conn, path, migrations)?;
+        // A store of the current version needs no schema check beyond the head's own
+        // statement compiling; anything else (a new file, an older or newer layout, a file
+        // that is not ours) takes the migration path, which says what it found.
+        let head = read_head(&conn)
+            .ok()
+            .filter(|h| h.schema_version == Some(migrations.len() as i64));
+        if head.is_none() {
+            schema::migrate(&conn, path, migrations)?;
+        }
         Ok(SqliteStore {
             conn,
             path: path.to_owned(),
+            head,
         })
     }
 
@@ -131,20 +173,22 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn load(&mut self) -> Result<StoreData, StoreError> {
-        let event_counter: i64 = self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'event_counter'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(self.err("reading the event counter"))?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, event_id, handler, kind, source, data FROM queue ORDER BY seq")
-            .map_err(self.err("reading the deferred queue"))?;
-        let queue = stmt
-            .query_map([], |r| {
+        let head = match self.head.take() {
+            Some(head) => head,
+            None => read_head(&self.conn).map_err(self.err("reading the store"))?,
+        };
+        let event_counter = head.event_counter.ok_or_else(|| StoreError::Corrupt {
+            path: self.path.clone(),
+            detail: "it has no event counter".into(),
+        })?;
+        let queue = if head.has_queue {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT seq, event_id, handler, kind, source, data FROM queue ORDER BY seq",
+                )
+                .map_err(self.err("reading the deferred queue"))?;
+            stmt.query_map([], |r| {
                 Ok(DeferredEntry {
                     seq: r.get::<_, i64>(0)?.max(0) as u64,
                     event_id: r.get::<_, i64>(1)?.max(0) as u64,
@@ -155,31 +199,25 @@ impl Store for SqliteStore {
                 })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-            .map_err(self.err("reading the deferred queue"))?;
-        drop(stmt);
-        let charm_state =
-            match self
+            .map_err(self.err("reading the deferred queue"))?
+        } else {
+            Vec::new()
+        };
+        let breakers = if head.has_breakers {
+            let mut stmt = self
                 .conn
-                .query_row("SELECT data FROM charm_state WHERE id = 1", [], |r| {
-                    r.get::<_, String>(0)
-                }) {
-                Ok(s) => Some(s),
-                Err(rusqlite::Error::QueryReturnedNoRows) => None,
-                Err(e) => return Err(sql_error(&self.path, "reading the charm state", e)),
-            };
-        let mut stmt = self
-            .conn
-            .prepare("SELECT name, data FROM breaker")
-            .map_err(self.err("reading the circuit breakers"))?;
-        let breakers = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .and_then(|rows| rows.collect::<Result<_, _>>())
-            .map_err(self.err("reading the circuit breakers"))?;
-        drop(stmt);
+                .prepare("SELECT name, data FROM breaker")
+                .map_err(self.err("reading the circuit breakers"))?;
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .and_then(|rows| rows.collect::<Result<_, _>>())
+                .map_err(self.err("reading the circuit breakers"))?
+        } else {
+            Default::default()
+        };
         Ok(StoreData {
             event_counter: event_counter.max(0) as u64,
             queue,
-            charm_state,
+            charm_state: head.charm_state,
             breakers,
         })
     }
