@@ -355,9 +355,15 @@ pub fn run(cli: Cli) -> Result<bool> {
                 hook.env.insert("JUJU_ACTION_UUID".to_owned(), uuid);
             }
             let code = sim.run_hook(&hook)?;
-            let state = sim.state()?;
+            // The whole state (every record so far) only when asked for.
+            let state = match common.state_out {
+                Some(_) => Some(sim.state()?),
+                None => None,
+            };
             let summary = sim.finish()?;
-            write_state(&state, common.state_out.as_ref())?;
+            if let Some(state) = &state {
+                write_state(state, common.state_out.as_ref())?;
+            }
             Ok(code == 0 && summary.hooks_given_up == 0)
         }
     }

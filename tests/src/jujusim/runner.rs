@@ -171,11 +171,22 @@ impl Sim {
         self.work.load_state()
     }
 
-    /// Changes the model state.
+    /// Changes the model state (the whole of it: `f` sees every call, log line and earlier
+    /// status so far, and what it leaves is written back).
     pub fn update_state<R>(&self, f: impl FnOnce(&mut JujuState) -> R) -> Result<R> {
         let mut st = self.work.load_state()?;
         let r = f(&mut st);
         self.work.save_state(&st)?;
+        Ok(r)
+    }
+
+    /// Changes the model alone (config, relations, secrets, leadership, ...): `f` sees the
+    /// state without the journal's records (calls, log lines, status histories), so the cost
+    /// does not grow with the run. For changes to those records, [`update_state`](Self::update_state).
+    pub fn update_model<R>(&self, f: impl FnOnce(&mut JujuState) -> R) -> Result<R> {
+        let (mut st, read) = self.work.load_model()?;
+        let r = f(&mut st);
+        self.work.save_model(&st, &read)?;
         Ok(r)
     }
 
@@ -203,7 +214,9 @@ impl Sim {
     /// Runs one attempt; returns the exit code.
     fn run_once(&mut self, hook: &Hook, attempt: u32) -> Result<i32> {
         self.seq += 1;
-        let mut state = self.work.load_state()?;
+        // The model alone, and where the journal ends: the hook's own records are the lines
+        // its tools append after the mark, so none of this grows with the run's history.
+        let (mut state, read) = self.work.load_model()?;
         let snapshot = state.clone();
         state.context = hook.context.clone();
         state.action = hook.action_params.as_ref().map(|p| {
@@ -211,8 +224,8 @@ impl Sim {
             a.uuid = hook.env.get("JUJU_ACTION_UUID").cloned().unwrap_or(a.uuid);
             a
         });
-        let (calls_before, logs_before) = (state.calls.len(), state.logs.len());
-        self.work.save_state(&state)?;
+        self.work.save_model(&state, &read)?;
+        let mark = self.work.journal_mark()?;
         let env = self.env(hook, &state);
         let dispatch = self.work.charm_dir().join("dispatch");
         self.trace
@@ -225,12 +238,11 @@ impl Sim {
             self.options.hook_timeout,
         )?;
         let tools = tool_times::take(&self.work.tool_times_file());
-        let mut after = self.work.load_state()?;
+        let (mut after, after_read) = self.work.load_model()?;
+        let records = self.work.records_since(mark)?;
         // juju-log calls show as log lines (level-filtered), not as calls.
-        let calls: Vec<String> = after
+        let calls: Vec<String> = records
             .calls
-            .get(calls_before..)
-            .unwrap_or_default()
             .iter()
             .filter(|c| c.tool != "juju-log")
             .map(|c| match c.exit_code {
@@ -238,11 +250,11 @@ impl Sim {
                 code => format!("{}  [exit {code}]", c.line()),
             })
             .collect();
-        let logs: Vec<LogLine> = after.logs.get(logs_before..).unwrap_or_default().to_vec();
+        let logs: Vec<LogLine> = records.logs;
         if exit.code != 0 {
+            // Back to the model before the hook; the hook's calls and log lines stay in the
+            // journal, as Juju keeps what a failed hook logged.
             let mut restored = snapshot;
-            restored.logs = after.logs;
-            restored.calls = after.calls;
             restored.context = after.context;
             if hook.action_params.is_some() {
                 let mut action = after
@@ -257,11 +269,14 @@ impl Sim {
                     &mut restored.unit_status,
                     Status::Error(format!("hook failed: {:?}", hook.name)),
                 );
-                restored.unit_status_history.push(old);
+                self.work.append_records(&super::state_file::Records {
+                    unit_status_history: vec![old],
+                    ..Default::default()
+                })?;
                 restored.action = None;
             }
             after = restored;
-            self.work.save_state(&after)?;
+            self.work.save_model(&after, &after_read)?;
         }
         let deferred = unit_state::deferred(&self.work.charm_dir());
         let stderr = if exit.code != 0 {
@@ -299,7 +314,7 @@ impl Sim {
     /// Runs a hook, retrying it as Juju does if it fails; returns the last exit code.
     /// Workload events are not delivered here (see [`Sim::hook`]).
     pub fn run_hook(&mut self, hook: &Hook) -> Result<i32> {
-        let before = self.work.load_state()?.unit_status;
+        let before = self.work.load_model()?.0.unit_status;
         let is_action = hook.action_params.is_some();
         let mut attempt = 1;
         loop {
@@ -331,7 +346,7 @@ impl Sim {
     }
 
     fn report_action(&mut self) -> Result<()> {
-        let st = self.work.load_state()?;
+        let (st, _) = self.work.load_model()?;
         if let Some(a) = &st.action {
             let results = serde_json::to_string(&a.results).unwrap_or_default();
             match &a.failure {
@@ -382,7 +397,7 @@ impl Sim {
 
     /// Ends the run: final totals, Pebbles stopped.
     pub fn finish(mut self) -> Result<Summary> {
-        let st = self.work.load_state()?;
+        let (st, _) = self.work.load_model()?;
         self.summary.unit_status = st.unit_status.to_string();
         self.summary.app_status = st.app_status.to_string();
         self.summary.deferred = unit_state::deferred(&self.work.charm_dir());

@@ -227,11 +227,54 @@ pub fn load_model(path: &Path) -> Result<(JujuState, String), StateFileError> {
 ///
 /// A final line without its newline (a writer killed mid-write) is ignored.
 pub fn read_records(journal: &Path) -> Result<Records, StateFileError> {
-    let text = match fs::read_to_string(journal) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+    read_records_since(journal, 0)
+}
+
+/// Where the complete lines of the journal `journal` end, in bytes (0 if it does not exist):
+/// [`read_records_since`] with this mark later returns the records appended in between.
+///
+/// A torn final line is not counted: the next append cuts it off before writing.
+pub fn journal_mark(journal: &Path) -> Result<u64, StateFileError> {
+    let mut file = match File::open(journal) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(io_err("cannot read", journal)(e)),
     };
+    let len = file
+        .metadata()
+        .map_err(io_err("cannot read", journal))?
+        .len();
+    // Read back from the end to the last newline (one read unless a torn line is long).
+    let mut end = len;
+    let mut chunk = vec![0u8; 64 * 1024];
+    while end > 0 {
+        let start = end.saturating_sub(chunk.len() as u64);
+        let n = usize::try_from(end - start).unwrap_or(chunk.len());
+        file.seek(SeekFrom::Start(start))
+            .and_then(|_| file.read_exact(&mut chunk[..n]))
+            .map_err(io_err("cannot read", journal))?;
+        if let Some(i) = chunk[..n].iter().rposition(|&b| b == b'\n') {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
+/// The records of the journal `journal` after `mark` (from [`journal_mark`]), oldest first.
+///
+/// A final line without its newline (a writer killed mid-write) is ignored. This reads only
+/// what was appended since the mark, however long the journal.
+pub fn read_records_since(journal: &Path, mark: u64) -> Result<Records, StateFileError> {
+    let mut file = match File::open(journal) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Records::default()),
+        Err(e) => return Err(io_err("cannot read", journal)(e)),
+    };
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(mark))
+        .and_then(|_| file.read_to_string(&mut text))
+        .map_err(io_err("cannot read", journal))?;
     let complete = text.rfind('\n').map_or("", |end| &text[..end]);
     let mut all = Records::default();
     for (i, line) in complete.split('\n').enumerate() {
@@ -240,12 +283,22 @@ pub fn read_records(journal: &Path) -> Result<Records, StateFileError> {
         }
         let r: Records = serde_json::from_str(line).map_err(|source| StateFileError::Journal {
             path: journal.to_path_buf(),
-            line: i + 1,
+            line: lines_before(journal, mark) + i + 1,
             source,
         })?;
         all.extend(r);
     }
     Ok(all)
+}
+
+/// How many lines the first `mark` bytes of `journal` hold (for an error's line number).
+fn lines_before(journal: &Path, mark: u64) -> usize {
+    if mark == 0 {
+        return 0;
+    }
+    let mut head = Vec::new();
+    let _ = File::open(journal).and_then(|f| f.take(mark).read_to_end(&mut head));
+    head.iter().filter(|&&b| b == b'\n').count()
 }
 
 /// Reads the whole state: the model file `path`, with the journal's records (calls, log
@@ -392,6 +445,53 @@ mod tests {
         execute(&mut s, "is-leader", &[], None);
         execute(&mut s, "juju-log", &["two".into()], None);
         s
+    }
+
+    #[test]
+    fn records_since_a_mark_are_those_appended_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let journal = journal_path(&path);
+        assert_eq!(journal_mark(&journal).unwrap(), 0);
+        assert!(read_records_since(&journal, 0).unwrap().is_empty());
+        save(&path, &grown()).unwrap();
+        let mark = journal_mark(&journal).unwrap();
+        assert_eq!(mark, fs::metadata(&journal).unwrap().len());
+        assert!(read_records_since(&journal, mark).unwrap().is_empty());
+
+        call(&path, |s| execute(s, "is-leader", &[], None)).unwrap();
+        let since = read_records_since(&journal, mark).unwrap();
+        assert_eq!(since.calls.len(), 1);
+        assert_eq!(since.calls[0].tool, "is-leader");
+
+        // A torn last line is not part of the mark; the next append cuts it off, and reading
+        // from the mark finds the new record.
+        let mut f = OpenOptions::new().append(true).open(&journal).unwrap();
+        f.write_all(b"{\"calls\":[{\"to").unwrap();
+        drop(f);
+        let mark = journal_mark(&journal).unwrap();
+        assert!(mark < fs::metadata(&journal).unwrap().len());
+        assert!(read_records_since(&journal, mark).unwrap().is_empty());
+        call(&path, |s| execute(s, "juju-log", &["three".into()], None)).unwrap();
+        let since = read_records_since(&journal, mark).unwrap();
+        assert_eq!((since.calls.len(), since.logs.len()), (1, 1));
+        assert_eq!(since.logs[0].message, "three");
+        // The whole journal still reads as every record.
+        assert_eq!(load(&path).unwrap().calls.len(), 4 + 1 + 1);
+    }
+
+    #[test]
+    fn a_bad_line_after_a_mark_is_named_by_its_line_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let journal = journal_path(&path);
+        save(&path, &grown()).unwrap(); // 7 lines
+        let mark = journal_mark(&journal).unwrap();
+        let mut f = OpenOptions::new().append(true).open(&journal).unwrap();
+        f.write_all(b"{}\nnot json\n").unwrap();
+        drop(f);
+        let e = read_records_since(&journal, mark).unwrap_err();
+        assert!(e.to_string().contains("state.json.records:9:"), "{e}");
     }
 
     #[test]

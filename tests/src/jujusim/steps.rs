@@ -162,7 +162,7 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
     match &step.action {
         Action::Deploy => deploy(sim),
         Action::Config(c) => {
-            sim.update_state(|st| {
+            sim.update_model(|st| {
                 for (k, v) in c {
                     if v.is_null() {
                         st.config.values.remove(k);
@@ -181,10 +181,10 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             }
             let mut rel = spec.to_relation(id, &sim.meta);
             rel.remote_units.clear();
-            sim.update_state(|st| st.relations.push(rel))?;
+            sim.update_model(|st| st.relations.push(rel))?;
             sim.hook(&Hook::relation(&spec.endpoint, id, "relation-created", &spec.app, None))?;
             for (unit, data) in &spec.units {
-                sim.update_state(|st| {
+                sim.update_model(|st| {
                     if let Some(r) = st.relation_by_id_mut(id) {
                         r.remote_units.insert(unit.clone(), data.clone());
                     }
@@ -205,7 +205,7 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             {
                 return Err(step_err(n, step, format!("{u} is not in relation {endpoint}:{id}")));
             }
-            sim.update_state(|st| {
+            sim.update_model(|st| {
                 if let Some(r) = st.relation_by_id_mut(id) {
                     let apply = |bag: &mut std::collections::BTreeMap<String, String>, data: &std::collections::BTreeMap<String, String>| {
                         for (k, v) in data {
@@ -240,7 +240,7 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             break_relation(sim, endpoint, id, &app)
         }
         Action::SecretChanged { id, content } => {
-            let label = sim.update_state(|st| {
+            let label = sim.update_model(|st| {
                 let xid = secret_xid(id).to_owned();
                 st.secrets.iter_mut().find(|s| s.xid() == xid).map(|s| {
                     let rev = s.revisions.last().map_or(1, |r| r.revision + 1);
@@ -307,7 +307,7 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             sim.hook(&Hook::plain("start")).map(drop)
         }
         Action::Leader(l) => {
-            sim.update_state(|st| st.leader = *l)?;
+            sim.update_model(|st| st.leader = *l)?;
             let h = if *l { "leader-elected" } else { "leader-settings-changed" };
             sim.hook(&Hook::plain(h)).map(drop)
         }
@@ -434,7 +434,7 @@ pub fn deploy(sim: &mut Sim) -> Result<()> {
 }
 
 fn depart(sim: &mut Sim, endpoint: &str, id: u64, app: &str, unit: &str) -> Result<()> {
-    sim.update_state(|st| {
+    sim.update_model(|st| {
         if let Some(r) = st.relation_by_id_mut(id)
             && let Some(bag) = r.remote_units.remove(unit)
         {
@@ -453,13 +453,13 @@ fn break_relation(sim: &mut Sim, endpoint: &str, id: u64, app: &str) -> Result<(
     for u in units {
         depart(sim, endpoint, id, app, &u)?;
     }
-    sim.update_state(|st| {
+    sim.update_model(|st| {
         if let Some(r) = st.relation_by_id_mut(id) {
             r.broken = true;
         }
     })?;
     sim.hook(&Hook::relation(endpoint, id, "relation-broken", app, None))?;
-    sim.update_state(|st| st.relations.retain(|r| r.id != id))
+    sim.update_model(|st| st.relations.retain(|r| r.id != id))
 }
 
 /// Removal in Juju's order: relations go, storage detaches, stop, remove.

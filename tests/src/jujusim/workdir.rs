@@ -238,6 +238,36 @@ impl WorkDir {
     pub fn save_state(&self, state: &JujuState) -> Result<()> {
         Ok(state_file::save(&self.state_file(), state)?)
     }
+
+    /// Reads the model alone, without the journal's records, and the text it was read from
+    /// (see [`state_file::load_model`]): what a hook's bookkeeping needs, at a cost that does
+    /// not grow with the run.
+    pub fn load_model(&self) -> Result<(JujuState, String)> {
+        Ok(state_file::load_model(&self.state_file())?)
+    }
+
+    /// Writes the model `state` (as it is) if it differs from `read` (see
+    /// [`state_file::save_model_if_changed`]).
+    pub fn save_model(&self, state: &JujuState, read: &str) -> Result<()> {
+        state_file::save_model_if_changed(&self.state_file(), state, read)?;
+        Ok(())
+    }
+
+    /// Where the journal ends now (see [`state_file::journal_mark`]).
+    pub fn journal_mark(&self) -> Result<u64> {
+        Ok(state_file::journal_mark(&self.records_file())?)
+    }
+
+    /// The records appended to the journal since `mark` (see
+    /// [`state_file::read_records_since`]).
+    pub fn records_since(&self, mark: u64) -> Result<state_file::Records> {
+        Ok(state_file::read_records_since(&self.records_file(), mark)?)
+    }
+
+    /// Appends `records` to the journal (see [`state_file::append_records`]).
+    pub fn append_records(&self, records: &state_file::Records) -> Result<()> {
+        Ok(state_file::append_records(&self.state_file(), records)?)
+    }
 }
 
 /// Finds a sibling binary of the running executable (`hook-tool`, `pebble-sim`).
