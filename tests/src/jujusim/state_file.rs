@@ -13,10 +13,13 @@
 //!
 //! A hook tool loads only the model ([`load_model`]), runs, appends the call's records as one
 //! line ([`append_records`]) and rewrites the model only if it changed ([`save_model_if_changed`]):
-//! a read-only tool such as `is-leader` writes nothing but its journal line. Everyone else uses
-//! [`load`] (the model with the journal's records appended to its own) and
-//! [`save`] (the model without records, and a journal holding exactly the state's records),
-//! both written atomically (temporary file and rename).
+//! a read-only tool such as `is-leader` writes nothing but its journal line. juju-sim's runner
+//! does the same around each hook: it reads and writes the model alone, notes where the
+//! journal ends ([`journal_mark`]) and afterwards reads only the lines the hook's tools
+//! appended ([`read_records_since`]), so a hook's bookkeeping does not grow with the run.
+//! Whoever needs every record uses [`load`] (the model with the journal's records appended to
+//! its own) and [`save`] (the model without records, and a journal holding exactly the
+//! state's records), both written atomically (temporary file and rename).
 //!
 //! A final journal line without its newline is a tool killed mid-write: [`load`] ignores it
 //! and [`append_records`] cuts it off before appending. Any other line that is not a record is
