@@ -44,7 +44,9 @@ pub fn run_scenario(sim: &mut Sim, scenario: &Scenario) -> Result<usize> {
 
 /// The failures of `expect` against the unit now and the current step's record.
 fn check(sim: &Sim, expect: &super::expect::Expect) -> Result<Vec<String>> {
-    let state = sim.state()?;
+    // Expectations are about the model (statuses, relation data, ports, the action), and
+    // `wait-until` checks them over and over: the journal's records are not read.
+    let (state, _) = sim.work.load_model()?;
     let seen = Observed {
         hooks: sim.step.hooks.clone(),
         logs: sim.step.logs.clone(),
