@@ -31,6 +31,15 @@ fn sample() -> StoreData {
     }
 }
 
+/// A new store in `dir`, committed empty; its path.
+fn committed_empty_store(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join(STATE_FILE);
+    Box::new(SqliteStore::open(&path).unwrap())
+        .commit()
+        .unwrap();
+    path
+}
+
 fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
@@ -70,10 +79,7 @@ fn sqlite_file_is_owner_only_and_fixed_if_not() {
 #[test]
 fn sqlite_records_the_schema_version() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(STATE_FILE);
-    Box::new(SqliteStore::open(&path).unwrap())
-        .commit()
-        .unwrap();
+    let path = committed_empty_store(dir.path());
     let conn = rusqlite::Connection::open(&path).unwrap();
     let v: i64 = conn
         .query_row(
@@ -326,10 +332,7 @@ fn sqlite_loads_each_part_whether_or_not_the_others_are_there() {
 #[test]
 fn sqlite_a_store_without_its_event_counter_is_corrupt() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(STATE_FILE);
-    Box::new(SqliteStore::open(&path).unwrap())
-        .commit()
-        .unwrap();
+    let path = committed_empty_store(dir.path());
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute("DELETE FROM meta WHERE key = 'event_counter'", [])
         .unwrap();
