@@ -45,12 +45,15 @@ struct Cached<'a, M> {
 pub(super) fn load(dir: &Path, sources: &Sources) -> Option<RawMeta> {
     let bytes = std::fs::read(dir.join(CACHE_FILE)).ok()?;
     let cached: Cached<'_, RawMeta> = serde_json::from_slice(&bytes).ok()?;
-    let same_files = cached.files.len() == sources.files().len()
-        && cached.files.iter().zip(sources.files()).all(
-            |((name, text), (want_name, want_text))| {
+    let want = sources.files();
+    let same_files = cached.files.len() == want.len()
+        && cached
+            .files
+            .iter()
+            .zip(want)
+            .all(|((name, text), (want_name, want_text))| {
                 name == want_name && text.as_deref() == want_text
-            },
-        );
+            });
     (cached.format == FORMAT && cached.framework == FRAMEWORK && same_files).then_some(cached.meta)
 }
 

@@ -140,7 +140,7 @@ pub enum Assumes {
 }
 
 /// The metadata part of the YAML, as written (charmcraft.yaml has more keys; they are ignored).
-#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 struct RawMeta {
     name: String,
@@ -199,17 +199,19 @@ fn parse_packed(
     Ok(raw)
 }
 
-fn parse_unified(file: &str, text: &str) -> Result<RawMeta, MetadataError> {
-    let raw: RawMeta = parse_yaml(file, text)?;
+/// A unified `charmcraft.yaml`.
+fn parse_unified(text: &str) -> Result<RawMeta, MetadataError> {
+    const FILE: &str = "charmcraft.yaml";
+    let raw: RawMeta = parse_yaml(FILE, text)?;
     if let Some(config) = &raw.config {
-        config.check_defaults(file)?;
+        config.check_defaults(FILE)?;
     }
     Ok(raw)
 }
 
 /// The metadata files of a charm directory, as read: the packed form when `metadata.yaml`
 /// exists, else the unified `charmcraft.yaml`.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Sources {
     Packed {
         metadata: String,
@@ -267,7 +269,7 @@ impl Sources {
                 config,
                 actions,
             } => parse_packed(metadata, config.as_deref(), actions.as_deref()),
-            Sources::Unified(text) => parse_unified("charmcraft.yaml", text),
+            Sources::Unified(text) => parse_unified(text),
         }
     }
 }
@@ -308,7 +310,7 @@ impl CharmMeta {
 
     /// Parses a charmcraft 3 unified `charmcraft.yaml`.
     pub fn from_charmcraft_yaml(text: &str) -> Result<CharmMeta, MetadataError> {
-        Self::parse_unified("charmcraft.yaml", text)
+        Ok(Self::from_raw(parse_unified(text)?))
     }
 
     /// Parses the packed form: `metadata.yaml`, and optionally `config.yaml` (with an `options`
@@ -319,10 +321,6 @@ impl CharmMeta {
         actions: Option<&str>,
     ) -> Result<CharmMeta, MetadataError> {
         Ok(Self::from_raw(parse_packed(metadata, config, actions)?))
-    }
-
-    fn parse_unified(file: &str, text: &str) -> Result<CharmMeta, MetadataError> {
-        Ok(Self::from_raw(parse_unified(file, text)?))
     }
 
     fn from_raw(raw: RawMeta) -> CharmMeta {

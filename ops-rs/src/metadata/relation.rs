@@ -40,7 +40,7 @@ pub struct RelationMeta {
     pub scope: RelationScope,
 }
 
-#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(super) struct RawRelation {
     interface: String,
     #[serde(default)]

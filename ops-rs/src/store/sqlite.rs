@@ -40,7 +40,7 @@ pub struct SqliteStore {
 /// The one-row part of the store, read by one statement: every dispatch opens and loads the
 /// store, and compiling SQL is most of what that costs, so the schema check and the small
 /// reads share a statement and the tables are read only when they hold something.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 struct Head {
     schema_version: Option<i64>,
     event_counter: Option<i64>,
