@@ -238,10 +238,34 @@ def deferred_runs(dirs, counts, reps: int, work: pathlib.Path) -> dict:
 PEBBLE_ROUNDS = 3
 
 
+def placements() -> list[tuple[str, set | None, set | None]]:
+    """Where the server and the client run: (label, server CPUs, client CPUs).
+
+    A request's round trip wakes the other process twice. On one CPU that is a context
+    switch; on two, the sleeping CPU must be woken, which on a VM (this one included) costs
+    more than the request itself, and the scheduler picks either from one run to the next.
+    Pinning measures each case on purpose, for both clients alike; the last placement is the
+    scheduler's own choice."""
+    cpus = sorted(os.sched_getaffinity(0))
+    out: list[tuple[str, set | None, set | None]] = [('one CPU', {cpus[0]}, {cpus[0]})]
+    if len(cpus) > 1:
+        out.append(('two CPUs', {cpus[0]}, {cpus[1]}))
+    out.append(('unpinned', None, None))
+    return out
+
+
+def pin_process(pid: int, cpus: set | None) -> None:
+    """Pins every thread of a running process (its runtime may have started threads)."""
+    all_cpus = os.sched_getaffinity(0)
+    for task in pathlib.Path(f'/proc/{pid}/task').iterdir():
+        os.sched_setaffinity(int(task.name), cpus or all_cpus)
+
+
 def pebble_clients(python: pathlib.Path, requests: int, work: pathlib.Path) -> list[dict]:
     """Both clients against one `pebble-sim serve`, in PEBBLE_ROUNDS alternating rounds
-    (ours, ops', ours, ops', ...): this VM's speed drifts by the minute, and alternating
-    short rounds lets each round's ratio compare like with like."""
+    (ours, ops', ours, ops', ...) for each placement of server and client on the CPUs:
+    this VM's speed drifts by the minute, and alternating short rounds lets each round's
+    ratio compare like with like."""
     sock = work / 'pebble.socket'
     server = subprocess.Popen([REL / 'pebble-sim', 'serve', '--socket', sock, '--root', work / 'root'],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -253,16 +277,20 @@ def pebble_clients(python: pathlib.Path, requests: int, work: pathlib.Path) -> l
         else:
             fail('pebble-sim did not create its socket')
         results = []
-        for round_ in range(1, PEBBLE_ROUNDS + 1):
-            for side, cmd in (('rust', [REL / 'examples' / 'pebble_rps', sock, requests]),
-                              ('python', [python, BENCH / 'pebble_client_bench.py', sock,
-                                          requests])):
-                p = run(cmd)
-                if p.returncode != 0:
-                    fail(f'{cmd[0]} failed: {p.stderr[-2000:]}')
-                for line in p.stdout.splitlines():
-                    if line.startswith('{'):
-                        results.append({**json.loads(line), 'round': round_, 'side': side})
+        for placement, server_cpus, client_cpus in placements():
+            pin_process(server.pid, server_cpus)
+            for round_ in range(1, PEBBLE_ROUNDS + 1):
+                for side, cmd in (('rust', [REL / 'examples' / 'pebble_rps', sock, requests]),
+                                  ('python', [python, BENCH / 'pebble_client_bench.py', sock,
+                                              requests])):
+                    pin = (lambda: os.sched_setaffinity(0, client_cpus)) if client_cpus else None
+                    p = run(cmd, preexec_fn=pin)
+                    if p.returncode != 0:
+                        fail(f'{cmd[0]} failed: {p.stderr[-2000:]}')
+                    for line in p.stdout.splitlines():
+                        if line.startswith('{'):
+                            results.append({**json.loads(line), 'round': round_, 'side': side,
+                                            'placement': placement})
         return results
     finally:
         server.terminate()
@@ -402,21 +430,28 @@ def report(r: dict) -> str:
                    f"{a['tool_calls']:g} / {b['tool_calls']:g} |")
     out.append('')
     out.append('### Pebble clients against pebble-sim (one connection, sequential requests)\n')
-    out.append('Alternating rounds (ours, then ops\', then ours again...); the ratio compares the '
-               'two clients within a round.\n')
-    out.append('| round | client | request | median µs | p95 µs | requests/s | ours / ops (requests/s) |')
-    out.append('|---|---|---|---|---|---|---|')
-    rps = {(p.get('round', 1), p.get('side'), p['request']): p['requests_per_s']
-           for p in r['pebble']}
+    out.append('For each placement of the server and the client on the CPUs, alternating rounds '
+               '(ours, then ops\', then ours again...); the ratios compare the two clients within '
+               'a round. Client CPU is the client thread\'s own CPU time per request (its work, '
+               'not the server\'s or the wait).\n')
+    out.append('| placement | round | client | request | median µs | p95 µs | requests/s | '
+               'client CPU µs/request | ours / ops: requests/s | ours / ops: CPU |')
+    out.append('|---|---|---|---|---|---|---|---|---|---|')
+    by_key = {(p.get('placement'), p.get('round', 1), p.get('side'), p['request']): p
+              for p in r['pebble']}
     for p in r['pebble']:
-        vs = ''
+        vs = cpu_vs = ''
         if p.get('side') == 'python':
-            ours = rps.get((p.get('round', 1), 'rust', p['request']))
+            ours = by_key.get((p.get('placement'), p.get('round', 1), 'rust', p['request']))
             if ours:
-                vs = f"{ours / p['requests_per_s']:.1f}x"
-        out.append(f"| {p.get('round', 1)} | {p['client']} | {p['request']} | "
-                   f"{p['median_us']:.0f} | {p['p95_us']:.0f} | {p['requests_per_s']:.0f} | "
-                   f"{vs} |")
+                vs = f"{ours['requests_per_s'] / p['requests_per_s']:.1f}x"
+                if ours.get('cpu_us_per_request') and p.get('cpu_us_per_request'):
+                    cpu_vs = f"{p['cpu_us_per_request'] / ours['cpu_us_per_request']:.1f}x less"
+        cpu = p.get('cpu_us_per_request')
+        out.append(f"| {p.get('placement', '')} | {p.get('round', 1)} | {p['client']} | "
+                   f"{p['request']} | {p['median_us']:.0f} | {p['p95_us']:.0f} | "
+                   f"{p['requests_per_s']:.0f} | {'' if cpu is None else f'{cpu:.1f}'} | "
+                   f"{vs} | {cpu_vs} |")
     out.append('')
     s = r['sizes']
     out.append(f"### Size\n\nRust: release `dispatch` binary {s['rust_binary_mib']:.2f} MiB. "

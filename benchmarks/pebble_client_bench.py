@@ -1,6 +1,8 @@
 """Per-request latency and requests per second of Python ops' Pebble client
 (`ops.pebble.Client`) against a running Pebble: the same loop as
-pebble-client/examples/pebble_rps.rs. Prints one JSON object per request kind.
+pebble-client/examples/pebble_rps.rs. Prints one JSON object per request kind, with the
+client's own CPU time per request (this thread's CPU time: the client's work, not the
+server's or the wait for it).
 
 Usage: python pebble_client_bench.py SOCKET [REQUESTS]
 """
@@ -16,12 +18,14 @@ def measure(name, requests, call):
     for _ in range(min(requests, 50)):
         call()
     each = []
+    cpu_start = time.thread_time_ns()
     start = time.perf_counter()
     for _ in range(requests):
         t = time.perf_counter()
         call()
         each.append(time.perf_counter() - t)
     total = time.perf_counter() - start
+    cpu_us = (time.thread_time_ns() - cpu_start) / 1e3 / requests
     each.sort()
 
     def at(q):
@@ -34,6 +38,7 @@ def measure(name, requests, call):
         'median_us': at(0.5),
         'p95_us': at(0.95),
         'requests_per_s': requests / total,
+        'cpu_us_per_request': cpu_us,
     }))
 
 

@@ -1,6 +1,8 @@
 //! Per-request latency and requests per second of the blocking client (what charms use)
 //! against a running Pebble, one request after another on the client's persistent
-//! connection, with the default retry policy. Prints one JSON object per request kind.
+//! connection, with the default retry policy. Prints one JSON object per request kind,
+//! with the client's own CPU time per request (the thread's time on a CPU, from
+//! `/proc/thread-self/schedstat`: the client's work, not the server's or the wait for it).
 //!
 //! ```sh
 //! target/release/pebble-sim serve --socket /tmp/p.sock &
@@ -26,6 +28,7 @@ fn measure(
         call()?;
     }
     let mut each = Vec::with_capacity(requests);
+    let cpu_start = thread_cpu_ns();
     let start = Instant::now();
     for _ in 0..requests {
         let t = Instant::now();
@@ -33,6 +36,10 @@ fn measure(
         each.push(t.elapsed());
     }
     let total = start.elapsed();
+    let cpu_us_per_request = match (cpu_start, thread_cpu_ns()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / 1e3 / requests as f64),
+        _ => None,
+    };
     each.sort();
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     let at = |q: f64| {
@@ -48,9 +55,21 @@ fn measure(
             "median_us": at(0.5),
             "p95_us": at(0.95),
             "requests_per_s": requests as f64 / total.as_secs_f64(),
+            "cpu_us_per_request": cpu_us_per_request,
         })
     );
     Ok(())
+}
+
+/// This thread's time on a CPU so far, in nanoseconds (Linux; `None` elsewhere). The
+/// blocking client runs its requests on the calling thread (a current-thread runtime).
+fn thread_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn main() -> Result<(), Error> {
