@@ -29,8 +29,14 @@
 //! # Re-entry
 //!
 //! If `OPERATOR_DISPATCH` is set, [`crate::main`] exits 0 at once: the charm was started by
-//! a process of its own. Every process the framework spawns (the hook tools, through
-//! [`ProcessRunner`](crate::hookcmds::ProcessRunner)) carries `OPERATOR_DISPATCH=1`.
+//! a dispatch already under way, as when Python `ops` runs a legacy `hooks/<name>` that is
+//! this binary (it sets the variable in its own environment, which its children inherit).
+//!
+//! ops-rs does not add the variable to the processes it starts. They are the hook tools alone,
+//! Juju's binaries, which never start a charm; and adding a variable makes `std` copy the
+//! whole environment for every call (about a tenth of the instructions of a hook with nine
+//! calls). A charm that starts a process which might run the charm again marks it itself:
+//! `Command::new(...).env(ops::context::OPERATOR_DISPATCH, "1")`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -99,11 +99,11 @@ impl HookToolRunner for ProcessRunner {
             exit_code,
             stderr,
         };
+        // The tool inherits the hook's environment as it is (`JUJU_CONTEXT_ID` and the rest):
+        // nothing is added, so `std` passes the process's own environment on rather than
+        // building a copy for each call (see `crate::context` on `OPERATOR_DISPATCH`).
         let mut child = Command::new(&program)
             .args(args)
-            // Marks the tool (and anything it starts) as spawned by the framework: a charm
-            // binary started with it set exits at once (see `crate::context`).
-            .env(crate::context::OPERATOR_DISPATCH, "1")
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -157,15 +157,18 @@ mod tests {
     }
 
     #[test]
-    fn tools_run_with_operator_dispatch_set() {
+    fn tools_inherit_the_environment_unchanged() {
         let out = ProcessRunner::new()
             .run(
                 "sh",
-                &["-c".into(), "printf %s \"$OPERATOR_DISPATCH\"".into()],
+                &[
+                    "-c".into(),
+                    "printf '%s|%s' \"${OPERATOR_DISPATCH-unset}\" \"${PATH:+path}\"".into(),
+                ],
                 None,
             )
             .unwrap();
-        assert_eq!(out, b"1");
+        assert_eq!(out, b"unset|path");
     }
 
     #[test]
