@@ -239,6 +239,69 @@ fi
 }
 
 #[test]
+fn the_status_history_of_retried_and_given_up_hooks() {
+    // The error status of an attempt that is retried leaves no trace in the history; that of
+    // an attempt given up is a status like any other (the one it replaced goes into the
+    // history). The statuses a failed attempt set stay in the history, as its calls do.
+    let dir = tempfile::tempdir().unwrap();
+    let c = charm(
+        dir.path(),
+        r#"
+case "$JUJU_HOOK_NAME" in
+  install) status-set maintenance installing ;;
+  config-changed)
+    if [ ! -f "$JUJU_CHARM_DIR/failed-once" ]; then
+      touch "$JUJU_CHARM_DIR/failed-once"; status-set blocked first; exit 3
+    fi
+    status-set active ready ;;
+  update-status) status-set waiting never; exit 1 ;;
+esac
+"#,
+    );
+    let work = dir.path().join("w");
+    let out = dir.path().join("state.json");
+    let o = run(
+        &c,
+        &work,
+        r#"
+steps:
+  - deploy:
+    expect: {unit-status: "active: ready", exit-code: 0}
+  - update-status:
+    expect: {exit-code: 1, unit-status: "error: hook failed: \"update-status\""}
+"#,
+        &["--retries", "1", "--state-out", out.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let st = JujuState::from_json(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let history: Vec<String> = st
+        .unit_status_history
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "unknown",                 // install's status-set
+            "maintenance: installing", // config-changed's failed attempt's status-set
+            "maintenance: installing", // config-changed's retry's status-set
+            "active: ready",           // update-status's first attempt's status-set
+            "active: ready",           // update-status's retry's status-set
+            "active: ready",           // replaced by the error of the attempt given up
+        ]
+    );
+    assert_eq!(
+        st.unit_status.to_string(),
+        "error: hook failed: \"update-status\""
+    );
+    assert!(
+        st.app_status_history.is_empty(),
+        "{:?}",
+        st.app_status_history
+    );
+}
+
+#[test]
 fn relation_tools_default_to_the_hooks_relation() {
     let dir = tempfile::tempdir().unwrap();
     let c = charm(

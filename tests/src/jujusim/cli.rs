@@ -315,10 +315,13 @@ pub fn run(cli: Cli) -> Result<bool> {
                 }
             }
             let result = run_scenario(&mut sim, &scenario);
-            let final_state = sim.state();
+            // The whole final state (every record of the run) only when asked for.
+            let final_state = common.state_out.as_ref().map(|_| sim.state());
             let summary = sim.finish()?;
             result?;
-            write_state(&final_state?, common.state_out.as_ref())?;
+            if let Some(final_state) = final_state {
+                write_state(&final_state?, common.state_out.as_ref())?;
+            }
             if common.format == Format::Text && _tmp.is_none() {
                 println!("work directory kept: {}", work.root.display());
             }

@@ -25,6 +25,7 @@ use super::image::Image;
 use super::notices::Watcher;
 use super::pebbles::{Pebbles, Workloads};
 use super::process;
+use super::state_file::Records;
 use super::tool_times::{self, TIMES_ENV};
 use super::trace::{HookReport, Summary, Trace};
 use super::unit_state;
@@ -166,23 +167,23 @@ impl Sim {
         })
     }
 
-    /// The model state.
+    /// The whole model state, with every hook-tool call, log line and earlier status so far:
+    /// this reads the whole journal, so its cost grows with the run. For the model alone,
+    /// [`model`](Self::model).
     pub fn state(&self) -> Result<JujuState> {
         self.work.load_state()
     }
 
-    /// Changes the model state (the whole of it: `f` sees every call, log line and earlier
-    /// status so far, and what it leaves is written back).
-    pub fn update_state<R>(&self, f: impl FnOnce(&mut JujuState) -> R) -> Result<R> {
-        let mut st = self.work.load_state()?;
-        let r = f(&mut st);
-        self.work.save_state(&st)?;
-        Ok(r)
+    /// The model alone (config, relations, secrets, leadership, statuses, ...), without the
+    /// journal's records (calls, log lines, status histories), so the cost does not grow with
+    /// the run. For every record too, [`state`](Self::state).
+    pub fn model(&self) -> Result<JujuState> {
+        Ok(self.work.load_model()?.0)
     }
 
     /// Changes the model alone (config, relations, secrets, leadership, ...): `f` sees the
     /// state without the journal's records (calls, log lines, status histories), so the cost
-    /// does not grow with the run. For changes to those records, [`update_state`](Self::update_state).
+    /// does not grow with the run.
     pub fn update_model<R>(&self, f: impl FnOnce(&mut JujuState) -> R) -> Result<R> {
         let (mut st, read) = self.work.load_model()?;
         let r = f(&mut st);
@@ -211,8 +212,13 @@ impl Sim {
         )
     }
 
-    /// Runs one attempt; returns the exit code.
-    fn run_once(&mut self, hook: &Hook, attempt: u32) -> Result<i32> {
+    /// Runs one attempt.
+    ///
+    /// A failed hook (not an action) leaves the unit in error, but the history entry of the
+    /// status the error replaced is not written here: it is returned in
+    /// [`Attempt::replaced`] for [`run_hook`](Self::run_hook) to record if the error stands
+    /// (no retry follows): an error that a retry undoes leaves no entry in the history.
+    fn run_once(&mut self, hook: &Hook, attempt: u32) -> Result<Attempt> {
         self.seq += 1;
         // The model alone, and where the journal ends: the hook's own records are the lines
         // its tools append after the mark, so none of this grows with the run's history.
@@ -251,6 +257,7 @@ impl Sim {
             })
             .collect();
         let logs: Vec<LogLine> = records.logs;
+        let mut replaced = None;
         if exit.code != 0 {
             // Back to the model before the hook; the hook's calls and log lines stay in the
             // journal, as Juju keeps what a failed hook logged.
@@ -265,14 +272,10 @@ impl Sim {
                     .get_or_insert_with(|| format!("exit status {}", exit.code));
                 restored.action = Some(action);
             } else {
-                let old = std::mem::replace(
+                replaced = Some(std::mem::replace(
                     &mut restored.unit_status,
                     Status::Error(format!("hook failed: {:?}", hook.name)),
-                );
-                self.work.append_records(&super::state_file::Records {
-                    unit_status_history: vec![old],
-                    ..Default::default()
-                })?;
+                ));
                 restored.action = None;
             }
             after = restored;
@@ -308,17 +311,20 @@ impl Sim {
         if exit.code != 0 {
             self.summary.failures += 1;
         }
-        Ok(exit.code)
+        Ok(Attempt {
+            code: exit.code,
+            replaced,
+        })
     }
 
     /// Runs a hook, retrying it as Juju does if it fails; returns the last exit code.
     /// Workload events are not delivered here (see [`Sim::hook`]).
     pub fn run_hook(&mut self, hook: &Hook) -> Result<i32> {
-        let before = self.work.load_model()?.0.unit_status;
+        let before = self.model()?.unit_status;
         let is_action = hook.action_params.is_some();
         let mut attempt = 1;
         loop {
-            let code = self.run_once(hook, attempt)?;
+            let Attempt { code, replaced } = self.run_once(hook, attempt)?;
             if code == 0 || is_action {
                 self.step.hooks.push((hook.name.clone(), code));
                 if is_action {
@@ -327,6 +333,13 @@ impl Sim {
                 return Ok(code);
             }
             if attempt > self.options.retries {
+                // The error stands: the status it replaced goes into the history.
+                if let Some(old) = replaced {
+                    self.work.append_records(&Records {
+                        unit_status_history: vec![old],
+                        ..Records::default()
+                    })?;
+                }
                 self.trace.failed(&hook.name, None);
                 self.summary.hooks_given_up += 1;
                 self.step.hooks.push((hook.name.clone(), code));
@@ -335,11 +348,9 @@ impl Sim {
             self.trace
                 .failed(&hook.name, Some((attempt, self.options.retries)));
             // Juju shows the error until the retry; the retry sees the workload status the
-            // charm had set before.
-            self.update_state(|st| {
-                st.unit_status = before.clone();
-                st.unit_status_history.pop();
-            })?;
+            // charm had set before, and the history holds no trace of the error (its entry
+            // was never written).
+            self.update_model(|st| st.unit_status = before.clone())?;
             self.summary.retries += 1;
             attempt += 1;
         }
@@ -406,6 +417,16 @@ impl Sim {
         self.pebbles.shutdown();
         Ok(summary)
     }
+}
+
+/// What one attempt of a hook did.
+#[derive(Debug)]
+struct Attempt {
+    /// The hook's exit code.
+    code: i32,
+    /// For a failed hook that put the unit in error: the status the error replaced, for the
+    /// history if the error stands.
+    replaced: Option<Status>,
 }
 
 fn tail(s: &str, n: usize) -> String {

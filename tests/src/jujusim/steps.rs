@@ -46,7 +46,7 @@ pub fn run_scenario(sim: &mut Sim, scenario: &Scenario) -> Result<usize> {
 fn check(sim: &Sim, expect: &super::expect::Expect) -> Result<Vec<String>> {
     // Expectations are about the model (statuses, relation data, ports, the action), and
     // `wait-until` checks them over and over: the journal's records are not read.
-    let (state, _) = sim.work.load_model()?;
+    let state = sim.model()?;
     let seen = Observed {
         hooks: sim.step.hooks.clone(),
         logs: sim.step.logs.clone(),
@@ -176,7 +176,7 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             sim.hook(&Hook::plain("config-changed")).map(drop)
         }
         Action::Relate(spec) => {
-            let st = sim.state()?;
+            let st = sim.model()?;
             let id = spec.id.unwrap_or_else(|| next_relation_id(&st));
             if st.relation_by_id(id).is_some() {
                 return Err(step_err(n, step, format!("relation id {id} is already in use")));
@@ -200,7 +200,7 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             Ok(())
         }
         Action::RelationChanged { endpoint, unit, unit_data, app_data } => {
-            let st = sim.state()?;
+            let st = sim.model()?;
             let (id, app) = relation_on(&st, endpoint).ok_or_else(|| step_err(n, step, format!("no relation on {endpoint:?}: add one with a `relate` step")))?;
             if let Some(u) = unit
                 && !st.relation_by_id(id).is_some_and(|r| r.remote_units.contains_key(u))
@@ -229,7 +229,7 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             sim.hook(&Hook::relation(endpoint, id, "relation-changed", &app, unit.as_deref())).map(drop)
         }
         Action::Depart { endpoint, unit } => {
-            let st = sim.state()?;
+            let st = sim.model()?;
             let (id, app) = relation_on(&st, endpoint).ok_or_else(|| step_err(n, step, format!("no relation on {endpoint:?}")))?;
             if !st.relation_by_id(id).is_some_and(|r| r.remote_units.contains_key(unit)) {
                 return Err(step_err(n, step, format!("{unit} is not in relation {endpoint}:{id}")));
@@ -237,7 +237,7 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             depart(sim, endpoint, id, &app, unit)
         }
         Action::Break { endpoint } => {
-            let st = sim.state()?;
+            let st = sim.model()?;
             let (id, app) = relation_on(&st, endpoint).ok_or_else(|| step_err(n, step, format!("no relation on {endpoint:?}")))?;
             break_relation(sim, endpoint, id, &app)
         }
@@ -303,7 +303,7 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             for h in ["upgrade-charm", "config-changed"] {
                 sim.run_hook(&Hook::plain(h))?;
             }
-            if !sim.state()?.leader {
+            if !sim.model()?.leader {
                 sim.run_hook(&Hook::plain("leader-settings-changed"))?;
             }
             sim.hook(&Hook::plain("start")).map(drop)
@@ -371,7 +371,7 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
 }
 
 fn secret(sim: &Sim, n: usize, step: &Step, id: &str) -> Result<(String, Option<String>, u32)> {
-    let st = sim.state()?;
+    let st = sim.model()?;
     let s = st.secret_by_id(id).ok_or_else(|| {
         step_err(
             n,
@@ -388,7 +388,7 @@ fn secret(sim: &Sim, n: usize, step: &Step, id: &str) -> Result<(String, Option<
 
 /// A new unit, in Juju's order.
 pub fn deploy(sim: &mut Sim) -> Result<()> {
-    let st = sim.state()?;
+    let st = sim.model()?;
     for (name, instances) in &st.storage {
         for i in instances {
             sim.run_hook(&Hook::storage(name, i.index, "attached"))?;
@@ -448,7 +448,7 @@ fn depart(sim: &mut Sim, endpoint: &str, id: u64, app: &str, unit: &str) -> Resu
 
 fn break_relation(sim: &mut Sim, endpoint: &str, id: u64, app: &str) -> Result<()> {
     let units: Vec<String> = sim
-        .state()?
+        .model()?
         .relation_by_id(id)
         .map(|r| r.remote_units.keys().cloned().collect())
         .unwrap_or_default();
@@ -466,7 +466,7 @@ fn break_relation(sim: &mut Sim, endpoint: &str, id: u64, app: &str) -> Result<(
 
 /// Removal in Juju's order: relations go, storage detaches, stop, remove.
 pub fn remove(sim: &mut Sim) -> Result<()> {
-    let st = sim.state()?;
+    let st = sim.model()?;
     for r in &st.relations {
         break_relation(sim, &r.endpoint, r.id, &r.remote_app)?;
     }
