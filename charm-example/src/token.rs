@@ -17,7 +17,7 @@
 use std::fmt;
 use std::io::Read;
 
-use ops::model::{Model, ModelError, SecretContent, SecretMetadata, SecretOwner};
+use ops::model::{Model, ModelError, Secret, SecretContent, SecretMetadata, SecretOwner};
 
 use crate::config::WebkvConfig;
 
@@ -208,30 +208,41 @@ fn charm_token(model: &Model) -> Result<TokenState, TokenError> {
             .ok_or(TokenError::CharmSecretWithoutToken { id });
     }
 
-    let (id, token) = leader_secret(model, shared_id)?;
-    if let Some(r) = &peers
-        && r.local_app_data()
+    let (mut secret, known_id) = leader_secret(model, shared_id)?;
+    let content = secret
+        .content()
+        .map_err(model_err("read the charm's admin-token secret"))?;
+    let Some(token) = token_in(&content) else {
+        let id = secret_id(&mut secret, known_id)?;
+        return Err(TokenError::CharmSecretWithoutToken { id });
+    };
+    if let Some(r) = &peers {
+        // The id is needed only to share it: a secret found by its label comes without one,
+        // and asking Juju for it is a hook-tool call a unit without peers can skip.
+        let id = secret_id(&mut secret, known_id)?;
+        if r.local_app_data()
             .get(PEER_SECRET_ID_KEY)
             .map_err(model_err("read the peer relation's application data"))?
             .as_deref()
             != Some(id.as_str())
-    {
-        // Only the secret's id goes into relation data: the content stays in the secret.
-        r.local_app_data()
-            .set(PEER_SECRET_ID_KEY, id.clone())
-            .map_err(model_err(
-                "share the admin-token secret's id with the peers",
-            ))?;
+        {
+            // Only the secret's id goes into relation data: the content stays in the secret.
+            r.local_app_data()
+                .set(PEER_SECRET_ID_KEY, id)
+                .map_err(model_err(
+                    "share the admin-token secret's id with the peers",
+                ))?;
+        }
     }
     Ok(TokenState::Ready(token))
 }
 
-/// The leader's secret (id and token): the shared one, else the one it labelled, else a
-/// new one.
+/// The leader's secret: the shared one, else the one it labelled, else a new one; with its
+/// id when that is known without asking Juju.
 fn leader_secret(
     model: &Model,
     shared_id: Option<String>,
-) -> Result<(String, AdminToken), TokenError> {
+) -> Result<(Secret, Option<String>), TokenError> {
     let found = match &shared_id {
         Some(id) => Some(
             model
@@ -245,7 +256,7 @@ fn leader_secret(
             Err(e) => return Err(model_err("look up the charm's admin-token secret")(e)),
         },
     };
-    let mut secret = match found {
+    let secret = match found {
         Some(s) => s,
         None => {
             let token = AdminToken::generate()?;
@@ -259,22 +270,19 @@ fn leader_secret(
                 .map_err(model_err("create the admin-token secret"))?
         }
     };
-    let id = match (shared_id, secret.id()) {
-        (Some(id), _) => id,
-        (None, Some(id)) => id.to_owned(),
-        (None, None) => {
-            secret
-                .info()
-                .map_err(model_err("read the admin-token secret's id"))?
-                .id
-        }
-    };
-    let content = secret
-        .content()
-        .map_err(model_err("read the charm's admin-token secret"))?;
-    let token =
-        token_in(&content).ok_or_else(|| TokenError::CharmSecretWithoutToken { id: id.clone() })?;
-    Ok((id, token))
+    let known_id = shared_id.or_else(|| secret.id().map(str::to_owned));
+    Ok((secret, known_id))
+}
+
+/// The secret's id: `known`, else asked of Juju (`secret-info-get`).
+fn secret_id(secret: &mut Secret, known: Option<String>) -> Result<String, TokenError> {
+    match known {
+        Some(id) => Ok(id),
+        None => Ok(secret
+            .info()
+            .map_err(model_err("read the admin-token secret's id"))?
+            .id),
+    }
 }
 
 #[cfg(test)]

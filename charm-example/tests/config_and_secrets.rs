@@ -7,6 +7,9 @@ mod common;
 
 use common::*;
 use ops::status::Status;
+use ops::testing::State;
+use ops::testing::juju::{Secret, SecretOwner};
+use webkv_charm::token::TOKEN_LABEL;
 use webkv_charm::workload::CONTAINER;
 
 const USER_SECRET: &str = "secret:cn4mvdnmp25c7c4m9d3g";
@@ -177,5 +180,33 @@ fn the_token_never_reaches_the_logs_or_the_hook_tool_arguments() {
     assert_eq!(
         workload_config(&outputs[0].state).unwrap()["admin-token"],
         token
+    );
+}
+
+#[test]
+fn the_leader_asks_juju_for_its_secrets_id_only_to_share_it() {
+    let ctx = ctx();
+    // No peer relation yet: the secret made in an earlier hook is found by its label, which
+    // gives its content but not its id, and nothing needs the id.
+    let id = "secret:d1charmt0ken00000000";
+    let mut state = State::new().leader(true).container(web());
+    state
+        .juju
+        .secrets
+        .push(Secret::new(id, SecretOwner::Application, [("token", "t0ken")]).label(TOKEN_LABEL));
+    let out = ctx.run(ctx.on.config_changed(), &state).unwrap();
+    assert!(ran(&out, "secret-get"), "{:?}", out.tool_lines());
+    assert!(!ran(&out, "secret-info-get"), "{:?}", out.tool_lines());
+    assert_eq!(workload_config(&out.state).unwrap()["admin-token"], "t0ken");
+
+    // The peer relation appears: now the id is asked for, and shared.
+    let state = next(&out).relation(peers([]));
+    let relation = state.relation_by_id(PEERS_ID).unwrap().clone();
+    let out = ctx.run(ctx.on.relation_created(&relation), &state).unwrap();
+    assert!(ran(&out, "secret-info-get"), "{:?}", out.tool_lines());
+    // As `secret-info-get` reports it: the bare id, which the peers' `secret-get` accepts.
+    assert_eq!(
+        shared_secret_id(&out.state).as_deref(),
+        id.strip_prefix("secret:")
     );
 }

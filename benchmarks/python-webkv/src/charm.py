@@ -277,12 +277,17 @@ class WebKvCharm(ops.CharmBase):
                     label=TOKEN_LABEL,
                     description='webkv admin token (bearer token for writes)',
                 )
-        secret_id = shared_id or secret.id or secret.get_info().id
         token = secret.get_content().get(TOKEN_KEY)
         if not token:
-            raise OperatorFixable(_charm_secret_without_token(secret_id))
-        if peers is not None and peers.data[self.app].get(PEER_SECRET_ID_KEY) != secret_id:
-            peers.data[self.app][PEER_SECRET_ID_KEY] = secret_id
+            raise OperatorFixable(
+                _charm_secret_without_token(shared_id or secret.id or secret.get_info().id)
+            )
+        if peers is not None:
+            # The id is needed only to share it: a secret found by its label comes without
+            # one, and asking Juju for it is a hook-tool call a unit without peers can skip.
+            secret_id = shared_id or secret.id or secret.get_info().id
+            if peers.data[self.app].get(PEER_SECRET_ID_KEY) != secret_id:
+                peers.data[self.app][PEER_SECRET_ID_KEY] = secret_id
         return token
 
     # -- the website relation ----------------------------------------------------------------
