@@ -278,7 +278,12 @@ def pebble_clients(python: pathlib.Path, requests: int, work: pathlib.Path) -> l
             fail('pebble-sim did not create its socket')
         results = []
         for placement, server_cpus, client_cpus in placements():
-            pin_process(server.pid, server_cpus)
+            try:
+                pin_process(server.pid, server_cpus)
+            except OSError as e:
+                print(f'compare: cannot pin pebble-sim for "{placement}" ({e}); skipping it',
+                      file=sys.stderr)
+                continue
             for round_ in range(1, PEBBLE_ROUNDS + 1):
                 for side, cmd in (('rust', [REL / 'examples' / 'pebble_rps', sock, requests]),
                                   ('python', [python, BENCH / 'pebble_client_bench.py', sock,
