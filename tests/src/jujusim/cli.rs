@@ -1,7 +1,7 @@
 //! The `juju-sim` command line.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -185,15 +185,12 @@ fn options(
     })
 }
 
-fn write_state(sim_state: &ops::testing::juju::JujuState, out: Option<&PathBuf>) -> Result<()> {
-    if let Some(path) = out {
-        let json = sim_state.to_json().map_err(|source| SimError::State {
-            path: path.clone(),
-            source,
-        })?;
-        std::fs::write(path, json).map_err(|e| SimError::io("cannot write", path, e))?;
-    }
-    Ok(())
+fn write_state(sim_state: &ops::testing::juju::JujuState, path: &Path) -> Result<()> {
+    let json = sim_state.to_json().map_err(|source| SimError::State {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    std::fs::write(path, json).map_err(|e| SimError::io("cannot write", path, e))
 }
 
 /// Runs the command line; returns the process exit code.
@@ -316,11 +313,11 @@ pub fn run(cli: Cli) -> Result<bool> {
             }
             let result = run_scenario(&mut sim, &scenario);
             // The whole final state (every record of the run) only when asked for.
-            let final_state = common.state_out.as_ref().map(|_| sim.state());
+            let final_state = common.state_out.as_ref().map(|path| (path, sim.state()));
             let summary = sim.finish()?;
             result?;
-            if let Some(final_state) = final_state {
-                write_state(&final_state?, common.state_out.as_ref())?;
+            if let Some((path, state)) = final_state {
+                write_state(&state?, path)?;
             }
             if common.format == Format::Text && _tmp.is_none() {
                 println!("work directory kept: {}", work.root.display());
@@ -359,13 +356,10 @@ pub fn run(cli: Cli) -> Result<bool> {
             }
             let code = sim.run_hook(&hook)?;
             // The whole state (every record so far) only when asked for.
-            let state = match common.state_out {
-                Some(_) => Some(sim.state()?),
-                None => None,
-            };
+            let state = common.state_out.as_ref().map(|path| (path, sim.state()));
             let summary = sim.finish()?;
-            if let Some(state) = &state {
-                write_state(state, common.state_out.as_ref())?;
+            if let Some((path, state)) = state {
+                write_state(&state?, path)?;
             }
             Ok(code == 0 && summary.hooks_given_up == 0)
         }

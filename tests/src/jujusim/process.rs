@@ -47,8 +47,6 @@ pub struct Exit {
 /// How often a running dispatch's peak resident set is sampled.
 pub const SAMPLE_EVERY: Duration = Duration::from_micros(500);
 
-/// `VmHWM` (peak resident set, KiB) from a `/proc/<pid>/status` file, if the process is
-/// still there and has memory.
 /// The CPU time of process `pid`'s main thread (`/proc/<pid>/schedstat`, nanoseconds; still
 /// there while the process is a zombie).
 fn cpu_time(pid: rustix::process::Pid) -> Option<Duration> {
@@ -71,6 +69,8 @@ fn wait_exited(pid: rustix::process::Pid) -> bool {
     }
 }
 
+/// `VmHWM` (peak resident set, KiB) from a `/proc/<pid>/status` file, if the process is
+/// still there and has memory.
 fn vm_hwm_kb(status_file: &str) -> Option<u64> {
     let text = std::fs::read_to_string(status_file).ok()?;
     text.lines()

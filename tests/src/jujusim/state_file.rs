@@ -247,9 +247,10 @@ pub fn journal_mark(journal: &Path) -> Result<u64, StateFileError> {
         .metadata()
         .map_err(io_err("cannot read", journal))?
         .len();
-    // Read back from the end to the last newline (one read unless a torn line is long).
+    // Read back from the end to the last newline (one short read unless a torn line is long:
+    // the journal normally ends with one).
     let mut end = len;
-    let mut chunk = vec![0u8; 64 * 1024];
+    let mut chunk = vec![0u8; 4096];
     while end > 0 {
         let start = end.saturating_sub(chunk.len() as u64);
         let n = usize::try_from(end - start).unwrap_or(chunk.len());
