@@ -1,9 +1,12 @@
 //! A blocking Pebble client for synchronous code, mirroring the async [`crate::Client`].
 //!
-//! Each client owns a small current-thread tokio runtime and blocks on it per call; clones
-//! share the runtime and the connection. It **must not be called from inside an async
-//! runtime**: calls there return [`Error::BlockingInRuntime`] instead of blocking the
-//! executor (and do not panic). Drop it outside any runtime too.
+//! Requests go over a plain blocking socket: one write and (for Pebble's short answers) one
+//! read each, with the same HTTP/1.1 codec, retry policy and errors as the async client.
+//! Each client also owns a small current-thread tokio runtime, for retry back-off and for
+//! [`exec`](Client::exec), whose websockets are pumped while it waits (exec uses an async
+//! connection of its own). Clones share the runtime and the connections. It **must not be
+//! called from inside an async runtime**: calls there return [`Error::BlockingInRuntime`]
+//! instead of blocking the executor (and do not panic). Drop it outside any runtime too.
 //!
 //! # Example
 //! ```no_run
@@ -22,6 +25,7 @@ use bytes::Bytes;
 
 use crate::error::Error;
 use crate::retry::RetryPolicy;
+use crate::transport::Io;
 use crate::types::{
     AddNotice, Change, ChangeId, ChangeSelect, CheckInfo, CheckLevel, FileInfo, Health, Identity,
     Layer, ListFilesOptions, MakeDirOptions, Notice, NoticeId, NoticesQuery, Plan, PushOptions,
@@ -34,7 +38,10 @@ pub use crate::exec::blocking::{ExecProcess, ExecReader, ExecStdin};
 /// The blocking client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// The client whose transport blocks: every call but exec.
     inner: crate::Client,
+    /// The same settings over an async transport: exec, and [`Client::as_async`].
+    async_client: crate::Client,
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
@@ -60,9 +67,10 @@ impl ClientBuilder {
         }
     }
 
-    /// Builds the client and its runtime.
+    /// Builds the client and its runtime. Nothing is connected until the first call.
     pub fn build(self) -> Result<Client, Error> {
-        let inner = self.inner.build()?;
+        let async_client = self.inner.clone().build()?;
+        let inner = self.inner.build_with(Io::Blocking)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -71,6 +79,7 @@ impl ClientBuilder {
             })?;
         Ok(Client {
             inner,
+            async_client,
             runtime: Arc::new(runtime),
         })
     }
@@ -105,17 +114,19 @@ impl Client {
         Self::new(format!("/charm/containers/{name}/pebble.socket"))
     }
 
-    /// The same client (sharing connection and runtime) with another retry policy.
+    /// The same client (sharing connections and runtime) with another retry policy.
     pub fn with_retry(&self, policy: RetryPolicy) -> Self {
         Self {
-            inner: self.inner.with_retry(policy),
+            inner: self.inner.with_retry(policy.clone()),
+            async_client: self.async_client.with_retry(policy),
             runtime: Arc::clone(&self.runtime),
         }
     }
 
-    /// The async client inside.
+    /// An async client with the same socket, timeout and retry policy, for async code (it
+    /// has a connection of its own).
     pub fn as_async(&self) -> &crate::Client {
-        &self.inner
+        &self.async_client
     }
 
     fn block<T>(&self, fut: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
@@ -128,7 +139,7 @@ impl Client {
     /// Blocking [`crate::Client::exec`]: the process's streams are `std::io` readers and
     /// writers, and its calls block (each bounded like the async ones).
     pub fn exec(&self, options: &ExecOptions) -> Result<ExecProcess, Error> {
-        let process = self.block(self.inner.exec(options))?;
+        let process = self.block(self.async_client.exec(options))?;
         Ok(ExecProcess::new(process, Arc::clone(&self.runtime)))
     }
 

@@ -1,5 +1,6 @@
 //! The Pebble fault matrix: every fault the simulated Pebble can inject, crossed with each
-//! kind of call, against the real client and its retry loop.
+//! kind of call, against the real client and its retry loop: the async client, and the
+//! blocking client (what charms use; its own blocking connection), which must behave alike.
 //!
 //! The expected outcome of every cell is the table in `docs/reliability.md` (between the
 //! `fault-matrix` markers): the test computes the table from what really happens and fails if
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use pebble_client::retry::{RecordingSleeper, RetryPolicy};
 use pebble_client::testing::{Fault, FaultRule, Garbage, SimPebble};
-use pebble_client::{AddNotice, ChangeId, Client, Error, PushOptions};
+use pebble_client::{AddNotice, ChangeId, Client, Error, PushOptions, blocking};
 
 /// Attempts per call in the matrix (the first try plus two retries).
 const ATTEMPTS: u32 = 3;
@@ -163,7 +164,77 @@ fn socket() -> (tempfile::TempDir, PathBuf) {
     (dir, p)
 }
 
-async fn run_cell(kind: Kind, fault: &Injected) -> Cell {
+/// Which client runs the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavour {
+    Async,
+    Blocking,
+}
+
+/// One call of `kind` on the client of `flavour`.
+fn call(
+    flavour: Flavour,
+    path: &PathBuf,
+    timeout: Duration,
+    policy: RetryPolicy,
+    kind: Kind,
+    change: &ChangeId,
+) -> Result<(), Error> {
+    match flavour {
+        Flavour::Blocking => {
+            let client = blocking::Client::builder(path)
+                .retry(policy)
+                .timeout(timeout)
+                .build()
+                .unwrap();
+            match kind {
+                Kind::SafeRead => client.get_services(&[]).map(drop),
+                Kind::SafeWrite => client.replan_services().map(drop),
+                Kind::UnsafeWrite => client
+                    .notify(&AddNotice::new("example.com/matrix"))
+                    .map(drop),
+                Kind::LongPoll => client
+                    .wait_change(change, Duration::from_millis(50))
+                    .map(drop),
+                Kind::FilePush => client.push("/etc/new.conf", "x", &PushOptions::default()),
+                Kind::FilePull => client.pull("/etc/app.conf").map(drop),
+            }
+        }
+        Flavour::Async => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let client = Client::builder(path)
+                .retry(policy)
+                .timeout(timeout)
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                match kind {
+                    Kind::SafeRead => client.get_services(&[]).await.map(drop),
+                    Kind::SafeWrite => client.replan_services().await.map(drop),
+                    Kind::UnsafeWrite => client
+                        .notify(&AddNotice::new("example.com/matrix"))
+                        .await
+                        .map(drop),
+                    Kind::LongPoll => client
+                        .wait_change(change, Duration::from_millis(50))
+                        .await
+                        .map(drop),
+                    Kind::FilePush => {
+                        client
+                            .push("/etc/new.conf", "x", &PushOptions::default())
+                            .await
+                    }
+                    Kind::FilePull => client.pull("/etc/app.conf").await.map(drop),
+                }
+            })
+        }
+    }
+}
+
+fn run_cell(flavour: Flavour, kind: Kind, fault: &Injected) -> Cell {
     let (_dir, path) = socket();
     let sim = SimPebble::start(&path).unwrap();
     sim.add_layer(
@@ -172,18 +243,17 @@ async fn run_cell(kind: Kind, fault: &Injected) -> Cell {
     )
     .unwrap();
     // Setup calls, before any fault: a change to wait on, a file to pull.
-    let setup = Client::builder(&path)
+    let setup = blocking::Client::builder(&path)
         .retry(RetryPolicy::never())
         .build()
         .unwrap();
-    let change: ChangeId = setup.replan_services().await.unwrap();
+    let change: ChangeId = setup.replan_services().unwrap();
     setup
         .push(
             "/etc/app.conf",
             "port: 80\n",
             &PushOptions::default().make_dirs(true),
         )
-        .await
         .unwrap();
 
     let sleeper = RecordingSleeper::new();
@@ -197,11 +267,6 @@ async fn run_cell(kind: Kind, fault: &Injected) -> Cell {
     } else {
         Duration::from_secs(30)
     };
-    let client = Client::builder(&path)
-        .retry(policy)
-        .timeout(timeout)
-        .build()
-        .unwrap();
     let wait_path = format!("/v1/changes/{}/wait", change.as_str());
     let target: &str = match kind {
         Kind::SafeRead | Kind::SafeWrite => "/v1/services",
@@ -229,24 +294,7 @@ async fn run_cell(kind: Kind, fault: &Injected) -> Cell {
         Injected::Garbage(g) => sim.inject(rule(Fault::Garbage(*g))),
     }
     let notices_before = sim.notices().len();
-    let result: Result<(), Error> = match kind {
-        Kind::SafeRead => client.get_services(&[]).await.map(drop),
-        Kind::SafeWrite => client.replan_services().await.map(drop),
-        Kind::UnsafeWrite => client
-            .notify(&AddNotice::new("example.com/matrix"))
-            .await
-            .map(drop),
-        Kind::LongPoll => client
-            .wait_change(&change, Duration::from_millis(50))
-            .await
-            .map(drop),
-        Kind::FilePush => {
-            client
-                .push("/etc/new.conf", "x", &PushOptions::default())
-                .await
-        }
-        Kind::FilePull => client.pull("/etc/app.conf").await.map(drop),
-    };
+    let result = call(flavour, &path, timeout, policy, kind, &change);
     let attempts = sleeper.waits().len() + 1;
     // An unsafe call that reached Pebble is never repeated: at most one notice occurrence.
     if kind == Kind::UnsafeWrite {
@@ -285,8 +333,19 @@ fn doc_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/reliability.md")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_fault_for_every_kind_of_call() {
+#[test]
+fn every_fault_for_every_kind_of_call_async() {
+    every_fault_for_every_kind_of_call(Flavour::Async);
+}
+
+#[test]
+fn every_fault_for_every_kind_of_call_blocking() {
+    every_fault_for_every_kind_of_call(Flavour::Blocking);
+}
+
+/// Builds the table from what happens with `flavour`'s client and checks it against the doc
+/// (blessing the doc from the async run only, so both must agree with one table).
+fn every_fault_for_every_kind_of_call(flavour: Flavour) {
     pebble_client::retry::set_sleep_enabled(false);
     let mut table = String::new();
     table.push_str("| fault | ");
@@ -298,7 +357,7 @@ async fn every_fault_for_every_kind_of_call() {
     for (name, fault) in rows() {
         let mut line = format!("| {name} |");
         for kind in KINDS {
-            let c = run_cell(kind, &fault).await;
+            let c = run_cell(flavour, kind, &fault);
             cells += 1;
             // The retry rules, independent of the doc.
             let should_retry = match c.result_retryable_class {
@@ -315,7 +374,7 @@ async fn every_fault_for_every_kind_of_call() {
             assert!(
                 c.attempts == expected_attempts
                     || (stopped_early && c.attempts <= ATTEMPTS as usize),
-                "{name} × {kind:?}: {} after {} attempts",
+                "{flavour:?}: {name} × {kind:?}: {} after {} attempts",
                 c.outcome,
                 c.attempts
             );
@@ -333,13 +392,13 @@ async fn every_fault_for_every_kind_of_call() {
         table.push_str(&line);
         table.push('\n');
     }
-    eprintln!("fault matrix: {cells} cells\n{table}");
+    eprintln!("fault matrix ({flavour:?} client): {cells} cells\n{table}");
     let doc = std::fs::read_to_string(doc_path()).unwrap_or_default();
     let generated = format!("{START}\n{table}{END}");
     let current = doc
         .find(START)
         .and_then(|s| doc[s..].find(END).map(|e| &doc[s..s + e + END.len()]));
-    if std::env::var_os("OPS_RS_BLESS").is_some() {
+    if std::env::var_os("OPS_RS_BLESS").is_some() && flavour == Flavour::Async {
         let new = match current {
             Some(old) => doc.replacen(old, &generated, 1),
             None => format!("{doc}\n{generated}\n"),
@@ -350,7 +409,7 @@ async fn every_fault_for_every_kind_of_call() {
     if current != Some(generated.as_str()) {
         let differing = differing_cells(current.unwrap_or(""), &generated);
         panic!(
-            "docs/reliability.md's fault matrix differs from what happened in {} cell(s):\n{}\n\
+            "docs/reliability.md's fault matrix differs from what happened with the {flavour:?} client in {} cell(s):\n{}\n\
              (if the change is deliberate, rerun with OPS_RS_BLESS=1 and review the diff)",
             differing.len(),
             differing.join("\n")

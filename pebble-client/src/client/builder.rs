@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::Client;
 use crate::error::Error;
 use crate::retry::RetryPolicy;
-use crate::transport::Transport;
+use crate::transport::{Io, Transport};
 
 /// Settings for a [`Client`]; finish with [`ClientBuilder::build`].
 ///
@@ -54,13 +54,19 @@ impl ClientBuilder {
 
     /// Builds the client. Nothing is connected until the first call.
     pub fn build(self) -> Result<Client, Error> {
+        self.build_with(Io::Async)
+    }
+
+    /// Builds a client whose transport does its I/O this way (the blocking client builds
+    /// one of each: blocking for its calls, async for exec).
+    pub(crate) fn build_with(self, io: Io) -> Result<Client, Error> {
         if self.timeout.is_zero() {
             return Err(Error::InvalidArgument {
                 message: "the request timeout must be more than zero (e.g. 5 s)".into(),
             });
         }
         Ok(Client {
-            transport: Arc::new(Transport::new(self.path, self.timeout)),
+            transport: Arc::new(Transport::new(self.path, self.timeout, io)),
             retry: self.retry,
         })
     }

@@ -137,7 +137,7 @@ impl Client {
             ],
         )?;
         let req = RawRequest {
-            method: http::Method::POST,
+            method: crate::transport::Method::Post,
             path_and_query: "/v1/files".into(),
             accept: "application/json",
             content_type: Some(format!("multipart/form-data; boundary=\"{boundary}\"")),

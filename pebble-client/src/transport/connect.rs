@@ -1,54 +1,38 @@
-//! Opening the unix socket and the HTTP/1.1 handshake, with connect errors told apart.
+//! Opening the unix socket, with connect errors told apart, and checking that a kept
+//! connection is still open before it carries a request.
 
 use std::io;
+use std::os::fd::AsFd;
 use std::path::Path;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_util::rt::TokioIo;
 use tokio::net::UnixStream;
 
 use crate::error::{Error, TimeoutPhase};
 
-/// Connects to `path` within `timeout` and starts the connection task.
-pub(crate) async fn connect(
-    path: &Path,
-    timeout: Duration,
-) -> Result<SendRequest<Full<Bytes>>, Error> {
-    let stream = match tokio::time::timeout(timeout, UnixStream::connect(path)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(classify(path, e)),
-        Err(_) => {
-            return Err(Error::Timeout {
-                phase: TimeoutPhase::Connect,
-                after: timeout,
-            });
-        }
-    };
-    let (sender, conn) =
-        match tokio::time::timeout(timeout, http1::handshake(TokioIo::new(stream))).await {
-            Ok(Ok(pair)) => pair,
-            Ok(Err(e)) => {
-                return Err(Error::ConnectionReset {
-                    sent: false,
-                    detail: format!("HTTP handshake failed: {e}"),
-                });
-            }
-            Err(_) => {
-                return Err(Error::Timeout {
-                    phase: TimeoutPhase::Connect,
-                    after: timeout,
-                });
-            }
-        };
-    tokio::spawn(async move {
-        if let Err(e) = conn.await {
-            tracing::debug!(target: "pebble_client::transport", error = %e, "Pebble connection closed");
-        }
-    });
-    Ok(sender)
+/// Connects to `path` within `timeout`.
+pub(crate) async fn connect(path: &Path, timeout: Duration) -> Result<UnixStream, Error> {
+    match tokio::time::timeout(timeout, UnixStream::connect(path)).await {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(e)) => Err(classify(path, e)),
+        Err(_) => Err(Error::Timeout {
+            phase: TimeoutPhase::Connect,
+            after: timeout,
+        }),
+    }
+}
+
+/// Whether an idle kept connection can carry the next request: Pebble has not closed it (it
+/// restarted, or dropped an idle connection) and sent nothing unasked. One non-blocking peek;
+/// a connection found closed here is replaced before anything is sent, so the request is
+/// never half-delivered to a dying connection.
+pub(crate) fn still_open(stream: impl AsFd) -> bool {
+    use rustix::net::{RecvFlags, recv};
+    let mut byte = [0u8; 1];
+    matches!(
+        recv(stream, &mut byte, RecvFlags::PEEK | RecvFlags::DONTWAIT),
+        Err(rustix::io::Errno::AGAIN)
+    )
 }
 
 /// Maps a connect error to the variant that says what to do.
@@ -64,5 +48,25 @@ pub(crate) fn classify(path: &Path, e: io::Error) -> Error {
             }
         }
         _ => Error::Connect { path, source: e },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_peer_or_unasked_bytes_end_a_kept_connection() {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        assert!(still_open(&a), "an idle, open connection is kept");
+        use std::io::Write;
+        (&b).write_all(b"x").unwrap();
+        assert!(
+            !still_open(&a),
+            "bytes nobody asked for: the stream is out of step"
+        );
+        let (c, d) = std::os::unix::net::UnixStream::pair().unwrap();
+        drop(d);
+        assert!(!still_open(&c), "the peer closed it");
     }
 }

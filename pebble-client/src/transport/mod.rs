@@ -3,25 +3,55 @@
 //! The transport knows nothing of Pebble's JSON; it sends a request and returns the status,
 //! content type and whole body. Its errors say which phase failed, because the retry loop
 //! treats "nothing was sent" (always safe to retry) differently from "sent, then failed".
+//!
+//! One codec ([`http1`]) frames requests and reads responses; two connections drive it:
+//! [`async_conn`] over tokio for the async client, and [`blocking_conn`] over a plain socket for
+//! the blocking client, which then does one `write` and (usually) one `read` per request with
+//! no runtime in between.
 
+mod async_conn;
+#[cfg(feature = "blocking")]
+mod blocking_conn;
 pub(crate) mod connect;
+mod http1;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use tokio::sync::Mutex;
 
-use crate::error::{Error, TimeoutPhase};
+use crate::error::Error;
+
+/// The methods Pebble's API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    /// Reads.
+    Get,
+    /// Everything that changes something.
+    Post,
+}
+
+impl Method {
+    /// The method as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+
+    /// Whether requests with this method always state a body length (even 0).
+    fn has_body(self) -> bool {
+        self == Method::Post
+    }
+}
 
 /// A request as the transport sends it.
 #[derive(Debug, Clone)]
 pub(crate) struct RawRequest {
     /// `GET` or `POST`.
-    pub method: http::Method,
-    /// Path and query, e.g. `/v1/changes/1/wait?timeout=4s`.
+    pub method: Method,
+    /// Path and query, e.g. `/v1/changes/1/wait?timeout=4s` (already percent-encoded).
     pub path_and_query: String,
     /// `Accept` header.
     pub accept: &'static str,
@@ -37,7 +67,7 @@ impl RawRequest {
     /// A GET expecting JSON.
     pub fn get(path_and_query: String) -> Self {
         Self {
-            method: http::Method::GET,
+            method: Method::Get,
             path_and_query,
             accept: "application/json",
             content_type: None,
@@ -49,7 +79,7 @@ impl RawRequest {
     /// A POST with a JSON body.
     pub fn post_json(path: &str, body: &serde_json::Value) -> Self {
         Self {
-            method: http::Method::POST,
+            method: Method::Post,
             path_and_query: path.to_owned(),
             accept: "application/json",
             content_type: Some("application/json".to_owned()),
@@ -70,20 +100,46 @@ pub(crate) struct RawResponse {
     pub body: Bytes,
 }
 
+/// How a transport does its I/O.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Io {
+    /// On the tokio runtime the caller polls it on.
+    Async,
+    /// Blocking the calling thread: for the blocking client only, whose futures run alone on
+    /// its own runtime. Never for a client that async code can reach, where a blocked
+    /// thread would stall every other task (the blocking client's exec, which pumps
+    /// websockets while it waits, uses an async transport).
+    #[cfg(feature = "blocking")]
+    Blocking,
+}
+
+/// The connection kept between requests.
+#[derive(Debug)]
+enum Slot {
+    Async(tokio::sync::Mutex<Option<tokio::net::UnixStream>>),
+    #[cfg(feature = "blocking")]
+    Blocking(std::sync::Mutex<Option<blocking_conn::Connection>>),
+}
+
 /// One persistent connection to one socket.
 #[derive(Debug)]
 pub(crate) struct Transport {
     path: PathBuf,
     timeout: Duration,
-    conn: Mutex<Option<SendRequest<Full<Bytes>>>>,
+    slot: Slot,
 }
 
 impl Transport {
-    pub fn new(path: PathBuf, timeout: Duration) -> Self {
+    pub fn new(path: PathBuf, timeout: Duration, io: Io) -> Self {
+        let slot = match io {
+            Io::Async => Slot::Async(tokio::sync::Mutex::new(None)),
+            #[cfg(feature = "blocking")]
+            Io::Blocking => Slot::Blocking(std::sync::Mutex::new(None)),
+        };
         Self {
             path,
             timeout,
-            conn: Mutex::new(None),
+            slot,
         }
     }
 
@@ -96,81 +152,14 @@ impl Transport {
     }
 
     /// Sends one request on the shared connection (connecting first if needed) and reads
-    /// the whole response.
+    /// the whole response. HTTP/1.1 has one request in flight per connection, so the
+    /// connection is held for the exchange; on any failure its state is unknown and it is
+    /// dropped.
     pub async fn send(&self, req: &RawRequest) -> Result<RawResponse, Error> {
-        // HTTP/1.1 has one request in flight per connection: hold it for the exchange.
-        let mut guard = self.conn.lock().await;
-        let mut sender = match guard.take() {
-            Some(s) if !s.is_closed() => s,
-            _ => connect::connect(&self.path, self.timeout).await?,
-        };
-        if sender.ready().await.is_err() {
-            // The idle connection died (Pebble restarted, or closed it): nothing was sent.
-            sender = connect::connect(&self.path, self.timeout).await?;
-            sender.ready().await.map_err(|e| Error::ConnectionReset {
-                sent: false,
-                detail: e.to_string(),
-            })?;
-        }
-        let limit = self.timeout + req.extra_timeout;
-        let exchange = async {
-            let request = build(req)?;
-            let response = sender.try_send_request(request).await.map_err(|mut e| {
-                let sent = e.take_message().is_none();
-                Error::ConnectionReset {
-                    sent,
-                    detail: e.into_error().to_string(),
-                }
-            })?;
-            let status = response.status().as_u16();
-            let content_type = response
-                .headers()
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| Error::ConnectionReset {
-                    sent: true,
-                    detail: format!("while reading the response body: {e}"),
-                })?
-                .to_bytes();
-            Ok::<_, Error>(RawResponse {
-                status,
-                content_type,
-                body,
-            })
-        };
-        match tokio::time::timeout(limit, exchange).await {
-            Ok(Ok(resp)) => {
-                // Keep the connection for the next call (dropped if Pebble closes it).
-                *guard = Some(sender);
-                Ok(resp)
-            }
-            // On any failure the connection's state is unknown: drop it.
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(Error::Timeout {
-                phase: TimeoutPhase::Response,
-                after: limit,
-            }),
+        match &self.slot {
+            Slot::Async(slot) => async_conn::send(slot, &self.path, self.timeout, req).await,
+            #[cfg(feature = "blocking")]
+            Slot::Blocking(slot) => blocking_conn::send(slot, &self.path, self.timeout, req),
         }
     }
-}
-
-fn build(req: &RawRequest) -> Result<http::Request<Full<Bytes>>, Error> {
-    let mut builder = http::Request::builder()
-        .method(req.method.clone())
-        .uri(req.path_and_query.as_str())
-        .header(http::header::HOST, "localhost")
-        .header(http::header::ACCEPT, req.accept);
-    if let Some(ct) = &req.content_type {
-        builder = builder.header(http::header::CONTENT_TYPE, ct.as_str());
-    }
-    builder
-        .body(Full::new(req.body.clone()))
-        .map_err(|e| Error::InvalidArgument {
-            message: format!("cannot build request for {:?}: {e}", req.path_and_query),
-        })
 }

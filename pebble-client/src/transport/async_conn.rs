@@ -1,0 +1,87 @@
+//! The async client's connection: a tokio unix stream, written and read inline (no
+//! connection task), the whole exchange bounded by the request's time limit.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
+use tokio::sync::Mutex;
+
+use super::http1::{self, Complete, ResponseReader};
+use super::{RawRequest, RawResponse, connect};
+use crate::error::{Error, TimeoutPhase};
+
+/// Sends `req` on the kept connection (or a new one) and reads the whole response.
+pub(super) async fn send(
+    slot: &Mutex<Option<UnixStream>>,
+    path: &Path,
+    timeout: Duration,
+    req: &RawRequest,
+) -> Result<RawResponse, Error> {
+    let (head, body_follows) = http1::encode_request(req)?;
+    let mut kept = slot.lock().await;
+    let stream = match kept.take() {
+        Some(s) if connect::still_open(&s) => s,
+        _ => connect::connect(path, timeout).await?,
+    };
+    let limit = timeout + req.extra_timeout;
+    let body = body_follows.then_some(&req.body[..]);
+    match tokio::time::timeout(limit, exchange(stream, &head, body)).await {
+        Ok(Ok((done, stream))) => {
+            if done.reusable {
+                *kept = Some(stream);
+            }
+            Ok(done.response)
+        }
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Error::Timeout {
+            phase: TimeoutPhase::Response,
+            after: limit,
+        }),
+    }
+}
+
+async fn exchange(
+    mut stream: UnixStream,
+    head: &[u8],
+    body: Option<&[u8]>,
+) -> Result<(Complete, UnixStream), Error> {
+    // A request that was not written whole cannot have been acted on.
+    stream
+        .write_all(head)
+        .await
+        .map_err(|e| write_failed(false, &e))?;
+    if let Some(body) = body {
+        stream
+            .write_all(body)
+            .await
+            .map_err(|e| write_failed(true, &e))?;
+    }
+    let mut reader = ResponseReader::default();
+    loop {
+        let n = stream
+            .read_buf(reader.buffer())
+            .await
+            .map_err(|e| read_failed(&e))?;
+        if let Some(done) = reader.advance(n == 0)? {
+            return Ok((done, stream));
+        }
+    }
+}
+
+/// A failed write: `sent` when part of the body may already be acted on.
+pub(super) fn write_failed(sent: bool, e: &std::io::Error) -> Error {
+    Error::ConnectionReset {
+        sent,
+        detail: format!("while writing the request: {e}"),
+    }
+}
+
+/// A failed read: the request was sent.
+pub(super) fn read_failed(e: &std::io::Error) -> Error {
+    Error::ConnectionReset {
+        sent: true,
+        detail: format!("while reading the response: {e}"),
+    }
+}
