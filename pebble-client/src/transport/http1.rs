@@ -389,11 +389,12 @@ fn trim(bytes: &[u8]) -> &[u8] {
     &bytes[start..end.max(start)]
 }
 
-/// Parses a status line and headers (without the blank line that ends them).
+/// Parses a status line and headers (without the blank line that ends them), on bytes: only
+/// the content type is ever turned into text.
 fn parse_head(head: &[u8]) -> Result<Head, Error> {
-    let text = std::str::from_utf8(head)
-        .map_err(|_| Error::protocol("the response head is not valid UTF-8"))?;
-    let mut lines = text.split("\r\n");
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
     let status_line = lines.next().unwrap_or_default();
     let (version, status) = parse_status_line(status_line)?;
     let mut content_type = None;
@@ -401,20 +402,26 @@ fn parse_head(head: &[u8]) -> Result<Head, Error> {
     let mut chunked = false;
     let mut close = version == 0;
     for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
+        let Some(colon) = memchr::memchr(b':', line) else {
             return Err(Error::protocol(format!(
-                "malformed response header {line:?}"
+                "malformed response header {:?}",
+                String::from_utf8_lossy(line)
             )));
         };
-        if name.is_empty() || name.bytes().any(|b| !is_token(b)) {
+        let (name, value) = (&line[..colon], trim(&line[colon + 1..]));
+        if name.is_empty() || !name.iter().all(|&b| is_token(b)) {
             return Err(Error::protocol(format!(
-                "malformed response header name {name:?}"
+                "malformed response header name {:?}",
+                String::from_utf8_lossy(name)
             )));
         }
-        let value = value.trim_matches([' ', '\t']);
-        if name.eq_ignore_ascii_case("content-type") {
-            content_type.get_or_insert_with(|| value.to_owned());
-        } else if name.eq_ignore_ascii_case("content-length") {
+        if name.eq_ignore_ascii_case(b"content-type") {
+            if content_type.is_none() {
+                let text = std::str::from_utf8(value)
+                    .map_err(|_| Error::protocol("the response's content type is not UTF-8"))?;
+                content_type = Some(text.to_owned());
+            }
+        } else if name.eq_ignore_ascii_case(b"content-length") {
             let n = parse_length(value)?;
             if content_length.is_some_and(|m| m != n) {
                 return Err(Error::protocol(
@@ -422,19 +429,24 @@ fn parse_head(head: &[u8]) -> Result<Head, Error> {
                 ));
             }
             content_length = Some(n);
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            let last = value.rsplit(',').next().map(str::trim).unwrap_or_default();
-            if !last.eq_ignore_ascii_case("chunked") {
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            let last = value
+                .rsplit(|&b| b == b',')
+                .next()
+                .map(trim)
+                .unwrap_or_default();
+            if !last.eq_ignore_ascii_case(b"chunked") {
                 return Err(Error::protocol(format!(
-                    "unsupported transfer coding {value:?} in the response"
+                    "unsupported transfer coding {:?} in the response",
+                    String::from_utf8_lossy(value)
                 )));
             }
             chunked = true;
-        } else if name.eq_ignore_ascii_case("connection") {
-            for token in value.split(',').map(str::trim) {
-                if token.eq_ignore_ascii_case("close") {
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            for token in value.split(|&b| b == b',').map(trim) {
+                if token.eq_ignore_ascii_case(b"close") {
                     close = true;
-                } else if token.eq_ignore_ascii_case("keep-alive") && version == 0 {
+                } else if token.eq_ignore_ascii_case(b"keep-alive") && version == 0 {
                     close = false;
                 }
             }
@@ -467,35 +479,49 @@ fn parse_head(head: &[u8]) -> Result<Head, Error> {
 }
 
 /// `HTTP/1.1 200 OK` → (minor version, status).
-fn parse_status_line(line: &str) -> Result<(u8, u16), Error> {
-    let bad = || Error::protocol(format!("malformed response status line {line:?}"));
-    let rest = line.strip_prefix("HTTP/1.").ok_or_else(bad)?;
-    let mut parts = rest.splitn(3, ' ');
-    let minor = match parts.next() {
-        Some("0") => 0,
-        Some("1") => 1,
+fn parse_status_line(line: &[u8]) -> Result<(u8, u16), Error> {
+    let bad = || {
+        Error::protocol(format!(
+            "malformed response status line {:?}",
+            String::from_utf8_lossy(line)
+        ))
+    };
+    let rest = line.strip_prefix(b"HTTP/1.").ok_or_else(bad)?;
+    let minor = match rest.first() {
+        Some(b'0') => 0,
+        Some(b'1') => 1,
         _ => return Err(bad()),
     };
-    let code = parts.next().ok_or_else(bad)?;
-    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+    // ` 200` then nothing, or ` 200 ` and a reason phrase.
+    let code = match rest.get(1..5) {
+        Some([b' ', a, b, c]) if [a, b, c].iter().all(|d| d.is_ascii_digit()) => [*a, *b, *c],
+        _ => return Err(bad()),
+    };
+    if !matches!(rest.get(5), None | Some(b' ')) {
         return Err(bad());
     }
-    let status = code.parse::<u16>().map_err(|_| bad())?;
+    let status = code
+        .iter()
+        .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
     if status < 100 {
         return Err(bad());
     }
     Ok((minor, status))
 }
 
-fn parse_length(value: &str) -> Result<usize, Error> {
-    if value.is_empty() || value.len() > 18 || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::protocol(format!(
-            "bad Content-Length {value:?} in the response"
-        )));
+fn parse_length(value: &[u8]) -> Result<usize, Error> {
+    let bad = || {
+        Error::protocol(format!(
+            "bad Content-Length {:?} in the response",
+            String::from_utf8_lossy(value)
+        ))
+    };
+    if value.is_empty() || value.len() > 18 || !value.iter().all(u8::is_ascii_digit) {
+        return Err(bad());
     }
-    value
-        .parse()
-        .map_err(|_| Error::protocol(format!("bad Content-Length {value:?} in the response")))
+    Ok(value
+        .iter()
+        .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0')))
 }
 
 /// A byte allowed in a header name (RFC 9110 `tchar`).
@@ -622,6 +648,16 @@ mod tests {
     }
 
     #[test]
+    fn a_reason_phrase_may_be_absent_or_not_utf8() {
+        for wire in [
+            &b"HTTP/1.1 200\r\ncontent-length: 0\r\n\r\n"[..],
+            b"HTTP/1.1 200 \xffk\r\ncontent-length: 0\r\n\r\n",
+        ] {
+            assert_eq!(whole(wire).response.status, 200);
+        }
+    }
+
+    #[test]
     fn interim_responses_are_skipped_and_empty_statuses_have_no_body() {
         let done = whole(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
         assert_eq!(done.response.status, 204);
@@ -674,7 +710,8 @@ mod tests {
             b"HTTP/1.1 101 Switching Protocols\r\n\r\n",
             b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n",
             b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\nab\r\n",
-            b"HTTP/1.1 200 \xff\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\ncontent-type: \xff\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 200OK\r\n\r\n",
         ] {
             let err = read(wire, usize::MAX, true).unwrap_err();
             assert!(matches!(err, Error::Protocol { .. }), "{wire:?}: {err}");
