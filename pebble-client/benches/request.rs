@@ -1,6 +1,7 @@
 //! Per-request latency of a GET on a persistent connection to a minimal local unix-socket
-//! server, with the retry wrapper off (`RetryPolicy::never`) and on (the default), plus the
-//! wrapper alone on an immediately successful attempt.
+//! server (hyper's), with the async client's retry wrapper off (`RetryPolicy::never`) and on
+//! (the default), through the blocking client (what charms use), plus the wrapper alone on an
+//! immediately successful attempt.
 //!
 //! Run with `cargo bench -p pebble-client`.
 
@@ -84,6 +85,15 @@ fn get_system_info_retry_never(bencher: divan::Bencher) {
 #[divan::bench]
 fn get_system_info_retry_default(bencher: divan::Bencher) {
     bench_get(bencher, RetryPolicy::default());
+}
+
+/// The same GET through the blocking client and its default retry policy: its own blocking
+/// connection, no runtime in the request's path.
+#[divan::bench]
+fn get_system_info_blocking(bencher: divan::Bencher) {
+    let client = pebble_client::blocking::Client::new(server()).unwrap();
+    client.system_info().unwrap(); // connect once
+    bencher.bench_local(|| client.system_info().unwrap());
 }
 
 /// The retry wrapper alone around an attempt that succeeds at once.

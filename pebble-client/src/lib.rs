@@ -4,8 +4,9 @@
 //! - [`types`]: Pebble's data types (changes, services, layers and the plan with Pebble's merge
 //!   rules, files, checks, notices, identities), free of I/O and shared with the simulated
 //!   Pebble. All are re-exported at the crate root.
-//! - [`Client`]: the async client, one persistent HTTP/1.1 connection over the unix socket.
-//!   [`blocking::Client`] mirrors it for synchronous code.
+//! - [`Client`]: the async client, one persistent HTTP/1.1 connection over the unix socket
+//!   (the crate's own small HTTP/1.1 codec, driven inline). [`blocking::Client`] mirrors it
+//!   for synchronous code over a plain blocking socket: one write and one read per request.
 //! - [`retry`]: every call runs through a [`retry::RetryPolicy`] (backoff with full jitter,
 //!   bounded by attempts and a deadline; only transient, safe-to-repeat failures).
 //! - [`Error`]: one error type whose variants tell a missing socket from a refused
