@@ -1,5 +1,6 @@
 //! The blocking exec API against the simulated Pebble with real processes.
 
+#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};

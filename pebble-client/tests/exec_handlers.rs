@@ -2,6 +2,7 @@
 //! of simulated commands, websockets that never open or stall, Pebble's websocket errors,
 //! and which failures of the POST are retried.
 
+#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;

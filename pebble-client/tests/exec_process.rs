@@ -1,6 +1,7 @@
 //! Exec against the simulated Pebble running real child processes: streams, exit codes,
 //! signals, Pebble's timeout and validation.
 
+#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;

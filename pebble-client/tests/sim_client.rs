@@ -1,6 +1,7 @@
 //! The real client (async and blocking) against the simulated Pebble: endpoints, validation
 //! errors, long polls, services state machine, and every fault kind with retry counting.
 
+#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;

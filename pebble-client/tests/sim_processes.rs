@@ -2,6 +2,7 @@
 //! delay, stop with kill-delay, exit actions and backoff, signals, environment and paths,
 //! and no child outliving the simulator. Waits are bounded polls, never timing assertions.
 
+#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
