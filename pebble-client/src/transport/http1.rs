@@ -146,6 +146,8 @@ pub(crate) struct ResponseReader {
     chunk: Chunk,
     /// The decoded body of a chunked response.
     body: Vec<u8>,
+    /// How many received bytes were dropped from the front of `buf` (decoded chunks).
+    dropped: usize,
 }
 
 impl Default for ResponseReader {
@@ -156,6 +158,7 @@ impl Default for ResponseReader {
             head: None,
             chunk: Chunk::Size,
             body: Vec::new(),
+            dropped: 0,
         }
     }
 }
@@ -210,6 +213,7 @@ impl ResponseReader {
                     } else if eof {
                         return Err(self.closed_early());
                     } else {
+                        self.compact();
                         None
                     }
                 }
@@ -250,14 +254,24 @@ impl ResponseReader {
         }
     }
 
+    /// Drops the chunked bytes already decoded into the body, so a long chunked body is held
+    /// once, not twice. What is left to move is at most a partial chunk-size line.
+    fn compact(&mut self) {
+        if self.start >= READ_CHUNK {
+            self.buf.drain(..self.start);
+            self.dropped += self.start;
+            self.start = 0;
+        }
+    }
+
     /// The error for a stream that ended before the response did.
     fn closed_early(&self) -> Error {
-        let detail = if self.buf.is_empty() {
+        let received = self.dropped + self.buf.len();
+        let detail = if received == 0 {
             "Pebble closed the connection without answering".to_owned()
         } else {
             format!(
-                "Pebble closed the connection {} bytes into its response, before it was complete",
-                self.buf.len()
+                "Pebble closed the connection {received} bytes into its response, before it was complete"
             )
         };
         Error::ConnectionReset { sent: true, detail }
@@ -636,6 +650,42 @@ mod tests {
             assert_eq!(&done.response.body[..], b"hello 0123456789", "step {step}");
             assert!(done.reusable);
         }
+    }
+
+    #[test]
+    fn a_long_chunked_body_is_held_once() {
+        let mut reader = ResponseReader::default();
+        reader
+            .buffer()
+            .extend_from_slice(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+        let chunk = [b'x'; 1000];
+        for _ in 0..1000 {
+            let buf = reader.buffer();
+            buf.extend_from_slice(b"3e8\r\n");
+            buf.extend_from_slice(&chunk);
+            buf.extend_from_slice(b"\r\n");
+            assert!(reader.advance(false).unwrap().is_none());
+        }
+        // A million bytes decoded; the receive buffer kept only a read's worth.
+        assert_eq!(reader.body.len(), 1_000_000);
+        assert!(reader.buf.len() < 2 * READ_CHUNK, "{}", reader.buf.len());
+        reader.buffer().extend_from_slice(b"0\r\n\r\n");
+        let done = reader.advance(false).unwrap().unwrap();
+        assert_eq!(done.response.body.len(), 1_000_000);
+        // A stream cut short afterwards still counts every byte received.
+        let mut reader = ResponseReader::default();
+        reader
+            .buffer()
+            .extend_from_slice(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+        for _ in 0..20 {
+            let buf = reader.buffer();
+            buf.extend_from_slice(b"3e8\r\n");
+            buf.extend_from_slice(&chunk);
+            buf.extend_from_slice(b"\r\n");
+            assert!(reader.advance(false).unwrap().is_none());
+        }
+        let err = reader.advance(true).unwrap_err().to_string();
+        assert!(err.contains("20187 bytes into its response"), "{err}");
     }
 
     #[test]
