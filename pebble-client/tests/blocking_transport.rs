@@ -113,3 +113,91 @@ fn large_bodies_go_both_ways() {
     assert_eq!(back.len(), content.len());
     assert!(back[..] == content[..]);
 }
+
+/// Fills the listen backlog of a socket nobody accepts on: connects without blocking until
+/// the kernel answers `EAGAIN`. Returns the connections, which hold the backlog full.
+fn fill_backlog(path: &std::path::Path) -> Vec<std::os::fd::OwnedFd> {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    let addr = SocketAddrUnix::new(path).unwrap();
+    let mut held = Vec::new();
+    loop {
+        let fd = rustix::net::socket_with(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+            None,
+        )
+        .unwrap();
+        match rustix::net::connect(&fd, &addr) {
+            Ok(()) => held.push(fd),
+            Err(rustix::io::Errno::AGAIN) => return held,
+            Err(e) => panic!("filling the backlog: {e}"),
+        }
+        assert!(held.len() < 100_000, "the backlog never filled");
+    }
+}
+
+/// A listener whose backlog is full (Pebble too busy to accept) makes both clients wait for
+/// room, up to their timeout, rather than fail at once with an error that is not retried.
+#[test]
+fn a_full_listen_backlog_waits_for_room_up_to_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pebble.socket");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let _held = fill_backlog(&path);
+    let short = Duration::from_millis(150);
+
+    let blocking = client(&path, short);
+    let err = blocking.system_info().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                phase: TimeoutPhase::Connect,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let async_client = pebble_client::Client::builder(&path)
+        .retry(RetryPolicy::never())
+        .timeout(short)
+        .build()
+        .unwrap();
+    let err = rt.block_on(async_client.system_info()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                phase: TimeoutPhase::Connect,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // Room appears while a client waits: it connects (and then waits for an answer that this
+    // listener never gives, so the request times out after being sent).
+    let accepter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        let first = listener.accept().unwrap();
+        (listener, first)
+    });
+    let patient = client(&path, Duration::from_secs(2));
+    let err = patient.system_info().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                phase: TimeoutPhase::Response,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    drop(accepter.join().unwrap());
+}

@@ -10,9 +10,21 @@ use tokio::net::UnixStream;
 
 use crate::error::{Error, TimeoutPhase};
 
-/// Connects to `path` within `timeout`.
+/// Connects to `path` within `timeout`. A unix socket whose listener's backlog is full
+/// refuses a non-blocking connect with `EAGAIN` rather than queueing it, so that is tried
+/// again every millisecond until `timeout`, as the blocking client does.
 pub(crate) async fn connect(path: &Path, timeout: Duration) -> Result<UnixStream, Error> {
-    match tokio::time::timeout(timeout, UnixStream::connect(path)).await {
+    let attempts = async {
+        loop {
+            match UnixStream::connect(path).await {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                other => return other,
+            }
+        }
+    };
+    match tokio::time::timeout(timeout, attempts).await {
         Ok(Ok(s)) => Ok(s),
         Ok(Err(e)) => Err(classify(path, e)),
         Err(_) => Err(Error::Timeout {
