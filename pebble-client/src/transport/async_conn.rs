@@ -9,7 +9,7 @@ use tokio::net::UnixStream;
 use tokio::sync::Mutex;
 
 use super::http1::{self, Complete, ResponseReader};
-use super::{RawRequest, RawResponse, connect};
+use super::{RawRequest, RawResponse, connect, read_failed, write_failed};
 use crate::error::{Error, TimeoutPhase};
 
 /// Sends `req` on the kept connection (or a new one) and reads the whole response.
@@ -67,21 +67,5 @@ async fn exchange(
         if let Some(done) = reader.advance(n == 0)? {
             return Ok((done, stream));
         }
-    }
-}
-
-/// A failed write: `sent` when part of the body may already be acted on.
-pub(super) fn write_failed(sent: bool, e: &std::io::Error) -> Error {
-    Error::ConnectionReset {
-        sent,
-        detail: format!("while writing the request: {e}"),
-    }
-}
-
-/// A failed read: the request was sent.
-pub(super) fn read_failed(e: &std::io::Error) -> Error {
-    Error::ConnectionReset {
-        sent: true,
-        detail: format!("while reading the response: {e}"),
     }
 }

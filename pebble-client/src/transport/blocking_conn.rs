@@ -8,9 +8,8 @@ use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::async_conn::{read_failed, write_failed};
 use super::http1::{self, Complete, ResponseReader};
-use super::{RawRequest, RawResponse, connect};
+use super::{RawRequest, RawResponse, connect, read_failed, write_failed};
 use crate::error::{Error, TimeoutPhase};
 
 /// A socket timeout this much longer than the time left is lowered before the next read or

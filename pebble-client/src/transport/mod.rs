@@ -163,3 +163,20 @@ impl Transport {
         }
     }
 }
+
+/// A failed write: `sent` when part of the body may already be acted on (a request whose head
+/// and inline body were not written whole cannot have been).
+fn write_failed(sent: bool, e: &std::io::Error) -> Error {
+    Error::ConnectionReset {
+        sent,
+        detail: format!("while writing the request: {e}"),
+    }
+}
+
+/// A failed read: the request was sent.
+fn read_failed(e: &std::io::Error) -> Error {
+    Error::ConnectionReset {
+        sent: true,
+        detail: format!("while reading the response: {e}"),
+    }
+}
