@@ -13,6 +13,14 @@ use pebble_client::retry::RetryPolicy;
 use pebble_client::testing::{Fault, FaultRule, SimPebble};
 use pebble_client::{Error, NoticeType, NoticesQuery, PushOptions, TimeoutPhase};
 
+/// Asserts that `err` is a timeout waiting for `phase`.
+fn assert_timeout(err: &Error, phase: TimeoutPhase) {
+    assert!(
+        matches!(err, Error::Timeout { phase: p, .. } if *p == phase),
+        "expected a {phase:?} timeout, got: {err}"
+    );
+}
+
 fn client(path: &std::path::Path, timeout: Duration) -> Client {
     Client::builder(path)
         .retry(RetryPolicy::never())
@@ -54,16 +62,7 @@ fn a_stalled_answer_times_out_at_the_request_timeout() {
     let c = client(sim.socket_path(), Duration::from_millis(200));
     let started = Instant::now();
     let err = c.get_services(&[]).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Timeout {
-                phase: TimeoutPhase::Response,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_timeout(&err, TimeoutPhase::Response);
     // Bounded by the timeout, not by the stall (generous: the machine may be slow).
     assert!(
         started.elapsed() < Duration::from_secs(3),
@@ -149,16 +148,7 @@ fn a_full_listen_backlog_waits_for_room_up_to_the_timeout() {
 
     let blocking = client(&path, short);
     let err = blocking.system_info().unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Timeout {
-                phase: TimeoutPhase::Connect,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_timeout(&err, TimeoutPhase::Connect);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -169,16 +159,7 @@ fn a_full_listen_backlog_waits_for_room_up_to_the_timeout() {
         .build()
         .unwrap();
     let err = rt.block_on(async_client.system_info()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Timeout {
-                phase: TimeoutPhase::Connect,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_timeout(&err, TimeoutPhase::Connect);
 
     // Room appears while a client waits: it connects (and then waits for an answer that this
     // listener never gives, so the request times out after being sent).
@@ -189,15 +170,6 @@ fn a_full_listen_backlog_waits_for_room_up_to_the_timeout() {
     });
     let patient = client(&path, Duration::from_secs(2));
     let err = patient.system_info().unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Timeout {
-                phase: TimeoutPhase::Response,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_timeout(&err, TimeoutPhase::Response);
     drop(accepter.join().unwrap());
 }
