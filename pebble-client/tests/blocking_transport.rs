@@ -1,7 +1,8 @@
 //! The blocking client's own connection (a plain socket, no runtime in the request path)
 //! against the simulated Pebble: it keeps its connection, notices when Pebble went away
 //! before sending, honours the request timeout in both directions (a stalled answer, and a
-//! long poll that is meant to outlast it), and carries large bodies both ways.
+//! long poll that is meant to outlast it), waits for room in a full listen backlog, carries
+//! large bodies both ways, and is shared by clones on several threads.
 
 #![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code panics on purpose
@@ -172,4 +173,31 @@ fn a_full_listen_backlog_waits_for_room_up_to_the_timeout() {
     let err = patient.system_info().unwrap_err();
     assert_timeout(&err, TimeoutPhase::Response);
     drop(accepter.join().unwrap());
+}
+
+/// Clones of one blocking client on several threads share its connection: each request holds
+/// it for its exchange, and every call gets its own answer.
+#[test]
+fn clones_on_several_threads_share_the_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = SimPebble::start(dir.path().join("pebble.socket")).unwrap();
+    let c = client(sim.socket_path(), Duration::from_secs(5));
+    let boot_id = c.system_info().unwrap().boot_id;
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let c = c.clone();
+            let boot_id = boot_id.clone();
+            std::thread::spawn(move || {
+                for _ in 0..50 {
+                    assert_eq!(c.system_info().unwrap().boot_id, boot_id);
+                    assert!(c.get_services(&[]).unwrap().is_empty());
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(sim.connections(), 1);
+    assert_eq!(sim.total_requests(), 1 + 4 * 50 * 2);
 }
