@@ -222,7 +222,8 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
 ///                    StoreSpec::Memory(store.clone()));
 /// assert_eq!(out.exit_code(), 0);
 /// let tools: Vec<String> = runner.lines().into_iter().filter(|l| !l.starts_with("juju-log")).collect();
-/// assert_eq!(tools, ["is-leader --format=json", "status-set --application=false active -- ready"]);
+/// // No application status is proposed, so leadership is not asked.
+/// assert_eq!(tools, ["status-set --application=false active -- ready"]);
 /// assert_eq!(store.data().event_counter, 4); // start, collect-unit-status, pre-commit, commit
 /// ```
 pub fn dispatch<C: Charm>(
@@ -415,7 +416,20 @@ fn run<C: Charm>(
 }
 
 fn collect_status<C: Charm>(em: &mut Emitter<'_, C>, model: &Model) -> Result<(), DispatchError> {
-    let leader = model.is_leader().map_err(model_err("is-leader"))?;
+    // Leadership matters here only if something proposes an application status: a
+    // collect-app-status handler, or a candidate a handler already added. Otherwise asking
+    // Juju would be a hook-tool call for nothing (Python ops asks every time).
+    let app_proposed = em
+        .observers
+        .for_kind(&EventKind::CollectAppStatus)
+        .next()
+        .is_some()
+        || !em.ctx.app_statuses().is_empty();
+    let leader = if app_proposed {
+        model.is_leader().map_err(model_err("is-leader"))?
+    } else {
+        false
+    };
     if leader {
         if let Some(ev) = Event::framework(&EventKind::CollectAppStatus) {
             em.emit(ev)?;
@@ -431,7 +445,7 @@ fn collect_status<C: Charm>(em: &mut Emitter<'_, C>, model: &Model) -> Result<()
         tracing::debug!(
             "discarding {} application status(es): {}",
             discarded.len(),
-            if leader {
+            if leader || !app_proposed {
                 "added after collect-app-status"
             } else {
                 "this unit is not the leader"

@@ -85,6 +85,8 @@ impl Charm for Probe {
             }
             Ok(())
         });
+        // Observed, so every dispatch asks Juju whether this unit leads.
+        on.collect_app_status("app_status", |_, _, _| Ok(()));
         on.update_status("tools", |_, ctx, _| {
             ctx.state_mut().n += 1;
             ctx.model().config_value("port")?;

@@ -617,6 +617,57 @@ fn status_rules() {
     assert!(out.result.is_ok());
     assert!(r.calls_to("status-set").is_empty());
     assert!(logs(&r, "DEBUG").iter().any(|l| l.contains("discarding 1 application status(es): this unit is not the leader")));
+    assert_eq!(r.calls_to("is-leader").len(), 1);
+}
+
+#[test]
+fn leadership_is_asked_only_when_an_application_status_is_proposed() {
+    // No collect-app-status handler and no application candidate: nothing needs to know
+    // whether this unit leads, so no is-leader call (Python ops makes one every dispatch).
+    struct UnitOnly;
+    impl Charm for UnitOnly {
+        type State = ();
+        fn observe(on: &mut Observers<Self>) {
+            on.collect_unit_status("unit", |_, ctx, _| {
+                ctx.add_unit_status(Status::active("up"))?;
+                Ok(())
+            });
+        }
+    }
+    for leader in [true, false] {
+        let (out, r) = run_with(
+            &mut UnitOnly,
+            "hooks/update-status",
+            &MemoryStore::default(),
+            leader,
+        );
+        assert!(out.result.is_ok());
+        assert_eq!(tools(&r), ["status-set --application=false active -- up"]);
+    }
+    // An application candidate added during collect-unit-status comes too late either way:
+    // discarded without asking.
+    struct LateApp;
+    impl Charm for LateApp {
+        type State = ();
+        fn observe(on: &mut Observers<Self>) {
+            on.collect_unit_status("unit", |_, ctx, _| {
+                ctx.add_app_status(Status::blocked("late"))?;
+                Ok(())
+            });
+        }
+    }
+    let (out, r) = run_with(
+        &mut LateApp,
+        "hooks/update-status",
+        &MemoryStore::default(),
+        true,
+    );
+    assert!(out.result.is_ok());
+    assert!(r.calls_to("is-leader").is_empty());
+    assert!(r.calls_to("status-set").is_empty());
+    assert!(logs(&r, "DEBUG").iter().any(|l| {
+        l.contains("discarding 1 application status(es): added after collect-app-status")
+    }));
 }
 
 #[test]

@@ -151,7 +151,8 @@ impl<C: Charm> Ctx<C> {
     }
 
     /// Adds a candidate for the application's status, set the same way on the leader. On a
-    /// non-leader the statuses added are discarded.
+    /// non-leader the statuses added are discarded, as are those added during
+    /// collect-unit-status (after the application's status was set).
     pub fn add_app_status(&mut self, status: Status) -> Result<(), StatusError> {
         Self::add(&mut self.app_statuses, status, "app")
     }

@@ -206,7 +206,8 @@ impl<C: Charm> Observers<C> {
         /// The framework's `commit`, the last event before the state is saved.
         commit(Commit) = EventKind::Commit;
         /// The framework's `collect-app-status` (leader only): add statuses with
-        /// [`Ctx::add_app_status`].
+        /// [`Ctx::add_app_status`]. Leadership is asked of Juju (`is-leader`) at the end of a
+        /// dispatch only if this is observed or a handler added an application status.
         collect_app_status(CollectStatus) = EventKind::CollectAppStatus;
         /// The framework's `collect-unit-status`: add statuses with [`Ctx::add_unit_status`].
         collect_unit_status(CollectStatus) = EventKind::CollectUnitStatus;
