@@ -461,6 +461,20 @@ fn set_highest(
     statuses: &[Status],
 ) -> Result<(), DispatchError> {
     if let Some(s) = Status::highest(statuses) {
+        // With a choice to explain, say what was chosen from (one juju-log line; a single
+        // candidate is explained by the status itself, and a line would be a process).
+        if statuses.len() > 1 {
+            let whose = match target {
+                StatusTarget::Unit => "unit",
+                StatusTarget::App => "application",
+            };
+            let all: Vec<String> = statuses.iter().map(ToString::to_string).collect();
+            tracing::debug!(
+                "{whose} status {s}, the highest of {} candidates: {}",
+                statuses.len(),
+                all.join("; ")
+            );
+        }
         model
             .set_status(target, s)
             .map_err(model_err("status-set"))?;

@@ -231,7 +231,6 @@ fn the_order_of_a_dispatch() {
             "juju-log --log-level DEBUG -- re-emitting deferred install, 1 of 1, to handler on_install",
             "juju-log --log-level DEBUG -- emitting config-changed",
             "is-leader --format=json",
-            "juju-log --log-level DEBUG -- app status candidate: waiting: peers",
             "status-set --application=true waiting -- peers",
             "status-set --application=false active -- ready",
         ]
@@ -577,6 +576,17 @@ fn status_rules() {
             "is-leader --format=json",
             "status-set --application=true maintenance -- m",
             "status-set --application=false blocked -- b1",
+        ]
+    );
+    // A choice is explained in one line; a single candidate needs no line.
+    assert_eq!(
+        logs(&r, "DEBUG")
+            .iter()
+            .filter(|l| l.contains("candidates"))
+            .collect::<Vec<_>>(),
+        [
+            "application status maintenance: m, the highest of 2 candidates: maintenance: m; active: x",
+            "unit status blocked: b1, the highest of 4 candidates: active: a; blocked: b1; waiting: w; blocked: b2",
         ]
     );
     // A non-leader: no collect-app-status, app statuses discarded (debug), unit set.

@@ -147,22 +147,19 @@ impl<C: Charm> Ctx<C> {
     /// the highest-priority one (blocked > maintenance > waiting > active, the first added
     /// wins a tie). Usable from any handler. Error and unknown are refused.
     pub fn add_unit_status(&mut self, status: Status) -> Result<(), StatusError> {
-        Self::add(&mut self.unit_statuses, status, "unit")
+        Self::add(&mut self.unit_statuses, status)
     }
 
     /// Adds a candidate for the application's status, set the same way on the leader. On a
     /// non-leader the statuses added are discarded, as are those added during
     /// collect-unit-status (after the application's status was set).
     pub fn add_app_status(&mut self, status: Status) -> Result<(), StatusError> {
-        Self::add(&mut self.app_statuses, status, "app")
+        Self::add(&mut self.app_statuses, status)
     }
 
-    fn add(list: &mut Vec<Status>, status: Status, whose: &str) -> Result<(), StatusError> {
+    fn add(list: &mut Vec<Status>, status: Status) -> Result<(), StatusError> {
         if !status.is_settable() {
             return Err(StatusError { status });
-        }
-        if !matches!(status, Status::Active(_)) {
-            tracing::debug!("{whose} status candidate: {status}");
         }
         list.push(status);
         Ok(())
