@@ -446,7 +446,7 @@ fn collect_status<C: Charm>(em: &mut Emitter<'_, C>, model: &Model) -> Result<()
             "discarding {} application status(es): {}",
             discarded.len(),
             if leader || !app_proposed {
-                "added after collect-app-status"
+                "added during collect-unit-status, after the application's status was settled"
             } else {
                 "this unit is not the leader"
             }

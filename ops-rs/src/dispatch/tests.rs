@@ -676,7 +676,7 @@ fn leadership_is_asked_only_when_an_application_status_is_proposed() {
     assert!(r.calls_to("is-leader").is_empty());
     assert!(r.calls_to("status-set").is_empty());
     assert!(logs(&r, "DEBUG").iter().any(|l| {
-        l.contains("discarding 1 application status(es): added after collect-app-status")
+        l.contains("discarding 1 application status(es): added during collect-unit-status")
     }));
 }
 
