@@ -159,7 +159,9 @@ steps:
 }
 
 #[test]
-fn a_failed_hook_is_rolled_back_but_its_logs_and_calls_stay() {
+fn a_failed_hook_is_rolled_back_but_what_juju_sends_at_once_stays() {
+    // Juju's hook context sends relation data, ports and secrets to the controller when the
+    // hook succeeds, but statuses, the workload version and log lines as the tools run.
     let dir = tempfile::tempdir().unwrap();
     let c = charm(
         dir.path(),
@@ -189,7 +191,7 @@ steps:
     );
     assert!(o.status.success(), "the failure is expected: {}", text(&o));
     let st = JujuState::from_json(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(st.app_version, "", "application-version-set rolled back");
+    assert_eq!(st.app_version, "2.0", "application-version-set stands");
     assert!(
         st.relations[0].local_unit_data.is_empty(),
         "relation-set rolled back"
@@ -197,6 +199,14 @@ steps:
     assert_eq!(
         st.unit_status.to_string(),
         "error: hook failed: \"website-relation-changed\""
+    );
+    assert_eq!(
+        st.unit_status_history
+            .last()
+            .map(|s| s.to_string())
+            .as_deref(),
+        Some("active: changed"),
+        "the error replaced the status the failed hook set"
     );
     assert!(
         st.log_messages().contains(&"about to fail"),
@@ -242,7 +252,8 @@ fi
 fn the_status_history_of_retried_and_given_up_hooks() {
     // The error status of an attempt that is retried leaves no trace in the history; that of
     // an attempt given up is a status like any other (the one it replaced goes into the
-    // history). The statuses a failed attempt set stay in the history, as its calls do.
+    // history). The statuses a failed attempt set stand, as in Juju, where `status-set`
+    // reaches the controller at once: the retry starts from them.
     let dir = tempfile::tempdir().unwrap();
     let c = charm(
         dir.path(),
@@ -284,10 +295,10 @@ steps:
         [
             "unknown",                 // install's status-set
             "maintenance: installing", // config-changed's failed attempt's status-set
-            "maintenance: installing", // config-changed's retry's status-set
+            "blocked: first",          // config-changed's retry's status-set
             "active: ready",           // update-status's first attempt's status-set
-            "active: ready",           // update-status's retry's status-set
-            "active: ready",           // replaced by the error of the attempt given up
+            "waiting: never",          // update-status's retry's status-set
+            "waiting: never",          // replaced by the error of the attempt given up
         ]
     );
     assert_eq!(

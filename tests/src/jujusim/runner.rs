@@ -1,8 +1,10 @@
 //! [`Sim`]: one unit, its work directory, its Pebbles, and hooks run as Juju runs them.
 //!
 //! A hook runs `dispatch` with Juju's environment. If it exits non-zero, Juju discards the
-//! hook's model changes (relation data, ports, secrets, statuses, app version, ...; the
-//! `juju-log` lines and the record of tool calls stay), sets the unit to
+//! hook's model changes (relation data, ports, secrets, storage requests, ...: what Juju's
+//! hook context sends to the controller only when the hook succeeds). What it sends at
+//! once stays: statuses (`status-set`), the workload version (`application-version-set`),
+//! the `juju-log` lines and the record of tool calls. Juju then sets the unit to
 //! `error: hook failed: "<hook>"`, and retries the hook; so does the sim, up to `retries`
 //! times, without waiting. A failed action is not retried and does not put the unit in
 //! error: the action is marked failed.
@@ -263,6 +265,11 @@ impl Sim {
             // journal, as Juju keeps what a failed hook logged.
             let mut restored = snapshot;
             restored.context = after.context;
+            // Juju's hook context sends these to the controller as the tool runs, not when
+            // the hook ends: a failed hook's statuses and workload version stand.
+            restored.unit_status = after.unit_status;
+            restored.app_status = after.app_status;
+            restored.app_version = after.app_version;
             if hook.action_params.is_some() {
                 let mut action = after
                     .action
@@ -320,7 +327,6 @@ impl Sim {
     /// Runs a hook, retrying it as Juju does if it fails; returns the last exit code.
     /// Workload events are not delivered here (see [`Sim::hook`]).
     pub fn run_hook(&mut self, hook: &Hook) -> Result<i32> {
-        let before = self.model()?.unit_status;
         let is_action = hook.action_params.is_some();
         let mut attempt = 1;
         loop {
@@ -348,9 +354,11 @@ impl Sim {
             self.trace
                 .failed(&hook.name, Some((attempt, self.options.retries)));
             // Juju shows the error until the retry; the retry sees the workload status the
-            // charm had set before, and the history holds no trace of the error (its entry
-            // was never written).
-            self.update_model(|st| st.unit_status = before.clone())?;
+            // charm had set last (in the failed attempt, if it set one), and the history
+            // holds no trace of the error (its entry was never written).
+            if let Some(last) = replaced {
+                self.update_model(|st| st.unit_status = last)?;
+            }
             self.summary.retries += 1;
             attempt += 1;
         }

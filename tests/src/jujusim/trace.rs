@@ -240,10 +240,10 @@ impl Trace {
     pub fn failed(&mut self, hook: &str, retry: Option<(u32, u32)>) {
         let text = match retry {
             Some((n, max)) => format!(
-                "hook failed: {hook:?}; model changes rolled back; Juju retries it ({n} of {max})"
+                "hook failed: {hook:?}; model changes rolled back (statuses and logs stay); Juju retries it ({n} of {max})"
             ),
             None => format!(
-                "hook failed: {hook:?}; model changes rolled back; no retries left: the unit stays in error (as after `juju resolved --no-retry`, the next event runs)"
+                "hook failed: {hook:?}; model changes rolled back (statuses and logs stay); no retries left: the unit stays in error (as after `juju resolved --no-retry`, the next event runs)"
             ),
         };
         match self.format {
