@@ -26,8 +26,11 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / 'benchmarks'
-# The binaries benchmarks/compare built (static, for the host's target).
+# The binaries benchmarks/compare built: the simulators static for the host's target, the
+# charm as charmcraft.yaml builds it (static, musl) and the target it was built for.
 REL = pathlib.Path(os.environ.get('BENCH_BIN_DIR', ROOT / 'target' / 'release'))
+CHARM_BIN = pathlib.Path(os.environ.get('BENCH_CHARM', REL / 'charm-example'))
+CHARM_TARGET = os.environ.get('BENCH_CHARM_TARGET', 'the host')
 OUT = ROOT / 'target' / 'bench'
 CHARMS = ('rust', 'python')
 SCENARIO = BENCH / 'scenarios' / 'webkv.yaml'
@@ -65,7 +68,7 @@ def pack(venv: pathlib.Path) -> dict[str, pathlib.Path]:
         (d / 'config.yaml').write_text(yaml.safe_dump(config, sort_keys=False))
         (d / 'actions.yaml').write_text(yaml.safe_dump(actions, sort_keys=False))
         dirs[charm] = d
-    (dirs['rust'] / 'dispatch').symlink_to(REL / 'charm-example')
+    (dirs['rust'] / 'dispatch').symlink_to(CHARM_BIN)
     py = dirs['python']
     (py / 'dispatch').symlink_to(BENCH / 'python-webkv' / 'dispatch')
     (py / 'src').mkdir()
@@ -98,16 +101,53 @@ def hook_events(events: list[dict]) -> list[dict]:
     return [e for e in events if e.get('event') == 'hook']
 
 
+def evict_from_page_cache(venv: pathlib.Path) -> int:
+    """Drops both charms' files from the page cache (posix_fadvise DONTNEED, no root needed):
+    the Rust binary, and the Python peer's code, venv, interpreter and standard library.
+
+    How a file came into the page cache changes how a process that maps it faults: the same
+    binary took 150 page faults a dispatch as the linker (lld) wrote it, 114 once copied with
+    `cp`, and 150 again after the cache was dropped, and each fault costs microseconds on a
+    VM. So a benchmark that runs whatever the build left behind measures the linker. Read
+    back from disk, both charms' files are in the state of a charm whose files were evicted
+    once since Juju installed it. Returns how many files were evicted."""
+    roots = [CHARM_BIN.resolve(), BENCH / 'python-webkv', venv,
+             pathlib.Path(os.path.realpath(venv / 'bin' / 'python')),
+             pathlib.Path(sys.base_prefix) / 'lib' / f'python{sys.version_info[0]}.{sys.version_info[1]}']
+    done = 0
+    for root in roots:
+        files = [root] if root.is_file() else [f for f in root.rglob('*') if f.is_file()]
+        for f in files:
+            try:
+                fd = os.open(f, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(fd)  # dirty pages are not dropped
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                done += 1
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+    return done
+
+
 def scenario_runs(dirs, iterations: int, work: pathlib.Path) -> dict:
     """Runs benchmarks/scenarios/webkv.yaml `iterations` times per charm (a fresh unit each
-    time, the two charms interleaved); returns samples[charm][hook] = [hook event, ...]."""
+    time, the two charms interleaved); returns samples[charm][hook] = [hook event, ...].
+    Iteration 0 is not counted: it reads both charms back into the page cache after
+    `evict_from_page_cache`."""
     samples: dict = {c: {} for c in CHARMS}
     calls: dict = {c: {} for c in CHARMS}
-    for i in range(iterations):
+    for i in range(-1, iterations):
         for charm in CHARMS:
             wd = work / f'{charm}-{i}'
             events = juju_sim(['run', '--charm', dirs[charm], '--scenario', SCENARIO,
                                '--work-dir', wd, '--retries', '0'])
+            shutil.rmtree(wd, ignore_errors=True)
+            if i < 0:
+                continue
             step = 0
             for e in events:
                 if e.get('event') == 'step':
@@ -116,7 +156,6 @@ def scenario_runs(dirs, iterations: int, work: pathlib.Path) -> dict:
                     key = e['hook'] + STEP_LABELS.get(step, '')
                     samples[charm].setdefault(key, []).append(e)
                     calls[charm].setdefault(key, e['calls'])
-            shutil.rmtree(wd, ignore_errors=True)
     return {'samples': samples, 'calls': calls}
 
 
@@ -450,6 +489,7 @@ def machine() -> dict:
         'cores': os.cpu_count(),
         'kernel': platform.release(),
         'rustc': rustc,
+        'charm_target': CHARM_TARGET,
         'python': platform.python_version(),
         'ops': ops.__version__,
         'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
@@ -459,12 +499,15 @@ def machine() -> dict:
 def report(r: dict) -> str:
     out = []
     m = r['machine']
-    out.append(f"Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}; {m['rustc']}; "
-               f"Python {m['python']}, ops {m['ops']}; {m['date']}. Load average (1 min) at "
-               f"the start {r['load'][0]:.2f}, at the end {r['load'][1]:.2f}.")
+    out.append(f"Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}; {m['rustc']}, "
+               f"the charm built for {m.get('charm_target', 'the host')}; Python {m['python']}, "
+               f"ops {m['ops']}; {m['date']}. Load average (1 min) at the start "
+               f"{r['load'][0]:.2f}, at the end {r['load'][1]:.2f}.")
     t = r['tool_overhead']
     out.append(f"Iterations: {r['iterations']} fresh units per charm running "
-               f"benchmarks/scenarios/webkv.yaml, the two charms interleaved. Hook-tool process "
+               f"benchmarks/scenarios/webkv.yaml, the two charms interleaved, after one uncounted "
+               f"unit each that read both charms back from disk ({r.get('evicted_files', 0)} "
+               f"files dropped from the page cache first). Hook-tool process "
                f"overhead not recorded by the tools themselves: {t['overhead_us']:.0f} µs per "
                f"call (spawn to exit {t['caller_median_us']:.0f} µs, recorded "
                f"{t['recorded_median_us']:.0f} µs), added to the tools' time for both charms.\n")
@@ -558,9 +601,10 @@ def main() -> None:
     ap.add_argument('--json', type=pathlib.Path, default=OUT / 'results.json')
     ap.add_argument('--markdown', type=pathlib.Path, default=OUT / 'results.md')
     a = ap.parse_args()
-    for b in ('juju-sim', 'hook-tool', 'pebble-sim', 'charm-example', 'examples/pebble_rps'):
-        if not (REL / b).is_file():
-            fail(f'{REL / b} is missing: run benchmarks/compare, which builds it')
+    tools = ('juju-sim', 'hook-tool', 'pebble-sim', 'examples/pebble_rps')
+    for b in [REL / t for t in tools] + [CHARM_BIN]:
+        if not b.is_file():
+            fail(f'{b} is missing: run benchmarks/compare, which builds it')
     OUT.mkdir(parents=True, exist_ok=True)
     venv = a.venv.resolve()
     dirs = pack(venv)
@@ -570,6 +614,7 @@ def main() -> None:
         r['tool_overhead'] = tool_overhead(dirs, work)
         e = r['tool_overhead']['overhead_us']
         print(f'compare: hooks, {a.iterations} iterations per charm...', file=sys.stderr)
+        r['evicted_files'] = evict_from_page_cache(venv)
         runs = scenario_runs(dirs, a.iterations, work)
         r['hooks'] = {c: {h: summarize(v, e) for h, v in runs['samples'][c].items()}
                       for c in CHARMS}
@@ -583,7 +628,7 @@ def main() -> None:
         print('compare: Pebble clients...', file=sys.stderr)
         r['pebble'] = pebble_clients(venv / 'bin' / 'python', a.pebble_requests, work)
     r['sizes'] = {
-        'rust_binary_mib': (REL / 'charm-example').stat().st_size / 2**20,
+        'rust_binary_mib': CHARM_BIN.stat().st_size / 2**20,
         'python_charm_kib': (BENCH / 'python-webkv' / 'src' / 'charm.py').stat().st_size / 1024,
         'python_venv_site_packages_mib': du(next(venv.glob('lib/python*/site-packages'))) / 2**20,
     }
