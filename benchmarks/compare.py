@@ -27,10 +27,9 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / 'benchmarks'
 # The binaries benchmarks/compare built: the simulators static for the host's target, the
-# charm as charmcraft.yaml builds it (static, musl) and the target it was built for.
+# charm as charmcraft.yaml builds it (charm-example/build-dispatch: target/<triple>/release).
 REL = pathlib.Path(os.environ.get('BENCH_BIN_DIR', ROOT / 'target' / 'release'))
 CHARM_BIN = pathlib.Path(os.environ.get('BENCH_CHARM', REL / 'charm-example'))
-CHARM_TARGET = os.environ.get('BENCH_CHARM_TARGET', 'the host')
 OUT = ROOT / 'target' / 'bench'
 CHARMS = ('rust', 'python')
 SCENARIO = BENCH / 'scenarios' / 'webkv.yaml'
@@ -489,7 +488,7 @@ def machine() -> dict:
         'cores': os.cpu_count(),
         'kernel': platform.release(),
         'rustc': rustc,
-        'charm_target': CHARM_TARGET,
+        'charm_target': CHARM_BIN.parent.parent.name,
         'python': platform.python_version(),
         'ops': ops.__version__,
         'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
