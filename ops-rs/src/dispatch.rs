@@ -1,5 +1,9 @@
 //! One dispatch: the whole life of a hook process, from the context to commit.
 //!
+//! **Internal** (hidden from the docs): charms run through [`crate::main`] and tests through
+//! `ops::testing`; this module is public only for the workspace's own tests, benchmarks
+//! and simulators, with no stability promise.
+//!
 //! [`dispatch`] is used by [`crate::main`] in production and by the testing API, with an
 //! injected [`JujuContext`], hook-tool runner and store. The sequence (Python ops'
 //! `_Manager`):
@@ -24,9 +28,10 @@ use std::sync::Arc;
 
 use crate::container::PebbleOptions;
 use crate::context::{ContextError, JujuContext};
-use crate::event::{Event, EventDecodeError, EventInputs, EventKind};
+use crate::error_chain::error_chain;
+use crate::event::{Event, EventKind};
 use crate::framework::{
-    Charm, Ctx, Emitter, HandlerCall, HandlerError, ObserveError, Observers, Queue,
+    Charm, Ctx, EmitError, Emitter, HandlerCall, ObserveError, Observers, Queue,
 };
 use crate::hookcmds::HookToolRunner;
 use crate::metadata::CharmMeta;
@@ -127,18 +132,9 @@ impl DispatchOutcome {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DispatchError {
-    /// A handler returned an error.
-    #[error("handler {handler} failed on {}{event}: {}", if *reemitted { "deferred " } else { "" }, error.chain_message())]
-    Handler {
-        /// The handler's name.
-        handler: String,
-        /// The event.
-        event: EventKind,
-        /// Whether the event was re-emitted from the deferred queue.
-        reemitted: bool,
-        /// The handler's error.
-        error: HandlerError,
-    },
+    /// A handler failed, or an event could not be stored or rebuilt.
+    #[error(transparent)]
+    Emit(#[from] EmitError),
     /// The charm's registrations are invalid.
     #[error(transparent)]
     Observe(#[from] ObserveError),
@@ -168,24 +164,6 @@ pub enum DispatchError {
         /// What did not fit (never the data).
         detail: String,
     },
-    /// An event could not be stored or rebuilt.
-    #[error(transparent)]
-    Event(EventDecodeError),
-}
-
-/// The message of `e` and all its sources: `a: caused by b: caused by c`.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let msg = s.to_string();
-        // A message that already ends with its source's text (`"{what}: {source}"`) says it.
-        if !parts.last().is_some_and(|p| p.ends_with(&msg)) {
-            parts.push(msg);
-        }
-        cur = s.source();
-    }
-    parts.join(": caused by ")
 }
 
 /// Runs one dispatch of `charm` for the event in `input.context`, against `store`.
@@ -296,33 +274,6 @@ fn model_err(what: &'static str) -> impl FnOnce(ModelError) -> DispatchError {
     move |source| DispatchError::Model { what, source }
 }
 
-fn fetch_inputs(context: &JujuContext, model: &Model) -> Result<EventInputs, DispatchError> {
-    let mut inputs = EventInputs::default();
-    match &context.event_kind {
-        EventKind::Action(_) => {
-            let params = model.action_params_raw().map_err(model_err("action-get"))?;
-            let params = serde_json::Value::Object(params);
-            inputs.action_params = Some(params);
-        }
-        EventKind::StorageAttached(_) | EventKind::StorageDetaching(_) => {
-            if let (Some(name), Some(index)) = (&context.storage_name, context.storage_index) {
-                let args = vec![
-                    "--format=json".to_owned(),
-                    "-s".to_owned(),
-                    format!("{name}/{index}"),
-                    "location".to_owned(),
-                ];
-                match model.runner().run("storage-get", &args, None) {
-                    Ok(out) => inputs.storage_location = serde_json::from_slice(&out).ok(),
-                    Err(e) => tracing::debug!("storage location unknown: {e}"),
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(inputs)
-}
-
 fn open_store(spec: StoreSpec, model: &Model) -> Result<Box<dyn Store>, StoreError> {
     Ok(match spec {
         StoreSpec::Sqlite(path) => Box::new(SqliteStore::open(path)?),
@@ -349,7 +300,7 @@ fn run<C: Charm>(
         );
         return Ok(());
     }
-    let juju_event = Event::from_context(context, fetch_inputs(context, model)?)?;
+    let juju_event = juju_event::juju_event(context, juju_event::fetch_inputs(context, model)?)?;
 
     let mut store = open_store(store_spec, model)?;
     let data = store.load()?;
@@ -482,5 +433,8 @@ fn set_highest(
     Ok(())
 }
 
+mod juju_event;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use juju_event::{EventInputs, juju_event};

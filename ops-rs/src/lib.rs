@@ -58,27 +58,70 @@
 //! }
 //! ```
 //!
-//! # Tour
+//! # The public API, by tier
 //!
-//! - [`context`]: the hook context from the environment, validated per hook.
-//! - [`event`]: one typed event per hook, [`event::Event`] and [`event::EventKind`].
-//! - [`framework`]: [`framework::Charm`], [`framework::Observers`], [`framework::Ctx`],
-//!   handler results and the deferred queue.
-//! - [`dispatch`]: the sequence of one hook process; also what the testing API drives.
-//! - [`store`]: the state store (SQLite file, Juju's controller-side store, memory).
-//! - [`log`]: `tracing` to `juju-log`.
-//! - [`container`]: workload containers through Pebble ([`container::Container`]), with
-//!   retry policies and errors that tell "defer" from "fail".
-//! - [`resilience`]: retry any call, circuit breakers kept in the state store, hook time
-//!   budgets; the [guide to temporary errors](resilience::guide).
-//! - [`model`], [`hookcmds`], [`status`], [`metadata`]: the Juju model over the hook tools,
-//!   and the charm's metadata.
-//! - `testing` (feature `testing`): an in-memory Juju for charm tests and `juju-sim`.
+//! **For charm authors** — what the guides use; changes here follow semver:
+//!
+//! - [`main`], [`main_with`] and [`MainOptions`]: the charm's entry point;
+//!   [`DispatchError`]: why a dispatch failed (what a testing run reports).
+//! - [`prelude`]: `use ops::prelude::*;` brings the names almost every charm uses.
+//! - [`framework`]: [`Charm`](framework::Charm), [`Observers`](framework::Observers),
+//!   [`Ctx`](framework::Ctx), handler results and errors.
+//! - [`event`]: one typed event per hook, the runtime [`Event`](event::Event) and
+//!   [`EventKind`](event::EventKind), deferral.
+//! - [`model`]: the unit, application, config, relations, secrets, actions, storage, ports,
+//!   networks, over Juju's hook tools; [`status`]: workload statuses.
+//! - [`container`]: workload containers through Pebble, with retry policies.
+//! - [`resilience`]: retry any call, circuit breakers kept in the state store, hook budgets;
+//!   the [guide to temporary errors](resilience::guide).
+//! - [`metadata`]: the charm's metadata, config options and actions as parsed from
+//!   `charmcraft.yaml` (or `metadata.yaml`, `config.yaml`, `actions.yaml`).
+//! - [`context`]: what Juju told this hook through its environment
+//!   ([`Ctx::juju_context`](framework::Ctx::juju_context) hands it to a handler).
+//! - `testing` (feature `testing`): state-transition runs and a Harness against an in-memory
+//!   Juju and simulated Pebbles.
+//!
+//! **For library and tool authors** — documented and tested, but outside the stability
+//! promise (they follow Juju and may change in a minor release, as Python ops says of its
+//! `hookcmds`):
+//!
+//! - [`hookcmds`]: one typed function per Juju hook tool, over a
+//!   [`HookToolRunner`](hookcmds::HookToolRunner), with its own
+//!   [`HookToolError`](hookcmds::HookToolError); no caching, no access checks (the model
+//!   adds those).
+//! - [`log`]: the `tracing` layer that forwards to `juju-log` (charms just use `tracing`'s
+//!   macros: during a dispatch, events reach `juju debug-log` at the matching level).
+//!
+//! **Internal** — `#[doc(hidden)]`, public only for this workspace's own tests, benchmarks
+//! and simulators; no promise at all:
+//!
+//! - `dispatch`: the engine under [`main`] and `testing` (one dispatch with an injected
+//!   context, hook-tool runner and store). Charms run through [`main`]; tests through
+//!   `testing`.
+//! - `store`: the unit's state store and the format of its `.unit-state.db`, which `juju-sim`
+//!   inspects and the crash tests check byte for byte; the schema changes when it must.
+//!
+//! # Layers
+//!
+//! Modules depend on lower layers only, never on their own layer or above, so the crate reads
+//! bottom up. `tests/layers.rs` checks every `crate::` path of the library's code against this
+//! list:
+//!
+//! 1. `status`, `metadata`, `resilience`, `error_chain` — no other module of the crate.
+//! 2. `hookcmds` (Juju's hook tools), `container` (Pebble, through `pebble-client`).
+//! 3. `model` (over the hook tools), `store` (the state store), `event` (typed events).
+//! 4. `log` (`tracing` to `juju-log` through the model), `context` (the environment, naming
+//!    the event to dispatch).
+//! 5. `framework` (charms, handlers, `Ctx`, emitting and deferring).
+//! 6. `dispatch` (the sequence of one hook process).
+//! 7. `entry` (`main`), `prelude`, `testing`.
 
 pub mod container;
 pub mod context;
+#[doc(hidden)] // Internal: the engine under `main` and `testing` (see the tiers above).
 pub mod dispatch;
 mod entry;
+mod error_chain;
 pub mod event;
 pub mod framework;
 pub mod hookcmds;
@@ -88,10 +131,12 @@ pub mod model;
 pub mod prelude;
 pub mod resilience;
 pub mod status;
+#[doc(hidden)] // Internal: the state store and its file format (see the tiers above).
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use dispatch::DispatchError;
 pub use entry::{MainOptions, main, main_with};
 
 /// The repository README's Rust examples, compiled as doctests so they cannot drift (with the

@@ -362,7 +362,7 @@ mod tests {
         let e = wrap(api(404, Some("not-found")));
         assert!(e.is_not_found());
         assert_eq!(e.api().map(|a| a.status_code), Some(404));
-        let chain = crate::dispatch::error_chain(&e);
+        let chain = crate::error_chain::error_chain(&e);
         assert!(
             chain.starts_with(
                 "cannot get services in container web: caused by Pebble API error 404"

@@ -149,7 +149,7 @@ impl Container {
             Ok(_) => true,
             Err(e) => {
                 let e = self.error("reach Pebble", e);
-                let chain = crate::dispatch::error_chain(&e);
+                let chain = crate::error_chain::error_chain(&e);
                 if e.is_unreachable() {
                     tracing::debug!("{chain}");
                 } else {

@@ -48,6 +48,7 @@ mod error;
 mod exec;
 mod files;
 mod handle;
+mod lookup;
 mod notices;
 mod options;
 mod services;
@@ -56,6 +57,7 @@ pub(crate) use connections::Connections;
 pub use error::{ContainerError, NoticeMismatch};
 pub use exec::ExecProcess;
 pub use handle::Container;
+pub use lookup::ContainerLookup;
 pub use options::{DEFAULT_CHANGE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, PebbleOptions};
 
 /// Pebble's types used with [`Container`], re-exported for convenience.

@@ -2,7 +2,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::*;
 use crate::event::EventType;
-use crate::framework::HandlerResult;
+use crate::framework::{HandlerError, HandlerResult};
 use crate::hookcmds::{RecordingRunner, ToolCall};
 use crate::store::DeferredEntry;
 

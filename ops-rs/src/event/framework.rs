@@ -1,7 +1,7 @@
 //! The framework's own events: collect-status, pre-commit and commit. None is deferrable:
 //! they are part of the current dispatch.
 
-use super::{EventKind, event_struct};
+use super::{Event, EventKind, EventMeta, event_struct};
 
 event_struct! {
     /// `collect-app-status` (leader only) or `collect-unit-status`: add statuses with
@@ -43,4 +43,24 @@ event_struct! {
     /// ```
     Commit {}
     kind = |_s| EventKind::Commit;
+}
+
+impl Event {
+    /// A framework event (pre-commit, commit, collect-status); `None` for other kinds.
+    pub(crate) fn framework(kind: &EventKind) -> Option<Event> {
+        let meta = EventMeta::default();
+        Some(match kind {
+            EventKind::PreCommit => Event::PreCommit(PreCommit { meta }),
+            EventKind::Commit => Event::Commit(Commit { meta }),
+            EventKind::CollectAppStatus => Event::CollectStatus(CollectStatus {
+                application: true,
+                meta,
+            }),
+            EventKind::CollectUnitStatus => Event::CollectStatus(CollectStatus {
+                application: false,
+                meta,
+            }),
+            _ => return None,
+        })
+    }
 }

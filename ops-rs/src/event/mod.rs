@@ -24,7 +24,6 @@
 //! ```
 
 mod action;
-mod build;
 mod framework;
 mod kind;
 mod lifecycle;
@@ -46,8 +45,6 @@ pub use relation::{
 pub use secret::{SecretChanged, SecretExpired, SecretRemove, SecretRotate};
 pub use storage::{StorageAttached, StorageDetaching};
 pub use workload::{PebbleCheckFailed, PebbleCheckRecovered, PebbleCustomNotice, PebbleReady};
-
-pub(crate) use build::EventInputs;
 
 /// What the framework tracks about an event besides its data: its id and whether the
 /// current handler deferred it. Never stored with the data.

@@ -8,8 +8,7 @@
 use pebble_client::{CheckInfo, Notice};
 
 use super::{EventKind, deferrable, event_struct};
-use crate::container::{Container, ContainerError, NoticeMismatch};
-use crate::framework::{Charm, Ctx};
+use crate::container::{Container, ContainerError, ContainerLookup, NoticeMismatch};
 
 event_struct! {
     /// `<container>-pebble-ready`: Pebble in the container answers.
@@ -70,7 +69,7 @@ macro_rules! workload_container {
     ($($name:ident),*) => {$(
         impl $name {
             /// The event's container, through its Pebble (the dispatch's shared connection).
-            pub fn container<C: Charm>(&self, ctx: &Ctx<C>) -> Result<Container, ContainerError> {
+            pub fn container(&self, ctx: &impl ContainerLookup) -> Result<Container, ContainerError> {
                 ctx.container(&self.container)
             }
         }
@@ -103,7 +102,7 @@ impl PebbleCustomNotice {
     ///     Ok(())
     /// }
     /// ```
-    pub fn notice<C: Charm>(&self, ctx: &Ctx<C>) -> Result<Notice, ContainerError> {
+    pub fn notice(&self, ctx: &impl ContainerLookup) -> Result<Notice, ContainerError> {
         let container = self.container(ctx)?;
         let notice = container.get_notice(&self.notice_id)?;
         if notice.notice_type.as_str() != self.notice_type || notice.key != self.notice_key {
@@ -127,7 +126,7 @@ macro_rules! check_info {
             /// (`GET /v1/checks?names=<name>`) when called: it may have changed since the
             /// event was emitted (a deferred event especially). A check no longer in the
             /// plan is a [`ContainerError::CheckNotFound`].
-            pub fn info<C: Charm>(&self, ctx: &Ctx<C>) -> Result<CheckInfo, ContainerError> {
+            pub fn info(&self, ctx: &impl ContainerLookup) -> Result<CheckInfo, ContainerError> {
                 self.container(ctx)?.get_check(&self.check_name)
             }
         }

@@ -1,12 +1,16 @@
 //! [`Ctx`]: what a handler gets besides its event.
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use pebble_client::retry::{Budget, SystemClock};
 
 use super::Charm;
-use crate::container::{Connections, Container, ContainerError, PebbleOptions};
+use crate::container::{Connections, Container, ContainerError, ContainerLookup, PebbleOptions};
 use crate::context::JujuContext;
 use crate::event::EventKind;
 use crate::model::Model;
+use crate::resilience::{Breaker, BreakerPolicy, DispatchResilience};
 use crate::status::Status;
 
 /// A status that a charm cannot add (error, unknown).
@@ -42,7 +46,7 @@ pub struct Ctx<C: Charm> {
     app_statuses: Vec<Status>,
     call: Option<CallInfo>,
     pebble: Connections,
-    resilience: crate::resilience::DispatchResilience,
+    resilience: DispatchResilience,
 }
 
 impl<C: Charm> std::fmt::Debug for Ctx<C> {
@@ -66,7 +70,7 @@ impl<C: Charm> Ctx<C> {
             app_statuses: Vec::new(),
             call: None,
             pebble,
-            resilience: crate::resilience::DispatchResilience::new(),
+            resilience: DispatchResilience::new(),
         }
     }
 
@@ -203,11 +207,70 @@ impl<C: Charm> Ctx<C> {
     }
 
     /// Breakers and the hook budget (see [`crate::resilience`]).
-    pub(crate) fn resilience(&self) -> &crate::resilience::DispatchResilience {
+    pub(crate) fn resilience(&self) -> &DispatchResilience {
         &self.resilience
     }
 
-    pub(crate) fn resilience_mut(&mut self) -> &mut crate::resilience::DispatchResilience {
+    pub(crate) fn resilience_mut(&mut self) -> &mut DispatchResilience {
         &mut self.resilience
+    }
+}
+
+// Resilience: breakers kept in the state store, and the hook's time budget.
+impl<C: Charm> Ctx<C> {
+    /// The circuit breaker `name` (one per dependency), tripping and recovering by
+    /// `policy`. Its state is the unit's: loaded from the state store, saved when the
+    /// dispatch commits, rolled back if it fails. The handle is for this dispatch only.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ops::prelude::*;
+    /// use ops::resilience::{BreakerError, BreakerPolicy};
+    ///
+    /// struct Web;
+    /// impl Charm for Web {
+    ///     type State = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.update_status("check", Self::check);
+    ///     }
+    /// }
+    /// impl Web {
+    ///     fn check(&mut self, ctx: &mut Ctx<Self>, _ev: &mut UpdateStatus) -> HandlerResult {
+    ///         let db = ctx.breaker("db", &BreakerPolicy::default());
+    ///         match db.call(|| ping_database()) {
+    ///             Ok(()) => ctx.add_unit_status(Status::active(""))?,
+    ///             Err(BreakerError::Open(open)) => ctx.add_unit_status(Status::waiting(open.to_string()))?,
+    ///             Err(BreakerError::Failed(e)) => {
+    ///                 ctx.add_unit_status(Status::waiting(format!("database unreachable: {e}")))?
+    ///             }
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    /// fn ping_database() -> Result<(), std::io::Error> { Ok(()) }
+    /// ```
+    pub fn breaker(&self, name: &str, policy: &BreakerPolicy) -> Breaker {
+        self.resilience.breaker(name, policy)
+    }
+
+    /// Limits the whole dispatch to `total`, counted from its start: from now on, no retry
+    /// on this thread — the charm's or the Pebble client's — waits past it (see
+    /// [`Budget`]). Setting it again replaces the previous hook budget; a
+    /// [`Budget`] started inside a handler can only shorten it.
+    pub fn set_hook_budget(&mut self, total: Duration) {
+        self.resilience.set_hook_budget(total);
+    }
+
+    /// The time left before the nearest budget on this thread (the hook budget, or a
+    /// shorter one started in the handler); `None` without any. Use it to decide between
+    /// one more try and deferring.
+    pub fn hook_budget_remaining(&self) -> Option<Duration> {
+        Budget::current_remaining(&SystemClock)
+    }
+}
+
+impl<C: Charm> ContainerLookup for Ctx<C> {
+    fn container(&self, name: &str) -> Result<Container, ContainerError> {
+        Ctx::container(self, name)
     }
 }

@@ -2,9 +2,30 @@
 //! getting its event rebuilt from the stored form.
 
 use super::{CallInfo, Charm, Ctx, HandlerError, Observers, Queue};
-use crate::dispatch::DispatchError;
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventDecodeError, EventKind};
 use crate::store::DeferredEntry;
+
+/// Why emitting an event failed: one of its handlers failed, or the event could not be
+/// stored or rebuilt. Either way the dispatch rolls back.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmitError {
+    /// A handler returned an error (or panicked).
+    #[error("handler {handler} failed on {}{event}: {}", if *reemitted { "deferred " } else { "" }, error.chain_message())]
+    Handler {
+        /// The handler's name.
+        handler: String,
+        /// The event.
+        event: EventKind,
+        /// Whether the event was re-emitted from the deferred queue.
+        reemitted: bool,
+        /// The handler's error.
+        error: HandlerError,
+    },
+    /// An event could not be stored or rebuilt.
+    #[error(transparent)]
+    Event(EventDecodeError),
+}
 
 /// One handler call made during a dispatch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,13 +57,13 @@ impl<C: Charm> Emitter<'_, C> {
     /// succeeds without deferring are dropped; those deferred again keep their place;
     /// entries whose handler is gone or whose event cannot be decoded are dropped with a
     /// warning.
-    pub(crate) fn reemit(&mut self) -> Result<(), DispatchError> {
+    pub(crate) fn reemit(&mut self) -> Result<(), EmitError> {
         // A long queue logs two lines per event (ours and the handler's): send them to
         // juju-log together rather than as a process each.
         crate::log::batched(|| self.reemit_pass())
     }
 
-    fn reemit_pass(&mut self) -> Result<(), DispatchError> {
+    fn reemit_pass(&mut self) -> Result<(), EmitError> {
         let pass: Vec<DeferredEntry> = self.queue.entries().to_vec();
         let total = pass.len();
         for (i, entry) in pass.into_iter().enumerate() {
@@ -92,11 +113,11 @@ impl<C: Charm> Emitter<'_, C> {
     /// Emits a new event: gives it the next id, stores it, and calls each of its handlers in
     /// registration order with the event rebuilt from the stored form. A handler for which
     /// an identical event is already queued is skipped (it ran for the queued copy).
-    pub(crate) fn emit(&mut self, event: Event) -> Result<(), DispatchError> {
+    pub(crate) fn emit(&mut self, event: Event) -> Result<(), EmitError> {
         self.counter += 1;
         let id = self.counter;
         let kind = event.kind();
-        let data = event.encode().map_err(DispatchError::Event)?;
+        let data = event.encode().map_err(EmitError::Event)?;
         let names: Vec<String> = self
             .observers
             .for_kind(&kind)
@@ -111,7 +132,7 @@ impl<C: Charm> Emitter<'_, C> {
                 continue;
             }
             let fresh = Event::decode(kind.generic_name(), kind.source(), &data)
-                .map_err(DispatchError::Event)?;
+                .map_err(EmitError::Event)?;
             if self.call(&name, fresh, id, false)? {
                 self.queue.push(&name, &kind, id, data.clone());
             }
@@ -126,7 +147,7 @@ impl<C: Charm> Emitter<'_, C> {
         mut event: Event,
         id: u64,
         reemitted: bool,
-    ) -> Result<bool, DispatchError> {
+    ) -> Result<bool, EmitError> {
         let kind = event.kind();
         let Some(reg) = self.observers.find(name, &kind) else {
             return Ok(false);
@@ -145,7 +166,7 @@ impl<C: Charm> Emitter<'_, C> {
         }))
         .unwrap_or_else(|payload| Err(HandlerError::msg(panic_message(payload.as_ref()))));
         self.ctx.set_call(None);
-        let failed = |error: HandlerError| DispatchError::Handler {
+        let failed = |error: HandlerError| EmitError::Handler {
             handler: name.to_owned(),
             event: kind.clone(),
             reemitted,

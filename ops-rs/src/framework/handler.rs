@@ -83,10 +83,7 @@ impl HandlerError {
 
     /// The whole chain on one line: `outer: caused by inner: caused by root`.
     pub fn chain_message(&self) -> String {
-        self.chain()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(": caused by ")
+        crate::error_chain::error_chain(self.inner.as_ref())
     }
 
     /// The outermost error, to downcast or inspect.

@@ -19,5 +19,5 @@ pub use observers::{ObserveError, Observers};
 
 pub(crate) use ctx::CallInfo;
 pub(crate) use emit::Emitter;
-pub use emit::HandlerCall;
+pub use emit::{EmitError, HandlerCall};
 pub(crate) use queue::Queue;

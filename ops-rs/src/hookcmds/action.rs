@@ -4,11 +4,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{HookToolRunner, args, parse_json, run};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, parse_json, run};
 
 /// `action-get --format=json`: the action's parameters.
-pub fn action_get(r: &dyn HookToolRunner) -> Result<Map<String, Value>, ModelError> {
+pub fn action_get(r: &dyn HookToolRunner) -> Result<Map<String, Value>, HookToolError> {
     let out = run(r, "action-get", args(["--format=json"]), None)?;
     if out.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
@@ -37,12 +36,12 @@ pub fn is_valid_result_key(key: &str) -> bool {
 /// against Juju's rule. Strings are kept as they are; other values become their JSON text.
 pub fn flatten_results(
     results: &Map<String, Value>,
-) -> Result<BTreeMap<String, String>, ModelError> {
+) -> Result<BTreeMap<String, String>, HookToolError> {
     fn walk(
         prefix: &str,
         m: &Map<String, Value>,
         out: &mut BTreeMap<String, String>,
-    ) -> Result<(), ModelError> {
+    ) -> Result<(), HookToolError> {
         for (k, v) in m {
             let key = if prefix.is_empty() {
                 k.clone()
@@ -53,7 +52,7 @@ pub fn flatten_results(
                 Value::Object(inner) => walk(&key, inner, out)?,
                 other => {
                     if !is_valid_result_key(&key) {
-                        return Err(ModelError::Invalid(format!(
+                        return Err(HookToolError::Invalid(format!(
                             "action result key '{key}' is invalid: use lowercase letters, digits, \
                              '-' and '.', starting and ending with a letter or digit"
                         )));
@@ -63,7 +62,7 @@ pub fn flatten_results(
                         v => v.to_string(),
                     };
                     if out.insert(key.clone(), text).is_some() {
-                        return Err(ModelError::Invalid(format!(
+                        return Err(HookToolError::Invalid(format!(
                             "action result key '{key}' is given twice (once dotted, once nested)"
                         )));
                     }
@@ -79,7 +78,10 @@ pub fn flatten_results(
 
 /// `action-set k=v ...` with nested results flattened (see [`flatten_results`]). Nothing runs
 /// when a key is invalid, or when there are no results.
-pub fn action_set(r: &dyn HookToolRunner, results: &Map<String, Value>) -> Result<(), ModelError> {
+pub fn action_set(
+    r: &dyn HookToolRunner,
+    results: &Map<String, Value>,
+) -> Result<(), HookToolError> {
     let flat = flatten_results(results)?;
     if flat.is_empty() {
         return Ok(());
@@ -89,12 +91,12 @@ pub fn action_set(r: &dyn HookToolRunner, results: &Map<String, Value>) -> Resul
 }
 
 /// `action-log -- <message>`: a progress line the caller sees while the action runs.
-pub fn action_log(r: &dyn HookToolRunner, message: &str) -> Result<(), ModelError> {
+pub fn action_log(r: &dyn HookToolRunner, message: &str) -> Result<(), HookToolError> {
     run(r, "action-log", args(["--", message]), None).map(drop)
 }
 
 /// `action-fail [-- <message>]`: mark the action failed (the handler still returns normally).
-pub fn action_fail(r: &dyn HookToolRunner, message: Option<&str>) -> Result<(), ModelError> {
+pub fn action_fail(r: &dyn HookToolRunner, message: Option<&str>) -> Result<(), HookToolError> {
     let a = match message {
         Some(m) => args(["--", m]),
         None => Vec::new(),

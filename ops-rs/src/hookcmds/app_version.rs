@@ -1,10 +1,9 @@
 //! `application-version-set`.
 
-use super::{HookToolRunner, args, run};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, run};
 
 /// `application-version-set -- <version>`: the workload version shown in `juju status`.
-pub fn application_version_set(r: &dyn HookToolRunner, version: &str) -> Result<(), ModelError> {
+pub fn application_version_set(r: &dyn HookToolRunner, version: &str) -> Result<(), HookToolError> {
     run(r, "application-version-set", args(["--", version]), None).map(drop)
 }
 

@@ -2,11 +2,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{HookToolRunner, args, run_json};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, run_json};
 
 /// `config-get --format=json`: every option that has a value (secret options as their id).
-pub fn config_get(r: &dyn HookToolRunner) -> Result<Map<String, Value>, ModelError> {
+pub fn config_get(r: &dyn HookToolRunner) -> Result<Map<String, Value>, HookToolError> {
     let v: Option<Map<String, Value>> = run_json(
         r,
         "config-get",

@@ -5,8 +5,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use super::{HookToolRunner, args, parse_json, run};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, parse_json, run};
 
 /// The cloud the model runs on, with its credential (`juju trust` required).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -70,7 +69,7 @@ impl fmt::Debug for CloudCredential {
 }
 
 /// `credential-get --format=json`.
-pub fn credential_get(r: &dyn HookToolRunner) -> Result<CloudSpec, ModelError> {
+pub fn credential_get(r: &dyn HookToolRunner) -> Result<CloudSpec, HookToolError> {
     let out = run(r, "credential-get", args(["--format=json"]), None)?;
     parse_json("credential-get", &out, "a cloud spec object", true)
 }

@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{HookToolRunner, args, run_json};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, run_json};
 
 /// The status of one goal (unit or related app/unit).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -38,7 +37,7 @@ impl GoalState {
 }
 
 /// `goal-state --format=json`.
-pub fn goal_state(r: &dyn HookToolRunner) -> Result<GoalState, ModelError> {
+pub fn goal_state(r: &dyn HookToolRunner) -> Result<GoalState, HookToolError> {
     run_json(
         r,
         "goal-state",

@@ -1,10 +1,9 @@
 //! `is-leader`.
 
-use super::{HookToolRunner, args, run_json};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, run_json};
 
 /// `is-leader --format=json`.
-pub fn is_leader(r: &dyn HookToolRunner) -> Result<bool, ModelError> {
+pub fn is_leader(r: &dyn HookToolRunner) -> Result<bool, HookToolError> {
     run_json(r, "is-leader", args(["--format=json"]), "true or false")
 }
 

@@ -1,7 +1,34 @@
 //! `juju-log`.
 
-use super::{HookToolRunner, args, run};
-use crate::model::{LogLevel, ModelError};
+use super::{HookToolError, HookToolRunner, args, run};
+
+/// The level of a `juju-log` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    /// TRACE
+    Trace,
+    /// DEBUG
+    Debug,
+    /// INFO
+    Info,
+    /// WARNING
+    Warning,
+    /// ERROR
+    Error,
+}
+
+impl LogLevel {
+    /// The level as `juju-log --log-level` takes it.
+    pub fn as_juju(&self) -> &'static str {
+        match self {
+            LogLevel::Trace => "TRACE",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warning => "WARNING",
+            LogLevel::Error => "ERROR",
+        }
+    }
+}
 
 /// The longest message passed to `juju-log` in one call, in characters (as Python ops).
 pub const MAX_LOG_LINE_LEN: usize = 131_071;
@@ -22,7 +49,11 @@ pub fn log_chunks(message: &str, max_len: usize) -> Vec<String> {
 
 /// `juju-log --log-level <LEVEL> -- <message>`, split into several calls when longer than
 /// [`MAX_LOG_LINE_LEN`].
-pub fn juju_log(r: &dyn HookToolRunner, level: LogLevel, message: &str) -> Result<(), ModelError> {
+pub fn juju_log(
+    r: &dyn HookToolRunner,
+    level: LogLevel,
+    message: &str,
+) -> Result<(), HookToolError> {
     for chunk in log_chunks(message, MAX_LOG_LINE_LEN) {
         run(
             r,

@@ -6,12 +6,14 @@
 //! in-memory Juju instead.
 //!
 //! The other modules here are one typed function per hook tool, grouped as Juju groups them:
-//! each builds the exact argument vector Python ops uses and parses the answer. Failures are
-//! classified by [`ModelError::from_failure`](crate::model::ModelError::from_failure); an answer
-//! that is not what the tool documents (not JSON, wrong shape, empty) is
-//! [`crate::model::ModelError::BadAnswer`] naming the tool. These
-//! functions do no caching and no access checks: that is the [`Model`](crate::model::Model)'s
-//! job, and charms should normally use it.
+//! each builds the exact argument vector Python ops uses and parses the answer. They fail with
+//! this layer's own [`HookToolError`]: the tool failed ([`HookToolError::Failed`], exit code
+//! and stderr kept), its answer is not what the tool documents (not JSON, wrong shape, empty:
+//! [`HookToolError::BadAnswer`] naming the tool), or the call was refused before running.
+//! What a failure *means* (relation gone, secret not found, permission denied) is decided
+//! by the [`Model`](crate::model::Model) when it maps the error to a
+//! [`ModelError`](crate::model::ModelError). These functions do no caching and no access
+//! checks: that is the model's job too, and charms should normally use it.
 //!
 //! # Example
 //!
@@ -29,6 +31,7 @@ pub mod action;
 pub mod app_version;
 pub mod config;
 pub mod credential;
+mod error;
 pub mod goal_state;
 pub mod leader;
 pub mod log;
@@ -44,23 +47,24 @@ pub mod state;
 pub mod status;
 pub mod storage;
 
+pub use error::HookToolError;
+pub use log::LogLevel;
 pub use recording::{RecordingRunner, ToolCall};
 pub use runner::{HookToolFailure, HookToolRunner, ProcessRunner};
 
 use serde::de::DeserializeOwned;
 
-use crate::model::ModelError;
-
-/// Runs `tool` and classifies a failure.
+/// Runs `tool`; a failure comes back redacted ([`HookToolFailure::redact`]).
 pub(crate) fn run(
     runner: &dyn HookToolRunner,
     tool: &str,
     args: Vec<String>,
     stdin: Option<&[u8]>,
-) -> Result<Vec<u8>, ModelError> {
-    runner
-        .run(tool, &args, stdin)
-        .map_err(ModelError::from_failure)
+) -> Result<Vec<u8>, HookToolError> {
+    runner.run(tool, &args, stdin).map_err(|mut failure| {
+        failure.redact();
+        HookToolError::Failed(failure)
+    })
 }
 
 /// Parses a JSON answer. The error names the tool and what was expected; it never quotes the
@@ -70,9 +74,9 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
     out: &[u8],
     expected: &str,
     sensitive: bool,
-) -> Result<T, ModelError> {
+) -> Result<T, HookToolError> {
     if out.iter().all(u8::is_ascii_whitespace) {
-        return Err(ModelError::bad_answer(
+        return Err(HookToolError::bad_answer(
             tool,
             format!("empty answer, expected {expected} as JSON"),
         ));
@@ -90,7 +94,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
             let shown: String = text.trim().chars().take(200).collect();
             format!("expected {expected} as JSON ({e}); got: {shown}")
         };
-        ModelError::bad_answer(tool, detail)
+        HookToolError::bad_answer(tool, detail)
     })
 }
 
@@ -100,7 +104,7 @@ pub(crate) fn run_json<T: DeserializeOwned>(
     tool: &str,
     args: Vec<String>,
     expected: &str,
-) -> Result<T, ModelError> {
+) -> Result<T, HookToolError> {
     let out = run(runner, tool, args, None)?;
     parse_json(tool, &out, expected, false)
 }

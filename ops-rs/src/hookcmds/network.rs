@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Deserializer};
 
-use super::{HookToolRunner, run_json};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, run_json};
 
 /// One address on an interface.
 ///
@@ -96,7 +95,7 @@ pub fn network_get(
     r: &dyn HookToolRunner,
     binding: &str,
     relation_id: Option<u32>,
-) -> Result<Network, ModelError> {
+) -> Result<Network, HookToolError> {
     let mut a = vec!["--format=json".to_owned()];
     if let Some(id) = relation_id {
         a.extend(["-r".to_owned(), id.to_string()]);

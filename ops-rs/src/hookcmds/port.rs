@@ -3,8 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{HookToolRunner, args, run, run_json};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, run, run_json};
 
 /// A network protocol for ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,7 +86,7 @@ impl Port {
         }
     }
 
-    fn check(&self) -> Result<(), ModelError> {
+    fn check(&self) -> Result<(), HookToolError> {
         let ok = match (self.protocol, self.port, self.to_port) {
             (Protocol::Icmp, None, None) => true,
             (Protocol::Icmp, _, _) => false,
@@ -98,7 +97,7 @@ impl Port {
         if ok {
             Ok(())
         } else {
-            Err(ModelError::Invalid(format!(
+            Err(HookToolError::Invalid(format!(
                 "invalid port {self:?}: tcp/udp need a port 1-65535 (range from <= to); icmp takes none"
             )))
         }
@@ -146,7 +145,7 @@ impl FromStr for Port {
     }
 }
 
-fn port_args(port: &Port, endpoints: &[&str]) -> Result<Vec<String>, ModelError> {
+fn port_args(port: &Port, endpoints: &[&str]) -> Result<Vec<String>, HookToolError> {
     port.check()?;
     let mut a = Vec::new();
     if !endpoints.is_empty() {
@@ -162,7 +161,7 @@ pub fn open_port(
     r: &dyn HookToolRunner,
     port: &Port,
     endpoints: &[&str],
-) -> Result<(), ModelError> {
+) -> Result<(), HookToolError> {
     run(r, "open-port", port_args(port, endpoints)?, None).map(drop)
 }
 
@@ -171,12 +170,12 @@ pub fn close_port(
     r: &dyn HookToolRunner,
     port: &Port,
     endpoints: &[&str],
-) -> Result<(), ModelError> {
+) -> Result<(), HookToolError> {
     run(r, "close-port", port_args(port, endpoints)?, None).map(drop)
 }
 
 /// `opened-ports --format=json`: the ports this unit has opened (ranges kept whole).
-pub fn opened_ports(r: &dyn HookToolRunner) -> Result<Vec<Port>, ModelError> {
+pub fn opened_ports(r: &dyn HookToolRunner) -> Result<Vec<Port>, HookToolError> {
     let list: Option<Vec<String>> = run_json(
         r,
         "opened-ports",
@@ -187,7 +186,7 @@ pub fn opened_ports(r: &dyn HookToolRunner) -> Result<Vec<Port>, ModelError> {
         .iter()
         .map(|p| {
             p.parse()
-                .map_err(|e: String| ModelError::bad_answer("opened-ports", e))
+                .map_err(|e: String| HookToolError::bad_answer("opened-ports", e))
         })
         .collect()
 }

@@ -1,11 +1,10 @@
 //! `juju-reboot`.
 
-use super::{HookToolRunner, run};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, run};
 
 /// `juju-reboot [--now]`: reboot the machine after this hook, or (`now`) at once — Juju then
 /// stops the hook, so with `now` the charm should exit right after this returns.
-pub fn juju_reboot(r: &dyn HookToolRunner, now: bool) -> Result<(), ModelError> {
+pub fn juju_reboot(r: &dyn HookToolRunner, now: bool) -> Result<(), HookToolError> {
     let a = if now {
         vec!["--now".to_owned()]
     } else {

@@ -8,12 +8,11 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{HookToolRunner, args, parse_json, relation_ref, run, run_json};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, parse_json, relation_ref, run, run_json};
 
 /// `relation-ids <endpoint> --format=json`: the ids of the endpoint's relations
 /// (`["db:3"]` → `[3]`).
-pub fn relation_ids(r: &dyn HookToolRunner, endpoint: &str) -> Result<Vec<u32>, ModelError> {
+pub fn relation_ids(r: &dyn HookToolRunner, endpoint: &str) -> Result<Vec<u32>, HookToolError> {
     let ids: Option<Vec<String>> = run_json(
         r,
         "relation-ids",
@@ -27,7 +26,7 @@ pub fn relation_ids(r: &dyn HookToolRunner, endpoint: &str) -> Result<Vec<u32>, 
                 .next()
                 .and_then(|n| n.parse().ok())
                 .ok_or_else(|| {
-                    ModelError::bad_answer(
+                    HookToolError::bad_answer(
                         "relation-ids",
                         format!("relation id {id:?} is not of the form endpoint:N"),
                     )
@@ -41,7 +40,7 @@ pub fn relation_list(
     r: &dyn HookToolRunner,
     endpoint: &str,
     id: u32,
-) -> Result<Vec<String>, ModelError> {
+) -> Result<Vec<String>, HookToolError> {
     let units: Option<Vec<String>> = run_json(
         r,
         "relation-list",
@@ -57,7 +56,7 @@ pub fn relation_remote_app(
     r: &dyn HookToolRunner,
     endpoint: &str,
     id: u32,
-) -> Result<Option<String>, ModelError> {
+) -> Result<Option<String>, HookToolError> {
     let out = run(
         r,
         "relation-list",
@@ -85,7 +84,7 @@ pub fn relation_get(
     id: u32,
     member: &str,
     app: bool,
-) -> Result<BTreeMap<String, String>, ModelError> {
+) -> Result<BTreeMap<String, String>, HookToolError> {
     let mut a = args(["--format=json", "-r", &relation_ref(endpoint, id)]);
     if app {
         a.push("--app".to_owned());
@@ -98,7 +97,7 @@ pub fn relation_get(
         .into_iter()
         .map(|(k, v)| match v {
             Value::String(s) => Ok((k, s)),
-            other => Err(ModelError::bad_answer(
+            other => Err(HookToolError::bad_answer(
                 "relation-get",
                 format!("value of key '{k}' is {other}, expected a string"),
             )),
@@ -115,9 +114,9 @@ pub fn relation_set(
     id: u32,
     data: &BTreeMap<String, String>,
     app: bool,
-) -> Result<(), ModelError> {
+) -> Result<(), HookToolError> {
     if data.is_empty() {
-        return Err(ModelError::Invalid(
+        return Err(HookToolError::Invalid(
             "relation-set needs at least one key to set or delete".into(),
         ));
     }
@@ -127,7 +126,7 @@ pub fn relation_set(
     }
     a.extend(["--file".to_owned(), "-".to_owned()]);
     let body = serde_json::to_vec(data)
-        .map_err(|e| ModelError::Invalid(format!("cannot encode relation data: {e}")))?;
+        .map_err(|e| HookToolError::Invalid(format!("cannot encode relation data: {e}")))?;
     run(r, "relation-set", a, Some(&body)).map(drop)
 }
 
@@ -137,7 +136,7 @@ pub fn relation_model_uuid(
     r: &dyn HookToolRunner,
     endpoint: &str,
     id: u32,
-) -> Result<String, ModelError> {
+) -> Result<String, HookToolError> {
     #[derive(Deserialize)]
     struct M {
         uuid: String,
@@ -232,9 +231,10 @@ mod tests {
         );
     }
 
+    /// The failure is kept whole for the model to classify.
     #[test]
     fn gone_relation() {
         let e = relation_list(&failing("ERROR relation 1 not found"), "db", 1).unwrap_err();
-        assert!(e.is_relation_not_found());
+        assert!(crate::model::ModelError::from(e).is_relation_not_found());
     }
 }

@@ -2,17 +2,16 @@
 
 use std::path::PathBuf;
 
-use super::{HookToolRunner, args, run};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, run};
 
 /// `resource-get <name>`: the local path of a file resource (Juju downloads it if needed).
-pub fn resource_get(r: &dyn HookToolRunner, name: &str) -> Result<PathBuf, ModelError> {
+pub fn resource_get(r: &dyn HookToolRunner, name: &str) -> Result<PathBuf, HookToolError> {
     let out = run(r, "resource-get", args([name]), None)?;
     let text = String::from_utf8(out)
-        .map_err(|_| ModelError::bad_answer("resource-get", "the path is not UTF-8"))?;
+        .map_err(|_| HookToolError::bad_answer("resource-get", "the path is not UTF-8"))?;
     let path = text.trim();
     if path.is_empty() {
-        return Err(ModelError::bad_answer(
+        return Err(HookToolError::bad_answer(
             "resource-get",
             format!("empty answer for resource '{name}', expected a path"),
         ));

@@ -36,6 +36,23 @@ pub struct HookToolFailure {
     pub stderr: String,
 }
 
+impl HookToolFailure {
+    /// Redacts what must not be shown: the values of `action-set` arguments (results may be
+    /// sensitive), leaving their keys. Every failure a typed hook-tool call returns is
+    /// already redacted; a [`HookToolRunner`] of your own returns raw ones.
+    pub fn redact(&mut self) {
+        if self.tool == "action-set" {
+            for a in &mut self.args {
+                if let Some((k, v)) = a.split_once('=')
+                    && v != "<redacted>"
+                {
+                    *a = format!("{k}=<redacted>");
+                }
+            }
+        }
+    }
+}
+
 impl fmt::Debug for HookToolFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)

@@ -14,8 +14,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{HookToolRunner, args, parse_json, run, run_json};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, parse_json, run, run_json};
 
 /// Secret content: key → value. `Debug` prints the keys with redacted values.
 ///
@@ -73,15 +72,15 @@ impl SecretContent {
 
     /// Checks the content is what Juju accepts: at least one key, each key at least 3
     /// characters of lowercase letters, digits and single hyphens, starting with a letter.
-    pub fn validate(&self) -> Result<(), ModelError> {
+    pub fn validate(&self) -> Result<(), HookToolError> {
         if self.0.is_empty() {
-            return Err(ModelError::Invalid(
+            return Err(HookToolError::Invalid(
                 "secret content must have at least one key".into(),
             ));
         }
         for k in self.0.keys() {
             if !is_valid_secret_key(k) {
-                return Err(ModelError::Invalid(format!(
+                return Err(HookToolError::Invalid(format!(
                     "invalid secret key '{k}': use at least 3 lowercase letters, digits or \
                      single hyphens, starting with a letter (e.g. 'password', 'api-key')"
                 )));
@@ -204,7 +203,7 @@ impl SecretMetadata {
         self
     }
 
-    fn push_args(&self, a: &mut Vec<String>) -> Result<(), ModelError> {
+    fn push_args(&self, a: &mut Vec<String>) -> Result<(), HookToolError> {
         if let Some(l) = &self.label {
             a.extend(["--label".to_owned(), l.clone()]);
         }
@@ -213,7 +212,7 @@ impl SecretMetadata {
         }
         if let Some(e) = &self.expire {
             let text = e.format(&Rfc3339).map_err(|err| {
-                ModelError::Invalid(format!(
+                HookToolError::Invalid(format!(
                     "cannot format secret expiry {e} as RFC 3339: {err}"
                 ))
             })?;
@@ -283,10 +282,10 @@ struct ContentFiles {
     args: Vec<String>,
 }
 
-fn content_files(content: &SecretContent) -> Result<ContentFiles, ModelError> {
+fn content_files(content: &SecretContent) -> Result<ContentFiles, HookToolError> {
     content.validate()?;
     let io = |e: std::io::Error| {
-        ModelError::Invalid(format!(
+        HookToolError::Invalid(format!(
             "cannot write secret content to a private temporary file (check TMPDIR): {e}"
         ))
     };
@@ -316,7 +315,7 @@ pub fn secret_add(
     content: &SecretContent,
     meta: &SecretMetadata,
     owner: SecretOwner,
-) -> Result<String, ModelError> {
+) -> Result<String, HookToolError> {
     let files = content_files(content)?;
     let mut a = Vec::new();
     meta.push_args(&mut a)?;
@@ -326,7 +325,7 @@ pub fn secret_add(
     drop(files);
     let id = String::from_utf8_lossy(&out).trim().to_owned();
     if id.is_empty() {
-        return Err(ModelError::bad_answer(
+        return Err(HookToolError::bad_answer(
             "secret-add",
             "empty answer, expected the new secret's id",
         ));
@@ -341,9 +340,9 @@ pub fn secret_get(
     id: Option<&str>,
     label: Option<&str>,
     revision: SecretRevision,
-) -> Result<SecretContent, ModelError> {
+) -> Result<SecretContent, HookToolError> {
     if id.is_none() && label.is_none() {
-        return Err(ModelError::Invalid(
+        return Err(HookToolError::Invalid(
             "secret-get needs a secret id or a label".into(),
         ));
     }
@@ -368,13 +367,13 @@ pub fn secret_info_get(
     r: &dyn HookToolRunner,
     id: Option<&str>,
     label: Option<&str>,
-) -> Result<SecretInfo, ModelError> {
+) -> Result<SecretInfo, HookToolError> {
     let mut a = vec!["--format=json".to_owned()];
     match (id, label) {
         (Some(id), _) => a.push(id.to_owned()),
         (None, Some(l)) => a.extend(["--label".to_owned(), l.to_owned()]),
         (None, None) => {
-            return Err(ModelError::Invalid(
+            return Err(HookToolError::Invalid(
                 "secret-info-get needs a secret id or a label".into(),
             ));
         }
@@ -382,7 +381,7 @@ pub fn secret_info_get(
     let map: BTreeMap<String, RawInfo> =
         run_json(r, "secret-info-get", a, "an object of secret id to info")?;
     let Some((id, raw)) = map.into_iter().next() else {
-        return Err(ModelError::bad_answer(
+        return Err(HookToolError::bad_answer(
             "secret-info-get",
             "empty object, expected one secret",
         ));
@@ -408,7 +407,7 @@ pub fn secret_set(
     id: &str,
     content: Option<&SecretContent>,
     meta: &SecretMetadata,
-) -> Result<(), ModelError> {
+) -> Result<(), HookToolError> {
     let files = content.map(content_files).transpose()?;
     let mut a = Vec::new();
     meta.push_args(&mut a)?;
@@ -438,7 +437,7 @@ pub fn secret_grant(
     id: &str,
     relation_id: u32,
     unit: Option<&str>,
-) -> Result<(), ModelError> {
+) -> Result<(), HookToolError> {
     run(r, "secret-grant", grant_args(id, relation_id, unit), None).map(drop)
 }
 
@@ -448,7 +447,7 @@ pub fn secret_revoke(
     id: &str,
     relation_id: u32,
     unit: Option<&str>,
-) -> Result<(), ModelError> {
+) -> Result<(), HookToolError> {
     run(r, "secret-revoke", grant_args(id, relation_id, unit), None).map(drop)
 }
 
@@ -457,7 +456,7 @@ pub fn secret_remove(
     r: &dyn HookToolRunner,
     id: &str,
     revision: Option<u64>,
-) -> Result<(), ModelError> {
+) -> Result<(), HookToolError> {
     let mut a = vec![id.to_owned()];
     if let Some(rev) = revision {
         a.extend(["--revision".to_owned(), rev.to_string()]);
@@ -466,7 +465,7 @@ pub fn secret_remove(
 }
 
 /// `secret-ids --format=json`: the secrets this unit (or its app) owns.
-pub fn secret_ids(r: &dyn HookToolRunner) -> Result<Vec<String>, ModelError> {
+pub fn secret_ids(r: &dyn HookToolRunner) -> Result<Vec<String>, HookToolError> {
     let v: Option<Vec<String>> = run_json(
         r,
         "secret-ids",

@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{HookToolRunner, args, run, run_json};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, run, run_json};
 
 /// `state-get --format=json`: every key.
-pub fn state_get_all(r: &dyn HookToolRunner) -> Result<BTreeMap<String, String>, ModelError> {
+pub fn state_get_all(r: &dyn HookToolRunner) -> Result<BTreeMap<String, String>, HookToolError> {
     let v: Option<BTreeMap<String, String>> = run_json(
         r,
         "state-get",
@@ -18,7 +17,7 @@ pub fn state_get_all(r: &dyn HookToolRunner) -> Result<BTreeMap<String, String>,
 }
 
 /// `state-get --format=json <key>`: one key (`None` if unset).
-pub fn state_get(r: &dyn HookToolRunner, key: &str) -> Result<Option<String>, ModelError> {
+pub fn state_get(r: &dyn HookToolRunner, key: &str) -> Result<Option<String>, HookToolError> {
     run_json(
         r,
         "state-get",
@@ -31,14 +30,14 @@ pub fn state_get(r: &dyn HookToolRunner, key: &str) -> Result<Option<String>, Mo
 pub fn state_set(
     r: &dyn HookToolRunner,
     data: &BTreeMap<String, String>,
-) -> Result<(), ModelError> {
+) -> Result<(), HookToolError> {
     let body = serde_json::to_vec(data)
-        .map_err(|e| ModelError::Invalid(format!("cannot encode state for state-set: {e}")))?;
+        .map_err(|e| HookToolError::Invalid(format!("cannot encode state for state-set: {e}")))?;
     run(r, "state-set", args(["--file", "-"]), Some(&body)).map(drop)
 }
 
 /// `state-delete <key>`.
-pub fn state_delete(r: &dyn HookToolRunner, key: &str) -> Result<(), ModelError> {
+pub fn state_delete(r: &dyn HookToolRunner, key: &str) -> Result<(), HookToolError> {
     run(r, "state-delete", args([key]), None).map(drop)
 }
 

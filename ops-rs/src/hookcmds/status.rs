@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{HookToolRunner, run, run_json};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, run, run_json};
 use crate::status::Status;
 
 /// A status as `status-get --include-data` reports it.
@@ -29,9 +28,9 @@ struct RawStatus {
 }
 
 impl RawStatus {
-    fn into_info(self) -> Result<StatusInfo, ModelError> {
+    fn into_info(self) -> Result<StatusInfo, HookToolError> {
         let status = Status::from_name(&self.status, self.message).ok_or_else(|| {
-            ModelError::bad_answer(
+            HookToolError::bad_answer(
                 "status-get",
                 format!("unknown status name {:?}", self.status),
             )
@@ -52,7 +51,7 @@ struct RawAppStatus {
 }
 
 /// `status-get --include-data --format=json --application=false`: this unit's status.
-pub fn unit_status_get(r: &dyn HookToolRunner) -> Result<StatusInfo, ModelError> {
+pub fn unit_status_get(r: &dyn HookToolRunner) -> Result<StatusInfo, HookToolError> {
     let raw: RawStatus = run_json(
         r,
         "status-get",
@@ -66,7 +65,7 @@ pub fn unit_status_get(r: &dyn HookToolRunner) -> Result<StatusInfo, ModelError>
 /// application's status and its units' statuses.
 pub fn app_status_get(
     r: &dyn HookToolRunner,
-) -> Result<(StatusInfo, BTreeMap<String, StatusInfo>), ModelError> {
+) -> Result<(StatusInfo, BTreeMap<String, StatusInfo>), HookToolError> {
     let raw: RawAppStatus = run_json(
         r,
         "status-get",
@@ -77,7 +76,7 @@ pub fn app_status_get(
         .units
         .into_iter()
         .map(|(k, v)| Ok((k, v.into_info()?)))
-        .collect::<Result<_, ModelError>>()?;
+        .collect::<Result<_, HookToolError>>()?;
     Ok((raw.app.into_info()?, units))
 }
 
@@ -91,9 +90,9 @@ fn status_get_args(app: bool) -> Vec<String> {
 
 /// `status-set --application=<bool> <status> -- <message>`. Only active, blocked, maintenance
 /// and waiting can be set; the others are an error before the tool runs.
-pub fn status_set(r: &dyn HookToolRunner, app: bool, status: &Status) -> Result<(), ModelError> {
+pub fn status_set(r: &dyn HookToolRunner, app: bool, status: &Status) -> Result<(), HookToolError> {
     if !status.is_settable() {
-        return Err(ModelError::Invalid(format!(
+        return Err(HookToolError::Invalid(format!(
             "a charm cannot set status '{}': only active, blocked, maintenance and waiting",
             status.name()
         )));

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::{HookToolRunner, args, run, run_json};
-use crate::model::ModelError;
+use super::{HookToolError, HookToolRunner, args, run, run_json};
 
 /// What `storage-get` says about one storage instance.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -19,7 +18,7 @@ pub struct StorageDetails {
 
 /// `storage-list --format=json <name>`: the instance indexes of storage `name`
 /// (`["data/0","data/1"]` → `[0, 1]`).
-pub fn storage_list(r: &dyn HookToolRunner, name: &str) -> Result<Vec<u32>, ModelError> {
+pub fn storage_list(r: &dyn HookToolRunner, name: &str) -> Result<Vec<u32>, HookToolError> {
     let ids: Option<Vec<String>> = run_json(
         r,
         "storage-list",
@@ -32,7 +31,7 @@ pub fn storage_list(r: &dyn HookToolRunner, name: &str) -> Result<Vec<u32>, Mode
             id.rsplit_once('/')
                 .and_then(|(_, n)| n.parse().ok())
                 .ok_or_else(|| {
-                    ModelError::bad_answer(
+                    HookToolError::bad_answer(
                         "storage-list",
                         format!("storage id {id:?} is not of the form name/N"),
                     )
@@ -46,7 +45,7 @@ pub fn storage_get(
     r: &dyn HookToolRunner,
     name: &str,
     index: u32,
-) -> Result<StorageDetails, ModelError> {
+) -> Result<StorageDetails, HookToolError> {
     run_json(
         r,
         "storage-get",
@@ -55,8 +54,28 @@ pub fn storage_get(
     )
 }
 
+/// `storage-get --format=json -s <name>/<index> location`: where the instance is (the
+/// mount point of a filesystem, the device of a block storage).
+pub fn storage_location(
+    r: &dyn HookToolRunner,
+    name: &str,
+    index: u64,
+) -> Result<PathBuf, HookToolError> {
+    run_json(
+        r,
+        "storage-get",
+        args([
+            "--format=json",
+            "-s",
+            &format!("{name}/{index}"),
+            "location",
+        ]),
+        "a location as a string",
+    )
+}
+
 /// `storage-add <name>=<count>`: ask Juju for more instances (they attach in later hooks).
-pub fn storage_add(r: &dyn HookToolRunner, name: &str, count: u32) -> Result<(), ModelError> {
+pub fn storage_add(r: &dyn HookToolRunner, name: &str, count: u32) -> Result<(), HookToolError> {
     run(r, "storage-add", args([&format!("{name}={count}")]), None).map(drop)
 }
 

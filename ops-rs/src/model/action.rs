@@ -20,7 +20,7 @@ impl Model {
     pub(crate) fn action_params_raw(&self) -> Result<Map<String, Value>, ModelError> {
         self.memo(
             |c| c.action_params.clone(),
-            || tools::action_get(self.tools()),
+            || tools::action_get(self.tools()).map_err(ModelError::from),
             |c, v| c.action_params = Some(v),
         )
     }
@@ -67,18 +67,18 @@ impl Model {
                 "action results must serialize to a map".into(),
             ));
         };
-        tools::action_set(self.tools(), &map)
+        tools::action_set(self.tools(), &map).map_err(ModelError::from)
     }
 
     /// Logs a progress line for the action's caller (`action-log`).
     pub fn action_log(&self, message: &str) -> Result<(), ModelError> {
-        tools::action_log(self.tools(), message)
+        tools::action_log(self.tools(), message).map_err(ModelError::from)
     }
 
     /// Marks the action failed with `message` (`action-fail`); the handler still returns
     /// normally.
     pub fn action_fail(&self, message: &str) -> Result<(), ModelError> {
-        tools::action_fail(self.tools(), Some(message))
+        tools::action_fail(self.tools(), Some(message)).map_err(ModelError::from)
     }
 }
 

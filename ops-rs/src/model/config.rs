@@ -14,7 +14,7 @@ impl Model {
     pub fn config_map(&self) -> Result<Map<String, Value>, ModelError> {
         let mut map = self.memo(
             |c| c.config.clone(),
-            || tools::config_get(self.tools()),
+            || tools::config_get(self.tools()).map_err(ModelError::from),
             |c, v| c.config = Some(v),
         )?;
         let Some(meta) = self.meta() else {

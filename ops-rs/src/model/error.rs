@@ -1,6 +1,6 @@
 //! The model's error type, and the one place where hook-tool failures are classified.
 
-use crate::hookcmds::HookToolFailure;
+use crate::hookcmds::{HookToolError, HookToolFailure};
 
 /// An error from the model: a hook tool failed, answered something unexpected, or the charm
 /// asked for something Juju would refuse (checked before any tool runs).
@@ -129,6 +129,20 @@ const DENIED: &[&str] = &[
     "cannot write relation settings",
 ];
 
+/// A hook tool's error, as the model sees it: a failure is classified
+/// ([`ModelError::from_failure`]), the rest keep their meaning.
+impl From<HookToolError> for ModelError {
+    fn from(e: HookToolError) -> ModelError {
+        match e {
+            HookToolError::Failed(failure) => ModelError::from_failure(failure),
+            HookToolError::BadAnswer { tool, detail } => ModelError::BadAnswer { tool, detail },
+            HookToolError::Invalid(message) => ModelError::Invalid(message),
+            // `HookToolError` is non-exhaustive for users; every variant is handled above,
+            // and a new one must choose its meaning here.
+        }
+    }
+}
+
 impl ModelError {
     /// Classifies a hook-tool failure (the single place this is decided):
     ///
@@ -142,15 +156,10 @@ impl ModelError {
     ///    relation settings → [`ModelError::PermissionDenied`];
     /// 4. anything else → [`ModelError::HookTool`].
     ///
-    /// `action-set` arguments are redacted to their keys (results may be sensitive).
+    /// `action-set` arguments are redacted to their keys (results may be sensitive; see
+    /// [`HookToolFailure::redact`]).
     pub fn from_failure(mut failure: HookToolFailure) -> ModelError {
-        if failure.tool == "action-set" {
-            for a in &mut failure.args {
-                if let Some((k, _)) = a.split_once('=') {
-                    *a = format!("{k}=<redacted>");
-                }
-            }
-        }
+        failure.redact();
         let stderr = failure.stderr.to_lowercase();
         if RELATION_TOOLS.contains(&failure.tool.as_str())
             && (says_relation_not_found(&stderr) || stderr.contains("permission denied"))
@@ -164,13 +173,6 @@ impl ModelError {
             return ModelError::PermissionDenied { failure };
         }
         ModelError::HookTool(failure)
-    }
-
-    pub(crate) fn bad_answer(tool: &str, detail: impl Into<String>) -> ModelError {
-        ModelError::BadAnswer {
-            tool: tool.to_owned(),
-            detail: detail.into(),
-        }
     }
 
     /// Whether this says the relation is gone.

@@ -46,6 +46,7 @@ mod unit;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use crate::hookcmds::LogLevel;
 pub use crate::hookcmds::goal_state::{Goal, GoalState};
 pub use crate::hookcmds::network::{Address, BindAddress, Network};
 pub use crate::hookcmds::port::{Port, Protocol};
@@ -61,34 +62,6 @@ pub use storage::Storage;
 use crate::hookcmds::HookToolRunner;
 use crate::metadata::CharmMeta;
 use cache::Cache;
-
-/// The level of a `juju-log` line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LogLevel {
-    /// TRACE
-    Trace,
-    /// DEBUG
-    Debug,
-    /// INFO
-    Info,
-    /// WARNING
-    Warning,
-    /// ERROR
-    Error,
-}
-
-impl LogLevel {
-    /// The level as `juju-log --log-level` takes it.
-    pub fn as_juju(&self) -> &'static str {
-        match self {
-            LogLevel::Trace => "TRACE",
-            LogLevel::Debug => "DEBUG",
-            LogLevel::Info => "INFO",
-            LogLevel::Warning => "WARNING",
-            LogLevel::Error => "ERROR",
-        }
-    }
-}
 
 /// Whose status: this unit's, or its application's (leader only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -333,7 +306,7 @@ impl Model {
     pub fn is_leader(&self) -> Result<bool, ModelError> {
         self.memo(
             |c| c.leader,
-            || crate::hookcmds::leader::is_leader(self.tools()),
+            || crate::hookcmds::leader::is_leader(self.tools()).map_err(ModelError::from),
             |c, v| c.leader = Some(v),
         )
     }
@@ -341,7 +314,7 @@ impl Model {
     /// Writes a line to the Juju debug log (`juju-log`); messages longer than Juju takes are
     /// split over several calls.
     pub fn juju_log(&self, level: LogLevel, message: &str) -> Result<(), ModelError> {
-        crate::hookcmds::log::juju_log(self.tools(), level, message)
+        crate::hookcmds::log::juju_log(self.tools(), level, message).map_err(ModelError::from)
     }
 }
 

@@ -19,7 +19,7 @@ impl Model {
         let key = (binding.to_owned(), id);
         self.memo(
             |c| c.networks.get(&key).cloned(),
-            || tools::network_get(self.tools(), binding, id),
+            || tools::network_get(self.tools(), binding, id).map_err(ModelError::from),
             |c, v| {
                 c.networks.insert(key.clone(), v);
             },

@@ -13,21 +13,21 @@ impl Model {
     pub fn open_port_on(&self, port: Port, endpoints: &[&str]) -> Result<(), ModelError> {
         let r = tools::open_port(self.tools(), &port, endpoints);
         self.cache().opened_ports = None;
-        r
+        r.map_err(ModelError::from)
     }
 
     /// Closes `port` (`close-port`).
     pub fn close_port(&self, port: Port) -> Result<(), ModelError> {
         let r = tools::close_port(self.tools(), &port, &[]);
         self.cache().opened_ports = None;
-        r
+        r.map_err(ModelError::from)
     }
 
     /// The ports this unit has opened (`opened-ports`; cached until an open or close).
     pub fn opened_ports(&self) -> Result<Vec<Port>, ModelError> {
         self.memo(
             |c| c.opened_ports.clone(),
-            || tools::opened_ports(self.tools()),
+            || tools::opened_ports(self.tools()).map_err(ModelError::from),
             |c, v| c.opened_ports = Some(v),
         )
     }

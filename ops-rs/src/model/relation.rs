@@ -52,7 +52,7 @@ impl Model {
     pub fn relation_ids(&self, endpoint: &str) -> Result<Vec<u32>, ModelError> {
         let ids = self.memo(
             |c| c.relation_ids.get(endpoint).cloned(),
-            || tools::relation_ids(self.tools(), endpoint),
+            || tools::relation_ids(self.tools(), endpoint).map_err(ModelError::from),
             |c, v| {
                 c.relation_ids.insert(endpoint.to_owned(), v);
             },
@@ -127,7 +127,7 @@ impl Relation {
         let m = &self.model;
         m.memo(
             |c| c.relation_units.get(&self.id).cloned(),
-            || tools::relation_list(m.tools(), &self.endpoint, self.id),
+            || tools::relation_list(m.tools(), &self.endpoint, self.id).map_err(ModelError::from),
             |c, v| {
                 c.relation_units.insert(self.id, v);
             },
@@ -150,7 +150,9 @@ impl Relation {
         }
         m.memo(
             |c| c.remote_app.get(&self.id).cloned(),
-            || match tools::relation_remote_app(m.tools(), &self.endpoint, self.id) {
+            || match tools::relation_remote_app(m.tools(), &self.endpoint, self.id)
+                .map_err(ModelError::from)
+            {
                 Err(ModelError::RelationNotFound { .. }) => Ok(None),
                 other => other,
             },
@@ -163,6 +165,7 @@ impl Relation {
     /// The UUID of the remote application's model (`relation-model-get`).
     pub fn remote_model_uuid(&self) -> Result<String, ModelError> {
         tools::relation_model_uuid(self.model.tools(), &self.endpoint, self.id)
+            .map_err(ModelError::from)
     }
 
     /// This unit's data bag.
@@ -274,7 +277,10 @@ impl DataBag {
         let key = (rel.id, member.clone(), app);
         rel.model.memo(
             |c| c.bags.get(&key).cloned(),
-            || tools::relation_get(rel.model.tools(), &rel.endpoint, rel.id, &member, app),
+            || {
+                tools::relation_get(rel.model.tools(), &rel.endpoint, rel.id, &member, app)
+                    .map_err(ModelError::from)
+            },
             |c, v| {
                 c.bags.insert(key.clone(), v);
             },
@@ -309,7 +315,7 @@ impl DataBag {
         let rel = &self.relation;
         let result = tools::relation_set(rel.model.tools(), &rel.endpoint, rel.id, &data, app);
         rel.model.cache().bags.remove(&(rel.id, member, app));
-        result
+        result.map_err(ModelError::from)
     }
 
     /// Sets one key (an empty value deletes it, as Juju does).

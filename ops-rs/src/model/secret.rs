@@ -66,7 +66,7 @@ impl Model {
 
     /// The ids of the secrets this unit (or its application) owns (`secret-ids`).
     pub fn secret_ids(&self) -> Result<Vec<String>, ModelError> {
-        tools::secret_ids(self.tools())
+        tools::secret_ids(self.tools()).map_err(ModelError::from)
     }
 }
 
@@ -113,6 +113,7 @@ impl Secret {
             self.label.as_deref(),
             SecretRevision::Peek,
         )
+        .map_err(ModelError::from)
     }
 
     /// The latest revision's content, tracking it from now on (`--refresh`).
@@ -142,7 +143,10 @@ impl Secret {
         };
         m.memo(
             |c| c.secret_info.get(&key).cloned(),
-            || tools::secret_info_get(m.tools(), self.id.as_deref(), self.label.as_deref()),
+            || {
+                tools::secret_info_get(m.tools(), self.id.as_deref(), self.label.as_deref())
+                    .map_err(ModelError::from)
+            },
             |c, v| {
                 c.secret_info.insert(format!("id:{}", v.id), v.clone());
                 if let Some(l) = &v.label {
@@ -170,7 +174,7 @@ impl Secret {
             &SecretMetadata::default(),
         );
         self.forget();
-        r
+        r.map_err(ModelError::from)
     }
 
     /// Changes label, description, expiry or rotation (`secret-set` without content).
@@ -183,19 +187,19 @@ impl Secret {
                 self.label = Some(l.clone());
             }
         }
-        r
+        r.map_err(ModelError::from)
     }
 
     /// Lets the remote application of `relation` (or only `unit`) read this secret.
     pub fn grant(&mut self, relation: &Relation, unit: Option<&str>) -> Result<(), ModelError> {
         let id = self.ensure_id()?;
-        tools::secret_grant(self.model.tools(), &id, relation.id(), unit)
+        tools::secret_grant(self.model.tools(), &id, relation.id(), unit).map_err(ModelError::from)
     }
 
     /// Takes back a grant.
     pub fn revoke(&mut self, relation: &Relation, unit: Option<&str>) -> Result<(), ModelError> {
         let id = self.ensure_id()?;
-        tools::secret_revoke(self.model.tools(), &id, relation.id(), unit)
+        tools::secret_revoke(self.model.tools(), &id, relation.id(), unit).map_err(ModelError::from)
     }
 
     /// Removes one revision (typically in `secret-remove` once no one tracks it).
@@ -203,7 +207,7 @@ impl Secret {
         let id = self.ensure_id()?;
         let r = tools::secret_remove(self.model.tools(), &id, Some(revision));
         self.forget();
-        r
+        r.map_err(ModelError::from)
     }
 
     /// Removes the secret and all its revisions.
@@ -211,7 +215,7 @@ impl Secret {
         let id = self.ensure_id()?;
         let r = tools::secret_remove(self.model.tools(), &id, None);
         self.forget();
-        r
+        r.map_err(ModelError::from)
     }
 }
 

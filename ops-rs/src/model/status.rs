@@ -15,7 +15,7 @@ impl Model {
                 action: "set the application status".into(),
             });
         }
-        tools::status_set(self.tools(), app, status)
+        tools::status_set(self.tools(), app, status).map_err(ModelError::from)
     }
 
     /// This unit's or the application's current status (`status-get`). Only the leader can

@@ -28,7 +28,7 @@ impl Model {
     pub fn storage_indexes(&self, name: &str) -> Result<Vec<u32>, ModelError> {
         self.memo(
             |c| c.storage_ids.get(name).cloned(),
-            || tools::storage_list(self.tools(), name),
+            || tools::storage_list(self.tools(), name).map_err(ModelError::from),
             |c, v| {
                 c.storage_ids.insert(name.to_owned(), v);
             },
@@ -40,7 +40,7 @@ impl Model {
         let key = (name.to_owned(), index);
         let d = self.memo(
             |c| c.storage.get(&key).cloned(),
-            || tools::storage_get(self.tools(), name, index),
+            || tools::storage_get(self.tools(), name, index).map_err(ModelError::from),
             |c, v| {
                 c.storage.insert(key.clone(), v);
             },
@@ -67,7 +67,7 @@ impl Model {
     pub fn storage_add(&self, name: &str, count: u32) -> Result<(), ModelError> {
         let r = tools::storage_add(self.tools(), name, count);
         self.cache().storage_ids.remove(name);
-        r
+        r.map_err(ModelError::from)
     }
 }
 

@@ -9,20 +9,20 @@ use crate::hookcmds::{app_version, credential, goal_state, reboot, resource};
 impl Model {
     /// Sets the workload version shown in `juju status` (`application-version-set`).
     pub fn set_workload_version(&self, version: &str) -> Result<(), ModelError> {
-        app_version::application_version_set(self.tools(), version)
+        app_version::application_version_set(self.tools(), version).map_err(ModelError::from)
     }
 
     /// Asks Juju to reboot the machine after this hook (`juju-reboot`), or at once (`now`):
     /// with `now`, Juju stops the hook, so return from the handler right after.
     pub fn reboot(&self, now: bool) -> Result<(), ModelError> {
-        reboot::juju_reboot(self.tools(), now)
+        reboot::juju_reboot(self.tools(), now).map_err(ModelError::from)
     }
 
     /// What Juju plans for this application (`goal-state`; cached).
     pub fn goal_state(&self) -> Result<GoalState, ModelError> {
         self.memo(
             |c| c.goal_state.clone(),
-            || goal_state::goal_state(self.tools()),
+            || goal_state::goal_state(self.tools()).map_err(ModelError::from),
             |c, v| c.goal_state = Some(v),
         )
     }
@@ -36,7 +36,7 @@ impl Model {
     pub fn resource_path(&self, name: &str) -> Result<PathBuf, ModelError> {
         self.memo(
             |c| c.resources.get(name).cloned(),
-            || resource::resource_get(self.tools(), name),
+            || resource::resource_get(self.tools(), name).map_err(ModelError::from),
             |c, v| {
                 c.resources.insert(name.to_owned(), v);
             },
@@ -45,7 +45,7 @@ impl Model {
 
     /// The cloud spec with credential (`credential-get`; needs `juju trust`).
     pub fn cloud_spec(&self) -> Result<CloudSpec, ModelError> {
-        credential::credential_get(self.tools())
+        credential::credential_get(self.tools()).map_err(ModelError::from)
     }
 }
 

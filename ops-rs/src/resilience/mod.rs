@@ -48,7 +48,7 @@
 
 pub(crate) mod breaker;
 mod breakers;
-mod ctx;
+mod dispatch_state;
 mod retry;
 mod retrying;
 mod summary;
@@ -68,7 +68,7 @@ pub use retry::Retry;
 pub use retrying::{RetryEvent, Retrying};
 pub use wall_clock::{ManualWallClock, SystemWallClock, WallClock};
 
-pub(crate) use ctx::DispatchResilience;
+pub(crate) use dispatch_state::DispatchResilience;
 pub(crate) use summary::with_retry_summary;
 
 #[doc = include_str!("../docs/temporary-errors.md")]

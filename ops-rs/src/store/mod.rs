@@ -1,6 +1,9 @@
 //! The unit's state store: event counter, deferred queue, the charm's typed state and the
 //! circuit breakers' states, saved in one transaction per dispatch.
 //!
+//! **Internal** (hidden from the docs): public only so that `juju-sim` can inspect a unit's
+//! `.unit-state.db` and the crash tests can check it; the schema changes when it must.
+//!
 //! - [`SqliteStore`] (the default): `.unit-state.db` in the charm directory, owner-only,
 //!   schema-versioned, one `BEGIN IMMEDIATE` transaction per dispatch, rollback journal with
 //!   `synchronous=FULL` (a kill -9 at any instant leaves the old or the new state). A dispatch

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use crate::container::PebbleOptions;
 use crate::context::JujuContext;
 use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
-use crate::event::{Event, EventInputs, EventKind};
+use crate::dispatch::{EventInputs, juju_event};
+use crate::event::EventKind;
 use crate::framework::Charm;
 use crate::metadata::{CharmMeta, MetadataError};
 use crate::store::{DeferredEntry, MemoryStore, StoreData};
@@ -256,7 +257,7 @@ pub(crate) fn deferred_entry(
         storage_location,
         ..EventInputs::default()
     };
-    let Some(ev) = Event::from_context(&context, inputs)? else {
+    let Some(ev) = juju_event(&context, inputs)? else {
         return Err(RunError::inconsistent(format!(
             "{} is not an event this framework knows, so nothing can defer it",
             event.kind

@@ -72,7 +72,7 @@ fn a_failed_change_is_the_change_error_with_its_logs() {
     let e = c.start(&["db"]).unwrap_err();
     assert!(e.change().is_some(), "{e:?}");
     assert!(!e.is_unreachable());
-    let chain = crate::dispatch::error_chain(&e);
+    let chain = crate::error_chain::error_chain(&e);
     assert!(
         chain.starts_with("cannot start services [db] in container web"),
         "{chain}"
@@ -204,7 +204,7 @@ fn files() {
     let e = c.pull("/etc/web/web.conf").unwrap_err();
     assert!(e.is_not_found(), "{e}");
     assert!(
-        crate::dispatch::error_chain(&e)
+        crate::error_chain::error_chain(&e)
             .starts_with("cannot pull /etc/web/web.conf in container web"),
         "{e}"
     );

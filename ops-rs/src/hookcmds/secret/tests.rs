@@ -213,16 +213,21 @@ fn errors_and_debug_never_show_content() {
     assert!(text.contains("`secret-get`"), "{text}");
 }
 
+/// The model maps the tools' failures (the classification itself is tested in `model::error`).
 #[test]
 fn not_found_mapping() {
-    let e = secret_get(
+    use crate::model::ModelError;
+    let e: ModelError = secret_get(
         &failing("ERROR secret \"x\" not found"),
         Some("x"),
         None,
         SecretRevision::Tracked,
     )
-    .unwrap_err();
+    .unwrap_err()
+    .into();
     assert!(e.is_secret_not_found(), "{e}");
-    let e = secret_remove(&failing("ERROR permission denied"), "x", None).unwrap_err();
+    let e: ModelError = secret_remove(&failing("ERROR permission denied"), "x", None)
+        .unwrap_err()
+        .into();
     assert!(matches!(e, ModelError::PermissionDenied { .. }), "{e}");
 }
