@@ -205,7 +205,7 @@ fn serving_port(ctx: &Ctx<WebKv>, web: &Container) -> Result<u16, ActionError> {
         Some(s) => return Err(ActionError::NotRunning(s.current.to_string())),
         None => return Err(ActionError::NotRunning("not set up".to_owned())),
     }
-    if ctx.state().readiness.port != Some(config.port) {
+    if ctx.stored().readiness.port != Some(config.port) {
         return Err(ActionError::NotReady);
     }
     Ok(config.port)

@@ -14,7 +14,7 @@ use crate::workload::CONTAINER;
 pub struct WebKv;
 
 impl Charm for WebKv {
-    type State = Stored;
+    type Stored = Stored;
 
     fn observe(on: &mut Observers<Self>) {
         // Holistic: every event that may change the outcome runs the same reconcile.

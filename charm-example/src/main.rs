@@ -12,5 +12,5 @@
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
 fn main() -> std::process::ExitCode {
-    ops::main(webkv_charm::WebKv)
+    ops::main(charm_example::WebKv)
 }

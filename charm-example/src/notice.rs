@@ -61,7 +61,7 @@ impl WebKv {
             );
             return Ok(());
         };
-        let Phase::Started { port: expected } = ctx.state().phase else {
+        let Phase::Started { port: expected } = ctx.stored().phase else {
             tracing::info!("ready notice for :{port}, but the service is not started; ignoring it");
             return Ok(());
         };
@@ -71,7 +71,7 @@ impl WebKv {
             );
             return Ok(());
         }
-        let readiness = &mut ctx.state_mut().readiness;
+        let readiness = &mut ctx.stored_mut().readiness;
         if notice.occurrences <= readiness.stale_through {
             tracing::info!(
                 "ready notice (occurrence {}) is from before the last restart; waiting for a new one",

@@ -91,7 +91,7 @@ impl WebKv {
             }
             Err(e) => return Err(e.into()),
         };
-        ctx.state_mut().phase = phase;
+        ctx.stored_mut().phase = phase;
         Ok(())
     }
 }
@@ -139,13 +139,13 @@ fn converge(ctx: &mut Ctx<WebKv>) -> Result<Phase, ReconcileError> {
         // many ready notices Pebble holds now, so a re-delivered old one is not taken for
         // the coming start's.
         let seen = workload::ready_notices(&web)?;
-        ctx.state_mut().readiness = Readiness::restarted(seen);
+        ctx.stored_mut().readiness = Readiness::restarted(seen);
     }
     workload::apply(&web, &desired, &changes)?;
 
     // Ready already (nothing restarted): make sure the relation says so, e.g. for a
     // relation joined or a leader elected since the notice.
-    if ctx.state().readiness.port == Some(config.port) {
+    if ctx.stored().readiness.port == Some(config.port) {
         website::publish_url(ctx, config.port)?;
     }
     Ok(Phase::Started { port: config.port })

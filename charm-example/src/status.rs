@@ -17,7 +17,7 @@ impl WebKv {
         ctx: &mut Ctx<Self>,
         _ev: &mut CollectStatus,
     ) -> HandlerResult {
-        let status = unit_status(ctx.state());
+        let status = unit_status(ctx.stored());
         ctx.add_unit_status(status)?;
         Ok(())
     }

@@ -10,12 +10,12 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
+use charm_example::actions::{BACKUP_EXIT_CORRUPT, BACKUP_EXIT_NO_DATA, BACKUP_TIMEOUT};
+use charm_example::workload::{CONTAINER, DATA_DIR, DATA_FILE, SERVER_BIN, SERVICE};
 use common::*;
 use ops::container::ServiceStatus;
 use ops::testing::{Exec, ExecResponse, State};
 use serde_json::json;
-use webkv_charm::actions::{BACKUP_EXIT_CORRUPT, BACKUP_EXIT_NO_DATA, BACKUP_TIMEOUT};
-use webkv_charm::workload::{CONTAINER, DATA_DIR, DATA_FILE, SERVER_BIN, SERVICE};
 
 const USER_SECRET: &str = "secret:cn4mvdnmp25c7c4m9d3g";
 
@@ -91,7 +91,7 @@ fn active_on(port: u16, token: &str) -> State {
     let ready = ctx
         .run(
             ctx.on
-                .pebble_custom_notice(CONTAINER, webkv_charm::workload::READY_NOTICE),
+                .pebble_custom_notice(CONTAINER, charm_example::workload::READY_NOTICE),
             &state,
         )
         .unwrap();

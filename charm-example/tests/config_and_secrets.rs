@@ -5,12 +5,12 @@
 
 mod common;
 
+use charm_example::token::TOKEN_LABEL;
+use charm_example::workload::CONTAINER;
 use common::*;
 use ops::status::Status;
 use ops::testing::State;
 use ops::testing::juju::{Secret, SecretOwner};
-use webkv_charm::token::TOKEN_LABEL;
-use webkv_charm::workload::CONTAINER;
 
 const USER_SECRET: &str = "secret:cn4mvdnmp25c7c4m9d3g";
 
@@ -155,7 +155,7 @@ fn the_token_never_reaches_the_logs_or_the_hook_tool_arguments() {
     outputs.push(
         ctx.run(
             ctx.on
-                .pebble_custom_notice(CONTAINER, webkv_charm::workload::READY_NOTICE),
+                .pebble_custom_notice(CONTAINER, charm_example::workload::READY_NOTICE),
             &state,
         )
         .unwrap(),

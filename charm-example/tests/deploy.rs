@@ -6,10 +6,10 @@
 
 mod common;
 
+use charm_example::workload::{CONFIG_FILE, CONTAINER, READY_NOTICE, SERVICE, START_SCRIPT};
 use common::*;
 use ops::status::Status;
 use ops::testing::juju::{OpenedPort, Secret, SecretOwner, secret_xid};
-use webkv_charm::workload::{CONFIG_FILE, CONTAINER, READY_NOTICE, SERVICE, START_SCRIPT};
 
 #[test]
 fn deploy_reaches_maintenance_then_active_after_the_ready_notice() {

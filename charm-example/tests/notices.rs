@@ -5,10 +5,10 @@
 
 mod common;
 
+use charm_example::workload::{CONTAINER, READY_NOTICE};
 use common::*;
 use ops::status::Status;
 use ops::testing::Notice;
-use webkv_charm::workload::{CONTAINER, READY_NOTICE};
 
 fn started() -> ops::testing::State {
     let ctx = ctx();

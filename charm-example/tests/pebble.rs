@@ -5,10 +5,10 @@
 
 mod common;
 
+use charm_example::workload::{CONTAINER, SERVICE};
 use common::*;
 use ops::status::Status;
 use pebble_client::testing::{Fault, FaultRule};
-use webkv_charm::workload::{CONTAINER, SERVICE};
 
 #[test]
 fn pebble_unreachable_at_the_start_waits_and_does_not_defer() {

@@ -40,15 +40,15 @@ struct Stored {
 }
 
 impl Charm for Bench {
-    type State = Stored;
+    type Stored = Stored;
 
     fn observe(on: &mut Observers<Self>) {
         on.config_changed("on_config", |_, ctx, _| {
-            ctx.state_mut().configured += 1;
+            ctx.stored_mut().configured += 1;
             Ok(())
         });
         on.pebble_custom_notice("web", "on_notice", |_, ctx, _| {
-            ctx.state_mut().notices += 1;
+            ctx.stored_mut().notices += 1;
             Ok(())
         });
         on.collect_unit_status("collect_unit_status", |_, ctx, _| {

@@ -35,7 +35,7 @@ use crate::framework::{
 };
 use crate::hookcmds::HookToolRunner;
 use crate::metadata::CharmMeta;
-use crate::model::{HookContext, LogLevel, Model, ModelError, StatusTarget};
+use crate::model::{CurrentHook, LogLevel, Model, ModelError, StatusTarget};
 use crate::status::Status;
 use crate::store::{JujuStore, MemoryStore, SqliteStore, Store, StoreData, StoreError};
 
@@ -53,7 +53,7 @@ pub enum StoreSpec {
 
 /// What a dispatch needs from outside.
 ///
-/// Build it with [`DispatchInput::new`] and, for a real charm, [`DispatchInput::with_meta`].
+/// Build it with [`DispatchInput::new`] and, for a real charm, [`DispatchInput::meta`].
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct DispatchInput {
@@ -81,14 +81,14 @@ impl DispatchInput {
     /// The Pebble clients' settings: retry policies (charm-wide and per container) and
     /// timeouts.
     #[must_use]
-    pub fn with_pebble(mut self, options: PebbleOptions) -> Self {
+    pub fn pebble(mut self, options: PebbleOptions) -> Self {
         self.pebble = options;
         self
     }
 
     /// The charm-wide Pebble retry policy (keeping the other Pebble settings).
     #[must_use]
-    pub fn with_pebble_retry(mut self, policy: pebble_client::retry::RetryPolicy) -> Self {
+    pub fn pebble_retry(mut self, policy: pebble_client::retry::RetryPolicy) -> Self {
         self.pebble.retry = policy;
         self
     }
@@ -96,7 +96,7 @@ impl DispatchInput {
     /// The charm's metadata: the model uses it for config defaults and types, action
     /// parameter validation, and the charm's containers.
     #[must_use]
-    pub fn with_meta(mut self, meta: Arc<CharmMeta>) -> Self {
+    pub fn meta(mut self, meta: Arc<CharmMeta>) -> Self {
         self.meta = Some(meta);
         self
     }
@@ -181,7 +181,7 @@ pub enum DispatchError {
 ///
 /// struct Web;
 /// impl Charm for Web {
-///     type State = ();
+///     type Stored = ();
 ///     fn observe(on: &mut Observers<Self>) {
 ///         on.collect_unit_status("collect", |_c, ctx, _ev| {
 ///             ctx.add_unit_status(Status::active("ready"))?;
@@ -243,7 +243,7 @@ fn build_model(
     runner: Arc<dyn HookToolRunner>,
     meta: Option<Arc<CharmMeta>>,
 ) -> Model {
-    let mut hook = HookContext::default();
+    let mut hook = CurrentHook::default();
     let relation_id = context.relation_id;
     if let (Some(endpoint), Some(id)) = (&context.relation_name, relation_id) {
         hook = hook.relation(endpoint.clone(), id);
@@ -263,7 +263,7 @@ fn build_model(
     if let Some(action) = &context.action_name {
         hook = hook.action(action.clone());
     }
-    let model = Model::new(runner, &context.unit_name).with_hook_context(hook);
+    let model = Model::new(runner, &context.unit_name).with_current_hook(hook);
     match meta {
         Some(meta) => model.with_meta(meta),
         None => model,
@@ -306,16 +306,18 @@ fn run<C: Charm>(
     let data = store.load()?;
     let before = data.clone();
     let state = match &data.charm_state {
-        Some(json) => serde_json::from_str::<C::State>(json).map_err(|e| DispatchError::State {
-            type_name: std::any::type_name::<C::State>(),
-            detail: format!(
-                "{:?} error at line {} column {}",
-                e.classify(),
-                e.line(),
-                e.column()
-            ),
-        })?,
-        None => C::State::default(),
+        Some(json) => {
+            serde_json::from_str::<C::Stored>(json).map_err(|e| DispatchError::State {
+                type_name: std::any::type_name::<C::Stored>(),
+                detail: format!(
+                    "{:?} error at line {} column {}",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
+            })?
+        }
+        None => C::Stored::default(),
     };
     let mut ctx = Ctx::new(model.clone(), context.clone(), state);
     ctx.set_pebble_options(pebble);
@@ -348,8 +350,8 @@ fn run<C: Charm>(
         }
     }
 
-    let charm_state = serde_json::to_string(em.ctx.state()).map_err(|e| DispatchError::State {
-        type_name: std::any::type_name::<C::State>(),
+    let charm_state = serde_json::to_string(em.ctx.stored()).map_err(|e| DispatchError::State {
+        type_name: std::any::type_name::<C::Stored>(),
         detail: format!("cannot encode it: {e}"),
     })?;
     let after = StoreData {

@@ -79,7 +79,7 @@ impl MainOptions {
 /// use ops::prelude::*;
 /// struct Web;
 /// impl Charm for Web {
-///     type State = ();
+///     type Stored = ();
 ///     fn observe(_on: &mut Observers<Self>) {}
 /// }
 /// fn main() -> std::process::ExitCode {
@@ -110,8 +110,8 @@ pub fn main_with<C: Charm>(mut charm: C, options: MainOptions) -> ExitCode {
         StoreSpec::Sqlite(context.charm_dir.join(STATE_FILE))
     };
     let input = DispatchInput::new(context, runner)
-        .with_meta(meta)
-        .with_pebble(options.pebble);
+        .meta(meta)
+        .pebble(options.pebble);
     ExitCode::from(dispatch(&mut charm, input, store).exit_code())
 }
 

@@ -3,7 +3,7 @@
 //! A charm is a binary whose `main` calls [`main`] with a value implementing
 //! [`Charm`](framework::Charm). Juju runs it once per event; the framework reads the hook
 //! context, re-emits deferred events, calls the charm's handlers with typed events, collects
-//! status, and saves the charm's typed state, all in one transaction.
+//! status, and saves the charm's stored state, all in one transaction.
 //!
 //! ```no_run
 //! use ops::prelude::*;
@@ -16,7 +16,7 @@
 //!
 //! struct Web;
 //! impl Charm for Web {
-//!     type State = Stored;
+//!     type Stored = Stored;
 //!     fn observe(on: &mut Observers<Self>) {
 //!         on.install("on_install", Self::on_install);
 //!         on.many(
@@ -35,7 +35,7 @@
 //!         Ok(())
 //!     }
 //!     fn reconcile(&mut self, ctx: &mut Ctx<Self>, ev: &mut Event) -> HandlerResult {
-//!         ctx.state_mut().reconciled += 1;
+//!         ctx.stored_mut().reconciled += 1;
 //!         let database_ready = false;
 //!         if !database_ready {
 //!             ctx.add_unit_status(Status::waiting("waiting for the database"))?;

@@ -64,20 +64,20 @@ struct Cfg {
 }
 
 impl Charm for Probe {
-    type State = St;
+    type Stored = St;
     fn observe(on: &mut Observers<Self>) {
         on.install("defer_install", |_, ctx, ev| {
-            ctx.state_mut().n += 1;
+            ctx.stored_mut().n += 1;
             ev.defer();
             Ok(())
         });
         on.config_changed("config", |_, ctx, _| {
             let _cfg: Cfg = ctx.model().config()?;
-            ctx.state_mut().n += 1;
+            ctx.stored_mut().n += 1;
             Ok(())
         });
         on.relation_changed("db", "relation", |_, ctx, _| {
-            ctx.state_mut().n += 1;
+            ctx.stored_mut().n += 1;
             for rel in ctx.model().relations("db")? {
                 if let Some(bag) = rel.remote_app_data()? {
                     bag.get("host")?;
@@ -88,17 +88,17 @@ impl Charm for Probe {
         // Observed, so every dispatch asks Juju whether this unit leads.
         on.collect_app_status("app_status", |_, _, _| Ok(()));
         on.update_status("tools", |_, ctx, _| {
-            ctx.state_mut().n += 1;
+            ctx.stored_mut().n += 1;
             ctx.model().config_value("port")?;
             Ok(())
         });
         on.secret_changed("secret", |_, ctx, ev| {
-            ctx.state_mut().n += 1;
+            ctx.stored_mut().n += 1;
             ctx.model().get_secret_by_id(&ev.id)?.content()?;
             Ok(())
         });
         on.action("go", "go", |_, ctx, _| {
-            ctx.state_mut().n += 1;
+            ctx.stored_mut().n += 1;
             #[derive(serde::Deserialize)]
             #[allow(dead_code)]
             struct P {
@@ -208,7 +208,7 @@ impl Unit {
     ) -> Result<(), String> {
         let context = JujuContext::from_vars(env).map_err(|e| e.to_string())?;
         let meta = CharmMeta::from_charmcraft_yaml(meta).map_err(|e| e.to_string())?;
-        let input = DispatchInput::new(context, Arc::new(runner)).with_meta(Arc::new(meta));
+        let input = DispatchInput::new(context, Arc::new(runner)).meta(Arc::new(meta));
         let out = dispatch(&mut Probe, input, StoreSpec::Sqlite(self.path()));
         out.result.map_err(|e| {
             let mut msg = e.to_string();

@@ -25,7 +25,7 @@ struct Probe {
 }
 
 impl Charm for Probe {
-    type State = ();
+    type Stored = ();
     fn observe(on: &mut Observers<Self>) {
         on.update_status("probe", Self::probe);
     }

@@ -42,7 +42,7 @@ struct Seen {
 struct Web;
 
 impl Charm for Web {
-    type State = Seen;
+    type Stored = Seen;
     fn observe(on: &mut Observers<Self>) {
         on.pebble_ready("web", "configure", |c, ctx, ev| {
             if !c.configure(ctx)? {
@@ -63,7 +63,7 @@ impl Charm for Web {
             Ok(())
         });
         on.collect_unit_status("collect", |_c, ctx, _ev| {
-            let s = if ctx.state().waiting {
+            let s = if ctx.stored().waiting {
                 Status::waiting("waiting for Pebble")
             } else {
                 Status::active("")
@@ -90,13 +90,13 @@ impl Web {
             .and_then(|()| web.replan());
         match done {
             Err(e) if e.is_unreachable() => {
-                ctx.state_mut().waiting = true;
+                ctx.stored_mut().waiting = true;
                 Ok(false)
             }
             r => {
                 r?;
-                ctx.state_mut().waiting = false;
-                ctx.state_mut().configured += 1;
+                ctx.stored_mut().waiting = false;
+                ctx.stored_mut().configured += 1;
                 Ok(true)
             }
         }
@@ -119,7 +119,7 @@ impl Web {
         } else {
             format!("{}#{}", ev.notice_key, ev.notice_id)
         };
-        ctx.state_mut().notices.push(line);
+        ctx.stored_mut().notices.push(line);
         Ok(())
     }
 }

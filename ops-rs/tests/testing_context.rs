@@ -94,11 +94,11 @@ fn all_kinds() -> Vec<EventKind> {
 }
 
 impl Charm for Recorder {
-    type State = Rec;
+    type Stored = Rec;
     fn observe(on: &mut Observers<Self>) {
         on.many("record", all_kinds(), |_c, ctx, ev: &mut Event| {
             let line = format!("{}|{ev:?}", ev.kind());
-            ctx.state_mut().seen.push(line);
+            ctx.stored_mut().seen.push(line);
             let model = ctx.model().clone();
             if model.config_value("defer")? == Some(json!(true))
                 && ev.kind().defer_refusal().is_none()

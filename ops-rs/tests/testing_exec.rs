@@ -32,7 +32,7 @@ actions:
 struct App;
 
 impl Charm for App {
-    type State = ();
+    type Stored = ();
     fn observe(on: &mut Observers<Self>) {
         on.action("run", "run", |_c, ctx, _ev| {
             #[derive(serde::Deserialize)]

@@ -46,7 +46,7 @@ struct Log {
 struct App;
 
 impl Charm for App {
-    type State = Log;
+    type Stored = Log;
     fn observe(on: &mut Observers<Self>) {
         let kinds = vec![
             EventKind::Install,
@@ -70,7 +70,7 @@ impl Charm for App {
         on.many("log", kinds, |_c, ctx, ev: &mut Event| {
             let mode = ctx.model().config_value("mode")?;
             let tag = if ctx.is_reemitted() { "re:" } else { "" };
-            ctx.state_mut().events.push(format!("{tag}{}", ev.kind()));
+            ctx.stored_mut().events.push(format!("{tag}{}", ev.kind()));
             match mode.as_ref().and_then(|m| m.as_str()) {
                 Some("defer") if ev.kind() == EventKind::ConfigChanged => ev.defer()?,
                 Some("fail") if ev.kind() != EventKind::ConfigChanged => {
@@ -86,7 +86,7 @@ impl Charm for App {
             Ok(())
         });
         on.collect_unit_status("collect", |_c, ctx, _ev| {
-            let n = ctx.state().events.len();
+            let n = ctx.stored().events.len();
             ctx.add_unit_status(Status::active(format!("{n} events")))?;
             Ok(())
         });
@@ -103,7 +103,7 @@ fn events(h: &Harness<App>) -> Vec<String> {
 
 #[test]
 fn initial_hooks_in_ops_order() {
-    let mut h = harness().with_state(
+    let mut h = harness().initial_state(
         State::new().leader(true).relation(
             ops::testing::juju::Relation::new(7, "db", "pg")
                 .remote_app_data([("x", "1")])

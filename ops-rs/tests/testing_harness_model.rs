@@ -39,17 +39,17 @@ struct Seen {
 struct App;
 
 impl Charm for App {
-    type State = Seen;
+    type Stored = Seen;
     fn observe(on: &mut Observers<Self>) {
         on.storage_attached("data", "attached", |_c, ctx, ev| {
             let line = format!("attached {} at {:?}", ev.index, ev.location);
-            ctx.state_mut().lines.push(line);
+            ctx.stored_mut().lines.push(line);
             Ok(())
         });
         on.storage_detaching("data", "detaching", |_c, ctx, ev| {
             let n = ctx.model().storage_indexes("data")?.len();
             let line = format!("detaching {} of {n}", ev.index);
-            ctx.state_mut().lines.push(line);
+            ctx.stored_mut().lines.push(line);
             Ok(())
         });
         on.update_status("look", |_c, ctx, _ev| {
@@ -57,13 +57,13 @@ impl Charm for App {
             let path = ctx.model().resource_path("model")?;
             let content = std::fs::read_to_string(path)?;
             let line = format!("planned={planned} model={content}");
-            ctx.state_mut().lines.push(line);
+            ctx.stored_mut().lines.push(line);
             Ok(())
         });
         on.pebble_custom_notice("web", "notice", |_c, ctx, ev| {
             let n = ev.notice(ctx)?;
             let line = format!("{} x{} {:?}", n.key, n.occurrences, n.last_data);
-            ctx.state_mut().lines.push(line);
+            ctx.stored_mut().lines.push(line);
             Ok(())
         });
     }

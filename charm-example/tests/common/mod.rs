@@ -1,12 +1,12 @@
 //! Shared pieces of the charm's tests: the context, a deployed unit's state, and lookups.
 #![allow(dead_code)] // each test file uses its own subset
 
+use charm_example::WebKv;
+use charm_example::token::{PEER_RELATION, PEER_SECRET_ID_KEY};
+use charm_example::workload::{CONFIG_FILE, CONTAINER, READY_NOTICE};
 use ops::status::Status;
 use ops::testing::juju::{Network, Relation, Secret, SecretOwner};
 use ops::testing::{Container, Context, Notice, Output, State};
-use webkv_charm::WebKv;
-use webkv_charm::token::{PEER_RELATION, PEER_SECRET_ID_KEY};
-use webkv_charm::workload::{CONFIG_FILE, CONTAINER, READY_NOTICE};
 
 /// The peer relation's id in these tests.
 pub const PEERS_ID: u64 = 1;

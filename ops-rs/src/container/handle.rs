@@ -23,7 +23,7 @@ use super::{ContainerError, DEFAULT_CHANGE_TIMEOUT};
 /// use ops::prelude::*;
 /// use ops::container::Layer;
 /// # struct Web;
-/// # impl Charm for Web { type State = (); fn observe(_: &mut Observers<Self>) {} }
+/// # impl Charm for Web { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
 /// fn on_web_ready(_c: &mut Web, ctx: &mut Ctx<Web>, ev: &mut PebbleReady) -> HandlerResult {
 ///     let web = ev.container(ctx)?;
 ///     web.push("/etc/web.conf", "port = 8080\n", &Default::default())?;

@@ -21,7 +21,7 @@
 //!
 //! struct Web;
 //! impl Charm for Web {
-//!     type State = ();
+//!     type Stored = ();
 //!     fn observe(on: &mut Observers<Self>) {
 //!         on.config_changed("reconcile", Self::reconcile);
 //!     }

@@ -22,7 +22,7 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 ///    two seconds in all).
 ///
 /// Set it with [`MainOptions::pebble`](crate::MainOptions::pebble) (or
-/// [`DispatchInput::with_pebble`](crate::dispatch::DispatchInput::with_pebble)).
+/// [`DispatchInput::pebble`](crate::dispatch::DispatchInput::pebble)).
 ///
 /// ```
 /// use std::time::Duration;

@@ -33,7 +33,7 @@ impl T {
     ) -> Result<bool, HandlerError> {
         let re = if ctx.is_reemitted() { ":re" } else { "" };
         self.log.push(format!("{name}:{kind}{re}#{id}"));
-        ctx.state_mut().n += 1;
+        ctx.stored_mut().n += 1;
         if self.fail == Some(name) {
             let io = std::io::Error::other("disk full");
             return Err(HandlerError::from(io).context("cannot write config"));
@@ -55,7 +55,7 @@ macro_rules! h {
 }
 
 impl Charm for T {
-    type State = S;
+    type Stored = S;
     fn observe(on: &mut Observers<Self>) {
         on.install("on_install", h!("on_install"));
         on.start("on_start", h!("on_start"));
@@ -468,7 +468,7 @@ fn entries_of_gone_handlers_or_undecodable_events_are_dropped_with_a_warning() {
 fn every_event_kind_round_trips_through_the_queue() {
     struct All(Vec<Event>);
     impl Charm for All {
-        type State = ();
+        type Stored = ();
         fn observe(on: &mut Observers<Self>) {
             let kinds: Vec<EventKind> = crate::event::tests::samples()
                 .iter()
@@ -519,7 +519,7 @@ fn every_event_kind_round_trips_through_the_queue() {
 struct ReadsParams(Option<serde_json::Map<String, serde_json::Value>>);
 
 impl Charm for ReadsParams {
-    type State = ();
+    type Stored = ();
     fn observe(on: &mut Observers<Self>) {
         on.action("backup", "on_backup", |c, ctx, _ev| {
             c.0 = Some(ctx.model().action_params_map()?);
@@ -610,7 +610,7 @@ fn status_rules() {
     // App statuses added by a normal handler on a non-leader are discarded with a debug line.
     struct AppAdder;
     impl Charm for AppAdder {
-        type State = ();
+        type Stored = ();
         fn observe(on: &mut Observers<Self>) {
             on.update_status("u", |_, ctx, _| {
                 ctx.add_app_status(Status::blocked("x"))?;
@@ -636,7 +636,7 @@ fn leadership_is_asked_only_when_an_application_status_is_proposed() {
     // whether this unit leads, so no is-leader call (Python ops makes one every dispatch).
     struct UnitOnly;
     impl Charm for UnitOnly {
-        type State = ();
+        type Stored = ();
         fn observe(on: &mut Observers<Self>) {
             on.collect_unit_status("unit", |_, ctx, _| {
                 ctx.add_unit_status(Status::active("up"))?;
@@ -658,7 +658,7 @@ fn leadership_is_asked_only_when_an_application_status_is_proposed() {
     // discarded without asking.
     struct LateApp;
     impl Charm for LateApp {
-        type State = ();
+        type Stored = ();
         fn observe(on: &mut Observers<Self>) {
             on.collect_unit_status("unit", |_, ctx, _| {
                 ctx.add_app_status(Status::blocked("late"))?;
@@ -766,7 +766,7 @@ fn restricted_context_with_juju_storage_does_nothing() {
 fn duplicate_handler_names_fail_the_dispatch_clearly() {
     struct Dup;
     impl Charm for Dup {
-        type State = ();
+        type Stored = ();
         fn observe(on: &mut Observers<Self>) {
             on.config_changed("same", |_, _, _| Ok(()));
             on.many("same", [EventKind::ConfigChanged], |_, _, _| Ok(()));
@@ -786,7 +786,7 @@ fn duplicate_handler_names_fail_the_dispatch_clearly() {
 fn runtime_defer_guard_fails_the_handler_with_the_reason() {
     struct Guard;
     impl Charm for Guard {
-        type State = ();
+        type Stored = ();
         fn observe(on: &mut Observers<Self>) {
             on.many("teardown", [EventKind::Stop], |_, _, ev| {
                 ev.defer()?;
@@ -825,7 +825,7 @@ fn a_state_that_does_not_fit_its_type_is_a_clear_error() {
 fn ctx_knows_the_call() {
     struct Probe(Vec<String>);
     impl Charm for Probe {
-        type State = ();
+        type Stored = ();
         fn observe(on: &mut Observers<Self>) {
             on.install("probe", |c, ctx, _| {
                 c.0.push(format!(
@@ -883,7 +883,7 @@ fn a_dispatch_that_changes_nothing_writes_nothing() {
     /// Changes nothing, except that it defers config-changed.
     struct Quiet;
     impl Charm for Quiet {
-        type State = ();
+        type Stored = ();
         fn observe(on: &mut Observers<Self>) {
             on.update_status("noop", |_c, _ctx, _ev| Ok(()));
             on.config_changed("later", |_c, _ctx, ev| {
@@ -951,7 +951,7 @@ struct Broken {
 }
 
 impl Charm for Broken {
-    type State = ();
+    type Stored = ();
     fn observe(on: &mut Observers<Self>) {
         on.relation_broken("db", "on_broken", |c: &mut Broken, ctx, ev| {
             let model = ctx.model();
@@ -1004,10 +1004,10 @@ fn the_model_knows_the_hook_the_broken_relation_is_left_out() {
 struct Panicky;
 
 impl Charm for Panicky {
-    type State = S;
+    type Stored = S;
     fn observe(on: &mut Observers<Self>) {
         on.install("on_install", |_c: &mut Panicky, ctx, _ev| {
-            ctx.state_mut().n = 99;
+            ctx.stored_mut().n = 99;
             panic!("index out of bounds");
         });
     }

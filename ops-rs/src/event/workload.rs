@@ -93,7 +93,7 @@ impl PebbleCustomNotice {
     /// ```no_run
     /// use ops::prelude::*;
     /// # struct Web;
-    /// # impl Charm for Web { type State = (); fn observe(_: &mut Observers<Self>) {} }
+    /// # impl Charm for Web { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
     /// fn on_notice(_c: &mut Web, ctx: &mut Ctx<Web>, ev: &mut PebbleCustomNotice) -> HandlerResult {
     ///     if ev.notice_key == "example.com/ready" {
     ///         let notice = ev.notice(ctx)?;

@@ -5,10 +5,10 @@ use serde::de::DeserializeOwned;
 
 use super::Observers;
 
-/// A charm: its persisted state type and the handlers it registers.
+/// A charm: its stored state's type and the handlers it registers.
 ///
 /// The framework builds one value of the charm per process (one dispatch) and calls its
-/// handlers with a [`Ctx`](super::Ctx) that gives the model, the typed state and statuses.
+/// handlers with a [`Ctx`](super::Ctx) that gives the model, the stored state and statuses.
 ///
 /// ```
 /// use ops::prelude::*;
@@ -18,23 +18,25 @@ use super::Observers;
 ///
 /// struct Web;
 /// impl Charm for Web {
-///     type State = Stored;
+///     type Stored = Stored;
 ///     fn observe(on: &mut Observers<Self>) {
 ///         on.install("on_install", Self::on_install);
 ///     }
 /// }
 /// impl Web {
 ///     fn on_install(&mut self, ctx: &mut Ctx<Self>, _ev: &mut Install) -> HandlerResult {
-///         ctx.state_mut().installs += 1;
+///         ctx.stored_mut().installs += 1;
 ///         Ok(())
 ///     }
 /// }
 /// ```
 pub trait Charm: Sized + 'static {
-    /// The charm's persisted state (ops' `StoredState`), saved in the same transaction as the
-    /// deferred queue. Use `()` for none. Give new fields `#[serde(default)]` so the state
+    /// The charm's stored state (ops' `StoredState`): persisted between hooks, saved in the
+    /// same transaction as the deferred queue, read and changed with
+    /// [`Ctx::stored`](super::Ctx::stored) and [`Ctx::stored_mut`](super::Ctx::stored_mut).
+    /// Use `()` for none. Give new fields `#[serde(default)]` so the state
     /// written by an older revision of the charm still loads.
-    type State: Serialize + DeserializeOwned + Default + 'static;
+    type Stored: Serialize + DeserializeOwned + Default + 'static;
 
     /// Registers the charm's handlers. Called once per dispatch.
     fn observe(on: &mut Observers<Self>);

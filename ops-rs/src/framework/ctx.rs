@@ -41,7 +41,7 @@ pub(crate) struct CallInfo {
 pub struct Ctx<C: Charm> {
     model: Model,
     context: Arc<JujuContext>,
-    state: C::State,
+    stored: C::Stored,
     unit_statuses: Vec<Status>,
     app_statuses: Vec<Status>,
     call: Option<CallInfo>,
@@ -60,12 +60,12 @@ impl<C: Charm> std::fmt::Debug for Ctx<C> {
 }
 
 impl<C: Charm> Ctx<C> {
-    pub(crate) fn new(model: Model, context: Arc<JujuContext>, state: C::State) -> Self {
+    pub(crate) fn new(model: Model, context: Arc<JujuContext>, stored: C::Stored) -> Self {
         let pebble = Connections::new(context.containers_dir.clone(), PebbleOptions::default());
         Ctx {
             model,
             context,
-            state,
+            stored,
             unit_statuses: Vec::new(),
             app_statuses: Vec::new(),
             call: None,
@@ -89,7 +89,7 @@ impl<C: Charm> Ctx<C> {
     /// ```no_run
     /// use ops::prelude::*;
     /// # struct Web;
-    /// # impl Charm for Web { type State = (); fn observe(_: &mut Observers<Self>) {} }
+    /// # impl Charm for Web { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
     /// fn on_config(_c: &mut Web, ctx: &mut Ctx<Web>, _ev: &mut ConfigChanged) -> HandlerResult {
     ///     let web = ctx.container("web")?;
     ///     web.push("/etc/web.conf", "port = 8080\n", &Default::default())?;
@@ -137,14 +137,14 @@ impl<C: Charm> Ctx<C> {
         &self.context
     }
 
-    /// The charm's stored state.
-    pub fn state(&self) -> &C::State {
-        &self.state
+    /// The charm's stored state ([`Charm::Stored`]).
+    pub fn stored(&self) -> &C::Stored {
+        &self.stored
     }
 
     /// The charm's stored state, to change; saved when the dispatch commits.
-    pub fn state_mut(&mut self) -> &mut C::State {
-        &mut self.state
+    pub fn stored_mut(&mut self) -> &mut C::Stored {
+        &mut self.stored
     }
 
     /// Adds a candidate for the unit's status; at the end of the dispatch the framework sets
@@ -229,7 +229,7 @@ impl<C: Charm> Ctx<C> {
     ///
     /// struct Web;
     /// impl Charm for Web {
-    ///     type State = ();
+    ///     type Stored = ();
     ///     fn observe(on: &mut Observers<Self>) {
     ///         on.update_status("check", Self::check);
     ///     }

@@ -53,7 +53,7 @@ pub enum ObserveError {
 /// use ops::prelude::*;
 /// struct Web;
 /// impl Charm for Web {
-///     type State = ();
+///     type Stored = ();
 ///     fn observe(on: &mut Observers<Self>) {
 ///         on.config_changed("on_config", |_c, _ctx, _ev| Ok(()));
 ///         on.relation_changed("db", "on_db_changed", |_c, _ctx, ev| {
@@ -285,7 +285,7 @@ mod tests {
 
     struct C;
     impl Charm for C {
-        type State = ();
+        type Stored = ();
         fn observe(_on: &mut Observers<Self>) {}
     }
 

@@ -9,7 +9,7 @@ use crate::hookcmds::action as tools;
 
 impl Model {
     fn action_name(&self) -> String {
-        self.hook_context()
+        self.current_hook()
             .action_name
             .clone()
             .unwrap_or_else(|| "(unknown)".into())
@@ -30,7 +30,7 @@ impl Model {
     /// and `additionalProperties: false`; declared defaults filled in.
     pub fn action_params_map(&self) -> Result<Map<String, Value>, ModelError> {
         let mut params = self.action_params_raw()?;
-        let name = self.hook_context().action_name.as_deref();
+        let name = self.current_hook().action_name.as_deref();
         if let (Some(meta), Some(name)) = (self.meta(), name) {
             if let Some(action) = meta.actions.get(name) {
                 action
@@ -85,7 +85,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use crate::model::testing::{juju, model};
-    use crate::model::{HookContext, ModelError};
+    use crate::model::{CurrentHook, ModelError};
     use serde::Deserialize;
     use serde_json::json;
 
@@ -97,7 +97,7 @@ mod tests {
 
     fn with(params: &'static str) -> (crate::hookcmds::RecordingRunner, crate::model::Model) {
         let r = juju(&[("action-get --format=json", params)]);
-        let m = model(&r).with_hook_context(HookContext::default().action("backup"));
+        let m = model(&r).with_current_hook(CurrentHook::default().action("backup"));
         (r, m)
     }
 

@@ -1,7 +1,7 @@
 //! The model: what Juju tells a unit about itself and its world, over the hook tools.
 //!
 //! A [`Model`] is built once per dispatch by the dispatcher (see [`Model::new`],
-//! [`Model::with_meta`], [`Model::with_hook_context`]) and handed to handlers. It answers from a
+//! [`Model::with_meta`], [`Model::with_current_hook`]) and handed to handlers. It answers from a
 //! per-dispatch cache where Juju's answer cannot change within the hook (see the `cache`
 //! table in [`Model`]'s docs), checks what Juju would refuse before running any tool (writing
 //! another unit's relation data, setting app status as a non-leader, invalid action result
@@ -75,9 +75,9 @@ pub enum StatusTarget {
 /// What the current hook is about, from the environment Juju sets (the dispatcher fills it).
 ///
 /// ```
-/// use ops::model::HookContext;
+/// use ops::model::CurrentHook;
 /// // relation-departed of db:3, remote unit pg/1 leaving
-/// let ctx = HookContext::default()
+/// let ctx = CurrentHook::default()
 ///     .relation("db", 3)
 ///     .remote_app("pg")
 ///     .remote_unit("pg/1")
@@ -86,7 +86,7 @@ pub enum StatusTarget {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct HookContext {
+pub struct CurrentHook {
     /// The relation of a relation event: `JUJU_RELATION` and the id of `JUJU_RELATION_ID`.
     pub relation: Option<(String, u32)>,
     /// `JUJU_REMOTE_APP`: the remote application of the current relation event.
@@ -101,7 +101,7 @@ pub struct HookContext {
     pub action_name: Option<String>,
 }
 
-impl HookContext {
+impl CurrentHook {
     /// Sets the current relation (`JUJU_RELATION`, id from `JUJU_RELATION_ID`).
     #[must_use]
     pub fn relation(mut self, endpoint: impl Into<String>, id: u32) -> Self {
@@ -149,12 +149,12 @@ impl HookContext {
 /// # use std::sync::Arc;
 /// # use ops::hookcmds::RecordingRunner;
 /// use ops::metadata::CharmMeta;
-/// use ops::model::{HookContext, Model};
+/// use ops::model::{CurrentHook, Model};
 /// # let runner = Arc::new(RecordingRunner::new(|_| Ok(Vec::new())));
 /// let meta = Arc::new(CharmMeta::from_charmcraft_yaml("name: web").unwrap());
 /// let model = Model::new(runner, "web/0")
 ///     .with_meta(meta)
-///     .with_hook_context(HookContext::default().relation("db", 3).broken_relation(3));
+///     .with_current_hook(CurrentHook::default().relation("db", 3).broken_relation(3));
 /// assert_eq!(model.app_name(), "web");
 /// ```
 #[derive(Clone)]
@@ -167,7 +167,7 @@ struct Inner {
     unit_name: String,
     app_name: String,
     meta: Option<Arc<CharmMeta>>,
-    hook: HookContext,
+    hook: CurrentHook,
     cache: Mutex<Cache>,
 }
 
@@ -189,7 +189,7 @@ impl Model {
             unit_name.to_owned(),
             app_name,
             None,
-            HookContext::default(),
+            CurrentHook::default(),
         )
     }
 
@@ -198,7 +198,7 @@ impl Model {
         unit_name: String,
         app_name: String,
         meta: Option<Arc<CharmMeta>>,
-        hook: HookContext,
+        hook: CurrentHook,
     ) -> Self {
         Model {
             inner: Arc::new(Inner {
@@ -226,10 +226,10 @@ impl Model {
         )
     }
 
-    /// The same model with what the current hook is about (see [`HookContext`]). Call while
+    /// The same model with what the current hook is about (see [`CurrentHook`]). Call while
     /// building (it starts a fresh cache).
     #[must_use]
-    pub fn with_hook_context(self, hook: HookContext) -> Self {
+    pub fn with_current_hook(self, hook: CurrentHook) -> Self {
         let i = &self.inner;
         Self::build(
             i.runner.clone(),
@@ -265,7 +265,7 @@ impl Model {
     }
 
     /// What the current hook is about.
-    pub fn hook_context(&self) -> &HookContext {
+    pub fn current_hook(&self) -> &CurrentHook {
         &self.inner.hook
     }
 

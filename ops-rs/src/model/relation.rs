@@ -57,7 +57,7 @@ impl Model {
                 c.relation_ids.insert(endpoint.to_owned(), v);
             },
         )?;
-        let broken = self.hook_context().broken_relation_id;
+        let broken = self.current_hook().broken_relation_id;
         Ok(ids.into_iter().filter(|id| Some(*id) != broken).collect())
     }
 
@@ -96,7 +96,7 @@ impl Model {
 
     /// The relation of the current relation event, if this hook is one.
     pub fn event_relation(&self) -> Option<Relation> {
-        let (ep, id) = self.hook_context().relation.clone()?;
+        let (ep, id) = self.current_hook().relation.clone()?;
         Some(self.relation(&ep, id))
     }
 }
@@ -119,7 +119,7 @@ impl Relation {
 
     /// Whether this relation is being broken in this hook.
     pub fn is_broken(&self) -> bool {
-        self.model.hook_context().broken_relation_id == Some(self.id)
+        self.model.current_hook().broken_relation_id == Some(self.id)
     }
 
     /// The remote units (`relation-list`; cached). On a peer relation: the other units.
@@ -142,7 +142,7 @@ impl Relation {
         if self.is_peer() {
             return Ok(Some(m.app_name().to_owned()));
         }
-        let hook = m.hook_context();
+        let hook = m.current_hook();
         if let (Some((_, id)), Some(app)) = (&hook.relation, &hook.remote_app) {
             if *id == self.id {
                 return Ok(Some(app.clone()));

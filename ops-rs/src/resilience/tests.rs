@@ -25,7 +25,7 @@ struct Pinger {
 }
 
 impl Charm for Pinger {
-    type State = ();
+    type Stored = ();
     fn observe(on: &mut Observers<Self>) {
         on.update_status("check", Self::check);
     }
@@ -202,7 +202,7 @@ struct Flaky {
 }
 
 impl Charm for Flaky {
-    type State = ();
+    type Stored = ();
     fn observe(on: &mut Observers<Self>) {
         on.update_status("budget", |c, ctx, _ev| {
             if let Some(b) = c.budget {

@@ -1,4 +1,4 @@
-//! The unit's state store: event counter, deferred queue, the charm's typed state and the
+//! The unit's state store: event counter, deferred queue, the charm's stored state and the
 //! circuit breakers' states, saved in one transaction per dispatch.
 //!
 //! **Internal** (hidden from the docs): public only so that `juju-sim` can inspect a unit's
@@ -67,7 +67,7 @@ pub struct StoreData {
     pub event_counter: u64,
     /// The deferred queue, in order.
     pub queue: Vec<DeferredEntry>,
-    /// The charm's state as JSON; `None` before it was first saved.
+    /// The charm's stored state as JSON; `None` before it was first saved.
     pub charm_state: Option<String>,
     /// The state of each named circuit breaker, as JSON (see [`crate::resilience`]); saved
     /// and rolled back with everything else. Since schema version 2.

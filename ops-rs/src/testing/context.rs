@@ -39,7 +39,7 @@ type Factory<C> = Box<dyn Fn() -> C>;
 /// #[derive(Default)]
 /// struct Web;
 /// impl Charm for Web {
-///     type State = ();
+///     type Stored = ();
 ///     fn observe(on: &mut Observers<Self>) {
 ///         on.collect_unit_status("collect", |_c, ctx, _ev| {
 ///             ctx.add_unit_status(Status::active("ready"))?;
@@ -111,7 +111,7 @@ impl<C: Charm> Context<C> {
     /// use ops::container::{PebbleOptions, RetryPolicy};
     /// # use ops::prelude::*;
     /// # #[derive(Default)] struct App;
-    /// # impl Charm for App { type State = (); fn observe(_: &mut Observers<Self>) {} }
+    /// # impl Charm for App { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
     /// let ctx = ops::testing::Context::<App>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: app")?)
     ///     .pebble(PebbleOptions::default().retry(RetryPolicy::default().max_attempts(3)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -163,7 +163,7 @@ impl<C: Charm> Context<C> {
     /// use ops::metadata::CharmMeta;
     /// use ops::testing::{Container, Context, Notice, State};
     /// # #[derive(Default)] struct App;
-    /// # impl Charm for App { type State = (); fn observe(_: &mut Observers<Self>) {} }
+    /// # impl Charm for App { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
     /// let meta = CharmMeta::from_charmcraft_yaml("name: app\ncontainers:\n  web: {resource: img}\n")?;
     /// let ctx = Context::<App>::new(meta);
     /// let web = Container::new("web")
@@ -336,8 +336,8 @@ pub(crate) fn run_event<C: Charm>(
     });
     let mut charm = factory();
     let input = DispatchInput::new(context, Arc::new(sim.clone()))
-        .with_meta(Arc::clone(meta))
-        .with_pebble(pebble.clone());
+        .meta(Arc::clone(meta))
+        .pebble(pebble.clone());
     let outcome = dispatch(&mut charm, input, StoreSpec::Memory(store.clone()));
     let mut after = sim.state();
     if let Err(error) = outcome.result {
@@ -354,7 +354,7 @@ pub(crate) fn run_event<C: Charm>(
         logs: a.logs,
         failure: a.failure,
     });
-    after.context = Default::default();
+    after.tool_defaults = Default::default();
     if let (EventKind::RelationBroken(_), Some(r)) = (&event.kind, &event.relation) {
         after.relations.retain(|rel| rel.id != r.id);
     }
@@ -409,7 +409,7 @@ fn prepare_juju(meta: &CharmMeta, state: &State, event: &TestEvent) -> JujuState
     juju.calls.clear();
     juju.logs.clear();
     juju.action = None;
-    juju.context = Default::default();
+    juju.tool_defaults = Default::default();
     for (key, opt) in &meta.config.options {
         juju.config
             .defaults
@@ -433,7 +433,7 @@ fn prepare_juju(meta: &CharmMeta, state: &State, event: &TestEvent) -> JujuState
         }
     }
     if let Some((name, index)) = &event.storage {
-        juju.context.storage_id = Some(format!("{name}/{index}"));
+        juju.tool_defaults.storage_id = Some(format!("{name}/{index}"));
     }
     juju
 }

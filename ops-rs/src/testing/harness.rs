@@ -15,7 +15,7 @@
 //! #[derive(Default)]
 //! struct Web;
 //! impl Charm for Web {
-//!     type State = ();
+//!     type Stored = ();
 //!     fn observe(on: &mut Observers<Self>) {
 //!         on.collect_unit_status("collect", |_c, ctx, _ev| {
 //!             let ready = !ctx.model().relation_ids("db")?.is_empty();
@@ -129,14 +129,14 @@ impl<C: Charm> Harness<C> {
     /// Sets the Pebble clients' settings for the hooks (see
     /// [`Context::pebble`](super::Context::pebble)).
     #[must_use]
-    pub fn with_pebble(mut self, options: PebbleOptions) -> Self {
+    pub fn pebble(mut self, options: PebbleOptions) -> Self {
         self.pebble = options;
         self
     }
 
     /// Sets the state to start from (before [`begin`](Self::begin)).
     #[must_use]
-    pub fn with_state(mut self, state: State) -> Self {
+    pub fn initial_state(mut self, state: State) -> Self {
         self.state = state;
         if self.state.juju.unit.is_empty() {
             self.state.juju.unit = format!("{}/0", self.meta.name);

@@ -1,7 +1,7 @@
 //! [`State`]: everything a run starts from and ends with.
 //!
 //! The Juju side ([`JujuState`]: leadership, config, relations, secrets, statuses, ports,
-//! storage, ...) plus what only the unit keeps: its containers, the charm's typed state, the
+//! storage, ...) plus what only the unit keeps: its containers, the charm's stored state, the
 //! deferred queue, the event counter and the circuit breakers. An output `State` is a valid input to the next run.
 //!
 //! ```
@@ -46,7 +46,7 @@ pub struct State {
     pub juju: JujuState,
     /// The workload containers, by name.
     pub containers: BTreeMap<String, Container>,
-    /// The charm's typed state (`Charm::State`) as JSON; `None`: never saved.
+    /// The charm's typed state (`Charm::Stored`) as JSON; `None`: never saved.
     pub stored: Option<Value>,
     /// The deferred queue, in queue order.
     pub deferred: Vec<DeferredEntry>,

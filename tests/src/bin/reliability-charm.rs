@@ -36,7 +36,7 @@ fn blob_rows() -> usize {
 }
 
 impl Charm for Reliability {
-    type State = State;
+    type Stored = State;
 
     fn observe(on: &mut Observers<Self>) {
         on.pebble_custom_notice("web", "hold", |_, ctx, ev| {
@@ -45,7 +45,7 @@ impl Charm for Reliability {
                 .strip_prefix("example.com/n")
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
-            if n + HOLD > ctx.state().generation {
+            if n + HOLD > ctx.stored().generation {
                 ev.defer();
             }
             Ok(())
@@ -57,7 +57,7 @@ impl Charm for Reliability {
                 EventKind::pebble_custom_notice("web"),
             ],
             |_, ctx, _| {
-                let state = ctx.state_mut();
+                let state = ctx.stored_mut();
                 state.generation += 1;
                 let g = state.generation;
                 state.blob = (0..blob_rows())
@@ -73,7 +73,7 @@ impl Charm for Reliability {
             let mut secret = ctx.model().get_secret_by_id(&ev.id)?;
             let content = secret.content()?;
             tracing::info!("secret {secret:?} has content {content:?}");
-            if ctx.state().secret_id.is_none() {
+            if ctx.stored().secret_id.is_none() {
                 // Keep a derived secret of our own (its content goes to Juju through files).
                 let copy = SecretContent::from_pairs(
                     content
@@ -84,14 +84,14 @@ impl Charm for Reliability {
                 let mine = ctx.model().add_secret(&copy, SecretOwner::Unit, &meta)?;
                 tracing::debug!("added {mine:?} with {copy:?}");
             }
-            ctx.state_mut().secret_id = Some(ev.id.clone());
+            ctx.stored_mut().secret_id = Some(ev.id.clone());
             if !ctx.is_reemitted() {
                 ev.defer(); // its stored form must not hold the content either
             }
             Ok(())
         });
         on.collect_unit_status("status", |_, ctx, _| {
-            let g = ctx.state().generation;
+            let g = ctx.stored().generation;
             ctx.add_unit_status(Status::active(format!("generation {g}")))?;
             Ok(())
         });

@@ -36,7 +36,7 @@ checks:
 ";
 
 impl Charm for SimTest {
-    type State = ();
+    type Stored = ();
 
     fn observe(on: &mut Observers<Self>) {
         on.install("on_install", |_, ctx, _| {

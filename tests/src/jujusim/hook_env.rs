@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use ops::testing::juju::{HookContext, JujuState};
+use ops::testing::juju::{JujuState, ToolDefaults};
 
 use super::workdir::WorkDir;
 
@@ -25,7 +25,7 @@ pub struct Hook {
     /// The variables specific to this hook (relation, secret, notice, ...).
     pub env: BTreeMap<String, String>,
     /// The defaults relation and storage tools use during the hook.
-    pub context: HookContext,
+    pub tool_defaults: ToolDefaults,
     /// For an action: its parameters.
     pub action_params: Option<serde_json::Value>,
 }
@@ -78,7 +78,7 @@ impl Hook {
             name: name.to_owned(),
             dispatch_path: format!("hooks/{name}"),
             env: BTreeMap::new(),
-            context: HookContext::default(),
+            tool_defaults: ToolDefaults::default(),
             action_params: None,
         }
     }
@@ -106,7 +106,7 @@ impl Hook {
             // Juju sets it, empty, for app-data changes.
             h = h.with("JUJU_REMOTE_UNIT", "");
         }
-        h.context = HookContext {
+        h.tool_defaults = ToolDefaults {
             relation_id: Some(id),
             remote_unit: remote_unit.map(str::to_owned),
             remote_app: Some(remote_app.to_owned()),
@@ -138,7 +138,7 @@ impl Hook {
         let id = format!("{name}/{index}");
         let mut h =
             Hook::plain(&format!("{name}-storage-{suffix}")).with("JUJU_STORAGE_ID", id.clone());
-        h.context.storage_id = Some(id);
+        h.tool_defaults.storage_id = Some(id);
         h
     }
 
@@ -148,7 +148,7 @@ impl Hook {
             name: name.to_owned(),
             dispatch_path: format!("actions/{name}"),
             env: BTreeMap::new(),
-            context: HookContext::default(),
+            tool_defaults: ToolDefaults::default(),
             action_params: Some(params),
         }
         .with("JUJU_ACTION_NAME", name)
@@ -196,19 +196,19 @@ impl Hook {
             h.env
                 .entry("JUJU_RELATION".to_owned())
                 .or_insert_with(|| ep.to_owned());
-            h.context.relation_id = id.parse().ok();
-            h.context.remote_unit = extra
+            h.tool_defaults.relation_id = id.parse().ok();
+            h.tool_defaults.remote_unit = extra
                 .get("JUJU_REMOTE_UNIT")
                 .filter(|u| !u.is_empty())
                 .cloned();
-            h.context.remote_app = extra.get("JUJU_REMOTE_APP").cloned().or_else(|| {
-                h.context
+            h.tool_defaults.remote_app = extra.get("JUJU_REMOTE_APP").cloned().or_else(|| {
+                h.tool_defaults
                     .remote_unit
                     .as_ref()
                     .and_then(|u| u.split('/').next().map(str::to_owned))
             });
         }
-        h.context.storage_id = extra.get("JUJU_STORAGE_ID").cloned();
+        h.tool_defaults.storage_id = extra.get("JUJU_STORAGE_ID").cloned();
         h
     }
 
@@ -264,7 +264,7 @@ mod tests {
     fn departed_sets_the_departing_unit() {
         let h = Hook::departed("db", 2, "pg", "pg/1");
         assert_eq!(h.env["JUJU_DEPARTING_UNIT"], "pg/1");
-        assert_eq!(h.context.relation_id, Some(2));
+        assert_eq!(h.tool_defaults.relation_id, Some(2));
         assert_eq!(h.summary(), "relation=db:2 unit=pg/1 departing=pg/1");
     }
 
@@ -277,8 +277,8 @@ mod tests {
         .into();
         let h = Hook::named("db-relation-changed", &env);
         assert_eq!(h.env["JUJU_RELATION"], "db");
-        assert_eq!(h.context.relation_id, Some(4));
-        assert_eq!(h.context.remote_app.as_deref(), Some("pg"));
+        assert_eq!(h.tool_defaults.relation_id, Some(4));
+        assert_eq!(h.tool_defaults.remote_app.as_deref(), Some("pg"));
     }
 
     #[test]

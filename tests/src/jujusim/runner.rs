@@ -226,7 +226,7 @@ impl Sim {
         // its tools append after the mark, so none of this grows with the run's history.
         let (mut state, read) = self.work.load_model()?;
         let snapshot = state.clone();
-        state.context = hook.context.clone();
+        state.tool_defaults = hook.tool_defaults.clone();
         state.action = hook.action_params.as_ref().map(|p| {
             let mut a = ActionState::new(&hook.name, p.clone());
             a.uuid = hook.env.get("JUJU_ACTION_UUID").cloned().unwrap_or(a.uuid);
@@ -264,7 +264,7 @@ impl Sim {
             // Back to the model before the hook; the hook's calls and log lines stay in the
             // journal, as Juju keeps what a failed hook logged.
             let mut restored = snapshot;
-            restored.context = after.context;
+            restored.tool_defaults = after.tool_defaults;
             // Juju's hook context sends these to the controller as the tool runs, not when
             // the hook ends: a failed hook's statuses and workload version stand.
             restored.unit_status = after.unit_status;

@@ -45,13 +45,13 @@ pub(super) fn run_hook<C: Charm>(
     ];
     vars.extend_from_slice(extra);
     let context = JujuContext::from_vars(vars).unwrap();
-    let mut input = DispatchInput::new(context, Arc::new(runner.clone())).with_pebble(options);
+    let mut input = DispatchInput::new(context, Arc::new(runner.clone())).pebble(options);
     if meta {
         let m = CharmMeta::from_charmcraft_yaml(
             "name: web\ncontainers:\n  web:\n    resource: img\n  db:\n    resource: img\n",
         )
         .unwrap();
-        input = input.with_meta(Arc::new(m));
+        input = input.meta(Arc::new(m));
     }
     let store = MemoryStore::default();
     let out = dispatch(charm, input, StoreSpec::Memory(store.clone()));
@@ -93,7 +93,7 @@ impl Busy {
 }
 
 impl Charm for Busy {
-    type State = ();
+    type Stored = ();
     fn observe(on: &mut Observers<Self>) {
         on.config_changed("first", |c, ctx, _ev| c.first(ctx));
         on.config_changed("second", |c, ctx, _ev| c.second(ctx));

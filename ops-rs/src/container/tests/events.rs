@@ -17,7 +17,7 @@ struct Workload {
 }
 
 impl Charm for Workload {
-    type State = ();
+    type Stored = ();
     fn observe(on: &mut Observers<Self>) {
         on.pebble_ready("web", "on_ready", |c, ctx, ev| -> HandlerResult {
             ev.container(ctx)?.replan()?;

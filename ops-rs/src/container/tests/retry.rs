@@ -35,7 +35,7 @@ impl Patient {
 }
 
 impl Charm for Patient {
-    type State = ();
+    type Stored = ();
     fn observe(on: &mut Observers<Self>) {
         on.config_changed("reconcile", Self::reconcile);
     }
@@ -149,7 +149,7 @@ impl Precedence {
 }
 
 impl Charm for Precedence {
-    type State = ();
+    type Stored = ();
     fn observe(on: &mut Observers<Self>) {
         on.config_changed("handler", |c, ctx, _ev| c.handler(ctx));
     }

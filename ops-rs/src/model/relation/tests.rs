@@ -1,5 +1,5 @@
 use crate::model::testing::{juju, model};
-use crate::model::{BagOwner, HookContext, ModelError};
+use crate::model::{BagOwner, CurrentHook, ModelError};
 
 fn fake(leader: bool) -> crate::hookcmds::RecordingRunner {
     juju(&[
@@ -56,8 +56,8 @@ fn relations_units_remote_app_and_broken_exclusion() {
     );
 
     // relation-broken of db:2: excluded from relations(), still reachable by id
-    let broken = model(&r).with_hook_context(
-        HookContext::default()
+    let broken = model(&r).with_current_hook(
+        CurrentHook::default()
             .relation("db", 2)
             .remote_app("pg")
             .broken_relation(2),

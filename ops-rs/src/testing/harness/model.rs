@@ -27,7 +27,7 @@ impl<C: Charm> Harness<C> {
     /// use ops::metadata::CharmMeta;
     /// use ops::testing::Harness;
     /// # #[derive(Default)] struct App;
-    /// # impl Charm for App { type State = (); fn observe(_: &mut Observers<Self>) {} }
+    /// # impl Charm for App { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
     /// let meta = CharmMeta::from_charmcraft_yaml(
     ///     "name: app\nstorage:\n  data: {type: filesystem, location: /srv/data, multiple: {range: 0-}}\n")?;
     /// let mut h = Harness::<App>::new(meta);

@@ -65,10 +65,10 @@ impl<C: Charm> Harness<C> {
     /// #[derive(Default)]
     /// struct App;
     /// impl Charm for App {
-    ///     type State = Seen;
+    ///     type Stored = Seen;
     ///     fn observe(on: &mut Observers<Self>) {
     ///         on.pebble_custom_notice("web", "count", |_c, ctx, _ev| {
-    ///             ctx.state_mut().n += 1;
+    ///             ctx.stored_mut().n += 1;
     ///             Ok(())
     ///         });
     ///     }
@@ -181,7 +181,7 @@ impl<C: Charm> Harness<C> {
     /// #[derive(Default)]
     /// struct App;
     /// impl Charm for App {
-    ///     type State = ();
+    ///     type Stored = ();
     ///     fn observe(on: &mut Observers<Self>) {
     ///         on.pebble_ready("web", "version", |_c, ctx, _ev| {
     ///             let web = ctx.container("web")?;

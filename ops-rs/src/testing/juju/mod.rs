@@ -34,8 +34,8 @@ pub use error::ToolError;
 pub use interpreter::{JujuSim, ToolOutput, execute, tool_names};
 pub use record::ToolRecord;
 pub use state::{
-    ActionState, Address, BindAddress, Config, Databag, Goal, GoalState, HookContext, JujuState,
-    LogLine, ModelInfo, Network, OpenedPort, Protocol, Reboot, Relation, STATE_VERSION, Secret,
+    ActionState, Address, BindAddress, Config, Databag, Goal, GoalState, JujuState, LogLine,
+    ModelInfo, Network, OpenedPort, Protocol, Reboot, Relation, STATE_VERSION, Secret,
     SecretContent, SecretGrant, SecretOwner, SecretRevision, StateError, StorageInstance,
-    secret_xid,
+    ToolDefaults, secret_xid,
 };

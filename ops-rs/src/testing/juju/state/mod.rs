@@ -60,10 +60,11 @@ pub struct ModelInfo {
     pub uuid: String,
 }
 
-/// What the current hook is about: the defaults Juju gives relation and storage tools.
+/// What the current hook is about, as the defaults Juju gives the relation and storage
+/// tools.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct HookContext {
+pub struct ToolDefaults {
     /// The relation of a relation hook (`JUJU_RELATION_ID`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation_id: Option<u64>,
@@ -114,9 +115,10 @@ pub struct JujuState {
     /// Whether this unit is the leader.
     #[serde(default)]
     pub leader: bool,
-    /// The current hook's context.
-    #[serde(default)]
-    pub context: HookContext,
+    /// What the current hook is about, as the hook tools' defaults (`relation-get` without
+    /// `-r` reads the hook's relation, `storage-get` without `-s` the hook's storage).
+    #[serde(default, alias = "context")]
+    pub tool_defaults: ToolDefaults,
     /// Configuration.
     #[serde(default)]
     pub config: Config,
@@ -194,7 +196,7 @@ impl JujuState {
             },
             unit: unit.to_owned(),
             leader: false,
-            context: HookContext::default(),
+            tool_defaults: ToolDefaults::default(),
             config: Config::default(),
             relations: Vec::new(),
             secrets: Vec::new(),
@@ -285,9 +287,9 @@ impl JujuState {
             .iter()
             .find(|r| r.id == relation_id)
             .map(|r| r.remote_app.clone());
-        self.context.relation_id = Some(relation_id);
-        self.context.remote_unit = remote_unit.map(str::to_owned);
-        self.context.remote_app = remote_app;
+        self.tool_defaults.relation_id = Some(relation_id);
+        self.tool_defaults.remote_unit = remote_unit.map(str::to_owned);
+        self.tool_defaults.remote_app = remote_app;
         self
     }
 

@@ -117,7 +117,7 @@ impl Call<'_> {
         let Some((spelled, value)) = self.args.value_spelled("r") else {
             return self
                 .state
-                .context
+                .tool_defaults
                 .relation_id
                 .filter(|id| self.state.relation_by_id(*id).is_some())
                 .ok_or_else(|| ToolError::usage("no relation id specified"));

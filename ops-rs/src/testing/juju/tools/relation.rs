@@ -105,7 +105,7 @@ fn ids(call: &mut Call<'_>) -> ToolResult {
         Some(e) => e.clone(),
         None => call
             .state
-            .context
+            .tool_defaults
             .relation_id
             .and_then(|id| call.state.relation_by_id(id))
             .map(|r| r.endpoint.clone())
@@ -180,7 +180,7 @@ fn get(call: &mut Call<'_>) -> ToolResult {
             name.clone()
         }
         None => {
-            let ctx = &call.state.context;
+            let ctx = &call.state.tool_defaults;
             let in_hook = ctx.relation_id == Some(id);
             match (
                 app,

@@ -411,7 +411,7 @@ fn access(call: &mut Call<'_>, grant: bool) -> ToolResult {
     };
     check_uri(&id)?;
     call.at_most(1)?;
-    if call.args.value("r").is_none() && call.state.context.relation_id.is_none() {
+    if call.args.value("r").is_none() && call.state.tool_defaults.relation_id.is_none() {
         return Err(ToolError::usage("missing relation"));
     }
     let relation_id = call.relation_id()?;

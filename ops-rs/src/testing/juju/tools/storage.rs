@@ -61,7 +61,7 @@ fn get(call: &mut Call<'_>) -> ToolResult {
     call.at_most(1)?;
     let (spelled, id) = match call.args.value_spelled("s") {
         Some((s, id)) => (s.to_owned(), id.to_owned()),
-        None => match &call.state.context.storage_id {
+        None => match &call.state.tool_defaults.storage_id {
             Some(id) => ("-s".to_owned(), id.clone()),
             None => return Err(ToolError::usage("no storage instance specified")),
         },
@@ -141,7 +141,7 @@ mod tests {
             "ERROR invalid value \"test/0\" for option -s: storage not found\n"
         );
         err(&mut s, "storage-get", 2);
-        s.context.storage_id = Some("data/0".into());
+        s.tool_defaults.storage_id = Some("data/0".into());
         assert_eq!(ok(&mut s, "storage-get location"), "/srv/data\n");
         ok(&mut s, "storage-add data=2");
         ok(&mut s, "storage-add logs");
