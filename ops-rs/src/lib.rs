@@ -133,6 +133,8 @@ pub mod resilience;
 pub mod status;
 #[doc(hidden)] // Internal: the state store and its file format (see the tiers above).
 pub mod store;
+#[cfg(test)]
+mod test_support;
 #[cfg(feature = "testing")]
 pub mod testing;
 

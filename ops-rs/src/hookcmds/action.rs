@@ -107,7 +107,7 @@ pub fn action_fail(r: &dyn HookToolRunner, message: Option<&str>) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::{answering, failing};
+    use crate::test_support::runners::{answering, failing};
     use serde_json::json;
 
     fn obj(v: Value) -> Map<String, Value> {

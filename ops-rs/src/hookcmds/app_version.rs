@@ -10,7 +10,7 @@ pub fn application_version_set(r: &dyn HookToolRunner, version: &str) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv() {

@@ -18,7 +18,7 @@ pub fn config_get(r: &dyn HookToolRunner) -> Result<Map<String, Value>, HookTool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv_and_parse() {

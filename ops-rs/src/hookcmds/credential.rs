@@ -77,7 +77,7 @@ pub fn credential_get(r: &dyn HookToolRunner) -> Result<CloudSpec, HookToolError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv_parse_and_redaction() {

@@ -49,7 +49,7 @@ pub fn goal_state(r: &dyn HookToolRunner) -> Result<GoalState, HookToolError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv_and_parse() {

@@ -10,7 +10,7 @@ pub fn is_leader(r: &dyn HookToolRunner) -> Result<bool, HookToolError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv_and_parse() {

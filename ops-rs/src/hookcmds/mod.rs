@@ -118,26 +118,3 @@ pub(crate) fn args<const N: usize>(a: [&str; N]) -> Vec<String> {
 pub(crate) fn relation_ref(endpoint: &str, id: u32) -> String {
     format!("{endpoint}:{id}")
 }
-
-#[cfg(test)]
-pub(crate) mod testing {
-    //! Helpers for the tool tests.
-    use super::*;
-
-    /// A runner answering every call with `answer` (stdout) and recording calls.
-    pub fn answering(answer: &'static str) -> RecordingRunner {
-        RecordingRunner::new(move |_| Ok(answer.as_bytes().to_vec()))
-    }
-
-    /// A runner whose every call fails with `stderr`.
-    pub fn failing(stderr: &'static str) -> RecordingRunner {
-        RecordingRunner::new(move |c| {
-            Err(HookToolFailure {
-                tool: c.tool.clone(),
-                args: c.args.clone(),
-                exit_code: Some(1),
-                stderr: stderr.to_owned(),
-            })
-        })
-    }
-}

@@ -107,7 +107,7 @@ pub fn network_get(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv_and_parse() {

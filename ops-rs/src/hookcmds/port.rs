@@ -194,7 +194,7 @@ pub fn opened_ports(r: &dyn HookToolRunner) -> Result<Vec<Port>, HookToolError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv_table() {

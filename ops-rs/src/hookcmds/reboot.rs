@@ -16,7 +16,7 @@ pub fn juju_reboot(r: &dyn HookToolRunner, now: bool) -> Result<(), HookToolErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv() {

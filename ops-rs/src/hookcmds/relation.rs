@@ -154,7 +154,7 @@ pub fn relation_model_uuid(
 mod tests {
     use super::*;
     use crate::hookcmds::RecordingRunner;
-    use crate::hookcmds::testing::{answering, failing};
+    use crate::test_support::runners::{answering, failing};
 
     #[test]
     fn argv_table() {

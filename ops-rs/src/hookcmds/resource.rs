@@ -22,7 +22,7 @@ pub fn resource_get(r: &dyn HookToolRunner, name: &str) -> Result<PathBuf, HookT
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv_and_parse() {

@@ -44,7 +44,7 @@ pub fn state_delete(r: &dyn HookToolRunner, key: &str) -> Result<(), HookToolErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv_and_parse() {

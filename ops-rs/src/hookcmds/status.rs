@@ -109,7 +109,7 @@ pub fn status_set(r: &dyn HookToolRunner, app: bool, status: &Status) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv_and_parse() {

@@ -82,7 +82,7 @@ pub fn storage_add(r: &dyn HookToolRunner, name: &str, count: u32) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hookcmds::testing::answering;
+    use crate::test_support::runners::answering;
 
     #[test]
     fn argv_and_parse() {

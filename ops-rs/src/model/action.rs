@@ -84,8 +84,8 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::testing::{juju, model};
     use crate::model::{CurrentHook, ModelError};
+    use crate::test_support::runners::{juju, model};
     use serde::Deserialize;
     use serde_json::json;
 

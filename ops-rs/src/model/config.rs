@@ -103,7 +103,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use crate::model::ModelError;
-    use crate::model::testing::{juju, model};
+    use crate::test_support::runners::{juju, model};
     use serde::Deserialize;
 
     #[derive(Deserialize, Debug, PartialEq)]

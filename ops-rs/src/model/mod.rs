@@ -317,6 +317,3 @@ impl Model {
         crate::hookcmds::log::juju_log(self.tools(), level, message).map_err(ModelError::from)
     }
 }
-
-#[cfg(test)]
-pub(crate) mod testing;

@@ -29,7 +29,7 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::testing::{juju, model};
+    use crate::test_support::runners::{juju, model};
 
     #[test]
     fn network_cached_and_relation_gone() {

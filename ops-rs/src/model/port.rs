@@ -48,7 +48,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use crate::model::Port;
-    use crate::model::testing::{juju, model};
+    use crate::test_support::runners::{juju, model};
 
     #[test]
     fn open_close_and_cache() {

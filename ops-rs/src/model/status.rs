@@ -37,9 +37,9 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::testing::{juju, model};
     use crate::model::{ModelError, StatusTarget};
     use crate::status::Status;
+    use crate::test_support::runners::{juju, model};
 
     #[test]
     fn set_and_get() {

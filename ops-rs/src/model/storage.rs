@@ -73,7 +73,7 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::testing::{juju, model};
+    use crate::test_support::runners::{juju, model};
 
     #[test]
     fn list_locate_add() {

@@ -52,7 +52,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use crate::model::LogLevel;
-    use crate::model::testing::{juju, model};
+    use crate::test_support::runners::{juju, model};
 
     #[test]
     fn goal_state_cached_and_misc_argv() {

@@ -53,8 +53,6 @@ mod retry;
 mod retrying;
 mod summary;
 #[cfg(test)]
-mod test_support;
-#[cfg(test)]
 mod tests;
 mod wall_clock;
 

@@ -219,7 +219,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::resilience::test_support::{block_on, recording_policy};
+    use crate::test_support::retry::{block_on, recording_policy};
 
     #[test]
     fn retries_until_success_and_counts_attempts() {

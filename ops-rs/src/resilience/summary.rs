@@ -25,11 +25,11 @@ mod tests {
 
     use super::*;
     use crate::resilience::Retrying;
-    use crate::resilience::test_support::recording_policy;
+    use crate::test_support::retry::recording_policy;
 
     #[test]
     fn nothing_is_logged_without_retries() {
-        let (r, m) = crate::resilience::test_support::logging_model();
+        let (r, m) = crate::test_support::retry::logging_model();
         tracing::subscriber::with_default(crate::log::subscriber(m, false), || {
             with_retry_summary(|| ());
         });
@@ -38,7 +38,7 @@ mod tests {
 
     #[test]
     fn the_summary_is_logged_once_at_the_end() {
-        let (r, m) = crate::resilience::test_support::logging_model();
+        let (r, m) = crate::test_support::retry::logging_model();
         let (policy, _) = recording_policy();
         tracing::subscriber::with_default(crate::log::subscriber(m, false), || {
             with_retry_summary(|| {

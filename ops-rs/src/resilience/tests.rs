@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::context::JujuContext;
 use crate::dispatch::{DispatchInput, DispatchOutcome, StoreSpec, dispatch};
 use crate::framework::{Charm, Ctx, HandlerError, HandlerResult, Observers};
 use crate::hookcmds::RecordingRunner;
-use crate::resilience::test_support::recording_policy;
 use crate::status::Status;
 use crate::store::MemoryStore;
+use crate::test_support::retry::recording_policy;
+use crate::test_support::runners::dispatch_runner;
 
 const MIN: Duration = Duration::from_secs(60);
 
@@ -78,26 +78,11 @@ impl Pinger {
 }
 
 fn runner() -> RecordingRunner {
-    RecordingRunner::new(|c| {
-        Ok(if c.tool == "is-leader" {
-            b"false".to_vec()
-        } else {
-            Vec::new()
-        })
-    })
+    dispatch_runner(false)
 }
 
 fn run<C: Charm>(charm: &mut C, store: &MemoryStore, runner: &RecordingRunner) -> DispatchOutcome {
-    let context = JujuContext::from_vars([
-        ("JUJU_DISPATCH_PATH", "hooks/update-status"),
-        ("JUJU_HOOK_NAME", "update-status"),
-        ("JUJU_UNIT_NAME", "web/0"),
-        ("JUJU_MODEL_NAME", "m"),
-        ("JUJU_MODEL_UUID", "u"),
-        ("JUJU_VERSION", "3.6.4"),
-        ("JUJU_CHARM_DIR", "/charm"),
-    ])
-    .unwrap();
+    let context = crate::test_support::env::context("hooks/update-status", &[]);
     dispatch(
         charm,
         DispatchInput::new(context, Arc::new(runner.clone())),

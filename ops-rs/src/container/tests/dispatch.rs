@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use super::{LAYER, sim_in};
 use crate::container::PebbleOptions;
-use crate::context::JujuContext;
 use crate::dispatch::{DispatchInput, DispatchOutcome, StoreSpec, dispatch};
 use crate::framework::{Charm, Ctx, HandlerResult, Observers};
 use crate::hookcmds::RecordingRunner;
 use crate::metadata::CharmMeta;
 use crate::store::MemoryStore;
+use crate::test_support::runners::dispatch_runner;
 
 /// Runs hook `name` of `charm` with the containers under `dir`, the metadata declaring
 /// `web` and `db` (unless `meta` is false), and `options`. Returns the outcome, the hook
@@ -24,27 +24,11 @@ pub(super) fn run_hook<C: Charm>(
     meta: bool,
     options: PebbleOptions,
 ) -> (DispatchOutcome, RecordingRunner, MemoryStore) {
-    let runner = RecordingRunner::new(|c| {
-        Ok(if c.tool == "is-leader" {
-            b"false".to_vec()
-        } else {
-            Vec::new()
-        })
-    });
-    let path = format!("hooks/{hook}");
+    let runner = dispatch_runner(false);
     let dir = dir.to_str().unwrap().to_owned();
-    let mut vars: Vec<(&str, &str)> = vec![
-        ("JUJU_DISPATCH_PATH", &path),
-        ("JUJU_HOOK_NAME", hook),
-        ("JUJU_UNIT_NAME", "web/0"),
-        ("JUJU_MODEL_NAME", "m"),
-        ("JUJU_MODEL_UUID", "u"),
-        ("JUJU_VERSION", "3.6.4"),
-        ("JUJU_CHARM_DIR", "/charm"),
-        ("OPS_RS_CONTAINERS_DIR", &dir),
-    ];
+    let mut vars: Vec<(&str, &str)> = vec![("OPS_RS_CONTAINERS_DIR", &dir)];
     vars.extend_from_slice(extra);
-    let context = JujuContext::from_vars(vars).unwrap();
+    let context = crate::test_support::env::context(&format!("hooks/{hook}"), &vars);
     let mut input = DispatchInput::new(context, Arc::new(runner.clone())).pebble(options);
     if meta {
         let m = CharmMeta::from_charmcraft_yaml(

@@ -1,6 +1,6 @@
 use super::*;
 use crate::hookcmds::RecordingRunner;
-use crate::hookcmds::testing::{answering, failing};
+use crate::test_support::runners::{answering, failing};
 use std::sync::{Arc, Mutex};
 
 fn content() -> SecretContent {

@@ -1,5 +1,5 @@
-use crate::model::testing::{juju, model};
 use crate::model::{BagOwner, CurrentHook, ModelError};
+use crate::test_support::runners::{juju, model};
 
 fn fake(leader: bool) -> crate::hookcmds::RecordingRunner {
     juju(&[

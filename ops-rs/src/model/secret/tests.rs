@@ -1,5 +1,5 @@
-use crate::model::testing::{juju, model};
 use crate::model::{ModelError, SecretContent, SecretMetadata, SecretOwner};
+use crate::test_support::runners::{juju, model};
 
 fn fake() -> crate::hookcmds::RecordingRunner {
     juju(&[

@@ -5,7 +5,7 @@ use std::time::Duration;
 use pebble_client::retry::{Budget, Call, GiveUp, RecordingSleeper, RetryPolicy, RetrySummary};
 
 use super::Retry;
-use crate::resilience::test_support::{block_on, recording_policy};
+use crate::test_support::retry::{block_on, recording_policy};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 enum E {

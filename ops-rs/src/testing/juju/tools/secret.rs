@@ -500,5 +500,4 @@ fn ids(call: &mut Call<'_>) -> ToolResult {
 }
 
 #[cfg(test)]
-#[path = "secret_tests.rs"]
 mod tests;

@@ -1,15 +1,16 @@
-//! Test helpers: a fake Juju answering by exact command line.
+//! Hook-tool runners for tests: answering everything alike, failing, a small Juju answering
+//! by exact command line, and the model over it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::Model;
 use crate::hookcmds::{HookToolFailure, RecordingRunner};
 use crate::metadata::CharmMeta;
+use crate::model::Model;
 
 /// A runner answering each exact command line from `answers`; a line starting with `!` as the
 /// answer makes the tool fail with the rest as stderr; unknown lines answer empty.
-pub fn juju(answers: &[(&str, &str)]) -> RecordingRunner {
+pub(crate) fn juju(answers: &[(&str, &str)]) -> RecordingRunner {
     let map: HashMap<String, String> = answers
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -35,7 +36,7 @@ pub fn juju(answers: &[(&str, &str)]) -> RecordingRunner {
     })
 }
 
-pub const META: &str = r#"
+pub(crate) const META: &str = r#"
 name: web
 requires:
   db: {interface: pg}
@@ -57,7 +58,42 @@ actions:
 "#;
 
 /// A model for `web/0` with [`META`].
-pub fn model(r: &RecordingRunner) -> Model {
+pub(crate) fn model(r: &RecordingRunner) -> Model {
     let meta = CharmMeta::from_charmcraft_yaml(META).unwrap_or_default();
     Model::new(Arc::new(r.clone()), "web/0").with_meta(Arc::new(meta))
+}
+
+/// A runner answering every call with `answer` (stdout) and recording calls.
+pub(crate) fn answering(answer: &'static str) -> RecordingRunner {
+    RecordingRunner::new(move |_| Ok(answer.as_bytes().to_vec()))
+}
+
+/// A runner whose every call fails with `stderr`.
+pub(crate) fn failing(stderr: &'static str) -> RecordingRunner {
+    RecordingRunner::new(move |c| {
+        Err(HookToolFailure {
+            tool: c.tool.clone(),
+            args: c.args.clone(),
+            exit_code: Some(1),
+            stderr: stderr.to_owned(),
+        })
+    })
+}
+
+/// The runner a dispatch test needs: `is-leader` answers `leader`, `action-get` answers
+/// `{"target": "s3"}`, everything else answers nothing.
+pub(crate) fn dispatch_runner(leader: bool) -> RecordingRunner {
+    RecordingRunner::new(move |c| {
+        Ok(match c.tool.as_str() {
+            "is-leader" => {
+                if leader {
+                    b"true".to_vec()
+                } else {
+                    b"false".to_vec()
+                }
+            }
+            "action-get" => br#"{"target": "s3"}"#.to_vec(),
+            _ => Vec::new(),
+        })
+    })
 }

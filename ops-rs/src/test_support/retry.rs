@@ -1,4 +1,5 @@
-//! Helpers for the resilience unit tests: a recording policy and a tiny executor.
+//! Retry fixtures: a recording policy, a tiny executor, and a model whose `juju-log` lines
+//! are recorded.
 
 use std::future::Future;
 use std::pin::pin;
