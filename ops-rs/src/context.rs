@@ -34,8 +34,8 @@
 //!
 //! ops-rs does not add the variable to the processes it starts. They are the hook tools
 //! alone, Juju's binaries, which never start a charm; and adding a variable makes `std` copy
-//! the whole environment for every call (a fifth of the instructions of a `config-changed`
-//! that makes nine calls, by callgrind). A charm that starts a process which might run the
+//! the whole environment for every call (measured: BENCHMARKS.md, "Hook tools inherit the
+//! hook's environment unchanged"). A charm that starts a process which might run the
 //! charm again marks it itself: `Command::new(...).env(ops::context::OPERATOR_DISPATCH, "1")`.
 
 use std::collections::HashMap;

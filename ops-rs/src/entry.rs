@@ -37,8 +37,9 @@ impl MainOptions {
         self
     }
 
-    /// The charm-wide Pebble retry policy (default: about two seconds in all, see
-    /// [`RetryPolicy`](pebble_client::retry::RetryPolicy)).
+    /// The charm-wide Pebble retry policy (default
+    /// [`RetryPolicy::default`](pebble_client::retry::RetryPolicy::default), whose figures are
+    /// in [`pebble_client::retry`]).
     ///
     /// ```
     /// use std::time::Duration;

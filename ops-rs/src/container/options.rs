@@ -18,8 +18,8 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// 1. a policy given for the call: [`Container::with_retry`](super::Container::with_retry)
 ///    (or `container.pebble().with_retry(..)` on the raw client);
 /// 2. the container's policy: [`PebbleOptions::container_retry`];
-/// 3. the charm's policy: [`PebbleOptions::retry`] (default [`RetryPolicy::default`], about
-///    two seconds in all).
+/// 3. the charm's policy: [`PebbleOptions::retry`] (default [`RetryPolicy::default`]; its
+///    figures are in [`pebble_client::retry`]).
 ///
 /// Set it with [`MainOptions::pebble`](crate::MainOptions::pebble) (or
 /// [`DispatchInput::pebble`](crate::dispatch::DispatchInput::pebble)).

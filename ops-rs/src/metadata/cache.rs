@@ -1,8 +1,8 @@
 //! A parsed copy of the charm's metadata, kept in the charm directory between dispatches.
 //!
 //! Every dispatch is a new process that needs the metadata, and parsing the three YAML files
-//! was most of a dispatch's own work (about 680,000 of 2,000,000 instructions for an
-//! `update-status` of the example charm, by callgrind). [`crate::main`] therefore keeps
+//! was the largest part of a dispatch's own work (measured: BENCHMARKS.md, "The metadata
+//! cache"). [`crate::main`] therefore keeps
 //! [`CACHE_FILE`] beside them: JSON holding the exact text of the files it was made from, the
 //! framework version that made it, and the parsed result.
 //!

@@ -47,7 +47,8 @@ type HintFn<'a, T, E> = Box<dyn Fn(&Result<T, E>) -> Option<Duration> + Send + S
 /// [`when`](Retry::when), [`on_error`](Retry::on_error) or [`when_ok`](Retry::when_ok), then
 /// [`call`](Retry::call) or [`call_async`](Retry::call_async).
 ///
-/// Without [`policy`](Retry::policy) it uses [`RetryPolicy::default`] (6 attempts, 2 s);
+/// Without [`policy`](Retry::policy) it uses [`RetryPolicy::default`] (figures in
+/// [`pebble_client::retry`]);
 /// without [`named`](Retry::named) its name in logs and the hook summary is `call`.
 #[must_use = "a Retry does nothing until .call() or .call_async()"]
 pub struct Retry<'a, T, E> {

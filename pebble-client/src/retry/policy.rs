@@ -22,7 +22,18 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// 6 attempts, waits up to 50 ms ×2 each time capped at 500 ms, 2 s deadline.
+    /// The defaults, stated once in the [module's table](crate::retry) and held to it here:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pebble_client::retry::RetryPolicy;
+    /// let p = RetryPolicy::default();
+    /// assert_eq!(p.get_max_attempts(), 6);
+    /// assert_eq!(p.get_base_delay(), Duration::from_millis(50));
+    /// assert_eq!(p.get_factor(), 2.0);
+    /// assert_eq!(p.get_max_delay(), Duration::from_millis(500));
+    /// assert_eq!(p.get_deadline(), Duration::from_secs(2));
+    /// ```
     fn default() -> Self {
         Self {
             max_attempts: 6,
@@ -92,6 +103,21 @@ impl RetryPolicy {
     /// The time budget.
     pub fn get_deadline(&self) -> Duration {
         self.deadline
+    }
+
+    /// The bound of the first wait.
+    pub fn get_base_delay(&self) -> Duration {
+        self.base
+    }
+
+    /// How much the wait bound grows per retry.
+    pub fn get_factor(&self) -> f64 {
+        self.factor
+    }
+
+    /// The longest wait bound.
+    pub fn get_max_delay(&self) -> Duration {
+        self.cap
     }
 
     /// The wait bound before retry `n` (from 0): `min(cap, base·factorⁿ)`.
