@@ -15,9 +15,27 @@
 //! - [`envelope`] and [`multipart`]: the wire formats, IO-free.
 //! - `testing` (feature `testing`): a simulated Pebble speaking the real wire protocol on a
 //!   unix socket, with in-memory state and fault injection.
-//!
 //! - [`Client::exec`]: commands in the workload container over Pebble's task websockets
 //!   ([`ExecOptions`], [`ExecProcess`], [`ExecError`]).
+//!
+//! # The public API, by tier
+//!
+//! **For clients of Pebble** (charms through `ops::container`, tools) — semver:
+//! [`Client`], [`ClientBuilder`] and [`PulledFile`], [`blocking::Client`], the exec types ([`ExecOptions`],
+//! [`ExecProcess`], [`ExecOutput`], [`ExecError`], [`ExitStatus`]), the errors ([`Error`],
+//! [`ApiError`], [`ChangeError`], [`PathError`], [`TimeoutPhase`], [`Maintenance`]), every
+//! type of [`types`] (re-exported at the root), and [`retry::RetryPolicy`] with
+//! [`retry::set_sleep_enabled`].
+//!
+//! **For libraries that build on the client** — documented, may change in a minor release:
+//! the rest of [`retry`] (the [`retry::Attempts`] loop, [`retry::Budget`], clocks and
+//! sleepers, the per-hook summary, the idempotency table [`retry::Call`]: ops-rs's
+//! `resilience` drives these), and the IO-free wire formats [`envelope`] and [`multipart`]
+//! (the simulated Pebble shares them).
+//!
+//! **For tests** — feature `testing`: the simulated Pebble (`testing::SimPebble`), its fault
+//! injection and its process backends. It follows the real Pebble's behaviour as closely as
+//! tests need and changes with it.
 //!
 //! # Example
 //! ```no_run
