@@ -7,8 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ops_rs_tests::jujusim::Scenario;
+use juju_sim::Scenario;
 use serde_json::Value;
+
+#[path = "../../juju-sim/tests/support/mod.rs"]
+mod sim_support;
+use sim_support::program;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,14 +30,14 @@ fn the_benchmark_scenario_fits_the_webkv_charm() {
 
 #[test]
 fn the_trace_has_the_figures_the_benchmark_reads() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+    let sim = workspace().join("juju-sim");
+    let out = Command::new(program("juju-sim"))
         .args(["run", "--format", "json", "--charm"])
-        .arg(root.join("charms/sim-test"))
+        .arg(sim.join("examples/sim-test-charm"))
         .arg("--dispatch")
-        .arg(env!("CARGO_BIN_EXE_sim-test-charm"))
+        .arg(program("sim-test-charm"))
         .arg("--scenario")
-        .arg(root.join("scenarios/config-change.yaml"))
+        .arg(sim.join("scenarios/config-change.yaml"))
         .output()
         .unwrap();
     assert!(

@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-use ops_rs_tests::jujusim::hook_env::Hook;
+use juju_sim::hook_env::Hook;
 use reliability_support::{Unit, model};
 
 const NOBODY: u32 = 65534;

@@ -1,10 +1,9 @@
 //! Running the compiled example charm (`charm-example`, the webkv charm) through juju-sim
 //! with real workload processes, and reading back the trace and the final model.
 //!
-//! The charm and its workload binary live in another package, so Cargo gives no
-//! `CARGO_BIN_EXE_` for them: they are taken from the directory juju-sim was built into,
-//! and built there first (`cargo build -p charm-example --bins`) when missing or older than
-//! the sources. `cargo test --workspace` builds them anyway.
+//! The charm, its workload binary and juju-sim live in other packages, so Cargo gives no
+//! `CARGO_BIN_EXE_` for them: they are found (and built when missing or stale) by juju-sim's
+//! test support, `program`.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
@@ -12,93 +11,29 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
-use std::time::SystemTime;
 
 use serde_json::Value;
 
-#[path = "../trace_support/mod.rs"]
-mod trace_support;
-pub use trace_support::Trace;
+#[path = "../../../juju-sim/tests/support/mod.rs"]
+mod sim_support;
+pub use sim_support::{Trace, program};
 
 /// The repository root (the example charm's directory: `charmcraft.yaml` is there).
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    sim_support::workspace()
 }
-
-/// Where juju-sim, pebble-sim and hook-tool are, and the example's binaries go.
-pub fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_juju-sim"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn newest(dir: &Path, newest_so_far: &mut SystemTime) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            newest(&p, newest_so_far);
-        } else if let Ok(m) = e.metadata().and_then(|m| m.modified()) {
-            *newest_so_far = (*newest_so_far).max(m);
-        }
-    }
-}
-
-static BUILT: Mutex<bool> = Mutex::new(false);
 
 /// `charm-example` (the charm's dispatch), with `webkv-server` next to it; built first if
 /// missing or older than the sources.
 pub fn charm_binary() -> PathBuf {
-    let bin = bin_dir();
-    let charm = bin.join("charm-example");
-    let mut done = BUILT
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if *done {
-        return charm;
-    }
-    let repo = repo();
-    let mut sources = SystemTime::UNIX_EPOCH;
-    for d in ["charm-example/src", "ops-rs/src", "pebble-client/src"] {
-        newest(&repo.join(d), &mut sources);
-    }
-    let fresh = |p: &Path| {
-        std::fs::metadata(p)
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t >= sources)
-    };
-    if !fresh(&charm) || !fresh(&bin.join("webkv-server")) {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut cmd = Command::new(cargo);
-        cmd.current_dir(&repo)
-            .args(["build", "-p", "charm-example", "--bins", "--target-dir"])
-            .arg(bin.parent().unwrap());
-        if bin.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        let out = cmd
-            .output()
-            .expect("cannot run cargo to build charm-example");
-        assert!(
-            out.status.success(),
-            "cargo build -p charm-example failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    assert!(charm.is_file(), "no {} after building", charm.display());
-    *done = true;
-    charm
+    program("charm-example")
 }
 
-/// A scenario shipped in `tests/scenarios/`.
+/// A scenario of the example charm, in `charm-example/scenarios/`.
 pub fn scenario(name: &str) -> PathBuf {
-    repo().join("tests/scenarios").join(format!("{name}.yaml"))
+    repo()
+        .join("charm-example/scenarios")
+        .join(format!("{name}.yaml"))
 }
 
 /// Ports handed out in this test process (tests run side by side: one port each).
@@ -109,7 +44,7 @@ pub fn free_port() -> u16 {
     let mut taken = TAKEN
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let port = ops_rs_tests::jujusim::vars::free_port(&taken).expect("a free port");
+    let port = juju_sim::vars::free_port(&taken).expect("a free port");
     taken.insert(port);
     port
 }
@@ -183,7 +118,7 @@ pub fn run(scenario: &Path, port: u16, extra: &[&str]) -> Run {
     let work = tempfile::Builder::new().prefix("ex").tempdir().unwrap();
     let state = work.path().join("state-out.json");
     let trace = Trace::run(
-        Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+        Command::new(program("juju-sim"))
             .args(["run", "--format", "json", "--log-level", "debug", "--charm"])
             .arg(repo())
             .arg("--dispatch")

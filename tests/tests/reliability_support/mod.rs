@@ -10,10 +10,14 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use juju_sim::hook_env::Hook;
+use juju_sim::workdir::{CharmSource, WorkDir};
 use ops::store::{STATE_FILE, SqliteStore, Store, StoreData};
 use ops::testing::juju::{JujuState, Relation};
-use ops_rs_tests::jujusim::hook_env::Hook;
-use ops_rs_tests::jujusim::workdir::{CharmSource, WorkDir};
+
+#[path = "../../../juju-sim/tests/support/mod.rs"]
+mod sim_support;
+pub use sim_support::program;
 
 /// The reliability charm's metadata directory.
 pub fn charm_dir() -> PathBuf {
@@ -46,13 +50,8 @@ impl Unit {
             dir: charm_dir(),
             dispatch: Some(PathBuf::from(env!("CARGO_BIN_EXE_reliability-charm"))),
         };
-        work.create(
-            &charm,
-            Path::new(env!("CARGO_BIN_EXE_hook-tool")),
-            None,
-            state,
-        )
-        .unwrap();
+        work.create(&charm, &program("hook-tool"), None, state)
+            .unwrap();
         Unit {
             _tmp: tmp,
             work,

@@ -13,7 +13,7 @@
 //! # Example
 //! ```
 //! use std::collections::BTreeMap;
-//! use ops_rs_tests::jujusim::vars::substitute;
+//! use juju_sim::vars::substitute;
 //! let text = "vars: {port: 8080}\nmodel: {config: {port: ${port}}}\n";
 //! let (out, vars) = substitute("s.yaml", text, &BTreeMap::new(), &BTreeMap::new()).unwrap();
 //! assert_eq!(out, "vars: {port: 8080}\nmodel: {config: {port: 8080}}\n");

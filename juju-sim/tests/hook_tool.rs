@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use juju_sim::state_file;
 use ops::testing::juju::{JujuState, Relation, STATE_VERSION};
-use ops_rs_tests::jujusim::state_file;
 
 struct Sim {
     dir: tempfile::TempDir,

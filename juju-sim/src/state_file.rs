@@ -27,7 +27,7 @@
 //!
 //! ```
 //! use ops::testing::juju::{JujuState, execute};
-//! use ops_rs_tests::jujusim::state_file;
+//! use juju_sim::state_file;
 //! let dir = tempfile::tempdir().unwrap();
 //! let path = dir.path().join("state.json");
 //! let mut state = JujuState::new("web/0");

@@ -2,7 +2,7 @@
 //!
 //! # Example
 //! ```
-//! use ops_rs_tests::jujusim::hook_env::Hook;
+//! use juju_sim::hook_env::Hook;
 //! let h = Hook::relation("website", 3, "relation-joined", "client", Some("client/0"));
 //! assert_eq!(h.dispatch_path, "hooks/website-relation-joined");
 //! assert_eq!(h.env["JUJU_RELATION_ID"], "website:3");

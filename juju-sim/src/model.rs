@@ -228,7 +228,7 @@ fn parse_secret(n: Node<'_>) -> Result<Secret> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jujusim::scenario::Scenario;
+    use crate::scenario::Scenario;
 
     #[test]
     fn builds_the_state() {

@@ -5,7 +5,7 @@ use ops::metadata::CharmMeta;
 use serde_json::{Map, Value};
 
 use super::{Action, Scenario};
-use crate::jujusim::error::{Result, SimError};
+use crate::error::{Result, SimError};
 
 impl Scenario {
     /// Checks the scenario against the charm's metadata.

@@ -8,9 +8,9 @@
 //! ```
 //! let dir = tempfile::tempdir().unwrap();
 //! let file = dir.path().join("tool-faults.json");
-//! ops_rs_tests::jujusim::faults::add(&file, "relation-set", 1).unwrap();
-//! assert!(ops_rs_tests::jujusim::faults::take(&file, "relation-set").unwrap());
-//! assert!(!ops_rs_tests::jujusim::faults::take(&file, "relation-set").unwrap());
+//! juju_sim::faults::add(&file, "relation-set", 1).unwrap();
+//! assert!(juju_sim::faults::take(&file, "relation-set").unwrap());
+//! assert!(!juju_sim::faults::take(&file, "relation-set").unwrap());
 //! ```
 
 use std::collections::BTreeMap;

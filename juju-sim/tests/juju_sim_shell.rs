@@ -381,7 +381,7 @@ fn juju_sim_hook_runs_one_hook_in_a_kept_work_dir() {
         "JUJU_RELATION_ID=website:7",
     ]);
     assert!(o.status.success(), "{}", text(&o));
-    let st = ops_rs_tests::jujusim::state_file::load(&work.join("state.json")).unwrap();
+    let st = juju_sim::state_file::load(&work.join("state.json")).unwrap();
     assert_eq!(st.unit_status.to_string(), "maintenance: tick website:7");
 }
 

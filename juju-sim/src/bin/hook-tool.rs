@@ -5,12 +5,12 @@
 //! Juju would (see `ops::testing::juju`), appends the call's records (the call, any log line
 //! or earlier status) to the journal beside the state file as one line, saves the model back
 //! atomically only if the call changed it, and
-//! exits with the tool's code (see `ops_rs_tests::jujusim::state_file`: the call's cost does not
+//! exits with the tool's code (see `juju_sim::state_file`: the call's cost does not
 //! grow with the run's history). Called as `hook-tool <tool> [args...]`, it runs `<tool>`. Concurrent calls are
 //! serialised with an exclusive lock on a file next to the state file (`<state>.lock`). If `JUJU_SIM_TOOL_FAULTS`
 //! names a fault file (juju-sim's `tool-fault` step), a pending fault for the tool fails the call.
 //! If `JUJU_SIM_TOOL_TIMES` names a file, the call's timing is appended to it (see
-//! `ops_rs_tests::jujusim::tool_times`).
+//! `juju_sim::tool_times`).
 
 use std::ffi::OsStr;
 use std::fs::{self, OpenOptions};
@@ -18,8 +18,8 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use juju_sim::{faults, state_file, tool_times};
 use ops::testing::juju::{ToolOutput, ToolRecord, execute};
-use ops_rs_tests::jujusim::{faults, state_file, tool_times};
 
 /// The environment variable naming the state file.
 const STATE_ENV: &str = "JUJU_SIM_STATE";

@@ -7,7 +7,7 @@
 //!
 //! # Example
 //! ```
-//! use ops_rs_tests::jujusim::scenario::{Action, Scenario};
+//! use juju_sim::scenario::{Action, Scenario};
 //! let s = Scenario::parse("s.yaml", "
 //! model: {leader: true, config: {port: 8080}}
 //! steps:

@@ -9,7 +9,7 @@
 //!
 //! # Example
 //! ```
-//! use ops_rs_tests::jujusim::tool_times;
+//! use juju_sim::tool_times;
 //! let dir = tempfile::tempdir().unwrap();
 //! let file = dir.path().join("tool-times.log");
 //! tool_times::append(&file, "config-get", 120, 800);

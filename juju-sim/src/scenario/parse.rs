@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{Action, RelationSpec, STEP_KEYWORDS, Step};
-use crate::jujusim::error::Result;
-use crate::jujusim::expect::Expect;
-use crate::jujusim::yaml::{self, Node, kind, scalar};
+use crate::error::Result;
+use crate::expect::Expect;
+use crate::yaml::{self, Node, kind, scalar};
 
 pub(super) fn parse_step(file: &str, n: usize, v: &Value) -> Result<Step> {
     let at = format!("steps[{n}]");
