@@ -24,14 +24,15 @@ hook, with Juju's hook environment, hook tools backed by a simulated model, and 
 Pebble per container — driven by a scenario file.";
 
 const AFTER: &str = "Examples:
-  juju-sim run --charm . --dispatch target/debug/charm-example --scenario tests/scenarios/deploy.yaml
+  juju-sim run --charm . --dispatch target/debug/charm-example --scenario juju-sim/scenarios/deploy.yaml
   juju-sim run --charm . --dispatch target/debug/charm-example --real-processes \\
-      --scenario tests/scenarios/webkv-deploy.yaml
+      --scenario charm-example/scenarios/webkv-deploy.yaml
   juju-sim run --charm my-charm/ --work-dir /tmp/unit --keep
   juju-sim hook config-changed --work-dir /tmp/unit
 
-Scenario format: tests/scenarios/README.md. Exit status: 0 if every hook succeeded (after
-retries) and every expectation held, 1 otherwise, 2 for bad usage or a bad scenario.";
+Scenario format: juju-sim/scenarios/README.md in the ops-rs repository. Exit status: 0 if
+every hook succeeded (after retries) and every expectation held, 1 otherwise, 2 for bad usage
+or a bad scenario.";
 
 /// `juju-sim`: run charms locally as Juju would.
 #[derive(Debug, Parser)]

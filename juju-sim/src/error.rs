@@ -24,8 +24,9 @@ pub enum SimError {
     Metadata(#[from] ops::metadata::MetadataError),
     /// The `hook-tool` binary was not found.
     #[error(
-        "cannot find the hook-tool binary at {0}: build it with `cargo build -p ops-rs-tests` \
-         (it is installed next to juju-sim), or pass --hook-tool PATH"
+        "cannot find the hook-tool binary at {0}: build it with `cargo build -p juju-sim` \
+         or install it with `cargo install --path juju-sim` (it belongs next to juju-sim), or \
+         pass --hook-tool PATH"
     )]
     HookToolMissing(PathBuf),
     /// A file or directory operation failed.

@@ -443,6 +443,7 @@ fn errors_tell_the_user_what_to_do() {
 
     let o = sim(&["--help"]);
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("Scenario format: tests/scenarios/README.md")
+        String::from_utf8_lossy(&o.stdout)
+            .contains("Scenario format: juju-sim/scenarios/README.md")
     );
 }

@@ -1,5 +1,5 @@
-//! A tiny ops-rs sidecar charm used by juju-sim's tests (metadata in
-//! `tests/charms/sim-test/charmcraft.yaml`): one container `web`, a `website` relation, a
+//! A tiny ops-rs sidecar charm used by juju-sim's tests (metadata beside it in
+//! `charmcraft.yaml`): one container `web`, a `website` relation, a
 //! `port` option and a `greet` action.
 //!
 //! It reconciles on config-changed, pebble-ready and website relation events: it adds a

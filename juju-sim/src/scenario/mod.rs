@@ -1,5 +1,5 @@
 //! Scenario files: the initial model and the steps to drive through it (format in
-//! `tests/scenarios/README.md`).
+//! `juju-sim/scenarios/README.md`).
 //!
 //! Parsing checks the shape of everything and names the step and field of each problem;
 //! [`Scenario::validate`] then checks the scenario against the charm's metadata (endpoints,

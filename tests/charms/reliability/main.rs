@@ -1,4 +1,4 @@
-//! The charm of the reliability tests (metadata in `tests/charms/reliability`).
+//! The charm of the reliability tests (metadata beside it in `charmcraft.yaml`).
 //!
 //! Every `config-changed` and `web-pebble-custom-notice` bumps a generation counter in the
 //! stored state, rewrites a large list derived from it (`RELIABILITY_BLOB_ROWS` rows, default
