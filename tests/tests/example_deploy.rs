@@ -4,13 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
 
-mod example_support;
+mod support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use example_support::{Run, answers, charm_binary, free_port, program, repo, run, scenario};
 use juju_sim::Scenario;
+use support::example::{Run, answers, charm_binary, free_port, repo, run, scenario};
+use support::program;
 
 #[test]
 fn every_webkv_scenario_is_valid_for_the_example_charm() {

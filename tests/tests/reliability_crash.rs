@@ -12,12 +12,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code panics on purpose
 
-mod reliability_support;
+mod support;
 
 use std::time::{Duration, Instant};
 
 use ops::store::StoreData;
-use reliability_support::{
+use support::reliability::{
     Unit, count, crash_hook, kill_group, model, remove_stale_tool_lock, seed,
 };
 

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code panics on purpose
 
-mod reliability_support;
+mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -46,9 +46,9 @@ steps:
 fn secret_content_stays_out_of_logs_traces_argv_and_the_state_file() {
     let tmp = tempfile::tempdir().unwrap();
     let work = tmp.path().join("work");
-    let out = Command::new(reliability_support::program("juju-sim"))
+    let out = Command::new(support::program("juju-sim"))
         .args(["run", "--format", "json", "--log-level", "debug", "--charm"])
-        .arg(reliability_support::charm_dir())
+        .arg(support::reliability::charm_dir())
         .arg("--dispatch")
         .arg(env!("CARGO_BIN_EXE_reliability-charm"))
         .arg("--scenario")
@@ -126,7 +126,7 @@ fn secret_content_stays_out_of_logs_traces_argv_and_the_state_file() {
         }
     }
     // The deferred secret-changed (stored with its id only) was re-emitted and dropped.
-    let data = reliability_support::stored_at(&db).unwrap();
+    let data = support::reliability::stored_at(&db).unwrap();
     assert!(data.queue.is_empty(), "{:?}", data.queue);
     assert!(
         data.charm_state

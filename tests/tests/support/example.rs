@@ -2,10 +2,7 @@
 //! with real workload processes, and reading back the trace and the final model.
 //!
 //! The charm, its workload binary and juju-sim live in other packages, so Cargo gives no
-//! `CARGO_BIN_EXE_` for them: they are found (and built when missing or stale) by juju-sim's
-//! test support, `program`.
-
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+//! `CARGO_BIN_EXE_` for them: they come from [`program`], built when missing or stale.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,13 +11,11 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-#[path = "../../../juju-sim/tests/support/mod.rs"]
-mod sim_support;
-pub use sim_support::{Trace, program};
+use super::{Trace, program, workspace};
 
 /// The repository root (the example charm's directory: `charmcraft.yaml` is there).
 pub fn repo() -> PathBuf {
-    sim_support::workspace()
+    workspace()
 }
 
 /// `charm-example` (the charm's dispatch), with `webkv-server` next to it; built first if

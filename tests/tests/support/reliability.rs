@@ -3,8 +3,6 @@
 //! spawned directly, in its own process group, so a test can SIGKILL it and every hook tool it
 //! started.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
-
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -15,9 +13,7 @@ use juju_sim::workdir::{CharmSource, WorkDir};
 use ops::store::{STATE_FILE, SqliteStore, Store, StoreData};
 use ops::testing::juju::{JujuState, Relation};
 
-#[path = "../../../juju-sim/tests/support/mod.rs"]
-mod sim_support;
-pub use sim_support::program;
+use super::program;
 
 /// The reliability charm's metadata directory.
 pub fn charm_dir() -> PathBuf {

@@ -4,22 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use juju_sim::Scenario;
 use serde_json::Value;
 
-#[path = "../../juju-sim/tests/support/mod.rs"]
-mod sim_support;
-use sim_support::program;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod support;
+use support::{program, workspace};
 
 #[test]
 fn the_benchmark_scenario_fits_the_webkv_charm() {
