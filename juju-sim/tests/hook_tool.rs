@@ -248,6 +248,22 @@ fn missing_state_variable_is_a_clear_error() {
 }
 
 #[test]
+fn help_says_how_to_call_it_and_lists_the_tools() {
+    for flag in ["--help", "-h"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hook-tool"))
+            .arg(flag)
+            .env_remove("JUJU_SIM_STATE")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let help = text(&out.stdout);
+        assert!(help.contains("Usage: hook-tool <tool> [args...]"), "{help}");
+        assert!(help.contains("JUJU_SIM_STATE"), "{help}");
+        assert!(help.contains("relation-set"), "{help}");
+    }
+}
+
+#[test]
 fn multi_call_by_first_argument() {
     let sim = Sim::new(&start());
     let out = run_at(

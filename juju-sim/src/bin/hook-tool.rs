@@ -1,13 +1,13 @@
 //! juju-sim's hook tools: one binary, installed under each tool's name.
 //!
-//! Called as `config-get`, `relation-set`, ... (a symlink or copy named for the tool), it loads
-//! the model from the JSON state file named by `JUJU_SIM_STATE`, answers the command line as
-//! Juju would (see `ops::testing::juju`), appends the call's records (the call, any log line
-//! or earlier status) to the journal beside the state file as one line, saves the model back
-//! atomically only if the call changed it, and
-//! exits with the tool's code (see `juju_sim::state_file`: the call's cost does not
-//! grow with the run's history). Called as `hook-tool <tool> [args...]`, it runs `<tool>`. Concurrent calls are
-//! serialised with an exclusive lock on a file next to the state file (`<state>.lock`). If `JUJU_SIM_TOOL_FAULTS`
+//! Called as `config-get`, `relation-set`, ... (a symlink or copy named for the tool), it loads the
+//! model from the JSON state file named by `JUJU_SIM_STATE`, answers the command line as Juju would
+//! (see `ops::testing::juju`), appends the call's records (the call, any log line or earlier
+//! status) to the journal beside the state file as one line, saves the model back atomically only
+//! if the call changed it, and exits with the tool's code (see `juju_sim::state_file`: the call's
+//! cost does not grow with the run's history). Called as `hook-tool <tool> [args...]`, it runs
+//! `<tool>` (`hook-tool --help` says so and lists the tools). Concurrent calls are serialised with
+//! an exclusive lock on a file next to the state file (`<state>.lock`). If `JUJU_SIM_TOOL_FAULTS`
 //! names a fault file (juju-sim's `tool-fault` step), a pending fault for the tool fails the call.
 //! If `JUJU_SIM_TOOL_TIMES` names a file, the call's timing is appended to it (see
 //! `juju_sim::tool_times`).
@@ -20,6 +20,20 @@ use std::process::ExitCode;
 
 use juju_sim::{faults, state_file, tool_times};
 use ops::testing::juju::{ToolOutput, ToolRecord, execute};
+
+/// What `hook-tool --help` prints (then the tool names).
+const HELP: &str = "\
+hook-tool: Juju's hook tools over juju-sim's model state file, as one binary.
+
+Usage: hook-tool <tool> [args...]
+       <tool> [args...]      (this binary called by a tool's name: a symlink or a copy)
+
+Each call answers as Juju would from the model in the JSON state file named by
+JUJU_SIM_STATE, appends the call to the journal beside that file, and exits with the tool's
+code. juju-sim links every tool to this binary in the unit's work directory (<work>/bin, first
+on the hooks' PATH) and finds it next to itself (or --hook-tool PATH), so it is rarely run by
+hand.
+";
 
 /// The environment variable naming the state file.
 const STATE_ENV: &str = "JUJU_SIM_STATE";
@@ -85,6 +99,17 @@ fn run() -> Result<u8, String> {
         .unwrap_or("hook-tool")
         .to_owned();
     if tool == "hook-tool" {
+        if matches!(
+            args.first().map(String::as_str),
+            Some("--help" | "-h" | "help")
+        ) {
+            let _ = write!(
+                io::stdout(),
+                "{HELP}\nTools: {}\n",
+                ops::testing::juju::tool_names().join(", ")
+            );
+            return Ok(0);
+        }
         if args.is_empty() {
             return Err(format!(
                 "usage: hook-tool <tool> [args...], or call this binary by a tool's name; tools: {}",
