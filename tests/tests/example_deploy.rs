@@ -4,12 +4,31 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
 
-mod example_support;
+mod support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use example_support::{Run, answers, charm_binary, free_port, repo, run, scenario};
+use juju_sim::Scenario;
+use support::example::{Run, answers, charm_binary, free_port, repo, run, scenario};
+use support::program;
+
+#[test]
+fn every_webkv_scenario_is_valid_for_the_example_charm() {
+    // The example charm's scenarios (metadata in the repository root); juju-sim's own
+    // generic ones are checked in its tests.
+    let webkv = ops::metadata::CharmMeta::from_charm_dir(repo()).unwrap();
+    let mut w = 0;
+    for entry in std::fs::read_dir(repo().join("charm-example/scenarios")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "yaml") {
+            let s = Scenario::load(&p).unwrap_or_else(|e| panic!("{e}"));
+            s.validate(&webkv).unwrap_or_else(|e| panic!("{e}"));
+            w += 1;
+        }
+    }
+    assert!(w >= 11, "{w} webkv scenarios");
+}
 
 #[test]
 fn deploy_goes_active_when_the_workloads_own_notice_arrives() {
@@ -109,7 +128,7 @@ fn ctrl_c_stops_the_workload() {
     let text = std::fs::read_to_string(scenario("webkv-deploy")).unwrap() + "\n  - wait: 10m\n";
     let file = dir.path().join("interrupted.yaml");
     std::fs::write(&file, text).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+    let mut child = Command::new(program("juju-sim"))
         .args(["run", "--charm"])
         .arg(repo())
         .arg("--dispatch")
@@ -179,7 +198,7 @@ fn run_example_is_a_valid_bash_script() {
     for needle in [
         "set -euo pipefail",
         "--real-processes",
-        "tests/scenarios/webkv-deploy.yaml",
+        "charm-example/scenarios/webkv-deploy.yaml",
         "rustup",
     ] {
         assert!(text.contains(needle), "{needle}");

@@ -5,10 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
 
-mod example_support;
+mod support;
 
-use example_support::{Run, free_port, run, scenario};
 use serde_json::Value;
+use support::example::{Run, free_port, run, scenario};
 
 fn logs(hook: &Value) -> Vec<String> {
     hook["logs"]

@@ -5,10 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
 
-mod example_support;
+mod support;
 
-use example_support::{Run, answers, free_port, run, scenario};
 use serde_json::Value;
+use support::example::{Run, answers, free_port, run, scenario};
 
 fn json_file(path: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

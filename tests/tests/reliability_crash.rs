@@ -7,17 +7,17 @@
 //! seed is printed), `RELIABILITY_BLOB_ROWS` rows of stored state (default 3000, ~200 KB).
 //!
 //! ```sh
-//! OPS_RS_CRASH_KILLS=2000 cargo test -p ops-rs-tests --test reliability_crash -- --nocapture
+//! OPS_RS_CRASH_KILLS=2000 cargo test -p tests --test reliability_crash -- --nocapture
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code panics on purpose
 
-mod reliability_support;
+mod support;
 
 use std::time::{Duration, Instant};
 
 use ops::store::StoreData;
-use reliability_support::{
+use support::reliability::{
     Unit, count, crash_hook, kill_group, model, remove_stale_tool_lock, seed,
 };
 

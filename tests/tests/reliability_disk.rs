@@ -9,14 +9,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code panics on purpose
 
-mod reliability_support;
+mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-use ops_rs_tests::jujusim::hook_env::Hook;
-use reliability_support::{Unit, model};
+use juju_sim::hook_env::Hook;
+use support::reliability::{Unit, model};
 
 const NOBODY: u32 = 65534;
 

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code panics on purpose
 
-mod reliability_support;
+mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -46,9 +46,9 @@ steps:
 fn secret_content_stays_out_of_logs_traces_argv_and_the_state_file() {
     let tmp = tempfile::tempdir().unwrap();
     let work = tmp.path().join("work");
-    let out = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+    let out = Command::new(support::program("juju-sim"))
         .args(["run", "--format", "json", "--log-level", "debug", "--charm"])
-        .arg(reliability_support::charm_dir())
+        .arg(support::reliability::charm_dir())
         .arg("--dispatch")
         .arg(env!("CARGO_BIN_EXE_reliability-charm"))
         .arg("--scenario")
@@ -80,14 +80,12 @@ fn secret_content_stays_out_of_logs_traces_argv_and_the_state_file() {
     //    Juju's own store of the content: that one may hold it; the journal of records
     //    beside it must not).
     let state_path = work.join("state.json");
-    let state = ops_rs_tests::jujusim::state_file::load(&state_path).unwrap();
+    let state = juju_sim::state_file::load(&state_path).unwrap();
     let records = serde_json::to_string(&state.calls).unwrap();
     let logs = serde_json::to_string(&state.logs).unwrap();
     assert!(!records.contains(SECRET), "{records}");
     assert!(!logs.contains(SECRET), "{logs}");
-    let journal =
-        std::fs::read_to_string(ops_rs_tests::jujusim::state_file::journal_path(&state_path))
-            .unwrap();
+    let journal = std::fs::read_to_string(juju_sim::state_file::journal_path(&state_path)).unwrap();
     assert!(!journal.contains(SECRET), "{journal}");
     // 3. argv: secret-add got the content through files (`key#file=`), not `key=value`
     //    (which the records would show redacted).
@@ -128,7 +126,7 @@ fn secret_content_stays_out_of_logs_traces_argv_and_the_state_file() {
         }
     }
     // The deferred secret-changed (stored with its id only) was re-emitted and dropped.
-    let data = reliability_support::stored_at(&db).unwrap();
+    let data = support::reliability::stored_at(&db).unwrap();
     assert!(data.queue.is_empty(), "{:?}", data.queue);
     assert!(
         data.charm_state

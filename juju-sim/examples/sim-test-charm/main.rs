@@ -1,0 +1,147 @@
+//! A tiny ops-rs sidecar charm used by juju-sim's tests (metadata beside it in
+//! `charmcraft.yaml`): one container `web`, a `website` relation, a
+//! `port` option and a `greet` action.
+//!
+//! It reconciles on config-changed, pebble-ready and website relation events: it adds a
+//! layer with a service and a check to the container's Pebble, sets the app version and the
+//! relation's `url`, and goes active. When Pebble does not answer it waits and defers.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ops::model::Port;
+use ops::prelude::*;
+use pebble_client::blocking::Client;
+
+struct SimTest;
+
+fn socket(container: &str) -> PathBuf {
+    let dir =
+        std::env::var_os("OPS_RS_CONTAINERS_DIR").unwrap_or_else(|| "/charm/containers".into());
+    PathBuf::from(dir).join(container).join("pebble.socket")
+}
+
+const LAYER: &str = "summary: web
+services:
+  web:
+    override: replace
+    command: /bin/web --port PORT
+    startup: enabled
+checks:
+  alive:
+    override: replace
+    threshold: 1
+    exec:
+      command: /bin/true
+";
+
+impl Charm for SimTest {
+    type Stored = ();
+
+    fn observe(on: &mut Observers<Self>) {
+        on.install("on_install", |_, ctx, _| {
+            ctx.model()
+                .juju_log(ops::model::LogLevel::Info, "installing sim-test")?;
+            Ok(())
+        });
+        on.many(
+            "reconcile",
+            [
+                EventKind::ConfigChanged,
+                EventKind::pebble_ready("web"),
+                EventKind::relation_changed("website"),
+                EventKind::relation_joined("website"),
+            ],
+            Self::reconcile,
+        );
+        on.pebble_custom_notice("web", "on_notice", |_, ctx, ev| {
+            let msg = format!(
+                "custom notice {} id {} type {}",
+                ev.notice_key, ev.notice_id, ev.notice_type
+            );
+            ctx.model().juju_log(ops::model::LogLevel::Info, &msg)?;
+            ctx.add_unit_status(Status::active(format!("notice {}", ev.notice_key)))?;
+            Ok(())
+        });
+        on.pebble_check_failed("web", "on_check_failed", |_, ctx, ev| {
+            ctx.model().juju_log(
+                ops::model::LogLevel::Warning,
+                &format!("check failed: {}", ev.check_name),
+            )?;
+            ctx.add_unit_status(Status::maintenance(format!(
+                "check {} failing",
+                ev.check_name
+            )))?;
+            Ok(())
+        });
+        on.pebble_check_recovered("web", "on_check_recovered", |_, ctx, ev| {
+            ctx.model().juju_log(
+                ops::model::LogLevel::Info,
+                &format!("check recovered: {}", ev.check_name),
+            )?;
+            Ok(())
+        });
+        on.action("greet", "on_greet", |_, ctx, _| {
+            let params = ctx.model().action_params_map()?;
+            let name = params
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("nobody")
+                .to_owned();
+            if name == "fail" {
+                ctx.model().action_fail("asked to fail")?;
+            } else {
+                ctx.model().action_set_results(
+                    &serde_json::json!({"greeting": format!("hello {name}")}),
+                )?;
+            }
+            Ok(())
+        });
+        on.update_status("on_update_status", |_, ctx, _| {
+            ctx.model()
+                .juju_log(ops::model::LogLevel::Debug, "update-status tick")?;
+            Ok(())
+        });
+        on.stop("on_stop", |_, ctx, _| {
+            ctx.model()
+                .juju_log(ops::model::LogLevel::Info, "stopping")?;
+            Ok(())
+        });
+    }
+}
+
+impl SimTest {
+    fn reconcile(&mut self, ctx: &mut Ctx<Self>, ev: &mut Event) -> HandlerResult {
+        let port = ctx
+            .model()
+            .config_value("port")?
+            .and_then(|v| v.as_u64())
+            .unwrap_or(8080);
+        ctx.model().set_workload_version(&format!("port-{port}"))?;
+        let client = Client::new(socket("web"))?;
+        let layer = LAYER.replace("PORT", &port.to_string());
+        if let Err(e) = client.add_layer_yaml("web", &layer, true) {
+            ctx.model().juju_log(
+                ops::model::LogLevel::Warning,
+                &format!("Pebble is not ready: {e}"),
+            )?;
+            ctx.add_unit_status(Status::waiting("waiting for Pebble in web"))?;
+            ev.defer()?;
+            return Ok(());
+        }
+        client.replan_services()?;
+        let unit = ctx.model().unit_name().to_owned();
+        for rel in ctx.model().relations("website")? {
+            rel.local_unit_data()
+                .set("url", format!("http://{unit}:{port}"))?;
+        }
+        ctx.model()
+            .open_port(Port::tcp(u16::try_from(port).unwrap_or(8080)))?;
+        ctx.add_unit_status(Status::active(format!("serving on {port}")))?;
+        Ok(())
+    }
+}
+
+fn main() -> ExitCode {
+    ops::main(SimTest)
+}

@@ -1,0 +1,431 @@
+//! The `juju-sim` command line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use super::cleanup;
+use super::error::{Result, SimError};
+use super::hook_env::Hook;
+use super::image::Image;
+use super::pebbles::{RealProcesses, Workloads};
+use super::runner::{Options, Sim};
+use super::scenario::Scenario;
+use super::steps::run_scenario;
+use super::trace::{Format, LogLevel, Trace};
+use super::workdir::{CharmSource, WorkDir, sibling_binary};
+use super::yaml::parse_duration;
+
+const ABOUT: &str = "Run a charm locally exactly as Juju's unit agent would: its `dispatch` once per \
+hook, with Juju's hook environment, hook tools backed by a simulated model, and a simulated \
+Pebble per container — driven by a scenario file.";
+
+const AFTER: &str = "Examples:
+  juju-sim run --charm . --dispatch target/debug/charm-example --scenario juju-sim/scenarios/deploy.yaml
+  juju-sim run --charm . --dispatch target/debug/charm-example --real-processes \\
+      --scenario charm-example/scenarios/webkv-deploy.yaml
+  juju-sim run --charm my-charm/ --work-dir /tmp/unit --keep
+  juju-sim hook config-changed --work-dir /tmp/unit
+
+Scenario format: juju-sim/scenarios/README.md in the ops-rs repository. Exit status: 0 if
+every hook succeeded (after retries) and every expectation held, 1 otherwise, 2 for bad usage
+or a bad scenario.";
+
+/// `juju-sim`: run charms locally as Juju would.
+#[derive(Debug, Parser)]
+#[command(name = "juju-sim", version, about = ABOUT, after_help = AFTER)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct Common {
+    /// Times Juju retries a failed hook before leaving the unit in error [default: 2, or the
+    /// scenario's `retries`].
+    #[arg(long, value_name = "N")]
+    retries: Option<u32>,
+    /// Lowest juju-log level shown in the trace.
+    #[arg(long, value_enum, default_value_t = LogLevel::Info, value_name = "LEVEL")]
+    log_level: LogLevel,
+    /// Trace format: readable text, or one JSON object per line.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Kill a hook that runs longer than this (e.g. 30s, 5m).
+    #[arg(long, default_value = "5m", value_name = "DURATION", value_parser = duration)]
+    hook_timeout: Duration,
+    /// The JUJU_VERSION hooks see [default: 3.6.4, or the scenario's model.juju-version].
+    #[arg(long, value_name = "VERSION")]
+    juju_version: Option<String>,
+    /// The hook-tool binary [default: next to juju-sim].
+    #[arg(long, value_name = "PATH")]
+    hook_tool: Option<PathBuf>,
+    /// Write the final model state (JSON) here.
+    #[arg(long, value_name = "FILE")]
+    state_out: Option<PathBuf>,
+    /// Run the containers' services (and exec'd commands) as real processes on this host,
+    /// with each container's root (<work>/workloads/<c>) standing in for its filesystem:
+    /// container paths in commands, arguments and environment values are mapped under it
+    /// when they exist there, and `pebble` (pebble-sim: `pebble notify KEY k=v`) is on the
+    /// workloads' PATH. Fill the roots with --image or the scenario's `model.images`. Every
+    /// process is stopped when juju-sim ends, also on Ctrl-C. [default: services are
+    /// simulated in memory]
+    #[arg(long)]
+    real_processes: bool,
+    /// With --real-processes: echo the services' output to stderr as `[service] line`.
+    #[arg(long)]
+    workload_output: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Deploy a unit of the charm and run a scenario against it (default scenario: deploy).
+    Run {
+        /// The charm directory (metadata.yaml or charmcraft.yaml, and dispatch).
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        charm: PathBuf,
+        /// Use this executable as the charm's dispatch (e.g. target/debug/my-charm).
+        #[arg(long, value_name = "BIN")]
+        dispatch: Option<PathBuf>,
+        /// The scenario file (YAML).
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// The work directory (unit charm dir, state, sockets); kept afterwards. Default: a
+        /// temporary directory, removed at the end unless --keep.
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Keep the temporary work directory (its path is printed).
+        #[arg(long)]
+        keep: bool,
+        /// Fill a container's filesystem before deploy: CONTAINER=DIR copies a directory
+        /// into its root; CONTAINER:/PATH=FILE links a host file at a container path.
+        /// Repeatable; added to the scenario's `model.images`.
+        #[arg(long = "image", value_name = "SPEC", value_parser = image_arg)]
+        images: Vec<(String, Image)>,
+        /// Set a scenario variable (`${NAME}` in the file; defaults under `vars:`).
+        /// Repeatable.
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = key_value)]
+        vars: Vec<(String, String)>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run one hook against an existing work directory (made by `run --work-dir`).
+    ///
+    /// The model and the unit's state persist in the work directory; the Pebbles start
+    /// afresh (their files persist, their plans do not).
+    Hook {
+        /// The hook, e.g. `config-changed`, `db-relation-changed`, or `actions/backup`.
+        name: String,
+        /// The work directory.
+        #[arg(long, value_name = "DIR")]
+        work_dir: PathBuf,
+        /// Extra hook environment, e.g. --env JUJU_RELATION_ID=db:1 --env JUJU_REMOTE_UNIT=pg/0.
+        #[arg(long = "env", value_name = "KEY=VALUE", value_parser = key_value)]
+        env: Vec<(String, String)>,
+        /// Action parameters as a JSON object (with actions/<name>).
+        #[arg(long, value_name = "JSON")]
+        params: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    parse_duration(s).ok_or_else(|| format!("{s:?} is not a duration like 30s or 5m"))
+}
+
+fn image_arg(s: &str) -> Result<(String, Image), String> {
+    Image::parse_arg(s).map(|(c, i)| {
+        let base = std::env::current_dir().unwrap_or_default();
+        (c, i.relative_to(&base))
+    })
+}
+
+fn key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{s:?} is not KEY=VALUE"))
+}
+
+fn options(
+    c: &Common,
+    scenario_retries: Option<u32>,
+    juju_version: Option<String>,
+) -> Result<Options> {
+    let hook_tool = match &c.hook_tool {
+        Some(p) => p.clone(),
+        None => sibling_binary("hook-tool").ok_or_else(|| {
+            SimError::HookToolMissing(
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|e| e.parent().map(|d| d.join("hook-tool")))
+                    .unwrap_or_else(|| "hook-tool".into()),
+            )
+        })?,
+    };
+    Ok(Options {
+        retries: c.retries.or(scenario_retries).unwrap_or(2),
+        hook_timeout: c.hook_timeout,
+        juju_version: c
+            .juju_version
+            .clone()
+            .or(juju_version)
+            .unwrap_or_else(|| "3.6.4".to_owned()),
+        hook_tool,
+        pebble_sim: sibling_binary("pebble-sim"),
+        workloads: Workloads {
+            real: c.real_processes.then(|| RealProcesses {
+                pebble_sim: sibling_binary("pebble-sim"),
+                echo_output: c.workload_output,
+            }),
+        },
+        images: BTreeMap::new(),
+    })
+}
+
+fn write_state(sim_state: &ops::testing::juju::JujuState, path: &Path) -> Result<()> {
+    let json = sim_state.to_json().map_err(|source| SimError::State {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    std::fs::write(path, json).map_err(|e| SimError::io("cannot write", path, e))
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = run(cli);
+    cleanup::wait_if_interrupted();
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("juju-sim: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a parsed command line; `Ok(false)` when hooks failed or expectations did not hold.
+pub fn run(cli: Cli) -> Result<bool> {
+    match cli.command {
+        Command::Run {
+            charm,
+            dispatch,
+            scenario,
+            work_dir,
+            keep,
+            images,
+            vars,
+            common,
+        } => {
+            let vars: BTreeMap<String, String> = vars.into_iter().collect();
+            let scenario = match &scenario {
+                Some(p) => Scenario::load_with(p, &vars)?,
+                None if !vars.is_empty() => {
+                    return Err(SimError::Charm(
+                        "--var needs a --scenario whose `vars:` defines the variable".to_owned(),
+                    ));
+                }
+                None => Scenario::deploy_only(),
+            };
+            let meta = ops::metadata::CharmMeta::from_charm_dir(&charm)?;
+            scenario.validate(&meta)?;
+            let mut opts = options(
+                &common,
+                scenario.retries,
+                scenario.model.juju_version.clone(),
+            )?;
+            opts.images = scenario.model.images.clone();
+            for (c, image) in images {
+                opts.images.entry(c).or_default().merge(image);
+            }
+            if common.real_processes {
+                cleanup::on_signals().map_err(|e| {
+                    SimError::Charm(format!(
+                        "cannot handle SIGINT/SIGTERM to stop workloads: {e}"
+                    ))
+                })?;
+            }
+            let (work, _tmp) = match work_dir {
+                Some(d) => (WorkDir::new(d), None),
+                None => {
+                    let t = tempfile::Builder::new()
+                        .prefix("juju-sim-")
+                        .tempdir()
+                        .map_err(|e| {
+                            SimError::io(
+                                "cannot create a temporary directory in",
+                                std::env::temp_dir(),
+                                e,
+                            )
+                        })?;
+                    let w = WorkDir::new(t.path());
+                    (
+                        w,
+                        if keep {
+                            let _ = t.keep();
+                            None
+                        } else {
+                            Some(t)
+                        },
+                    )
+                }
+            };
+            if common.real_processes
+                && let Some(t) = &_tmp
+            {
+                cleanup::remove_on_signal(t.path().to_path_buf());
+            }
+            let trace = Trace::stdout(common.format, common.log_level);
+            let state = scenario.model.to_state(&meta);
+            let source = CharmSource {
+                dir: charm,
+                dispatch,
+            };
+            let mut sim = Sim::create(&source, work.clone(), &state, opts, trace)?;
+            if common.format == Format::Text {
+                println!(
+                    "juju-sim: unit {} of charm {} in {}",
+                    state.unit,
+                    meta.name,
+                    work.root.display()
+                );
+                if !scenario.description.is_empty() {
+                    println!("scenario: {}", scenario.description);
+                }
+                if !scenario.vars.is_empty() {
+                    let vars: Vec<String> = scenario
+                        .vars
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    println!("vars: {}", vars.join(" "));
+                }
+                if common.real_processes {
+                    println!(
+                        "workloads: real processes (container roots under {}/workloads)",
+                        work.root.display()
+                    );
+                }
+            }
+            let result = run_scenario(&mut sim, &scenario);
+            // The whole final state (every record of the run) only when asked for.
+            let final_state = common.state_out.as_ref().map(|path| (path, sim.state()));
+            let summary = sim.finish()?;
+            result?;
+            if let Some((path, state)) = final_state {
+                write_state(&state?, path)?;
+            }
+            if common.format == Format::Text && _tmp.is_none() {
+                println!("work directory kept: {}", work.root.display());
+            }
+            Ok(summary.expectation_failures == 0
+                && summary.hooks_given_up == summary.expected_failures)
+        }
+        Command::Hook {
+            name,
+            work_dir,
+            env,
+            params,
+            common,
+        } => {
+            let opts = options(&common, None, None)?;
+            if common.real_processes {
+                cleanup::on_signals().map_err(|e| {
+                    SimError::Charm(format!(
+                        "cannot handle SIGINT/SIGTERM to stop workloads: {e}"
+                    ))
+                })?;
+            }
+            let work = WorkDir::new(work_dir);
+            let trace = Trace::stdout(common.format, common.log_level);
+            let mut sim = Sim::open(work, opts, trace)?;
+            let env: BTreeMap<String, String> = env.into_iter().collect();
+            let mut hook = Hook::named(&name, &env);
+            if let Some(p) = params {
+                let v: serde_json::Value = serde_json::from_str(&p)
+                    .map_err(|e| SimError::Charm(format!("--params is not a JSON object: {e}")))?;
+                hook.action_params = Some(v);
+            }
+            if hook.action_params.is_some() {
+                let uuid = sim.next_action_uuid();
+                hook.env.insert("JUJU_ACTION_UUID".to_owned(), uuid);
+            }
+            let code = sim.run_hook(&hook)?;
+            // The whole state (every record so far) only when asked for.
+            let state = common.state_out.as_ref().map(|path| (path, sim.state()));
+            let summary = sim.finish()?;
+            if let Some((path, state)) = state {
+                write_state(&state?, path)?;
+            }
+            Ok(code == 0 && summary.hooks_given_up == 0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_run() {
+        let cli = Cli::try_parse_from([
+            "juju-sim",
+            "run",
+            "--charm",
+            "c",
+            "--retries",
+            "0",
+            "--format",
+            "json",
+            "--log-level",
+            "debug",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Command::Run { .. }));
+        let cli = Cli::try_parse_from([
+            "juju-sim",
+            "run",
+            "--real-processes",
+            "--workload-output",
+            "--image",
+            "web=img",
+            "--image",
+            "web:/usr/bin/x=bin/x",
+            "--var",
+            "port=9000",
+        ])
+        .unwrap();
+        let Command::Run {
+            images,
+            vars,
+            common,
+            ..
+        } = cli.command
+        else {
+            panic!("not run");
+        };
+        assert!(common.real_processes && common.workload_output);
+        assert_eq!(images.len(), 2);
+        assert!(images[1].1.files.contains_key("/usr/bin/x"));
+        assert_eq!(vars, [("port".to_owned(), "9000".to_owned())]);
+        assert!(
+            Cli::try_parse_from(["juju-sim", "run", "--image", "web"]).is_err(),
+            "an image needs a host path"
+        );
+        assert!(
+            Cli::try_parse_from(["juju-sim", "hook", "install"]).is_err(),
+            "hook needs --work-dir"
+        );
+    }
+}

@@ -1,5 +1,0 @@
-//! `juju-sim`: run a charm locally as Juju's unit agent would. See `juju-sim --help`.
-
-fn main() -> std::process::ExitCode {
-    ops_rs_tests::jujusim::cli::main()
-}

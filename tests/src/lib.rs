@@ -1,3 +1,0 @@
-//! Support code shared by the simulators and the whole-program tests.
-
-pub mod jujusim;
