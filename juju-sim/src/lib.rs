@@ -17,6 +17,15 @@
 //! The scenario format, with the generic scenarios it ships, is described in
 //! `juju-sim/scenarios/README.md`; `juju-sim --help` lists the options.
 //!
+//! # The public surface, by tier
+//!
+//! - **The product** (stable, what the README documents): the three programs, their command
+//!   lines and help, the scenario format, the hook environment they give a charm, and the
+//!   trace's JSON (`juju-sim run --format json`).
+//! - **The library** below: the programs' implementation, public so that the workspace's
+//!   whole-program tests and benchmarks can drive and inspect a run. No stability promise:
+//!   use the programs.
+//!
 //! # The library, in the order a run uses it
 //!
 //! - [`cli`]: the command line ([`cli::main`] is all of `juju-sim`'s `main`).
