@@ -352,8 +352,10 @@ pub fn run(cli: Cli) -> Result<bool> {
                 hook.action_params = Some(v);
             }
             if hook.action_params.is_some() {
-                let uuid = sim.next_action_uuid();
-                hook.env.insert("JUJU_ACTION_UUID".to_owned(), uuid);
+                let id = sim.next_action_id();
+                hook.env
+                    .insert("JUJU_ACTION_TAG".to_owned(), format!("action-{id}"));
+                hook.env.insert("JUJU_ACTION_UUID".to_owned(), id);
             }
             let code = sim.run_hook(&hook)?;
             // The whole state (every record so far) only when asked for.

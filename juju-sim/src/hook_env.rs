@@ -58,6 +58,17 @@ impl Hook {
             ("CHARM_DIR", charm_dir),
             ("JUJU_VERSION", juju_version.to_owned()),
             ("JUJU_CONTEXT_ID", context_id),
+            // Juju exports these in every hook, empty where they do not apply (a Kubernetes
+            // unit has no machine, a principal unit no principal).
+            ("JUJU_MACHINE_ID", String::new()),
+            ("JUJU_PRINCIPAL_UNIT", String::new()),
+            ("JUJU_AVAILABILITY_ZONE", String::new()),
+            ("JUJU_API_ADDRESSES", String::new()),
+            ("CLOUD_API_VERSION", String::new()),
+            ("JUJU_CHARM_HTTP_PROXY", String::new()),
+            ("JUJU_CHARM_HTTPS_PROXY", String::new()),
+            ("JUJU_CHARM_FTP_PROXY", String::new()),
+            ("JUJU_CHARM_NO_PROXY", String::new()),
             ("PATH", path),
             ("JUJU_SIM_STATE", work.state_file().display().to_string()),
         ]
@@ -88,7 +99,9 @@ impl Hook {
         self
     }
 
-    /// `<endpoint>-<suffix>` (`relation-created`, ...), for relation `id` with `remote_app`.
+    /// `<endpoint>-<suffix>` (`relation-created`, ...), for relation `id` with `remote_app`
+    /// (empty when the remote application is gone). Juju exports `JUJU_REMOTE_UNIT` in every
+    /// relation hook, empty where there is no remote unit (created, broken, app data).
     pub fn relation(
         endpoint: &str,
         id: u64,
@@ -100,16 +113,11 @@ impl Hook {
             .with("JUJU_RELATION", endpoint)
             .with("JUJU_RELATION_ID", format!("{endpoint}:{id}"))
             .with("JUJU_REMOTE_APP", remote_app);
-        if let Some(u) = remote_unit {
-            h = h.with("JUJU_REMOTE_UNIT", u);
-        } else if suffix != "relation-created" && suffix != "relation-broken" {
-            // Juju sets it, empty, for app-data changes.
-            h = h.with("JUJU_REMOTE_UNIT", "");
-        }
+        h = h.with("JUJU_REMOTE_UNIT", remote_unit.unwrap_or_default());
         h.tool_defaults = ToolDefaults {
             relation_id: Some(id),
             remote_unit: remote_unit.map(str::to_owned),
-            remote_app: Some(remote_app.to_owned()),
+            remote_app: (!remote_app.is_empty()).then(|| remote_app.to_owned()),
             storage_id: None,
         };
         h
@@ -142,8 +150,9 @@ impl Hook {
         h
     }
 
-    /// The action `name`, with `uuid`.
-    pub fn action(name: &str, uuid: &str, params: serde_json::Value) -> Hook {
+    /// The action `name`, with its id (Juju 3's task id, a number): `JUJU_ACTION_UUID` is
+    /// the id and `JUJU_ACTION_TAG` is `action-<id>`, as Juju sets them.
+    pub fn action(name: &str, id: &str, params: serde_json::Value) -> Hook {
         Hook {
             name: name.to_owned(),
             dispatch_path: format!("actions/{name}"),
@@ -152,7 +161,8 @@ impl Hook {
             action_params: Some(params),
         }
         .with("JUJU_ACTION_NAME", name)
-        .with("JUJU_ACTION_UUID", uuid)
+        .with("JUJU_ACTION_UUID", id)
+        .with("JUJU_ACTION_TAG", format!("action-{id}"))
     }
 
     /// `<container>-pebble-ready`.
@@ -179,11 +189,7 @@ impl Hook {
     /// Any hook by name, with extra variables (`hook:` steps and `juju-sim hook`).
     pub fn named(name: &str, extra: &BTreeMap<String, String>) -> Hook {
         let mut h = match name.strip_prefix("actions/") {
-            Some(a) => Hook::action(
-                a,
-                "00000000-0000-4000-8000-00000000000a",
-                serde_json::json!({}),
-            ),
+            Some(a) => Hook::action(a, "1", serde_json::json!({})),
             None => Hook::plain(name.strip_prefix("hooks/").unwrap_or(name)),
         };
         for (k, v) in extra {

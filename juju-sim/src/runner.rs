@@ -194,9 +194,9 @@ impl Sim {
     }
 
     /// A fresh action id.
-    pub fn next_action_uuid(&mut self) -> String {
+    pub fn next_action_id(&mut self) -> String {
         self.seq += 1;
-        format!("00000000-0000-4000-8000-{:012x}", self.seq)
+        self.seq.to_string()
     }
 
     fn env(&self, hook: &Hook, state: &JujuState) -> BTreeMap<String, String> {

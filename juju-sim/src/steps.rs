@@ -101,7 +101,7 @@ fn detail(a: &Action) -> String {
             format!("{endpoint} {}", unit.as_deref().unwrap_or("(app data)"))
         }
         Action::Depart { endpoint, unit } => format!("{endpoint} {unit}"),
-        Action::Break { endpoint } => endpoint.clone(),
+        Action::Break { endpoint, .. } => endpoint.clone(),
         Action::SecretChanged { id, .. }
         | Action::SecretRotate { id }
         | Action::SecretExpired { id, .. }
@@ -236,10 +236,10 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             }
             depart(sim, endpoint, id, &app, unit)
         }
-        Action::Break { endpoint } => {
+        Action::Break { endpoint, app_removed } => {
             let st = sim.model()?;
             let (id, app) = relation_on(&st, endpoint).ok_or_else(|| step_err(n, step, format!("no relation on {endpoint:?}")))?;
-            break_relation(sim, endpoint, id, &app)
+            break_relation(sim, endpoint, id, &app, *app_removed)
         }
         Action::SecretChanged { id, content } => {
             let label = sim.update_model(|st| {
@@ -267,12 +267,16 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             sim.hook(&Hook::secret(kind, &sid, label.as_deref(), Some(revision.unwrap_or(latest)))).map(drop)
         }
         Action::Action { name, params } => {
-            let uuid = sim.next_action_uuid();
+            // `juju run` checks the parameters against the action's schema and refuses the
+            // action before any hook runs; so does juju-sim.
             let mut params = params.clone();
             if let Some(meta) = sim.meta.actions.get(name) {
-                let _ = meta.validate_params(&mut params);
+                meta.validate_params(&mut params).map_err(|p| {
+                    step_err(n, step, format!("juju run would refuse action {name:?}: {p}"))
+                })?;
             }
-            sim.hook(&Hook::action(name, &uuid, serde_json::Value::Object(params))).map(drop)
+            let id = sim.next_action_id();
+            sim.hook(&Hook::action(name, &id, serde_json::Value::Object(params))).map(drop)
         }
         Action::Notice { container, key, data } => {
             let pairs: Vec<(&str, &str)> = data.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -446,7 +450,15 @@ fn depart(sim: &mut Sim, endpoint: &str, id: u64, app: &str, unit: &str) -> Resu
     sim.hook(&Hook::departed(endpoint, id, app, unit)).map(drop)
 }
 
-fn break_relation(sim: &mut Sim, endpoint: &str, id: u64, app: &str) -> Result<()> {
+/// Breaks relation `id`: its units depart, then relation-broken, whose `JUJU_REMOTE_APP` is
+/// empty when the remote application itself was removed (`app_removed`), as Juju sends it.
+fn break_relation(
+    sim: &mut Sim,
+    endpoint: &str,
+    id: u64,
+    app: &str,
+    app_removed: bool,
+) -> Result<()> {
     let units: Vec<String> = sim
         .model()?
         .relation_by_id(id)
@@ -460,7 +472,14 @@ fn break_relation(sim: &mut Sim, endpoint: &str, id: u64, app: &str) -> Result<(
             r.broken = true;
         }
     })?;
-    sim.hook(&Hook::relation(endpoint, id, "relation-broken", app, None))?;
+    let broken_app = if app_removed { "" } else { app };
+    sim.hook(&Hook::relation(
+        endpoint,
+        id,
+        "relation-broken",
+        broken_app,
+        None,
+    ))?;
     sim.update_model(|st| st.relations.retain(|r| r.id != id))
 }
 
@@ -468,7 +487,7 @@ fn break_relation(sim: &mut Sim, endpoint: &str, id: u64, app: &str) -> Result<(
 pub fn remove(sim: &mut Sim) -> Result<()> {
     let st = sim.model()?;
     for r in &st.relations {
-        break_relation(sim, &r.endpoint, r.id, &r.remote_app)?;
+        break_relation(sim, &r.endpoint, r.id, &r.remote_app, false)?;
     }
     for (name, instances) in &st.storage {
         for i in instances {

@@ -221,6 +221,20 @@ fn a_container_restart_fires_pebble_ready_again() {
     );
 }
 
+/// Juju sends relation-broken with `JUJU_REMOTE_APP` empty once the remote application was
+/// removed (seen on Juju 3.4.4): an ops-rs charm must run it, not refuse its environment, or
+/// the relation can never be removed.
+#[test]
+fn relation_broken_runs_after_the_remote_application_is_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = inline(
+        dir.path(),
+        "steps:\n  - deploy\n  - relate: {endpoint: website, app: client, units: [client/0]}\n  - break: {endpoint: website, app-removed: true}\n    expect: {hooks: [website-relation-departed, website-relation-broken], exit-code: 0}\n",
+    );
+    let r = juju_sim(&s, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
 #[test]
 fn failed_expectations_fail_the_run_and_say_why() {
     let dir = tempfile::tempdir().unwrap();

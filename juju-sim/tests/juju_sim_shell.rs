@@ -14,7 +14,7 @@ const META: &str = "name: shell
 containers: {web: {}}
 provides: {website: {interface: http}}
 config: {options: {port: {type: int, default: 80}}}
-actions: {greet: {params: {name: {type: string}}}}
+actions: {greet: {params: {name: {type: string, maxLength: 8}}}}
 ";
 
 /// A charm directory whose dispatch is `body` (after a shebang).
@@ -96,6 +96,7 @@ steps:
   - deploy
   - relate: {endpoint: website, app: client, units: [client/0]}
   - depart: {endpoint: website, unit: client/0}
+  - break: {endpoint: website, app-removed: true}
   - action: {name: greet, params: {name: x}}
   - notice: {container: web, key: example.com/ready}
 "#,
@@ -134,17 +135,45 @@ steps:
         "juju-sim's own environment does not leak"
     );
     assert_eq!(get(install, "JUJU_RELATION"), None);
+    // Exported in every hook, empty where they do not apply (no machine on Kubernetes, no
+    // principal for a principal unit), as Juju's HookVars does.
+    for var in [
+        "JUJU_MACHINE_ID",
+        "JUJU_PRINCIPAL_UNIT",
+        "JUJU_AVAILABILITY_ZONE",
+        "JUJU_API_ADDRESSES",
+    ] {
+        assert_eq!(get(install, var), Some(""), "{var}");
+    }
 
     let joined = by_hook("hooks/website-relation-joined");
     assert_eq!(get(joined, "JUJU_RELATION"), Some("website"));
     assert_eq!(get(joined, "JUJU_RELATION_ID"), Some("website:1"));
     assert_eq!(get(joined, "JUJU_REMOTE_UNIT"), Some("client/0"));
     assert_eq!(get(joined, "JUJU_REMOTE_APP"), Some("client"));
+    let created = by_hook("hooks/website-relation-created");
+    assert_eq!(
+        get(created, "JUJU_REMOTE_UNIT"),
+        Some(""),
+        "exported, empty"
+    );
     let departed = by_hook("hooks/website-relation-departed");
     assert_eq!(get(departed, "JUJU_DEPARTING_UNIT"), Some("client/0"));
+    // The remote application was removed: Juju sends relation-broken with it empty.
+    let broken = by_hook("hooks/website-relation-broken");
+    assert_eq!(get(broken, "JUJU_REMOTE_APP"), Some(""));
+    assert_eq!(get(broken, "JUJU_REMOTE_UNIT"), Some(""));
     let action = by_hook("actions/greet");
     assert_eq!(get(action, "JUJU_ACTION_NAME"), Some("greet"));
-    assert!(get(action, "JUJU_ACTION_UUID").is_some());
+    let id = get(action, "JUJU_ACTION_UUID").unwrap();
+    assert!(
+        id.parse::<u64>().is_ok(),
+        "Juju 3's action ids are numbers: {id}"
+    );
+    assert_eq!(
+        get(action, "JUJU_ACTION_TAG"),
+        Some(format!("action-{id}").as_str())
+    );
     assert_eq!(
         get(action, "JUJU_HOOK_NAME"),
         None,
@@ -446,4 +475,28 @@ fn errors_tell_the_user_what_to_do() {
         String::from_utf8_lossy(&o.stdout)
             .contains("Scenario format: juju-sim/scenarios/README.md")
     );
+}
+
+/// `juju run` checks an action's parameters against its whole schema (here `maxLength`, not
+/// only the type) and refuses the action before any hook runs; juju-sim refuses the scenario
+/// the same way, naming the step.
+#[test]
+fn an_action_juju_would_refuse_runs_no_hook() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = charm(dir.path(), DUMP_ENV);
+    let work = dir.path().join("w");
+    let o = run(
+        &c,
+        &work,
+        "steps:\n  - deploy\n  - action: {name: greet, params: {name: much too long}}\n",
+        &[],
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("steps[2] (action)"), "{t}");
+    assert!(
+        t.contains("parameter 'name' must be at most 8 characters long"),
+        "{t}"
+    );
+    assert!(!work.join("charm/env.log").exists(), "no hook ran");
 }

@@ -225,11 +225,18 @@ impl JujuContext {
             },
         };
         let dispatch_path = v.need("JUJU_DISPATCH_PATH")?;
+        if !is_dispatch_path(&dispatch_path) {
+            return Err(v.malformed(
+                "JUJU_DISPATCH_PATH",
+                &dispatch_path,
+                "hooks/<hook> or actions/<action>, a name of letters, digits, - and _",
+            ));
+        }
         let is_action = matches!(event_kind, EventKind::Action(_));
 
         let unit_name = v.need("JUJU_UNIT_NAME")?;
         if !is_unit_name(&unit_name) {
-            return Err(v.malformed("JUJU_UNIT_NAME", &unit_name, "<application>/<number>"));
+            return Err(v.malformed("JUJU_UNIT_NAME", &unit_name, UNIT_NAME));
         }
         let model_name = v.need("JUJU_MODEL_NAME")?;
         let model_uuid = v.need("JUJU_MODEL_UUID")?;
@@ -239,7 +246,15 @@ impl JujuContext {
             Some(v.need("JUJU_HOOK_NAME")?)
         };
         let juju_version = match v.get("JUJU_VERSION") {
-            Some(ver) => ver,
+            Some(ver) if is_juju_version(&ver) => ver,
+            Some(ver) => {
+                return Err(v.malformed(
+                    "JUJU_VERSION",
+                    &ver,
+                    "a Juju version: <major>.<minor>.<patch>, <major>.<minor>-<tag><patch>, \
+                     optionally .<build>",
+                ));
+            }
             None if event_kind.is_restricted() => "0.0.0".to_owned(),
             None => {
                 return Err(ContextError::Missing {
@@ -257,25 +272,56 @@ impl JujuContext {
                 hook: v.hook.clone(),
             })?;
 
+        let relation_name = v.get("JUJU_RELATION");
         let relation_id = match v.get("JUJU_RELATION_ID") {
             Some(raw) => {
-                let n = raw.rsplit(':').next().unwrap_or(&raw);
-                Some(n.parse::<u32>().map_err(|_| {
-                    v.malformed("JUJU_RELATION_ID", &raw, "<endpoint>:<number>, e.g. db:3")
+                let parsed = raw
+                    .split_once(':')
+                    .filter(|(endpoint, _)| {
+                        !endpoint.is_empty()
+                            && relation_name
+                                .as_deref()
+                                .is_none_or(|name| name == *endpoint)
+                    })
+                    .and_then(|(_, n)| n.parse::<u32>().ok());
+                Some(parsed.ok_or_else(|| {
+                    v.malformed(
+                        "JUJU_RELATION_ID",
+                        &raw,
+                        "<endpoint>:<number>, the endpoint as JUJU_RELATION names it, e.g. db:3",
+                    )
                 })?)
             }
             None => None,
         };
-        let remote_unit = v.get("JUJU_REMOTE_UNIT");
-        let remote_app = match (v.get("JUJU_REMOTE_APP"), &remote_unit) {
-            (Some(app), _) => Some(app),
-            (None, Some(unit)) => match unit.split_once('/') {
-                Some((app, _)) if !app.is_empty() => Some(app.to_owned()),
-                _ => {
-                    return Err(v.malformed("JUJU_REMOTE_UNIT", unit, "<application>/<number>"));
-                }
-            },
-            (None, None) => None,
+        let unit_var = |var: &'static str| -> Result<Option<String>, ContextError> {
+            match v.get(var) {
+                Some(unit) if !is_unit_name(&unit) => Err(v.malformed(var, &unit, UNIT_NAME)),
+                other => Ok(other),
+            }
+        };
+        let remote_unit = unit_var("JUJU_REMOTE_UNIT")?;
+        let departing_unit = unit_var("JUJU_DEPARTING_UNIT")?;
+        let principal_unit = unit_var("JUJU_PRINCIPAL_UNIT")?;
+        // Juju exports JUJU_REMOTE_APP in every relation hook, but it may be empty: in
+        // relation-broken once the remote application is gone. An empty one is derived from
+        // the remote unit where there is one; otherwise the event has no remote app.
+        let remote_app = v.get("JUJU_REMOTE_APP").or_else(|| {
+            remote_unit
+                .as_deref()
+                .and_then(|u| u.split_once('/'))
+                .map(|(app, _)| app.to_owned())
+        });
+        let secret_id = match v.get("JUJU_SECRET_ID") {
+            Some(id) if !is_secret_uri(&id) => {
+                return Err(v.malformed(
+                    "JUJU_SECRET_ID",
+                    &id,
+                    "a secret URI: secret:<20 letters and digits>, or \
+                     secret://<model uuid>/<20 letters and digits>",
+                ));
+            }
+            other => other,
         };
         let secret_revision = match v.get("JUJU_SECRET_REVISION") {
             Some(raw) => Some(
@@ -315,14 +361,14 @@ impl JujuContext {
             model_uuid,
             charm_dir,
             juju_version,
-            relation_name: v.get("JUJU_RELATION"),
+            relation_name,
             relation_id,
             remote_unit,
             remote_app,
-            departing_unit: v.get("JUJU_DEPARTING_UNIT"),
+            departing_unit,
             action_name: v.get("JUJU_ACTION_NAME"),
             action_uuid: v.get("JUJU_ACTION_UUID"),
-            secret_id: v.get("JUJU_SECRET_ID"),
+            secret_id,
             secret_label: v.get("JUJU_SECRET_LABEL"),
             secret_revision,
             storage_name,
@@ -335,7 +381,7 @@ impl JujuContext {
             debug: v.present("JUJU_DEBUG"),
             availability_zone: v.get("JUJU_AVAILABILITY_ZONE"),
             machine_id: v.get("JUJU_MACHINE_ID"),
-            principal_unit: v.get("JUJU_PRINCIPAL_UNIT"),
+            principal_unit,
             containers_dir: v
                 .get(CONTAINERS_DIR_VAR)
                 .map_or_else(|| PathBuf::from(DEFAULT_CONTAINERS_DIR), PathBuf::from),
@@ -345,8 +391,19 @@ impl JujuContext {
         Ok(ctx)
     }
 
-    /// Ops' per-hook table: which variables each kind of hook must have.
+    /// Ops' per-hook table: which variables each kind of hook must have, and that a workload
+    /// hook's container is the one its name says.
     fn validate_for_kind(&self, v: &Vars<'_>) -> Result<(), ContextError> {
+        if let (Some(container), Some(workload)) =
+            (self.event_kind.container(), self.workload_name.as_deref())
+            && container != workload
+        {
+            return Err(v.malformed(
+                "JUJU_WORKLOAD_NAME",
+                workload,
+                "the container the hook is named for",
+            ));
+        }
         let need = |var: &'static str, value: bool| {
             if value {
                 Ok(())
@@ -390,7 +447,10 @@ impl JujuContext {
             | EventKind::RelationBroken(_)) => {
                 need("JUJU_RELATION", self.relation_name.is_some())?;
                 need("JUJU_RELATION_ID", self.relation_id.is_some())?;
-                need("JUJU_REMOTE_APP", self.remote_app.is_some())?;
+                // relation-broken may come without a remote app (the application is gone).
+                if !matches!(k, EventKind::RelationBroken(_)) {
+                    need("JUJU_REMOTE_APP", self.remote_app.is_some())?;
+                }
                 if matches!(
                     k,
                     EventKind::RelationJoined(_)
@@ -430,8 +490,112 @@ impl JujuContext {
     }
 }
 
+/// What a unit name looks like, for errors.
+const UNIT_NAME: &str = "<application>/<number>: a Juju application name, then a unit number";
+
+/// `app/N`: an application name as Juju allows it (lower-case letters and digits in groups
+/// joined by `-`, starting with a letter, no group of digits only after a `-`) and a unit
+/// number that fits Juju's (a u32).
 fn is_unit_name(s: &str) -> bool {
-    matches!(s.rsplit_once('/'), Some((app, n)) if !app.is_empty() && n.parse::<u64>().is_ok())
+    match s.split_once('/') {
+        Some((app, n)) => is_application_name(app) && is_number::<u32>(n),
+        None => false,
+    }
+}
+
+/// Juju's application names: `^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`.
+fn is_application_name(s: &str) -> bool {
+    let mut groups = s.split('-');
+    let first_ok = groups.next().is_some_and(|g| {
+        g.starts_with(|c: char| c.is_ascii_lowercase())
+            && g.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    });
+    first_ok
+        && groups.all(|g| {
+            g.chars().any(|c| c.is_ascii_lowercase())
+                && g.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// A decimal number with no sign, no spaces and no leading `+`, that fits `T`.
+fn is_number<T: std::str::FromStr>(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<T>().is_ok()
+}
+
+/// `hooks/<name>` or `actions/<name>`, the name of ASCII letters, digits, `-` and `_`.
+fn is_dispatch_path(s: &str) -> bool {
+    match s.split_once('/') {
+        Some(("hooks" | "actions", name)) => {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }
+        _ => false,
+    }
+}
+
+/// A Juju version as Juju writes it (and Python ops parses it):
+/// `<major>.<minor>[(.|-<tag>)<patch>][.<build>]`, e.g. `3.6.4`, `3.6-beta1`, `2.9.42.1`;
+/// each number one to nine digits, a tag lower-case letters.
+fn is_juju_version(s: &str) -> bool {
+    /// Takes leading characters while `f` holds; `Some((taken, rest))` if at least one.
+    fn take(s: &str, f: impl Fn(u8) -> bool) -> Option<(&str, &str)> {
+        let end = s.bytes().position(|b| !f(b)).unwrap_or(s.len());
+        (end > 0).then(|| s.split_at(end))
+    }
+    fn number(s: &str) -> Option<&str> {
+        let (n, rest) = take(s, |b| b.is_ascii_digit())?;
+        (n.len() <= 9).then_some(rest)
+    }
+    let parse = || -> Option<()> {
+        let rest = number(s)?.strip_prefix('.')?;
+        let mut rest = number(rest)?;
+        if let Some(after) = rest.strip_prefix('-') {
+            let (_tag, after) = take(after, |b| b.is_ascii_lowercase())?;
+            rest = number(after)?;
+        } else if let Some(after) = rest.strip_prefix('.') {
+            rest = number(after)?;
+        }
+        if let Some(after) = rest.strip_prefix('.') {
+            rest = number(after)?;
+        }
+        rest.is_empty().then_some(())
+    };
+    parse().is_some()
+}
+
+/// A secret URI as Juju writes one: `secret:<id>` or `secret://<model uuid>/<id>`, the id
+/// 20 lower-case letters and digits (an xid).
+fn is_secret_uri(s: &str) -> bool {
+    let is_id = |id: &str| {
+        id.len() == 20
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    let Some(rest) = s.strip_prefix("secret:") else {
+        return false;
+    };
+    match rest.strip_prefix("//") {
+        Some(source_and_id) => match source_and_id.split_once('/') {
+            Some((uuid, id)) => is_uuid(uuid) && is_id(id),
+            None => false,
+        },
+        None => is_id(rest),
+    }
+}
+
+/// `8-4-4-4-12` lower-case hex digits.
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
 }
 
 #[cfg(test)]

@@ -274,6 +274,23 @@ fn model_err(what: &'static str) -> impl FnOnce(ModelError) -> DispatchError {
     move |source| DispatchError::Model { what, source }
 }
 
+/// A workload hook for a container the charm's metadata does not declare cannot be Juju's:
+/// Juju runs workload hooks only for declared containers.
+fn check_declared(context: &JujuContext, model: &Model) -> Result<(), ContextError> {
+    let (Some(container), Some(meta)) = (context.event_kind.container(), model.meta()) else {
+        return Ok(());
+    };
+    if meta.containers.contains_key(container) {
+        return Ok(());
+    }
+    Err(ContextError::Malformed {
+        var: "JUJU_WORKLOAD_NAME",
+        value: context.workload_name.clone().unwrap_or_default(),
+        hook: context.event_kind.to_string(),
+        expected: "a container the charm's metadata declares",
+    })
+}
+
 fn open_store(spec: StoreSpec, model: &Model) -> Result<Box<dyn Store>, StoreError> {
     Ok(match spec {
         StoreSpec::Sqlite(path) => Box::new(SqliteStore::open(path)?),
@@ -300,6 +317,7 @@ fn run<C: Charm>(
         );
         return Ok(());
     }
+    check_declared(context, model)?;
     let juju_event = juju_event::juju_event(context, juju_event::fetch_inputs(context, model)?)?;
 
     let mut store = open_store(store_spec, model)?;

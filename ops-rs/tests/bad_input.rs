@@ -307,13 +307,73 @@ fn cases() -> Vec<Case> {
         },
         Case {
             env: &[
-                ("JUJU_SECRET_ID", Some("secret:abc")),
+                ("JUJU_SECRET_ID", Some("secret:cr0ahn1dqe3k7mqmsc2g")),
                 ("JUJU_SECRET_REVISION", Some("two")),
             ],
             ..case(
                 "bad secret revision",
                 "hooks/secret-changed",
                 &["JUJU_SECRET_REVISION=\"two\" is malformed"],
+            )
+        },
+        // --- values Juju never sends (issue 16, row 14) ---
+        Case {
+            env: &[("JUJU_UNIT_NAME", Some("probe/0/1"))],
+            ..case(
+                "unit name with two slashes",
+                "hooks/start",
+                &["JUJU_UNIT_NAME=\"probe/0/1\" is malformed"],
+            )
+        },
+        Case {
+            env: &[("JUJU_UNIT_NAME", Some("probe/4294967296"))],
+            ..case(
+                "unit number past u32",
+                "hooks/start",
+                &["JUJU_UNIT_NAME=\"probe/4294967296\" is malformed"],
+            )
+        },
+        Case {
+            env: &[("JUJU_RELATION_ID", Some(":3"))],
+            ..case(
+                "relation id without endpoint",
+                "hooks/db-relation-changed",
+                &["JUJU_RELATION_ID=\":3\" is malformed"],
+            )
+        },
+        Case {
+            env: &[("JUJU_VERSION", Some("banana"))],
+            ..case(
+                "Juju version that is not one",
+                "hooks/start",
+                &["JUJU_VERSION=\"banana\" is malformed"],
+            )
+        },
+        Case {
+            env: &[("JUJU_DISPATCH_PATH", Some("hooks/../../config-changed"))],
+            ..case(
+                "dispatch path leaving hooks/",
+                "hooks/config-changed",
+                &["JUJU_DISPATCH_PATH=\"hooks/../../config-changed\" is malformed"],
+            )
+        },
+        Case {
+            env: &[("JUJU_WORKLOAD_NAME", Some("cache"))],
+            ..case(
+                "workload hook for an undeclared container",
+                "hooks/cache-pebble-ready",
+                &["JUJU_WORKLOAD_NAME=\"cache\" is malformed", "declares"],
+            )
+        },
+        Case {
+            env: &[("JUJU_SECRET_ID", Some("not-a-secret-id"))],
+            ..case(
+                "secret id that is not a secret URI",
+                "hooks/secret-changed",
+                &[
+                    "JUJU_SECRET_ID=\"not-a-secret-id\" is malformed",
+                    "secret URI",
+                ],
             )
         },
         Case {
@@ -462,7 +522,7 @@ fn cases() -> Vec<Case> {
             ..case("action-get wrong shape", "actions/go", &["action-get"])
         },
         Case {
-            env: &[("JUJU_SECRET_ID", Some("secret:abc"))],
+            env: &[("JUJU_SECRET_ID", Some("secret:cr0ahn1dqe3k7mqmsc2g"))],
             tamper: Some(("secret-get", b"not json")),
             ..case(
                 "secret-get not JSON",
@@ -471,7 +531,7 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
-            env: &[("JUJU_SECRET_ID", Some("secret:abc"))],
+            env: &[("JUJU_SECRET_ID", Some("secret:cr0ahn1dqe3k7mqmsc2g"))],
             tamper: Some(("secret-get", b"{\"key\": {\"nested\": 1}}")),
             ..case(
                 "secret-get wrong shape",

@@ -47,6 +47,8 @@ actions:
       level:
         type: integer
         default: 3
+        minimum: 1
+        maximum: 9
     required: [to]
   explode: {}
 "#;
@@ -521,6 +523,11 @@ fn inconsistent_states_are_explained() {
             "not in the charm's actions",
         ),
         (
+            ctx.on.action("backup", json!({"to": "s3", "level": 10})),
+            State::new(),
+            "parameter 'level' must be at most 9, got 10",
+        ),
+        (
             ctx.on.start(),
             State::new().config("nope", 1),
             "not declared",
@@ -547,4 +554,20 @@ fn inconsistent_states_are_explained() {
     }
     let err = ctx.deferred(&ctx.on.stop(), "record").unwrap_err();
     assert!(err.to_string().contains("cannot be deferred"));
+}
+
+/// Juju sends relation-broken with `JUJU_REMOTE_APP` empty once the remote application was
+/// removed (seen on Juju 3.4.4): the charm's handler runs, and its event has no remote app.
+#[test]
+fn relation_broken_runs_after_the_remote_application_is_removed() {
+    let ctx = ctx();
+    let rel = db();
+    let ev = ctx.on.relation_broken(&rel).remote_app_removed();
+    assert_eq!(ev.var("JUJU_REMOTE_APP").as_deref(), Some(""));
+    let out = ctx.run(ev, &State::new().relation(rel)).unwrap();
+    assert!(
+        out.handlers_called().contains(&"record"),
+        "{:?}",
+        out.handlers_called()
+    );
 }

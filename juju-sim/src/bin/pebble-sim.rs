@@ -136,7 +136,8 @@ fn serve(
         }
         builder = builder.real_processes(options);
     }
-    let sim = builder.start().map_err(|e| e.to_string())?;
+    // The layers are in the plan before the socket serves anyone, as Pebble loads its
+    // layers directory before it listens.
     if let Some(dir) = layers {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("cannot read layers directory {}: {e}", dir.display()))?
@@ -162,10 +163,10 @@ fn serve(
             };
             let yaml = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            sim.add_layer(&label, &yaml)
-                .map_err(|e| format!("cannot add layer {}: {e}", file.display()))?;
+            builder = builder.layer(label, yaml);
         }
     }
+    let sim = builder.start().map_err(|e| format!("cannot start: {e}"))?;
     eprintln!(
         "pebble-sim serving on {} (files under {})",
         sim.socket_path().display(),

@@ -116,6 +116,9 @@ pub enum Action {
     Break {
         /// The endpoint.
         endpoint: String,
+        /// The remote application was removed, taking the relation with it: Juju then sends
+        /// relation-broken with `JUJU_REMOTE_APP` empty (seen on Juju 3.4).
+        app_removed: bool,
     },
     /// A new revision of a secret (→ secret-changed on observers).
     SecretChanged {

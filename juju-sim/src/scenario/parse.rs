@@ -73,9 +73,10 @@ pub(super) fn parse_step(file: &str, n: usize, v: &Value) -> Result<Step> {
             }
         }
         "break" => {
-            container_check(&["endpoint"])?;
+            container_check(&["endpoint", "app-removed"])?;
             Action::Break {
                 endpoint: body_node.req_str("endpoint")?,
+                app_removed: body_node.opt_bool("app-removed")?.unwrap_or(false),
             }
         }
         "secret-changed" => {

@@ -84,7 +84,9 @@ impl Scenario {
                 Action::Relate(r) => check_endpoint(&format!("{p}.endpoint"), &r.endpoint)?,
                 Action::RelationChanged { endpoint, .. }
                 | Action::Depart { endpoint, .. }
-                | Action::Break { endpoint } => check_endpoint(&format!("{p}.endpoint"), endpoint)?,
+                | Action::Break { endpoint, .. } => {
+                    check_endpoint(&format!("{p}.endpoint"), endpoint)?
+                }
                 Action::Notice { container, .. }
                 | Action::CheckFailed { container, .. }
                 | Action::CheckRecovered { container, .. }

@@ -27,7 +27,7 @@ fn env_for(path: &str) -> HashMap<String, String> {
         ("JUJU_DEPARTING_UNIT", "pg/1"),
         ("JUJU_ACTION_NAME", "backup"),
         ("JUJU_ACTION_UUID", "42"),
-        ("JUJU_SECRET_ID", "secret:abc"),
+        ("JUJU_SECRET_ID", "secret:cr0ahn1dqe3k7mqmsc2g"),
         ("JUJU_SECRET_REVISION", "2"),
         ("JUJU_STORAGE_ID", "data/1"),
         ("JUJU_WORKLOAD_NAME", "web"),
@@ -140,9 +140,26 @@ fn each_hook_kind_requires_its_variables() {
     }
 }
 
+/// Juju exports JUJU_REMOTE_APP empty in relation-broken once the remote application is gone
+/// (seen on 3.4.4; canonical/operator#1306): the hook must run, with no remote app.
 #[test]
-fn remote_app_is_required_only_when_it_cannot_be_derived() {
-    let mut m = env_for("hooks/db-relation-broken");
+fn relation_broken_runs_without_a_remote_app() {
+    for empty in [true, false] {
+        let mut m = env_for("hooks/db-relation-broken");
+        m.remove("JUJU_REMOTE_UNIT");
+        if empty {
+            m.insert("JUJU_REMOTE_APP".into(), String::new());
+        } else {
+            m.remove("JUJU_REMOTE_APP");
+        }
+        let ctx = JujuContext::from_vars(m).unwrap();
+        assert_eq!(ctx.remote_app, None);
+    }
+}
+
+#[test]
+fn remote_app_is_required_elsewhere_unless_it_can_be_derived() {
+    let mut m = env_for("hooks/db-relation-created");
     m.remove("JUJU_REMOTE_APP");
     m.remove("JUJU_REMOTE_UNIT");
     let e = JujuContext::from_vars(m).unwrap_err();
@@ -157,6 +174,83 @@ fn remote_app_is_required_only_when_it_cannot_be_derived() {
     m.insert("JUJU_REMOTE_APP".into(), String::new());
     let ctx = JujuContext::from_vars(m).unwrap();
     assert_eq!(ctx.remote_app.as_deref(), Some("pg"));
+}
+
+/// Values Juju never sends are refused, naming the variable (not accepted and misread).
+#[test]
+fn values_juju_never_sends_are_refused() {
+    let cases = [
+        ("hooks/install", "JUJU_UNIT_NAME", "webkv/0/1"),
+        ("hooks/install", "JUJU_UNIT_NAME", "webkv/4294967296"),
+        ("hooks/install", "JUJU_UNIT_NAME", "webkv/-1"),
+        ("hooks/install", "JUJU_UNIT_NAME", "webkv/+1"),
+        ("hooks/install", "JUJU_UNIT_NAME", "Web/0"),
+        ("hooks/install", "JUJU_UNIT_NAME", "web-1/0"),
+        ("hooks/install", "JUJU_UNIT_NAME", "/0"),
+        ("hooks/db-relation-changed", "JUJU_RELATION_ID", ":3"),
+        ("hooks/db-relation-changed", "JUJU_RELATION_ID", "3"),
+        ("hooks/db-relation-changed", "JUJU_RELATION_ID", "cache:3"),
+        ("hooks/db-relation-changed", "JUJU_REMOTE_UNIT", "pg/x"),
+        ("hooks/db-relation-departed", "JUJU_DEPARTING_UNIT", "pg"),
+        ("hooks/install", "JUJU_PRINCIPAL_UNIT", "main/a"),
+        ("hooks/install", "JUJU_VERSION", "banana"),
+        ("hooks/install", "JUJU_VERSION", "3"),
+        ("hooks/install", "JUJU_VERSION", "3.6.4-rc1"),
+        ("hooks/install", "JUJU_VERSION", "3.6.4.1.2"),
+        (
+            "hooks/install",
+            "JUJU_DISPATCH_PATH",
+            "hooks/../../config-changed",
+        ),
+        ("hooks/install", "JUJU_DISPATCH_PATH", "install"),
+        ("hooks/install", "JUJU_DISPATCH_PATH", "bin/install"),
+        ("hooks/install", "JUJU_DISPATCH_PATH", "hooks/"),
+        ("hooks/secret-changed", "JUJU_SECRET_ID", "not-a-secret-id"),
+        ("hooks/secret-changed", "JUJU_SECRET_ID", "secret:abc"),
+        (
+            "hooks/secret-changed",
+            "JUJU_SECRET_ID",
+            "secret:CR0AHN1DQE3K7MQMSC2G",
+        ),
+        (
+            "hooks/secret-changed",
+            "JUJU_SECRET_ID",
+            "secret://x/cr0ahn1dqe3k7mqmsc2g",
+        ),
+        ("hooks/web-pebble-ready", "JUJU_WORKLOAD_NAME", "db"),
+    ];
+    for (path, var, value) in cases {
+        let mut m = env_for(path);
+        m.insert(var.into(), value.into());
+        let e = JujuContext::from_vars(m).unwrap_err();
+        assert!(
+            matches!(&e, ContextError::Malformed { var: v, value: got, .. } if *v == var && got == value),
+            "{path} {var}={value}: {e:?}"
+        );
+        assert!(e.to_string().contains(var), "{e}");
+    }
+}
+
+#[test]
+fn values_juju_sends_are_accepted() {
+    let cases = [
+        ("JUJU_UNIT_NAME", "web-k8s/4294967295"),
+        ("JUJU_UNIT_NAME", "a1-b2c/0"),
+        ("JUJU_VERSION", "3.6-beta1"),
+        ("JUJU_VERSION", "2.9.42.1"),
+        ("JUJU_VERSION", "4.0.0"),
+        ("JUJU_VERSION", "3.6"),
+        ("JUJU_SECRET_ID", "secret:cr0ahn1dqe3k7mqmsc2g"),
+        (
+            "JUJU_SECRET_ID",
+            "secret://6a1c4b5e-2f3d-4c8a-9b1e-0d2f3a4b5c6d/cr0ahn1dqe3k7mqmsc2g",
+        ),
+    ];
+    for (var, value) in cases {
+        let mut m = env_for("hooks/secret-changed");
+        m.insert(var.into(), value.into());
+        JujuContext::from_vars(m).unwrap_or_else(|e| panic!("{var}={value}: {e}"));
+    }
 }
 
 #[test]

@@ -224,6 +224,18 @@ impl EventKind {
         }
     }
 
+    /// The container of a workload event (`<container>-pebble-ready`, `-pebble-custom-notice`,
+    /// `-pebble-check-failed`, `-pebble-check-recovered`); `None` for other kinds.
+    pub fn container(&self) -> Option<&str> {
+        match self {
+            EventKind::PebbleReady(c)
+            | EventKind::PebbleCustomNotice(c)
+            | EventKind::PebbleCheckFailed(c)
+            | EventKind::PebbleCheckRecovered(c) => Some(c),
+            _ => None,
+        }
+    }
+
     /// The source: relation endpoint, storage name, container, action name (or the raw hook
     /// name of an `Unknown` kind).
     pub fn source(&self) -> Option<&str> {

@@ -45,6 +45,26 @@ pub enum ParamProblem {
         /// The value received.
         value: Value,
     },
+    /// A parameter's value breaks one of its schema's constraints (`minimum`, `maxLength`,
+    /// `pattern`, `minItems`, `const`, ...).
+    #[error("parameter '{name}' must {rule}, got {value}")]
+    Constraint {
+        /// The parameter (dotted for nested properties, `[i]` for array items).
+        name: String,
+        /// The rule, in words: "be at least 1", "match the pattern ^[a-z]+$".
+        rule: String,
+        /// The value received.
+        value: Value,
+    },
+    /// The action's schema itself is not usable (a `pattern` that is not a regular
+    /// expression): Juju would have refused the charm's metadata.
+    #[error("the schema of parameter '{name}' is invalid: {detail}")]
+    BadSchema {
+        /// The parameter.
+        name: String,
+        /// What is wrong with its schema.
+        detail: String,
+    },
     /// A parameter's value is not one of the schema's `enum`.
     #[error("parameter '{name}' must be one of {allowed}, got {value}")]
     NotInEnum {
@@ -84,7 +104,7 @@ fn check_value(name: &str, schema: &Value, v: &Value) -> Result<(), ParamProblem
         });
     }
     if let Some(Value::Array(allowed)) = schema.get("enum") {
-        if !allowed.contains(v) {
+        if !allowed.iter().any(|a| json_equal(a, v)) {
             return Err(ParamProblem::NotInEnum {
                 name: name.to_owned(),
                 allowed: Value::Array(allowed.clone()).to_string(),
@@ -92,19 +112,194 @@ fn check_value(name: &str, schema: &Value, v: &Value) -> Result<(), ParamProblem
             });
         }
     }
-    if let (Some(Value::Object(props)), Value::Object(obj)) = (schema.get("properties"), v) {
-        for (k, sub) in obj {
-            if let Some(s) = props.get(k) {
-                check_value(&format!("{name}.{k}"), s, sub)?;
+    let broken = |rule: String| ParamProblem::Constraint {
+        name: name.to_owned(),
+        rule,
+        value: v.clone(),
+    };
+    if let Some(c) = schema.get("const") {
+        if !json_equal(c, v) {
+            return Err(broken(format!("be {c}")));
+        }
+    }
+    match v {
+        Value::Number(n) => check_number(schema, n.as_f64().unwrap_or(f64::NAN), broken)?,
+        Value::String(text) => check_string(name, schema, text, broken)?,
+        Value::Array(items) => check_array(name, schema, items, broken)?,
+        Value::Object(obj) => check_object(name, schema, obj, broken)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// JSON equality as JSON Schema means it: numbers by value (`1` equals `1.0`).
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_equal(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, p)| y.get(k).is_some_and(|q| json_equal(p, q)))
+        }
+        _ => a == b,
+    }
+}
+
+fn number(schema: &Value, key: &str) -> Option<f64> {
+    schema.get(key).and_then(Value::as_f64)
+}
+
+fn count(schema: &Value, key: &str) -> Option<u64> {
+    schema.get(key).and_then(Value::as_u64)
+}
+
+/// `minimum`, `maximum` (with draft 4's boolean `exclusiveMinimum`/`exclusiveMaximum`, or
+/// the later numeric ones) and `multipleOf`.
+fn check_number(
+    schema: &Value,
+    n: f64,
+    broken: impl Fn(String) -> ParamProblem,
+) -> Result<(), ParamProblem> {
+    let flag = |key| schema.get(key).and_then(Value::as_bool).unwrap_or(false);
+    if let Some(min) = number(schema, "minimum") {
+        if flag("exclusiveMinimum") && n <= min {
+            return Err(broken(format!("be greater than {min}")));
+        }
+        if n < min {
+            return Err(broken(format!("be at least {min}")));
+        }
+    }
+    if let Some(max) = number(schema, "maximum") {
+        if flag("exclusiveMaximum") && n >= max {
+            return Err(broken(format!("be less than {max}")));
+        }
+        if n > max {
+            return Err(broken(format!("be at most {max}")));
+        }
+    }
+    if let Some(min) = number(schema, "exclusiveMinimum")
+        && n <= min
+    {
+        return Err(broken(format!("be greater than {min}")));
+    }
+    if let Some(max) = number(schema, "exclusiveMaximum")
+        && n >= max
+    {
+        return Err(broken(format!("be less than {max}")));
+    }
+    if let Some(step) = number(schema, "multipleOf")
+        && step > 0.0
+    {
+        let q = n / step;
+        if (q - q.round()).abs() > 1e-9 {
+            return Err(broken(format!("be a multiple of {step}")));
+        }
+    }
+    Ok(())
+}
+
+/// `minLength` and `maxLength` (in characters, as JSON Schema counts them) and `pattern`
+/// (a regular expression found anywhere in the string unless anchored).
+fn check_string(
+    name: &str,
+    schema: &Value,
+    text: &str,
+    broken: impl Fn(String) -> ParamProblem,
+) -> Result<(), ParamProblem> {
+    let len = text.chars().count() as u64;
+    if let Some(min) = count(schema, "minLength")
+        && len < min
+    {
+        return Err(broken(format!("be at least {min} characters long")));
+    }
+    if let Some(max) = count(schema, "maxLength")
+        && len > max
+    {
+        return Err(broken(format!("be at most {max} characters long")));
+    }
+    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
+        let re = regex_lite::Regex::new(pattern).map_err(|e| ParamProblem::BadSchema {
+            name: name.to_owned(),
+            detail: format!("pattern {pattern:?} is not a regular expression: {e}"),
+        })?;
+        if !re.is_match(text) {
+            return Err(broken(format!("match the pattern {pattern}")));
+        }
+    }
+    Ok(())
+}
+
+/// `minItems`, `maxItems`, `uniqueItems`, and `items` (one schema for every item).
+fn check_array(
+    name: &str,
+    schema: &Value,
+    items: &[Value],
+    broken: impl Fn(String) -> ParamProblem,
+) -> Result<(), ParamProblem> {
+    let len = items.len() as u64;
+    if let Some(min) = count(schema, "minItems")
+        && len < min
+    {
+        return Err(broken(format!("have at least {min} items")));
+    }
+    if let Some(max) = count(schema, "maxItems")
+        && len > max
+    {
+        return Err(broken(format!("have at most {max} items")));
+    }
+    if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+        for (i, a) in items.iter().enumerate() {
+            if items[..i].iter().any(|b| json_equal(a, b)) {
+                return Err(broken("have no item twice".to_owned()));
             }
         }
-        if let Some(Value::Array(req)) = schema.get("required") {
-            for r in req.iter().filter_map(Value::as_str) {
-                if !obj.contains_key(r) {
-                    return Err(ParamProblem::Missing(format!("{name}.{r}")));
-                }
+    }
+    if let Some(item_schema @ Value::Object(_)) = schema.get("items") {
+        for (i, item) in items.iter().enumerate() {
+            check_value(&format!("{name}[{i}]"), item_schema, item)?;
+        }
+    }
+    Ok(())
+}
+
+/// `properties` (each checked), `required`, `additionalProperties: false`,
+/// `minProperties` and `maxProperties`.
+fn check_object(
+    name: &str,
+    schema: &Value,
+    obj: &Map<String, Value>,
+    broken: impl Fn(String) -> ParamProblem,
+) -> Result<(), ParamProblem> {
+    let props = schema.get("properties").and_then(Value::as_object);
+    for (k, sub) in obj {
+        match props.and_then(|p| p.get(k)) {
+            Some(s) => check_value(&format!("{name}.{k}"), s, sub)?,
+            None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                return Err(ParamProblem::Unknown(format!("{name}.{k}")));
+            }
+            None => {}
+        }
+    }
+    if let Some(Value::Array(req)) = schema.get("required") {
+        for r in req.iter().filter_map(Value::as_str) {
+            if !obj.contains_key(r) {
+                return Err(ParamProblem::Missing(format!("{name}.{r}")));
             }
         }
+    }
+    let len = obj.len() as u64;
+    if let Some(min) = count(schema, "minProperties")
+        && len < min
+    {
+        return Err(broken(format!("have at least {min} properties")));
+    }
+    if let Some(max) = count(schema, "maxProperties")
+        && len > max
+    {
+        return Err(broken(format!("have at most {max} properties")));
     }
     Ok(())
 }

@@ -257,3 +257,125 @@ fn action_param_validation() {
     let mut p = obj(serde_json::json!({"anything": true}));
     m.actions["noop"].validate_params(&mut p).unwrap();
 }
+
+/// What Juju's JSON-schema validation of action parameters checks beyond types (issue 16,
+/// row 13): each keyword refuses a value that breaks it and accepts one that keeps it.
+#[test]
+fn action_param_schema_keywords() {
+    use serde_json::json;
+    let cases = [
+        (
+            json!({"type": "integer", "minimum": 1}),
+            json!(1),
+            json!(0),
+            "be at least 1",
+        ),
+        (
+            json!({"type": "integer", "maximum": 9}),
+            json!(9),
+            json!(10),
+            "be at most 9",
+        ),
+        (
+            json!({"type": "number", "minimum": 1, "exclusiveMinimum": true}),
+            json!(1.5),
+            json!(1),
+            "be greater than 1",
+        ),
+        (
+            json!({"type": "number", "exclusiveMaximum": 2}),
+            json!(1.9),
+            json!(2),
+            "be less than 2",
+        ),
+        (
+            json!({"type": "number", "multipleOf": 0.5}),
+            json!(2.5),
+            json!(2.2),
+            "multiple of 0.5",
+        ),
+        (
+            json!({"type": "string", "minLength": 2}),
+            json!("éé"),
+            json!("é"),
+            "at least 2 characters",
+        ),
+        (
+            json!({"type": "string", "maxLength": 3}),
+            json!("abc"),
+            json!("abcd"),
+            "at most 3 characters",
+        ),
+        (
+            json!({"type": "string", "pattern": "^[a-z]+$"}),
+            json!("abc"),
+            json!("ab1"),
+            "match the pattern ^[a-z]+$",
+        ),
+        (
+            json!({"type": "string", "pattern": "b"}),
+            json!("abc"),
+            json!("xyz"),
+            "match the pattern b",
+        ),
+        (
+            json!({"enum": ["a", 1]}),
+            json!(1.0),
+            json!("b"),
+            "must be one of",
+        ),
+        (json!({"const": "x"}), json!("x"), json!("y"), "be \"x\""),
+        (
+            json!({"type": "array", "minItems": 1}),
+            json!([1]),
+            json!([]),
+            "at least 1 items",
+        ),
+        (
+            json!({"type": "array", "maxItems": 1}),
+            json!([1]),
+            json!([1, 2]),
+            "at most 1 items",
+        ),
+        (
+            json!({"type": "array", "uniqueItems": true}),
+            json!([1, 2]),
+            json!([1, 1.0]),
+            "no item twice",
+        ),
+        (
+            json!({"type": "array", "items": {"type": "string"}}),
+            json!(["a"]),
+            json!(["a", 2]),
+            "'p[1]' must be of type string",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": false}),
+            json!({"a": 1}),
+            json!({"a": 1, "b": 2}),
+            "'p.b' is not declared",
+        ),
+        (
+            json!({"type": "object", "minProperties": 1}),
+            json!({"a": 1}),
+            json!({}),
+            "at least 1 properties",
+        ),
+    ];
+    for (schema, good, bad, want) in cases {
+        let meta: ActionMeta =
+            serde_json::from_value(json!({"params": {"p": schema.clone()}})).unwrap();
+        let mut ok = json!({"p": good.clone()}).as_object().unwrap().clone();
+        meta.validate_params(&mut ok)
+            .unwrap_or_else(|e| panic!("{schema} refused {good}: {e}"));
+        let mut refused = json!({"p": bad.clone()}).as_object().unwrap().clone();
+        let e = meta.validate_params(&mut refused).unwrap_err().to_string();
+        assert!(e.contains(want), "{schema} with {bad}: {e}");
+    }
+    let meta: ActionMeta =
+        serde_json::from_value(json!({"params": {"p": {"pattern": "("}}})).unwrap();
+    let e = meta
+        .validate_params(json!({"p": "x"}).as_object_mut().unwrap())
+        .unwrap_err();
+    assert!(matches!(e, ParamProblem::BadSchema { .. }), "{e}");
+}

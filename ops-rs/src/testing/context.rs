@@ -421,6 +421,9 @@ fn prepare_juju(meta: &CharmMeta, state: &State, event: &TestEvent) -> JujuState
     }
     if let Some(r) = &event.relation {
         juju = juju.in_relation_hook(r.id, event.remote_unit.as_deref());
+        if event.remote_app_removed {
+            juju.tool_defaults.remote_app = None;
+        }
         if let Some(rel) = juju.relation_by_id_mut(r.id) {
             if let Some(u) = &event.departing_unit {
                 if let Some(bag) = rel.remote_units.remove(u) {

@@ -51,6 +51,7 @@ pub struct TestEvent {
     pub(crate) notice_id: Option<String>,
     pub(crate) storage_location: Option<String>,
     pub(crate) check: Option<String>,
+    pub(crate) remote_app_removed: bool,
 }
 
 impl TestEvent {
@@ -71,6 +72,7 @@ impl TestEvent {
             notice_id: None,
             storage_location: None,
             check: None,
+            remote_app_removed: false,
         }
     }
 
@@ -87,7 +89,16 @@ impl TestEvent {
         self
     }
 
-    /// Sets the action's id (`JUJU_ACTION_UUID`).
+    /// The remote application was removed, taking the relation with it: Juju then sends
+    /// relation-broken with `JUJU_REMOTE_APP` empty (seen on Juju 3.4), and the event has no
+    /// remote app.
+    #[must_use]
+    pub fn remote_app_removed(mut self) -> Self {
+        self.remote_app_removed = true;
+        self
+    }
+
+    /// Sets the action's id (`JUJU_ACTION_UUID`; `JUJU_ACTION_TAG` is `action-<id>`).
     #[must_use]
     pub fn action_id(mut self, id: &str) -> Self {
         self.action_id = id.to_owned();
@@ -137,16 +148,18 @@ impl TestEvent {
         if let Some(r) = &self.relation {
             v.push(("JUJU_RELATION", r.endpoint.clone()));
             v.push(("JUJU_RELATION_ID", format!("{}:{}", r.endpoint, r.id)));
-            v.push(("JUJU_REMOTE_APP", r.remote_app.clone()));
-            if !matches!(
-                self.kind,
-                EventKind::RelationCreated(_) | EventKind::RelationBroken(_)
-            ) {
-                v.push((
-                    "JUJU_REMOTE_UNIT",
-                    self.remote_unit.clone().unwrap_or_default(),
-                ));
-            }
+            let app = if self.remote_app_removed {
+                String::new()
+            } else {
+                r.remote_app.clone()
+            };
+            v.push(("JUJU_REMOTE_APP", app));
+            // Exported in every relation hook, empty where there is no remote unit.
+            let unit = match self.kind {
+                EventKind::RelationCreated(_) | EventKind::RelationBroken(_) => None,
+                _ => self.remote_unit.clone(),
+            };
+            v.push(("JUJU_REMOTE_UNIT", unit.unwrap_or_default()));
         }
         if let Some(u) = &self.departing_unit {
             v.push(("JUJU_DEPARTING_UNIT", u.clone()));
@@ -166,6 +179,7 @@ impl TestEvent {
         if let EventKind::Action(name) = &self.kind {
             v.push(("JUJU_ACTION_NAME", name.clone()));
             v.push(("JUJU_ACTION_UUID", self.action_id.clone()));
+            v.push(("JUJU_ACTION_TAG", format!("action-{}", self.action_id)));
         }
         if let Some(c) = &self.container {
             v.push(("JUJU_WORKLOAD_NAME", c.clone()));
@@ -386,7 +400,7 @@ mod tests {
     fn relation_vars_follow_juju() {
         let r = Relation::new(4, "db", "pg").remote_unit("pg/1", [("a", "b")]);
         let created = On.relation_created(&r);
-        assert_eq!(created.var("JUJU_REMOTE_UNIT").as_deref(), None);
+        assert_eq!(created.var("JUJU_REMOTE_UNIT").as_deref(), Some("")); // exported, empty
         assert_eq!(created.var("JUJU_REMOTE_APP").as_deref(), Some("pg"));
         let dep = On.relation_departed(&r, "pg/1");
         assert_eq!(dep.var("JUJU_DEPARTING_UNIT").as_deref(), Some("pg/1"));

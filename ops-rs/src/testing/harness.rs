@@ -501,14 +501,16 @@ impl<C: Charm> Harness<C> {
 
     /// Adds a secret with `content`: owned by this application or unit (`Application`,
     /// `Unit`), or by another application (`Consumer`: visible to the charm only after
-    /// [`grant_secret`](Self::grant_secret)). Returns its id.
+    /// [`grant_secret`](Self::grant_secret)). Returns its id, a secret URI as Juju makes them
+    /// (`secret:` and 20 lower-case letters and digits), which the charm's hook tools and
+    /// secret events accept.
     pub fn add_secret<K: Into<String>, V: Into<String>>(
         &mut self,
         owner: SecretOwner,
         content: impl IntoIterator<Item = (K, V)>,
     ) -> String {
         self.secret_seq += 1;
-        let id = format!("secret:harness{:012}", self.secret_seq);
+        let id = format!("secret:harness{:013}", self.secret_seq);
         let s = Secret::new(&id, owner, bag(content));
         if owner == SecretOwner::Consumer {
             self.ungranted.push(s);

@@ -154,9 +154,18 @@ pub struct SimBuilder {
     processes: Option<ProcessBackend>,
     version: String,
     exec: exec::ExecSettings,
+    layers: Vec<(String, String)>,
 }
 
 impl SimBuilder {
+    /// A layer (YAML) in the plan from the start, as Pebble loads `$PEBBLE/layers/*.yaml`
+    /// before it serves: no client ever sees the plan without it. Layers are added in the
+    /// order given; a bad one fails [`start`](Self::start).
+    pub fn layer(mut self, label: impl Into<String>, yaml: impl Into<String>) -> SimBuilder {
+        self.layers.push((label.into(), yaml.into()));
+        self
+    }
+
     /// Maps container paths under `root` instead of a fresh temporary directory.
     pub fn root(mut self, root: impl Into<PathBuf>) -> SimBuilder {
         self.root = Some(root.into());
@@ -237,6 +246,17 @@ impl SimBuilder {
             exec: exec::ExecSim::new(self.exec),
         });
         shared.backend.attach(SimContext::new(&shared));
+        for (label, yaml) in &self.layers {
+            let layer = crate::types::Layer::from_yaml(yaml)
+                .map_err(|e| SimError::Rejected(format!("layer {label}: {e}")))?;
+            shared.with(|st, now| {
+                st.plan
+                    .add_layer(label, false, layer)
+                    .map_err(|e| SimError::Rejected(format!("layer {label}: {e}")))?;
+                state::checks::sync(st, now);
+                Ok::<(), SimError>(())
+            })?;
+        }
         Ok((shared, listener, tmp))
     }
 
@@ -302,6 +322,7 @@ impl SimPebble {
             processes: None,
             version: "v1.32.1".into(),
             exec: exec::ExecSettings::default(),
+            layers: Vec::new(),
         }
     }
 

@@ -228,3 +228,27 @@ fn the_model_knows_the_hook_the_broken_relation_is_left_out() {
     // JUJU_REMOTE_APP answered for the event's relation: no relation-list --app call.
     assert!(r.calls_to("relation-list").is_empty());
 }
+
+/// Juju runs workload hooks only for containers the charm declares: one for another container
+/// is refused before anything runs, naming the variable.
+#[test]
+fn a_workload_hook_for_an_undeclared_container_is_refused() {
+    let meta = CharmMeta::from_charmcraft_yaml("name: web\ncontainers:\n  web: {resource: img}\n")
+        .unwrap();
+    let store = MemoryStore::default();
+    for (container, ok) in [("web", true), ("db", false)] {
+        let path = format!("hooks/{container}-pebble-ready");
+        let context =
+            crate::test_support::env::context(&path, &[("JUJU_WORKLOAD_NAME", container)]);
+        let r = runner(false);
+        let input = DispatchInput::new(context, Arc::new(r.clone())).meta(Arc::new(meta.clone()));
+        let out = dispatch(&mut T::default(), input, StoreSpec::Memory(store.clone()));
+        assert_eq!(out.result.is_ok(), ok, "{container}: {:?}", out.result);
+        if !ok {
+            let message = out.result.unwrap_err().to_string();
+            assert!(message.contains("JUJU_WORKLOAD_NAME"), "{message}");
+            assert!(message.contains("declares"), "{message}");
+            assert!(tools(&r).is_empty(), "nothing ran: {:?}", tools(&r));
+        }
+    }
+}
