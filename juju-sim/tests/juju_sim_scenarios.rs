@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use juju_sim::Scenario;
 use serde_json::Value;
 
 mod support;
@@ -51,15 +50,7 @@ fn every_shipped_scenario_is_valid_for_a_web_sidecar_charm() {
     // The generic scenarios fit any `web` sidecar charm (here the test charm). The example
     // charm's `webkv-*` ones are checked against it in the workspace's tests.
     let generic = ops::metadata::CharmMeta::from_charm_dir(charm_dir()).unwrap();
-    let mut n = 0;
-    for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
-        let p = entry.unwrap().path();
-        if p.extension().is_some_and(|e| e == "yaml") {
-            let s = Scenario::load(&p).unwrap_or_else(|e| panic!("{e}"));
-            s.validate(&generic).unwrap_or_else(|e| panic!("{e}"));
-            n += 1;
-        }
-    }
+    let n = support::validate_scenarios(&root().join("scenarios"), &generic);
     assert!(n >= 12, "{n} generic scenarios");
 }
 

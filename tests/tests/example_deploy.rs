@@ -9,7 +9,6 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use juju_sim::Scenario;
 use support::example::{Run, answers, charm_binary, free_port, repo, run, scenario};
 use support::program;
 
@@ -18,15 +17,7 @@ fn every_webkv_scenario_is_valid_for_the_example_charm() {
     // The example charm's scenarios (metadata in the repository root); juju-sim's own
     // generic ones are checked in its tests.
     let webkv = ops::metadata::CharmMeta::from_charm_dir(repo()).unwrap();
-    let mut w = 0;
-    for entry in std::fs::read_dir(repo().join("charm-example/scenarios")).unwrap() {
-        let p = entry.unwrap().path();
-        if p.extension().is_some_and(|e| e == "yaml") {
-            let s = Scenario::load(&p).unwrap_or_else(|e| panic!("{e}"));
-            s.validate(&webkv).unwrap_or_else(|e| panic!("{e}"));
-            w += 1;
-        }
-    }
+    let w = support::validate_scenarios(&repo().join("charm-example/scenarios"), &webkv);
     assert!(w >= 11, "{w} webkv scenarios");
 }
 

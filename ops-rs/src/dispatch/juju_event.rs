@@ -159,16 +159,10 @@ pub(crate) fn juju_event(
         }),
         EventKind::PebbleCheckFailed(c) => check!(PebbleCheckFailed, c),
         EventKind::PebbleCheckRecovered(c) => check!(PebbleCheckRecovered, c),
-        EventKind::PreCommit => Event::PreCommit(PreCommit { meta }),
-        EventKind::Commit => Event::Commit(Commit { meta }),
-        EventKind::CollectAppStatus => Event::CollectStatus(CollectStatus {
-            application: true,
-            meta,
-        }),
-        EventKind::CollectUnitStatus => Event::CollectStatus(CollectStatus {
-            application: false,
-            meta,
-        }),
+        EventKind::PreCommit
+        | EventKind::Commit
+        | EventKind::CollectAppStatus
+        | EventKind::CollectUnitStatus => return Ok(Event::framework(k)),
         EventKind::Unknown(_) => return Ok(None),
     }))
 }

@@ -22,4 +22,4 @@ mod sim;
 pub mod example;
 pub mod reliability;
 
-pub use sim::{Trace, bin_dir, program, workspace};
+pub use sim::{Trace, bin_dir, program, validate_scenarios, workspace};
