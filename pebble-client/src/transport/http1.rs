@@ -312,7 +312,10 @@ impl ResponseReader {
                     self.chunk = if size == 0 {
                         Chunk::Trailers
                     } else {
-                        self.body.reserve(size);
+                        // Room for what has arrived, never for what the size line announces:
+                        // a size of a TiB would otherwise abort the process.
+                        let here = self.buf.len() - self.start;
+                        self.body.reserve(size.min(here));
                         Chunk::Data(size)
                     };
                 }
@@ -790,6 +793,24 @@ mod tests {
         let buf = reader.buffer();
         let room = buf.capacity() - buf.len();
         assert!((1..=4 * MAX_READ).contains(&room), "{room}");
+    }
+
+    #[test]
+    fn a_huge_chunk_size_is_not_preallocated() {
+        // Before, the decoder reserved the announced size: allocation failure, SIGABRT.
+        for size in ["FFFFFFFFFFFFFFF", "10000000000"] {
+            let mut reader = ResponseReader::default();
+            let head =
+                format!("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n{size}\r\nabc");
+            reader.buffer().extend_from_slice(head.as_bytes());
+            assert!(reader.advance(false).unwrap().is_none());
+            assert!(
+                reader.body.capacity() < 1024 * 1024,
+                "{}",
+                reader.body.capacity()
+            );
+            assert_eq!(reader.body, b"abc");
+        }
     }
 
     mod prop {
