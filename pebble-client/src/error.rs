@@ -84,6 +84,18 @@ pub enum Error {
         /// What was wrong with it.
         detail: String,
     },
+    /// Pebble's response was larger than the client buffers for this call (the body is
+    /// dropped as soon as the excess is announced or received).
+    #[error(
+        "Pebble's response{} is larger than the {limit} bytes the client buffers for this call; files that large must be pulled with pull_path, which streams them to disk; a JSON answer that large means the socket is not answering as Pebble does",
+        announced.map(|n| format!(" (announced: {n} bytes)")).unwrap_or_default()
+    )]
+    ResponseTooLarge {
+        /// The most body bytes the call buffers.
+        limit: u64,
+        /// The size the response announced, when it did (`Content-Length`, chunk sizes).
+        announced: Option<u64>,
+    },
     /// A file operation failed for one path.
     #[error("{0}")]
     Path(Box<PathError>),

@@ -27,7 +27,7 @@ pub(super) async fn send(
     };
     let limit = timeout + req.extra_timeout;
     let body = body_follows.then_some(&req.body[..]);
-    match tokio::time::timeout(limit, exchange(stream, &head, body)).await {
+    match tokio::time::timeout(limit, exchange(stream, &head, body, req.max_body)).await {
         Ok(Ok((done, stream))) => {
             if done.reusable {
                 *kept = Some(stream);
@@ -46,6 +46,7 @@ async fn exchange(
     mut stream: UnixStream,
     head: &[u8],
     body: Option<&[u8]>,
+    max_body: usize,
 ) -> Result<(Complete, UnixStream), Error> {
     // A request that was not written whole cannot have been acted on.
     stream
@@ -58,7 +59,7 @@ async fn exchange(
             .await
             .map_err(|e| write_failed(true, &e))?;
     }
-    let mut reader = ResponseReader::default();
+    let mut reader = ResponseReader::with_limit(max_body);
     loop {
         let n = stream
             .read_buf(reader.buffer())

@@ -36,7 +36,12 @@ pub(super) fn send(
         at: Instant::now() + limit,
         limit,
     };
-    let done = conn.exchange(&head, body_follows.then_some(&req.body[..]), &deadline)?;
+    let done = conn.exchange(
+        &head,
+        body_follows.then_some(&req.body[..]),
+        req.max_body,
+        &deadline,
+    )?;
     if done.reusable {
         *kept = Some(conn);
     }
@@ -94,6 +99,7 @@ impl Connection {
         &mut self,
         head: &[u8],
         body: Option<&[u8]>,
+        max_body: usize,
         deadline: &Deadline,
     ) -> Result<Complete, Error> {
         // A request that was not written whole cannot have been acted on.
@@ -103,7 +109,7 @@ impl Connection {
             self.write_all(body, deadline)
                 .map_err(|e| e.into_error(true))?;
         }
-        let mut reader = ResponseReader::default();
+        let mut reader = ResponseReader::with_limit(max_body);
         loop {
             let left = deadline.left()?;
             if self.read_timeout > left + SLACK {

@@ -22,6 +22,16 @@ use bytes::Bytes;
 
 use crate::error::Error;
 
+/// The most body bytes a response to a JSON call may have before the client gives up on it
+/// ([`Error::ResponseTooLarge`]). Pebble's largest JSON answers (every change with its task
+/// logs, every notice) are a few MiB; this is far above them and far below what would strain
+/// a hook's memory.
+pub(crate) const DEFAULT_MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// The most a file read into memory ([`Client::pull`](crate::Client::pull)) may take;
+/// a streaming pull to a local file has no limit.
+pub(crate) const MAX_PULL_BODY: usize = 1024 * 1024 * 1024;
+
 /// The methods Pebble's API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Method {
@@ -61,6 +71,8 @@ pub(crate) struct RawRequest {
     pub body: Bytes,
     /// Extra time allowed beyond the client's request timeout (long polls).
     pub extra_timeout: Duration,
+    /// The most body bytes the response may have (see [`DEFAULT_MAX_BODY`]).
+    pub max_body: usize,
 }
 
 impl RawRequest {
@@ -73,6 +85,7 @@ impl RawRequest {
             content_type: None,
             body: Bytes::new(),
             extra_timeout: Duration::ZERO,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 
@@ -85,6 +98,7 @@ impl RawRequest {
             content_type: Some("application/json".to_owned()),
             body: Bytes::from(body.to_string()),
             extra_timeout: Duration::ZERO,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 }
