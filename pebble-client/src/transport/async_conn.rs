@@ -12,22 +12,24 @@ use super::http1::{self, Complete, ResponseReader};
 use super::{RawRequest, RawResponse, connect, read_failed, write_failed};
 use crate::error::{Error, TimeoutPhase};
 
-/// Sends `req` on the kept connection (or a new one) and reads the whole response.
+/// Sends `req` on the kept connection (or a new one) and reads the whole response, connect
+/// and exchange together within `budget` plus the request's extra (long-poll) time.
 pub(super) async fn send(
     slot: &Mutex<Option<UnixStream>>,
     path: &Path,
-    timeout: Duration,
+    budget: Duration,
     req: &RawRequest,
 ) -> Result<RawResponse, Error> {
     let (head, body_follows) = http1::encode_request(req)?;
+    let limit = budget + req.extra_timeout;
+    let end = tokio::time::Instant::now() + limit;
     let mut kept = slot.lock().await;
     let stream = match kept.take() {
         Some(s) if connect::still_open(&s) => s,
-        _ => connect::connect(path, timeout).await?,
+        _ => connect::connect(path, budget).await?,
     };
-    let limit = timeout + req.extra_timeout;
     let body = body_follows.then_some(&req.body[..]);
-    match tokio::time::timeout(limit, exchange(stream, &head, body, req.max_body)).await {
+    match tokio::time::timeout_at(end, exchange(stream, &head, body, req.max_body)).await {
         Ok(Ok((done, stream))) => {
             if done.reusable {
                 *kept = Some(stream);

@@ -16,25 +16,26 @@ use crate::error::{Error, TimeoutPhase};
 /// write; a shorter one is raised when it expires early. Most requests change neither.
 const SLACK: Duration = Duration::from_millis(50);
 
-/// Sends `req` on the kept connection (or a new one) and reads the whole response.
+/// Sends `req` on the kept connection (or a new one) and reads the whole response, connect
+/// and exchange together within `budget` plus the request's extra (long-poll) time.
 pub(super) fn send(
     slot: &Mutex<Option<Connection>>,
     path: &Path,
-    timeout: Duration,
+    budget: Duration,
     req: &RawRequest,
 ) -> Result<RawResponse, Error> {
     let (head, body_follows) = http1::encode_request(req)?;
+    let limit = budget + req.extra_timeout;
+    let deadline = Deadline {
+        at: Instant::now() + limit,
+        limit,
+    };
     // A panic elsewhere while holding the lock leaves at worst a connection in an unknown
     // state, and a kept connection is checked before use.
     let mut kept = slot.lock().unwrap_or_else(PoisonError::into_inner);
     let mut conn = match kept.take() {
         Some(c) if connect::still_open(&c.stream) => c,
-        _ => Connection::open(path, timeout)?,
-    };
-    let limit = timeout + req.extra_timeout;
-    let deadline = Deadline {
-        at: Instant::now() + limit,
-        limit,
+        _ => Connection::open(path, budget)?,
     };
     let done = conn.exchange(
         &head,

@@ -166,14 +166,15 @@ impl Transport {
     }
 
     /// Sends one request on the shared connection (connecting first if needed) and reads
-    /// the whole response. HTTP/1.1 has one request in flight per connection, so the
-    /// connection is held for the exchange; on any failure its state is unknown and it is
-    /// dropped.
-    pub async fn send(&self, req: &RawRequest) -> Result<RawResponse, Error> {
+    /// the whole response, all within `budget` plus the request's `extra_timeout` (connect
+    /// included; a connect that alone takes `budget` is a connect timeout). HTTP/1.1 has one
+    /// request in flight per connection, so the connection is held for the exchange; on any
+    /// failure its state is unknown and it is dropped.
+    pub async fn send(&self, req: &RawRequest, budget: Duration) -> Result<RawResponse, Error> {
         match &self.slot {
-            Slot::Async(slot) => async_conn::send(slot, &self.path, self.timeout, req).await,
+            Slot::Async(slot) => async_conn::send(slot, &self.path, budget, req).await,
             #[cfg(feature = "blocking")]
-            Slot::Blocking(slot) => blocking_conn::send(slot, &self.path, self.timeout, req),
+            Slot::Blocking(slot) => blocking_conn::send(slot, &self.path, budget, req),
         }
     }
 }
