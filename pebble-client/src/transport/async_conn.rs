@@ -23,16 +23,21 @@ pub(super) async fn send(
     let (head, body_follows) = http1::encode_request(req)?;
     let limit = budget + req.extra_timeout;
     let end = tokio::time::Instant::now() + limit;
-    let mut kept = slot.lock().await;
-    let stream = match kept.take() {
+    // A long poll holds its connection for its poll time: it gets one of its own, closed
+    // after it, so other calls never wait behind it. Other calls share the kept one.
+    let mut kept = match req.extra_timeout.is_zero() {
+        true => Some(slot.lock().await),
+        false => None,
+    };
+    let stream = match kept.as_mut().and_then(|k| k.take()) {
         Some(s) if connect::still_open(&s) => s,
         _ => connect::connect(path, budget).await?,
     };
     let body = body_follows.then_some(&req.body[..]);
     match tokio::time::timeout_at(end, exchange(stream, &head, body, req.max_body)).await {
         Ok(Ok((done, stream))) => {
-            if done.reusable {
-                *kept = Some(stream);
+            if let Some(kept) = kept.as_mut().filter(|_| done.reusable) {
+                **kept = Some(stream);
             }
             Ok(done.response)
         }

@@ -30,10 +30,15 @@ pub(super) fn send(
         at: Instant::now() + limit,
         limit,
     };
-    // A panic elsewhere while holding the lock leaves at worst a connection in an unknown
-    // state, and a kept connection is checked before use.
-    let mut kept = slot.lock().unwrap_or_else(PoisonError::into_inner);
-    let mut conn = match kept.take() {
+    // A long poll holds its connection for its poll time: it gets one of its own, closed
+    // after it, so other calls (from clones on other threads) never wait behind it. Other
+    // calls share the kept one. A panic elsewhere while holding the lock leaves at worst a
+    // connection in an unknown state, and a kept connection is checked before use.
+    let mut kept = match req.extra_timeout.is_zero() {
+        true => Some(slot.lock().unwrap_or_else(PoisonError::into_inner)),
+        false => None,
+    };
+    let mut conn = match kept.as_mut().and_then(|k| k.take()) {
         Some(c) if connect::still_open(&c.stream) => c,
         _ => Connection::open(path, budget)?,
     };
@@ -43,8 +48,8 @@ pub(super) fn send(
         req.max_body,
         &deadline,
     )?;
-    if done.reusable {
-        *kept = Some(conn);
+    if let Some(kept) = kept.as_mut().filter(|_| done.reusable) {
+        **kept = Some(conn);
     }
     Ok(done.response)
 }

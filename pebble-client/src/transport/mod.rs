@@ -168,8 +168,10 @@ impl Transport {
     /// Sends one request on the shared connection (connecting first if needed) and reads
     /// the whole response, all within `budget` plus the request's `extra_timeout` (connect
     /// included; a connect that alone takes `budget` is a connect timeout). HTTP/1.1 has one
-    /// request in flight per connection, so the connection is held for the exchange; on any
-    /// failure its state is unknown and it is dropped.
+    /// request in flight per connection, so the connection is held for the exchange (a call
+    /// made meanwhile waits for it); a long poll, which would hold it for its poll time,
+    /// uses a connection of its own instead. On any failure the connection's state is
+    /// unknown and it is dropped.
     pub async fn send(&self, req: &RawRequest, budget: Duration) -> Result<RawResponse, Error> {
         match &self.slot {
             Slot::Async(slot) => async_conn::send(slot, &self.path, budget, req).await,

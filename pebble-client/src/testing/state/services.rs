@@ -244,6 +244,9 @@ pub(crate) fn plan_action(
             Ok((tasks, starts))
         }
         "replan" => {
+            // As Pebble: stop the running services whose definition changed or is gone;
+            // start those, and every `startup: enabled` service (a start of one already
+            // running is a task that does nothing).
             let changed = |n: &String| {
                 st.services
                     .by_name
@@ -266,10 +269,7 @@ pub(crate) fn plan_action(
             let wanted: Vec<String> = plan
                 .services
                 .iter()
-                .filter(|(n, s)| {
-                    (s.startup == ServiceStartup::Enabled || to_stop.contains(n))
-                        && (!st.services.is_running(n) || to_stop.contains(n))
-                })
+                .filter(|(n, s)| s.startup == ServiceStartup::Enabled || to_stop.contains(n))
                 .map(|(n, _)| n.clone())
                 .collect();
             let starts = start_order(plan, &wanted)?;
