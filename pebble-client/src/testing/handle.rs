@@ -60,7 +60,9 @@ impl SimPebble {
             .with(|st, now| st.services.set(name, status, now));
     }
 
-    /// Makes the next start of `name` fail; its task logs `cannot start service: <reason>`.
+    /// Makes the next start of `name` fail; its task logs `cannot start service: <reason>`,
+    /// or, as Pebble words a process that ran and exited, `service start attempt: <reason>`
+    /// when the reason starts with `exited quickly`.
     pub fn fail_next_start(&self, name: &str, reason: &str) {
         self.shared.with(|st, _| {
             st.services

@@ -10,10 +10,10 @@ use crate::fixture::{Pebble, service_layer};
 pub fn tests() -> Vec<(&'static str, crate::TestFn)> {
     crate::tests![
         start_stop_restart,
-        // startup_defaults_to_disabled,
+        startup_defaults_to_disabled,
         autostart_and_replan,
         replan_restarts_a_changed_service,
-        // a_failed_start_carries_the_output,
+        a_failed_start_carries_the_output,
         autostart_without_default_services,
         unknown_service,
         names_are_required,
@@ -55,7 +55,6 @@ async fn start_stop_restart(p: &Pebble) {
 }
 
 /// A service whose layer says nothing of `startup` is reported `disabled`.
-#[allow(dead_code)] // listed once the sim matches Pebble here
 async fn startup_defaults_to_disabled(p: &Pebble) {
     p.layer("base", &service_layer("svc", "sleep 1000", &[]))
         .await;
@@ -126,7 +125,6 @@ async fn replan_restarts_a_changed_service(p: &Pebble) {
 
 /// A service that exits within Pebble's okay delay fails its start; the change error and the
 /// task log carry Pebble's wording and the service's last output.
-#[allow(dead_code)] // listed once the sim matches Pebble here
 async fn a_failed_start_carries_the_output(p: &Pebble) {
     p.layer(
         "base",

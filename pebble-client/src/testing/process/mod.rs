@@ -129,8 +129,9 @@ impl ProcessOptions {
 ///   ([`SimPebble::service_logs`](crate::testing::SimPebble::service_logs)), logged at
 ///   debug level, and echoed to stderr with [`ProcessOptions::echo_output`].
 /// - A start task waits the okay delay (1 s, [`ProcessOptions::okay_delay`]); a process
-///   that exits before fails it with `cannot start service: exited quickly with code N,
-///   will <action>`.
+///   that exits before fails it with `service start attempt: exited quickly with code N,
+///   will <action>`, after a task log line quoting its last 20 lines of output (`Most recent
+///   service output:`), as Pebble does.
 /// - A stop sends SIGTERM to the group, then SIGKILL after `kill-delay` (default 5 s); the
 ///   task completes when the process is gone.
 /// - When a process exits on its own, `on-success`/`on-failure` apply: `restart` (default)
