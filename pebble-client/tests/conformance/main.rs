@@ -26,9 +26,11 @@ mod fixture;
 mod changes;
 mod exec;
 mod files;
+mod identities;
 mod notices;
 mod plan;
 mod services;
+mod signals;
 mod system;
 
 use std::future::Future;
@@ -67,6 +69,8 @@ fn all() -> Vec<(&'static str, TestFn)> {
     list.extend(files::tests());
     list.extend(exec::tests());
     list.extend(notices::tests());
+    list.extend(signals::tests());
+    list.extend(identities::tests());
     for (name, _) in &mut list {
         *name = name.strip_prefix("conformance::").unwrap_or(name);
     }

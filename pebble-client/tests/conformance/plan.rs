@@ -11,7 +11,8 @@ pub fn tests() -> Vec<(&'static str, crate::TestFn)> {
         combine_into_the_same_label,
         a_label_cannot_be_added_twice,
         a_bad_layer_is_refused,
-        // plan_yaml_is_pebbles,
+        plan_yaml_is_pebbles,
+        plan_yaml_quoting,
         layer_values_round_trip,
     ]
 }
@@ -101,7 +102,6 @@ async fn a_bad_layer_is_refused(p: &Pebble) {
 
 /// Pebble writes the plan with 4-space indents, its keys in its own order, and the
 /// threshold it filled in for a check.
-#[allow(dead_code)] // listed once the sim matches Pebble here
 async fn plan_yaml_is_pebbles(p: &Pebble) {
     p.layer(
         "base",
@@ -112,6 +112,20 @@ async fn plan_yaml_is_pebbles(p: &Pebble) {
     assert_eq!(
         yaml,
         "services:\n    svc:\n        startup: enabled\n        override: replace\n        command: /bin/svc\n        environment:\n            A: \"1\"\nchecks:\n    chk:\n        override: replace\n        period: 10s\n        threshold: 3\n        exec:\n            command: /bin/true\n"
+    );
+}
+
+/// Lists, quoting and literal blocks as Go's YAML writes them.
+async fn plan_yaml_quoting(p: &Pebble) {
+    p.layer(
+        "base",
+        "services:\n  y:\n    override: replace\n    command: /bin/y --a \"b c\"\n    after: [svc]\n    environment:\n      E1: \"\"\n      E2: \"true\"\n      E3: \"x: y\"\n      E4: \"it's\"\n      E5: \"multi\\nline\"\n      E6: \"#hash\"\n  svc:\n    override: replace\n    command: /bin/svc\n",
+    )
+    .await;
+    let yaml = p.client().get_plan_yaml().await.unwrap();
+    assert_eq!(
+        yaml,
+        "services:\n    svc:\n        override: replace\n        command: /bin/svc\n    \"y\":\n        override: replace\n        command: /bin/y --a \"b c\"\n        after:\n            - svc\n        environment:\n            E1: \"\"\n            E2: \"true\"\n            E3: 'x: y'\n            E4: it's\n            E5: |-\n                multi\n                line\n            E6: '#hash'\n"
     );
 }
 

@@ -54,9 +54,10 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
             .filter(|n| !st.plan.plan.checks.contains_key(*n))
             .collect();
         if !missing.is_empty() {
-            let list: Vec<String> = missing.iter().map(|n| format!("{n:?}")).collect();
+            let mut list: Vec<&str> = missing.iter().map(|n| n.as_str()).collect();
+            list.sort_unstable();
             return Err(ErrorReply::bad_request(format!(
-                "cannot {action} checks: cannot find checks: {}",
+                "cannot {action} checks: cannot find checks in plan: {}",
                 list.join(", ")
             )));
         }

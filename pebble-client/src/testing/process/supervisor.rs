@@ -447,10 +447,10 @@ impl Supervisor {
         match services.get(name) {
             Some(svc) if matches!(svc.state, RunState::Starting | RunState::Running) => svc
                 .group
-                .ok_or_else(|| format!("service {name:?} is not running"))?
+                .ok_or_else(|| "service is not running".to_owned())?
                 .signal(signal)
-                .map_err(|e| format!("cannot send signal to {name:?}: {e}")),
-            _ => Err(format!("service {name:?} is not running")),
+                .map_err(|e| e.to_string()),
+            _ => Err("service is not running".to_owned()),
         }
     }
 
