@@ -25,6 +25,7 @@ mod files;
 
 mod identities;
 mod layers;
+mod logs;
 mod notices;
 mod services;
 mod signals;
@@ -38,6 +39,7 @@ use serde::de::DeserializeOwned;
 
 pub use builder::ClientBuilder;
 pub use files::PulledFile;
+pub use logs::LogFollower;
 
 use crate::envelope::Envelope;
 use crate::error::Error;

@@ -49,6 +49,41 @@ pub(super) async fn send(
     }
 }
 
+/// Opens a connection of its own for `req` and writes the request, for a response read as it
+/// comes (a followed log): the connect and the write are bounded by `budget`.
+pub(crate) async fn open_stream(
+    path: &Path,
+    budget: Duration,
+    req: &RawRequest,
+) -> Result<UnixStream, Error> {
+    let (head, body_follows) = http1::encode_request(req)?;
+    let end = tokio::time::Instant::now() + budget;
+    let mut stream = connect::connect(path, budget).await?;
+    let write = async {
+        stream
+            .write_all(&head)
+            .await
+            .map_err(|e| write_failed(false, &e))?;
+        if body_follows {
+            stream
+                .write_all(&req.body)
+                .await
+                .map_err(|e| write_failed(true, &e))?;
+        }
+        Ok::<(), Error>(())
+    };
+    match tokio::time::timeout_at(end, write).await {
+        Ok(r) => r?,
+        Err(_) => {
+            return Err(Error::Timeout {
+                phase: TimeoutPhase::Response,
+                after: budget,
+            });
+        }
+    }
+    Ok(stream)
+}
+
 async fn exchange(
     mut stream: UnixStream,
     head: &[u8],

@@ -153,8 +153,23 @@ pub(crate) struct ResponseReader {
     body: Vec<u8>,
     /// How many received bytes were dropped from the front of `buf` (decoded chunks).
     dropped: usize,
-    /// The most body bytes this response may have.
+    /// The most body bytes this response may have (streamed: the most in one chunk).
     limit: usize,
+    /// Streaming: body bytes of a `Content-Length` body still to come.
+    remaining: Option<usize>,
+    /// Streaming: whether the head was handed out.
+    head_reported: bool,
+}
+
+/// What a streamed response has produced since the last read.
+#[derive(Debug, Default)]
+pub(crate) struct Streamed {
+    /// The status and content type, the first time they are known.
+    pub head: Option<(u16, Option<String>)>,
+    /// Body bytes decoded since the last call.
+    pub data: Vec<u8>,
+    /// Whether the body is complete.
+    pub done: bool,
 }
 
 impl Default for ResponseReader {
@@ -174,7 +189,63 @@ impl ResponseReader {
             body: Vec::new(),
             dropped: 0,
             limit,
+            remaining: None,
+            head_reported: false,
         }
+    }
+
+    /// For a body read as it comes (a followed log): parses what the last read appended to
+    /// [`buffer`](Self::buffer) and returns the head once known and the body bytes decoded
+    /// since the last call, dropping them from the reader. No limit applies to the whole
+    /// body (only to one chunk).
+    pub fn advance_stream(&mut self, eof: bool) -> Result<Streamed, Error> {
+        let mut out = Streamed::default();
+        if self.head.is_none() {
+            match self.parse_head()? {
+                Some(head) => self.head = Some(head),
+                None if eof => return Err(self.closed_early()),
+                None => return Ok(out),
+            }
+        }
+        let Some(head) = self.head.as_ref() else {
+            return Ok(out);
+        };
+        if !self.head_reported {
+            self.head_reported = true;
+            out.head = Some((head.status, head.content_type.clone()));
+        }
+        let filled = self.buf.len();
+        match head.framing {
+            Framing::Empty => out.done = true,
+            Framing::Length(len) => {
+                let left = *self.remaining.get_or_insert(len);
+                let take = left.min(filled - self.start);
+                out.data = self.buf[self.start..self.start + take].to_vec();
+                self.start += take;
+                self.remaining = Some(left - take);
+                out.done = left == take;
+                if !out.done && eof {
+                    return Err(self.closed_early());
+                }
+            }
+            Framing::Chunked => {
+                out.done = self.decode_chunks()?;
+                out.data = std::mem::take(&mut self.body);
+                if !out.done && eof {
+                    return Err(self.closed_early());
+                }
+            }
+            Framing::UntilClose => {
+                out.data = self.buf[self.start..].to_vec();
+                self.start = filled;
+                out.done = eof;
+            }
+        }
+        // What is decoded is handed out: keep only what is not parsed yet.
+        self.buf.drain(..self.start);
+        self.dropped += self.start;
+        self.start = 0;
+        Ok(out)
     }
 
     /// The error for a body past the limit.
@@ -957,6 +1028,35 @@ mod tests {
             let err = reader.advance(false).unwrap_err();
             assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err}");
         }
+    }
+
+    #[test]
+    fn a_streamed_body_comes_out_as_it_arrives() {
+        let mut reader = ResponseReader::default();
+        reader.buffer().extend_from_slice(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\n4\r\nab\n");
+        let step = reader.advance_stream(false).unwrap();
+        assert_eq!(step.head, Some((200, Some("application/x-ndjson".into()))));
+        assert_eq!(step.data, b"ab\n");
+        assert!(!step.done);
+        reader.buffer().extend_from_slice(b"c\r\n3\r\nde\n\r\n");
+        let step = reader.advance_stream(false).unwrap();
+        assert_eq!(step.head, None);
+        assert_eq!(step.data, b"cde\n");
+        reader.buffer().extend_from_slice(b"0\r\n\r\n");
+        assert!(reader.advance_stream(false).unwrap().done);
+        // A body cut short is an error; one running to the close is complete at the close.
+        let mut reader = ResponseReader::default();
+        reader
+            .buffer()
+            .extend_from_slice(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");
+        assert_eq!(reader.advance_stream(false).unwrap().data, b"abc");
+        assert!(reader.advance_stream(true).is_err());
+        let mut reader = ResponseReader::default();
+        reader
+            .buffer()
+            .extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\nxyz");
+        assert_eq!(reader.advance_stream(false).unwrap().data, b"xyz");
+        assert!(reader.advance_stream(true).unwrap().done);
     }
 
     mod prop {

@@ -9,11 +9,11 @@
 //! the blocking client, which then does one `write` and (usually) one `read` per request with
 //! no runtime in between.
 
-mod async_conn;
+pub(crate) mod async_conn;
 #[cfg(feature = "blocking")]
 mod blocking_conn;
 pub(crate) mod connect;
-mod http1;
+pub(crate) mod http1;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -27,6 +27,7 @@ mod changes;
 mod exec;
 mod files;
 mod identities;
+mod logs;
 mod notices;
 mod plan;
 mod services;
@@ -71,6 +72,7 @@ fn all() -> Vec<(&'static str, TestFn)> {
     list.extend(notices::tests());
     list.extend(signals::tests());
     list.extend(identities::tests());
+    list.extend(logs::tests());
     for (name, _) in &mut list {
         *name = name.strip_prefix("conformance::").unwrap_or(name);
     }

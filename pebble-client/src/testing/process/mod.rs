@@ -2,7 +2,7 @@
 
 mod command;
 mod handle;
-mod logs;
+pub(crate) mod logs;
 mod signals;
 mod spawn;
 mod supervisor;
@@ -172,6 +172,11 @@ impl ProcessBackend {
     /// The service's captured output, oldest line first (kept across restarts).
     pub fn logs(&self, service: &str) -> Vec<LogLine> {
         self.sup.logs(service)
+    }
+
+    /// The output rings of the named services that have run (for `GET /v1/logs`).
+    pub(crate) fn log_rings(&self, names: &[String]) -> Vec<(String, Arc<logs::LogRing>)> {
+        self.sup.log_rings(names)
     }
 
     /// How the service's last process ended, if one did.

@@ -490,6 +490,15 @@ impl Supervisor {
         }
     }
 
+    /// The output rings of the named services that have run.
+    pub(crate) fn log_rings(&self, names: &[String]) -> Vec<(String, Arc<LogRing>)> {
+        let services = self.lock();
+        names
+            .iter()
+            .filter_map(|n| services.get(n).map(|s| (n.clone(), Arc::clone(&s.logs))))
+            .collect()
+    }
+
     /// The service's captured output.
     pub(crate) fn logs(&self, name: &str) -> Vec<super::LogLine> {
         self.lock()
