@@ -115,7 +115,7 @@ pub(crate) async fn route(ctx: &Ctx) -> Reply {
         (["v1", "files"], false) => api::files::post(ctx).await,
         (["v1", "checks"], true) => api::checks::list(ctx),
         (["v1", "checks"], false) => api::checks::post(ctx),
-        (["v1", "checks", "refresh"], _) => api::checks::refresh(ctx),
+        (["v1", "checks", "refresh"], _) => api::checks::refresh(ctx).await,
         (["v1", "notices"], true) => api::notices::list(ctx).await,
         (["v1", "notices"], false) => api::notices::add(ctx),
         (["v1", "notices", id], _) => api::notices::get(ctx, id),

@@ -24,6 +24,7 @@
 mod fixture;
 
 mod changes;
+mod checks;
 mod exec;
 mod files;
 mod identities;
@@ -73,6 +74,7 @@ fn all() -> Vec<(&'static str, TestFn)> {
     list.extend(signals::tests());
     list.extend(identities::tests());
     list.extend(logs::tests());
+    list.extend(checks::tests());
     for (name, _) in &mut list {
         *name = name.strip_prefix("conformance::").unwrap_or(name);
     }

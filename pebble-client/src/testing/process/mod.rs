@@ -11,10 +11,22 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+pub(crate) use command::split as split_command;
 pub use command::{CommandError, ServiceCommand};
 pub use logs::{LogLine, LogStream};
 pub use spawn::ServiceExit;
 pub(crate) use spawn::map_container_path;
+
+/// A working directory as a command of the simulator uses it: under the root when it exists
+/// there, else the host's.
+pub(crate) fn map_working_dir(root: &Path, dir: &str) -> PathBuf {
+    let under = root.join(dir.trim_start_matches('/'));
+    if under.is_dir() {
+        under
+    } else {
+        PathBuf::from(dir)
+    }
+}
 
 use spawn::Launch;
 use supervisor::{Outcome, Supervisor};
