@@ -9,13 +9,16 @@ use tokio::net::UnixStream;
 use tokio::sync::Mutex;
 
 use super::http1::{self, Complete, ResponseReader};
-use super::{RawRequest, RawResponse, connect, read_failed, write_failed};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::{PollMark, RawRequest, RawResponse, connect, read_failed, write_failed};
 use crate::error::{Error, TimeoutPhase};
 
 /// Sends `req` on the kept connection (or a new one) and reads the whole response, connect
 /// and exchange together within `budget` plus the request's extra (long-poll) time.
 pub(super) async fn send(
     slot: &Mutex<Option<UnixStream>>,
+    polling: &AtomicBool,
     path: &Path,
     budget: Duration,
     req: &RawRequest,
@@ -23,12 +26,15 @@ pub(super) async fn send(
     let (head, body_follows) = http1::encode_request(req)?;
     let limit = budget + req.extra_timeout;
     let end = tokio::time::Instant::now() + limit;
-    // A long poll holds its connection for its poll time: it gets one of its own, closed
-    // after it, so other calls never wait behind it. Other calls share the kept one.
-    let mut kept = match req.extra_timeout.is_zero() {
-        true => Some(slot.lock().await),
-        false => None,
+    // The kept connection; a connection of this call's own (closed after it) when a long
+    // poll holds the kept one, or when this is a long poll and the kept one is busy.
+    let poll = !req.extra_timeout.is_zero();
+    let mut kept = match slot.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(_) if poll || polling.load(Ordering::SeqCst) => None,
+        Err(_) => Some(slot.lock().await),
     };
+    let _mark = PollMark::new(polling, poll && kept.is_some());
     let stream = match kept.as_mut().and_then(|k| k.take()) {
         Some(s) if connect::still_open(&s) => s,
         _ => connect::connect(path, budget).await?,

@@ -5,11 +5,12 @@
 use std::io::{self, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use super::http1::{self, Complete, ResponseReader};
-use super::{RawRequest, RawResponse, connect, read_failed, write_failed};
+use super::{PollMark, RawRequest, RawResponse, connect, read_failed, write_failed};
 use crate::error::{Error, TimeoutPhase};
 
 /// A socket timeout this much longer than the time left is lowered before the next read or
@@ -20,6 +21,7 @@ const SLACK: Duration = Duration::from_millis(50);
 /// and exchange together within `budget` plus the request's extra (long-poll) time.
 pub(super) fn send(
     slot: &Mutex<Option<Connection>>,
+    polling: &AtomicBool,
     path: &Path,
     budget: Duration,
     req: &RawRequest,
@@ -30,14 +32,18 @@ pub(super) fn send(
         at: Instant::now() + limit,
         limit,
     };
-    // A long poll holds its connection for its poll time: it gets one of its own, closed
-    // after it, so other calls (from clones on other threads) never wait behind it. Other
-    // calls share the kept one. A panic elsewhere while holding the lock leaves at worst a
-    // connection in an unknown state, and a kept connection is checked before use.
-    let mut kept = match req.extra_timeout.is_zero() {
-        true => Some(slot.lock().unwrap_or_else(PoisonError::into_inner)),
-        false => None,
+    // The kept connection; a connection of this call's own (closed after it) when a long
+    // poll on another thread holds the kept one, or when this is a long poll and the kept
+    // one is busy. A panic elsewhere while holding the lock leaves at worst a connection in
+    // an unknown state, and a kept connection is checked before use.
+    let poll = !req.extra_timeout.is_zero();
+    let mut kept = match slot.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) if poll || polling.load(Ordering::SeqCst) => None,
+        Err(TryLockError::WouldBlock) => Some(slot.lock().unwrap_or_else(PoisonError::into_inner)),
     };
+    let _mark = PollMark::new(polling, poll && kept.is_some());
     let mut conn = match kept.as_mut().and_then(|k| k.take()) {
         Some(c) if connect::still_open(&c.stream) => c,
         _ => Connection::open(path, budget)?,

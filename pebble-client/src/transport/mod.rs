@@ -16,6 +16,7 @@ pub(crate) mod connect;
 pub(crate) mod http1;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -141,6 +142,32 @@ pub(crate) struct Transport {
     path: PathBuf,
     timeout: Duration,
     slot: Slot,
+    /// Set while a long poll holds the kept connection: calls made meanwhile use a
+    /// connection of their own rather than wait for the poll's end.
+    polling: AtomicBool,
+}
+
+/// Marks the kept connection as held by a long poll until dropped.
+pub(crate) struct PollMark<'a>(Option<&'a AtomicBool>);
+
+impl<'a> PollMark<'a> {
+    /// Marks `flag` when `poll` is true.
+    pub(crate) fn new(flag: &'a AtomicBool, poll: bool) -> Self {
+        if poll {
+            flag.store(true, Ordering::SeqCst);
+            Self(Some(flag))
+        } else {
+            Self(None)
+        }
+    }
+}
+
+impl Drop for PollMark<'_> {
+    fn drop(&mut self) {
+        if let Some(flag) = self.0 {
+            flag.store(false, Ordering::SeqCst);
+        }
+    }
 }
 
 impl Transport {
@@ -154,6 +181,7 @@ impl Transport {
             path,
             timeout,
             slot,
+            polling: AtomicBool::new(false),
         }
     }
 
@@ -168,15 +196,20 @@ impl Transport {
     /// Sends one request on the shared connection (connecting first if needed) and reads
     /// the whole response, all within `budget` plus the request's `extra_timeout` (connect
     /// included; a connect that alone takes `budget` is a connect timeout). HTTP/1.1 has one
-    /// request in flight per connection, so the connection is held for the exchange (a call
-    /// made meanwhile waits for it); a long poll, which would hold it for its poll time,
-    /// uses a connection of its own instead. On any failure the connection's state is
-    /// unknown and it is dropped.
+    /// request in flight per connection, so the connection is held for the exchange and a
+    /// call made meanwhile waits for it, unless the holder is a long poll (held for its poll
+    /// time): then the call uses a connection of its own, as does a long poll that finds the
+    /// connection busy. Sequential calls (a hook's) all share one connection. On any failure
+    /// the connection's state is unknown and it is dropped.
     pub async fn send(&self, req: &RawRequest, budget: Duration) -> Result<RawResponse, Error> {
         match &self.slot {
-            Slot::Async(slot) => async_conn::send(slot, &self.path, budget, req).await,
+            Slot::Async(slot) => {
+                async_conn::send(slot, &self.polling, &self.path, budget, req).await
+            }
             #[cfg(feature = "blocking")]
-            Slot::Blocking(slot) => blocking_conn::send(slot, &self.path, budget, req),
+            Slot::Blocking(slot) => {
+                blocking_conn::send(slot, &self.polling, &self.path, budget, req)
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ pub fn tests() -> Vec<(&'static str, crate::TestFn)> {
         missing_executable,
         missing_working_dir,
         handle_dropped_after_exit,
+        as_another_user,
     ]
 }
 
@@ -212,4 +213,63 @@ async fn handle_dropped_after_exit(p: &Pebble) {
     tokio::time::sleep(Duration::from_millis(200)).await;
     drop(stdout);
     let _ = Error::BlockingInRuntime; // keeps the import honest for readers
+}
+
+/// A command runs as the user asked for, by name, with that user's HOME and USER; a user
+/// whose home does not exist needs a working directory; `USER` is root's by default.
+async fn as_another_user(p: &Pebble) {
+    if !rustix::process::geteuid().is_root() {
+        return;
+    }
+    let client = p.client();
+    let out = client
+        .exec(&sh("echo \"$USER\""))
+        .await
+        .unwrap()
+        .wait_output()
+        .await
+        .unwrap();
+    assert_eq!(out.stdout_lossy(), "root\n");
+    let out = client
+        .exec(
+            &sh("id -un; id -gn; echo \"$HOME $USER\"")
+                .user("daemon")
+                .working_dir("/"),
+        )
+        .await
+        .unwrap()
+        .wait_output()
+        .await
+        .unwrap();
+    assert_eq!(out.stdout_lossy(), "daemon\ndaemon\n/usr/sbin daemon\n");
+    let out = client
+        .exec(&sh("id -u; id -g").user_id(2).working_dir("/"))
+        .await
+        .unwrap()
+        .wait_output()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.stdout_lossy(),
+        "2\n2\n",
+        "a uid alone gets its primary group"
+    );
+    let err = client
+        .exec(&ExecOptions::new(["id"]).user("nobody"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_status(), Some(500), "{err}");
+    assert_eq!(
+        err.api().unwrap().message,
+        "cannot call exec: home directory \"/nonexistent\" does not exist"
+    );
+    let err = client
+        .exec(&ExecOptions::new(["id"]).user("no-such-user-xyz"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_status(), Some(400), "{err}");
+    assert_eq!(
+        err.api().unwrap().message,
+        "user: unknown user no-such-user-xyz"
+    );
 }

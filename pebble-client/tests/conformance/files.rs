@@ -16,6 +16,7 @@ pub fn tests() -> Vec<(&'static str, crate::TestFn)> {
         make_dir,
         remove,
         ownership_by_id,
+        ownership_by_name,
     ]
 }
 
@@ -254,4 +255,51 @@ async fn ownership_by_id(p: &Pebble) {
         .unwrap();
     let meta = std::fs::metadata(p.host_path(&dir)).unwrap();
     assert_eq!((meta.uid(), meta.gid()), (2, 2));
+}
+
+/// Names are looked up as Pebble does: a user alone gets its primary group; an unknown name
+/// is a per-path error.
+async fn ownership_by_name(p: &Pebble) {
+    if !root() {
+        return;
+    }
+    let client = p.client();
+    let file = p.path("by-name");
+    client
+        .push(&file, "x", &PushOptions::new().user("daemon"))
+        .await
+        .unwrap();
+    let meta = std::fs::metadata(p.host_path(&file)).unwrap();
+    assert_eq!(
+        (meta.uid(), meta.gid()),
+        (1, 1),
+        "daemon and its primary group"
+    );
+    client
+        .push(&file, "y", &PushOptions::new().user("bin").group("daemon"))
+        .await
+        .unwrap();
+    let meta = std::fs::metadata(p.host_path(&file)).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (2, 1));
+    let dir = p.path("dir-by-name");
+    client
+        .make_dir(&dir, &MakeDirOptions::new().user("bin"))
+        .await
+        .unwrap();
+    let meta = std::fs::metadata(p.host_path(&dir)).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (2, 2));
+    let err = client
+        .push(
+            &p.path("nobody-knows"),
+            "x",
+            &PushOptions::new().user("no-such-user-xyz"),
+        )
+        .await
+        .unwrap_err();
+    let e = err.path_error().unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(
+        e.message,
+        "cannot look up user and group: user: unknown user no-such-user-xyz"
+    );
+    assert_eq!(e.kind, FileErrorKind::GenericFileError);
 }
