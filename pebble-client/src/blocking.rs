@@ -208,6 +208,10 @@ impl Client {
         fn get_notice(&self, id: &NoticeId) -> Notice;
         fn notify(&self, notice: &AddNotice) -> NoticeId;
         fn logs(&self, services: &[&str], n: Option<u32>) -> Vec<LogEntry>;
+        fn push_file(&self, source: impl AsRef<Path>, dest: &str, options: &PushOptions) -> ();
+        fn pull_file(&self, source: &str, dest: impl AsRef<Path>) -> ();
+        fn push_path(&self, source: impl AsRef<Path>, dest_dir: &str) -> ();
+        fn pull_path(&self, source: &str, dest_dir: impl AsRef<Path>) -> ();
     }
 
     /// Blocking [`crate::Client::follow_logs`]: each [`LogFollower::next`] blocks, bounded by

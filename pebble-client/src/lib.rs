@@ -40,7 +40,7 @@ mod transport;
 pub mod types;
 
 pub use client::{Client, ClientBuilder, LogFollower, PulledFile};
-pub use error::{ApiError, ChangeError, Error, Maintenance, PathError, TimeoutPhase};
+pub use error::{ApiError, ChangeError, Error, LocalOp, Maintenance, PathError, TimeoutPhase};
 pub use exec::{
     ExecError, ExecOptions, ExecOutput, ExecProcess, ExecReader, ExecStdin, ExitStatus,
 };

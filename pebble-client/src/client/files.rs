@@ -29,7 +29,7 @@ struct ResponseEnvelope {
     result: Vec<FileResult>,
 }
 
-fn first_path_error(results: Vec<FileResult>) -> Result<(), Error> {
+pub(super) fn first_path_error(results: Vec<FileResult>) -> Result<(), Error> {
     for r in results {
         if let Some(e) = r.error {
             return Err(PathError {

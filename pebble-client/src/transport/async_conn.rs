@@ -55,6 +55,84 @@ pub(super) async fn send(
     }
 }
 
+/// How much of a streamed file is read and written at a time.
+const FILE_CHUNK: usize = 256 * 1024;
+
+/// Sends `req` with the body `prefix`, the first `file_len` bytes of `file`, then `suffix`,
+/// on a connection of its own, the file read a piece at a time; returns the (small, JSON)
+/// response. Each step (connecting, each write, each read) must progress within `idle`.
+pub(crate) async fn send_file_body(
+    path: &Path,
+    idle: Duration,
+    req: &RawRequest,
+    prefix: &[u8],
+    (file, file_path, file_len): (&mut tokio::fs::File, &Path, u64),
+    suffix: &[u8],
+) -> Result<RawResponse, Error> {
+    let total = prefix.len() as u64 + file_len + suffix.len() as u64;
+    let head = http1::encode_streamed_head(req, total)?;
+    let mut stream = connect::connect(path, idle).await?;
+    let timed_out = || Error::Timeout {
+        phase: TimeoutPhase::Response,
+        after: idle,
+    };
+    let mut first = head;
+    first.extend_from_slice(prefix);
+    write_within(&mut stream, &first, idle, false).await?;
+    let mut left = file_len;
+    let mut buf = vec![0u8; FILE_CHUNK];
+    while left > 0 {
+        let want = usize::try_from(left).unwrap_or(FILE_CHUNK).min(FILE_CHUNK);
+        let n = file
+            .read(&mut buf[..want])
+            .await
+            .map_err(|source| Error::LocalFile {
+                op: crate::error::LocalOp::Read,
+                path: file_path.into(),
+                source,
+            })?;
+        if n == 0 {
+            return Err(Error::LocalFile {
+                op: crate::error::LocalOp::Read,
+                path: file_path.into(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the file got shorter while it was sent",
+                ),
+            });
+        }
+        write_within(&mut stream, &buf[..n], idle, true).await?;
+        left -= n as u64;
+    }
+    write_within(&mut stream, suffix, idle, true).await?;
+    let mut reader = ResponseReader::default();
+    loop {
+        let read = tokio::time::timeout(idle, stream.read_buf(reader.buffer()))
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(|e| read_failed(&e))?;
+        if let Some(done) = reader.advance(read == 0)? {
+            return Ok(done.response);
+        }
+    }
+}
+
+/// Writes `bytes` within `idle`; `sent` says whether the request may already be acted on.
+async fn write_within(
+    stream: &mut UnixStream,
+    bytes: &[u8],
+    idle: Duration,
+    sent: bool,
+) -> Result<(), Error> {
+    match tokio::time::timeout(idle, stream.write_all(bytes)).await {
+        Ok(r) => r.map_err(|e| write_failed(sent, &e)),
+        Err(_) => Err(Error::Timeout {
+            phase: TimeoutPhase::Response,
+            after: idle,
+        }),
+    }
+}
+
 /// Opens a connection of its own for `req` and writes the request, for a response read as it
 /// comes (a followed log): the connect and the write are bounded by `budget`.
 pub(crate) async fn open_stream(

@@ -70,6 +70,27 @@ pub(crate) fn encode_request(req: &RawRequest) -> Result<(Vec<u8>, bool), Error>
     }
 }
 
+/// The head of a request whose body (`content_length` bytes) is written separately, as it is
+/// read from a file.
+pub(crate) fn encode_streamed_head(
+    req: &RawRequest,
+    content_length: u64,
+) -> Result<Vec<u8>, Error> {
+    let mut empty = req.clone();
+    empty.body = Bytes::new();
+    let (mut head, _) = encode_request(&empty)?;
+    let zero = b"content-length: 0\r\n\r\n";
+    if head.ends_with(zero) {
+        head.truncate(head.len() - zero.len());
+        head.extend_from_slice(format!("content-length: {content_length}\r\n\r\n").as_bytes());
+        Ok(head)
+    } else {
+        Err(Error::InvalidArgument {
+            message: "a streamed body needs a POST request".into(),
+        })
+    }
+}
+
 fn check_token_free(what: &str, value: &str, ok: impl Fn(u8) -> bool) -> Result<(), Error> {
     match value.bytes().find(|&b| !ok(b)) {
         None => Ok(()),

@@ -17,6 +17,8 @@ pub fn tests() -> Vec<(&'static str, crate::TestFn)> {
         remove,
         ownership_by_id,
         ownership_by_name,
+        push_and_pull_paths,
+        streamed_file_errors,
     ]
 }
 
@@ -302,4 +304,118 @@ async fn ownership_by_name(p: &Pebble) {
         "cannot look up user and group: user: unknown user no-such-user-xyz"
     );
     assert_eq!(e.kind, FileErrorKind::GenericFileError);
+}
+
+/// Python ops' push_path/pull_path: files and directory trees, streamed both ways.
+async fn push_and_pull_paths(p: &Pebble) {
+    use std::os::unix::fs::PermissionsExt;
+    let client = p.client();
+    let local = tempfile::tempdir().unwrap();
+    let tree = local.path().join("tree");
+    std::fs::create_dir_all(tree.join("sub/deeper")).unwrap();
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(tree.join("big.bin"), &big).unwrap();
+    std::fs::write(tree.join("sub/a.txt"), "a").unwrap();
+    std::fs::write(tree.join("sub/deeper/b.sh"), "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(
+        tree.join("sub/deeper/b.sh"),
+        std::fs::Permissions::from_mode(0o750),
+    )
+    .unwrap();
+    let remote = p.path("remote");
+    client.push_path(&tree, &remote).await.unwrap();
+    assert_eq!(
+        &client
+            .pull(&format!("{remote}/tree/big.bin"))
+            .await
+            .unwrap()[..],
+        &big[..]
+    );
+    assert_eq!(
+        &client
+            .pull(&format!("{remote}/tree/sub/a.txt"))
+            .await
+            .unwrap()[..],
+        b"a"
+    );
+    let info = client
+        .list_files(
+            &format!("{remote}/tree/sub/deeper/b.sh"),
+            &ListFilesOptions::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(info[0].permissions, "750", "modes are kept");
+    // A single file goes under its name.
+    client
+        .push_path(tree.join("sub/a.txt"), &remote)
+        .await
+        .unwrap();
+    assert_eq!(
+        &client.pull(&format!("{remote}/a.txt")).await.unwrap()[..],
+        b"a"
+    );
+
+    let back = tempfile::tempdir().unwrap();
+    client
+        .pull_path(&format!("{remote}/tree"), back.path())
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(back.path().join("tree/big.bin")).unwrap(),
+        big
+    );
+    assert_eq!(
+        std::fs::read(back.path().join("tree/sub/a.txt")).unwrap(),
+        b"a"
+    );
+    assert_eq!(
+        std::fs::read(back.path().join("tree/sub/deeper/b.sh")).unwrap(),
+        b"#!/bin/sh\n"
+    );
+    client
+        .pull_path(&format!("{remote}/a.txt"), back.path().join("one"))
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(back.path().join("one/a.txt")).unwrap(), b"a");
+    // pull_file replaces a local file whole.
+    let dest = back.path().join("replaced");
+    std::fs::write(&dest, "old content that is longer").unwrap();
+    client
+        .pull_file(&format!("{remote}/a.txt"), &dest)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&dest).unwrap(), b"a");
+}
+
+async fn streamed_file_errors(p: &Pebble) {
+    let client = p.client();
+    let local = tempfile::tempdir().unwrap();
+    let dest = local.path().join("never");
+    std::fs::write(&dest, "kept").unwrap();
+    let missing = p.path("missing");
+    let err = client.pull_file(&missing, &dest).await.unwrap_err();
+    let e = err.path_error().unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(e.kind, FileErrorKind::NotFound);
+    assert_eq!(
+        std::fs::read(&dest).unwrap(),
+        b"kept",
+        "a failed pull leaves the file"
+    );
+    let leftovers = std::fs::read_dir(local.path()).unwrap().count();
+    assert_eq!(leftovers, 1, "no temporary file is left behind");
+    let err = client
+        .push_file(local.path().join("nope"), &p.path("x"), &PushOptions::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::LocalFile { .. }), "{err}");
+    let err = client
+        .push_file(&dest, &p.path("no/such/dir/x"), &PushOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.path_error().map(|e| e.kind.clone()),
+        Some(FileErrorKind::NotFound),
+        "{err}"
+    );
 }
