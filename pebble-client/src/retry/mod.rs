@@ -29,6 +29,11 @@
 //!   with a `timeout`);
 //! - an exec'd command, once started, is bounded by its own timeout, not by the policy (see
 //!   [`Client::exec`](crate::Client::exec));
+//! - a streamed file transfer ([`push_file`](crate::Client::push_file),
+//!   [`pull_file`](crate::Client::pull_file) and the `_path` forms) takes as long as the
+//!   file needs: each of its steps must progress within the request timeout;
+//! - a followed log ([`follow_logs`](crate::Client::follow_logs)) is read for as long as the
+//!   caller reads it;
 //! - the thread's [`Budget`] shortens waits, never attempts.
 //!
 //! Other documents link here rather than repeat the figures.

@@ -180,7 +180,7 @@ fn main() {
     match &real {
         Some(bin) => servers.push(Server::Real(PathBuf::from(bin))),
         None => println!(
-            "conformance: the real-Pebble half is skipped: set PEBBLE_BIN to a Pebble binary to run it, e.g. PEBBLE_BIN=$PWD/../shared/tools/pebble/pebble cargo test -p pebble-client --all-features --test conformance"
+            "conformance: the real-Pebble half is skipped: set PEBBLE_BIN to a Pebble binary to run it, e.g. from the repository root: PEBBLE_BIN=$(realpath ../shared/tools/pebble/pebble) cargo test -p pebble-client --all-features --test conformance"
         ),
     }
     println!(
