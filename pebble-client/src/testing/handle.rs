@@ -95,14 +95,17 @@ impl SimPebble {
     }
 
     /// Forces a running check down: its `perform-check` change ends in Error (logging
-    /// `message`) and a `recover-check` change opens, with change-update notices.
+    /// `message`) and a `recover-check` change opens, with change-update notices. It stays
+    /// down (each run fails with `message`) until [`recover_check`](Self::recover_check).
     pub fn fail_check(&self, name: &str, message: &str) -> Result<(), SimError> {
         self.shared
             .with(|st, now| checks::set_down(st, name, message, now))
             .map_err(SimError::Rejected)
     }
 
-    /// Brings a down check back up: the `recover-check` change ends Done.
+    /// Brings a down check back up: the `recover-check` change ends Done. Checks run for
+    /// real ([`SimBuilder::run_checks`](super::SimBuilder::run_checks)) then go on with their
+    /// real results.
     pub fn recover_check(&self, name: &str) -> Result<(), SimError> {
         self.shared
             .with(|st, now| checks::set_up(st, name, now))

@@ -2,8 +2,11 @@
 //!
 //! [`SimPebble`] serves system-info, health, changes (with the `wait` long poll), services
 //! (driven through changes and tasks by a [`ServiceBackend`]), plan and layers, files (mapped
-//! under a root directory), checks, signals, identities and notices (with the long poll), as
-//! Pebble 1.3x does: same status codes, envelopes, error messages and kinds. Exec
+//! under a root directory), checks (run for real with real processes, see
+//! [`SimBuilder::run_checks`]), signals, identities, notices (with the long poll) and logs
+//! (whole or followed), as Pebble 1.3x does: same status codes, envelopes, error messages and
+//! kinds. `pebble-client/tests/conformance/` runs the same tests against it and the real
+//! Pebble. Exec
 //! (`POST /v1/exec` and the task websockets) runs commands registered with
 //! [`SimPebble::exec_handler`], or real child processes when
 //! [`SimBuilder::real_exec`] is on.
