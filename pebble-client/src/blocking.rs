@@ -28,12 +28,39 @@ use crate::retry::RetryPolicy;
 use crate::transport::Io;
 use crate::types::{
     AddNotice, Change, ChangeId, ChangeSelect, CheckInfo, CheckLevel, FileInfo, Health, Identity,
-    Layer, ListFilesOptions, MakeDirOptions, Notice, NoticeId, NoticesQuery, Plan, PushOptions,
-    RefreshedCheck, RemoveOptions, ServiceInfo, SystemInfo,
+    Layer, ListFilesOptions, LogEntry, MakeDirOptions, Notice, NoticeId, NoticesQuery, Plan,
+    PushOptions, RefreshedCheck, RemoveOptions, ServiceInfo, SystemInfo,
 };
 use crate::{ClientBuilder as AsyncBuilder, ExecOptions, PulledFile};
 
 pub use crate::exec::blocking::{ExecProcess, ExecReader, ExecStdin};
+
+/// Service output as it comes, from [`Client::follow_logs`].
+#[derive(Debug)]
+pub struct LogFollower {
+    inner: crate::LogFollower,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl LogFollower {
+    /// The next line, waiting up to `timeout`: `Ok(None)` once Pebble ends the stream, a
+    /// [`TimeoutPhase::Response`](crate::TimeoutPhase) timeout when no line came in time (the
+    /// stream stays usable).
+    pub fn next(&mut self, timeout: Duration) -> Result<Option<LogEntry>, Error> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::BlockingInRuntime);
+        }
+        let inner = &mut self.inner;
+        self.runtime.block_on(async {
+            tokio::time::timeout(timeout, inner.next())
+                .await
+                .unwrap_or(Err(Error::Timeout {
+                    phase: crate::TimeoutPhase::Response,
+                    after: timeout,
+                }))
+        })
+    }
+}
 
 /// The blocking client. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -180,6 +207,21 @@ impl Client {
         fn get_notices(&self, query: &NoticesQuery) -> Vec<Notice>;
         fn get_notice(&self, id: &NoticeId) -> Notice;
         fn notify(&self, notice: &AddNotice) -> NoticeId;
+        fn logs(&self, services: &[&str], n: Option<u32>) -> Vec<LogEntry>;
+        fn push_file(&self, source: impl AsRef<Path>, dest: &str, options: &PushOptions) -> ();
+        fn pull_file(&self, source: &str, dest: impl AsRef<Path>) -> ();
+        fn push_path(&self, source: impl AsRef<Path>, dest_dir: &str) -> ();
+        fn pull_path(&self, source: &str, dest_dir: impl AsRef<Path>) -> ();
+    }
+
+    /// Blocking [`crate::Client::follow_logs`]: each [`LogFollower::next`] blocks, bounded by
+    /// the timeout it is given.
+    pub fn follow_logs(&self, services: &[&str], n: Option<u32>) -> Result<LogFollower, Error> {
+        let inner = self.block(self.async_client.follow_logs(services, n))?;
+        Ok(LogFollower {
+            inner,
+            runtime: Arc::clone(&self.runtime),
+        })
     }
 }
 

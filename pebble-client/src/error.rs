@@ -84,6 +84,29 @@ pub enum Error {
         /// What was wrong with it.
         detail: String,
     },
+    /// Pebble's response was larger than the client buffers for this call (the body is
+    /// dropped as soon as the excess is announced or received).
+    #[error(
+        "Pebble's response{} is larger than the {limit} bytes the client buffers for this call; files that large must be pulled with pull_path, which streams them to disk; a JSON answer that large means the socket is not answering as Pebble does",
+        announced.map(|n| format!(" (announced: {n} bytes)")).unwrap_or_default()
+    )]
+    ResponseTooLarge {
+        /// The most body bytes the call buffers.
+        limit: u64,
+        /// The size the response announced, when it did (`Content-Length`, chunk sizes).
+        announced: Option<u64>,
+    },
+    /// A local file could not be read or written (a streamed push or pull).
+    #[error("cannot {op} local file {}: {source}; check the path and its permissions", path.display())]
+    LocalFile {
+        /// What was being done.
+        op: LocalOp,
+        /// The local path.
+        path: Box<std::path::Path>,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
     /// A file operation failed for one path.
     #[error("{0}")]
     Path(Box<PathError>),
@@ -113,6 +136,34 @@ pub enum Error {
         "the blocking Pebble client cannot be used inside an async runtime; use pebble_client::Client (async) there, or call from a plain thread"
     )]
     BlockingInRuntime,
+}
+
+/// What was being done to a local file when [`Error::LocalFile`] happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LocalOp {
+    /// Opening it to send it.
+    Open,
+    /// Reading it.
+    Read,
+    /// Creating it (or a directory).
+    Create,
+    /// Writing it.
+    Write,
+    /// Moving the received file into place.
+    Replace,
+}
+
+impl std::fmt::Display for LocalOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Open => "open",
+            Self::Read => "read",
+            Self::Create => "create",
+            Self::Write => "write",
+            Self::Replace => "replace",
+        })
+    }
 }
 
 /// What a [`Error::Timeout`] was waiting for.

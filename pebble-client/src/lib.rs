@@ -57,8 +57,8 @@ pub mod retry;
 mod transport;
 pub mod types;
 
-pub use client::{Client, ClientBuilder, PulledFile};
-pub use error::{ApiError, ChangeError, Error, Maintenance, PathError, TimeoutPhase};
+pub use client::{Client, ClientBuilder, LogFollower, PulledFile};
+pub use error::{ApiError, ChangeError, Error, LocalOp, Maintenance, PathError, TimeoutPhase};
 pub use exec::{
     ExecError, ExecOptions, ExecOutput, ExecProcess, ExecReader, ExecStdin, ExitStatus,
 };

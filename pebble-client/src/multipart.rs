@@ -109,7 +109,7 @@ pub fn build(boundary: &str, parts: &[Part]) -> Result<Bytes, Error> {
 }
 
 /// Splits `a; b="c; d"; e=f` into parameters, honouring quotes and backslash escapes.
-fn params(header: &str) -> Vec<(String, String)> {
+pub(crate) fn params(header: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut chars = header.chars().peekable();
     // Skip the value before the first ';'.

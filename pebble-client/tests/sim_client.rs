@@ -61,13 +61,14 @@ async fn services_run_through_changes() {
     assert_eq!(
         ch.err.as_deref(),
         Some(
-            "cannot perform the following tasks:\n- Start service \"db\" (cannot start service: exited quickly with code 1)"
+            "cannot perform the following tasks:\n- Start service \"db\" (service start attempt: exited quickly with code 1)"
         )
     );
 
     let id = c.replan_services().await.unwrap();
     let ch = c.wait_change(&id, Duration::from_secs(5)).await.unwrap();
-    assert_eq!(ch.summary, "Replan - no services");
+    // As Pebble: every enabled service gets a start task, a no-op for one running.
+    assert_eq!(ch.summary, "Replan service \"web\"");
     assert_eq!(ch.status, ChangeStatus::Done);
 
     let err = c.start_services(&["nope"]).await.unwrap_err();

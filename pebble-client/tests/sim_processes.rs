@@ -171,7 +171,7 @@ async fn exiting_within_the_okay_delay_fails_the_start() {
     assert_eq!(
         change.err.as_deref(),
         Some(
-            "cannot perform the following tasks:\n- Start service \"svc\" (cannot start service: exited quickly with code 3, will ignore)"
+            "cannot perform the following tasks:\n- Start service \"svc\" (service start attempt: exited quickly with code 3, will ignore)"
         )
     );
     assert_eq!(sim.service_exit("svc").unwrap().code, 3);

@@ -40,7 +40,8 @@ impl ClientBuilder {
     }
 
     /// The per-request timeout, connect included (default 5 s). Long polls get this much on
-    /// top of their poll time.
+    /// top of their poll time. An attempt is also cut at the retry policy's deadline when
+    /// that comes first: see [how long a call can take](crate::retry#how-long-a-call-can-take).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

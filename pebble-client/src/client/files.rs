@@ -29,7 +29,7 @@ struct ResponseEnvelope {
     result: Vec<FileResult>,
 }
 
-fn first_path_error(results: Vec<FileResult>) -> Result<(), Error> {
+pub(super) fn first_path_error(results: Vec<FileResult>) -> Result<(), Error> {
     for r in results {
         if let Some(e) = r.error {
             return Err(PathError {
@@ -108,6 +108,7 @@ impl Client {
         let mut req = RawRequest::get(with_query("/v1/files", q.finish()));
         // Pebble compares this header for equality.
         req.accept = "multipart/form-data";
+        req.max_body = crate::transport::MAX_PULL_BODY;
         self.run(Call::Pull, req, |r| parse_pull(paths, r)).await
     }
 
@@ -143,6 +144,7 @@ impl Client {
             content_type: Some(format!("multipart/form-data; boundary=\"{boundary}\"")),
             body,
             extra_timeout: std::time::Duration::ZERO,
+            max_body: crate::transport::DEFAULT_MAX_BODY,
         };
         let results: Vec<FileResult> = self.result(Call::Push, req).await?;
         first_path_error(results)

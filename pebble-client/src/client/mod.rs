@@ -25,7 +25,10 @@ mod files;
 
 mod identities;
 mod layers;
+mod logs;
+mod multipart_stream;
 mod notices;
+mod paths;
 mod services;
 mod signals;
 mod system;
@@ -38,6 +41,7 @@ use serde::de::DeserializeOwned;
 
 pub use builder::ClientBuilder;
 pub use files::PulledFile;
+pub use logs::LogFollower;
 
 use crate::envelope::Envelope;
 use crate::error::Error;
@@ -94,6 +98,10 @@ impl Client {
 
     /// Sends `req` under the retry policy, parsing each response with `parse` inside the
     /// attempt (so a `maintenance` error response is retried too).
+    ///
+    /// Each attempt is bounded by the request timeout or the time left before the policy's
+    /// deadline, whichever is shorter (plus the poll time of a long poll), so the deadline
+    /// bounds the whole call: see the [`retry`](crate::retry) module docs.
     async fn run<T>(
         &self,
         call: Call,
@@ -104,10 +112,10 @@ impl Client {
         let req = &req;
         let parse = &parse;
         self.retry
-            .run(
-                call,
-                move || async move { parse(transport.send(req).await?) },
-            )
+            .run_within(call, move |left| async move {
+                let budget = attempt_budget(transport.timeout(), left);
+                parse(transport.send(req, budget).await?)
+            })
             .await
     }
 
@@ -122,6 +130,17 @@ impl Client {
     /// Sends `req` and decodes the result.
     async fn result<T: DeserializeOwned>(&self, call: Call, req: RawRequest) -> Result<T, Error> {
         self.envelope(call, req).await?.decode()
+    }
+}
+
+/// The time one attempt may take (before any long-poll time): the request timeout, or the
+/// time left before the retry deadline when that is shorter. A deadline already spent (only a
+/// zero deadline: the retry loop never starts an attempt past it) leaves the request timeout.
+fn attempt_budget(timeout: Duration, left: Duration) -> Duration {
+    if left.is_zero() {
+        timeout
+    } else {
+        timeout.min(left)
     }
 }
 

@@ -110,7 +110,10 @@ async fn run(
     let mut ticker = tokio::time::interval_at(Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
-    loop {
+    // The exit test comes first: every branch of the `select!` below may be disabled (Pebble
+    // closed the socket and the process handle is gone), and a `select!` with no branch left
+    // and no `else` panics.
+    while open || commands {
         tokio::select! {
             _ = ticker.tick(), if open => {
                 // Liveness: Pebble answers pings while the command runs. Silence for two
@@ -152,9 +155,6 @@ async fn run(
                     Some(Ok(_)) => {}
                 }
             }
-        }
-        if !open && !commands {
-            break;
         }
     }
     let _ = ws.close(None).await;

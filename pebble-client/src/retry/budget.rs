@@ -7,8 +7,9 @@
 //! budget can shorten the time left but never extend it.
 //!
 //! The rule, in one line: **a retry never waits past the policy's deadline or the nearest
-//! budget, whichever comes first**; an attempt that has started is never cut short (its own
-//! timeout bounds it), and the first attempt is always made.
+//! budget, whichever comes first**; the budget never cuts an attempt short (the policy's
+//! deadline and the request timeout bound it: see [how long a call can take](super#how-long-a-call-can-take)),
+//! and the first attempt is always made.
 //!
 //! The blocking Pebble client runs its calls on the calling thread, so it sees the budget.
 //! Async code sees it when polled on the thread that started the budget (a current-thread

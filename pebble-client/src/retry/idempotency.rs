@@ -76,6 +76,8 @@ pub enum Call {
     Notify,
     /// `POST /v1/exec` (the websockets and the wait after it are never retried).
     Exec,
+    /// `GET /v1/logs` (for a follow, only opening the stream is retried).
+    GetLogs,
 }
 
 impl Call {
@@ -84,7 +86,7 @@ impl Call {
     ///
     /// | call | safe | why |
     /// | --- | --- | --- |
-    /// | every `GET` (system-info, health, changes, wait, services, plan, pull, list, checks, identities, notices) | yes | reads only |
+    /// | every `GET` (system-info, health, changes, wait, services, plan, pull, list, checks, identities, notices, logs) | yes | reads only |
     /// | abort change | no | a second abort fails with "nothing pending" |
     /// | start, stop services | yes | the end state is the same; a second change is a no-op |
     /// | autostart, replan | yes | converge to the plan; a second run finds nothing to do |
@@ -159,6 +161,7 @@ impl Call {
             Self::GetNotice => "get-notice",
             Self::Notify => "notify",
             Self::Exec => "exec",
+            Self::GetLogs => "get-logs",
         }
     }
 }

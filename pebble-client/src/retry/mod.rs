@@ -13,10 +13,30 @@
 //! | deadline | 2 s from the start of the first attempt, attempts included |
 //!
 //! Waits use *full jitter*: before retry `n` (from 0) the loop sleeps a random time in
-//! `[0, min(cap, base·factorⁿ)]`. The deadline counts the time spent in attempts too; the
-//! loop never sleeps past it: when `elapsed + wait` would reach it, it gives up instead. An
-//! attempt that has started is not cut short by the deadline (it is bounded by the client's
-//! request timeout), because abandoning a request half-way leaves its effect unknown.
+//! `[0, min(cap, base·factorⁿ)]`. The loop never sleeps past the deadline: when
+//! `elapsed + wait` would reach it, it gives up instead.
+//!
+//! # How long a call can take
+//!
+//! **The deadline bounds the whole call**, attempts and waits together: each attempt
+//! (connecting included) may take the client's request timeout or the time left before the
+//! deadline, whichever is shorter. So a Pebble that is silent, answers half a response, or
+//! trickles it byte by byte ends a call with [`Error::Timeout`](crate::Error::Timeout) at the
+//! deadline, however the time splits between attempts and waits. A deadline of zero allows
+//! one attempt, bounded by the request timeout. Beyond that bound:
+//! - a long poll adds its poll time to its attempt (each slice of
+//!   [`wait_change`](crate::Client::wait_change), [`get_notices`](crate::Client::get_notices)
+//!   with a `timeout`);
+//! - an exec'd command, once started, is bounded by its own timeout, not by the policy (see
+//!   [`Client::exec`](crate::Client::exec));
+//! - a streamed file transfer ([`push_file`](crate::Client::push_file),
+//!   [`pull_file`](crate::Client::pull_file) and the `_path` forms) takes as long as the
+//!   file needs: each of its steps must progress within the request timeout;
+//! - a followed log ([`follow_logs`](crate::Client::follow_logs)) is read for as long as the
+//!   caller reads it;
+//! - the thread's [`Budget`] shortens waits, never attempts.
+//!
+//! Other documents link here rather than repeat the figures.
 //!
 //! # What is retried
 //!

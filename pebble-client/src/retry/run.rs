@@ -1,6 +1,7 @@
 //! The retry loop and the classification of failures.
 
 use std::future::Future;
+use std::time::Duration;
 
 use super::{Attempts, Call, Next, RetryPolicy};
 use crate::error::{Error, TimeoutPhase};
@@ -36,9 +37,21 @@ impl RetryPolicy {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
+        self.run_within(call, |_| attempt()).await
+    }
+
+    /// Like [`run`](Self::run), giving each attempt the time left before the policy's
+    /// deadline (the whole deadline for the first attempt; the full deadline too when it is
+    /// zero, which allows one attempt), so the client can bound the attempt by it.
+    pub(crate) async fn run_within<T, F, Fut>(&self, call: Call, mut attempt: F) -> Result<T, Error>
+    where
+        F: FnMut(Duration) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
         let mut attempts = Attempts::start(self, call.name());
         loop {
-            let err = match attempt().await {
+            let left = self.deadline.saturating_sub(attempts.elapsed());
+            let err = match attempt(left).await {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };

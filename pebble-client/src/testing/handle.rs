@@ -60,7 +60,9 @@ impl SimPebble {
             .with(|st, now| st.services.set(name, status, now));
     }
 
-    /// Makes the next start of `name` fail; its task logs `cannot start service: <reason>`.
+    /// Makes the next start of `name` fail; its task logs `cannot start service: <reason>`,
+    /// or, as Pebble words a process that ran and exited, `service start attempt: <reason>`
+    /// when the reason starts with `exited quickly`.
     pub fn fail_next_start(&self, name: &str, reason: &str) {
         self.shared.with(|st, _| {
             st.services
@@ -93,14 +95,17 @@ impl SimPebble {
     }
 
     /// Forces a running check down: its `perform-check` change ends in Error (logging
-    /// `message`) and a `recover-check` change opens, with change-update notices.
+    /// `message`) and a `recover-check` change opens, with change-update notices. It stays
+    /// down (each run fails with `message`) until [`recover_check`](Self::recover_check).
     pub fn fail_check(&self, name: &str, message: &str) -> Result<(), SimError> {
         self.shared
             .with(|st, now| checks::set_down(st, name, message, now))
             .map_err(SimError::Rejected)
     }
 
-    /// Brings a down check back up: the `recover-check` change ends Done.
+    /// Brings a down check back up: the `recover-check` change ends Done. Checks run for
+    /// real ([`SimBuilder::run_checks`](super::SimBuilder::run_checks)) then go on with their
+    /// real results.
     pub fn recover_check(&self, name: &str) -> Result<(), SimError> {
         self.shared
             .with(|st, now| checks::set_up(st, name, now))

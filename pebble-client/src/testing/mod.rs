@@ -2,8 +2,11 @@
 //!
 //! [`SimPebble`] serves system-info, health, changes (with the `wait` long poll), services
 //! (driven through changes and tasks by a [`ServiceBackend`]), plan and layers, files (mapped
-//! under a root directory), checks, signals, identities and notices (with the long poll), as
-//! Pebble 1.3x does: same status codes, envelopes, error messages and kinds. Exec
+//! under a root directory), checks (run for real with real processes, see
+//! [`SimBuilder::run_checks`]), signals, identities, notices (with the long poll) and logs
+//! (whole or followed), as Pebble 1.3x does: same status codes, envelopes, error messages and
+//! kinds. `pebble-client/tests/conformance/` runs the same tests against it and the real
+//! Pebble. Exec
 //! (`POST /v1/exec` and the task websockets) runs commands registered with
 //! [`SimPebble::exec_handler`], or real child processes when
 //! [`SimBuilder::real_exec`] is on.
@@ -25,6 +28,7 @@
 //! ```
 
 mod api;
+mod check_runner;
 mod context;
 mod exec;
 mod faults;
@@ -33,6 +37,7 @@ mod response;
 mod router;
 mod server;
 mod state;
+mod users;
 mod wire;
 
 use std::path::{Path, PathBuf};
@@ -96,6 +101,15 @@ pub(crate) struct Shared {
     pub(crate) version: String,
     pub(crate) daemon_uid: u32,
     pub(crate) exec: exec::ExecSim,
+    /// Whether checks run for real (exec, HTTP, TCP); otherwise they stay up unless a test
+    /// forces them down.
+    pub(crate) run_checks: bool,
+    /// The runners of running checks, for `POST /v1/checks/refresh`.
+    pub(crate) check_runners: check_runner::Runners,
+    /// The runtime the server runs on (for tasks started from the test's thread).
+    pub(crate) runtime: std::sync::OnceLock<tokio::runtime::Handle>,
+    /// This, for tasks that need to own it.
+    me: std::sync::Weak<Shared>,
 }
 
 impl Shared {
@@ -108,7 +122,22 @@ impl Shared {
         if std::mem::take(&mut st.wake) {
             self.events.send_modify(|n| *n = n.wrapping_add(1));
         }
+        let runs = std::mem::take(&mut st.checks.to_run);
+        drop(st);
+        if self.run_checks {
+            for (name, change, generation) in runs {
+                self.spawn_check(name, change, generation);
+            }
+        }
         r
+    }
+
+    /// Starts the runner of a check's change on the server's runtime.
+    fn spawn_check(&self, name: String, change: u64, generation: u64) {
+        let (Some(me), Some(rt)) = (self.me.upgrade(), self.runtime.get()) else {
+            return;
+        };
+        rt.spawn(check_runner::run(me, name, change, generation));
     }
 
     /// The fault settings.
@@ -155,6 +184,7 @@ pub struct SimBuilder {
     version: String,
     exec: exec::ExecSettings,
     layers: Vec<(String, String)>,
+    run_checks: Option<bool>,
 }
 
 impl SimBuilder {
@@ -163,6 +193,15 @@ impl SimBuilder {
     /// order given; a bad one fails [`start`](Self::start).
     pub fn layer(mut self, label: impl Into<String>, yaml: impl Into<String>) -> SimBuilder {
         self.layers.push((label.into(), yaml.into()));
+        self
+    }
+
+    /// Runs checks for real: exec checks as processes on this host, HTTP and TCP checks
+    /// against their address, each at its period with its timeout and threshold (default:
+    /// on with [`real_processes`](Self::real_processes), off otherwise, when checks stay up
+    /// unless a test forces them down with [`SimPebble::fail_check`]).
+    pub fn run_checks(mut self, run: bool) -> SimBuilder {
+        self.run_checks = Some(run);
         self
     }
 
@@ -229,7 +268,8 @@ impl SimBuilder {
             fastrand::u16(0x8000..0xc000),
             fastrand::u64(..1 << 48)
         );
-        let shared = Arc::new(Shared {
+        let run_checks = self.run_checks.unwrap_or(self.processes.is_some());
+        let shared = Arc::new_cyclic(|me| Shared {
             state: Mutex::new(State::default()),
             faults: Mutex::new(FaultState::default()),
             clock: wire::Clock::default(),
@@ -244,6 +284,10 @@ impl SimBuilder {
             version: self.version,
             daemon_uid,
             exec: exec::ExecSim::new(self.exec),
+            run_checks,
+            check_runners: check_runner::Runners::default(),
+            runtime: std::sync::OnceLock::new(),
+            me: me.clone(),
         });
         shared.backend.attach(SimContext::new(&shared));
         for (label, yaml) in &self.layers {
@@ -268,6 +312,7 @@ impl SimBuilder {
             .enable_all()
             .build()
             .map_err(SimError::Runtime)?;
+        let _ = shared.runtime.set(rt.handle().clone());
         let run_shared = shared.clone();
         let thread = std::thread::Builder::new()
             .name("pebble-sim".into())
@@ -286,6 +331,7 @@ impl SimBuilder {
     /// Outside a tokio runtime (as `tokio::spawn` does).
     pub fn spawn(self) -> Result<SimPebble, SimError> {
         let (shared, listener, tmp) = self.prepare()?;
+        let _ = shared.runtime.set(tokio::runtime::Handle::current());
         tokio::spawn(server::run(shared.clone(), listener));
         Ok(SimPebble {
             shared,
@@ -323,6 +369,7 @@ impl SimPebble {
             version: "v1.32.1".into(),
             exec: exec::ExecSettings::default(),
             layers: Vec::new(),
+            run_checks: None,
         }
     }
 

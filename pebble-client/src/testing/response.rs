@@ -8,8 +8,14 @@ use serde_json::Value;
 
 use crate::Maintenance;
 
-/// The body type of every simulator response.
-pub(crate) type Body = Full<Bytes>;
+/// The body type of every simulator response: whole, or streamed (followed logs).
+pub(crate) type Body = http_body_util::combinators::UnsyncBoxBody<Bytes, std::convert::Infallible>;
+
+/// A whole body.
+pub(crate) fn full(bytes: Bytes) -> Body {
+    use http_body_util::BodyExt;
+    Full::new(bytes).boxed_unsync()
+}
 
 /// An error answer the simulator sends in Pebble's envelope: status code, message and optional
 /// kind and value (the server-side counterpart of the client's [`crate::ApiError`]).
@@ -231,7 +237,7 @@ pub(crate) fn json_response(status: StatusCode, body: Bytes) -> Response<Body> {
 
 /// A response with any content type.
 pub(crate) fn raw_response(status: StatusCode, content_type: &str, body: Bytes) -> Response<Body> {
-    let mut resp = Response::new(Full::new(body));
+    let mut resp = Response::new(full(body));
     *resp.status_mut() = status;
     if let Ok(v) = HeaderValue::from_str(content_type) {
         resp.headers_mut().insert(header::CONTENT_TYPE, v);

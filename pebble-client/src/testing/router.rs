@@ -72,6 +72,7 @@ pub(crate) async fn route(ctx: &Ctx) -> Reply {
         ["v1", "notices"] => Some((Some(User), Some(User))),
         ["v1", "notices", _] => Some((Some(User), None)),
         ["v1", "identities"] => Some((Some(User), Some(Admin))),
+        ["v1", "logs"] => Some((Some(User), None)),
         ["v1", "tasks", _, "websocket", _] => Some((Some(Admin), None)),
         _ => None,
     };
@@ -114,11 +115,12 @@ pub(crate) async fn route(ctx: &Ctx) -> Reply {
         (["v1", "files"], false) => api::files::post(ctx).await,
         (["v1", "checks"], true) => api::checks::list(ctx),
         (["v1", "checks"], false) => api::checks::post(ctx),
-        (["v1", "checks", "refresh"], _) => api::checks::refresh(ctx),
+        (["v1", "checks", "refresh"], _) => api::checks::refresh(ctx).await,
         (["v1", "notices"], true) => api::notices::list(ctx).await,
         (["v1", "notices"], false) => api::notices::add(ctx),
         (["v1", "notices", id], _) => api::notices::get(ctx, id),
         (["v1", "identities"], true) => api::identities::list(ctx),
+        (["v1", "logs"], _) => api::logs::get(ctx),
         (["v1", "identities"], false) => api::identities::post(ctx),
         _ => Err(ErrorReply::not_found("invalid API endpoint requested")),
     };

@@ -5,40 +5,57 @@
 use std::io::{self, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use super::http1::{self, Complete, ResponseReader};
-use super::{RawRequest, RawResponse, connect, read_failed, write_failed};
+use super::{PollMark, RawRequest, RawResponse, connect, read_failed, write_failed};
 use crate::error::{Error, TimeoutPhase};
 
 /// A socket timeout this much longer than the time left is lowered before the next read or
 /// write; a shorter one is raised when it expires early. Most requests change neither.
 const SLACK: Duration = Duration::from_millis(50);
 
-/// Sends `req` on the kept connection (or a new one) and reads the whole response.
+/// Sends `req` on the kept connection (or a new one) and reads the whole response, connect
+/// and exchange together within `budget` plus the request's extra (long-poll) time.
 pub(super) fn send(
     slot: &Mutex<Option<Connection>>,
+    polling: &AtomicBool,
     path: &Path,
-    timeout: Duration,
+    budget: Duration,
     req: &RawRequest,
 ) -> Result<RawResponse, Error> {
     let (head, body_follows) = http1::encode_request(req)?;
-    // A panic elsewhere while holding the lock leaves at worst a connection in an unknown
-    // state, and a kept connection is checked before use.
-    let mut kept = slot.lock().unwrap_or_else(PoisonError::into_inner);
-    let mut conn = match kept.take() {
-        Some(c) if connect::still_open(&c.stream) => c,
-        _ => Connection::open(path, timeout)?,
-    };
-    let limit = timeout + req.extra_timeout;
+    let limit = budget + req.extra_timeout;
     let deadline = Deadline {
         at: Instant::now() + limit,
         limit,
     };
-    let done = conn.exchange(&head, body_follows.then_some(&req.body[..]), &deadline)?;
-    if done.reusable {
-        *kept = Some(conn);
+    // The kept connection; a connection of this call's own (closed after it) when a long
+    // poll on another thread holds the kept one, or when this is a long poll and the kept
+    // one is busy. A panic elsewhere while holding the lock leaves at worst a connection in
+    // an unknown state, and a kept connection is checked before use.
+    let poll = !req.extra_timeout.is_zero();
+    let mut kept = match slot.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) if poll || polling.load(Ordering::SeqCst) => None,
+        Err(TryLockError::WouldBlock) => Some(slot.lock().unwrap_or_else(PoisonError::into_inner)),
+    };
+    let _mark = PollMark::new(polling, poll && kept.is_some());
+    let mut conn = match kept.as_mut().and_then(|k| k.take()) {
+        Some(c) if connect::still_open(&c.stream) => c,
+        _ => Connection::open(path, budget)?,
+    };
+    let done = conn.exchange(
+        &head,
+        body_follows.then_some(&req.body[..]),
+        req.max_body,
+        &deadline,
+    )?;
+    if let Some(kept) = kept.as_mut().filter(|_| done.reusable) {
+        **kept = Some(conn);
     }
     Ok(done.response)
 }
@@ -94,6 +111,7 @@ impl Connection {
         &mut self,
         head: &[u8],
         body: Option<&[u8]>,
+        max_body: usize,
         deadline: &Deadline,
     ) -> Result<Complete, Error> {
         // A request that was not written whole cannot have been acted on.
@@ -103,7 +121,7 @@ impl Connection {
             self.write_all(body, deadline)
                 .map_err(|e| e.into_error(true))?;
         }
-        let mut reader = ResponseReader::default();
+        let mut reader = ResponseReader::with_limit(max_body);
         loop {
             let left = deadline.left()?;
             if self.read_timeout > left + SLACK {

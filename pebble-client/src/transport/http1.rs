@@ -5,15 +5,20 @@
 //! responses identically. A response body is delimited by `Content-Length`, by chunked
 //! transfer coding, or by the server closing the connection (RFC 9112 §6.3); interim `1xx`
 //! responses are skipped. Anything else Pebble's Go server would never send (a malformed status
-//! line or header, a bad chunk size, an oversized head) is an [`Error::Protocol`].
+//! line or header, a bad chunk size, an oversized head, heads without end) is an
+//! [`Error::Protocol`]. A body is buffered up to the request's limit
+//! ([`RawRequest::max_body`](super::RawRequest)); past it the read fails with
+//! [`Error::ResponseTooLarge`] as soon as the excess is announced or received, so a server
+//! announcing or sending an endless body costs at most the limit in memory.
 
 use bytes::Bytes;
 
 use super::{RawRequest, RawResponse};
 use crate::error::Error;
 
-/// The most bytes a response's status line and headers may take (Go's server default is 1 MiB
-/// for requests; Pebble's response heads are a few hundred bytes).
+/// The most bytes a response's status line and headers may take, interim (1xx) heads before
+/// it included (Go's server default is 1 MiB for requests; Pebble's response heads are a few
+/// hundred bytes and it sends no interim responses).
 const MAX_HEAD: usize = 64 * 1024;
 /// The most bytes a chunk-size line (with extensions) or a trailer line may take.
 const MAX_LINE: usize = 4 * 1024;
@@ -62,6 +67,27 @@ pub(crate) fn encode_request(req: &RawRequest) -> Result<(Vec<u8>, bool), Error>
         Ok((head, false))
     } else {
         Ok((head, true))
+    }
+}
+
+/// The head of a request whose body (`content_length` bytes) is written separately, as it is
+/// read from a file.
+pub(crate) fn encode_streamed_head(
+    req: &RawRequest,
+    content_length: u64,
+) -> Result<Vec<u8>, Error> {
+    let mut empty = req.clone();
+    empty.body = Bytes::new();
+    let (mut head, _) = encode_request(&empty)?;
+    let zero = b"content-length: 0\r\n\r\n";
+    if head.ends_with(zero) {
+        head.truncate(head.len() - zero.len());
+        head.extend_from_slice(format!("content-length: {content_length}\r\n\r\n").as_bytes());
+        Ok(head)
+    } else {
+        Err(Error::InvalidArgument {
+            message: "a streamed body needs a POST request".into(),
+        })
     }
 }
 
@@ -148,10 +174,34 @@ pub(crate) struct ResponseReader {
     body: Vec<u8>,
     /// How many received bytes were dropped from the front of `buf` (decoded chunks).
     dropped: usize,
+    /// The most body bytes this response may have (streamed: the most in one chunk).
+    limit: usize,
+    /// Streaming: body bytes of a `Content-Length` body still to come.
+    remaining: Option<usize>,
+    /// Streaming: whether the head was handed out.
+    head_reported: bool,
+}
+
+/// What a streamed response has produced since the last read.
+#[derive(Debug, Default)]
+pub(crate) struct Streamed {
+    /// The status and content type, the first time they are known.
+    pub head: Option<(u16, Option<String>)>,
+    /// Body bytes decoded since the last call.
+    pub data: Vec<u8>,
+    /// Whether the body is complete.
+    pub done: bool,
 }
 
 impl Default for ResponseReader {
     fn default() -> Self {
+        Self::with_limit(super::DEFAULT_MAX_BODY)
+    }
+}
+
+impl ResponseReader {
+    /// A reader that fails with [`Error::ResponseTooLarge`] past `limit` body bytes.
+    pub fn with_limit(limit: usize) -> Self {
         Self {
             buf: Vec::new(),
             start: 0,
@@ -159,11 +209,74 @@ impl Default for ResponseReader {
             chunk: Chunk::Size,
             body: Vec::new(),
             dropped: 0,
+            limit,
+            remaining: None,
+            head_reported: false,
         }
     }
-}
 
-impl ResponseReader {
+    /// For a body read as it comes (a followed log): parses what the last read appended to
+    /// [`buffer`](Self::buffer) and returns the head once known and the body bytes decoded
+    /// since the last call, dropping them from the reader. No limit applies to the whole
+    /// body (only to one chunk).
+    pub fn advance_stream(&mut self, eof: bool) -> Result<Streamed, Error> {
+        let mut out = Streamed::default();
+        if self.head.is_none() {
+            match self.parse_head()? {
+                Some(head) => self.head = Some(head),
+                None if eof => return Err(self.closed_early()),
+                None => return Ok(out),
+            }
+        }
+        let Some(head) = self.head.as_ref() else {
+            return Ok(out);
+        };
+        if !self.head_reported {
+            self.head_reported = true;
+            out.head = Some((head.status, head.content_type.clone()));
+        }
+        let filled = self.buf.len();
+        match head.framing {
+            Framing::Empty => out.done = true,
+            Framing::Length(len) => {
+                let left = *self.remaining.get_or_insert(len);
+                let take = left.min(filled - self.start);
+                out.data = self.buf[self.start..self.start + take].to_vec();
+                self.start += take;
+                self.remaining = Some(left - take);
+                out.done = left == take;
+                if !out.done && eof {
+                    return Err(self.closed_early());
+                }
+            }
+            Framing::Chunked => {
+                out.done = self.decode_chunks()?;
+                out.data = std::mem::take(&mut self.body);
+                if !out.done && eof {
+                    return Err(self.closed_early());
+                }
+            }
+            Framing::UntilClose => {
+                out.data = self.buf[self.start..].to_vec();
+                self.start = filled;
+                out.done = eof;
+            }
+        }
+        // What is decoded is handed out: keep only what is not parsed yet.
+        self.buf.drain(..self.start);
+        self.dropped += self.start;
+        self.start = 0;
+        Ok(out)
+    }
+
+    /// The error for a body past the limit.
+    fn too_large(&self, announced: Option<u64>) -> Error {
+        Error::ResponseTooLarge {
+            limit: self.limit as u64,
+            announced,
+        }
+    }
+
     /// The buffer to append the next read to, with room reserved for it: as much as the rest
     /// of a known-length body (up to 1 MiB at a time), else 8 KiB.
     pub fn buffer(&mut self) -> &mut Vec<u8> {
@@ -196,6 +309,9 @@ impl ResponseReader {
             };
             let done = match framing {
                 Framing::Empty => Some(Body::Received(self.start..self.start)),
+                Framing::Length(len) if len > self.limit => {
+                    return Err(self.too_large(Some(len as u64)));
+                }
                 Framing::Length(len) => {
                     if filled - self.start >= len {
                         let body = self.start..self.start + len;
@@ -218,6 +334,9 @@ impl ResponseReader {
                     }
                 }
                 Framing::UntilClose => {
+                    if filled - self.start > self.limit {
+                        return Err(self.too_large(None));
+                    }
                     if eof {
                         let body = self.start..filled;
                         self.start = filled;
@@ -277,18 +396,21 @@ impl ResponseReader {
         Error::ConnectionReset { sent: true, detail }
     }
 
-    /// Parses the head if it is all here, skipping interim (1xx) responses.
+    /// Parses the head if it is all here, skipping interim (1xx) responses. Every head
+    /// received so far counts against [`MAX_HEAD`]: endless interim responses are refused
+    /// as one endless head would be.
     fn parse_head(&mut self) -> Result<Option<Head>, Error> {
         loop {
             let received = &self.buf[self.start..];
             let Some(end) = memchr::memmem::find(received, b"\r\n\r\n") else {
-                if received.len() > MAX_HEAD {
-                    return Err(Error::protocol(format!(
-                        "the response head is longer than {MAX_HEAD} bytes"
-                    )));
+                if self.buf.len() > MAX_HEAD {
+                    return Err(self.head_too_long());
                 }
                 return Ok(None);
             };
+            if self.start + end > MAX_HEAD {
+                return Err(self.head_too_long());
+            }
             let head = parse_head(&received[..end])?;
             self.start += end + 4;
             if (100..200).contains(&head.status) {
@@ -296,6 +418,12 @@ impl ResponseReader {
             }
             return Ok(Some(head));
         }
+    }
+
+    fn head_too_long(&self) -> Error {
+        Error::protocol(format!(
+            "the response head (with any interim 1xx responses before it) is longer than {MAX_HEAD} bytes"
+        ))
     }
 
     /// Decodes the chunks received so far; true once the last chunk and trailers are in.
@@ -308,11 +436,18 @@ impl ResponseReader {
                         return Ok(false);
                     };
                     let size = parse_chunk_size(&received[..line])?;
+                    if self.body.len().saturating_add(size) > self.limit {
+                        let so_far = self.body.len().saturating_add(size) as u64;
+                        return Err(self.too_large(Some(so_far)));
+                    }
                     self.start += line + 2;
                     self.chunk = if size == 0 {
                         Chunk::Trailers
                     } else {
-                        self.body.reserve(size);
+                        // Room for what has arrived, never for what the size line announces:
+                        // a size of a TiB would otherwise abort the process.
+                        let here = self.buf.len() - self.start;
+                        self.body.reserve(size.min(here));
                         Chunk::Data(size)
                     };
                 }
@@ -781,8 +916,8 @@ mod tests {
     }
 
     #[test]
-    fn a_huge_length_is_not_preallocated() {
-        let mut reader = ResponseReader::default();
+    fn a_length_within_the_limit_is_not_preallocated() {
+        let mut reader = ResponseReader::with_limit(usize::MAX);
         let head = b"HTTP/1.1 200 OK\r\ncontent-length: 999999999999999\r\n\r\n";
         reader.buffer().extend_from_slice(head);
         assert!(reader.advance(false).unwrap().is_none());
@@ -790,6 +925,159 @@ mod tests {
         let buf = reader.buffer();
         let room = buf.capacity() - buf.len();
         assert!((1..=4 * MAX_READ).contains(&room), "{room}");
+    }
+
+    fn too_large(err: Error) -> (u64, Option<u64>) {
+        match err {
+            Error::ResponseTooLarge { limit, announced } => (limit, announced),
+            other => panic!("not ResponseTooLarge: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_length_past_the_limit_fails_at_the_head() {
+        let mut reader = ResponseReader::with_limit(1000);
+        let head = b"HTTP/1.1 200 OK\r\ncontent-length: 10000000000\r\n\r\n";
+        reader.buffer().extend_from_slice(head);
+        let err = reader.advance(false).unwrap_err();
+        assert!(err.to_string().contains("10000000000"), "{err}");
+        assert_eq!(too_large(err), (1000, Some(10_000_000_000)));
+        // Exactly the limit is fine.
+        let done = whole_with(
+            1000,
+            &[
+                b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n".as_slice(),
+                &[b'x'; 1000],
+            ]
+            .concat(),
+        );
+        assert_eq!(done.response.body.len(), 1000);
+    }
+
+    fn whole_with(limit: usize, wire: &[u8]) -> Complete {
+        let mut reader = ResponseReader::with_limit(limit);
+        reader.buffer().extend_from_slice(wire);
+        reader.advance(false).unwrap().unwrap()
+    }
+
+    #[test]
+    fn an_endless_chunked_or_unframed_body_stops_at_the_limit() {
+        let mut reader = ResponseReader::with_limit(10_000);
+        reader
+            .buffer()
+            .extend_from_slice(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+        let mut err = None;
+        for _ in 0..100 {
+            let buf = reader.buffer();
+            buf.extend_from_slice(b"3e8\r\n");
+            buf.extend_from_slice(&[b'x'; 1000]);
+            buf.extend_from_slice(b"\r\n");
+            match reader.advance(false) {
+                Ok(None) => {}
+                Ok(Some(_)) => panic!("an endless body ended"),
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+        }
+        let (limit, _) = too_large(err.expect("the limit was never reached"));
+        assert_eq!(limit, 10_000);
+        assert!(reader.body.len() <= 10_000);
+
+        let mut reader = ResponseReader::with_limit(10_000);
+        reader
+            .buffer()
+            .extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\n");
+        let mut err = None;
+        for _ in 0..100 {
+            reader.buffer().extend_from_slice(&[b'x'; 1000]);
+            if let Err(e) = reader.advance(false) {
+                err = Some(e);
+                break;
+            }
+        }
+        assert_eq!(
+            too_large(err.expect("the limit was never reached")),
+            (10_000, None)
+        );
+    }
+
+    #[test]
+    fn endless_interim_responses_are_refused() {
+        let mut reader = ResponseReader::default();
+        let mut err = None;
+        for _ in 0..10_000 {
+            reader
+                .buffer()
+                .extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+            match reader.advance(false) {
+                Ok(None) => {}
+                Ok(Some(_)) => panic!("no final response was sent"),
+                Err(e) => {
+                    err = Some(e);
+                    break;
+                }
+            }
+        }
+        let err = err.expect("endless 100 Continue heads were accepted");
+        assert!(matches!(err, Error::Protocol { .. }), "{err}");
+        assert!(reader.buf.len() <= 2 * MAX_HEAD, "{}", reader.buf.len());
+        // A few interim heads are fine.
+        let done = whole(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: x\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+        assert_eq!(&done.response.body[..], b"ok");
+    }
+
+    #[test]
+    fn a_huge_chunk_size_is_not_preallocated() {
+        // Before, the decoder reserved the announced size: allocation failure, SIGABRT.
+        for size in ["FFFFFFFFFFFFFFF", "10000000000"] {
+            let mut reader = ResponseReader::with_limit(usize::MAX);
+            let head =
+                format!("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n{size}\r\nabc");
+            reader.buffer().extend_from_slice(head.as_bytes());
+            assert!(reader.advance(false).unwrap().is_none());
+            assert!(
+                reader.body.capacity() < 1024 * 1024,
+                "{}",
+                reader.body.capacity()
+            );
+            assert_eq!(reader.body, b"abc");
+            // Under the usual limit it fails at the size line.
+            let mut reader = ResponseReader::default();
+            reader.buffer().extend_from_slice(head.as_bytes());
+            let err = reader.advance(false).unwrap_err();
+            assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_streamed_body_comes_out_as_it_arrives() {
+        let mut reader = ResponseReader::default();
+        reader.buffer().extend_from_slice(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\n4\r\nab\n");
+        let step = reader.advance_stream(false).unwrap();
+        assert_eq!(step.head, Some((200, Some("application/x-ndjson".into()))));
+        assert_eq!(step.data, b"ab\n");
+        assert!(!step.done);
+        reader.buffer().extend_from_slice(b"c\r\n3\r\nde\n\r\n");
+        let step = reader.advance_stream(false).unwrap();
+        assert_eq!(step.head, None);
+        assert_eq!(step.data, b"cde\n");
+        reader.buffer().extend_from_slice(b"0\r\n\r\n");
+        assert!(reader.advance_stream(false).unwrap().done);
+        // A body cut short is an error; one running to the close is complete at the close.
+        let mut reader = ResponseReader::default();
+        reader
+            .buffer()
+            .extend_from_slice(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");
+        assert_eq!(reader.advance_stream(false).unwrap().data, b"abc");
+        assert!(reader.advance_stream(true).is_err());
+        let mut reader = ResponseReader::default();
+        reader
+            .buffer()
+            .extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\nxyz");
+        assert_eq!(reader.advance_stream(false).unwrap().data, b"xyz");
+        assert!(reader.advance_stream(true).unwrap().done);
     }
 
     mod prop {

@@ -9,18 +9,29 @@
 //! the blocking client, which then does one `write` and (usually) one `read` per request with
 //! no runtime in between.
 
-mod async_conn;
+pub(crate) mod async_conn;
 #[cfg(feature = "blocking")]
 mod blocking_conn;
 pub(crate) mod connect;
-mod http1;
+pub(crate) mod http1;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::error::Error;
+
+/// The most body bytes a response to a JSON call may have before the client gives up on it
+/// ([`Error::ResponseTooLarge`]). Pebble's largest JSON answers (every change with its task
+/// logs, every notice) are a few MiB; this is far above them and far below what would strain
+/// a hook's memory.
+pub(crate) const DEFAULT_MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// The most a file read into memory ([`Client::pull`](crate::Client::pull)) may take;
+/// a streaming pull to a local file has no limit.
+pub(crate) const MAX_PULL_BODY: usize = 1024 * 1024 * 1024;
 
 /// The methods Pebble's API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +72,8 @@ pub(crate) struct RawRequest {
     pub body: Bytes,
     /// Extra time allowed beyond the client's request timeout (long polls).
     pub extra_timeout: Duration,
+    /// The most body bytes the response may have (see [`DEFAULT_MAX_BODY`]).
+    pub max_body: usize,
 }
 
 impl RawRequest {
@@ -73,6 +86,7 @@ impl RawRequest {
             content_type: None,
             body: Bytes::new(),
             extra_timeout: Duration::ZERO,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 
@@ -85,6 +99,7 @@ impl RawRequest {
             content_type: Some("application/json".to_owned()),
             body: Bytes::from(body.to_string()),
             extra_timeout: Duration::ZERO,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 }
@@ -127,6 +142,32 @@ pub(crate) struct Transport {
     path: PathBuf,
     timeout: Duration,
     slot: Slot,
+    /// Set while a long poll holds the kept connection: calls made meanwhile use a
+    /// connection of their own rather than wait for the poll's end.
+    polling: AtomicBool,
+}
+
+/// Marks the kept connection as held by a long poll until dropped.
+pub(crate) struct PollMark<'a>(Option<&'a AtomicBool>);
+
+impl<'a> PollMark<'a> {
+    /// Marks `flag` when `poll` is true.
+    pub(crate) fn new(flag: &'a AtomicBool, poll: bool) -> Self {
+        if poll {
+            flag.store(true, Ordering::SeqCst);
+            Self(Some(flag))
+        } else {
+            Self(None)
+        }
+    }
+}
+
+impl Drop for PollMark<'_> {
+    fn drop(&mut self) {
+        if let Some(flag) = self.0 {
+            flag.store(false, Ordering::SeqCst);
+        }
+    }
 }
 
 impl Transport {
@@ -140,6 +181,7 @@ impl Transport {
             path,
             timeout,
             slot,
+            polling: AtomicBool::new(false),
         }
     }
 
@@ -152,14 +194,22 @@ impl Transport {
     }
 
     /// Sends one request on the shared connection (connecting first if needed) and reads
-    /// the whole response. HTTP/1.1 has one request in flight per connection, so the
-    /// connection is held for the exchange; on any failure its state is unknown and it is
-    /// dropped.
-    pub async fn send(&self, req: &RawRequest) -> Result<RawResponse, Error> {
+    /// the whole response, all within `budget` plus the request's `extra_timeout` (connect
+    /// included; a connect that alone takes `budget` is a connect timeout). HTTP/1.1 has one
+    /// request in flight per connection, so the connection is held for the exchange and a
+    /// call made meanwhile waits for it, unless the holder is a long poll (held for its poll
+    /// time): then the call uses a connection of its own, as does a long poll that finds the
+    /// connection busy. Sequential calls (a hook's) all share one connection. On any failure
+    /// the connection's state is unknown and it is dropped.
+    pub async fn send(&self, req: &RawRequest, budget: Duration) -> Result<RawResponse, Error> {
         match &self.slot {
-            Slot::Async(slot) => async_conn::send(slot, &self.path, self.timeout, req).await,
+            Slot::Async(slot) => {
+                async_conn::send(slot, &self.polling, &self.path, budget, req).await
+            }
             #[cfg(feature = "blocking")]
-            Slot::Blocking(slot) => blocking_conn::send(slot, &self.path, self.timeout, req),
+            Slot::Blocking(slot) => {
+                blocking_conn::send(slot, &self.polling, &self.path, budget, req)
+            }
         }
     }
 }

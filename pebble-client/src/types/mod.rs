@@ -11,6 +11,7 @@ pub mod duration;
 pub mod file;
 pub mod identity;
 pub mod layer;
+pub mod log;
 pub mod notice;
 pub mod service;
 pub mod system;
@@ -30,6 +31,7 @@ pub use layer::{
     Check, ExecCheck, HttpCheck, Layer, LogTarget, LogTargetType, Override, Plan, PlanError,
     Service, ServiceAction, TcpCheck, combine_labelled_layers, combine_layers, validate_label,
 };
+pub use log::LogEntry;
 pub use notice::{
     AddNotice, MAX_NOTICE_DATA_BYTES, MAX_NOTICE_KEY_BYTES, Notice, NoticeError, NoticeId,
     NoticeType, NoticeUsers, NoticesQuery, NotifyOptions, validate_custom_key,

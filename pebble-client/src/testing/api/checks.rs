@@ -54,9 +54,10 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
             .filter(|n| !st.plan.plan.checks.contains_key(*n))
             .collect();
         if !missing.is_empty() {
-            let list: Vec<String> = missing.iter().map(|n| format!("{n:?}")).collect();
+            let mut list: Vec<&str> = missing.iter().map(|n| n.as_str()).collect();
+            list.sort_unstable();
             return Err(ErrorReply::bad_request(format!(
-                "cannot {action} checks: cannot find checks: {}",
+                "cannot {action} checks: cannot find checks in plan: {}",
                 list.join(", ")
             )));
         }
@@ -83,11 +84,45 @@ struct RefreshBody {
     name: String,
 }
 
-/// `POST /v1/checks/refresh`: reports the check's (simulated) current state.
-pub(crate) fn refresh(ctx: &Ctx) -> ApiResult {
-    let body: RefreshBody = ctx.json("cannot decode request body")?;
+/// `POST /v1/checks/refresh`: runs the check now (when checks run for real) and reports it.
+pub(crate) async fn refresh(ctx: &Ctx) -> ApiResult {
+    let body: RefreshBody = ctx.json("cannot decode data from request body")?;
     if body.name.is_empty() {
         return Err(ErrorReply::bad_request("must specify check name"));
+    }
+    if ctx.shared.run_checks {
+        let check = ctx
+            .shared
+            .with(|st, _| st.plan.plan.checks.get(&body.name).cloned())
+            .ok_or_else(|| {
+                ErrorReply::not_found(format!("cannot find check with name {:?}", body.name))
+            })?;
+        let running = ctx.shared.with(|st, _| {
+            st.checks
+                .by_name
+                .get(&body.name)
+                .is_some_and(|r| r.change_id.is_some())
+        });
+        let runner = ctx.shared.check_runners.get(&body.name).filter(|_| running);
+        let result = match runner {
+            Some(tx) => {
+                // Through the check's loop, which records the result.
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                let _ = tx.send(reply).await;
+                answer
+                    .await
+                    .unwrap_or_else(|_| Err("the check stopped before it ran".to_owned()))
+            }
+            // A stopped check runs directly; nothing is recorded.
+            None => crate::testing::check_runner::probe(&ctx.shared, &check).await,
+        };
+        let info = ctx
+            .shared
+            .with(|st, _| checks::info(st, &body.name, &check));
+        return Ok(Reply::ok(RefreshedCheck {
+            info,
+            error: result.err(),
+        }));
     }
     ctx.shared.with(|st, _| {
         let Some(check) = st.plan.plan.checks.get(&body.name) else {

@@ -139,7 +139,25 @@ struct PathEntry {
     #[serde(default)]
     user_id: Option<u32>,
     #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
     group_id: Option<u32>,
+    #[serde(default)]
+    group: Option<String>,
+}
+
+impl PathEntry {
+    /// The owner ids, names resolved as Pebble does; the per-path error when they cannot be.
+    fn owner(&self) -> Result<(Option<u32>, Option<u32>), FileError> {
+        let resolved = crate::testing::users::resolve(
+            self.user_id,
+            self.user.as_deref(),
+            self.group_id,
+            self.group.as_deref(),
+        )
+        .map_err(|e| FileError::generic(format!("cannot look up user and group: {e}")))?;
+        Ok(resolved.map_or((None, None), |(u, g)| (Some(u), Some(g))))
+    }
 }
 
 #[derive(Deserialize)]
@@ -162,14 +180,10 @@ fn json_action(ctx: &Ctx) -> ApiResult {
             .dirs
             .iter()
             .map(|d| {
-                files
-                    .make_dir(
-                        &d.path,
-                        d.make_parents,
-                        &d.permissions,
-                        d.user_id,
-                        d.group_id,
-                    )
+                d.owner()
+                    .and_then(|(uid, gid)| {
+                        files.make_dir(&d.path, d.make_parents, &d.permissions, uid, gid)
+                    })
                     .map_or_else(|e| e.result(&d.path), |()| ok(&d.path))
             })
             .collect(),
@@ -242,18 +256,16 @@ async fn push(ctx: &Ctx, content_type: &str) -> ApiResult {
         };
         let content = field.bytes().await.map_err(bad)?;
         let f = &meta.files[i];
-        let opts = WriteOptions {
-            make_dirs: f.make_dirs,
-            permissions: Some(f.permissions.clone()),
-            user_id: f.user_id,
-            group_id: f.group_id,
-        };
-        results[i] = Some(
-            ctx.shared
-                .files
-                .write(&path, &content, &opts)
-                .map_or_else(|e| e.result(&path), |()| ok(&path)),
-        );
+        let written = f.owner().and_then(|(user_id, group_id)| {
+            let opts = WriteOptions {
+                make_dirs: f.make_dirs,
+                permissions: Some(f.permissions.clone()),
+                user_id,
+                group_id,
+            };
+            ctx.shared.files.write(&path, &content, &opts)
+        });
+        results[i] = Some(written.map_or_else(|e| e.result(&path), |()| ok(&path)));
     }
     let results: Vec<FileResult> = results
         .into_iter()

@@ -66,26 +66,22 @@ pub(crate) fn signals(ctx: &Ctx) -> ApiResult {
     if body.services.is_empty() {
         return Err(ErrorReply::bad_request("must specify one or more services"));
     }
-    ctx.shared.with(|st, _| {
-        for name in &body.services {
-            if !st.plan.plan.services.contains_key(name) {
-                return Err(ErrorReply::internal(format!(
-                    "service {name:?} does not exist"
-                )));
-            }
-            if !st.services.is_running(name) {
-                return Err(ErrorReply::internal(format!(
-                    "service {name:?} is not running"
-                )));
-            }
-        }
-        Ok(())
-    })?;
+    // As Pebble: each service is signalled if it can be; the errors of the others (unknown,
+    // not running, a bad signal name) are joined into one 500.
+    let mut errors = Vec::new();
     for name in &body.services {
-        ctx.shared
-            .backend
-            .signal(name, &body.signal)
-            .map_err(ErrorReply::internal)?;
+        let running = ctx.shared.with(|st, _| st.services.is_running(name));
+        let result = if running {
+            ctx.shared.backend.signal(name, &body.signal)
+        } else {
+            Err("service is not running".to_owned())
+        };
+        if let Err(e) = result {
+            errors.push(format!("cannot send signal to {name:?}: {e}"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ErrorReply::internal(errors.join("; ")));
     }
     Ok(Reply::ok(true))
 }

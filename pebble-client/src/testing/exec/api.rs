@@ -65,6 +65,16 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
         stdin: Vec::new(),
     };
     merge_service_context(ctx, &mut body)?;
+    // User and group as Pebble resolves them (names looked up, a user's primary group).
+    let ids = crate::testing::users::resolve(
+        body.user_id,
+        body.user.as_deref(),
+        body.group_id,
+        body.group.as_deref(),
+    )
+    .map_err(ErrorReply::bad_request)?;
+    let (own_uid, _) = crate::testing::users::current();
+    let switched = ids.filter(|(uid, _)| *uid != own_uid);
 
     let requested = body.environment.take().unwrap_or_default();
     let requested_keys: std::collections::BTreeSet<String> = requested.keys().cloned().collect();
@@ -78,10 +88,27 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
             )
         })
         .collect();
+    if switched.is_some() {
+        // The simulator's own HOME and USER are not the other user's.
+        environment.remove("HOME");
+        environment.remove("USER");
+    }
     environment.extend(requested);
     environment
         .entry("PATH".into())
         .or_insert_with(|| DEFAULT_PATH.into());
+    let unset = |env: &BTreeMap<String, String>, k: &str| env.get(k).is_none_or(String::is_empty);
+    if unset(&environment, "HOME") || unset(&environment, "USER") {
+        let uid = ids.map_or(own_uid, |(uid, _)| uid);
+        if let Some(user) = crate::testing::users::user_by_id(uid) {
+            if unset(&environment, "HOME") {
+                environment.insert("HOME".into(), user.home);
+            }
+            if unset(&environment, "USER") {
+                environment.insert("USER".into(), user.name);
+            }
+        }
+    }
     environment
         .entry("LANG".into())
         .or_insert_with(|| "C.UTF-8".into());
@@ -122,6 +149,22 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
                 )));
             }
         },
+        None if switched.is_some() => {
+            // As Pebble: another user's commands start in its home, which must exist.
+            let home = environment.get("HOME").cloned().unwrap_or_default();
+            if home.is_empty() {
+                ("/".to_owned(), root.to_path_buf())
+            } else {
+                match resolve_dir(root, &home) {
+                    Some(host) => (home, host),
+                    None => {
+                        return Err(ErrorReply::internal(format!(
+                            "cannot call exec: home directory {home:?} does not exist"
+                        )));
+                    }
+                }
+            }
+        }
         None => {
             // $HOME when the sim root has it, else "/" (the sim root itself).
             let home = environment.get("HOME").cloned().unwrap_or_default();
@@ -171,8 +214,8 @@ pub(crate) fn post(ctx: &Ctx) -> ApiResult {
         host_dir,
         timeout,
         split_stderr,
-        user_id: body.user_id,
-        group_id: body.group_id,
+        user_id: ids.map(|(uid, _)| uid),
+        group_id: ids.map(|(_, gid)| gid),
         map_paths: map_paths.then(|| (root.to_path_buf(), requested_keys)),
     };
     tokio::spawn(session::run(

@@ -65,7 +65,7 @@ pub(crate) fn connect(ctx: &Ctx, task: &str, id: &str) -> ApiResult {
         .header(header::CONNECTION, "Upgrade")
         .header(header::UPGRADE, "websocket")
         .header(header::SEC_WEBSOCKET_ACCEPT, key)
-        .body(Default::default())
+        .body(crate::testing::response::full(Default::default()))
         .map_err(|e| ErrorReply::internal(format!("cannot build the upgrade response: {e}")))?;
     Ok(Reply::Raw(response))
 }

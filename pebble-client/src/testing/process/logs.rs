@@ -31,38 +31,77 @@ pub struct LogLine {
 }
 
 /// The bounded ring of a service's lines; it lives across restarts of the service.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct LogRing {
     inner: Mutex<Ring>,
+    /// The sequence number of the last line pushed (0: none yet), for followers.
+    pushed: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for LogRing {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::default(),
+            pushed: tokio::sync::watch::channel(0).0,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 struct Ring {
-    lines: VecDeque<LogLine>,
+    /// Lines with their sequence numbers (from 1).
+    lines: VecDeque<(u64, LogLine)>,
     bytes: usize,
+    last: u64,
 }
 
 impl LogRing {
     /// Appends a line, dropping the oldest ones past the byte bound.
     pub(crate) fn push(&self, stream: LogStream, message: String) {
-        let mut ring = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        ring.bytes += message.len();
-        ring.lines.push_back(LogLine {
-            time: OffsetDateTime::now_utc(),
-            stream,
-            message,
-        });
-        while ring.bytes > MAX_BYTES && ring.lines.len() > 1 {
-            if let Some(old) = ring.lines.pop_front() {
-                ring.bytes -= old.message.len();
+        let seq = {
+            let mut ring = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            ring.bytes += message.len();
+            ring.last += 1;
+            let seq = ring.last;
+            ring.lines.push_back((
+                seq,
+                LogLine {
+                    time: OffsetDateTime::now_utc(),
+                    stream,
+                    message,
+                },
+            ));
+            while ring.bytes > MAX_BYTES && ring.lines.len() > 1 {
+                if let Some((_, old)) = ring.lines.pop_front() {
+                    ring.bytes -= old.message.len();
+                }
             }
-        }
+            seq
+        };
+        self.pushed.send_replace(seq);
     }
 
     /// Every kept line, oldest first.
     pub(crate) fn lines(&self) -> Vec<LogLine> {
         let ring = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        ring.lines.iter().cloned().collect()
+        ring.lines.iter().map(|(_, l)| l.clone()).collect()
+    }
+
+    /// The kept lines after sequence number `after`, with the last sequence number.
+    pub(crate) fn lines_after(&self, after: u64) -> (Vec<LogLine>, u64) {
+        let ring = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let lines = ring
+            .lines
+            .iter()
+            .filter(|(s, _)| *s > after)
+            .map(|(_, l)| l.clone())
+            .collect();
+        (lines, ring.last)
+    }
+
+    /// A receiver that changes at every new line.
+    pub(crate) fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.pushed.subscribe()
     }
 }
 

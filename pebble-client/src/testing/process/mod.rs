@@ -2,7 +2,7 @@
 
 mod command;
 mod handle;
-mod logs;
+pub(crate) mod logs;
 mod signals;
 mod spawn;
 mod supervisor;
@@ -11,10 +11,22 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+pub(crate) use command::split as split_command;
 pub use command::{CommandError, ServiceCommand};
 pub use logs::{LogLine, LogStream};
 pub use spawn::ServiceExit;
 pub(crate) use spawn::map_container_path;
+
+/// A working directory as a command of the simulator uses it: under the root when it exists
+/// there, else the host's.
+pub(crate) fn map_working_dir(root: &Path, dir: &str) -> PathBuf {
+    let under = root.join(dir.trim_start_matches('/'));
+    if under.is_dir() {
+        under
+    } else {
+        PathBuf::from(dir)
+    }
+}
 
 use spawn::Launch;
 use supervisor::{Outcome, Supervisor};
@@ -129,8 +141,9 @@ impl ProcessOptions {
 ///   ([`SimPebble::service_logs`](crate::testing::SimPebble::service_logs)), logged at
 ///   debug level, and echoed to stderr with [`ProcessOptions::echo_output`].
 /// - A start task waits the okay delay (1 s, [`ProcessOptions::okay_delay`]); a process
-///   that exits before fails it with `cannot start service: exited quickly with code N,
-///   will <action>`.
+///   that exits before fails it with `service start attempt: exited quickly with code N,
+///   will <action>`, after a task log line quoting its last 20 lines of output (`Most recent
+///   service output:`), as Pebble does.
 /// - A stop sends SIGTERM to the group, then SIGKILL after `kill-delay` (default 5 s); the
 ///   task completes when the process is gone.
 /// - When a process exits on its own, `on-success`/`on-failure` apply: `restart` (default)
@@ -171,6 +184,11 @@ impl ProcessBackend {
     /// The service's captured output, oldest line first (kept across restarts).
     pub fn logs(&self, service: &str) -> Vec<LogLine> {
         self.sup.logs(service)
+    }
+
+    /// The output rings of the named services that have run (for `GET /v1/logs`).
+    pub(crate) fn log_rings(&self, names: &[String]) -> Vec<(String, Arc<logs::LogRing>)> {
+        self.sup.log_rings(names)
     }
 
     /// How the service's last process ended, if one did.

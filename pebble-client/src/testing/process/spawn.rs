@@ -180,11 +180,19 @@ pub(crate) fn spawn(
         let _ = child.wait();
         return Err(format!("invalid process id {pid}"));
     };
+    let (read_tx, read_rx) = std::sync::mpsc::channel();
     if let Some(out) = child.stdout.take() {
-        read_lines(name, out, LogStream::Stdout, logs.clone(), echo);
+        read_lines(
+            name,
+            out,
+            LogStream::Stdout,
+            logs.clone(),
+            echo,
+            read_tx.clone(),
+        );
     }
     if let Some(err) = child.stderr.take() {
-        read_lines(name, err, LogStream::Stderr, logs.clone(), echo);
+        read_lines(name, err, LogStream::Stderr, logs.clone(), echo, read_tx);
     }
     let waiter = std::thread::Builder::new()
         .name(format!("pebble-sim-wait-{name}"))
@@ -196,6 +204,11 @@ pub(crate) fn spawn(
                     signal: None,
                 },
             };
+            // The output the process wrote before it exited is in the log ring before its
+            // exit is reported (a failed start quotes it), unless something it started
+            // keeps the pipes open: then not longer than a moment.
+            // (Nothing is ever sent: the readers' ends closing is the signal.)
+            let _ = read_rx.recv_timeout(OUTPUT_GRACE);
             on_exit(exit);
         });
     match waiter {
@@ -207,19 +220,25 @@ pub(crate) fn spawn(
     }
 }
 
-/// Copies `pipe` into `logs` line by line on a thread of its own, until end of file; with
-/// `echo`, also writes each line to stderr as `[service] line`, as Pebble logs output.
+/// How long the reaper waits for a process's output to be read after it exited.
+const OUTPUT_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Copies `pipe` into `logs` line by line on a thread of its own, until end of file (then
+/// `done` is dropped); with `echo`, also writes each line to stderr as `[service] line`, as
+/// Pebble logs output.
 fn read_lines(
     name: &str,
     pipe: impl Read + Send + 'static,
     stream: LogStream,
     logs: Arc<LogRing>,
     echo: bool,
+    done: std::sync::mpsc::Sender<()>,
 ) {
     let service = name.to_owned();
     let spawned = std::thread::Builder::new()
         .name(format!("pebble-sim-log-{name}"))
         .spawn(move || {
+            let _done = done;
             let mut reader = BufReader::new(pipe);
             let mut buf = Vec::new();
             loop {

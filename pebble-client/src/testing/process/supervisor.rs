@@ -447,10 +447,10 @@ impl Supervisor {
         match services.get(name) {
             Some(svc) if matches!(svc.state, RunState::Starting | RunState::Running) => svc
                 .group
-                .ok_or_else(|| format!("service {name:?} is not running"))?
+                .ok_or_else(|| "service is not running".to_owned())?
                 .signal(signal)
-                .map_err(|e| format!("cannot send signal to {name:?}: {e}")),
-            _ => Err(format!("service {name:?} is not running")),
+                .map_err(|e| e.to_string()),
+            _ => Err("service is not running".to_owned()),
         }
     }
 
@@ -488,6 +488,15 @@ impl Supervisor {
         for w in waiters {
             let _ = w.join();
         }
+    }
+
+    /// The output rings of the named services that have run.
+    pub(crate) fn log_rings(&self, names: &[String]) -> Vec<(String, Arc<LogRing>)> {
+        let services = self.lock();
+        names
+            .iter()
+            .filter_map(|n| services.get(n).map(|s| (n.clone(), Arc::clone(&s.logs))))
+            .collect()
     }
 
     /// The service's captured output.

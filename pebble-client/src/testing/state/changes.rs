@@ -66,19 +66,26 @@ impl ChangeRecord {
             .unwrap_or(ChangeStatus::Hold)
     }
 
-    /// Pebble's `err` text, when any task failed.
+    /// Pebble's `err` text, when any task failed: every `ERROR` line of each failed task.
     pub(crate) fn err(&self) -> Option<String> {
         let failed: Vec<String> = self
             .tasks
             .iter()
             .filter(|t| t.status == ChangeStatus::Error)
-            .map(|t| {
-                let last = t
-                    .log
-                    .last()
-                    .map(|l| strip_log_prefix(l).to_owned())
-                    .unwrap_or_default();
-                format!("- {} ({last})", t.summary)
+            .flat_map(|t| {
+                let errors: Vec<&String> = t.log.iter().filter(|l| l.contains(" ERROR ")).collect();
+                let lines: Vec<String> = if errors.is_empty() {
+                    vec![String::new()]
+                } else {
+                    errors
+                        .iter()
+                        .map(|l| strip_log_prefix(l).to_owned())
+                        .collect()
+                };
+                lines
+                    .into_iter()
+                    .map(|l| format!("- {} ({l})", t.summary))
+                    .collect::<Vec<_>>()
             })
             .collect();
         if failed.is_empty() {

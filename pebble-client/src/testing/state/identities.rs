@@ -18,6 +18,32 @@ impl Identities {
         identities: BTreeMap<String, Option<Identity>>,
     ) -> Result<(), String> {
         let mut next = self.by_name.clone();
+        // As Pebble: every name that already exists (add) or is missing (update, remove) is
+        // listed, sorted, in one error.
+        let listed = |names: Vec<&String>| {
+            names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let existing: Vec<&String> = identities
+            .keys()
+            .filter(|n| self.by_name.contains_key(*n))
+            .collect();
+        let missing: Vec<&String> = identities
+            .keys()
+            .filter(|n| !self.by_name.contains_key(*n))
+            .collect();
+        match action {
+            "add" if !existing.is_empty() => {
+                return Err(format!("identities already exist: {}", listed(existing)));
+            }
+            "update" | "remove" if !missing.is_empty() => {
+                return Err(format!("identities do not exist: {}", listed(missing)));
+            }
+            _ => {}
+        }
         match action {
             "add" | "update" | "replace" => {
                 for (name, id) in identities {
@@ -32,13 +58,6 @@ impl Identities {
                         }
                         Some(id) => {
                             validate(&name, &id)?;
-                            let exists = next.contains_key(&name);
-                            if action == "add" && exists {
-                                return Err(format!("identity {name:?} already exists"));
-                            }
-                            if action == "update" && !exists {
-                                return Err(format!("identity {name:?} does not exist"));
-                            }
                             next.insert(name, id);
                         }
                     }
@@ -51,9 +70,7 @@ impl Identities {
                             "identity {name:?} value must be null for remove action"
                         ));
                     }
-                    if next.remove(&name).is_none() {
-                        return Err(format!("identity {name:?} does not exist"));
-                    }
+                    next.remove(&name);
                 }
             }
             other => {
@@ -122,7 +139,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             ids.apply("add", [("bob".into(), Some(bob.clone()))].into()),
-            Err("identity \"bob\" already exists".into())
+            Err("identities already exist: bob".into())
         );
         assert!(
             ids.apply("update", [("eve".into(), Some(bob.clone()))].into())

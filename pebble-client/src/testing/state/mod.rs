@@ -79,6 +79,23 @@ impl State {
         self.change_updated(change, now);
     }
 
+    /// Adds a log line to a task without changing its status.
+    pub(crate) fn log_task(
+        &mut self,
+        change: u64,
+        task: usize,
+        level: &str,
+        line: &str,
+        now: OffsetDateTime,
+    ) {
+        if let Some(t) = self.change_mut(change).and_then(|c| c.tasks.get_mut(task)) {
+            t.log.push(format!(
+                "{} {level} {line}",
+                crate::testing::wire::format_time(now)
+            ));
+        }
+    }
+
     /// Recomputes readiness and emits a change-update notice on a status transition.
     pub(crate) fn change_updated(&mut self, id: u64, now: OffsetDateTime) {
         let Some(c) = self.changes.by_id.get_mut(&id) else {

@@ -101,7 +101,11 @@ impl Services {
                 let rec = self.by_name.get(name);
                 ServiceInfo {
                     name: name.clone(),
-                    startup: svc.startup.clone(),
+                    // Pebble reports a service whose layers never set `startup` as disabled.
+                    startup: match svc.startup {
+                        ServiceStartup::Enabled => ServiceStartup::Enabled,
+                        _ => ServiceStartup::Disabled,
+                    },
                     current: rec.map_or(ServiceStatus::Inactive, |r| r.current.clone()),
                     current_since: rec.and_then(|r| r.since).map(Timestamp::new),
                 }
@@ -244,6 +248,9 @@ pub(crate) fn plan_action(
             Ok((tasks, starts))
         }
         "replan" => {
+            // As Pebble: stop the running services whose definition changed or is gone;
+            // start those, and every `startup: enabled` service (a start of one already
+            // running is a task that does nothing).
             let changed = |n: &String| {
                 st.services
                     .by_name
@@ -266,10 +273,7 @@ pub(crate) fn plan_action(
             let wanted: Vec<String> = plan
                 .services
                 .iter()
-                .filter(|(n, s)| {
-                    (s.startup == ServiceStartup::Enabled || to_stop.contains(n))
-                        && (!st.services.is_running(n) || to_stop.contains(n))
-                })
+                .filter(|(n, s)| s.startup == ServiceStartup::Enabled || to_stop.contains(n))
                 .map(|(n, _)| n.clone())
                 .collect();
             let starts = start_order(plan, &wanted)?;
@@ -344,11 +348,25 @@ pub(crate) async fn run_change(shared: Arc<Shared>, change: u64) {
             let (status, log) = match &result {
                 Ok(()) if aborted => (ChangeStatus::Undone, None),
                 Ok(()) => (ChangeStatus::Done, None),
-                Err(msg) => (
-                    ChangeStatus::Error,
-                    Some(format!("cannot {} service: {msg}", task.kind)),
-                ),
+                Err(msg) => (ChangeStatus::Error, Some(failure_log(&task.kind, msg))),
             };
+            if task.kind == "start" && result.as_ref().is_err_and(|m| started_then_exited(m)) {
+                // As Pebble, a process that started and exited leaves its last output in
+                // the task log, before the error.
+                let output = shared
+                    .processes
+                    .as_ref()
+                    .map(|p| last_output(&p.logs(&task.target)))
+                    .unwrap_or_default();
+                if !output.is_empty()
+                    && let Some(t) = st.change_mut(change).and_then(|c| c.tasks.get_mut(i))
+                {
+                    t.log.push(format!(
+                        "{} INFO Most recent service output:\n{output}",
+                        crate::testing::wire::format_time(now)
+                    ));
+                }
+            }
             let failed = status == ChangeStatus::Error;
             st.set_task(change, i, status, log, now);
             if failed {
@@ -356,6 +374,35 @@ pub(crate) async fn run_change(shared: Arc<Shared>, change: u64) {
             }
         });
     }
+}
+
+/// How many lines of output a failed start quotes (Pebble's figure).
+const LAST_LOG_LINES: usize = 20;
+
+/// Whether a start failure is of a process that started and exited within the okay delay
+/// (the other failures never ran anything).
+fn started_then_exited(reason: &str) -> bool {
+    reason.starts_with("exited quickly")
+}
+
+/// The task log line for a failed start or stop, in Pebble's words: a process that started
+/// and exited is a failed "service start attempt"; anything else could not start at all.
+fn failure_log(kind: &str, reason: &str) -> String {
+    if kind == "start" && started_then_exited(reason) {
+        format!("service start attempt: {reason}")
+    } else {
+        format!("cannot {kind} service: {reason}")
+    }
+}
+
+/// The last lines of a service's output, each indented by four spaces, as Pebble quotes them.
+fn last_output(lines: &[crate::testing::LogLine]) -> String {
+    let from = lines.len().saturating_sub(LAST_LOG_LINES);
+    lines[from..]
+        .iter()
+        .map(|l| format!("    {}", l.message))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Puts every task still in Do on Hold.

@@ -21,6 +21,7 @@
 mod check;
 mod combine;
 mod error;
+mod go_yaml;
 mod log_target;
 mod plan;
 mod service;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Check, LogTarget, PlanError, Service, parse_yaml, to_yaml};
+use super::{Check, LogTarget, PlanError, Service, parse_yaml};
 
 /// The plan: every layer combined. Defaults are not written into it (use the `effective_*`
 /// accessors), except a check's `threshold`, which Pebble itself fills in.
@@ -31,11 +31,12 @@ impl Plan {
         parse_yaml(yaml)
     }
 
-    /// Writes the plan as YAML, sections in Pebble's order: services, checks, log-targets.
+    /// Writes the plan as YAML the way Pebble does (`GET /v1/plan`): sections in Pebble's
+    /// order (services, checks, log-targets), 4-space indents, Go's quoting.
     pub fn to_yaml(&self) -> Result<String, PlanError> {
         if self.services.is_empty() && self.checks.is_empty() && self.log_targets.is_empty() {
             return Ok("{}\n".to_owned());
         }
-        to_yaml(self)
+        super::go_yaml::to_go_yaml(self)
     }
 }
