@@ -29,13 +29,13 @@
 
 mod api;
 mod check_runner;
-mod context;
 mod exec;
 mod faults;
 mod process;
 mod response;
 mod router;
 mod server;
+mod sim_view;
 mod state;
 mod users;
 mod wire;
@@ -48,13 +48,13 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
-pub use context::SimContext;
 pub use exec::{ExecInput, ExecRecord, ExecResponse};
 pub use faults::{Fault, FaultRule, Garbage};
 pub use process::{
     CommandError, LogLine, LogStream, ProcessBackend, ProcessOptions, ServiceCommand, ServiceExit,
 };
 pub use response::ErrorReply;
+pub use sim_view::SimView;
 pub use state::services::{BoxFuture, ServiceBackend, SimulatedBackend};
 
 use faults::FaultState;
@@ -289,7 +289,7 @@ impl SimBuilder {
             runtime: std::sync::OnceLock::new(),
             me: me.clone(),
         });
-        shared.backend.attach(SimContext::new(&shared));
+        shared.backend.attach(SimView::new(&shared));
         for (label, yaml) in &self.layers {
             let layer = crate::types::Layer::from_yaml(yaml)
                 .map_err(|e| SimError::Rejected(format!("layer {label}: {e}")))?;

@@ -31,7 +31,7 @@ pub(crate) fn map_working_dir(root: &Path, dir: &str) -> PathBuf {
 use spawn::Launch;
 use supervisor::{Outcome, Supervisor};
 
-use super::SimContext;
+use super::SimView;
 use super::state::services::{BoxFuture, ServiceBackend};
 use crate::types::Service;
 
@@ -245,7 +245,7 @@ impl ProcessBackend {
 }
 
 impl ServiceBackend for ProcessBackend {
-    fn attach(&self, sim: SimContext) {
+    fn attach(&self, sim: SimView) {
         let launch = Launch {
             root: sim.root().to_path_buf(),
             socket: sim.socket_path().to_path_buf(),

@@ -20,7 +20,7 @@ use super::ProcessOptions;
 use super::logs::LogRing;
 use super::signals::Group;
 use super::spawn::{Launch, ServiceExit, spawn};
-use crate::testing::SimContext;
+use crate::testing::SimView;
 use crate::types::{Service, ServiceAction, ServiceStatus};
 
 /// How long after SIGKILL a stop gives up waiting, as Pebble's fail delay.
@@ -95,7 +95,7 @@ impl Svc {
 pub(crate) struct Supervisor {
     pub(crate) opts: ProcessOptions,
     me: Weak<Supervisor>,
-    ctx: OnceLock<SimContext>,
+    ctx: OnceLock<SimView>,
     launch: OnceLock<Launch>,
     runtime: Mutex<Option<Handle>>,
     services: Mutex<BTreeMap<String, Svc>>,
@@ -122,7 +122,7 @@ impl Supervisor {
     }
 
     /// Binds the supervisor to its simulator (the first call wins).
-    pub(crate) fn attach(&self, ctx: SimContext, launch: Launch) {
+    pub(crate) fn attach(&self, ctx: SimView, launch: Launch) {
         let _ = self.launch.set(launch);
         let _ = self.ctx.set(ctx);
     }

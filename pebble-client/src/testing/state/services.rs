@@ -4,7 +4,7 @@
 //! Done (or Error, with a task log line such as `cannot start service: ...`). The executor
 //! runs each task through a [`ServiceBackend`]; the default [`SimulatedBackend`] runs no
 //! process. The [`ProcessBackend`](crate::testing::ProcessBackend) runs real child
-//! processes: it gets a [`SimContext`] through [`ServiceBackend::attach`], reports status
+//! processes: it gets a [`SimView`] through [`ServiceBackend::attach`], reports status
 //! changes itself ([`ServiceBackend::tracks_status`]) and kills its processes on
 //! [`ServiceBackend::shutdown`].
 
@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use super::State;
 use super::changes::NewTask;
-use crate::testing::{Shared, SimContext};
+use crate::testing::{Shared, SimView};
 use crate::types::{
     ChangeStatus, Plan, Service, ServiceInfo, ServiceStartup, ServiceStatus, Timestamp,
 };
@@ -29,9 +29,9 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// spawns `service.command` and stops it with SIGTERM, then SIGKILL after kill-delay.
 pub trait ServiceBackend: Send + Sync + 'static {
     /// Called once, when the simulator starts, with the view of it the backend may use.
-    fn attach(&self, _sim: SimContext) {}
+    fn attach(&self, _sim: SimView) {}
     /// Whether the backend sets services' `current` status itself (through
-    /// [`SimContext::set_status`]); if not, the change executor sets `active` after a
+    /// [`SimView::set_status`]); if not, the change executor sets `active` after a
     /// successful start, `inactive` after a stop, and `error` after a failed start.
     fn tracks_status(&self) -> bool {
         false

@@ -12,25 +12,25 @@ use crate::types::ServiceStatus;
 ///
 /// It holds the simulator weakly: once the simulator is gone, status reports are dropped.
 #[derive(Clone)]
-pub struct SimContext {
+pub struct SimView {
     shared: Weak<Shared>,
     socket: PathBuf,
     root: PathBuf,
 }
 
-impl std::fmt::Debug for SimContext {
+impl std::fmt::Debug for SimView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SimContext")
+        f.debug_struct("SimView")
             .field("socket", &self.socket)
             .field("root", &self.root)
             .finish_non_exhaustive()
     }
 }
 
-impl SimContext {
-    pub(crate) fn new(shared: &Arc<Shared>) -> SimContext {
+impl SimView {
+    pub(crate) fn new(shared: &Arc<Shared>) -> SimView {
         let socket = std::path::absolute(&shared.socket).unwrap_or_else(|_| shared.socket.clone());
-        SimContext {
+        SimView {
             shared: Arc::downgrade(shared),
             socket,
             root: shared.files.root().to_path_buf(),
