@@ -286,9 +286,12 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// Major, minor, tag, patch, build.
+    type Parts = (u32, u32, &'static str, u32, u32);
+
     #[test]
     fn parses_every_form() {
-        let cases: &[(&str, (u32, u32, &str, u32, u32))] = &[
+        let cases: &[(&str, Parts)] = &[
             ("0.0.0", (0, 0, "", 0, 0)),
             ("3.6", (3, 6, "", 0, 0)),
             ("3.6.4", (3, 6, "", 4, 0)),

@@ -180,6 +180,12 @@ pub enum Action {
     UpgradeCharm,
     /// Leadership changes (→ leader-elected, or leader-settings-changed).
     Leader(bool),
+    /// The leadership lease lapses in the middle of a later hook: `is-leader` answers true
+    /// `after` more times, then false (no hook runs for the step itself).
+    LoseLeadership {
+        /// How many more true answers.
+        after: u32,
+    },
     /// → start.
     Start,
     /// → stop.
@@ -264,6 +270,7 @@ impl Action {
             Action::UpdateStatus => "update-status",
             Action::UpgradeCharm => "upgrade-charm",
             Action::Leader(_) => "leader",
+            Action::LoseLeadership { .. } => "lose-leadership",
             Action::Start => "start",
             Action::Stop => "stop",
             Action::Remove => "remove",
@@ -298,6 +305,7 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "update-status",
     "upgrade-charm",
     "leader",
+    "lose-leadership",
     "start",
     "stop",
     "remove",

@@ -7,6 +7,22 @@
 //! another unit's relation data, setting app status as a non-leader, invalid action result
 //! keys, ...), and never puts secret content on a command line.
 //!
+//! # Juju versions
+//!
+//! The model knows the Juju running the hook ([`Model::juju_version`], from `JUJU_VERSION`).
+//! ops-rs supports Juju 3.4 and later
+//! ([`JujuVersion::OLDEST_SUPPORTED`](crate::juju_version::JujuVersion::OLDEST_SUPPORTED)); these
+//! calls need more, or work around what older releases do:
+//!
+//! | Call | Needs | On an older Juju |
+//! |---|---|---|
+//! | [`Relation::remote_model_uuid`] (`relation-model-get`) | 3.6.2 | [`ModelError::Unsupported`], no tool runs |
+//! | [`Secret::set_content`], [`Secret::set_info`] (`secret-set`) | 3.6 for one call each | the model also reads the content (`secret-get --peek`) and metadata (`secret-info-get`) and resends them, as Python ops does: each `secret-set` of a hook replaces the earlier ones, and before 3.5.5 resets the metadata it leaves out; content equal to the latest revision still makes a new revision |
+//! | [`Model::cloud_spec`] on Kubernetes (`credential-get`) | 3.6.10 | Juju answers with an error |
+//!
+//! What Juju refuses in a Kubernetes model is refused before any tool runs when the model
+//! knows it is there ([`ModelType`]): port ranges ([`Model::open_port`]).
+//!
 //! # Example
 //!
 //! ```
@@ -58,6 +74,7 @@ pub use crate::hookcmds::secret::{
 };
 pub use crate::hookcmds::status::StatusInfo;
 pub use error::ModelError;
+pub(crate) use port::K8S_PORT_RANGE;
 pub use relation::{BagOwner, DataBag, Relation};
 pub use secret::Secret;
 pub use storage::Storage;

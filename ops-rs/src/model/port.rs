@@ -12,7 +12,7 @@ impl Model {
     /// Opens `port` on every endpoint (`open-port`).
     ///
     /// On Kubernetes Juju opens single ports only: a range is [`ModelError::Unsupported`]
-    /// before any tool runs (see [`ModelType`](super::ModelType) for how the model knows).
+    /// before any tool runs (see [`ModelType`] for how the model knows).
     pub fn open_port(&self, port: Port) -> Result<(), ModelError> {
         self.open_port_on(port, &[])
     }

@@ -9,7 +9,10 @@ use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
 use crate::dispatch::{EventInputs, juju_event};
 use crate::event::EventKind;
 use crate::framework::Charm;
+use crate::juju_version::JujuVersionError;
 use crate::metadata::{CharmMeta, MetadataError};
+use crate::model::ModelType;
+use crate::resilience::Clock;
 use crate::store::{DeferredEntry, MemoryStore, StoreData};
 use crate::testing::breaker::StoredBreaker;
 use crate::testing::consistency;
@@ -57,6 +60,7 @@ pub struct Context<C: Charm> {
     factory: Factory<C>,
     juju_version: String,
     pebble: PebbleOptions,
+    clock: Option<Arc<dyn Clock>>,
     /// The event constructors, Scenario-style: `ctx.on.config_changed()`.
     pub on: On,
 }
@@ -92,14 +96,28 @@ impl<C: Charm> Context<C> {
             factory: Box::new(factory),
             juju_version: DEFAULT_JUJU_VERSION.to_owned(),
             pebble: PebbleOptions::default(),
+            clock: None,
             on: On,
         }
     }
 
-    /// Sets the Juju version runs report (`JUJU_VERSION`).
+    /// Sets the Juju version runs report (`JUJU_VERSION`) and the simulated Juju behaves as
+    /// ([`JujuState::juju_version`]): `secret-set` before 3.6, `relation-model-get` from
+    /// 3.6.2, ... A string that is not a Juju version makes every run fail with
+    /// [`RunError::Inconsistent`].
     #[must_use]
     pub fn juju_version(mut self, version: &str) -> Self {
         self.juju_version = version.to_owned();
+        self
+    }
+
+    /// Sets the clock the model times leadership with in runs (as
+    /// [`MainOptions::clock`](crate::MainOptions::clock) does for a charm): a test moves a
+    /// [`ManualClock`](crate::resilience::ManualClock) the charm also holds, to see
+    /// `is-leader` asked again once Juju's 30-second guarantee has passed.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -137,7 +155,11 @@ impl<C: Charm> Context<C> {
         run_event(
             &self.meta,
             &*self.factory,
-            (&self.juju_version, &self.pebble),
+            RunSettings {
+                juju_version: &self.juju_version,
+                pebble: &self.pebble,
+                clock: self.clock.as_ref(),
+            },
             &event,
             state,
         )
@@ -273,16 +295,34 @@ pub(crate) fn deferred_entry(
     })
 }
 
+/// How a run is made, besides the event and the state.
+pub(crate) struct RunSettings<'a> {
+    /// `JUJU_VERSION`, also the simulated Juju's version.
+    pub juju_version: &'a str,
+    /// The Pebble clients' settings.
+    pub pebble: &'a PebbleOptions,
+    /// The model's clock, if not the system's.
+    pub clock: Option<&'a Arc<dyn Clock>>,
+}
+
 /// One run: the heart of both [`Context`] and the Harness.
 pub(crate) fn run_event<C: Charm>(
     meta: &Arc<CharmMeta>,
     factory: &dyn Fn() -> C,
-    (juju_version, pebble): (&str, &PebbleOptions),
+    settings: RunSettings<'_>,
     event: &TestEvent,
     state: &State,
 ) -> Result<Output, RunError> {
+    let RunSettings {
+        juju_version,
+        pebble,
+        clock,
+    } = settings;
     consistency::check(meta, state, event)?;
     let mut juju = prepare_juju(meta, state, event);
+    juju.juju_version = juju_version.parse().map_err(|e: JujuVersionError| {
+        RunError::inconsistent(format!("Context::juju_version: {e}"))
+    })?;
 
     let tmp = tempfile::Builder::new()
         .prefix("ops-testing")
@@ -335,9 +375,17 @@ pub(crate) fn run_event<C: Charm>(
         breakers,
     });
     let mut charm = factory();
-    let input = DispatchInput::new(context, Arc::new(sim.clone()))
+    let mut input = DispatchInput::new(context, Arc::new(sim.clone()))
         .meta(Arc::clone(meta))
         .pebble(pebble.clone());
+    // On Kubernetes, Juju's hook environment has KUBERNETES_SERVICE_HOST, which a charm's
+    // `main` reads; the testing API says the same through the input.
+    if sim.state().model.model_type == ModelType::Kubernetes {
+        input = input.model_type(ModelType::Kubernetes);
+    }
+    if let Some(clock) = clock {
+        input = input.clock(Arc::clone(clock));
+    }
     let outcome = dispatch(&mut charm, input, StoreSpec::Memory(store.clone()));
     let mut after = sim.state();
     if let Err(error) = outcome.result {
@@ -354,7 +402,7 @@ pub(crate) fn run_event<C: Charm>(
         logs: a.logs,
         failure: a.failure,
     });
-    after.tool_defaults = Default::default();
+    after.begin_hook(Default::default());
     if let (EventKind::RelationBroken(_), Some(r)) = (&event.kind, &event.relation) {
         after.relations.retain(|rel| rel.id != r.id);
     }
@@ -409,7 +457,7 @@ fn prepare_juju(meta: &CharmMeta, state: &State, event: &TestEvent) -> JujuState
     juju.calls.clear();
     juju.logs.clear();
     juju.action = None;
-    juju.tool_defaults = Default::default();
+    juju.begin_hook(Default::default());
     for (key, opt) in &meta.config.options {
         juju.config
             .defaults
