@@ -348,3 +348,49 @@ fn relation_failures_mean_what_juju_says() {
         "{lines:#?}"
     );
 }
+
+/// Sets the content twice, then the same content as before the hook.
+#[derive(Default)]
+struct TwiceSet;
+
+impl Charm for TwiceSet {
+    type Stored = ();
+    fn observe(on: &mut Observers<Self>) {
+        on.update_status("twice", |_c, ctx, _ev| {
+            let mut secret = ctx.model().get_secret_by_label("db")?;
+            secret.set_content(&SecretContent::from_pairs([("password", "one")]))?;
+            secret.set_content(&SecretContent::from_pairs([("password", "two")]))?;
+            Ok(())
+        });
+        on.config_changed("same", |_c, ctx, _ev| {
+            let mut secret = ctx.model().get_secret_by_label("db")?;
+            secret.set_content(&SecretContent::from_pairs([("password", "old")]))?;
+            Ok(())
+        });
+    }
+}
+
+/// Juju 3.6 merges a hook's `secret-set` calls into one new revision, and adds none for
+/// content equal to the latest revision's; before 3.6 the hook's last call alone counts,
+/// and identical content makes a revision.
+#[test]
+fn secret_revisions_per_hook_follow_the_juju_version() {
+    for (version, revisions, same_content_revisions) in [("3.6.4", 2, 1), ("3.5.5", 2, 2)] {
+        let ctx = Context::<TwiceSet>::new(meta()).juju_version(version);
+        let out = ctx.run(ctx.on.update_status(), &with_secret()).unwrap();
+        let secret = out.state.secret_by_id(SECRET_ID).unwrap();
+        assert_eq!(secret.revisions.len(), revisions, "Juju {version}");
+        assert_eq!(
+            secret.latest().unwrap().content.0["password"],
+            "two",
+            "Juju {version}"
+        );
+        let out = ctx.run(ctx.on.config_changed(), &with_secret()).unwrap();
+        let secret = out.state.secret_by_id(SECRET_ID).unwrap();
+        assert_eq!(
+            secret.revisions.len(),
+            same_content_revisions,
+            "Juju {version}"
+        );
+    }
+}
