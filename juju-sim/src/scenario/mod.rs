@@ -435,6 +435,7 @@ steps:
   - update-status
   - upgrade-charm
   - leader: false
+  - lose-leadership: {after: 1}
   - start
   - stop
   - remove

@@ -97,10 +97,6 @@ mod model_type_serde {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct ThisHook {
-    /// `is-leader` answered false: Juju answers false for the rest of the hook (its
-    /// leadership context marks the unit a minion and never asks again).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub minion: bool,
     /// Secrets this hook changed with `secret-set`, by xid, as they were before the hook's
     /// first `secret-set` of them: before Juju 3.6 a `secret-set` replaces the hook's earlier
     /// ones, so the simulated Juju goes back to this and applies the last call alone.
@@ -194,7 +190,9 @@ pub struct JujuState {
     pub leader: bool,
     /// `is-leader` answers true this many more times, then this unit loses leadership in
     /// the middle of a hook (the lease lapses, as when the unit agent cannot renew it with the
-    /// controller) and answers false; `None`: leadership holds.
+    /// controller) and answers false; `None`: leadership holds. Leadership is only gained
+    /// between hooks (a new leader is elected, then told in `leader-elected`), so once
+    /// `is-leader` says false it says false until the hook ends, as Juju's hook context does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leadership_lost_after: Option<u32>,
     /// What Juju keeps for the length of the current hook (see [`ThisHook`]).
