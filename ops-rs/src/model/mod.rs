@@ -220,6 +220,10 @@ impl std::str::FromStr for ModelType {
 /// the lease for a minute and renews it every 30 seconds, so a true answer holds for at
 /// least this long (Python ops' `LEASE_RENEWAL_PERIOD`). [`Model::is_leader`] asks again
 /// after it.
+///
+/// ```
+/// assert_eq!(ops::model::LEADERSHIP_LEASE.as_secs(), 30);
+/// ```
 pub const LEADERSHIP_LEASE: Duration = Duration::from_secs(30);
 
 /// The unit's view of the Juju model during one dispatch.
@@ -430,11 +434,34 @@ impl Model {
 
     /// The version of the Juju running this hook (`JUJU_VERSION`; [`JujuVersion::UNKNOWN`]
     /// where Juju did not say).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use ops::hookcmds::RecordingRunner;
+    /// use ops::model::{JujuVersion, Model};
+    /// # let runner = Arc::new(RecordingRunner::new(|_| Ok(Vec::new())));
+    /// let model = Model::new(runner, "web/0").with_juju_version("3.5.4".parse()?);
+    /// if !model.juju_version().has_relation_model_get() {
+    ///     // relation-model-get is not there: use what the relation data says instead
+    /// }
+    /// assert!(*model.juju_version() < JujuVersion::new(3, 6, 0));
+    /// # Ok::<(), ops::juju_version::JujuVersionError>(())
+    /// ```
     pub fn juju_version(&self) -> &JujuVersion {
         &self.inner.parts.juju_version
     }
 
     /// The type of model this unit is in, if known (see [`ModelType`]).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use ops::hookcmds::RecordingRunner;
+    /// use ops::model::{Model, ModelType};
+    /// # let runner = Arc::new(RecordingRunner::new(|_| Ok(Vec::new())));
+    /// let model = Model::new(runner, "web/0");
+    /// assert_eq!(model.model_type(), None);
+    /// assert_eq!(model.with_model_type(ModelType::Machine).model_type(), Some(ModelType::Machine));
+    /// ```
     pub fn model_type(&self) -> Option<ModelType> {
         self.inner.parts.model_type
     }

@@ -39,6 +39,21 @@ impl Model {
     /// The statuses of the application's units, this one included, by unit name (leader
     /// only, [`ModelError::NotLeader`] otherwise; `status-get --application`, whose answer
     /// nests them inside the application's status).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ops::hookcmds::RecordingRunner;
+    /// use ops::model::Model;
+    /// use ops::status::Status;
+    /// let runner = RecordingRunner::new(|call| Ok(match call.tool.as_str() {
+    ///     "is-leader" => b"true".to_vec(),
+    ///     _ => br#"{"application-status": {"status": "active", "message": "", "status-data": {},
+    ///         "units": {"web/0": {"status": "waiting", "message": "db", "status-data": {}}}}}"#.to_vec(),
+    /// }));
+    /// let model = Model::new(Arc::new(runner), "web/0");
+    /// assert_eq!(model.unit_statuses()?["web/0"], Status::waiting("db"));
+    /// # Ok::<(), ops::model::ModelError>(())
+    /// ```
     pub fn unit_statuses(&self) -> Result<BTreeMap<String, Status>, ModelError> {
         if !self.is_leader()? {
             return Err(ModelError::NotLeader {

@@ -115,6 +115,33 @@ impl<C: Charm> Context<C> {
     /// [`MainOptions::clock`](crate::MainOptions::clock) does for a charm): a test moves a
     /// [`ManualClock`](crate::resilience::ManualClock) the charm also holds, to see
     /// `is-leader` asked again once Juju's 30-second guarantee has passed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use ops::prelude::*;
+    /// use ops::resilience::ManualClock;
+    /// use ops::testing::{Context, State};
+    /// struct Long(ManualClock);
+    /// impl Charm for Long {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.update_status("long", |c, ctx, _| {
+    ///             ctx.model().is_leader()?;
+    ///             c.0.advance(Duration::from_secs(31)); // a long hook
+    ///             ctx.model().is_leader()?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let clock = ManualClock::new();
+    /// let charm_clock = clock.clone();
+    /// let meta = ops::metadata::CharmMeta::from_charmcraft_yaml("name: app")?;
+    /// let ctx = Context::with_factory(meta, move || Long(charm_clock.clone())).clock(Arc::new(clock));
+    /// let out = ctx.run(ctx.on.update_status(), &State::new().leader(true))?;
+    /// assert_eq!(out.tool_calls.iter().filter(|c| c.tool == "is-leader").count(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);

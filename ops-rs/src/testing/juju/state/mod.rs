@@ -330,6 +330,14 @@ impl JujuState {
     }
 
     /// Sets the model type (Kubernetes by default).
+    ///
+    /// ```
+    /// use ops::model::ModelType;
+    /// use ops::testing::juju::JujuState;
+    /// assert_eq!(JujuState::new("web/0").model.model_type, ModelType::Kubernetes);
+    /// let machine = JujuState::new("web/0").model_type(ModelType::Machine);
+    /// assert!(machine.to_json().unwrap().contains("\"type\": \"machine\""));
+    /// ```
     #[must_use]
     pub fn model_type(mut self, model_type: ModelType) -> Self {
         self.model.model_type = model_type;
@@ -351,6 +359,15 @@ impl JujuState {
 
     /// Makes `is-leader` answer true `answers` more times, then lose leadership (see
     /// [`leadership_lost_after`](Self::leadership_lost_after)).
+    ///
+    /// ```
+    /// use ops::hookcmds::HookToolRunner;
+    /// use ops::testing::juju::{JujuSim, JujuState};
+    /// let sim = JujuSim::new(JujuState::new("web/0").leader(true).leadership_lost_after(1));
+    /// let ask = || sim.run("is-leader", &["--format=json".into()], None).unwrap();
+    /// assert_eq!(ask(), b"true\n");
+    /// assert_eq!(ask(), b"false\n");
+    /// ```
     #[must_use]
     pub fn leadership_lost_after(mut self, answers: u32) -> Self {
         self.leadership_lost_after = Some(answers);
@@ -359,6 +376,14 @@ impl JujuState {
 
     /// Starts a hook: what Juju kept for the last one ([`ThisHook`]) is forgotten, and the
     /// tools' defaults are the new hook's.
+    ///
+    /// ```
+    /// use ops::testing::juju::{JujuState, ToolDefaults};
+    /// let mut state = JujuState::new("web/0");
+    /// state.this_hook.secrets_added.push("cr0ahn1dqe3k7mqmsc2g".into());
+    /// state.begin_hook(ToolDefaults::default());
+    /// assert!(state.this_hook.secrets_added.is_empty());
+    /// ```
     pub fn begin_hook(&mut self, defaults: ToolDefaults) {
         self.this_hook = ThisHook::default();
         self.tool_defaults = defaults;
