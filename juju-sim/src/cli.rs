@@ -57,8 +57,10 @@ struct Common {
     /// Kill a hook that runs longer than this (e.g. 30s, 5m).
     #[arg(long, default_value = "5m", value_name = "DURATION", value_parser = duration)]
     hook_timeout: Duration,
-    /// The JUJU_VERSION hooks see [default: 3.6.4, or the scenario's model.juju-version].
-    #[arg(long, value_name = "VERSION")]
+    /// The JUJU_VERSION hooks see, and the Juju the hook tools behave as (secret-set before
+    /// 3.6, relation-model-get from 3.6.2) [default: 3.6.4, or the scenario's
+    /// model.juju-version].
+    #[arg(long, value_name = "VERSION", value_parser = juju_version)]
     juju_version: Option<String>,
     /// The hook-tool binary [default: next to juju-sim].
     #[arg(long, value_name = "PATH")]
@@ -144,6 +146,12 @@ fn image_arg(s: &str) -> Result<(String, Image), String> {
     })
 }
 
+fn juju_version(s: &str) -> Result<String, String> {
+    s.parse::<ops::juju_version::JujuVersion>()
+        .map(|_| s.to_owned())
+        .map_err(|e| e.to_string())
+}
+
 fn key_value(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -173,7 +181,7 @@ fn options(
             .juju_version
             .clone()
             .or(juju_version)
-            .unwrap_or_else(|| "3.6.4".to_owned()),
+            .unwrap_or_else(|| ops::testing::DEFAULT_JUJU_VERSION.to_owned()),
         hook_tool,
         pebble_sim: sibling_binary("pebble-sim"),
         workloads: Workloads {

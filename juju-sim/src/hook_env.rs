@@ -15,6 +15,10 @@ use ops::testing::juju::{JujuState, ToolDefaults};
 
 use super::workdir::WorkDir;
 
+/// What the simulated pod's `KUBERNETES_SERVICE_HOST` holds (the cluster's API service
+/// address; nothing connects to it).
+pub const KUBERNETES_SERVICE_HOST: &str = "10.152.183.1";
+
 /// A hook to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hook {
@@ -78,6 +82,13 @@ impl Hook {
         .collect();
         if !self.hook_name().is_empty() {
             env.insert("JUJU_HOOK_NAME".to_owned(), self.hook_name().to_owned());
+        }
+        // Kubernetes sets it in every pod and Juju passes it on to the hook.
+        if state.model.model_type == ops::model::ModelType::Kubernetes {
+            env.insert(
+                "KUBERNETES_SERVICE_HOST".to_owned(),
+                KUBERNETES_SERVICE_HOST.to_owned(),
+            );
         }
         env.extend(self.env.clone());
         env

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use ops::juju_version::JujuVersion;
 use ops::metadata::CharmMeta;
+use ops::model::ModelType;
 use ops::testing::juju::{JujuState, Network, Relation, Secret, SecretOwner, SecretRevision};
 use serde_json::{Map, Value};
 
@@ -18,8 +20,11 @@ pub struct ModelSpec {
     pub unit: Option<String>,
     /// The model name (default `sim-model`).
     pub name: Option<String>,
-    /// The Juju version the hooks see (default `3.6.4`).
+    /// The Juju version the hooks see and the hook tools behave as (default `3.6.4`);
+    /// checked to be one when the scenario is read.
     pub juju_version: Option<String>,
+    /// The model's type (default Kubernetes).
+    pub model_type: ModelType,
     /// Whether this unit is the leader.
     pub leader: bool,
     /// Config values set by the operator (defaults come from the metadata).
@@ -45,6 +50,7 @@ impl ModelSpec {
             "unit",
             "name",
             "juju-version",
+            "type",
             "leader",
             "config",
             "relations",
@@ -115,11 +121,21 @@ impl ModelSpec {
                 ));
             }
         };
+        let juju_version = n.opt_str("juju-version")?;
+        if let Some(v) = &juju_version {
+            v.parse::<JujuVersion>()
+                .map_err(|e| n.field_err("juju-version", e.to_string()))?;
+        }
+        let model_type = match n.opt_str("type")? {
+            None => ModelType::Kubernetes,
+            Some(t) => t.parse().map_err(|e: String| n.field_err("type", e))?,
+        };
         Ok(ModelSpec {
             images,
             unit: n.opt_str("unit")?,
             name: n.opt_str("name")?,
-            juju_version: n.opt_str("juju-version")?,
+            juju_version,
+            model_type,
             leader: n.opt_bool("leader")?.unwrap_or(false),
             config,
             relations,
@@ -136,10 +152,13 @@ impl ModelSpec {
             .unit
             .clone()
             .unwrap_or_else(|| format!("{}/0", meta.name));
-        let mut state = JujuState::new(&unit).leader(self.leader).model(
-            self.name.as_deref().unwrap_or("sim-model"),
-            "7e5a3c1d-0b4f-4d6e-9a21-5c3b8f0d2e41",
-        );
+        let mut state = JujuState::new(&unit)
+            .leader(self.leader)
+            .model(
+                self.name.as_deref().unwrap_or("sim-model"),
+                "7e5a3c1d-0b4f-4d6e-9a21-5c3b8f0d2e41",
+            )
+            .model_type(self.model_type);
         for (name, opt) in &meta.config.options {
             state = state.config_default(name, opt.default.clone().unwrap_or(Value::Null));
         }

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use ops::juju_version::JujuVersion;
 use ops::metadata::CharmMeta;
 use ops::status::Status;
 use ops::testing::juju::{ActionState, JujuState, LogLine};
@@ -60,7 +61,7 @@ impl Default for Options {
         Options {
             retries: 2,
             hook_timeout: Duration::from_secs(300),
-            juju_version: "3.6.4".to_owned(),
+            juju_version: ops::testing::DEFAULT_JUJU_VERSION.to_owned(),
             hook_tool: PathBuf::from("hook-tool"),
             pebble_sim: None,
             workloads: Workloads::default(),
@@ -99,6 +100,8 @@ pub struct Sim {
     pub summary: Summary,
     /// The current step's hooks and logs.
     pub step: StepLog,
+    /// The simulated Juju's version: `options.juju_version`, parsed.
+    juju_version: JujuVersion,
     seq: u64,
 }
 
@@ -151,6 +154,11 @@ impl Sim {
     }
 
     fn start(work: WorkDir, meta: CharmMeta, options: Options, trace: Trace) -> Result<Sim> {
+        let juju_version = options.juju_version.parse().map_err(|e| {
+            SimError::Charm(format!(
+                "{e} (from --juju-version or the scenario's model.juju-version)"
+            ))
+        })?;
         let pebbles = Pebbles::start(
             &work,
             meta.containers.keys().cloned(),
@@ -165,6 +173,7 @@ impl Sim {
             options,
             summary: Summary::default(),
             step: StepLog::default(),
+            juju_version,
             seq: 0,
         })
     }
@@ -226,7 +235,10 @@ impl Sim {
         // its tools append after the mark, so none of this grows with the run's history.
         let (mut state, read) = self.work.load_model()?;
         let snapshot = state.clone();
-        state.tool_defaults = hook.tool_defaults.clone();
+        // A new hook context: what Juju kept for the last hook is gone, and the hook tools
+        // behave as the Juju the hook is told it runs under (JUJU_VERSION).
+        state.begin_hook(hook.tool_defaults.clone());
+        state.juju_version = self.juju_version.clone();
         state.action = hook.action_params.as_ref().map(|p| {
             let mut a = ActionState::new(&hook.name, p.clone());
             a.uuid = hook.env.get("JUJU_ACTION_UUID").cloned().unwrap_or(a.uuid);
@@ -265,6 +277,10 @@ impl Sim {
             // journal, as Juju keeps what a failed hook logged.
             let mut restored = snapshot;
             restored.tool_defaults = after.tool_defaults;
+            restored.juju_version = after.juju_version;
+            // Leadership is the controller's: a lease that lapsed during the hook stays lapsed.
+            restored.leader = after.leader;
+            restored.leadership_lost_after = after.leadership_lost_after;
             // Juju's hook context sends these to the controller as the tool runs, not when
             // the hook ends: a failed hook's statuses and workload version stand.
             restored.unit_status = after.unit_status;

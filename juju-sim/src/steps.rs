@@ -115,6 +115,7 @@ fn detail(a: &Action) -> String {
             format!("{container} {check}")
         }
         Action::Leader(l) => l.to_string(),
+        Action::LoseLeadership { after } => format!("after {after} more true answer(s)"),
         Action::Hook { name, .. } => name.clone(),
         Action::PebbleDown {
             container,
@@ -316,6 +317,13 @@ fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
             sim.update_model(|st| st.leader = *l)?;
             let h = if *l { "leader-elected" } else { "leader-settings-changed" };
             sim.hook(&Hook::plain(h)).map(drop)
+        }
+        Action::LoseLeadership { after } => {
+            sim.update_model(|st| st.leadership_lost_after = Some(*after))?;
+            sim.trace.note(&format!(
+                "is-leader will answer true {after} more time(s), then the lease lapses"
+            ));
+            Ok(())
         }
         Action::Start => sim.hook(&Hook::plain("start")).map(drop),
         Action::Stop => sim.hook(&Hook::plain("stop")).map(drop),

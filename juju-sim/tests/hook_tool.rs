@@ -307,3 +307,145 @@ fn a_held_lock_makes_the_next_call_wait_for_it() {
     assert!(out.status.success());
     assert_eq!(text(&out.stdout).trim(), "true");
 }
+
+/// What a state file's model says a hook-tool call changed, read back.
+fn secret_after(sim: &Sim) -> ops::testing::juju::Secret {
+    sim.saved().secrets[0].clone()
+}
+
+const SECRET: &str = "secret:cr0ahn1dqe3k7mqmsc2g";
+
+fn with_secret(version: &str) -> JujuState {
+    let mut secret = ops::testing::juju::Secret::new(
+        SECRET,
+        ops::testing::juju::SecretOwner::Unit,
+        [("password", "old")],
+    )
+    .label("db")
+    .description("the db");
+    secret.rotate = Some("daily".into());
+    JujuState::new("web/0")
+        .juju_version(version.parse().unwrap())
+        .secret(secret)
+}
+
+/// Row 3, across processes: each `secret-set` is its own `hook-tool` process, and what the
+/// hook did so far lives in the state file. Before 3.6 the last call of the hook replaces the
+/// earlier ones; from 3.6 they merge.
+#[test]
+fn secret_set_calls_of_one_hook_follow_the_juju_version() {
+    for (version, password, description, label, rotation) in [
+        ("3.4.6", "old", Some("desc"), None, None),
+        ("3.5.4", "old", Some("desc"), Some("db"), None),
+        ("3.5.5", "old", Some("desc"), Some("db"), Some("daily")),
+        ("3.6.4", "new", Some("desc"), Some("db"), Some("daily")),
+    ] {
+        let sim = Sim::new(&with_secret(version));
+        let out = sim.run("secret-set", &[SECRET, "password=new"], None);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let out = sim.run("secret-set", &[SECRET, "--description", "desc"], None);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let s = secret_after(&sim);
+        assert_eq!(
+            s.latest().unwrap().content.0["password"],
+            password,
+            "Juju {version}"
+        );
+        assert_eq!(s.description.as_deref(), description, "Juju {version}");
+        assert_eq!(s.label.as_deref(), label, "Juju {version}");
+        assert_eq!(s.rotate.as_deref(), rotation, "Juju {version}");
+    }
+}
+
+/// Row 7: Juju refuses port ranges on Kubernetes, with its text; machines take them.
+#[test]
+fn port_ranges_refused_on_kubernetes_only() {
+    let sim = Sim::new(&JujuState::new("web/0"));
+    let out = sim.run("open-port", &["8000-8099/tcp"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "ERROR port ranges are not supported for k8s applications, please specify a single port\n"
+    );
+    assert_eq!(
+        sim.run("open-port", &["8000/tcp"], None).status.code(),
+        Some(0)
+    );
+    let machine = Sim::new(&JujuState::new("web/0").model_type(ops::model::ModelType::Machine));
+    let out = machine.run("open-port", &["8000-8099/tcp"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = machine.run("opened-ports", &[], None);
+    assert_eq!(text(&out.stdout), "8000-8099/tcp\n");
+}
+
+/// Row 8: `status-get` prints what Juju prints: a name in the smart format, else a map; for
+/// the application, the units nested in its status.
+#[test]
+fn status_get_shapes() {
+    let mut state = JujuState::new("web/0").leader(true);
+    state.unit_status = ops::status::Status::active("up");
+    state
+        .other_unit_statuses
+        .insert("web/1".into(), ops::status::Status::waiting("w"));
+    let sim = Sim::new(&state);
+    assert_eq!(text(&sim.run("status-get", &[], None).stdout), "active\n");
+    assert_eq!(
+        text(&sim.run("status-get", &["--format=json"], None).stdout),
+        "{\"status\":\"active\"}\n"
+    );
+    let out = sim.run(
+        "status-get",
+        &["--include-data", "--format=json", "--application=true"],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["application-status"]["units"]["web/1"]["status"],
+        "waiting"
+    );
+    assert_eq!(v["application-status"]["units"]["web/0"]["message"], "up");
+    assert!(v.get("units").is_none(), "{v}");
+    let out = sim.run("status-get", &["--application", "--format=json"], None);
+    assert_eq!(
+        text(&out.stdout),
+        "{\"application-status\":{\"status\":\"unknown\",\"units\":{\"web/0\":{\"status\":\"active\"},\"web/1\":{\"status\":\"waiting\"}}}}\n"
+    );
+}
+
+/// Row 9: leadership can lapse between two calls of a hook (each its own process).
+#[test]
+fn leadership_lapses_mid_hook() {
+    let sim = Sim::new(
+        &JujuState::new("web/0")
+            .leader(true)
+            .leadership_lost_after(1),
+    );
+    let ask = || text(&sim.run("is-leader", &["--format=json"], None).stdout).to_owned();
+    assert_eq!(ask(), "true\n");
+    assert_eq!(ask(), "false\n");
+    assert_eq!(ask(), "false\n");
+    assert!(!sim.saved().leader);
+}
+
+/// Row 12 (and 3): Juju's texts for a relation it does not know, for a refusal, and for a
+/// tool this Juju does not have.
+#[test]
+fn relation_failures_and_missing_tools_say_what_juju_says() {
+    let sim = Sim::new(&start());
+    let out = sim.run("relation-get", &["-r", "db:9", "-", "mysql/0"], None);
+    assert!(
+        text(&out.stderr).contains("relation not found"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = sim.run("relation-get", &["-r", "db:3", "-", "mysql/7"], None);
+    assert_eq!(text(&out.stderr), "ERROR permission denied\n");
+    let old = Sim::new(&start().juju_version("3.6.1".parse().unwrap()));
+    let out = old.run("relation-model-get", &["--format=json", "-r", "db:3"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("added in Juju 3.6.2"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -91,6 +91,7 @@ fn shipped_scenarios_hold_against_the_test_charm() {
         "update-status.yaml",
         "stop-remove.yaml",
         "checks.yaml",
+        "secret-set-old-juju.yaml",
     ] {
         let r = juju_sim(&shipped(name), &[]);
         let fails: Vec<&Value> = r
@@ -258,4 +259,169 @@ fn state_out_writes_the_final_model() {
         "the relation was broken and removed"
     );
     assert_eq!(st.app_version, "port-8080");
+}
+
+/// Runs `yaml` (a scenario) against the test charm; asserts it held.
+fn holds(yaml: &str) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let r = juju_sim(&inline(dir.path(), yaml), &[]);
+    assert_eq!(r.code, 0, "{:?} {:?} {}", r.failures(), r.notes(), r.stderr);
+    r
+}
+
+/// Row 3: two `secret-set` calls in one hook keep content, description and label on every
+/// Juju the simulator plays: 3.4 (each call replaces the last and resets the label), 3.5
+/// (replaces, resets the rest before 3.5.5), 3.6 (merged).
+#[test]
+fn secret_content_and_info_in_one_hook_on_juju_34_35_36() {
+    for (version, revision) in [("3.4.6", 2), ("3.5.4", 2), ("3.5.5", 2), ("3.6.4", 2)] {
+        let r = holds(&format!(
+            r#"
+model:
+  juju-version: {version}
+  secrets:
+    - {{id: "secret:d0qbv8r9fp2s0v7c8gmh", owner: unit, label: db, content: {{password: old}}}}
+steps:
+  - deploy
+  - action: {{name: rotate-secret, params: {{label: db, password: new}}}}
+  - action: {{name: show-secret, params: {{label: db}}}}
+    expect:
+      action-results: {{password: new, description: rotated, label: db, revision: "{revision}"}}
+"#
+        ));
+        let hook = r.step_hook(2, "rotate-secret");
+        let calls = Trace::calls(hook);
+        let sets = calls.iter().filter(|c| c.starts_with("secret-set")).count();
+        assert_eq!(sets, 2, "Juju {version}: {calls:?}");
+        let peeks = calls.iter().any(|c| c.contains("--peek"));
+        assert_eq!(peeks, version != "3.6.4", "Juju {version}: {calls:?}");
+    }
+}
+
+/// Row 3: a juju-version that is none is refused when the scenario is read.
+#[test]
+fn a_bad_juju_version_is_a_scenario_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = juju_sim(
+        &inline(dir.path(), "model: {juju-version: 3.x}\nsteps: [deploy]\n"),
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("model.juju-version") && r.stderr.contains("is not a Juju version"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Row 7: on Kubernetes (the default model type) a port range is refused with Juju's reason,
+/// by the model before any tool runs.
+#[test]
+fn port_range_refused_on_kubernetes() {
+    let r = holds(
+        r#"
+steps:
+  - deploy
+  - action: {name: open-range, params: {from: 8000, to: 8099}}
+    expect:
+      ports: [8080/tcp]
+"#,
+    );
+    let note = r
+        .notes()
+        .into_iter()
+        .find(|n| n.starts_with("action open-range completed"))
+        .unwrap();
+    assert!(
+        note.contains(
+            "refused: cannot open port range 8000-8099/tcp: port ranges are not supported for \
+             k8s applications, please specify a single port"
+        ),
+        "{note}"
+    );
+    let calls = Trace::calls(r.step_hook(2, "open-range"));
+    assert!(
+        !calls.iter().any(|c| c.starts_with("open-port")),
+        "{calls:?}"
+    );
+}
+
+/// Row 7: a charm with containers is a sidecar charm, which Juju deploys only on Kubernetes.
+#[test]
+fn a_sidecar_charm_on_a_machine_model_is_a_scenario_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = juju_sim(
+        &inline(dir.path(), "model: {type: machine}\nsteps: [deploy]\n"),
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("model.type") && r.stderr.contains("Kubernetes"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Row 8: the leader reads its units' statuses from `status-get --application`, which Juju
+/// (and the simulator) nests inside the application's status.
+#[test]
+fn leader_reads_unit_statuses() {
+    holds(
+        r#"
+model: {leader: true}
+steps:
+  - deploy
+  - action: {name: unit-statuses}
+    expect:
+      action-results: {app: unknown, sim-test-0: "active: serving on 8080"}
+"#,
+    );
+}
+
+/// Row 9: Juju guarantees leadership for 30 s; the charm's clock passes 31 s between two
+/// questions, and the lease lapsed meanwhile: the second answer is Juju's, not the cache's.
+#[test]
+fn leadership_is_asked_again_after_the_lease() {
+    let r = holds(
+        r#"
+model: {leader: true}
+steps:
+  - deploy
+  - lose-leadership: {after: 1}
+  - action: {name: leader-lease}
+    expect:
+      action-results: {first: "true", second: "false"}
+"#,
+    );
+    let calls = Trace::calls(r.step_hook(3, "leader-lease"));
+    let asked = calls.iter().filter(|c| c.starts_with("is-leader")).count();
+    assert_eq!(asked, 2, "{calls:?}");
+}
+
+/// Row 12: `network-get -r` of a relation Juju no longer knows says "relation not found";
+/// the model then asks for the endpoint's own addresses, as Python ops does.
+#[test]
+fn network_of_a_gone_relation_is_the_endpoints() {
+    let r = holds(
+        r#"
+model:
+  networks: {website: 10.1.2.3}
+steps:
+  - deploy
+  - action: {name: network, params: {id: 99}}
+    expect:
+      action-results: {ingress: 10.1.2.3}
+"#,
+    );
+    let calls: Vec<String> = Trace::calls(r.step_hook(2, "network"))
+        .into_iter()
+        .filter(|c| c.starts_with("network-get"))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "network-get --format=json -r 99 website  [exit 2]",
+            "network-get --format=json website"
+        ]
+    );
 }

@@ -42,6 +42,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::event::EventKind;
+use crate::juju_version::JujuVersion;
 
 /// The environment variable that marks a process started by the framework itself.
 pub const OPERATOR_DISPATCH: &str = "OPERATOR_DISPATCH";
@@ -74,8 +75,9 @@ pub struct JujuContext {
     pub model_uuid: String,
     /// `JUJU_CHARM_DIR` (or `CHARM_DIR`): where the charm is unpacked and its state lives.
     pub charm_dir: PathBuf,
-    /// `JUJU_VERSION`, e.g. `3.6.4` (`0.0.0` where Juju does not set it).
-    pub juju_version: String,
+    /// `JUJU_VERSION`, e.g. `3.6.4` ([`JujuVersion::UNKNOWN`], `0.0.0`, in the restricted
+    /// hooks where Juju does not set it).
+    pub juju_version: JujuVersion,
     /// `JUJU_RELATION`: the endpoint of a relation hook.
     pub relation_name: Option<String>,
     /// `JUJU_RELATION_ID` (`ep:N`): its `N`.
@@ -118,6 +120,9 @@ pub struct JujuContext {
     pub machine_id: Option<String>,
     /// `JUJU_PRINCIPAL_UNIT` (subordinates).
     pub principal_unit: Option<String>,
+    /// `KUBERNETES_SERVICE_HOST` is set: Kubernetes sets it in every pod, and Juju passes it
+    /// on to hooks (its hook context's allowed variables), so the unit is on Kubernetes.
+    pub kubernetes: bool,
     /// The directory of the containers' Pebble sockets: [`DEFAULT_CONTAINERS_DIR`], or
     /// `OPS_RS_CONTAINERS_DIR` when set ([`CONTAINERS_DIR_VAR`], local simulation only).
     pub containers_dir: PathBuf,
@@ -195,7 +200,13 @@ impl JujuContext {
         vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
     ) -> Result<Self, ContextError> {
         // Every variable `from_vars` reads starts with one of these.
-        const READ: [&str; 4] = ["JUJU_", "CHARM_DIR", "OPERATOR_", "OPS_RS_"];
+        const READ: [&str; 5] = [
+            "JUJU_",
+            "CHARM_DIR",
+            "OPERATOR_",
+            "OPS_RS_",
+            "KUBERNETES_SERVICE_HOST",
+        ];
         Self::from_vars(vars.into_iter().filter_map(|(k, v)| {
             let k = k.to_string_lossy();
             READ.iter()
@@ -246,16 +257,14 @@ impl JujuContext {
             Some(v.need("JUJU_HOOK_NAME")?)
         };
         let juju_version = match v.get("JUJU_VERSION") {
-            Some(ver) if is_juju_version(&ver) => ver,
-            Some(ver) => {
-                return Err(v.malformed(
+            Some(ver) => ver.parse::<JujuVersion>().map_err(|_| {
+                v.malformed(
                     "JUJU_VERSION",
                     &ver,
-                    "a Juju version: <major>.<minor>.<patch>, <major>.<minor>-<tag><patch>, \
-                     optionally .<build>",
-                ));
-            }
-            None if event_kind.is_restricted() => "0.0.0".to_owned(),
+                    "a Juju version such as 3.6.4 or 3.6-beta2",
+                )
+            })?,
+            None if event_kind.is_restricted() => JujuVersion::UNKNOWN,
             None => {
                 return Err(ContextError::Missing {
                     var: "JUJU_VERSION",
@@ -382,6 +391,7 @@ impl JujuContext {
             availability_zone: v.get("JUJU_AVAILABILITY_ZONE"),
             machine_id: v.get("JUJU_MACHINE_ID"),
             principal_unit,
+            kubernetes: v.get("KUBERNETES_SERVICE_HOST").is_some(),
             containers_dir: v
                 .get(CONTAINERS_DIR_VAR)
                 .map_or_else(|| PathBuf::from(DEFAULT_CONTAINERS_DIR), PathBuf::from),
@@ -535,36 +545,6 @@ fn is_dispatch_path(s: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// A Juju version as Juju writes it (and Python ops parses it):
-/// `<major>.<minor>[(.|-<tag>)<patch>][.<build>]`, e.g. `3.6.4`, `3.6-beta1`, `2.9.42.1`;
-/// each number one to nine digits, a tag lower-case letters.
-fn is_juju_version(s: &str) -> bool {
-    /// Takes leading characters while `f` holds; `Some((taken, rest))` if at least one.
-    fn take(s: &str, f: impl Fn(u8) -> bool) -> Option<(&str, &str)> {
-        let end = s.bytes().position(|b| !f(b)).unwrap_or(s.len());
-        (end > 0).then(|| s.split_at(end))
-    }
-    fn number(s: &str) -> Option<&str> {
-        let (n, rest) = take(s, |b| b.is_ascii_digit())?;
-        (n.len() <= 9).then_some(rest)
-    }
-    let parse = || -> Option<()> {
-        let rest = number(s)?.strip_prefix('.')?;
-        let mut rest = number(rest)?;
-        if let Some(after) = rest.strip_prefix('-') {
-            let (_tag, after) = take(after, |b| b.is_ascii_lowercase())?;
-            rest = number(after)?;
-        } else if let Some(after) = rest.strip_prefix('.') {
-            rest = number(after)?;
-        }
-        if let Some(after) = rest.strip_prefix('.') {
-            rest = number(after)?;
-        }
-        rest.is_empty().then_some(())
-    };
-    parse().is_some()
 }
 
 /// A secret URI as Juju writes one: `secret:<id>` or `secret://<model uuid>/<id>`, the id

@@ -34,8 +34,10 @@ use crate::framework::{
     Charm, Ctx, EmitError, Emitter, HandlerCall, ObserveError, Observers, Queue,
 };
 use crate::hookcmds::HookToolRunner;
+use crate::juju_version::JujuVersion;
 use crate::metadata::CharmMeta;
-use crate::model::{CurrentHook, LogLevel, Model, ModelError, StatusTarget};
+use crate::model::{CurrentHook, LogLevel, Model, ModelError, ModelType, StatusTarget};
+use crate::resilience::Clock;
 use crate::status::Status;
 use crate::store::{JujuStore, MemoryStore, SqliteStore, Store, StoreData, StoreError};
 
@@ -65,6 +67,11 @@ pub struct DispatchInput {
     pub meta: Option<Arc<CharmMeta>>,
     /// The Pebble clients' settings (retry policies, timeouts).
     pub pebble: PebbleOptions,
+    /// The model's type, when something other than the metadata says so (see
+    /// [`ModelType`]); `None`: a charm with containers is on Kubernetes, others unknown.
+    pub model_type: Option<ModelType>,
+    /// The clock the model times leadership with (`None`: the system's monotonic clock).
+    pub clock: Option<Arc<dyn Clock>>,
 }
 
 impl DispatchInput {
@@ -75,7 +82,25 @@ impl DispatchInput {
             runner,
             meta: None,
             pebble: PebbleOptions::default(),
+            model_type: None,
+            clock: None,
         }
+    }
+
+    /// The model's type, over what the context says (`KUBERNETES_SERVICE_HOST`, which
+    /// Kubernetes sets in the pod and Juju passes to the hook) and what the metadata implies.
+    #[must_use]
+    pub fn model_type(mut self, model_type: ModelType) -> Self {
+        self.model_type = Some(model_type);
+        self
+    }
+
+    /// The clock the model times leadership with (tests move a
+    /// [`ManualClock`](crate::resilience::ManualClock) instead of waiting 30 s).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
     }
 
     /// The Pebble clients' settings: retry policies (charm-wide and per container) and
@@ -211,7 +236,16 @@ pub fn dispatch<C: Charm>(
 ) -> DispatchOutcome {
     let context = Arc::new(input.context);
     let pebble = input.pebble;
-    let model = build_model(&context, input.runner, input.meta);
+    let model = build_model(
+        &context,
+        input.runner,
+        input.meta,
+        ModelInputs {
+            juju_version: context.juju_version.clone(),
+            model_type: input.model_type,
+            clock: input.clock,
+        },
+    );
     let event = context.event_kind.clone();
     let mut calls = Vec::new();
     let subscriber = crate::log::subscriber(model.clone(), context.debug);
@@ -235,13 +269,26 @@ pub fn dispatch<C: Charm>(
     }
 }
 
-/// The model for this dispatch: the unit, its metadata, and what Juju said about the hook
-/// (the event's relation and remote units; the relation being broken is left out of
-/// `Model::relations`).
+/// What the model is given besides the context: the Juju version, what says the model type,
+/// the clock.
+struct ModelInputs {
+    juju_version: JujuVersion,
+    model_type: Option<ModelType>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+/// The model for this dispatch: the unit, its metadata, the Juju version, the model type,
+/// and what Juju said about the hook (the event's relation and remote units; the relation
+/// being broken is left out of `Model::relations`).
+///
+/// The model type is the input's if given; else Kubernetes if the environment says so
+/// (`KUBERNETES_SERVICE_HOST`) or the charm has containers (Juju deploys sidecar charms
+/// nowhere else); else it is unknown.
 fn build_model(
     context: &JujuContext,
     runner: Arc<dyn HookToolRunner>,
     meta: Option<Arc<CharmMeta>>,
+    inputs: ModelInputs,
 ) -> Model {
     let mut hook = CurrentHook::default();
     let relation_id = context.relation_id;
@@ -263,7 +310,19 @@ fn build_model(
     if let Some(action) = &context.action_name {
         hook = hook.action(action.clone());
     }
-    let model = Model::new(runner, &context.unit_name).with_current_hook(hook);
+    let sidecar = meta.as_ref().is_some_and(|m| !m.containers.is_empty());
+    let model_type = inputs
+        .model_type
+        .or((context.kubernetes || sidecar).then_some(ModelType::Kubernetes));
+    let mut model = Model::new(runner, &context.unit_name)
+        .with_current_hook(hook)
+        .with_juju_version(inputs.juju_version);
+    if let Some(t) = model_type {
+        model = model.with_model_type(t);
+    }
+    if let Some(clock) = inputs.clock {
+        model = model.with_clock(clock);
+    }
     match meta {
         Some(meta) => model.with_meta(meta),
         None => model,

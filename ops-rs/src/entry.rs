@@ -9,10 +9,11 @@ use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
 use crate::framework::Charm;
 use crate::hookcmds::{HookToolRunner, ProcessRunner};
 use crate::metadata::CharmMeta;
+use crate::resilience::Clock;
 use crate::store::STATE_FILE;
 
 /// Options for [`main_with`].
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct MainOptions {
     /// Keep the state in Juju's controller-side store (`state-get`/`state-set`) instead of
@@ -20,6 +21,18 @@ pub struct MainOptions {
     pub juju_storage: bool,
     /// The Pebble clients' settings: charm-wide and per-container retry policies, timeouts.
     pub pebble: PebbleOptions,
+    /// The clock the model times leadership with (`None`: the system's monotonic clock).
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+impl std::fmt::Debug for MainOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MainOptions")
+            .field("juju_storage", &self.juju_storage)
+            .field("pebble", &self.pebble)
+            .field("clock", &self.clock)
+            .finish()
+    }
 }
 
 impl MainOptions {
@@ -52,6 +65,24 @@ impl MainOptions {
     #[must_use]
     pub fn pebble_retry(mut self, policy: pebble_client::retry::RetryPolicy) -> Self {
         self.pebble.retry = policy;
+        self
+    }
+
+    /// The clock the model times leadership with: Juju guarantees leadership for 30 s after
+    /// `is-leader` says true, and [`Model::is_leader`](crate::model::Model::is_leader) asks
+    /// again after that. Only a test charm needs another clock than the system's (a
+    /// [`ManualClock`](crate::resilience::ManualClock) it moves by hand).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ops::resilience::ManualClock;
+    /// let clock = ManualClock::new();
+    /// let options = ops::MainOptions::default().clock(Arc::new(clock.clone()));
+    /// assert!(options.clock.is_some());
+    /// ```
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -110,9 +141,12 @@ pub fn main_with<C: Charm>(mut charm: C, options: MainOptions) -> ExitCode {
     } else {
         StoreSpec::Sqlite(context.charm_dir.join(STATE_FILE))
     };
-    let input = DispatchInput::new(context, runner)
+    let mut input = DispatchInput::new(context, runner)
         .meta(meta)
         .pebble(options.pebble);
+    if let Some(clock) = options.clock {
+        input = input.clock(clock);
+    }
     ExitCode::from(dispatch(&mut charm, input, store).exit_code())
 }
 

@@ -5,15 +5,35 @@
 //! It reconciles on config-changed, pebble-ready and website relation events: it adds a
 //! layer with a service and a check to the container's Pebble, sets the app version and the
 //! relation's `url`, and goes active. When Pebble does not answer it waits and defers.
+//!
+//! Its other actions exercise what differs between Juju versions and model types (see
+//! `charmcraft.yaml`); `leader-lease` moves the charm's own clock, which the model times
+//! leadership with, so no test waits 30 seconds.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use ops::model::Port;
+use ops::model::{ModelError, Port, SecretContent, SecretMetadata, StatusTarget};
 use ops::prelude::*;
+use ops::resilience::ManualClock;
 use pebble_client::blocking::Client;
+use serde_json::{Value, json};
 
-struct SimTest;
+struct SimTest {
+    /// The clock the model times leadership with (given to `main_with`).
+    clock: ManualClock,
+}
+
+/// An action parameter as a string ("" if absent).
+fn param(params: &serde_json::Map<String, Value>, name: &str) -> String {
+    match params.get(name) {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
 
 fn socket(container: &str) -> PathBuf {
     let dir =
@@ -97,6 +117,86 @@ impl Charm for SimTest {
             }
             Ok(())
         });
+        on.action("rotate-secret", "on_rotate_secret", |_, ctx, _| {
+            let params = ctx.model().action_params_map()?;
+            let mut secret = ctx.model().get_secret_by_label(&param(&params, "label"))?;
+            secret.set_content(&SecretContent::from_pairs([(
+                "password",
+                param(&params, "password"),
+            )]))?;
+            secret.set_info(&SecretMetadata::default().description("rotated"))?;
+            Ok(())
+        });
+        on.action("show-secret", "on_show_secret", |_, ctx, _| {
+            let params = ctx.model().action_params_map()?;
+            let secret = ctx.model().get_secret_by_label(&param(&params, "label"))?;
+            let content = secret.peek_content()?;
+            let info = secret.info()?;
+            ctx.model().action_set_results(&json!({
+                "password": content.get("password").unwrap_or_default(),
+                "description": info.description.unwrap_or_default(),
+                "label": info.label.unwrap_or_default(),
+                "rotation": info.rotation.map(|r| r.as_str()).unwrap_or_default(),
+                "revision": info.revision.to_string(),
+            }))?;
+            Ok(())
+        });
+        on.action("open-range", "on_open_range", |_, ctx, _| {
+            let params = ctx.model().action_params_map()?;
+            let bound = |name: &str| {
+                params
+                    .get(name)
+                    .and_then(Value::as_u64)
+                    .and_then(|p| u16::try_from(p).ok())
+                    .unwrap_or(0)
+            };
+            let result = match ctx
+                .model()
+                .open_port(Port::tcp_range(bound("from"), bound("to")))
+            {
+                Ok(()) => "opened".to_owned(),
+                Err(e @ ModelError::Unsupported { .. }) => format!("refused: {e}"),
+                Err(e) => format!("failed: {e}"),
+            };
+            ctx.model()
+                .action_set_results(&json!({ "result": result }))?;
+            Ok(())
+        });
+        on.action("unit-statuses", "on_unit_statuses", |_, ctx, _| {
+            let app = ctx.model().status(StatusTarget::App)?;
+            let mut results = serde_json::Map::new();
+            results.insert("app".into(), Value::String(app.to_string()));
+            // Result keys take no '/': `sim-test/0` is reported as `sim-test-0`.
+            for (unit, status) in ctx.model().unit_statuses()? {
+                results.insert(unit.replace('/', "-"), Value::String(status.to_string()));
+            }
+            ctx.model().action_set_results(&Value::Object(results))?;
+            Ok(())
+        });
+        on.action("leader-lease", "on_leader_lease", |charm, ctx, _| {
+            let first = ctx.model().is_leader()?;
+            charm.clock.advance(Duration::from_secs(31));
+            let second = ctx.model().is_leader()?;
+            ctx.model().action_set_results(&json!({
+                "first": first.to_string(),
+                "second": second.to_string(),
+            }))?;
+            Ok(())
+        });
+        on.action("network", "on_network", |_, ctx, _| {
+            let params = ctx.model().action_params_map()?;
+            let id = params
+                .get("id")
+                .and_then(Value::as_u64)
+                .and_then(|i| u32::try_from(i).ok())
+                .unwrap_or(0);
+            let relation = ctx.model().relation("website", id);
+            let network = ctx.model().relation_network(&relation)?;
+            ctx.model().action_set_results(&json!({
+                "ingress": network.ingress_address().unwrap_or_default(),
+            }))?;
+            Ok(())
+        });
         on.update_status("on_update_status", |_, ctx, _| {
             ctx.model()
                 .juju_log(ops::model::LogLevel::Debug, "update-status tick")?;
@@ -143,5 +243,7 @@ impl SimTest {
 }
 
 fn main() -> ExitCode {
-    ops::main(SimTest)
+    let clock = ManualClock::new();
+    let options = ops::MainOptions::default().clock(Arc::new(clock.clone()));
+    ops::main_with(SimTest { clock }, options)
 }

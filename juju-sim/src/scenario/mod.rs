@@ -183,6 +183,12 @@ pub enum Action {
     UpgradeCharm,
     /// Leadership changes (→ leader-elected, or leader-settings-changed).
     Leader(bool),
+    /// The leadership lease lapses in the middle of a later hook: `is-leader` answers true
+    /// `after` more times, then false (no hook runs for the step itself).
+    LoseLeadership {
+        /// How many more true answers.
+        after: u32,
+    },
     /// → start.
     Start,
     /// → stop.
@@ -267,6 +273,7 @@ impl Action {
             Action::UpdateStatus => "update-status",
             Action::UpgradeCharm => "upgrade-charm",
             Action::Leader(_) => "leader",
+            Action::LoseLeadership { .. } => "lose-leadership",
             Action::Start => "start",
             Action::Stop => "stop",
             Action::Remove => "remove",
@@ -301,6 +308,7 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "update-status",
     "upgrade-charm",
     "leader",
+    "lose-leadership",
     "start",
     "stop",
     "remove",
@@ -430,6 +438,7 @@ steps:
   - update-status
   - upgrade-charm
   - leader: false
+  - lose-leadership: {after: 1}
   - start
   - stop
   - remove

@@ -148,6 +148,19 @@ pub(super) fn parse_step(file: &str, n: usize, v: &Value) -> Result<Step> {
                 return Err(b.err(format!("`leader` takes true or false, got {}", kind(other))));
             }
         },
+        "lose-leadership" => {
+            let after = match &body {
+                Value::Null => 0,
+                _ => {
+                    container_check(&["after"])?;
+                    body_node.opt_u64("after")?.unwrap_or(0)
+                }
+            };
+            Action::LoseLeadership {
+                after: u32::try_from(after)
+                    .map_err(|_| body_node.field_err("after", "too large"))?,
+            }
+        }
         "hook" => match &body {
             Value::String(name) => Action::Hook {
                 name: name.clone(),

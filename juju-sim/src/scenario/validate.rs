@@ -1,7 +1,8 @@
 //! Checking a scenario against the charm's metadata: endpoints, containers, config options
-//! and their types, actions and their parameters, hook tools.
+//! and their types, actions and their parameters, hook tools, the model type.
 
 use ops::metadata::CharmMeta;
+use ops::model::ModelType;
 use serde_json::{Map, Value};
 
 use super::{Action, Scenario};
@@ -71,6 +72,16 @@ impl Scenario {
             Ok(())
         };
         check_config("model.config", &self.model.config)?;
+        if self.model.model_type == ModelType::Machine && !meta.containers.is_empty() {
+            return Err(err(
+                "model.type",
+                format!(
+                    "the charm has containers ({}): a sidecar charm, which Juju deploys only \
+                     on Kubernetes; leave `type` out or set it to kubernetes",
+                    containers()
+                ),
+            ));
+        }
         for c in self.model.images.keys() {
             check_container(&format!("model.images.{c}"), c)?;
         }

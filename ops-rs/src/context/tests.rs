@@ -333,7 +333,7 @@ fn unknown_and_restricted_hooks() {
     let mut m = env_for("hooks/meter-status-changed");
     m.remove("JUJU_VERSION");
     let ctx = JujuContext::from_vars(m).unwrap();
-    assert_eq!(ctx.juju_version, "0.0.0");
+    assert_eq!(ctx.juju_version, JujuVersion::UNKNOWN);
     assert!(ctx.event_kind.is_restricted());
 }
 
@@ -413,4 +413,19 @@ fn from_env_reads_what_from_vars_reads() {
     let a = JujuContext::from_vars(full).unwrap();
     let b = JujuContext::from_vars_os(os).unwrap();
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
+}
+
+/// Kubernetes sets `KUBERNETES_SERVICE_HOST` in every pod and Juju passes it on to hooks:
+/// the context says the unit is on Kubernetes, and reads it from the process environment too.
+#[test]
+fn kubernetes_is_known_from_the_pods_environment() {
+    let ctx = JujuContext::from_vars(env_for("hooks/install")).unwrap();
+    assert!(!ctx.kubernetes);
+    let mut m = env_for("hooks/install");
+    m.insert("KUBERNETES_SERVICE_HOST".into(), "10.152.183.1".into());
+    assert!(JujuContext::from_vars(m.clone()).unwrap().kubernetes);
+    let os = m
+        .into_iter()
+        .map(|(k, v)| (std::ffi::OsString::from(k), std::ffi::OsString::from(v)));
+    assert!(JujuContext::from_vars_os(os).unwrap().kubernetes);
 }

@@ -234,7 +234,12 @@ mod tests {
     /// The failure is kept whole for the model to classify.
     #[test]
     fn gone_relation() {
-        let e = relation_list(&failing("ERROR relation 1 not found"), "db", 1).unwrap_err();
+        let e = relation_list(
+            &failing("ERROR invalid value \"db:1\" for option -r: relation not found"),
+            "db",
+            1,
+        )
+        .unwrap_err();
         assert!(crate::model::ModelError::from(e).is_relation_not_found());
     }
 }

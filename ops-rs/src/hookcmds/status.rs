@@ -42,10 +42,22 @@ impl RawStatus {
     }
 }
 
+/// `status-get --application --include-data`: Juju nests the units inside the application's
+/// status (`jujuc/status-get.go`: `details["units"] = units`, then
+/// `{"application-status": details}`).
 #[derive(Deserialize)]
 struct RawAppStatus {
     #[serde(rename = "application-status")]
-    app: RawStatus,
+    app: RawAppDetails,
+}
+
+#[derive(Deserialize)]
+struct RawAppDetails {
+    status: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default, rename = "status-data")]
+    data: Option<BTreeMap<String, Value>>,
     #[serde(default)]
     units: BTreeMap<String, RawStatus>,
 }
@@ -62,7 +74,8 @@ pub fn unit_status_get(r: &dyn HookToolRunner) -> Result<StatusInfo, HookToolErr
 }
 
 /// `status-get --include-data --format=json --application=true` (leader only): the
-/// application's status and its units' statuses.
+/// application's status and its units' statuses, which Juju nests inside it:
+/// `{"application-status": {"status", "message", "status-data", "units": {"web/0": {...}}}}`.
 pub fn app_status_get(
     r: &dyn HookToolRunner,
 ) -> Result<(StatusInfo, BTreeMap<String, StatusInfo>), HookToolError> {
@@ -72,12 +85,23 @@ pub fn app_status_get(
         status_get_args(true),
         "an object with application-status and units",
     )?;
-    let units = raw
-        .units
+    let RawAppDetails {
+        status,
+        message,
+        data,
+        units,
+    } = raw.app;
+    let units = units
         .into_iter()
         .map(|(k, v)| Ok((k, v.into_info()?)))
         .collect::<Result<_, HookToolError>>()?;
-    Ok((raw.app.into_info()?, units))
+    let app = RawStatus {
+        status,
+        message,
+        data,
+    }
+    .into_info()?;
+    Ok((app, units))
 }
 
 fn status_get_args(app: bool) -> Vec<String> {
@@ -116,13 +140,16 @@ mod tests {
         let r = answering(r#"{"status":"blocked","message":"need db","status-data":{}}"#);
         let s = unit_status_get(&r).unwrap();
         assert_eq!(s.status, Status::blocked("need db"));
+        // Juju's shape: the units inside the application's status.
         let r2 = answering(
-            r#"{"application-status":{"status":"active","message":"","status-data":{"k":1}},"units":{"web/0":{"status":"waiting","message":"w","status-data":{}}}}"#,
+            r#"{"application-status":{"message":"","status":"active","status-data":{"k":1},"units":{"web/0":{"message":"w","status":"waiting","status-data":{}},"web/1":{"message":"","status":"active","status-data":{}}}}}"#,
         );
         let (app, units) = app_status_get(&r2).unwrap();
         assert_eq!(app.status, Status::active(""));
         assert_eq!(app.data["k"], 1);
+        assert_eq!(units.len(), 2);
         assert_eq!(units["web/0"].status, Status::waiting("w"));
+        assert_eq!(units["web/1"].status, Status::active(""));
         assert_eq!(
             r.lines(),
             ["status-get --include-data --format=json --application=false"]

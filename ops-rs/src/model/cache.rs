@@ -6,7 +6,7 @@
 //!
 //! | Cached | Invalidated by |
 //! |---|---|
-//! | `is-leader` | — |
+//! | `is-leader` | a true answer, after [`LEADERSHIP_LEASE`](super::LEADERSHIP_LEASE) (30 s; see [`Model::is_leader`](super::Model::is_leader)) |
 //! | `config-get` | — |
 //! | `relation-ids`, `relation-list`, remote app | — |
 //! | a relation data bag (`relation-get`) | `relation-set` on that bag |
@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 
@@ -33,7 +34,8 @@ pub(crate) type BagKey = (u32, String, bool);
 
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
-    pub leader: Option<bool>,
+    /// The answer and when it was asked for (before the tool ran).
+    pub leader: Option<(bool, Instant)>,
     pub config: Option<Map<String, Value>>,
     pub relation_ids: HashMap<String, Vec<u32>>,
     pub relation_units: HashMap<u32, Vec<String>>,

@@ -39,6 +39,15 @@ pub enum ModelError {
         /// The hook-tool failure that said so.
         failure: HookToolFailure,
     },
+    /// The running Juju lacks this, or Juju refuses it in this kind of model (checked before
+    /// any tool runs; the model module's docs list what needs which Juju).
+    #[error("cannot {action}: {reason}")]
+    Unsupported {
+        /// What was attempted, e.g. "open port range 8000-8099/tcp".
+        action: String,
+        /// Why not, and what to do instead.
+        reason: String,
+    },
     /// Only the leader may do this, and this unit is not the leader.
     #[error(
         "only the leader unit may {action}; this unit is not the leader (check `is_leader()` first)"
@@ -94,24 +103,10 @@ pub enum ModelError {
     },
 }
 
-/// stderr says the relation is gone: `relation not found` or `relation 7 not found`.
-fn says_relation_not_found(stderr: &str) -> bool {
-    let mut rest = stderr;
-    while let Some(i) = rest.find("relation ") {
-        let after = &rest[i + "relation ".len()..];
-        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        let tail = if digits > 0 {
-            after[digits..].strip_prefix(' ')
-        } else {
-            Some(after)
-        };
-        if tail.is_some_and(|t| t.starts_with("not found")) {
-            return true;
-        }
-        rest = after;
-    }
-    false
-}
+/// What Juju's relation tools print when the relation is gone: the hook context's
+/// `Relation(id)` fails with `relation not found` (`errors.NotFoundf("relation")`), which
+/// the `-r` option reports as `invalid value "db:7" for option -r: relation not found`.
+const RELATION_NOT_FOUND: &str = "relation not found";
 
 const RELATION_TOOLS: &[&str] = &[
     "relation-ids",
@@ -147,10 +142,9 @@ impl ModelError {
     /// Classifies a hook-tool failure (the single place this is decided):
     ///
     /// 1. a relation tool (`relation-*`, `network-get`) whose stderr says
-    ///    `relation [N ]not found`, or `permission denied` → [`ModelError::RelationNotFound`]
-    ///    (Juju denies access to a relation that is going away; the model checks the one case
-    ///    where permission denied is genuine — a non-leader touching its own app bag — before
-    ///    running any tool);
+    ///    `relation not found` → [`ModelError::RelationNotFound`] (exactly Python ops' test:
+    ///    that is what Juju prints for a relation it no longer knows; `permission denied`
+    ///    is a refusal, not a missing relation);
     /// 2. a `secret-*` tool whose stderr says `not found` → [`ModelError::SecretNotFound`];
     /// 3. stderr says access denied, permission denied, not the leader, or cannot write
     ///    relation settings → [`ModelError::PermissionDenied`];
@@ -161,9 +155,7 @@ impl ModelError {
     pub fn from_failure(mut failure: HookToolFailure) -> ModelError {
         failure.redact();
         let stderr = failure.stderr.to_lowercase();
-        if RELATION_TOOLS.contains(&failure.tool.as_str())
-            && (says_relation_not_found(&stderr) || stderr.contains("permission denied"))
-        {
+        if RELATION_TOOLS.contains(&failure.tool.as_str()) && stderr.contains(RELATION_NOT_FOUND) {
             return ModelError::RelationNotFound { failure };
         }
         if failure.tool.starts_with("secret-") && stderr.contains("not found") {
@@ -202,33 +194,53 @@ mod tests {
     #[test]
     fn classification_table() {
         let cases: &[(&str, &str, &str)] = &[
+            // What Juju's relation tools print for a relation they no longer know.
+            (
+                "relation-get",
+                "ERROR invalid value \"db:7\" for option -r: relation not found",
+                "RelationNotFound",
+            ),
             (
                 "relation-get",
                 "ERROR relation not found",
                 "RelationNotFound",
             ),
             (
-                "relation-get",
-                "ERROR relation 7 not found",
-                "RelationNotFound",
-            ),
-            (
-                "relation-set",
-                "ERROR permission denied",
-                "RelationNotFound",
-            ),
-            (
                 "relation-list",
-                "ERROR Relation 3 Not Found",
+                "ERROR Relation Not Found",
                 "RelationNotFound",
             ),
-            ("relation-ids", "ERROR relation 3x not found", "HookTool"),
             (
                 "relation-model-get",
                 "relation not found",
                 "RelationNotFound",
             ),
-            ("network-get", "relation 1 not found", "RelationNotFound"),
+            (
+                "network-get",
+                "ERROR invalid value \"9\" for option -r: relation not found",
+                "RelationNotFound",
+            ),
+            // Juju never says this of a relation; it is no relation-not-found.
+            ("relation-get", "ERROR relation 7 not found", "HookTool"),
+            ("relation-ids", "ERROR relation 3x not found", "HookTool"),
+            // A refusal is a refusal, on the relation tools too.
+            (
+                "relation-set",
+                "ERROR permission denied",
+                "PermissionDenied",
+            ),
+            (
+                "relation-get",
+                "ERROR permission denied",
+                "PermissionDenied",
+            ),
+            (
+                "relation-set",
+                "ERROR cannot write relation settings",
+                "PermissionDenied",
+            ),
+            // Only the relation tools say a relation is gone.
+            ("storage-get", "relation not found", "HookTool"),
             (
                 "secret-get",
                 "ERROR secret \"x\" not found",

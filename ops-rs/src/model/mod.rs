@@ -7,6 +7,22 @@
 //! another unit's relation data, setting app status as a non-leader, invalid action result
 //! keys, ...), and never puts secret content on a command line.
 //!
+//! # Juju versions
+//!
+//! The model knows the Juju running the hook ([`Model::juju_version`], from `JUJU_VERSION`).
+//! ops-rs supports Juju 3.4 and later
+//! ([`JujuVersion::OLDEST_SUPPORTED`](crate::juju_version::JujuVersion::OLDEST_SUPPORTED)); these
+//! calls need more, or work around what older releases do:
+//!
+//! | Call | Needs | On an older Juju |
+//! |---|---|---|
+//! | [`Relation::remote_model_uuid`] (`relation-model-get`) | 3.6.2 | [`ModelError::Unsupported`], no tool runs |
+//! | [`Secret::set_content`], [`Secret::set_info`] (`secret-set`) | 3.6 for one call each | the model also reads the content (`secret-get --peek`) and metadata (`secret-info-get`) and resends them, as Python ops does: each `secret-set` of a hook replaces the earlier ones, and before 3.5.5 resets the metadata it leaves out; content equal to the latest revision still makes a new revision |
+//! | [`Model::cloud_spec`] on Kubernetes (`credential-get`) | 3.6.10 | Juju answers with an error |
+//!
+//! What Juju refuses in a Kubernetes model is refused before any tool runs when the model
+//! knows it is there ([`ModelType`]): port ranges ([`Model::open_port`]).
+//!
 //! # Example
 //!
 //! ```
@@ -45,6 +61,9 @@ mod storage;
 mod unit;
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use pebble_client::retry::SystemClock;
 
 pub use crate::hookcmds::LogLevel;
 pub use crate::hookcmds::goal_state::{Goal, GoalState};
@@ -55,12 +74,15 @@ pub use crate::hookcmds::secret::{
 };
 pub use crate::hookcmds::status::StatusInfo;
 pub use error::ModelError;
+pub(crate) use port::K8S_PORT_RANGE;
 pub use relation::{BagOwner, DataBag, Relation};
 pub use secret::Secret;
 pub use storage::Storage;
 
 use crate::hookcmds::HookToolRunner;
+pub use crate::juju_version::JujuVersion;
 use crate::metadata::CharmMeta;
+use crate::resilience::Clock;
 use cache::Cache;
 
 /// Whose status: this unit's, or its application's (leader only).
@@ -140,6 +162,70 @@ impl CurrentHook {
     }
 }
 
+/// What kind of model the unit runs in.
+///
+/// Juju refuses some things on Kubernetes that it allows on machines (port ranges, rebooting);
+/// the model refuses them up front when it knows it is on Kubernetes. The dispatcher decides
+/// from the charm's metadata: a charm with `containers` is a sidecar charm, and Juju deploys
+/// those only on Kubernetes. (Python ops does not decide at all: it leaves every refusal to
+/// Juju. Juju also passes `KUBERNETES_SERVICE_HOST` into a Kubernetes unit's hooks, which the
+/// hook context will use to know a container-less charm is on Kubernetes too.)
+///
+/// ```
+/// use ops::model::ModelType;
+/// assert_eq!(ModelType::Kubernetes.to_string(), "kubernetes");
+/// assert_eq!("machine".parse::<ModelType>(), Ok(ModelType::Machine));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ModelType {
+    /// A Kubernetes model (Juju's CAAS): sidecar charms, one pod per unit.
+    #[default]
+    Kubernetes,
+    /// A machine model (Juju's IAAS): units on machines or LXD containers.
+    Machine,
+}
+
+impl ModelType {
+    /// `kubernetes` or `machine`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ModelType::Kubernetes => "kubernetes",
+            ModelType::Machine => "machine",
+        }
+    }
+}
+
+impl std::fmt::Display for ModelType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ModelType {
+    type Err = String;
+
+    /// `kubernetes` (or `k8s`) and `machine` (or `iaas`, `lxd`).
+    fn from_str(s: &str) -> Result<ModelType, String> {
+        match s {
+            "kubernetes" | "k8s" | "caas" => Ok(ModelType::Kubernetes),
+            "machine" | "iaas" | "lxd" => Ok(ModelType::Machine),
+            other => Err(format!(
+                "unknown model type {other:?}: expected \"kubernetes\" or \"machine\""
+            )),
+        }
+    }
+}
+
+/// How long Juju guarantees leadership after `is-leader` answered true: Juju's uniter claims
+/// the lease for a minute and renews it every 30 seconds, so a true answer holds for at
+/// least this long (Python ops' `LEASE_RENEWAL_PERIOD`). [`Model::is_leader`] asks again
+/// after it.
+///
+/// ```
+/// assert_eq!(ops::model::LEADERSHIP_LEASE.as_secs(), 30);
+/// ```
+pub const LEADERSHIP_LEASE: Duration = Duration::from_secs(30);
+
 /// The unit's view of the Juju model during one dispatch.
 ///
 /// Cheap to clone; clones share the hook-tool runner and the per-dispatch cache. Built by the
@@ -148,125 +234,168 @@ impl CurrentHook {
 /// ```
 /// # use std::sync::Arc;
 /// # use ops::hookcmds::RecordingRunner;
+/// use ops::juju_version::JujuVersion;
 /// use ops::metadata::CharmMeta;
-/// use ops::model::{CurrentHook, Model};
+/// use ops::model::{CurrentHook, Model, ModelType};
 /// # let runner = Arc::new(RecordingRunner::new(|_| Ok(Vec::new())));
 /// let meta = Arc::new(CharmMeta::from_charmcraft_yaml("name: web").unwrap());
 /// let model = Model::new(runner, "web/0")
 ///     .with_meta(meta)
+///     .with_juju_version(JujuVersion::new(3, 6, 4))
+///     .with_model_type(ModelType::Kubernetes)
 ///     .with_current_hook(CurrentHook::default().relation("db", 3).broken_relation(3));
 /// assert_eq!(model.app_name(), "web");
+/// assert_eq!(model.juju_version().to_string(), "3.6.4");
 /// ```
 #[derive(Clone)]
 pub struct Model {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+/// What a model is built from (everything but its cache).
+#[derive(Clone)]
+struct Parts {
     runner: Arc<dyn HookToolRunner>,
     unit_name: String,
     app_name: String,
     meta: Option<Arc<CharmMeta>>,
     hook: CurrentHook,
+    juju_version: JujuVersion,
+    model_type: Option<ModelType>,
+    clock: Arc<dyn Clock>,
+}
+
+struct Inner {
+    parts: Parts,
     cache: Mutex<Cache>,
 }
 
 impl std::fmt::Debug for Model {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = &self.inner.parts;
         f.debug_struct("Model")
-            .field("unit", &self.inner.unit_name)
-            .field("hook", &self.inner.hook)
+            .field("unit", &p.unit_name)
+            .field("juju_version", &p.juju_version)
+            .field("model_type", &p.model_type)
+            .field("hook", &p.hook)
             .finish_non_exhaustive()
     }
 }
 
 impl Model {
-    /// A model for unit `unit_name` (`app/N`) over `runner`.
+    /// A model for unit `unit_name` (`app/N`) over `runner`. Its Juju version is
+    /// [`JujuVersion::UNKNOWN`] and its model type unknown until set
+    /// ([`with_juju_version`](Self::with_juju_version),
+    /// [`with_model_type`](Self::with_model_type)); the dispatcher sets both.
     pub fn new(runner: Arc<dyn HookToolRunner>, unit_name: &str) -> Self {
         let app_name = unit_name.split('/').next().unwrap_or(unit_name).to_owned();
-        Self::build(
+        Self::build(Parts {
             runner,
-            unit_name.to_owned(),
+            unit_name: unit_name.to_owned(),
             app_name,
-            None,
-            CurrentHook::default(),
-        )
+            meta: None,
+            hook: CurrentHook::default(),
+            juju_version: JujuVersion::UNKNOWN,
+            model_type: None,
+            clock: Arc::new(SystemClock),
+        })
     }
 
-    fn build(
-        runner: Arc<dyn HookToolRunner>,
-        unit_name: String,
-        app_name: String,
-        meta: Option<Arc<CharmMeta>>,
-        hook: CurrentHook,
-    ) -> Self {
+    fn build(parts: Parts) -> Self {
         Model {
             inner: Arc::new(Inner {
-                runner,
-                unit_name,
-                app_name,
-                meta,
-                hook,
+                parts,
                 cache: Mutex::new(Cache::default()),
             }),
         }
+    }
+
+    fn rebuild(self, change: impl FnOnce(&mut Parts)) -> Self {
+        let mut parts = self.inner.parts.clone();
+        change(&mut parts);
+        Self::build(parts)
     }
 
     /// The same model with the charm's metadata: config defaults and types, action parameter
     /// schemas, and which endpoints are peers. Call while building (it starts a fresh cache).
     #[must_use]
     pub fn with_meta(self, meta: Arc<CharmMeta>) -> Self {
-        let i = &self.inner;
-        Self::build(
-            i.runner.clone(),
-            i.unit_name.clone(),
-            i.app_name.clone(),
-            Some(meta),
-            i.hook.clone(),
-        )
+        self.rebuild(|p| p.meta = Some(meta))
     }
 
     /// The same model with what the current hook is about (see [`CurrentHook`]). Call while
     /// building (it starts a fresh cache).
     #[must_use]
     pub fn with_current_hook(self, hook: CurrentHook) -> Self {
-        let i = &self.inner;
-        Self::build(
-            i.runner.clone(),
-            i.unit_name.clone(),
-            i.app_name.clone(),
-            i.meta.clone(),
-            hook,
-        )
+        self.rebuild(|p| p.hook = hook)
+    }
+
+    /// The same model for Juju `version` (`JUJU_VERSION`): calls work around what older
+    /// Juju releases get wrong, and refuse what they lack. Call while building (it starts a
+    /// fresh cache).
+    #[must_use]
+    pub fn with_juju_version(self, version: JujuVersion) -> Self {
+        self.rebuild(|p| p.juju_version = version)
+    }
+
+    /// The same model, known to be in a model of type `model_type`: what Juju refuses there
+    /// is refused before any tool runs. Call while building (it starts a fresh cache).
+    #[must_use]
+    pub fn with_model_type(self, model_type: ModelType) -> Self {
+        self.rebuild(|p| p.model_type = Some(model_type))
+    }
+
+    /// The same model timing leadership with `clock` (see [`Model::is_leader`]): tests move
+    /// a [`ManualClock`](crate::resilience::ManualClock) instead of waiting. Call while
+    /// building (it starts a fresh cache).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use ops::hookcmds::RecordingRunner;
+    /// use ops::model::Model;
+    /// use ops::resilience::ManualClock;
+    /// let runner = RecordingRunner::new(|_| Ok(b"true".to_vec()));
+    /// let clock = ManualClock::new();
+    /// let model = Model::new(Arc::new(runner.clone()), "web/0").with_clock(Arc::new(clock.clone()));
+    /// assert!(model.is_leader()?);
+    /// clock.advance(Duration::from_secs(31));
+    /// assert!(model.is_leader()?);
+    /// assert_eq!(runner.calls().len(), 2); // asked again once the lease could have lapsed
+    /// # Ok::<(), ops::model::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        self.rebuild(|p| p.clock = clock)
     }
 
     /// The hook-tool runner behind this model.
     pub fn runner(&self) -> &Arc<dyn HookToolRunner> {
-        &self.inner.runner
+        &self.inner.parts.runner
     }
 
     pub(crate) fn tools(&self) -> &dyn HookToolRunner {
-        &*self.inner.runner
+        &*self.inner.parts.runner
     }
 
     /// This unit's name, e.g. `web/0`.
     pub fn unit_name(&self) -> &str {
-        &self.inner.unit_name
+        &self.inner.parts.unit_name
     }
 
     /// This unit's application name, e.g. `web`.
     pub fn app_name(&self) -> &str {
-        &self.inner.app_name
+        &self.inner.parts.app_name
     }
 
     /// The charm's metadata, if the model was given it.
     pub fn meta(&self) -> Option<&Arc<CharmMeta>> {
-        self.inner.meta.as_ref()
+        self.inner.parts.meta.as_ref()
     }
 
     /// What the current hook is about.
     pub fn current_hook(&self) -> &CurrentHook {
-        &self.inner.hook
+        &self.inner.parts.hook
     }
 
     pub(crate) fn cache(&self) -> MutexGuard<'_, Cache> {
@@ -297,23 +426,115 @@ impl Model {
         stdin: Option<&[u8]>,
     ) -> Result<Vec<u8>, ModelError> {
         self.inner
+            .parts
             .runner
             .run(tool, args, stdin)
             .map_err(ModelError::from_failure)
     }
 
-    /// Whether this unit is the leader (`is-leader`; asked once per dispatch).
+    /// The version of the Juju running this hook (`JUJU_VERSION`; [`JujuVersion::UNKNOWN`]
+    /// where Juju did not say).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use ops::hookcmds::RecordingRunner;
+    /// use ops::model::{JujuVersion, Model};
+    /// # let runner = Arc::new(RecordingRunner::new(|_| Ok(Vec::new())));
+    /// let model = Model::new(runner, "web/0").with_juju_version("3.5.4".parse()?);
+    /// if !model.juju_version().has_relation_model_get() {
+    ///     // relation-model-get is not there: use what the relation data says instead
+    /// }
+    /// assert!(*model.juju_version() < JujuVersion::new(3, 6, 0));
+    /// # Ok::<(), ops::juju_version::JujuVersionError>(())
+    /// ```
+    pub fn juju_version(&self) -> &JujuVersion {
+        &self.inner.parts.juju_version
+    }
+
+    /// The type of model this unit is in, if known (see [`ModelType`]).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use ops::hookcmds::RecordingRunner;
+    /// use ops::model::{Model, ModelType};
+    /// # let runner = Arc::new(RecordingRunner::new(|_| Ok(Vec::new())));
+    /// let model = Model::new(runner, "web/0");
+    /// assert_eq!(model.model_type(), None);
+    /// assert_eq!(model.with_model_type(ModelType::Machine).model_type(), Some(ModelType::Machine));
+    /// ```
+    pub fn model_type(&self) -> Option<ModelType> {
+        self.inner.parts.model_type
+    }
+
+    /// Whether this unit is the leader (`is-leader`).
+    ///
+    /// Juju guarantees leadership for [`LEADERSHIP_LEASE`] (30 s) after a true answer, so a
+    /// true answer is kept that long and then asked again, as Python ops does: a long hook can
+    /// lose leadership. A false answer is kept for the whole dispatch: Juju's hook context
+    /// answers false for the rest of the hook once it has (its leadership context marks the
+    /// unit a minion), so asking again could not change it. The time is taken before the tool
+    /// runs, so the answer is never trusted past what Juju promised.
     pub fn is_leader(&self) -> Result<bool, ModelError> {
-        self.memo(
-            |c| c.leader,
-            || crate::hookcmds::leader::is_leader(self.tools()).map_err(ModelError::from),
-            |c, v| c.leader = Some(v),
-        )
+        let now = self.inner.parts.clock.now();
+        if let Some((answer, asked)) = self.cache().leader {
+            if !answer || now.saturating_duration_since(asked) <= LEADERSHIP_LEASE {
+                return Ok(answer);
+            }
+        }
+        let answer = crate::hookcmds::leader::is_leader(self.tools())?;
+        self.cache().leader = Some((answer, now));
+        Ok(answer)
     }
 
     /// Writes a line to the Juju debug log (`juju-log`); messages longer than Juju takes are
     /// split over several calls.
     pub fn juju_log(&self, level: LogLevel, message: &str) -> Result<(), ModelError> {
         crate::hookcmds::log::juju_log(self.tools(), level, message).map_err(ModelError::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::resilience::ManualClock;
+    use crate::test_support::runners::{juju, model};
+
+    /// A true answer holds for the 30 s Juju guarantees, then is asked again (and can have
+    /// turned false); false holds for the dispatch, as Juju's hook context keeps it.
+    #[test]
+    fn leadership_is_asked_again_after_the_lease() {
+        let answers = Arc::new(std::sync::Mutex::new(vec!["false", "true"]));
+        let a = answers.clone();
+        let r = crate::hookcmds::RecordingRunner::new(move |_| {
+            let next = a.lock().unwrap().pop().unwrap_or("false");
+            Ok(next.as_bytes().to_vec())
+        });
+        let clock = ManualClock::new();
+        let m = model(&r).with_clock(Arc::new(clock.clone()));
+        assert!(m.is_leader().unwrap());
+        clock.advance(Duration::from_secs(30));
+        assert!(m.is_leader().unwrap(), "within the lease");
+        assert_eq!(r.calls().len(), 1);
+        clock.advance(Duration::from_millis(1));
+        assert!(!m.is_leader().unwrap(), "asked again: the lease lapsed");
+        assert_eq!(r.calls().len(), 2);
+        clock.advance(Duration::from_secs(3600));
+        assert!(!m.is_leader().unwrap());
+        assert_eq!(r.calls().len(), 2, "false is final within the hook");
+    }
+
+    #[test]
+    fn version_and_type_default_to_unknown() {
+        let r = juju(&[]);
+        let m = crate::model::Model::new(Arc::new(r), "web/0");
+        assert_eq!(*m.juju_version(), crate::juju_version::JujuVersion::UNKNOWN);
+        assert_eq!(m.model_type(), None);
+        let text = format!("{m:?}");
+        assert!(
+            text.contains("0.0.0") || text.contains("major: 0"),
+            "{text}"
+        );
     }
 }

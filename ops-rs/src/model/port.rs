@@ -1,23 +1,50 @@
 //! Opened ports.
 
-use super::{Model, ModelError, Port};
+use super::{Model, ModelError, ModelType, Port};
 use crate::hookcmds::port as tools;
+
+/// What Juju answers a port range on Kubernetes (its port-range recorder,
+/// `validatePortRangeForCAAS`).
+pub(crate) const K8S_PORT_RANGE: &str =
+    "port ranges are not supported for k8s applications, please specify a single port";
 
 impl Model {
     /// Opens `port` on every endpoint (`open-port`).
+    ///
+    /// On Kubernetes Juju opens single ports only: a range is [`ModelError::Unsupported`]
+    /// before any tool runs (see [`ModelType`] for how the model knows).
     pub fn open_port(&self, port: Port) -> Result<(), ModelError> {
         self.open_port_on(port, &[])
     }
 
-    /// Opens `port` on the given endpoints only (`open-port --endpoints`).
+    /// Opens `port` on the given endpoints only (`open-port --endpoints`); a range on
+    /// Kubernetes is refused as by [`Model::open_port`].
     pub fn open_port_on(&self, port: Port, endpoints: &[&str]) -> Result<(), ModelError> {
+        self.check_range("open", &port)?;
         let r = tools::open_port(self.tools(), &port, endpoints);
         self.cache().opened_ports = None;
         r.map_err(ModelError::from)
     }
 
-    /// Closes `port` (`close-port`).
+    /// Refuses a port range on Kubernetes, with Juju's reason.
+    fn check_range(&self, verb: &str, port: &Port) -> Result<(), ModelError> {
+        let range = port.to_port.is_some_and(|to| Some(to) != port.port);
+        if range && self.model_type() == Some(ModelType::Kubernetes) {
+            return Err(ModelError::Unsupported {
+                action: format!("{verb} port range {port}"),
+                reason: format!(
+                    "{K8S_PORT_RANGE} (Juju on Kubernetes takes single ports: {verb} each port \
+                     of the range)"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Closes `port` (`close-port`); a range on Kubernetes is refused as by
+    /// [`Model::open_port`].
     pub fn close_port(&self, port: Port) -> Result<(), ModelError> {
+        self.check_range("close", &port)?;
         let r = tools::close_port(self.tools(), &port, &[]);
         self.cache().opened_ports = None;
         r.map_err(ModelError::from)
@@ -47,8 +74,47 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::Port;
+    use crate::model::{ModelError, ModelType, Port};
     use crate::test_support::runners::{juju, model};
+
+    /// Juju refuses port ranges on Kubernetes; the model says so before any tool runs, with
+    /// Juju's reason. Single ports, and ranges elsewhere, go through.
+    #[test]
+    fn ranges_refused_on_kubernetes() {
+        let r = juju(&[]);
+        let k8s = model(&r).with_model_type(ModelType::Kubernetes);
+        for e in [
+            k8s.open_port(Port::tcp_range(8000, 8099)).unwrap_err(),
+            k8s.open_port_on(Port::udp_range(1, 2), &["web"])
+                .unwrap_err(),
+            k8s.close_port(Port::tcp_range(8000, 8099)).unwrap_err(),
+        ] {
+            let text = e.to_string();
+            assert!(matches!(e, ModelError::Unsupported { .. }), "{text}");
+            assert!(
+                text.contains(
+                    "port ranges are not supported for k8s applications, please specify a \
+                     single port"
+                ),
+                "{text}"
+            );
+        }
+        assert!(r.calls().is_empty());
+        k8s.open_port(Port::tcp(8000)).unwrap();
+        k8s.open_port(Port::tcp_range(8000, 8000)).unwrap();
+        let machine = model(&r).with_model_type(ModelType::Machine);
+        machine.open_port(Port::tcp_range(8000, 8099)).unwrap();
+        model(&r).open_port(Port::tcp_range(1, 2)).unwrap();
+        assert_eq!(
+            r.lines(),
+            [
+                "open-port 8000/tcp",
+                "open-port 8000-8000/tcp",
+                "open-port 8000-8099/tcp",
+                "open-port 1-2/tcp",
+            ]
+        );
+    }
 
     #[test]
     fn open_close_and_cache() {

@@ -163,7 +163,25 @@ impl Relation {
     }
 
     /// The UUID of the remote application's model (`relation-model-get`).
+    ///
+    /// Needs Juju 3.6.2 ([`JujuVersion::has_relation_model_get`]): on an older Juju this is
+    /// [`ModelError::Unsupported`] and no tool runs.
+    ///
+    /// [`JujuVersion::has_relation_model_get`]: crate::juju_version::JujuVersion::has_relation_model_get
     pub fn remote_model_uuid(&self) -> Result<String, ModelError> {
+        let version = self.model.juju_version();
+        if !version.has_relation_model_get() {
+            return Err(ModelError::Unsupported {
+                action: format!(
+                    "read the remote model UUID of relation {}:{}",
+                    self.endpoint, self.id
+                ),
+                reason: format!(
+                    "`relation-model-get` needs Juju 3.6.2 or later and this is Juju {version}; \
+                     check `model.juju_version().has_relation_model_get()` first"
+                ),
+            });
+        }
         tools::relation_model_uuid(self.model.tools(), &self.endpoint, self.id)
             .map_err(ModelError::from)
     }

@@ -5,6 +5,8 @@ use super::{
     SecretRevision,
 };
 use crate::hookcmds::secret as tools;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// A secret this unit can see (owned, or granted to it).
 ///
@@ -164,30 +166,82 @@ impl Secret {
     }
 
     /// Adds a revision with new content (`secret-set`; content through private files).
+    ///
+    /// Needs Juju 3.6 to cost one call: before, each `secret-set` of a hook replaces the
+    /// hook's earlier ones and resets the metadata it does not mention, so the model first
+    /// reads the secret's metadata (`secret-info-get`) and sends it along, as Python ops
+    /// does. From 3.6 Juju does not add a revision whose content equals the latest one's.
     pub fn set_content(&mut self, content: &SecretContent) -> Result<(), ModelError> {
         content.validate()?;
         let id = self.ensure_id()?;
-        let r = tools::secret_set(
-            self.model.tools(),
-            &id,
-            Some(content),
-            &SecretMetadata::default(),
-        );
+        let r = self.secret_set(&id, Some(content), &SecretMetadata::default());
         self.forget();
-        r.map_err(ModelError::from)
+        r
     }
 
     /// Changes label, description, expiry or rotation (`secret-set` without content).
+    ///
+    /// Needs Juju 3.6 to cost one call: before, the model first reads the latest content
+    /// (`secret-get --peek`) and the metadata (`secret-info-get`) and sends them along, so
+    /// that neither this hook's earlier `set_content` nor the fields not given are lost (see
+    /// [`Secret::set_content`]). On those versions the resent content makes a new revision.
     pub fn set_info(&mut self, meta: &SecretMetadata) -> Result<(), ModelError> {
         let id = self.ensure_id()?;
-        let r = tools::secret_set(self.model.tools(), &id, None, meta);
+        let r = self.secret_set(&id, None, meta);
         self.forget();
         if r.is_ok() {
             if let Some(l) = &meta.label {
                 self.label = Some(l.clone());
             }
         }
-        r.map_err(ModelError::from)
+        r
+    }
+
+    /// `secret-set`, with every field resent on a Juju that does not merge the `secret-set`
+    /// calls of a hook (before 3.6: LP#2081034; before 3.5.5 a call also resets the
+    /// description, expiry and rotation it leaves out, before 3.5 the label).
+    fn secret_set(
+        &self,
+        id: &str,
+        content: Option<&SecretContent>,
+        meta: &SecretMetadata,
+    ) -> Result<(), ModelError> {
+        let tools = self.model.tools();
+        if self.model.juju_version().coalesces_secret_set() {
+            return tools::secret_set(tools, id, content, meta).map_err(ModelError::from);
+        }
+        let content = match content {
+            Some(c) => c.clone(),
+            None => tools::secret_get(tools, Some(id), None, SecretRevision::Peek)?,
+        };
+        let mut meta = meta.clone();
+        let complete = meta.label.is_some()
+            && meta.description.is_some()
+            && meta.expire.is_some()
+            && meta.rotate.is_some();
+        if !complete {
+            let info = tools::secret_info_get(tools, Some(id), None)?;
+            meta.label = meta.label.or(info.label);
+            meta.description = meta.description.or(info.description);
+            meta.rotate = meta.rotate.or(info.rotation);
+            if meta.expire.is_none() {
+                meta.expire = info
+                    .expiry
+                    .as_deref()
+                    .map(|text| {
+                        OffsetDateTime::parse(text, &Rfc3339).map_err(|e| ModelError::BadAnswer {
+                            tool: "secret-info-get".into(),
+                            detail: format!(
+                                "expiry {text:?} of secret {id} is not an RFC 3339 time ({e}); \
+                                 it is needed to set the secret again on Juju {}",
+                                self.model.juju_version()
+                            ),
+                        })
+                    })
+                    .transpose()?;
+            }
+        }
+        tools::secret_set(tools, id, Some(&content), &meta).map_err(ModelError::from)
     }
 
     /// Lets the remote application of `relation` (or only `unit`) read this secret.

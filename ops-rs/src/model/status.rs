@@ -1,5 +1,7 @@
 //! Unit and application status.
 
+use std::collections::BTreeMap;
+
 use super::{Model, ModelError, StatusTarget};
 use crate::hookcmds::status as tools;
 use crate::status::Status;
@@ -33,6 +35,34 @@ impl Model {
             }
         }
     }
+
+    /// The statuses of the application's units, this one included, by unit name (leader
+    /// only, [`ModelError::NotLeader`] otherwise; `status-get --application`, whose answer
+    /// nests them inside the application's status).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ops::hookcmds::RecordingRunner;
+    /// use ops::model::Model;
+    /// use ops::status::Status;
+    /// let runner = RecordingRunner::new(|call| Ok(match call.tool.as_str() {
+    ///     "is-leader" => b"true".to_vec(),
+    ///     _ => br#"{"application-status": {"status": "active", "message": "", "status-data": {},
+    ///         "units": {"web/0": {"status": "waiting", "message": "db", "status-data": {}}}}}"#.to_vec(),
+    /// }));
+    /// let model = Model::new(Arc::new(runner), "web/0");
+    /// assert_eq!(model.unit_statuses()?["web/0"], Status::waiting("db"));
+    /// # Ok::<(), ops::model::ModelError>(())
+    /// ```
+    pub fn unit_statuses(&self) -> Result<BTreeMap<String, Status>, ModelError> {
+        if !self.is_leader()? {
+            return Err(ModelError::NotLeader {
+                action: "read the statuses of the application's units".into(),
+            });
+        }
+        let (_, units) = tools::app_status_get(self.tools())?;
+        Ok(units.into_iter().map(|(u, i)| (u, i.status)).collect())
+    }
 }
 
 #[cfg(test)]
@@ -51,7 +81,7 @@ mod tests {
             ),
             (
                 "status-get --include-data --format=json --application=true",
-                r#"{"application-status":{"status":"active","message":"","status-data":{}},"units":{}}"#,
+                r#"{"application-status":{"message":"","status":"active","status-data":{},"units":{"web/0":{"message":"x","status":"blocked","status-data":{}},"web/1":{"message":"","status":"active","status-data":{}}}}}"#,
             ),
         ]);
         let m = model(&r);
@@ -61,6 +91,9 @@ mod tests {
             .unwrap();
         assert_eq!(m.status(StatusTarget::Unit).unwrap(), Status::waiting("db"));
         assert_eq!(m.status(StatusTarget::App).unwrap(), Status::active(""));
+        let units = m.unit_statuses().unwrap();
+        assert_eq!(units["web/0"], Status::blocked("x"));
+        assert_eq!(units["web/1"], Status::active(""));
         assert_eq!(
             r.lines(),
             [
@@ -68,6 +101,7 @@ mod tests {
                 "is-leader --format=json",
                 "status-set --application=true active -- ",
                 "status-get --include-data --format=json --application=false",
+                "status-get --include-data --format=json --application=true",
                 "status-get --include-data --format=json --application=true",
             ]
         );

@@ -44,6 +44,10 @@ impl Model {
     }
 
     /// The cloud spec with credential (`credential-get`; needs `juju trust`).
+    ///
+    /// On Kubernetes needs Juju 3.6.10
+    /// ([`JujuVersion::supports_cloud_spec_on_k8s`](crate::juju_version::JujuVersion::supports_cloud_spec_on_k8s));
+    /// an older Juju answers there with an error, which this returns.
     pub fn cloud_spec(&self) -> Result<CloudSpec, ModelError> {
         credential::credential_get(self.tools()).map_err(ModelError::from)
     }

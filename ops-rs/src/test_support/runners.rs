@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::hookcmds::{HookToolFailure, RecordingRunner};
+use crate::juju_version::JujuVersion;
 use crate::metadata::CharmMeta;
 use crate::model::Model;
 
@@ -57,10 +58,12 @@ actions:
     additionalProperties: false
 "#;
 
-/// A model for `web/0` with [`META`].
+/// A model for `web/0` with [`META`], on Juju 3.6.4 (the testing API's default).
 pub(crate) fn model(r: &RecordingRunner) -> Model {
     let meta = CharmMeta::from_charmcraft_yaml(META).unwrap_or_default();
-    Model::new(Arc::new(r.clone()), "web/0").with_meta(Arc::new(meta))
+    Model::new(Arc::new(r.clone()), "web/0")
+        .with_meta(Arc::new(meta))
+        .with_juju_version(JujuVersion::new(3, 6, 4))
 }
 
 /// A runner answering every call with `answer` (stdout) and recording calls.

@@ -9,7 +9,10 @@ use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
 use crate::dispatch::{EventInputs, juju_event};
 use crate::event::EventKind;
 use crate::framework::Charm;
+use crate::juju_version::JujuVersionError;
 use crate::metadata::{CharmMeta, MetadataError};
+use crate::model::ModelType;
+use crate::resilience::Clock;
 use crate::store::{DeferredEntry, MemoryStore, StoreData};
 use crate::testing::breaker::StoredBreaker;
 use crate::testing::consistency;
@@ -57,6 +60,7 @@ pub struct Context<C: Charm> {
     factory: Factory<C>,
     juju_version: String,
     pebble: PebbleOptions,
+    clock: Option<Arc<dyn Clock>>,
     /// The event constructors, Scenario-style: `ctx.on.config_changed()`.
     pub on: On,
 }
@@ -92,14 +96,55 @@ impl<C: Charm> Context<C> {
             factory: Box::new(factory),
             juju_version: DEFAULT_JUJU_VERSION.to_owned(),
             pebble: PebbleOptions::default(),
+            clock: None,
             on: On,
         }
     }
 
-    /// Sets the Juju version runs report (`JUJU_VERSION`).
+    /// Sets the Juju version runs report (`JUJU_VERSION`) and the simulated Juju behaves as
+    /// ([`JujuState::juju_version`]): `secret-set` before 3.6, `relation-model-get` from
+    /// 3.6.2, ... A string that is not a Juju version makes every run fail with
+    /// [`RunError::Inconsistent`].
     #[must_use]
     pub fn juju_version(mut self, version: &str) -> Self {
         self.juju_version = version.to_owned();
+        self
+    }
+
+    /// Sets the clock the model times leadership with in runs (as
+    /// [`MainOptions::clock`](crate::MainOptions::clock) does for a charm): a test moves a
+    /// [`ManualClock`](crate::resilience::ManualClock) the charm also holds, to see
+    /// `is-leader` asked again once Juju's 30-second guarantee has passed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use ops::prelude::*;
+    /// use ops::resilience::ManualClock;
+    /// use ops::testing::{Context, State};
+    /// struct Long(ManualClock);
+    /// impl Charm for Long {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.update_status("long", |c, ctx, _| {
+    ///             ctx.model().is_leader()?;
+    ///             c.0.advance(Duration::from_secs(31)); // a long hook
+    ///             ctx.model().is_leader()?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let clock = ManualClock::new();
+    /// let charm_clock = clock.clone();
+    /// let meta = ops::metadata::CharmMeta::from_charmcraft_yaml("name: app")?;
+    /// let ctx = Context::with_factory(meta, move || Long(charm_clock.clone())).clock(Arc::new(clock));
+    /// let out = ctx.run(ctx.on.update_status(), &State::new().leader(true))?;
+    /// assert_eq!(out.tool_calls.iter().filter(|c| c.tool == "is-leader").count(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -137,7 +182,11 @@ impl<C: Charm> Context<C> {
         run_event(
             &self.meta,
             &*self.factory,
-            (&self.juju_version, &self.pebble),
+            RunSettings {
+                juju_version: &self.juju_version,
+                pebble: &self.pebble,
+                clock: self.clock.as_ref(),
+            },
             &event,
             state,
         )
@@ -217,15 +266,32 @@ fn notice_id_var(
 }
 
 /// The variables every hook gets, for `unit`.
+/// What Juju gives every hook of the unit: unit, model, version, charm directory; the
+/// variables it exports empty where they do not apply; and on Kubernetes the pod's
+/// `KUBERNETES_SERVICE_HOST`, which Juju passes on.
 fn base_vars(juju: &JujuState, version: &str, charm_dir: &Path) -> Vec<(&'static str, String)> {
-    vec![
+    let mut vars = vec![
         ("JUJU_UNIT_NAME", juju.unit.clone()),
         ("JUJU_MODEL_NAME", juju.model.name.clone()),
         ("JUJU_MODEL_UUID", juju.model.uuid.clone()),
         ("JUJU_VERSION", version.to_owned()),
         ("JUJU_CHARM_DIR", charm_dir.display().to_string()),
-    ]
+        ("JUJU_MACHINE_ID", String::new()),
+        ("JUJU_PRINCIPAL_UNIT", String::new()),
+        ("JUJU_AVAILABILITY_ZONE", String::new()),
+    ];
+    if juju.model.model_type == ModelType::Kubernetes {
+        vars.push((
+            "KUBERNETES_SERVICE_HOST",
+            KUBERNETES_SERVICE_HOST.to_owned(),
+        ));
+    }
+    vars
 }
+
+/// The address the simulated pods' `KUBERNETES_SERVICE_HOST` holds (the cluster's API
+/// service; nothing connects to it).
+pub(crate) const KUBERNETES_SERVICE_HOST: &str = "10.152.183.1";
 
 /// The deferred entry for `event` and `handler` (seq and id are given by [`State::defer`]),
 /// with what only the state knows taken from `state` if given.
@@ -273,16 +339,34 @@ pub(crate) fn deferred_entry(
     })
 }
 
+/// How a run is made, besides the event and the state.
+pub(crate) struct RunSettings<'a> {
+    /// `JUJU_VERSION`, also the simulated Juju's version.
+    pub juju_version: &'a str,
+    /// The Pebble clients' settings.
+    pub pebble: &'a PebbleOptions,
+    /// The model's clock, if not the system's.
+    pub clock: Option<&'a Arc<dyn Clock>>,
+}
+
 /// One run: the heart of both [`Context`] and the Harness.
 pub(crate) fn run_event<C: Charm>(
     meta: &Arc<CharmMeta>,
     factory: &dyn Fn() -> C,
-    (juju_version, pebble): (&str, &PebbleOptions),
+    settings: RunSettings<'_>,
     event: &TestEvent,
     state: &State,
 ) -> Result<Output, RunError> {
+    let RunSettings {
+        juju_version,
+        pebble,
+        clock,
+    } = settings;
     consistency::check(meta, state, event)?;
     let mut juju = prepare_juju(meta, state, event);
+    juju.juju_version = juju_version.parse().map_err(|e: JujuVersionError| {
+        RunError::inconsistent(format!("Context::juju_version: {e}"))
+    })?;
 
     let tmp = tempfile::Builder::new()
         .prefix("ops-testing")
@@ -335,9 +419,12 @@ pub(crate) fn run_event<C: Charm>(
         breakers,
     });
     let mut charm = factory();
-    let input = DispatchInput::new(context, Arc::new(sim.clone()))
+    let mut input = DispatchInput::new(context, Arc::new(sim.clone()))
         .meta(Arc::clone(meta))
         .pebble(pebble.clone());
+    if let Some(clock) = clock {
+        input = input.clock(Arc::clone(clock));
+    }
     let outcome = dispatch(&mut charm, input, StoreSpec::Memory(store.clone()));
     let mut after = sim.state();
     if let Err(error) = outcome.result {
@@ -354,7 +441,7 @@ pub(crate) fn run_event<C: Charm>(
         logs: a.logs,
         failure: a.failure,
     });
-    after.tool_defaults = Default::default();
+    after.begin_hook(Default::default());
     if let (EventKind::RelationBroken(_), Some(r)) = (&event.kind, &event.relation) {
         after.relations.retain(|rel| rel.id != r.id);
     }
@@ -409,7 +496,7 @@ fn prepare_juju(meta: &CharmMeta, state: &State, event: &TestEvent) -> JujuState
     juju.calls.clear();
     juju.logs.clear();
     juju.action = None;
-    juju.tool_defaults = Default::default();
+    juju.begin_hook(Default::default());
     for (key, opt) in &meta.config.options {
         juju.config
             .defaults

@@ -49,7 +49,7 @@ use crate::framework::Charm;
 use crate::metadata::CharmMeta;
 use crate::status::Status;
 use crate::testing::container::Container;
-use crate::testing::context::{DEFAULT_JUJU_VERSION, run_event};
+use crate::testing::context::{DEFAULT_JUJU_VERSION, RunSettings, run_event};
 use crate::testing::error::RunError;
 use crate::testing::event::{On, TestEvent};
 use crate::testing::juju::{
@@ -229,7 +229,11 @@ impl<C: Charm> Harness<C> {
         let out = run_event(
             &self.meta,
             &*self.factory,
-            (&self.juju_version, &self.pebble),
+            RunSettings {
+                juju_version: &self.juju_version,
+                pebble: &self.pebble,
+                clock: None,
+            },
             &event,
             &self.state,
         )?;

@@ -252,3 +252,65 @@ fn a_workload_hook_for_an_undeclared_container_is_refused() {
         }
     }
 }
+
+/// The model is told the Juju version and, for a charm with containers, that it is on
+/// Kubernetes; a `JUJU_VERSION` that is none is refused with the context, naming the
+/// variable.
+#[test]
+fn the_model_knows_the_juju_version_and_the_model_type() {
+    struct Probe(Vec<String>);
+    impl Charm for Probe {
+        type Stored = ();
+        fn observe(on: &mut Observers<Self>) {
+            on.install("probe", |c, ctx, _| {
+                c.0.push(format!(
+                    "{} {:?}",
+                    ctx.model().juju_version(),
+                    ctx.model().model_type()
+                ));
+                Ok(())
+            });
+        }
+    }
+    let try_vars = |version: &'static str| {
+        JujuContext::from_vars([
+            ("JUJU_DISPATCH_PATH", "hooks/install"),
+            ("JUJU_HOOK_NAME", "install"),
+            ("JUJU_UNIT_NAME", "web/0"),
+            ("JUJU_MODEL_NAME", "m"),
+            ("JUJU_MODEL_UUID", "u"),
+            ("JUJU_VERSION", version),
+            ("JUJU_CHARM_DIR", "/charm"),
+        ])
+    };
+    let vars = |version| try_vars(version).unwrap();
+    let sidecar = Arc::new(
+        crate::metadata::CharmMeta::from_charmcraft_yaml(
+            "name: web\ncontainers:\n  web:\n    resource: img\nresources:\n  img:\n    type: oci-image\n",
+        )
+        .unwrap(),
+    );
+    let mut p = Probe(Vec::new());
+    let input = DispatchInput::new(vars("3.5.4"), Arc::new(runner(false))).meta(sidecar);
+    let out = dispatch(&mut p, input, StoreSpec::Memory(MemoryStore::default()));
+    assert!(out.result.is_ok(), "{:?}", out.result);
+    let input = DispatchInput::new(vars("3.6-beta2"), Arc::new(runner(false)));
+    dispatch(&mut p, input, StoreSpec::Memory(MemoryStore::default()));
+    let input = DispatchInput::new(vars("3.6.4"), Arc::new(runner(false)))
+        .model_type(crate::model::ModelType::Kubernetes);
+    dispatch(&mut p, input, StoreSpec::Memory(MemoryStore::default()));
+    assert_eq!(
+        p.0,
+        [
+            "3.5.4 Some(Kubernetes)",
+            "3.6-beta2 None",
+            "3.6.4 Some(Kubernetes)"
+        ]
+    );
+
+    let e = try_vars("3.six").unwrap_err().to_string();
+    assert!(
+        e.contains("JUJU_VERSION=\"3.six\"") && e.contains("3.6.4 or 3.6-beta2"),
+        "{e}"
+    );
+}

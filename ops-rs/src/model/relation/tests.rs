@@ -13,7 +13,7 @@ fn fake(leader: bool) -> crate::hookcmds::RecordingRunner {
         ("relation-list --format=json --app -r db:1", r#""pg""#),
         (
             "relation-list --format=json --app -r db:2",
-            "!ERROR relation 2 not found",
+            "!ERROR invalid value \"db:2\" for option -r: relation not found",
         ),
         (
             "relation-get --format=json -r db:1 - pg/0",
@@ -188,11 +188,11 @@ fn typed_load_and_save() {
 }
 
 #[test]
-fn gone_relation_is_relation_not_found() {
+fn gone_relation_is_relation_not_found_and_a_refusal_is_not() {
     let r = juju(&[
         (
             "relation-list --format=json -r db:3",
-            "!ERROR relation 3 not found",
+            "!ERROR invalid value \"db:3\" for option -r: relation not found",
         ),
         (
             "relation-get --format=json -r db:3 - pg/0",
@@ -206,11 +206,26 @@ fn gone_relation_is_relation_not_found() {
             .unwrap_err()
             .is_relation_not_found()
     );
+    let e = m.relation("db", 3).unit_data("pg/0").get_all().unwrap_err();
+    assert!(matches!(e, ModelError::PermissionDenied { .. }), "{e}");
+}
+
+/// `relation-model-get` exists from Juju 3.6.2: before, the model refuses without a tool.
+#[test]
+fn remote_model_needs_juju_362() {
+    let r = juju(&[(
+        "relation-model-get --format=json -r db:3",
+        r#"{"uuid":"u-1"}"#,
+    )]);
+    let old = model(&r).with_juju_version("3.6.1".parse().unwrap());
+    let e = old.relation("db", 3).remote_model_uuid().unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(e, ModelError::Unsupported { .. }), "{text}");
     assert!(
-        m.relation("db", 3)
-            .unit_data("pg/0")
-            .get_all()
-            .unwrap_err()
-            .is_relation_not_found()
+        text.contains("3.6.2") && text.contains("3.6.1") && text.contains("db:3"),
+        "{text}"
     );
+    assert!(r.calls().is_empty());
+    let new = model(&r).with_juju_version("3.6.2".parse().unwrap());
+    assert_eq!(new.relation("db", 3).remote_model_uuid().unwrap(), "u-1");
 }

@@ -125,3 +125,92 @@ fn add_grant_revoke_remove() {
         ]
     );
 }
+
+/// Before Juju 3.6 each `secret-set` of a hook replaces the earlier ones (and resets what it
+/// leaves out): every call resends the content and the metadata, read first, as Python ops
+/// does (its `test_set_content_then_info_pre36`).
+#[test]
+fn pre_36_every_secret_set_resends_everything() {
+    let r = juju(&[
+        (
+            "secret-info-get --format=json secret:a",
+            r#"{"secret:a":{"revision":1,"label":"db","description":"old","owner":"unit","rotation":"daily","expiry":"2030-01-02T03:04:05Z"}}"#,
+        ),
+        (
+            "secret-get --format=json secret:a --peek",
+            r#"{"password":"new"}"#,
+        ),
+        ("secret-get --format=json secret:a", r#"{"password":"old"}"#),
+    ]);
+    let m = model(&r).with_juju_version("3.5.4".parse().unwrap());
+    let mut s = m.get_secret_by_id("secret:a").unwrap();
+    s.set_content(&SecretContent::from_pairs([("password", "new")]))
+        .unwrap();
+    s.set_info(&SecretMetadata::default().description("desc"))
+        .unwrap();
+    let lines: Vec<String> = r.lines().into_iter().skip(1).collect();
+    assert_eq!(lines.len(), 5, "{lines:#?}");
+    assert_eq!(lines[0], "secret-info-get --format=json secret:a");
+    assert!(
+        lines[1].starts_with(
+            "secret-set --label db --description old --expire 2030-01-02T03:04:05Z \
+             --rotate daily --owner application secret:a password#file="
+        ),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2], "secret-get --format=json secret:a --peek");
+    assert_eq!(lines[3], "secret-info-get --format=json secret:a");
+    assert!(
+        lines[4].starts_with(
+            "secret-set --label db --description desc --expire 2030-01-02T03:04:05Z \
+             --rotate daily --owner application secret:a password#file="
+        ),
+        "{}",
+        lines[4]
+    );
+    assert!(!lines.concat().contains("new\""));
+}
+
+/// From Juju 3.6 one call each, with only what was given.
+#[test]
+fn from_36_secret_set_sends_what_was_given() {
+    let r = juju(&[("secret-get --format=json secret:a", r#"{"password":"old"}"#)]);
+    let m = model(&r).with_juju_version("3.6.0".parse().unwrap());
+    let mut s = m.get_secret_by_id("secret:a").unwrap();
+    s.set_content(&SecretContent::from_pairs([("password", "new")]))
+        .unwrap();
+    s.set_info(&SecretMetadata::default().description("desc"))
+        .unwrap();
+    let lines: Vec<String> = r.lines().into_iter().skip(1).collect();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[0].starts_with("secret-set --owner application secret:a password#file="));
+    assert_eq!(
+        lines[1],
+        "secret-set --description desc --owner application secret:a"
+    );
+}
+
+/// A metadata read that cannot be resent is an error that says so, not a silent reset.
+#[test]
+fn pre_36_bad_expiry_is_a_bad_answer() {
+    let r = juju(&[
+        (
+            "secret-info-get --format=json secret:a",
+            r#"{"secret:a":{"revision":1,"expiry":"next tuesday"}}"#,
+        ),
+        ("secret-get --format=json secret:a", r#"{"password":"old"}"#),
+    ]);
+    let m = model(&r).with_juju_version("3.4.2".parse().unwrap());
+    let mut s = m.get_secret_by_id("secret:a").unwrap();
+    let e = s
+        .set_content(&SecretContent::from_pairs([("password", "x")]))
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(e, ModelError::BadAnswer { .. }), "{e}");
+    assert!(
+        text.contains("next tuesday") && text.contains("3.4.2"),
+        "{text}"
+    );
+    assert!(r.calls_to("secret-set").is_empty());
+}

@@ -36,6 +36,6 @@ pub use record::ToolRecord;
 pub use state::{
     ActionState, Address, BindAddress, Config, Databag, Goal, GoalState, JujuState, LogLine,
     ModelInfo, Network, OpenedPort, Protocol, Reboot, Relation, STATE_VERSION, Secret,
-    SecretContent, SecretGrant, SecretOwner, SecretRevision, StateError, StorageInstance,
+    SecretContent, SecretGrant, SecretOwner, SecretRevision, StateError, StorageInstance, ThisHook,
     ToolDefaults, secret_xid,
 };

@@ -22,7 +22,18 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::juju_version::JujuVersion;
+use crate::model::ModelType;
 use crate::status::Status;
+
+/// The Juju a state simulates unless set: the testing API's default,
+/// [`DEFAULT_JUJU_VERSION`](crate::testing::DEFAULT_JUJU_VERSION) (a test holds it to
+/// parse).
+fn default_juju_version() -> JujuVersion {
+    crate::testing::DEFAULT_JUJU_VERSION
+        .parse()
+        .unwrap_or(JujuVersion::UNKNOWN)
+}
 
 pub use misc::{
     ActionState, Address, BindAddress, Goal, GoalState, LogLine, Network, OpenedPort, Protocol,
@@ -58,6 +69,49 @@ pub struct ModelInfo {
     pub name: String,
     /// Model UUID.
     pub uuid: String,
+    /// Kubernetes (the default, as in Python ops' Scenario) or machines: Juju refuses some
+    /// things on Kubernetes (port ranges).
+    #[serde(default, rename = "type", with = "model_type_serde")]
+    pub model_type: ModelType,
+}
+
+/// [`ModelType`] as `kubernetes` / `machine` in the state file.
+mod model_type_serde {
+    use super::ModelType;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &ModelType, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(t.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ModelType, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// What Juju's hook context keeps for the length of one hook, and forgets at the next: the
+/// simulated Juju needs it to behave as Juju does within a hook. Reset with
+/// [`JujuState::begin_hook`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ThisHook {
+    /// Secrets this hook changed with `secret-set`, by xid, as they were before the hook's
+    /// first `secret-set` of them: before Juju 3.6 a `secret-set` replaces the hook's earlier
+    /// ones, so the simulated Juju goes back to this and applies the last call alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets_before_set: BTreeMap<String, Secret>,
+    /// Secrets this hook created (`secret-add`), by xid: a `secret-set` of one is merged into
+    /// its creation, on every Juju.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets_added: Vec<String>,
+}
+
+impl ThisHook {
+    fn is_empty(&self) -> bool {
+        *self == ThisHook::default()
+    }
 }
 
 /// What the current hook is about, as the defaults Juju gives the relation and storage
@@ -106,8 +160,27 @@ impl Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct JujuState {
-    /// The state format version, [`STATE_VERSION`].
+    /// The state format version, [`STATE_VERSION`] (not Juju's: that is
+    /// [`juju_version`](Self::juju_version)).
     pub version: u32,
+    /// The version of the simulated Juju (`JUJU_VERSION`): the hook tools behave as that
+    /// release does. The testing API's `Context::juju_version` and juju-sim's
+    /// `model.juju-version` set it for every hook. What changes with it:
+    ///
+    /// | Juju | Several `secret-set` of one secret in a hook | What a `secret-set` leaves out | Content equal to the latest revision | `relation-model-get` |
+    /// |---|---|---|---|---|
+    /// | 3.6.2 and later | merged field by field | kept | no new revision | yes |
+    /// | 3.6.0, 3.6.1 | merged field by field | kept | no new revision | no such tool |
+    /// | 3.5.5 – 3.5.x | the hook's last call replaces the earlier ones | kept | a new revision | no such tool |
+    /// | 3.5.0 – 3.5.4 | the last call replaces the earlier ones | description, expiry, rotation reset; label kept | a new revision | no such tool |
+    /// | before 3.5 | the last call replaces the earlier ones | all reset, label too | a new revision | no such tool |
+    ///
+    /// A `secret-set` of a secret created in the same hook is merged into its creation on
+    /// every version. (Sources: juju/juju#18154 and LP#2081034 for the merging; Python ops'
+    /// `_ModelBackend.secret_set` for the resets before 3.5.5 and 3.5, and its
+    /// `Secret.set_content` for identical content.)
+    #[serde(default = "default_juju_version")]
+    pub juju_version: JujuVersion,
     /// The model.
     pub model: ModelInfo,
     /// This unit, `app/N`.
@@ -115,6 +188,16 @@ pub struct JujuState {
     /// Whether this unit is the leader.
     #[serde(default)]
     pub leader: bool,
+    /// `is-leader` answers true this many more times, then this unit loses leadership in
+    /// the middle of a hook (the lease lapses, as when the unit agent cannot renew it with the
+    /// controller) and answers false; `None`: leadership holds. Leadership is only gained
+    /// between hooks (a new leader is elected, then told in `leader-elected`), so once
+    /// `is-leader` says false it says false until the hook ends, as Juju's hook context does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leadership_lost_after: Option<u32>,
+    /// What Juju keeps for the length of the current hook (see [`ThisHook`]).
+    #[serde(default, skip_serializing_if = "ThisHook::is_empty")]
+    pub this_hook: ThisHook,
     /// What the current hook is about, as the hook tools' defaults (`relation-get` without
     /// `-r` reads the hook's relation, `storage-get` without `-s` the hook's storage).
     #[serde(default, alias = "context")]
@@ -190,12 +273,16 @@ impl JujuState {
     pub fn new(unit: &str) -> Self {
         JujuState {
             version: STATE_VERSION,
+            juju_version: default_juju_version(),
             model: ModelInfo {
                 name: "test-model".to_owned(),
                 uuid: "00000000-0000-4000-8000-000000000000".to_owned(),
+                model_type: ModelType::Kubernetes,
             },
             unit: unit.to_owned(),
             leader: false,
+            leadership_lost_after: None,
+            this_hook: ThisHook::default(),
             tool_defaults: ToolDefaults::default(),
             config: Config::default(),
             relations: Vec::new(),
@@ -237,11 +324,69 @@ impl JujuState {
     /// Sets the model name and UUID.
     #[must_use]
     pub fn model(mut self, name: &str, uuid: &str) -> Self {
-        self.model = ModelInfo {
-            name: name.to_owned(),
-            uuid: uuid.to_owned(),
-        };
+        self.model.name = name.to_owned();
+        self.model.uuid = uuid.to_owned();
         self
+    }
+
+    /// Sets the model type (Kubernetes by default).
+    ///
+    /// ```
+    /// use ops::model::ModelType;
+    /// use ops::testing::juju::JujuState;
+    /// assert_eq!(JujuState::new("web/0").model.model_type, ModelType::Kubernetes);
+    /// let machine = JujuState::new("web/0").model_type(ModelType::Machine);
+    /// assert!(machine.to_json().unwrap().contains("\"type\": \"machine\""));
+    /// ```
+    #[must_use]
+    pub fn model_type(mut self, model_type: ModelType) -> Self {
+        self.model.model_type = model_type;
+        self
+    }
+
+    /// Sets the version of the simulated Juju.
+    ///
+    /// ```
+    /// use ops::testing::juju::JujuState;
+    /// let state = JujuState::new("web/0").juju_version("3.5.4".parse().unwrap());
+    /// assert!(!state.juju_version.coalesces_secret_set());
+    /// ```
+    #[must_use]
+    pub fn juju_version(mut self, version: JujuVersion) -> Self {
+        self.juju_version = version;
+        self
+    }
+
+    /// Makes `is-leader` answer true `answers` more times, then lose leadership (see
+    /// [`leadership_lost_after`](Self::leadership_lost_after)).
+    ///
+    /// ```
+    /// use ops::hookcmds::HookToolRunner;
+    /// use ops::testing::juju::{JujuSim, JujuState};
+    /// let sim = JujuSim::new(JujuState::new("web/0").leader(true).leadership_lost_after(1));
+    /// let ask = || sim.run("is-leader", &["--format=json".into()], None).unwrap();
+    /// assert_eq!(ask(), b"true\n");
+    /// assert_eq!(ask(), b"false\n");
+    /// ```
+    #[must_use]
+    pub fn leadership_lost_after(mut self, answers: u32) -> Self {
+        self.leadership_lost_after = Some(answers);
+        self
+    }
+
+    /// Starts a hook: what Juju kept for the last one ([`ThisHook`]) is forgotten, and the
+    /// tools' defaults are the new hook's.
+    ///
+    /// ```
+    /// use ops::testing::juju::{JujuState, ToolDefaults};
+    /// let mut state = JujuState::new("web/0");
+    /// state.this_hook.secrets_added.push("cr0ahn1dqe3k7mqmsc2g".into());
+    /// state.begin_hook(ToolDefaults::default());
+    /// assert!(state.this_hook.secrets_added.is_empty());
+    /// ```
+    pub fn begin_hook(&mut self, defaults: ToolDefaults) {
+        self.this_hook = ThisHook::default();
+        self.tool_defaults = defaults;
     }
 
     /// Sets a configuration value.
@@ -373,6 +518,9 @@ mod tests {
     fn round_trips_everything() {
         let state = JujuState::new("web/1")
             .leader(true)
+            .juju_version("3.5.4".parse().unwrap())
+            .model_type(ModelType::Machine)
+            .leadership_lost_after(2)
             .config_default("name", Value::Null)
             .config("port", 80)
             .relation(Relation::peer(2, "peers", "web").local_app_data([("k", "v")]))
@@ -385,6 +533,20 @@ mod tests {
         let back = JujuState::from_json(&state.to_json().unwrap()).unwrap();
         assert_eq!(back, state);
         assert_eq!(back.app(), "web");
+    }
+
+    #[test]
+    fn default_juju_version_is_the_testing_default() {
+        assert_eq!(
+            JujuState::new("a/0").juju_version.to_string(),
+            crate::testing::DEFAULT_JUJU_VERSION
+        );
+        // A state file written before the field existed simulates the default.
+        let mut v: Value = serde_json::from_str(&JujuState::new("a/0").to_json().unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("juju-version");
+        v["model"].as_object_mut().unwrap().remove("type");
+        let back = JujuState::from_json(&v.to_string()).unwrap();
+        assert_eq!(back, JujuState::new("a/0"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::super::error::ToolError;
 use super::super::output::Format;
 use super::super::state::{OpenedPort, Protocol};
 use super::{Call, Tool, ToolResult};
+use crate::model::{K8S_PORT_RANGE, ModelType};
 
 const PORT_ARGS: &str = "<port>[/<protocol>] or <from>-<to>[/<protocol>] or icmp";
 
@@ -92,6 +93,9 @@ fn change(call: &mut Call<'_>, open: bool) -> ToolResult {
     };
     let (protocol, from, to) = parse_range(arg)?;
     call.at_most(1)?;
+    if from != to && call.state.model.model_type == ModelType::Kubernetes {
+        return Err(ToolError::failed(K8S_PORT_RANGE));
+    }
     let endpoints: Option<Vec<String>> = call
         .args
         .value("endpoints")
@@ -160,10 +164,32 @@ fn opened(call: &mut Call<'_>) -> ToolResult {
 mod tests {
     use super::super::super::JujuState;
     use super::super::test_support::{err, ok};
+    use crate::model::ModelType;
+
+    /// Juju's port-range recorder refuses ranges on Kubernetes, open and close alike
+    /// (`validatePortRangeForCAAS`), after parsing the argument.
+    #[test]
+    fn ranges_refused_on_kubernetes() {
+        let mut s = JujuState::new("a/0");
+        let refusal = "ERROR port ranges are not supported for k8s applications, please \
+                       specify a single port\n";
+        assert_eq!(err(&mut s, "open-port 8000-8099/tcp", 1), refusal);
+        assert_eq!(err(&mut s, "close-port 1000-2000/udp", 1), refusal);
+        assert_eq!(
+            err(&mut s, "open-port 8000-8099 --endpoints web", 1),
+            refusal
+        );
+        assert!(s.opened_ports.is_empty());
+        ok(&mut s, "open-port 8000-8000/tcp");
+        ok(&mut s, "open-port 53/udp");
+        ok(&mut s, "open-port icmp");
+        assert_eq!(ok(&mut s, "opened-ports"), "8000/tcp\n53/udp\nicmp\n");
+        err(&mut s, "open-port 90-80", 2);
+    }
 
     #[test]
     fn open_list_close() {
-        let mut s = JujuState::new("a/0");
+        let mut s = JujuState::new("a/0").model_type(ModelType::Machine);
         ok(&mut s, "open-port 80");
         ok(&mut s, "open-port 8000-8099/udp");
         ok(&mut s, "open-port icmp");

@@ -259,6 +259,15 @@ fn set(call: &mut Call<'_>) -> ToolResult {
 }
 
 fn model_get(call: &mut Call<'_>) -> ToolResult {
+    let version = &call.state.juju_version;
+    if !version.has_relation_model_get() {
+        // The tool does not exist before 3.6.2: on a real unit the hook gets "command not
+        // found" from its shell.
+        return Err(ToolError::failed(format!(
+            "relation-model-get: command not found (Juju {version} has no such hook tool; \
+             it was added in Juju 3.6.2)"
+        )));
+    }
     call.at_most(0)?;
     let id = call.relation_id()?;
     let rel = call
@@ -429,6 +438,13 @@ mod tests {
         assert_eq!(
             ok(&mut s, "relation-model-get --format=json -r db:3"),
             format!("{{\"uuid\":\"{}\"}}\n", s.model.uuid)
+        );
+        // Juju before 3.6.2 has no such tool.
+        s.juju_version = "3.6.1".parse().unwrap();
+        let e = err(&mut s, "relation-model-get --format=json -r db:3", 1);
+        assert!(
+            e.contains("command not found") && e.contains("3.6.2"),
+            "{e}"
         );
     }
 }

@@ -5,6 +5,10 @@
 //! one this unit tracks; later reads return the tracked revision until `--refresh` (track
 //! the latest) or `--peek` (read the latest once). Only the owner manages a secret; an
 //! application-owned secret is managed by the leader (others get `permission denied`).
+//!
+//! `secret-set` follows the simulated Juju's version, as the table on
+//! [`JujuState::juju_version`] says: Juju's hook context records updates until the hook ends,
+//! and before 3.6 it keeps only a hook's last update of a secret.
 
 use serde_json::{Map, Value, json};
 
@@ -16,6 +20,7 @@ use super::super::state::{
 };
 use super::secret_input::{b64_encode, content, expire, new_xid, rotate};
 use super::{Call, Tool, ToolResult};
+use crate::juju_version::JujuVersion;
 
 fn upsert_spec(name: &'static str, args: &'static str, purpose: &'static str) -> Spec {
     Spec::new(name, args, purpose)
@@ -246,6 +251,10 @@ fn add(call: &mut Call<'_>) -> ToolResult {
             state.secret_seq
         )
     );
+    state
+        .this_hook
+        .secrets_added
+        .push(secret_xid(&id).to_owned());
     state.secrets.push(Secret {
         id: id.clone(),
         owner,
@@ -287,15 +296,93 @@ fn set(call: &mut Call<'_>) -> ToolResult {
     if let Some(label) = &meta.label {
         check_label_free(state, label, Some(index))?;
     }
+    let xid = state.secrets[index].xid().to_owned();
+    let version = state.juju_version.clone();
+    let hook = &mut state.this_hook;
     let secret = &mut state.secrets[index];
-    if !data.0.is_empty() {
-        secret.push_revision(data);
+    if hook.secrets_added.contains(&xid) {
+        // Juju merges an update of a secret created in this hook into its creation.
+        if !data.0.is_empty() {
+            if let Some(rev) = secret.revisions.last_mut() {
+                rev.content = data;
+            }
+        }
+        merge_meta(secret, meta);
+        return Ok(Vec::new());
     }
+    let before = hook
+        .secrets_before_set
+        .entry(xid)
+        .or_insert_with(|| secret.clone())
+        .clone();
+    if version.coalesces_secret_set() {
+        // Juju 3.6+: the hook's updates of a secret are merged field by field; content equal
+        // to the latest revision's before the hook adds no revision.
+        let pending = secret.latest().map(|r| r.revision) != before.latest().map(|r| r.revision);
+        let same_as_before = before.latest().is_some_and(|r| r.content == data);
+        if !data.0.is_empty() && !same_as_before {
+            match secret.revisions.last_mut() {
+                Some(rev) if pending => rev.content = data,
+                _ => {
+                    secret.push_revision(data);
+                }
+            }
+        }
+        merge_meta(secret, meta);
+    } else {
+        // Before 3.6 Juju keeps one update per secret per hook: this call replaces the
+        // hook's earlier ones (LP#2081034), so go back to the secret as it was before them.
+        restore(secret, &before);
+        if !data.0.is_empty() {
+            secret.push_revision(data);
+        }
+        // Before 3.5.5 an update resets the description, expiry and rotation it leaves
+        // out, before 3.5 the label too (what Python ops' workaround resends).
+        let keeps_label = version >= JujuVersion::new(3, 5, 0);
+        let keeps_meta = version >= JujuVersion::new(3, 5, 5);
+        secret.label = if keeps_label {
+            meta.label.or(secret.label.take())
+        } else {
+            meta.label
+        };
+        if keeps_meta {
+            merge_meta(
+                secret,
+                Meta {
+                    label: None,
+                    ..meta
+                },
+            );
+        } else {
+            secret.description = meta.description;
+            secret.expire = meta.expire;
+            secret.rotate = meta.rotate;
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// Sets the metadata fields given, keeping the others.
+fn merge_meta(secret: &mut Secret, meta: Meta) {
     secret.label = meta.label.or(secret.label.take());
     secret.description = meta.description.or(secret.description.take());
     secret.expire = meta.expire.or(secret.expire.take());
     secret.rotate = meta.rotate.or(secret.rotate.take());
-    Ok(Vec::new())
+}
+
+/// Undoes this hook's earlier `secret-set` of `secret`: its revisions and metadata as they
+/// were before, keeping what `secret-set` does not touch (grants, the tracked revision, as far
+/// as it still exists).
+fn restore(secret: &mut Secret, before: &Secret) {
+    secret.revisions = before.revisions.clone();
+    secret.label = before.label.clone();
+    secret.description = before.description.clone();
+    secret.expire = before.expire.clone();
+    secret.rotate = before.rotate.clone();
+    let latest = secret.latest().map(|r| r.revision);
+    if let (Some(t), Some(l)) = (secret.tracked, latest) {
+        secret.tracked = Some(t.min(l));
+    }
 }
 
 fn get(call: &mut Call<'_>) -> ToolResult {
@@ -468,6 +555,9 @@ fn remove(call: &mut Call<'_>) -> ToolResult {
     check_manage(state, index)?;
     match revision {
         None => {
+            let xid = state.secrets[index].xid().to_owned();
+            state.this_hook.secrets_before_set.remove(&xid);
+            state.this_hook.secrets_added.retain(|x| *x != xid);
             state.secrets.remove(index);
         }
         Some(rev) => {

@@ -43,40 +43,49 @@ pub(crate) const SET: Tool = Tool {
     run: set,
 };
 
-fn details(s: &Status) -> Value {
-    json!({"status": s.name(), "message": s.message(), "status-data": {}})
+/// A status as Juju's `status-get` writes it (`toDetails`): `status` alone, or with
+/// `--include-data` also `message` and `status-data`.
+fn details(s: &Status, include_data: bool) -> Value {
+    if include_data {
+        json!({"status": s.name(), "message": s.message(), "status-data": {}})
+    } else {
+        json!({"status": s.name()})
+    }
 }
 
+/// `status-get`: in the smart format without `--include-data`, the status name alone; else a
+/// map, for `--application` the application's details with its units nested inside them:
+/// `{"application-status": {"status": …, "units": {"web/0": {"status": …}}}}`.
 fn get(call: &mut Call<'_>) -> ToolResult {
     call.at_most(0)?;
     let data = call.args.flag("include-data");
+    let name_only = !data && Format::from_args(&call.args, Format::Smart)? == Format::Smart;
+    let state = &*call.state;
     let value = if call.args.flag("application") {
-        if !call.state.leader {
+        if !state.leader {
             return Err(ToolError::failed(format!(
                 "finding application status: {NOT_LEADER}"
             )));
         }
-        let app = &call.state.app_status;
-        if data {
-            let mut units: serde_json::Map<String, Value> = call
-                .state
+        if name_only {
+            Value::String(state.app_status.name().to_owned())
+        } else {
+            let mut units: serde_json::Map<String, Value> = state
                 .other_unit_statuses
                 .iter()
-                .map(|(u, s)| (u.clone(), details(s)))
+                .map(|(u, s)| (u.clone(), details(s, data)))
                 .collect();
-            units.insert(call.state.unit.clone(), details(&call.state.unit_status));
-            let mut app = details(app);
+            units.insert(state.unit.clone(), details(&state.unit_status, data));
+            let mut app = details(&state.app_status, data);
             if let Some(obj) = app.as_object_mut() {
                 obj.insert("units".into(), Value::Object(units));
             }
             json!({"application-status": app})
-        } else {
-            Value::String(app.name().to_owned())
         }
-    } else if data {
-        details(&call.state.unit_status)
+    } else if name_only {
+        Value::String(state.unit_status.name().to_owned())
     } else {
-        Value::String(call.state.unit_status.name().to_owned())
+        details(&state.unit_status, data)
     };
     call.output(Format::Smart, &value)
 }
@@ -159,6 +168,49 @@ mod tests {
         assert_eq!(v["application-status"]["status"], "blocked");
         assert_eq!(v["application-status"]["message"], "need-db");
         assert_eq!(v["application-status"]["units"]["a/0"]["status"], "unknown");
+    }
+
+    /// Juju's shapes (`jujuc/status-get.go`): a name in the smart format without
+    /// `--include-data`, else a map; the units nested in the application's status.
+    #[test]
+    fn shapes_as_juju_writes_them() {
+        let mut s = JujuState::new("a/0").leader(true);
+        s.unit_status = Status::active("up");
+        s.app_status = Status::blocked("need db");
+        s.other_unit_statuses
+            .insert("a/1".into(), Status::waiting("w"));
+        assert_eq!(ok(&mut s, "status-get"), "active\n");
+        assert_eq!(
+            ok(&mut s, "status-get --format=json"),
+            "{\"status\":\"active\"}\n"
+        );
+        assert_eq!(ok(&mut s, "status-get --format=yaml"), "status: active\n");
+        assert_eq!(ok(&mut s, "status-get --application"), "blocked\n");
+        let app: serde_json::Value =
+            serde_json::from_str(&ok(&mut s, "status-get --application --format=json")).unwrap();
+        assert_eq!(
+            app,
+            serde_json::json!({"application-status": {"status": "blocked", "units": {
+                "a/0": {"status": "active"}, "a/1": {"status": "waiting"}}}})
+        );
+        let full: serde_json::Value = serde_json::from_str(&ok(
+            &mut s,
+            "status-get --application --include-data --format=json",
+        ))
+        .unwrap();
+        assert_eq!(
+            full,
+            serde_json::json!({"application-status": {
+            "status": "blocked", "message": "need db", "status-data": {},
+            "units": {
+                "a/0": {"status": "active", "message": "up", "status-data": {}},
+                "a/1": {"status": "waiting", "message": "w", "status-data": {}},
+            }}})
+        );
+        assert!(
+            full.get("units").is_none(),
+            "units are not at the top level"
+        );
     }
 
     #[test]

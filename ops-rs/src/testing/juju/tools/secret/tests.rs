@@ -155,6 +155,7 @@ fn set_info_remove() {
     let mut s = leader();
     let id = ok(&mut s, "secret-add --label l abc=one").trim().to_owned();
     assert_eq!(ok(&mut s, &format!("secret-get {id} abc")), "one\n");
+    s.begin_hook(Default::default());
     ok(
         &mut s,
         &format!("secret-set {id} abc=2 --description d --rotate weekly"),
@@ -231,4 +232,118 @@ fn grant_and_revoke() {
     assert_eq!(s.secrets[0].grants.len(), 1);
     ok(&mut s, &format!("secret-revoke {id} --relation 2"));
     assert!(s.secrets[0].grants.is_empty());
+}
+
+/// A secret owned by the unit, with metadata, as it is before the hook.
+fn owned(version: &str) -> (JujuState, String) {
+    let id = "secret:cr0ahn1dqe3k7mqmsc2g".to_owned();
+    let mut sec = Secret::new(&id, SecretOwner::Unit, [("password", "old")])
+        .label("db")
+        .description("the db");
+    sec.rotate = Some("daily".into());
+    sec.expire = Some("2030-01-01T00:00:00Z".into());
+    let s = JujuState::new("web/0")
+        .juju_version(version.parse().unwrap())
+        .secret(sec);
+    (s, id)
+}
+
+/// Juju 3.6 merges the `secret-set` calls of a hook: content then description both land, in
+/// one new revision; what a call leaves out is kept.
+#[test]
+fn secret_set_merges_from_36() {
+    let (mut s, id) = owned("3.6.0");
+    ok(&mut s, &format!("secret-set {id} password=new"));
+    ok(&mut s, &format!("secret-set {id} password=newer"));
+    ok(&mut s, &format!("secret-set {id} --description desc"));
+    let sec = &s.secrets[0];
+    assert_eq!(sec.revisions.len(), 2, "one new revision for the hook");
+    assert_eq!(sec.latest().unwrap().content.0["password"], "newer");
+    assert_eq!(sec.description.as_deref(), Some("desc"));
+    assert_eq!(sec.label.as_deref(), Some("db"));
+    assert_eq!(sec.rotate.as_deref(), Some("daily"));
+    assert_eq!(sec.expire.as_deref(), Some("2030-01-01T00:00:00Z"));
+    // Content equal to the latest revision before the hook adds none.
+    let (mut s, id) = owned("3.6.0");
+    ok(&mut s, &format!("secret-set {id} password=old"));
+    assert_eq!(s.secrets[0].revisions.len(), 1);
+}
+
+/// Before 3.6 the last `secret-set` of a hook replaces the earlier ones: content set first
+/// is lost when only the description follows (LP#2081034).
+#[test]
+fn secret_set_replaces_before_36() {
+    let (mut s, id) = owned("3.5.5");
+    ok(&mut s, &format!("secret-set {id} password=new"));
+    ok(&mut s, &format!("secret-set {id} --description desc"));
+    let sec = &s.secrets[0];
+    assert_eq!(sec.revisions.len(), 1, "the content update was replaced");
+    assert_eq!(sec.latest().unwrap().content.0["password"], "old");
+    assert_eq!(sec.description.as_deref(), Some("desc"));
+    // 3.5.5 keeps what a call leaves out.
+    assert_eq!(sec.label.as_deref(), Some("db"));
+    assert_eq!(sec.rotate.as_deref(), Some("daily"));
+    // Resending everything in the last call (what ops does) keeps it all; identical
+    // content still makes a revision before 3.6.
+    let (mut s, id) = owned("3.5.5");
+    ok(&mut s, &format!("secret-set {id} password=new"));
+    ok(
+        &mut s,
+        &format!("secret-set {id} --description desc password=new"),
+    );
+    assert_eq!(s.secrets[0].revisions.len(), 2);
+    assert_eq!(s.secrets[0].latest().unwrap().content.0["password"], "new");
+    let (mut s, id) = owned("3.5.5");
+    ok(&mut s, &format!("secret-set {id} password=old"));
+    assert_eq!(s.secrets[0].revisions.len(), 2);
+}
+
+/// Before 3.5.5 a `secret-set` resets the description, expiry and rotation it leaves out;
+/// before 3.5 the label too.
+#[test]
+fn secret_set_resets_metadata_on_older_juju() {
+    let (mut s, id) = owned("3.5.4");
+    ok(&mut s, &format!("secret-set {id} password=new"));
+    let sec = &s.secrets[0];
+    assert_eq!(sec.label.as_deref(), Some("db"));
+    assert_eq!(
+        (&sec.description, &sec.rotate, &sec.expire),
+        (&None, &None, &None)
+    );
+    let (mut s, id) = owned("3.4.6");
+    ok(&mut s, &format!("secret-set {id} password=new"));
+    let sec = &s.secrets[0];
+    assert_eq!(sec.label, None);
+    assert_eq!(sec.description, None);
+    assert!(err(&mut s, "secret-get --label db", 1).contains("not found"));
+}
+
+/// A `secret-set` of a secret created in the same hook is merged into its creation.
+#[test]
+fn secret_set_of_a_new_secret_merges_into_its_creation() {
+    for version in ["3.4.6", "3.6.4"] {
+        let mut s = JujuState::new("web/0").juju_version(version.parse().unwrap());
+        let id = ok(&mut s, "secret-add --owner unit --label l password=a");
+        let id = id.trim();
+        ok(&mut s, &format!("secret-set {id} password=b"));
+        ok(&mut s, &format!("secret-set {id} --description d"));
+        let sec = &s.secrets[0];
+        assert_eq!(sec.revisions.len(), 1, "{version}");
+        assert_eq!(sec.latest().unwrap().content.0["password"], "b");
+        assert_eq!(sec.label.as_deref(), Some("l"));
+        assert_eq!(sec.description.as_deref(), Some("d"));
+    }
+}
+
+/// What a hook remembers is forgotten at the next hook.
+#[test]
+fn the_next_hook_starts_afresh() {
+    let (mut s, id) = owned("3.5.5");
+    ok(&mut s, &format!("secret-set {id} password=new"));
+    s.begin_hook(Default::default());
+    ok(&mut s, &format!("secret-set {id} --description desc"));
+    let sec = &s.secrets[0];
+    assert_eq!(sec.revisions.len(), 2);
+    assert_eq!(sec.latest().unwrap().content.0["password"], "new");
+    assert_eq!(sec.description.as_deref(), Some("desc"));
 }
