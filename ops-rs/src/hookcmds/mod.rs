@@ -34,6 +34,7 @@ pub mod credential;
 mod error;
 pub mod goal_state;
 pub mod leader;
+pub mod limits;
 pub mod log;
 pub mod network;
 pub mod port;
@@ -46,6 +47,7 @@ pub mod secret;
 pub mod state;
 pub mod status;
 pub mod storage;
+mod yaml_safe;
 
 pub use error::HookToolError;
 pub use log::LogLevel;

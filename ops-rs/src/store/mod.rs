@@ -189,6 +189,20 @@ pub enum StoreError {
         #[source]
         source: crate::hookcmds::HookToolFailure,
     },
+    /// The state is more than Juju keeps in its controller-side store for a unit; nothing was
+    /// written (see [`JujuStore`] and [`crate::hookcmds::limits`]).
+    #[error(
+        "the unit's state takes {size} bytes in Juju's state store, more than the {limit} \
+         bytes Juju keeps for a unit (the controller's max-charm-state-size, 2 MiB unless \
+         changed): keep less in the charm's stored state, or use the default store (the \
+         `.unit-state.db` file) instead. Nothing was saved; the hook fails and Juju retries it"
+    )]
+    JujuLimit {
+        /// The bytes the state takes, as Juju counts them.
+        size: usize,
+        /// The most Juju keeps.
+        limit: usize,
+    },
     /// The stored document could not be read or written.
     #[error("the {store} state store holds data this version cannot read: {detail}")]
     Format {

@@ -229,7 +229,7 @@ impl<C: Charm> Harness<C> {
         let out = run_event(
             &self.meta,
             &*self.factory,
-            (&self.juju_version, &self.pebble),
+            (&self.juju_version, &self.pebble, false),
             &event,
             &self.state,
         )?;
