@@ -107,7 +107,7 @@ pub fn flatten_results(
 /// when a key is invalid, or when there are no results.
 ///
 /// Every `key=value` is one command-line argument, which Linux limits
-/// ([`limits`](super::limits)): a result too long for one is refused before anything runs,
+/// ([`limits`]): a result too long for one is refused before anything runs,
 /// naming the limit. Results that fit one by one but not all on one command line are set with
 /// several calls, which Juju merges into one set of results.
 pub fn action_set(

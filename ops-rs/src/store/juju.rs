@@ -1,26 +1,4 @@
 //! [`JujuStore`]: the state in Juju's controller-side store (`state-get`/`state-set`).
-//!
-//! # Layout
-//!
-//! Juju keeps each value to 64 KiB and a unit's whole store to 2 MiB (the figures, and where
-//! Juju checks them, are in [`crate::hookcmds::limits`]). The state is kept in parts, each
-//! under keys of its own, as Python ops keeps one key per snapshot; a part longer than one
-//! value is cut into pieces:
-//!
-//! | Key | Holds |
-//! |---|---|
-//! | `ops-rs/meta` | `{"version": 2, "event_counter": N, "parts": {"charm": 3, ...}}`: how many pieces each part has |
-//! | `ops-rs/charm/<i>` | piece `i` of the charm's stored state (its JSON) |
-//! | `ops-rs/queue/<i>` | piece `i` of the deferred queue (a JSON array) |
-//! | `ops-rs/breakers/<i>` | piece `i` of the circuit breakers (a JSON object) |
-//!
-//! A commit writes only the keys whose value changed (one `state-set`) and deletes the keys
-//! no longer used (`state-delete`). Before that it adds up the store as Juju will (its other
-//! keys included) and refuses, with [`StoreError::JujuLimit`], a state Juju would not keep.
-//!
-//! Version 1 kept everything as one document under `ops-rs-state`, which stopped working
-//! past 64 KiB. It is still read, so a unit refreshed in place keeps its state; the first
-//! commit rewrites it in parts and deletes the old key.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -68,12 +46,34 @@ struct Meta {
 /// [`load`](Store::load) runs `state-get --format=json` once; [`commit`](Store::commit) writes
 /// the changed keys with one `state-set --file -` (and `state-delete` for keys no longer
 /// used). Juju applies `state-set` only when the hook succeeds, so a failed dispatch leaves
-/// the old state. The layout is in the [module docs](self).
+/// the old state.
 ///
-/// What Juju allows: at most 2 MiB for the whole store, by default (the controller setting
-/// `max-charm-state-size`); each value at most 64 KiB, which this store handles by cutting
-/// its parts into pieces. A state over the total fails the commit with
-/// [`StoreError::JujuLimit`] before anything is written.
+/// # Layout
+///
+/// Juju keeps each value and a unit's whole store to a size (the figures, and where Juju
+/// checks them, are in [`crate::hookcmds::limits`]). The state is kept in parts, each
+/// under keys of its own, as Python ops keeps one key per snapshot; a part longer than one
+/// value is cut into pieces:
+///
+/// | Key | Holds |
+/// |---|---|
+/// | `ops-rs/meta` | `{"version": 2, "event_counter": N, "parts": {"charm": 3, ...}}`: how many pieces each part has |
+/// | `ops-rs/charm/<i>` | piece `i` of the charm's stored state (its JSON) |
+/// | `ops-rs/queue/<i>` | piece `i` of the deferred queue (a JSON array) |
+/// | `ops-rs/breakers/<i>` | piece `i` of the circuit breakers (a JSON object) |
+///
+/// A commit writes only the keys whose value changed and deletes the keys no longer used.
+/// Before that it adds up the store as Juju will (the charm's own keys included) and
+/// refuses, with [`StoreError::JujuLimit`], a state Juju would not keep.
+///
+/// Version 1 kept everything as one document under `ops-rs-state`, which stopped working
+/// past one value's size. It is still read, so a unit refreshed in place keeps its state; the first
+/// commit rewrites it in parts and deletes the old key.
+///
+/// What Juju allows: at most [`MAX_STATE_SIZE`] bytes for the whole store, by default (the
+/// controller setting `max-charm-state-size`); each value at most [`MAX_STATE_VALUE_LEN`]
+/// bytes, which this store handles by cutting its parts into pieces. A state over the total
+/// fails the commit with [`StoreError::JujuLimit`] before anything is written.
 pub struct JujuStore {
     runner: Arc<dyn HookToolRunner>,
     /// Every key and value in Juju's store when it was read (the charm's own keys too).
