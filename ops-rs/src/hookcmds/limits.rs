@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use ops::hookcmds::limits::{self, MAX_ARG_LEN};
-//! let text = "é".repeat(MAX_ARG_LEN); // twice as many bytes as one argument takes
+//! let text = "é".repeat(100_000); // 200,000 bytes: more than one argument takes
 //! let parts = limits::split_utf8(&text, MAX_ARG_LEN);
 //! assert_eq!(parts.len(), 2);
 //! assert!(parts.iter().all(|p| p.len() <= MAX_ARG_LEN));
@@ -114,7 +114,8 @@ pub fn truncation_marker(cut_bytes: usize) -> String {
 /// ```
 /// use ops::hookcmds::limits::truncate_utf8;
 /// assert_eq!(truncate_utf8("short", 100), "short");
-/// let cut = truncate_utf8(&"x".repeat(200), 100);
+/// let long = "x".repeat(200);
+/// let cut = truncate_utf8(&long, 100);
 /// assert!(cut.len() <= 100 && cut.ends_with("too long for one command-line argument]"));
 /// ```
 pub fn truncate_utf8(text: &str, max_bytes: usize) -> Cow<'_, str> {

@@ -71,6 +71,12 @@ fn get(call: &mut Call<'_>) -> ToolResult {
             None => Value::String(String::new()),
         },
     };
+    // Juju's YAML writes an empty string as `""`.
+    if value == Value::String(String::new())
+        && Format::from_args(&call.args, Format::Smart)? == Format::Yaml
+    {
+        return Ok(b"\"\"\n".to_vec());
+    }
     call.output(Format::Smart, &value)
 }
 
@@ -139,6 +145,7 @@ mod tests {
         assert_eq!(ok(&mut s, "state-get b"), "2\n");
         assert_eq!(ok(&mut s, "state-get c"), "multi\nline\n");
         assert_eq!(ok(&mut s, "state-get missing"), "");
+        assert_eq!(ok(&mut s, "state-get --format=yaml missing"), "\"\"\n");
         assert!(err(&mut s, "state-get missing --strict", 1).contains("not found"));
         ok(&mut s, "state-delete a");
         // An empty value is kept, as Juju keeps it: only state-delete removes a key.
@@ -160,6 +167,7 @@ mod tests {
         // A missing key is an empty string, not null, unless --strict.
         assert_eq!(ok(&mut s, "state-get --format=json missing"), "\"\"\n");
         assert_eq!(ok(&mut s, "state-get missing"), "");
+        assert_eq!(ok(&mut s, "state-get --format=yaml missing"), "\"\"\n");
         assert_eq!(
             err(&mut s, "state-get --strict missing", 1),
             "ERROR \"missing\" not found\n"
