@@ -17,7 +17,10 @@ use crate::store::STATE_FILE;
 #[non_exhaustive]
 pub struct MainOptions {
     /// Keep the state in Juju's controller-side store (`state-get`/`state-set`) instead of
-    /// `.unit-state.db`: for Kubernetes pods whose charm directory does not survive.
+    /// `.unit-state.db`: for Kubernetes pods whose charm directory does not survive. Juju
+    /// keeps at most [`MAX_STATE_SIZE`](crate::hookcmds::limits::MAX_STATE_SIZE) bytes there
+    /// for a unit (the controller's `max-charm-state-size`); see
+    /// [`JujuStore`](crate::store::JujuStore).
     pub juju_storage: bool,
     /// The Pebble clients' settings: charm-wide and per-container retry policies, timeouts.
     pub pebble: PebbleOptions,
@@ -36,7 +39,8 @@ impl std::fmt::Debug for MainOptions {
 }
 
 impl MainOptions {
-    /// Keep the state in Juju's controller-side store.
+    /// Keep the state in Juju's controller-side store (see
+    /// [`MainOptions::juju_storage`](MainOptions#structfield.juju_storage) for its limit).
     #[must_use]
     pub fn juju_storage(mut self, yes: bool) -> Self {
         self.juju_storage = yes;

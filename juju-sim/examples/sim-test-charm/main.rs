@@ -1,6 +1,8 @@
 //! A tiny ops-rs sidecar charm used by juju-sim's tests (metadata beside it in
 //! `charmcraft.yaml`): one container `web`, a `website` relation, a
-//! `port` option and a `greet` action.
+//! `port` option, a `greet` action, and a `limits` action that sends things past Linux's and
+//! Juju's limits. With `SIM_TEST_JUJU_STORAGE` set in its environment it keeps its state in
+//! Juju's controller-side store (`MainOptions::juju_storage`).
 //!
 //! It reconciles on config-changed, pebble-ready and website relation events: it adds a
 //! layer with a service and a check to the container's Pebble, sets the app version and the
@@ -35,6 +37,14 @@ fn param(params: &serde_json::Map<String, Value>, name: &str) -> String {
     }
 }
 
+/// What the charm keeps between hooks.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct Stored {
+    /// Text the `limits` action's `grow` case adds to.
+    #[serde(default)]
+    notes: Vec<String>,
+}
+
 fn socket(container: &str) -> PathBuf {
     let dir =
         std::env::var_os("OPS_RS_CONTAINERS_DIR").unwrap_or_else(|| "/charm/containers".into());
@@ -56,7 +66,7 @@ checks:
 ";
 
 impl Charm for SimTest {
-    type Stored = ();
+    type Stored = Stored;
 
     fn observe(on: &mut Observers<Self>) {
         on.install("on_install", |_, ctx, _| {
@@ -197,6 +207,32 @@ impl Charm for SimTest {
             }))?;
             Ok(())
         });
+        on.action("limits", "on_limits", |_, ctx, ev| {
+            let case = ev.params["case"].as_str().unwrap_or_default().to_owned();
+            let model = ctx.model().clone();
+            match case.as_str() {
+                "long-failure" => {
+                    model.action_fail(&format!("backup failed: {}", "e".repeat(1 << 20)))?;
+                }
+                "many-results" => {
+                    let results: serde_json::Map<String, serde_json::Value> = (0..25)
+                        .map(|i| (format!("part-{i:02}"), "r".repeat(100_000).into()))
+                        .collect();
+                    model.action_set_results(&results)?;
+                }
+                "multibyte-log" => {
+                    model.juju_log(ops::model::LogLevel::Info, &"é".repeat(100_000))?;
+                    model.action_set_results(&serde_json::json!({"logged": true}))?;
+                }
+                "grow" => ctx.stored_mut().notes.push("n".repeat(100_000)),
+                "stored-size" => {
+                    let size: usize = ctx.stored().notes.iter().map(String::len).sum();
+                    model.action_set_results(&serde_json::json!({"size": size}))?;
+                }
+                other => return Err(HandlerError::msg(format!("unknown case {other:?}"))),
+            }
+            Ok(())
+        });
         on.update_status("on_update_status", |_, ctx, _| {
             ctx.model()
                 .juju_log(ops::model::LogLevel::Debug, "update-status tick")?;
@@ -244,6 +280,9 @@ impl SimTest {
 
 fn main() -> ExitCode {
     let clock = ManualClock::new();
-    let options = ops::MainOptions::default().clock(Arc::new(clock.clone()));
+    let juju_storage = std::env::var_os("SIM_TEST_JUJU_STORAGE").is_some();
+    let options = ops::MainOptions::default()
+        .clock(Arc::new(clock.clone()))
+        .juju_storage(juju_storage);
     ops::main_with(SimTest { clock }, options)
 }

@@ -1,10 +1,13 @@
 //! `application-version-set`.
 
-use super::{HookToolError, HookToolRunner, args, run};
+use super::{HookToolError, HookToolRunner, args, limits, run};
 
-/// `application-version-set -- <version>`: the workload version shown in `juju status`.
+/// `application-version-set -- <version>`: the workload version shown in `juju status`. A
+/// version longer than one command-line argument takes ([`limits::MAX_ARG_LEN`] bytes) is
+/// cut, and ends with [`limits::truncation_marker`].
 pub fn application_version_set(r: &dyn HookToolRunner, version: &str) -> Result<(), HookToolError> {
-    run(r, "application-version-set", args(["--", version]), None).map(drop)
+    let version = limits::truncate_utf8(version, limits::MAX_ARG_LEN);
+    run(r, "application-version-set", args(["--", &version]), None).map(drop)
 }
 
 #[cfg(test)]
@@ -17,5 +20,7 @@ mod tests {
         let r = answering("");
         application_version_set(&r, "-1.2").unwrap();
         assert_eq!(r.lines(), ["application-version-set -- -1.2"]);
+        application_version_set(&r, &"1".repeat(limits::MAX_ARG_LEN + 1)).unwrap();
+        assert!(r.calls()[1].args[1].len() <= limits::MAX_ARG_LEN);
     }
 }

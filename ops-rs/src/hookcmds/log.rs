@@ -1,6 +1,6 @@
 //! `juju-log`.
 
-use super::{HookToolError, HookToolRunner, args, run};
+use super::{HookToolError, HookToolRunner, args, limits, run};
 
 /// The level of a `juju-log` line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,20 +30,26 @@ impl LogLevel {
     }
 }
 
-/// The longest message passed to `juju-log` in one call, in characters (as Python ops).
-pub const MAX_LOG_LINE_LEN: usize = 131_071;
+/// The longest message passed to `juju-log` in one call, in bytes: what one command-line
+/// argument holds ([`limits::MAX_ARG_LEN`]).
+pub const MAX_LOG_LINE_LEN: usize = limits::MAX_ARG_LEN;
 
-/// The chunks a message is sent as: itself if short enough; otherwise a notice line followed
-/// by chunks of at most `max_len` characters.
+/// The chunks a message is sent as: itself if it has at most `max_len` bytes; otherwise a
+/// notice line followed by chunks of at most `max_len` bytes, cut on character boundaries (as
+/// Python ops does, but counting bytes: the kernel limits an argument's bytes, and a message
+/// of multi-byte characters cut by characters would not fit).
 pub fn log_chunks(message: &str, max_len: usize) -> Vec<String> {
-    let chars: Vec<char> = message.chars().collect();
-    if chars.len() <= max_len || max_len == 0 {
+    if message.len() <= max_len || max_len == 0 {
         return vec![message.to_owned()];
     }
     let mut out = vec![format!(
         "Log string greater than {max_len}. Splitting into multiple chunks: "
     )];
-    out.extend(chars.chunks(max_len).map(|c| c.iter().collect::<String>()));
+    out.extend(
+        limits::split_utf8(message, max_len)
+            .into_iter()
+            .map(str::to_owned),
+    );
     out
 }
 
@@ -78,7 +84,7 @@ mod tests {
     }
 
     #[test]
-    fn long_messages_are_split() {
+    fn long_messages_are_split_by_bytes_on_character_boundaries() {
         assert_eq!(log_chunks("abc", 3), ["abc"]);
         assert_eq!(
             log_chunks("abcdé", 2),
@@ -89,8 +95,16 @@ mod tests {
                 "é"
             ]
         );
+        // Five characters, ten bytes: by characters it would fit in 5.
+        assert_eq!(log_chunks("ééééé", 5).len(), 1 + 3);
         let r = answering("");
         juju_log(&r, LogLevel::Info, &"x".repeat(MAX_LOG_LINE_LEN + 1)).unwrap();
         assert_eq!(r.calls().len(), 3);
+        let r = answering("");
+        let wide = "é".repeat(MAX_LOG_LINE_LEN);
+        juju_log(&r, LogLevel::Info, &wide).unwrap();
+        let sent: Vec<String> = r.calls().iter().map(|c| c.args[3].clone()).collect();
+        assert!(sent.iter().all(|a| a.len() <= MAX_LOG_LINE_LEN));
+        assert_eq!(sent[1..].concat(), wide);
     }
 }

@@ -34,6 +34,7 @@ pub mod credential;
 mod error;
 pub mod goal_state;
 pub mod leader;
+pub mod limits;
 pub mod log;
 pub mod network;
 pub mod port;
@@ -46,6 +47,7 @@ pub mod secret;
 pub mod state;
 pub mod status;
 pub mod storage;
+mod yaml_safe;
 
 pub use error::HookToolError;
 pub use log::LogLevel;
@@ -54,13 +56,33 @@ pub use runner::{HookToolFailure, HookToolRunner, ProcessRunner};
 
 use serde::de::DeserializeOwned;
 
-/// Runs `tool`; a failure comes back redacted ([`HookToolFailure::redact`]).
+/// Runs `tool`; a failure comes back redacted ([`HookToolFailure::redact`]). A command line
+/// Linux would refuse to start is refused here, naming the limit (the functions that can
+/// split or cut what they send have done so already; see [`limits`]).
 pub(crate) fn run(
     runner: &dyn HookToolRunner,
     tool: &str,
     args: Vec<String>,
     stdin: Option<&[u8]>,
 ) -> Result<Vec<u8>, HookToolError> {
+    if !limits::fits_on_command_line(tool, &args) {
+        let longest = args.iter().map(String::len).max().unwrap_or(0);
+        let detail = if longest > limits::MAX_ARG_LEN {
+            format!(
+                "one of its arguments is {longest} bytes, more than the {} bytes Linux passes \
+                 in one command-line argument",
+                limits::MAX_ARG_LEN
+            )
+        } else {
+            format!(
+                "its arguments take more than the {} bytes Linux passes to a program",
+                limits::MAX_ARGV_TOTAL
+            )
+        };
+        return Err(HookToolError::Invalid(format!(
+            "cannot run `{tool}`: {detail}; send less through it"
+        )));
+    }
     runner.run(tool, &args, stdin).map_err(|mut failure| {
         failure.redact();
         HookToolError::Failed(failure)
@@ -117,4 +139,31 @@ pub(crate) fn args<const N: usize>(a: [&str; N]) -> Vec<String> {
 /// A relation reference as Juju takes it: `endpoint:id`.
 pub(crate) fn relation_ref(endpoint: &str, id: u32) -> String {
     format!("{endpoint}:{id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::runners::answering;
+
+    #[test]
+    fn a_command_line_linux_would_refuse_is_refused_before_the_tool_runs() {
+        let r = answering("[]");
+        let endpoint = "e".repeat(limits::MAX_ARG_LEN + 1);
+        let e = relation::relation_ids(&r, &endpoint).unwrap_err();
+        assert!(matches!(e, HookToolError::Invalid(_)), "{e}");
+        assert!(
+            e.to_string()
+                .contains("more than the 131071 bytes Linux passes"),
+            "{e}"
+        );
+        assert!(
+            !e.to_string().contains("eeeeeeee"),
+            "the argument is not quoted: {e}"
+        );
+        let many = vec!["a".repeat(100_000); 30];
+        let e = run(&r, "juju-log", many, None).unwrap_err();
+        assert!(e.to_string().contains("2097152 bytes"), "{e}");
+        assert!(r.calls().is_empty());
+    }
 }

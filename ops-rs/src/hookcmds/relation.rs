@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{HookToolError, HookToolRunner, args, parse_json, relation_ref, run, run_json};
+use super::{
+    HookToolError, HookToolRunner, args, parse_json, relation_ref, run, run_json, yaml_safe,
+};
 
 /// `relation-ids <endpoint> --format=json`: the ids of the endpoint's relations
 /// (`["db:3"]` → `[3]`).
@@ -106,7 +108,8 @@ pub fn relation_get(
 }
 
 /// `relation-set -r <endpoint>:<id> [--app] --file -` with `data` as a JSON object on stdin
-/// (Juju reads YAML there, and JSON is YAML). A value of `""` deletes the key. Empty `data` is
+/// (Juju reads YAML there, and JSON is YAML; the characters Juju's YAML reader refuses or
+/// folds are escaped, so every value arrives as it was). A value of `""` deletes the key. Empty `data` is
 /// an error, as in ops (there would be nothing to set).
 pub fn relation_set(
     r: &dyn HookToolRunner,
@@ -125,7 +128,7 @@ pub fn relation_set(
         a.push("--app".to_owned());
     }
     a.extend(["--file".to_owned(), "-".to_owned()]);
-    let body = serde_json::to_vec(data)
+    let body = yaml_safe::to_vec(data)
         .map_err(|e| HookToolError::Invalid(format!("cannot encode relation data: {e}")))?;
     run(r, "relation-set", a, Some(&body)).map(drop)
 }

@@ -37,6 +37,23 @@ pub struct HookToolFailure {
 }
 
 impl HookToolFailure {
+    /// The failure of `tool`, run as `program`, that could not be started: `error` is why
+    /// (`Argument list too long (os error 7)` for a command line Linux refuses, see
+    /// [`limits`](super::limits)). No exit code: the tool never ran.
+    pub fn not_started(
+        tool: &str,
+        args: &[String],
+        program: &std::path::Path,
+        error: &std::io::Error,
+    ) -> HookToolFailure {
+        HookToolFailure {
+            tool: tool.to_owned(),
+            args: args.to_vec(),
+            exit_code: None,
+            stderr: format!("cannot run {}: {error}", program.display()),
+        }
+    }
+
     /// Redacts what must not be shown: the values of `action-set` arguments (results may be
     /// sensitive), leaving their keys. Every failure a typed hook-tool call returns is
     /// already redacted; a [`HookToolRunner`] of your own returns raw ones.
@@ -59,11 +76,21 @@ impl fmt::Debug for HookToolFailure {
     }
 }
 
+/// The longest argument a failure shows whole.
+const SHOWN_ARG_LEN: usize = 256;
+
 impl fmt::Display for HookToolFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "hook tool `{}", self.tool)?;
         for a in &self.args {
-            write!(f, " {a}")?;
+            // A long argument (a whole log line, a failure message) would bury the reason:
+            // its beginning and its length say which one it was.
+            if a.len() > SHOWN_ARG_LEN {
+                let head = super::limits::split_utf8(a, SHOWN_ARG_LEN / 2)[0];
+                write!(f, " {head}...({} bytes)", a.len())?;
+            } else {
+                write!(f, " {a}")?;
+            }
         }
         match self.exit_code {
             Some(code) => write!(f, "` exited with code {code}")?,
@@ -129,7 +156,7 @@ impl HookToolRunner for ProcessRunner {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| failure(None, format!("cannot run {}: {e}", program.display())))?;
+            .map_err(|e| HookToolFailure::not_started(tool, args, &program, &e))?;
         if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
             // A tool that exits without reading its input closes the pipe: its exit status
             // and stderr say what went wrong, so a write error here is not reported on its own.
@@ -186,6 +213,48 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out, b"unset|path");
+    }
+
+    #[test]
+    fn an_argument_linux_refuses_is_a_failure_that_says_so() {
+        use crate::hookcmds::limits::{MAX_ARG_LEN, fits_on_command_line};
+        let r = ProcessRunner::new();
+        let fits = vec!["x".repeat(MAX_ARG_LEN)];
+        assert!(fits_on_command_line("true", &fits));
+        r.run("true", &fits, None).unwrap();
+        let too_long = vec!["x".repeat(MAX_ARG_LEN + 1)];
+        assert!(!fits_on_command_line("true", &too_long));
+        let e = r.run("true", &too_long, None).unwrap_err();
+        assert_eq!(e.exit_code, None);
+        assert_eq!(
+            e.stderr,
+            "cannot run true: Argument list too long (os error 7)"
+        );
+        // Many arguments that fit one by one, too many together.
+        // (Whatever the stack limit: Linux never allows more than 6 MiB.)
+        let many = vec!["x".repeat(100_000); 70];
+        assert!(!fits_on_command_line("true", &many));
+        let e = r.run("true", &many, None).unwrap_err();
+        assert_eq!(
+            e.stderr,
+            "cannot run true: Argument list too long (os error 7)"
+        );
+    }
+
+    #[test]
+    fn a_failure_shows_long_arguments_by_their_beginning_and_length() {
+        let f = HookToolFailure {
+            tool: "juju-log".into(),
+            args: vec!["--".into(), "x".repeat(1000)],
+            exit_code: None,
+            stderr: "cannot run juju-log".into(),
+        };
+        let shown = f.to_string();
+        assert!(
+            shown.contains(&format!(" {}...(1000 bytes)` ", "x".repeat(128))),
+            "{shown}"
+        );
+        assert!(shown.len() < 300);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{HookToolError, HookToolRunner, args, parse_json, run, run_json};
+use super::{HookToolError, HookToolRunner, args, limits, parse_json, run, run_json};
 
 /// Secret content: key → value. `Debug` prints the keys with redacted values.
 ///
@@ -70,34 +70,71 @@ impl SecretContent {
         self.0
     }
 
-    /// Checks the content is what Juju accepts: at least one key, each key at least 3
-    /// characters of lowercase letters, digits and single hyphens, starting with a letter.
+    /// Checks the content is what Juju's `secret-add` and `secret-set` accept: at least one
+    /// key; each key Juju's `^[a-z](-?[a-z0-9]){2,}$` (a lowercase letter, then at least two
+    /// more letters or digits, single hyphens between them); each value at most
+    /// [`MAX_SECRET_VALUE_LEN`](limits::MAX_SECRET_VALUE_LEN) bytes once base64-encoded (as
+    /// Juju counts it: 750,000 bytes of content), and all values together at most
+    /// [`MAX_SECRET_CONTENT_LEN`](limits::MAX_SECRET_CONTENT_LEN) base64 bytes. The errors
+    /// name the key (never the value) and the limit.
     pub fn validate(&self) -> Result<(), HookToolError> {
         if self.0.is_empty() {
             return Err(HookToolError::Invalid(
                 "secret content must have at least one key".into(),
             ));
         }
-        for k in self.0.keys() {
+        let mut total = 0;
+        for (k, v) in &self.0 {
             if !is_valid_secret_key(k) {
                 return Err(HookToolError::Invalid(format!(
-                    "invalid secret key '{k}': use at least 3 lowercase letters, digits or \
-                     single hyphens, starting with a letter (e.g. 'password', 'api-key')"
+                    "invalid secret key '{k}': use a lowercase letter followed by at least two \
+                     more lowercase letters or digits, with single hyphens between them (e.g. \
+                     'password', 'api-key')"
                 )));
             }
+            let encoded = limits::base64_len(v.len());
+            if encoded > limits::MAX_SECRET_VALUE_LEN {
+                return Err(HookToolError::Invalid(format!(
+                    "the value of secret key '{k}' is {encoded} bytes as base64, over Juju's \
+                     limit of {} bytes per value ({} bytes before encoding): keep large data \
+                     elsewhere and put only what unlocks it in the secret",
+                    limits::MAX_SECRET_VALUE_LEN,
+                    limits::MAX_SECRET_VALUE_LEN / 4 * 3
+                )));
+            }
+            total += encoded;
+        }
+        if total > limits::MAX_SECRET_CONTENT_LEN {
+            return Err(HookToolError::Invalid(format!(
+                "the secret's content is {total} bytes as base64, over Juju's limit of {} bytes \
+                 for all its values together: split it into several secrets",
+                limits::MAX_SECRET_CONTENT_LEN
+            )));
         }
         Ok(())
     }
 }
 
+/// Juju's secret key rule, `^([a-z](?:-?[a-z0-9]){2,})$`.
 fn is_valid_secret_key(k: &str) -> bool {
-    let b = k.as_bytes();
-    b.len() >= 3
-        && b[0].is_ascii_lowercase()
-        && !k.ends_with('-')
-        && !k.contains("--")
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+    let mut bytes = k.bytes();
+    if !bytes.next().is_some_and(|c| c.is_ascii_lowercase()) {
+        return false;
+    }
+    // Then groups of an optional hyphen and a letter or digit: at least two of them.
+    let mut groups = 0;
+    let mut after_hyphen = false;
+    for c in bytes {
+        match c {
+            b'-' if !after_hyphen => after_hyphen = true,
+            c if c.is_ascii_lowercase() || c.is_ascii_digit() => {
+                groups += 1;
+                after_hyphen = false;
+            }
+            _ => return false,
+        }
+    }
+    !after_hyphen && groups >= 2
 }
 
 impl fmt::Debug for SecretContent {
@@ -204,6 +241,18 @@ impl SecretMetadata {
     }
 
     fn push_args(&self, a: &mut Vec<String>) -> Result<(), HookToolError> {
+        for (what, text) in [("label", &self.label), ("description", &self.description)] {
+            if let Some(t) = text
+                && !limits::fits_in_arg(t)
+            {
+                return Err(HookToolError::Invalid(format!(
+                    "the secret's {what} is {} bytes, more than one command-line argument can \
+                     carry ({} bytes; Linux refuses longer ones): shorten it",
+                    t.len(),
+                    limits::MAX_ARG_LEN
+                )));
+            }
+        }
         if let Some(l) = &self.label {
             a.extend(["--label".to_owned(), l.clone()]);
         }

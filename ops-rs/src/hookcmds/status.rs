@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{HookToolError, HookToolRunner, run, run_json};
+use super::{HookToolError, HookToolRunner, limits, run, run_json};
 use crate::status::Status;
 
 /// A status as `status-get --include-data` reports it.
@@ -113,7 +113,9 @@ fn status_get_args(app: bool) -> Vec<String> {
 }
 
 /// `status-set --application=<bool> <status> -- <message>`. Only active, blocked, maintenance
-/// and waiting can be set; the others are an error before the tool runs.
+/// and waiting can be set; the others are an error before the tool runs. A message longer
+/// than one command-line argument takes ([`limits::MAX_ARG_LEN`] bytes) is cut, and ends
+/// with [`limits::truncation_marker`].
 pub fn status_set(r: &dyn HookToolRunner, app: bool, status: &Status) -> Result<(), HookToolError> {
     if !status.is_settable() {
         return Err(HookToolError::Invalid(format!(
@@ -125,7 +127,7 @@ pub fn status_set(r: &dyn HookToolRunner, app: bool, status: &Status) -> Result<
         format!("--application={app}"),
         status.name().to_owned(),
         "--".to_owned(),
-        status.message().to_owned(),
+        limits::truncate_utf8(status.message(), limits::MAX_ARG_LEN).into_owned(),
     ];
     run(r, "status-set", a, None).map(drop)
 }
@@ -172,5 +174,10 @@ mod tests {
         );
         assert!(status_set(&r, false, &Status::Error("x".into())).is_err());
         assert_eq!(r.calls().len(), 1);
+        let long = Status::blocked("ü".repeat(limits::MAX_ARG_LEN));
+        status_set(&r, false, &long).unwrap();
+        let sent = &r.calls()[1].args[3];
+        assert!(sent.len() <= limits::MAX_ARG_LEN && sent.starts_with("üü"));
+        assert!(sent.ends_with("too long for one command-line argument]"));
     }
 }

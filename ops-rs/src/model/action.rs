@@ -57,8 +57,16 @@ impl Model {
     }
 
     /// Sets action results (`action-set`): `results` serializes to a map; nested maps become
-    /// dotted keys; keys must be lowercase letters, digits, `-` and `.` (checked before
-    /// anything runs).
+    /// dotted keys.
+    ///
+    /// What Juju allows, checked before anything runs: each part of a dotted key lowercase
+    /// letters, digits and `-`, starting and ending with a letter or digit, and none of
+    /// `stdout`, `stdout-encoding`, `stderr`, `stderr-encoding` (Juju's own); each
+    /// `key=value` within one command-line argument,
+    /// [`MAX_ARG_LEN`](crate::hookcmds::limits::MAX_ARG_LEN) bytes (Linux's limit): a longer
+    /// result is refused, so keep large output
+    /// in a file in the workload and return its path. Many results are set with several
+    /// calls, which Juju merges.
     pub fn action_set_results<T: Serialize>(&self, results: &T) -> Result<(), ModelError> {
         let v = serde_json::to_value(results)
             .map_err(|e| ModelError::Invalid(format!("cannot encode action results: {e}")))?;
@@ -70,13 +78,18 @@ impl Model {
         tools::action_set(self.tools(), &map).map_err(ModelError::from)
     }
 
-    /// Logs a progress line for the action's caller (`action-log`).
+    /// Logs a progress line for the action's caller (`action-log`). A message longer than
+    /// one command-line argument holds
+    /// ([`MAX_ARG_LEN`](crate::hookcmds::limits::MAX_ARG_LEN) bytes) is sent whole as several
+    /// lines.
     pub fn action_log(&self, message: &str) -> Result<(), ModelError> {
         tools::action_log(self.tools(), message).map_err(ModelError::from)
     }
 
     /// Marks the action failed with `message` (`action-fail`); the handler still returns
-    /// normally.
+    /// normally. A message longer than one command-line argument holds
+    /// ([`MAX_ARG_LEN`](crate::hookcmds::limits::MAX_ARG_LEN) bytes) is cut and ends with a
+    /// marker saying so.
     pub fn action_fail(&self, message: &str) -> Result<(), ModelError> {
         tools::action_fail(self.tools(), Some(message)).map_err(ModelError::from)
     }

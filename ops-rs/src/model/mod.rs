@@ -486,8 +486,10 @@ impl Model {
         Ok(answer)
     }
 
-    /// Writes a line to the Juju debug log (`juju-log`); messages longer than Juju takes are
-    /// split over several calls.
+    /// Writes a line to the Juju debug log (`juju-log`). Juju takes any text, but one
+    /// command-line argument holds at most
+    /// [`MAX_ARG_LEN`](crate::hookcmds::limits::MAX_ARG_LEN) bytes (Linux's limit): a longer
+    /// message is sent whole over several calls, cut on character boundaries.
     pub fn juju_log(&self, level: LogLevel, message: &str) -> Result<(), ModelError> {
         crate::hookcmds::log::juju_log(self.tools(), level, message).map_err(ModelError::from)
     }

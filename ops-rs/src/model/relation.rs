@@ -312,6 +312,10 @@ impl DataBag {
 
     /// Sets and deletes keys in one `relation-set` (`None` deletes). Nothing runs for no
     /// changes; the access check runs first.
+    ///
+    /// What Juju allows: any text. It goes through a file in YAML, so no command-line limit
+    /// applies, and the characters Juju's YAML reader refuses raw are escaped on the way (see
+    /// [`limits`](crate::hookcmds::limits)).
     pub fn update<K: Into<String>>(
         &self,
         changes: impl IntoIterator<Item = (K, Option<String>)>,

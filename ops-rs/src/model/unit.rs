@@ -7,7 +7,10 @@ use crate::hookcmds::credential::CloudSpec;
 use crate::hookcmds::{app_version, credential, goal_state, reboot, resource};
 
 impl Model {
-    /// Sets the workload version shown in `juju status` (`application-version-set`).
+    /// Sets the workload version shown in `juju status` (`application-version-set`). The
+    /// version goes on the tool's command line, where one argument holds at most
+    /// [`MAX_ARG_LEN`](crate::hookcmds::limits::MAX_ARG_LEN) bytes (Linux's limit): a longer
+    /// one is cut and ends with a marker saying so.
     pub fn set_workload_version(&self, version: &str) -> Result<(), ModelError> {
         app_version::application_version_set(self.tools(), version).map_err(ModelError::from)
     }

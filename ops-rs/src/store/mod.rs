@@ -9,7 +9,9 @@
 //!   `synchronous=FULL` (a kill -9 at any instant leaves the old or the new state). A dispatch
 //!   that deferred nothing and changed no state writes nothing: no journal, no `fsync`.
 //! - [`JujuStore`]: Juju's controller-side store (`state-get`/`state-set`), for pods whose disk
-//!   does not survive; Juju applies `state-set` only if the hook succeeds.
+//!   does not survive; Juju applies `state-set` only if the hook succeeds. The state is kept
+//!   in parts cut into values Juju takes, up to Juju's limit for a unit
+//!   ([`crate::hookcmds::limits`]).
 //! - [`MemoryStore`]: in memory, shared by clones; for tests and the testing API.
 //!
 //! ```
@@ -188,6 +190,21 @@ pub enum StoreError {
         /// The hook tool failure.
         #[source]
         source: crate::hookcmds::HookToolFailure,
+    },
+    /// The state is more than Juju keeps in its controller-side store for a unit; nothing was
+    /// written (see [`JujuStore`] and [`crate::hookcmds::limits`]).
+    #[error(
+        "the unit's state takes {size} bytes in Juju's state store, more than the {limit} \
+         bytes Juju keeps for a unit (its default for the controller's max-charm-state-size): \
+         keep less in the charm's stored state or the deferred queue, or use the default \
+         store (the `.unit-state.db` file) instead. Nothing was saved; the hook fails and \
+         Juju retries it"
+    )]
+    JujuLimit {
+        /// The bytes the state takes, as Juju counts them.
+        size: usize,
+        /// The most Juju keeps.
+        limit: usize,
     },
     /// The stored document could not be read or written.
     #[error("the {store} state store holds data this version cannot read: {detail}")]

@@ -245,6 +245,10 @@ fn juju_runner() -> (
             kv2.lock().unwrap().extend(v);
             Ok(Vec::new())
         }
+        "state-delete" => {
+            kv2.lock().unwrap().remove(&c.args[0]);
+            Ok(Vec::new())
+        }
         t => Err(HookToolFailure {
             tool: t.into(),
             args: c.args.clone(),
@@ -284,6 +288,149 @@ fn juju_store_refuses_a_newer_document() {
     );
     let e = JujuStore::new(Arc::new(r)).load().unwrap_err();
     assert!(e.to_string().contains("version 99"), "{e}");
+}
+
+/// Commits `data` through a fresh [`JujuStore`] over `r`.
+fn juju_commit(r: &RecordingRunner, data: &StoreData) -> Result<(), StoreError> {
+    let mut s = JujuStore::new(Arc::new(r.clone()));
+    s.load()?;
+    s.save(data)?;
+    Box::new(s).commit()
+}
+
+fn juju_keys(kv: &Mutex<serde_json::Map<String, serde_json::Value>>) -> Vec<String> {
+    kv.lock().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn juju_store_cuts_long_parts_into_values_juju_takes() {
+    use crate::hookcmds::limits::MAX_STATE_VALUE_LEN;
+    let (r, kv) = juju_runner();
+    // A JSON string of exactly one value's length is one piece; one byte more, two.
+    let exact = StoreData {
+        charm_state: Some(format!("\"{}\"", "x".repeat(MAX_STATE_VALUE_LEN - 2))),
+        ..StoreData::default()
+    };
+    juju_commit(&r, &exact).unwrap();
+    assert_eq!(juju_keys(&kv), ["ops-rs/charm/0", "ops-rs/meta"]);
+    let longer = StoreData {
+        charm_state: Some(format!("\"{}\"", "é".repeat(MAX_STATE_VALUE_LEN))),
+        ..sample()
+    };
+    juju_commit(&r, &longer).unwrap();
+    for (k, v) in kv.lock().unwrap().iter() {
+        assert!(v.as_str().unwrap().len() <= MAX_STATE_VALUE_LEN, "{k}");
+    }
+    assert_eq!(
+        juju_keys(&kv),
+        [
+            "ops-rs/breakers/0",
+            "ops-rs/charm/0",
+            "ops-rs/charm/1",
+            "ops-rs/charm/2",
+            "ops-rs/meta",
+            "ops-rs/queue/0"
+        ]
+    );
+    let mut s = JujuStore::new(Arc::new(r.clone()));
+    assert_eq!(s.load().unwrap(), longer);
+    // Shrinking deletes the pieces no longer used; only changed keys are set.
+    let before = r.calls().len();
+    juju_commit(&r, &sample()).unwrap();
+    let lines: Vec<String> = r.calls()[before..].iter().map(|c| c.line()).collect();
+    assert_eq!(
+        lines,
+        [
+            "state-get --format=json",
+            "state-set --file -",
+            "state-delete ops-rs/charm/1",
+            "state-delete ops-rs/charm/2"
+        ]
+    );
+    let set: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(r.calls()[before + 1].stdin.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        set.keys().collect::<Vec<_>>(),
+        ["ops-rs/charm/0", "ops-rs/meta"]
+    );
+    let mut s = JujuStore::new(Arc::new(r));
+    assert_eq!(s.load().unwrap(), sample());
+}
+
+#[test]
+fn juju_store_moves_the_one_key_layout_to_parts() {
+    let (r, kv) = juju_runner();
+    let legacy = serde_json::json!({"version": 1, "event_counter": 12, "queue": sample().queue,
+        "charm_state": sample().charm_state, "breakers": sample().breakers});
+    kv.lock().unwrap().insert(
+        "ops-rs-state".into(),
+        serde_json::Value::String(legacy.to_string()),
+    );
+    kv.lock()
+        .unwrap()
+        .insert("charm-own".into(), serde_json::Value::String("x".into()));
+    let mut s = JujuStore::new(Arc::new(r.clone()));
+    let data = s.load().unwrap();
+    assert_eq!(data, sample());
+    s.save(&data).unwrap();
+    Box::new(s).commit().unwrap();
+    assert!(r.lines().contains(&"state-delete ops-rs-state".to_owned()));
+    assert!(!juju_keys(&kv).contains(&"ops-rs-state".to_owned()));
+    assert!(
+        juju_keys(&kv).contains(&"charm-own".to_owned()),
+        "not ours: kept"
+    );
+    let mut s = JujuStore::new(Arc::new(r));
+    assert_eq!(s.load().unwrap(), sample());
+}
+
+#[test]
+fn juju_store_refuses_past_the_total_counting_other_keys() {
+    use crate::hookcmds::limits::MAX_STATE_VALUE_LEN;
+    let (r, kv) = juju_runner();
+    // The charm's own keys take most of the 2 MiB.
+    for i in 0..31 {
+        kv.lock().unwrap().insert(
+            format!("own-{i}"),
+            serde_json::Value::String("o".repeat(MAX_STATE_VALUE_LEN)),
+        );
+    }
+    let big = StoreData {
+        charm_state: Some("1".repeat(100_000)),
+        ..StoreData::default()
+    };
+    let e = juju_commit(&r, &big).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::JujuLimit {
+                limit: 2_097_152,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("max-charm-state-size"), "{e}");
+    assert!(r.calls_to("state-set").is_empty(), "nothing written");
+    juju_commit(&r, &sample()).unwrap();
+}
+
+#[test]
+fn juju_store_says_which_piece_is_missing() {
+    let (r, kv) = juju_runner();
+    kv.lock().unwrap().insert(
+        "ops-rs/meta".into(),
+        serde_json::Value::String(r#"{"version":2,"event_counter":1,"parts":{"charm":2}}"#.into()),
+    );
+    kv.lock().unwrap().insert(
+        "ops-rs/charm/0".into(),
+        serde_json::Value::String("{".into()),
+    );
+    let e = JujuStore::new(Arc::new(r)).load().unwrap_err();
+    assert!(
+        e.to_string().contains("key ops-rs/charm/1 is missing"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::juju_version::JujuVersionError;
 use crate::metadata::{CharmMeta, MetadataError};
 use crate::model::ModelType;
 use crate::resilience::Clock;
-use crate::store::{DeferredEntry, MemoryStore, StoreData};
+use crate::store::{DeferredEntry, JujuStore, MemoryStore, StoreData};
 use crate::testing::breaker::StoredBreaker;
 use crate::testing::consistency;
 use crate::testing::error::RunError;
@@ -61,6 +61,7 @@ pub struct Context<C: Charm> {
     juju_version: String,
     pebble: PebbleOptions,
     clock: Option<Arc<dyn Clock>>,
+    juju_storage: bool,
     /// The event constructors, Scenario-style: `ctx.on.config_changed()`.
     pub on: On,
 }
@@ -97,6 +98,7 @@ impl<C: Charm> Context<C> {
             juju_version: DEFAULT_JUJU_VERSION.to_owned(),
             pebble: PebbleOptions::default(),
             clock: None,
+            juju_storage: false,
             on: On,
         }
     }
@@ -167,6 +169,45 @@ impl<C: Charm> Context<C> {
         self
     }
 
+    /// Keeps the charm's state in the simulated Juju's controller-side store, as a charm
+    /// started with [`MainOptions::juju_storage`](crate::MainOptions::juju_storage) does,
+    /// instead of in memory: every run then loads it with `state-get` and commits it with
+    /// `state-set`, within Juju's limits (see [`crate::hookcmds::limits`]).
+    ///
+    /// The state's [`stored`](State::stored), [`deferred`](State::deferred),
+    /// [`event_counter`](State::event_counter) and [`breakers`](State::breakers) are written
+    /// into [`JujuState::controller_state`] before the run and read back from it after; or,
+    /// when they are all empty, `controller_state` is used as it is (to start from what an
+    /// older ops-rs wrote there, say). The output's `controller_state` keeps only the keys
+    /// the charm set itself.
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::testing::{Context, State};
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type Stored = Vec<String>;
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.install("install", |_, ctx, _| {
+    ///             ctx.stored_mut().push("x".repeat(100_000)); // more than one Juju value
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let ctx = Context::<App>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: app")?)
+    ///     .juju_storage(true);
+    /// let out = ctx.run(ctx.on.install(), &State::new())?;
+    /// assert_eq!(out.state.stored.unwrap()[0].as_str().map(str::len), Some(100_000));
+    /// assert!(out.tool_calls.iter().any(|c| c.tool == "state-set"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn juju_storage(mut self, yes: bool) -> Self {
+        self.juju_storage = yes;
+        self
+    }
+
     /// The charm's metadata.
     pub fn meta(&self) -> &CharmMeta {
         &self.meta
@@ -186,6 +227,7 @@ impl<C: Charm> Context<C> {
                 juju_version: &self.juju_version,
                 pebble: &self.pebble,
                 clock: self.clock.as_ref(),
+                juju_storage: self.juju_storage,
             },
             &event,
             state,
@@ -347,6 +389,8 @@ pub(crate) struct RunSettings<'a> {
     pub pebble: &'a PebbleOptions,
     /// The model's clock, if not the system's.
     pub clock: Option<&'a Arc<dyn Clock>>,
+    /// Whether the charm keeps its state in Juju's controller-side store.
+    pub juju_storage: bool,
 }
 
 /// One run: the heart of both [`Context`] and the Harness.
@@ -361,6 +405,7 @@ pub(crate) fn run_event<C: Charm>(
         juju_version,
         pebble,
         clock,
+        juju_storage,
     } = settings;
     consistency::check(meta, state, event)?;
     let mut juju = prepare_juju(meta, state, event);
@@ -406,18 +451,25 @@ pub(crate) fn run_event<C: Charm>(
         juju.action = Some(action);
     }
 
-    let sim = JujuSim::new(juju);
     let breakers = state
         .breakers
         .iter()
         .map(|(name, b)| Ok((name.clone(), b.to_json(name)?)))
         .collect::<Result<_, RunError>>()?;
-    let store = MemoryStore::with_data(StoreData {
+    let data = StoreData {
         event_counter: state.event_counter,
         queue: state.deferred.clone(),
         charm_state: state.stored.as_ref().map(ToString::to_string),
         breakers,
-    });
+    };
+    let store = MemoryStore::with_data(data.clone());
+    let store_spec = if juju_storage {
+        put_in_juju_store(&mut juju, &data)?;
+        StoreSpec::Juju
+    } else {
+        StoreSpec::Memory(store.clone())
+    };
+    let sim = JujuSim::new(juju);
     let mut charm = factory();
     let mut input = DispatchInput::new(context, Arc::new(sim.clone()))
         .meta(Arc::clone(meta))
@@ -425,7 +477,7 @@ pub(crate) fn run_event<C: Charm>(
     if let Some(clock) = clock {
         input = input.clock(Arc::clone(clock));
     }
-    let outcome = dispatch(&mut charm, input, StoreSpec::Memory(store.clone()));
+    let outcome = dispatch(&mut charm, input, store_spec);
     let mut after = sim.state();
     if let Err(error) = outcome.result {
         return Err(RunError::Dispatch {
@@ -445,7 +497,11 @@ pub(crate) fn run_event<C: Charm>(
     if let (EventKind::RelationBroken(_), Some(r)) = (&event.kind, &event.relation) {
         after.relations.retain(|rel| rel.id != r.id);
     }
-    let data = store.data();
+    let data = if juju_storage {
+        take_from_juju_store(&mut after)?
+    } else {
+        store.data()
+    };
     let stored = match data.charm_state {
         Some(json) => Some(serde_json::from_str(&json).map_err(|e| RunError::Stored {
             detail: format!("the dispatch saved state that is not JSON: {e}"),
@@ -484,6 +540,39 @@ pub(crate) fn run_event<C: Charm>(
         action,
         exec_history,
     })
+}
+
+/// Writes `data` into the controller-side store of `juju`, as [`JujuStore`] keeps it; with no
+/// data, leaves the store as the test gave it.
+fn put_in_juju_store(juju: &mut JujuState, data: &StoreData) -> Result<(), RunError> {
+    if *data == StoreData::default() {
+        return Ok(());
+    }
+    if juju
+        .controller_state
+        .keys()
+        .any(|k| JujuStore::is_own_key(k))
+    {
+        return Err(RunError::inconsistent(
+            "the state has both stored state (stored, deferred, event counter or breakers) and \
+             ops-rs keys in juju.controller_state: give one or the other",
+        ));
+    }
+    let keys = JujuStore::encode(data).map_err(|e| RunError::Stored {
+        detail: e.to_string(),
+    })?;
+    juju.controller_state.extend(keys);
+    Ok(())
+}
+
+/// The framework's data in the controller-side store of `juju`, taking its keys out.
+fn take_from_juju_store(juju: &mut JujuState) -> Result<StoreData, RunError> {
+    let data = JujuStore::decode(&juju.controller_state).map_err(|e| RunError::Stored {
+        detail: format!("the dispatch left Juju's state store unreadable: {e}"),
+    })?;
+    juju.controller_state
+        .retain(|k, _| !JujuStore::is_own_key(k));
+    Ok(data)
 }
 
 /// The simulated Juju's state for the run: the state's, with the unit named, the config

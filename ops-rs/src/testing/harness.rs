@@ -233,6 +233,7 @@ impl<C: Charm> Harness<C> {
                 juju_version: &self.juju_version,
                 pebble: &self.pebble,
                 clock: None,
+                juju_storage: false,
             },
             &event,
             &self.state,

@@ -167,6 +167,13 @@ fn content_validation_before_any_tool() {
         SecretContent::from_pairs([("pass_word", "v")]),
         SecretContent::from_pairs([("1abc", "v")]),
         SecretContent::from_pairs([("abc-", "v")]),
+        // Juju wants two letters or digits after the first letter, hyphens not counting.
+        SecretContent::from_pairs([("a-b", "v")]),
+        SecretContent::from_pairs([("a--bc", "v")]),
+        SecretContent::from_pairs([("-abc", "v")]),
+        // 750,001 bytes are 1,000,004 as base64.
+        SecretContent::from_pairs([("blob", "x".repeat(750_001))]),
+        SecretContent::from_pairs([("one", "x".repeat(400_000)), ("two", "x".repeat(400_000))]),
     ] {
         assert!(
             secret_add(
@@ -178,6 +185,17 @@ fn content_validation_before_any_tool() {
             .is_err()
         );
     }
+    assert!(r.calls().is_empty());
+    for good in [
+        SecretContent::from_pairs([("abc", "v"), ("a-bc", "v"), ("ab-c", "v"), ("a1-2", "v")]),
+        SecretContent::from_pairs([("blob", "x".repeat(750_000))]),
+        SecretContent::from_pairs([("one", "x".repeat(375_000)), ("two", "x".repeat(375_000))]),
+    ] {
+        good.validate().unwrap();
+    }
+    let long_label = SecretMetadata::default().label("l".repeat(200_000));
+    let e = secret_add(&r, &content(), &long_label, SecretOwner::Unit).unwrap_err();
+    assert!(e.to_string().contains("label is 200000 bytes"), "{e}");
     assert!(r.calls().is_empty());
 }
 

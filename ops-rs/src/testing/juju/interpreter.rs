@@ -15,7 +15,11 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::hookcmds::limits::fits_on_command_line;
 use crate::hookcmds::{HookToolFailure, HookToolRunner};
+
+/// Linux's `E2BIG`: "Argument list too long".
+const E2BIG: i32 = 7;
 
 use super::error::ToolError;
 use super::record::ToolRecord;
@@ -159,6 +163,17 @@ impl HookToolRunner for JujuSim {
         args: &[String],
         stdin: Option<&[u8]>,
     ) -> Result<Vec<u8>, HookToolFailure> {
+        // A real hook tool is a program: Linux refuses to start it with a command line that is
+        // too long, and nothing reaches Juju (see `hookcmds::limits`).
+        if !fits_on_command_line(tool, args) {
+            let e2big = std::io::Error::from_raw_os_error(E2BIG);
+            return Err(HookToolFailure::not_started(
+                tool,
+                args,
+                std::path::Path::new(tool),
+                &e2big,
+            ));
+        }
         let out = self.execute(tool, args, stdin);
         if out.exit_code == 0 {
             Ok(out.stdout)
@@ -205,6 +220,23 @@ mod tests {
         let out = sim.execute("action-set", &["ok=1".into(), "BAD=2".into()], None);
         assert_eq!(out.exit_code, 2);
         assert!(sim.state().action.unwrap().results.is_empty());
+    }
+
+    #[test]
+    fn a_command_line_linux_refuses_never_reaches_juju() {
+        use crate::hookcmds::limits::MAX_ARG_LEN;
+        let sim = JujuSim::new(JujuState::new("a/0"));
+        let long = "x".repeat(MAX_ARG_LEN + 1);
+        let e = sim.run("juju-log", &["--".into(), long], None).unwrap_err();
+        // What `ProcessRunner` reports when the kernel refuses to start the tool.
+        assert_eq!(e.exit_code, None);
+        assert_eq!(
+            e.stderr,
+            "cannot run juju-log: Argument list too long (os error 7)"
+        );
+        assert!(sim.state().calls.is_empty() && sim.state().logs.is_empty());
+        sim.run("juju-log", &["--".into(), "x".repeat(MAX_ARG_LEN)], None)
+            .unwrap();
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //!
 //! Build a [`JujuState`], wrap it in a [`JujuSim`] and hand the sim to the model as its
 //! [`HookToolRunner`](crate::hookcmds::HookToolRunner). Every call is answered as Juju's
-//! real hook tools answer it (flags, output formats, error texts, exit codes) and recorded;
-//! afterwards the state shows what the charm did.
+//! real hook tools answer it (flags, output formats, error texts, exit codes, and the limits
+//! in [`hookcmds::limits`](crate::hookcmds::limits): a command line Linux would not start
+//! fails as the kernel's refusal does, never reaching the model) and recorded; afterwards the
+//! state shows what the charm did.
 //!
 //! ```
 //! use ops::hookcmds::HookToolRunner;

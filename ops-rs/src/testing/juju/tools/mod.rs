@@ -152,6 +152,19 @@ pub(crate) fn parse_settings(
     if data.iter().all(u8::is_ascii_whitespace) {
         return Ok(Default::default());
     }
+    // yaml.v2's reader takes only these characters raw (anywhere in the input: escapes are
+    // decoded later, so `\u007f` in a quoted string is fine).
+    if let Ok(text) = std::str::from_utf8(data) {
+        let allowed = |c: char| {
+            matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}'
+                | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
+        };
+        if !text.chars().all(allowed) {
+            return Err(ToolError::failed(
+                "yaml: control characters are not allowed",
+            ));
+        }
+    }
     let value: serde_norway::Value =
         serde_norway::from_slice(data).map_err(|e| ToolError::failed(format!("yaml: {e}")))?;
     let serde_norway::Value::Mapping(map) = value else {

@@ -212,11 +212,13 @@ fn meta(call: &Call<'_>) -> Result<Meta, ToolError> {
     })
 }
 
-fn file_input(call: &Call<'_>) -> Result<Option<Vec<u8>>, ToolError> {
+/// The `--file` argument and what it names.
+fn file_input(call: &Call<'_>) -> Result<Option<(String, Vec<u8>)>, ToolError> {
     call.args
         .value("file")
         .map(|p| {
             call.read_input(p)
+                .map(|data| (p.to_owned(), data))
                 .map_err(|e| ToolError::usage(e.to_string()))
         })
         .transpose()
@@ -227,7 +229,11 @@ fn add(call: &mut Call<'_>) -> ToolResult {
         return Err(ToolError::usage("missing secret value or filename"));
     }
     let meta = meta(call)?;
-    let data = content(&call.args.positional, file_input(call)?.as_deref())?;
+    let file = file_input(call)?;
+    let data = content(
+        &call.args.positional,
+        file.as_ref().map(|(p, d)| (p.as_str(), d.as_slice())),
+    )?;
     let owner = if call.args.value("owner") == Some("unit") {
         SecretOwner::Unit
     } else {
@@ -278,7 +284,11 @@ fn set(call: &mut Call<'_>) -> ToolResult {
     };
     check_uri(&id)?;
     let meta = meta(call)?;
-    let data = content(&call.args.positional[1..], file_input(call)?.as_deref())?;
+    let file = file_input(call)?;
+    let data = content(
+        &call.args.positional[1..],
+        file.as_ref().map(|(p, d)| (p.as_str(), d.as_slice())),
+    )?;
     let nothing = data.0.is_empty()
         && meta.expire.is_none()
         && meta.rotate.is_none()

@@ -7,6 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use super::super::error::ToolError;
 use super::super::state::SecretContent;
 use super::parse_settings;
+use crate::hookcmds::limits::{MAX_SECRET_CONTENT_LEN, MAX_SECRET_VALUE_LEN};
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -70,40 +71,96 @@ fn valid_key(key: &str) -> bool {
     groups >= 2
 }
 
-fn put(content: &mut SecretContent, key: &str, value: &str) -> Result<(), ToolError> {
-    let (key, value) = if let Some(k) = key.strip_suffix("#base64") {
-        let decoded = b64_decode(value)
-            .ok_or_else(|| ToolError::usage(format!("base64 value for key {k:?} not valid")))?;
-        (k, String::from_utf8_lossy(&decoded).into_owned())
-    } else if let Some(k) = key.strip_suffix("#file") {
-        let data = std::fs::read(value).map_err(|e| {
-            ToolError::usage(format!("cannot read secret value file {value:?}: {e}"))
-        })?;
-        (k, String::from_utf8_lossy(&data).into_owned())
-    } else {
-        (key, value.to_owned())
-    };
-    if !valid_key(key) {
-        return Err(ToolError::usage(format!("key {key:?} not valid")));
+/// Juju's `encodeBase64`: each value base64-encoded (unless its key ends in `#base64`, then
+/// taken as given), each key checked, each encoded value and their sum checked against the
+/// limits; then decoded back into the content the simulator keeps. Keys in order (Juju's map
+/// order is random, so which of several errors it reports varies).
+fn encode_checked(
+    content: &mut SecretContent,
+    data: std::collections::BTreeMap<String, String>,
+) -> Result<(), ToolError> {
+    let mut total = 0;
+    for (key, value) in data {
+        let (key, encoded, plain) = match key.strip_suffix("#base64") {
+            Some(k) => {
+                let decoded = b64_decode(&value).ok_or_else(|| {
+                    ToolError::usage(format!("base64 value for key {k:?} not valid"))
+                })?;
+                (
+                    k.to_owned(),
+                    value,
+                    String::from_utf8_lossy(&decoded).into_owned(),
+                )
+            }
+            None => (key, b64_encode(value.as_bytes()), value),
+        };
+        if !valid_key(&key) {
+            return Err(ToolError::usage(format!("key {key:?} not valid")));
+        }
+        if encoded.len() > MAX_SECRET_VALUE_LEN {
+            return Err(ToolError::usage(format!(
+                "base64 encoded secret content for key {key:?} too large: {} bytes",
+                encoded.len()
+            )));
+        }
+        total += encoded.len();
+        content.0.insert(key, plain);
     }
-    content.0.insert(key.to_owned(), value);
+    if total > MAX_SECRET_CONTENT_LEN {
+        return Err(ToolError::usage(format!(
+            "base64 encoded secret content too large: {total} bytes"
+        )));
+    }
     Ok(())
 }
 
-/// Content from `key=value` arguments and an optional `--file` (YAML), as secret-add reads it.
-pub(crate) fn content(args: &[String], file: Option<&[u8]>) -> Result<SecretContent, ToolError> {
-    let mut content = SecretContent::default();
-    for arg in args {
-        let Some((k, v)) = arg.split_once('=') else {
-            return Err(ToolError::usage(format!("key value {arg:?} not valid")));
-        };
-        put(&mut content, k, v)?;
+/// Reads a `key#file=path` value, refusing a file over the limit before reading it.
+fn read_value_file(key: &str, path: &str) -> Result<String, ToolError> {
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > MAX_SECRET_VALUE_LEN as u64
+    {
+        return Err(ToolError::usage(format!(
+            "secret content in file {path:?} too large: {} bytes",
+            meta.len()
+        )));
     }
-    if let Some(data) = file {
-        let settings = parse_settings(data).map_err(|e| ToolError::usage(e.to_string()))?;
-        for (k, v) in settings {
-            put(&mut content, &k, &v)?;
+    let data = std::fs::read(path)
+        .map_err(|e| ToolError::usage(format!("reading content for secret key {key:?}: {e}")))?;
+    Ok(String::from_utf8_lossy(&data).into_owned())
+}
+
+/// Content from `key=value` arguments and an optional `--file` (YAML), as secret-add reads it
+/// (Juju's `CreateSecretData` and `ReadSecretData`: each checked on its own, the file's keys
+/// then replacing the arguments').
+pub(crate) fn content(
+    args: &[String],
+    file: Option<(&str, &[u8])>,
+) -> Result<SecretContent, ToolError> {
+    let mut content = SecretContent::default();
+    let mut from_args = std::collections::BTreeMap::new();
+    for arg in args {
+        // Juju looks for `=` once trailing base64 padding is set aside.
+        let stripped = arg.trim_end_matches('=');
+        let (key, value) = match stripped.find('=') {
+            Some(i) if i >= 1 => (&arg[..i], &arg[i + 1..]),
+            _ => return Err(ToolError::usage(format!("key value {arg:?} not valid"))),
+        };
+        let (key, value) = match key.strip_suffix("#file") {
+            Some(k) => (k, read_value_file(k, value)?),
+            None => (key, value.to_owned()),
+        };
+        from_args.insert(key.to_owned(), value);
+    }
+    encode_checked(&mut content, from_args)?;
+    if let Some((path, data)) = file {
+        if data.len() > MAX_SECRET_CONTENT_LEN {
+            return Err(ToolError::usage(format!(
+                "secret content in file {path:?} too large: {} bytes",
+                data.len()
+            )));
         }
+        let settings = parse_settings(data).map_err(|e| ToolError::usage(e.to_string()))?;
+        encode_checked(&mut content, settings)?;
     }
     Ok(content)
 }
@@ -222,6 +279,50 @@ mod tests {
         for bad in ["ab", "Abc", "1ab", "a--b", "ab-", "a_b", ""] {
             assert!(!valid_key(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn content_is_checked_as_juju_checks_it() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let c = content(&args(&["pass=x==", "tok#base64=czNjcmV0"]), None).unwrap();
+        assert_eq!(c.0["pass"], "x==");
+        assert_eq!(c.0["tok"], "s3cret");
+        for (arg, want) in [
+            ("ab=x", "key \"ab\" not valid"),
+            ("a-b=x", "key \"a-b\" not valid"),
+            ("=x", "key value \"=x\" not valid"),
+            ("abc==", "key value \"abc==\" not valid"),
+        ] {
+            let e = content(&args(&[arg]), None).unwrap_err();
+            assert_eq!(e, ToolError::usage(want), "{arg}");
+        }
+        // 750,000 bytes are 1,000,000 as base64: the most one value may be.
+        let most = format!("abc={}", "x".repeat(750_000));
+        content(&args(&[&most]), None).unwrap();
+        let over = format!("abc={}", "x".repeat(750_001));
+        assert_eq!(
+            content(&args(&[&over]), None).unwrap_err(),
+            ToolError::usage(
+                "base64 encoded secret content for key \"abc\" too large: 1000004 bytes"
+            )
+        );
+        let half = "x".repeat(400_000);
+        let two = args(&[&format!("abc={half}"), &format!("def={half}")]);
+        assert_eq!(
+            content(&two, None).unwrap_err(),
+            ToolError::usage("base64 encoded secret content too large: 1066672 bytes")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("big");
+        std::fs::write(&file, vec![b'x'; 1_000_001]).unwrap();
+        let e = content(&args(&[&format!("abc#file={}", file.display())]), None).unwrap_err();
+        assert_eq!(
+            e,
+            ToolError::usage(format!(
+                "secret content in file {:?} too large: 1000001 bytes",
+                file.display().to_string()
+            ))
+        );
     }
 
     #[test]
