@@ -44,7 +44,10 @@ impl Model {
     }
 
     /// Creates a secret (`secret-add`; content through private files). An application-owned
-    /// secret can only be created by the leader ([`ModelError::NotLeader`]).
+    /// secret can only be created by the leader ([`ModelError::NotLeader`]). The content is
+    /// checked as Juju checks it, before the tool runs: its keys, and the size of each value
+    /// and of all of them ([`SecretContent::validate`](crate::hookcmds::secret::SecretContent::validate)
+    /// says what Juju allows).
     pub fn add_secret(
         &self,
         content: &SecretContent,

@@ -9,7 +9,9 @@ use crate::status::Status;
 impl Model {
     /// Sets this unit's or the application's status (`status-set`). The application's status
     /// can only be set by the leader: for a non-leader this is [`ModelError::NotLeader`] and no
-    /// `status-set` runs. `error` and `unknown` cannot be set.
+    /// `status-set` runs. `error` and `unknown` cannot be set. A message longer than one
+    /// command-line argument can hold is cut with a marker rather than lost (see
+    /// [`hookcmds::status::status_set`](crate::hookcmds::status::status_set)).
     pub fn set_status(&self, target: StatusTarget, status: &Status) -> Result<(), ModelError> {
         let app = matches!(target, StatusTarget::App);
         if status.is_settable() && app && !self.is_leader()? {
