@@ -29,7 +29,7 @@ use std::sync::Arc;
 use crate::container::PebbleOptions;
 use crate::context::{ContextError, JujuContext};
 use crate::error_chain::error_chain;
-use crate::event::{Event, EventKind};
+use crate::event::{CustomEventData, Event, EventKind};
 use crate::framework::{
     Charm, Ctx, EmitError, Emitter, HandlerCall, ObserveError, Observers, Queue,
 };
@@ -72,9 +72,19 @@ pub struct DispatchInput {
     pub model_type: Option<ModelType>,
     /// The clock the model times leadership with (`None`: the system's monotonic clock).
     pub clock: Option<Arc<dyn Clock>>,
+    /// The event to dispatch instead of the one the context names (the testing API's custom
+    /// events, which Juju never dispatches).
+    pub(crate) main_event: Option<Event>,
 }
 
 impl DispatchInput {
+    /// Dispatches `event` instead of the event the context names: how the testing API runs a
+    /// custom event, which Juju never dispatches.
+    pub(crate) fn main_event(mut self, event: Event) -> Self {
+        self.main_event = Some(event);
+        self
+    }
+
     /// A dispatch of the hook in `context`, running hook tools with `runner`, without metadata.
     pub fn new(context: JujuContext, runner: Arc<dyn HookToolRunner>) -> Self {
         DispatchInput {
@@ -84,6 +94,7 @@ impl DispatchInput {
             pebble: PebbleOptions::default(),
             model_type: None,
             clock: None,
+            main_event: None,
         }
     }
 
@@ -142,6 +153,9 @@ pub struct DispatchOutcome {
     pub event: EventKind,
     /// Every handler call that returned, in order (including those of a failed dispatch).
     pub calls: Vec<HandlerCall>,
+    /// The custom events emitted, in order, with their ids (including those of a failed
+    /// dispatch).
+    pub emitted: Vec<CustomEventData>,
     /// `Ok` if the dispatch committed; the error (already logged) otherwise.
     pub result: Result<(), DispatchError>,
 }
@@ -246,12 +260,21 @@ pub fn dispatch<C: Charm>(
             clock: input.clock,
         },
     );
-    let event = context.event_kind.clone();
+    let event = match &input.main_event {
+        Some(ev) => ev.kind(),
+        None => context.event_kind.clone(),
+    };
+    let main_event = input.main_event;
     let mut calls = Vec::new();
+    let mut emitted = Vec::new();
     let subscriber = crate::log::subscriber(model.clone(), context.debug);
     let result = tracing::subscriber::with_default(subscriber, || {
         crate::resilience::with_retry_summary(|| {
-            run(charm, &context, &model, store, pebble, &mut calls)
+            let out = Outcomes {
+                calls: &mut calls,
+                emitted: &mut emitted,
+            };
+            run(charm, &context, &model, (store, pebble, main_event), out)
         })
     });
     if let Err(e) = &result {
@@ -265,6 +288,7 @@ pub fn dispatch<C: Charm>(
     DispatchOutcome {
         event,
         calls,
+        emitted,
         result,
     }
 }
@@ -358,15 +382,20 @@ fn open_store(spec: StoreSpec, model: &Model) -> Result<Box<dyn Store>, StoreErr
     })
 }
 
+/// Where a dispatch records what happened.
+struct Outcomes<'a> {
+    calls: &'a mut Vec<HandlerCall>,
+    emitted: &'a mut Vec<CustomEventData>,
+}
+
 fn run<C: Charm>(
     charm: &mut C,
     context: &Arc<JujuContext>,
     model: &Model,
-    store_spec: StoreSpec,
-    pebble: PebbleOptions,
-    calls: &mut Vec<HandlerCall>,
+    (store_spec, pebble, main_event): (StoreSpec, PebbleOptions, Option<Event>),
+    out: Outcomes<'_>,
 ) -> Result<(), DispatchError> {
-    let observers = Observers::<C>::of_charm();
+    let observers = Observers::<C>::of_charm(charm);
     observers.check()?;
     let kind = &context.event_kind;
     let restricted = kind.is_restricted();
@@ -377,7 +406,13 @@ fn run<C: Charm>(
         return Ok(());
     }
     check_declared(context, model)?;
-    let juju_event = juju_event::juju_event(context, juju_event::fetch_inputs(context, model)?)?;
+    let juju_event = match main_event {
+        Some(ev) => Some(ev),
+        None => juju_event::juju_event(context, juju_event::fetch_inputs(context, model)?)?,
+    };
+    let kind = &juju_event
+        .as_ref()
+        .map_or_else(|| kind.clone(), Event::kind);
 
     let mut store = open_store(store_spec, model)?;
     let data = store.load()?;
@@ -404,9 +439,11 @@ fn run<C: Charm>(
         observers,
         queue: Queue::new(data.queue),
         counter: data.event_counter,
-        calls,
+        calls: out.calls,
+        emitted: out.emitted,
     };
     em.ctx.resilience_mut().load_breakers(data.breakers);
+    em.ctx.load_components(data.components);
 
     if !restricted {
         em.reemit()?;
@@ -436,6 +473,7 @@ fn run<C: Charm>(
         queue: em.queue.into_entries(),
         charm_state: Some(charm_state),
         breakers: em.ctx.resilience().save_breakers(),
+        components: em.ctx.save_components().map_err(EmitError::from)?,
     };
     // Unchanged: nothing to write (and no juju-log line to say so: that would be a process).
     if after.changed_since(&before) {

@@ -163,6 +163,6 @@ pub(crate) fn juju_event(
         | EventKind::Commit
         | EventKind::CollectAppStatus
         | EventKind::CollectUnitStatus => return Ok(Event::framework(k)),
-        EventKind::Unknown(_) => return Ok(None),
+        EventKind::Custom(_) | EventKind::Unknown(_) => return Ok(None),
     }))
 }

@@ -84,6 +84,10 @@ pub enum EventKind {
     CollectAppStatus,
     /// The framework's `collect-unit-status`.
     CollectUnitStatus,
+    /// A custom event, by its emitter and name: `<emitter>/<name>`, e.g.
+    /// `db/database-created` (see [`CustomEvent`](crate::event::CustomEvent)). Juju never
+    /// dispatches one: a component or the charm emits it during a dispatch.
+    Custom(String),
     /// A hook this framework does not know (e.g. `meter-status-changed`): nothing observes it.
     Unknown(String),
 }
@@ -177,6 +181,23 @@ impl EventKind {
         EventKind::PebbleCheckRecovered(container.into())
     }
 
+    /// The custom event `name` emitted by `emitter` (a component's key, or `charm`).
+    ///
+    /// ```
+    /// use ops::event::EventKind;
+    /// let k = EventKind::custom("db", "database-created");
+    /// assert_eq!(k.to_string(), "db/database-created");
+    /// assert_eq!(EventKind::from_parts(k.generic_name(), k.source()), Some(k));
+    /// ```
+    pub fn custom(emitter: &str, name: &str) -> Self {
+        EventKind::Custom(format!("{emitter}/{name}"))
+    }
+
+    /// The custom event of type `T` emitted by `emitter`.
+    pub fn custom_of<T: crate::event::CustomEvent>(emitter: &str) -> Self {
+        Self::custom(emitter, T::NAME)
+    }
+
     /// The kind Juju dispatches with `JUJU_DISPATCH_PATH` (`hooks/install`, `actions/backup`):
     /// the last part of the path is the name; under `actions/` it names an action.
     pub fn from_dispatch_path(path: &str) -> Self {
@@ -215,6 +236,7 @@ impl EventKind {
         }
         match self {
             EventKind::Action(_) => "action",
+            EventKind::Custom(_) => "custom",
             EventKind::Unknown(_) => "unknown",
             _ => SUFFIXES
                 .iter()
@@ -252,6 +274,7 @@ impl EventKind {
             | EventKind::PebbleCustomNotice(s)
             | EventKind::PebbleCheckFailed(s)
             | EventKind::PebbleCheckRecovered(s)
+            | EventKind::Custom(s)
             | EventKind::Unknown(s) => Some(s),
             _ => None,
         }
@@ -262,6 +285,7 @@ impl EventKind {
     pub fn from_parts(generic: &str, source: Option<&str>) -> Option<Self> {
         match (generic, source) {
             ("action", Some(s)) => Some(EventKind::Action(s.to_owned())),
+            ("custom", Some(s)) if s.contains('/') => Some(EventKind::Custom(s.to_owned())),
             ("unknown", Some(s)) => Some(EventKind::Unknown(s.to_owned())),
             (g, None) => PLAIN.iter().find(|(n, _)| *n == g).map(|(_, k)| k.clone()),
             (g, Some(s)) => SUFFIXES
@@ -324,6 +348,7 @@ impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EventKind::Action(name) => write!(f, "{name}-action"),
+            EventKind::Custom(name) => f.write_str(name),
             EventKind::Unknown(name) => f.write_str(name),
             other => match other.source() {
                 Some(source) => write!(f, "{source}-{}", other.generic_name()),

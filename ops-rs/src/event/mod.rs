@@ -24,6 +24,7 @@
 //! ```
 
 mod action;
+mod custom;
 mod framework;
 mod kind;
 mod lifecycle;
@@ -33,6 +34,7 @@ mod storage;
 mod workload;
 
 pub use action::{ActionEvent, ActionParamsError};
+pub use custom::{CHARM_EMITTER, Custom, CustomEvent, CustomEventData};
 pub use framework::{CollectStatus, Commit, PreCommit};
 pub use kind::EventKind;
 pub use lifecycle::{
@@ -273,6 +275,7 @@ event_enum! {
     PreCommit(PreCommit) = "pre-commit";
     Commit(Commit) = "commit";
     CollectStatus(CollectStatus) = "collect-app-status" | "collect-unit-status";
+    Custom(CustomEventData) = "custom";
 }
 
 impl Event {
@@ -280,14 +283,22 @@ impl Event {
     ///
     /// Returns a [`DeferError`] naming the event and the reason for actions (they must answer
     /// their caller now), `secret-expired` and `secret-rotate` (Juju fires them again until a
-    /// new revision exists), `stop` and `remove` (no event follows them) and the framework's
-    /// events (they are part of this dispatch).
+    /// new revision exists), `stop` and `remove` (no event follows them), the framework's
+    /// events (they are part of this dispatch), and custom events declared not deferrable.
     pub fn defer(&mut self) -> Result<(), DeferError> {
         let kind = self.kind();
         if let Some(reason) = kind.defer_refusal() {
             return Err(DeferError {
                 event: kind,
                 reason,
+            });
+        }
+        if let Event::Custom(data) = self
+            && !data.deferrable
+        {
+            return Err(DeferError {
+                event: kind,
+                reason: "its declaration says it is not deferrable (CustomEvent::DEFERRABLE)",
             });
         }
         tracing::debug!("deferring {kind}");

@@ -6,9 +6,10 @@ use std::time::Duration;
 use pebble_client::retry::{Budget, SystemClock};
 
 use super::Charm;
+use super::component_state::{ComponentStateError, ComponentStates};
 use crate::container::{Connections, Container, ContainerError, ContainerLookup, PebbleOptions};
 use crate::context::JujuContext;
-use crate::event::EventKind;
+use crate::event::{CHARM_EMITTER, CustomEvent, CustomEventData, Event, EventKind};
 use crate::model::Model;
 use crate::resilience::{Breaker, BreakerPolicy, DispatchResilience};
 use crate::status::Status;
@@ -47,6 +48,9 @@ pub struct Ctx<C: Charm> {
     call: Option<CallInfo>,
     pebble: Connections,
     resilience: DispatchResilience,
+    components: ComponentStates,
+    /// Custom events emitted by the running handler, to emit when it returns.
+    emitted: Vec<Event>,
 }
 
 impl<C: Charm> std::fmt::Debug for Ctx<C> {
@@ -71,6 +75,8 @@ impl<C: Charm> Ctx<C> {
             call: None,
             pebble,
             resilience: DispatchResilience::new(),
+            components: ComponentStates::default(),
+            emitted: Vec::new(),
         }
     }
 
@@ -192,6 +198,78 @@ impl<C: Charm> Ctx<C> {
     /// The kind of the event being handled.
     pub fn event_kind(&self) -> Option<&EventKind> {
         self.call.as_ref().map(|c| &c.kind)
+    }
+
+    /// Emits the custom event `event` as the charm's own (emitter
+    /// [`CHARM_EMITTER`](crate::event::CHARM_EMITTER)): its handlers run when the current
+    /// handler returns, before anything else (see
+    /// [`Component`](crate::framework::Component#emitting)).
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::event::{Custom, CustomEvent, CHARM_EMITTER};
+    ///
+    /// #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    /// struct Reconfigured { port: u16 }
+    /// impl CustomEvent for Reconfigured { const NAME: &'static str = "reconfigured"; }
+    ///
+    /// struct Web;
+    /// impl Charm for Web {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("on_config", |_c, ctx, _ev| {
+    ///             ctx.emit(Reconfigured { port: 8080 })?;
+    ///             Ok(())
+    ///         });
+    ///         on.custom::<Reconfigured>(CHARM_EMITTER, "on_reconfigured", |_c, _ctx, ev| {
+    ///             tracing::info!("now on port {}", ev.port);
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The event's payload cannot be encoded as JSON.
+    pub fn emit<T: CustomEvent>(&mut self, event: T) -> Result<(), serde_json::Error> {
+        self.emit_as(CHARM_EMITTER, &event)
+    }
+
+    pub(crate) fn emit_as<T: CustomEvent>(
+        &mut self,
+        emitter: &str,
+        event: &T,
+    ) -> Result<(), serde_json::Error> {
+        let data = CustomEventData::of(emitter, event)?;
+        tracing::debug!("emitting {}", data.kind());
+        self.emitted.push(Event::Custom(data));
+        Ok(())
+    }
+
+    /// The custom events emitted by the handler that just returned.
+    pub(crate) fn take_emitted(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.emitted)
+    }
+
+    pub(crate) fn component_state_mut<S>(
+        &mut self,
+        key: &str,
+    ) -> Result<&mut S, ComponentStateError>
+    where
+        S: serde::Serialize + serde::de::DeserializeOwned + Default + 'static,
+    {
+        self.components.get_mut::<S>(key)
+    }
+
+    pub(crate) fn load_components(&mut self, stored: std::collections::BTreeMap<String, String>) {
+        self.components = ComponentStates::load(stored);
+    }
+
+    pub(crate) fn save_components(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, String>, ComponentStateError> {
+        self.components.save()
     }
 
     pub(crate) fn set_call(&mut self, call: Option<CallInfo>) {

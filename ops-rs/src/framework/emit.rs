@@ -1,8 +1,9 @@
 //! Calling handlers: re-emitting the deferred queue and emitting new events, each handler
 //! getting its event rebuilt from the stored form.
 
+use super::component_state::ComponentStateError;
 use super::{CallInfo, Charm, Ctx, HandlerError, Observers, Queue};
-use crate::event::{Event, EventDecodeError, EventKind};
+use crate::event::{CustomEventData, Event, EventDecodeError, EventKind};
 use crate::store::DeferredEntry;
 
 /// Why emitting an event failed: one of its handlers failed, or the event could not be
@@ -25,6 +26,9 @@ pub enum EmitError {
     /// An event could not be stored or rebuilt.
     #[error(transparent)]
     Event(EventDecodeError),
+    /// A component's stored state does not fit its type.
+    #[error(transparent)]
+    ComponentState(#[from] ComponentStateError),
 }
 
 /// One handler call made during a dispatch.
@@ -50,6 +54,8 @@ pub(crate) struct Emitter<'a, C: Charm> {
     pub(crate) queue: Queue,
     pub(crate) counter: u64,
     pub(crate) calls: &'a mut Vec<HandlerCall>,
+    /// The custom events emitted in this dispatch, in order, with their ids.
+    pub(crate) emitted: &'a mut Vec<CustomEventData>,
 }
 
 impl<C: Charm> Emitter<'_, C> {
@@ -113,10 +119,14 @@ impl<C: Charm> Emitter<'_, C> {
     /// Emits a new event: gives it the next id, stores it, and calls each of its handlers in
     /// registration order with the event rebuilt from the stored form. A handler for which
     /// an identical event is already queued is skipped (it ran for the queued copy).
-    pub(crate) fn emit(&mut self, event: Event) -> Result<(), EmitError> {
+    pub(crate) fn emit(&mut self, mut event: Event) -> Result<(), EmitError> {
         self.counter += 1;
         let id = self.counter;
         let kind = event.kind();
+        if let Event::Custom(data) = &mut event {
+            data.meta.id = id;
+            self.emitted.push(data.clone());
+        }
         let data = event.encode().map_err(EmitError::Event)?;
         let names: Vec<String> = self
             .observers
@@ -180,6 +190,10 @@ impl<C: Charm> Emitter<'_, C> {
             reemitted,
             deferred,
         });
+        // What the handler emitted runs now, before anything else, each event in turn.
+        for event in self.ctx.take_emitted() {
+            self.emit(event)?;
+        }
         Ok(deferred)
     }
 }

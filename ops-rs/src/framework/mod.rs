@@ -6,6 +6,8 @@
 //! deferring. See [`crate::dispatch`] for the whole sequence.
 
 mod charm;
+mod component;
+mod component_state;
 mod ctx;
 mod emit;
 mod handler;
@@ -13,6 +15,8 @@ mod observers;
 mod queue;
 
 pub use charm::Charm;
+pub use component::{Component, ComponentCtx, ComponentObservers};
+pub use component_state::ComponentStateError;
 pub use ctx::{Ctx, StatusError};
 pub use handler::{HandlerError, HandlerResult};
 pub use observers::{ObserveError, Observers};

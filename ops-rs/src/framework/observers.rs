@@ -1,7 +1,12 @@
 //! [`Observers`]: registering handlers, each under a stable name.
 
+use super::component::{Accessor, Component, ComponentObservers};
 use super::{Charm, Ctx, HandlerError, HandlerResult};
 use crate::event::*;
+
+/// A component's registration, run once the charm is known: it registers the component's
+/// handlers (its `observe` sees the instance) at the place the charm registered it.
+type Attach<C> = Box<dyn Fn(&mut C, &mut Observers<C>)>;
 
 /// A handler after type erasure: takes the rebuilt event, says whether it deferred it.
 pub(crate) type ErasedHandler<C> = dyn Fn(&mut C, &mut Ctx<C>, Event) -> Result<bool, HandlerError>;
@@ -40,6 +45,17 @@ pub enum ObserveError {
         /// The handler name.
         name: String,
     },
+    /// A component's key is empty, has a `/`, is `charm`, or is used twice.
+    #[error(
+        "component key {key:?} {why}; keys name a component's state and events across \
+         dispatches, so give each a stable, unique name without '/'"
+    )]
+    BadComponentKey {
+        /// The key.
+        key: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
 }
 
 /// The charm's handler registrations, in order. Handlers of an event run in the order they
@@ -76,6 +92,9 @@ pub enum ObserveError {
 /// ```
 pub struct Observers<C: Charm> {
     regs: Vec<Registration<C>>,
+    /// Components to attach: the index in `regs` where the charm registered each.
+    components: Vec<(usize, String, Attach<C>)>,
+    component_keys: Vec<String>,
 }
 
 impl<C: Charm> std::fmt::Debug for Observers<C> {
@@ -122,17 +141,99 @@ macro_rules! sourced {
 impl<C: Charm> Observers<C> {
     /// No registrations.
     pub fn new() -> Self {
-        Observers { regs: Vec::new() }
+        Observers {
+            regs: Vec::new(),
+            components: Vec::new(),
+            component_keys: Vec::new(),
+        }
     }
 
-    /// The charm's registrations.
-    pub(crate) fn of_charm() -> Self {
+    /// The charm's registrations, its components' among them where the charm registered
+    /// each (the components' `observe` sees the instances the charm holds).
+    pub(crate) fn of_charm(charm: &mut C) -> Self {
         let mut on = Self::new();
         C::observe(&mut on);
+        on.attach_components(charm);
         on
     }
 
-    fn register<E: EventType>(
+    /// Runs each component's `observe` and puts its handlers where the charm registered it.
+    pub(crate) fn attach_components(&mut self, charm: &mut C) {
+        let pending = std::mem::take(&mut self.components);
+        // From the last, so the earlier insertion points stay where they are.
+        for (at, _key, attach) in pending.into_iter().rev() {
+            let mut sub = Observers::new();
+            attach(charm, &mut sub);
+            sub.attach_components(charm);
+            let tail = self.regs.split_off(at.min(self.regs.len()));
+            self.regs.extend(sub.regs);
+            self.regs.extend(tail);
+            self.component_keys.extend(sub.component_keys);
+        }
+    }
+
+    /// Registers the component `key`, reached in the charm through `accessor`: its handlers
+    /// run at this place among the charm's own (see [`Component`]). Each instance of a
+    /// library needs its own key; keys are stable names (they key the component's stored state
+    /// and its events in deferred queues).
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::framework::{Component, ComponentObservers};
+    ///
+    /// struct Ticker;
+    /// impl<C: Charm> Component<C> for Ticker {
+    ///     type Stored = u32;
+    ///     fn observe(&self, on: &mut ComponentObservers<'_, C, Self>) {
+    ///         on.update_status("tick", |_t, ctx, _ev| {
+    ///             *ctx.stored_mut()? += 1;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// struct Web { ticker: Ticker }
+    /// impl Charm for Web {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.update_status("first", |_c, _ctx, _ev| Ok(()));
+    ///         on.component("ticker", |c: &mut Web| &mut c.ticker);
+    ///     }
+    /// }
+    /// let mut web = Web { ticker: Ticker };
+    /// let on = Observers::of(&mut web);
+    /// assert_eq!(on.handler_names(&EventKind::UpdateStatus), ["first", "ticker/tick"]);
+    /// ```
+    pub fn component<K: Component<C>>(&mut self, key: &str, accessor: Accessor<C, K>) -> &mut Self {
+        let at = self.regs.len();
+        self.component_keys.push(key.to_owned());
+        let owned = key.to_owned();
+        let attach = move |charm: &mut C, on: &mut Observers<C>| {
+            let component: &K = accessor(charm);
+            let mut sub = ComponentObservers::new(on, &owned, accessor);
+            component.observe(&mut sub);
+        };
+        self.components.push((at, key.to_owned(), Box::new(attach)));
+        self
+    }
+
+    /// The registrations of `charm` as a dispatch makes them: the charm's `observe`, then its
+    /// components' at the places it registered them.
+    pub fn of(charm: &mut C) -> Self {
+        Self::of_charm(charm)
+    }
+
+    /// The custom event `T` emitted by `emitter` (a component's key, or
+    /// [`CHARM_EMITTER`](crate::event::CHARM_EMITTER) for the charm's own).
+    pub fn custom<T: CustomEvent>(
+        &mut self,
+        emitter: &str,
+        name: &str,
+        handler: impl Fn(&mut C, &mut Ctx<C>, &mut Custom<T>) -> HandlerResult + 'static,
+    ) -> &mut Self {
+        self.register(name, vec![EventKind::custom_of::<T>(emitter)], handler)
+    }
+
+    pub(crate) fn register<E: EventType>(
         &mut self,
         name: &str,
         kinds: Vec<EventKind>,
@@ -254,8 +355,29 @@ impl<C: Charm> Observers<C> {
         self.for_kind(kind).find(|r| r.name == name)
     }
 
-    /// Checks the registrations: names non-empty and unique per event kind.
+    /// Checks the registrations: names non-empty and unique per event kind, component keys
+    /// non-empty, without `/`, not `charm`, and unique.
     pub fn check(&self) -> Result<(), ObserveError> {
+        let mut keys = std::collections::HashSet::new();
+        for key in &self.component_keys {
+            let why = if key.is_empty() {
+                Some("is empty")
+            } else if key.contains('/') {
+                Some("has a '/'")
+            } else if key == CHARM_EMITTER {
+                Some("is the charm's own emitter key")
+            } else if !keys.insert(key.as_str()) {
+                Some("is used by two components")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(ObserveError::BadComponentKey {
+                    key: key.clone(),
+                    why,
+                });
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for r in &self.regs {
             if r.kinds.is_empty() {

@@ -22,6 +22,7 @@ const DOC_VERSION: u32 = 2;
 const CHARM: &str = "charm";
 const QUEUE: &str = "queue";
 const BREAKERS: &str = "breakers";
+const COMPONENTS: &str = "components";
 
 /// The version 1 document.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -61,6 +62,7 @@ struct Meta {
 /// | `ops-rs/charm/<i>` | piece `i` of the charm's stored state (its JSON) |
 /// | `ops-rs/queue/<i>` | piece `i` of the deferred queue (a JSON array) |
 /// | `ops-rs/breakers/<i>` | piece `i` of the circuit breakers (a JSON object) |
+/// | `ops-rs/components/<i>` | piece `i` of the components' stored states (a JSON object by key) |
 ///
 /// A commit writes only the keys whose value changed and deletes the keys no longer used.
 /// Before that it adds up the store as Juju will (the charm's own keys included) and
@@ -140,6 +142,11 @@ impl JujuStore {
             let breakers = serde_json::to_string(&data.breakers)
                 .map_err(|e| format(format!("cannot encode the circuit breakers: {e}")))?;
             texts.push((BREAKERS, breakers));
+        }
+        if !data.components.is_empty() {
+            let components = serde_json::to_string(&data.components)
+                .map_err(|e| format(format!("cannot encode the components' states: {e}")))?;
+            texts.push((COMPONENTS, components));
         }
         let mut out = BTreeMap::new();
         let mut parts = BTreeMap::new();
@@ -229,11 +236,18 @@ fn decode_parts<'a>(
         }
         None => BTreeMap::new(),
     };
+    let components: BTreeMap<String, String> = match part(COMPONENTS)? {
+        Some(text) => {
+            serde_json::from_str(&text).map_err(|e| json_error("the components' states", &e))?
+        }
+        None => BTreeMap::new(),
+    };
     Ok(StoreData {
         event_counter: meta.event_counter,
         queue,
         charm_state: part(CHARM)?,
         breakers,
+        components,
     })
 }
 

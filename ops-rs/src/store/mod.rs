@@ -75,11 +75,15 @@ pub struct StoreData {
     /// and rolled back with everything else. Since schema version 2.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub breakers: BTreeMap<String, String>,
+    /// The stored state of each component, by key, as JSON (see
+    /// [`Component`](crate::framework::Component)). Since schema version 3.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub components: BTreeMap<String, String>,
 }
 
 impl StoreData {
     /// Whether `self` differs from `before` in anything worth writing: the deferred queue, the
-    /// charm's state or a circuit breaker. The event counter alone is not: it only has to stay
+    /// charm's state, a circuit breaker or a component's state. The event counter alone is not: it only has to stay
     /// ahead of the ids in the queue, and an unchanged queue holds no new id.
     ///
     /// ```
@@ -95,6 +99,7 @@ impl StoreData {
         self.queue != before.queue
             || self.charm_state != before.charm_state
             || self.breakers != before.breakers
+            || self.components != before.components
     }
 }
 

@@ -31,6 +31,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      INSERT INTO meta (key, value) VALUES ('event_counter', 0);",
     // 1 -> 2: circuit breakers (crate::resilience), one JSON document per name.
     "CREATE TABLE breaker (name TEXT PRIMARY KEY, data TEXT NOT NULL);",
+    // 2 -> 3: components' stored states (crate::framework::Component), one per key.
+    "CREATE TABLE component (key TEXT PRIMARY KEY, data TEXT NOT NULL);",
 ];
 
 fn table_exists(conn: &Connection, path: &Path, name: &str) -> Result<bool, StoreError> {

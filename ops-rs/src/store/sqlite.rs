@@ -47,6 +47,7 @@ struct Head {
     charm_state: Option<String>,
     has_queue: bool,
     has_breakers: bool,
+    has_components: bool,
 }
 
 /// Compiles only against the current layout (every table present).
@@ -54,7 +55,8 @@ const HEAD: &str = "SELECT (SELECT value FROM meta WHERE key = 'schema_version')
         (SELECT value FROM meta WHERE key = 'event_counter'),
         (SELECT data FROM charm_state WHERE id = 1),
         EXISTS (SELECT 1 FROM queue),
-        EXISTS (SELECT 1 FROM breaker)";
+        EXISTS (SELECT 1 FROM breaker),
+        EXISTS (SELECT 1 FROM component)";
 
 fn read_head(conn: &Connection) -> rusqlite::Result<Head> {
     conn.query_row(HEAD, [], |r| {
@@ -64,6 +66,7 @@ fn read_head(conn: &Connection) -> rusqlite::Result<Head> {
             charm_state: r.get(2)?,
             has_queue: r.get(3)?,
             has_breakers: r.get(4)?,
+            has_components: r.get(5)?,
         })
     })
 }
@@ -218,11 +221,23 @@ impl Store for SqliteStore {
         } else {
             Default::default()
         };
+        let components = if head.has_components {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT key, data FROM component")
+                .map_err(self.err("reading the components' states"))?;
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .and_then(|rows| rows.collect::<Result<_, _>>())
+                .map_err(self.err("reading the components' states"))?
+        } else {
+            Default::default()
+        };
         Ok(StoreData {
             event_counter: event_counter.max(0) as u64,
             queue,
             charm_state: head.charm_state,
             breakers,
+            components,
         })
     }
 
@@ -271,6 +286,17 @@ impl Store for SqliteStore {
                     [name, state],
                 )
                 .map_err(self.err("writing the circuit breakers"))?;
+        }
+        self.conn
+            .execute("DELETE FROM component", [])
+            .map_err(self.err("writing the components' states"))?;
+        for (key, state) in &data.components {
+            self.conn
+                .execute(
+                    "INSERT INTO component (key, data) VALUES (?1, ?2)",
+                    [key, state],
+                )
+                .map_err(self.err("writing the components' states"))?;
         }
         Ok(())
     }

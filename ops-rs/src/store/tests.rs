@@ -28,6 +28,7 @@ fn sample() -> StoreData {
         ],
         charm_state: Some(r#"{"n":1}"#.into()),
         breakers: [("db".to_owned(), r#"{"failures":[1]}"#.to_owned())].into(),
+        components: [("primary".to_owned(), r#"{"changes":2}"#.to_owned())].into(),
     }
 }
 
@@ -124,7 +125,7 @@ fn sqlite_migrates_a_store_written_by_an_older_version() {
 }
 
 #[test]
-fn sqlite_a_version_1_file_opens_and_migrates_to_version_2() {
+fn sqlite_a_version_1_file_opens_and_migrates_to_the_current_version() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(STATE_FILE);
     // A file as ops-rs with schema version 1 wrote it (before circuit breakers).
@@ -139,7 +140,7 @@ fn sqlite_a_version_1_file_opens_and_migrates_to_version_2() {
         )
         .unwrap();
     }
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     let mut s = SqliteStore::open(&path).unwrap();
     let mut data = s.load().unwrap();
     assert_eq!(data.event_counter, 5);
@@ -160,7 +161,7 @@ fn sqlite_a_version_1_file_opens_and_migrates_to_version_2() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(v, 2);
+    assert_eq!(v, SCHEMA_VERSION);
 }
 
 #[test]
@@ -328,6 +329,7 @@ fn juju_store_cuts_long_parts_into_values_juju_takes() {
             "ops-rs/charm/0",
             "ops-rs/charm/1",
             "ops-rs/charm/2",
+            "ops-rs/components/0",
             "ops-rs/meta",
             "ops-rs/queue/0"
         ]
@@ -371,7 +373,12 @@ fn juju_store_moves_the_one_key_layout_to_parts() {
         .insert("charm-own".into(), serde_json::Value::String("x".into()));
     let mut s = JujuStore::new(Arc::new(r.clone()));
     let data = s.load().unwrap();
-    assert_eq!(data, sample());
+    // The one-key layout predates components.
+    let before_components = StoreData {
+        components: Default::default(),
+        ..sample()
+    };
+    assert_eq!(data, before_components);
     s.save(&data).unwrap();
     Box::new(s).commit().unwrap();
     assert!(r.lines().contains(&"state-delete ops-rs-state".to_owned()));
@@ -381,7 +388,7 @@ fn juju_store_moves_the_one_key_layout_to_parts() {
         "not ours: kept"
     );
     let mut s = JujuStore::new(Arc::new(r));
-    assert_eq!(s.load().unwrap(), sample());
+    assert_eq!(s.load().unwrap(), before_components);
 }
 
 #[test]

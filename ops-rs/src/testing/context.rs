@@ -365,7 +365,11 @@ pub(crate) fn deferred_entry(
         storage_location,
         ..EventInputs::default()
     };
-    let Some(ev) = juju_event(&context, inputs)? else {
+    let ev = match event.custom_event() {
+        Some(custom) => Some(custom),
+        None => juju_event(&context, inputs)?,
+    };
+    let Some(ev) = ev else {
         return Err(RunError::inconsistent(format!(
             "{} is not an event this framework knows, so nothing can defer it",
             event.kind
@@ -461,6 +465,11 @@ pub(crate) fn run_event<C: Charm>(
         queue: state.deferred.clone(),
         charm_state: state.stored.as_ref().map(ToString::to_string),
         breakers,
+        components: state
+            .components
+            .iter()
+            .map(|(key, v)| (key.clone(), v.to_string()))
+            .collect(),
     };
     let store = MemoryStore::with_data(data.clone());
     let store_spec = if juju_storage {
@@ -476,6 +485,9 @@ pub(crate) fn run_event<C: Charm>(
         .pebble(pebble.clone());
     if let Some(clock) = clock {
         input = input.clock(Arc::clone(clock));
+    }
+    if let Some(custom) = event.custom_event() {
+        input = input.main_event(custom);
     }
     let outcome = dispatch(&mut charm, input, store_spec);
     let mut after = sim.state();
@@ -513,6 +525,19 @@ pub(crate) fn run_event<C: Charm>(
         .iter()
         .map(|(name, json)| Ok((name.clone(), StoredBreaker::from_json(name, json)?)))
         .collect::<Result<_, RunError>>()?;
+    let components = data
+        .components
+        .iter()
+        .map(|(key, json)| {
+            serde_json::from_str(json)
+                .map(|v| (key.clone(), v))
+                .map_err(|e| RunError::Stored {
+                    detail: format!(
+                        "the dispatch saved a state of component {key:?} that is not JSON: {e}"
+                    ),
+                })
+        })
+        .collect::<Result<_, RunError>>()?;
     let mut containers = state.containers.clone();
     let mut exec_history = std::collections::BTreeMap::new();
     for (name, sim) in &sims {
@@ -533,10 +558,12 @@ pub(crate) fn run_event<C: Charm>(
             deferred: data.queue,
             event_counter: data.event_counter,
             breakers,
+            components,
         },
         juju_log,
         tool_calls,
         handler_calls: outcome.calls,
+        emitted_events: outcome.emitted,
         action,
         exec_history,
     })

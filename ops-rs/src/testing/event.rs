@@ -17,7 +17,7 @@
 
 use serde_json::Value;
 
-use crate::event::EventKind;
+use crate::event::{CustomEvent, CustomEventData, Event, EventKind};
 use crate::testing::juju::{Relation, Secret};
 
 /// The uuid an action gets unless the test gives one with [`TestEvent::action_id`].
@@ -52,6 +52,7 @@ pub struct TestEvent {
     pub(crate) storage_location: Option<String>,
     pub(crate) check: Option<String>,
     pub(crate) remote_app_removed: bool,
+    pub(crate) custom: Option<CustomEventData>,
 }
 
 impl TestEvent {
@@ -73,6 +74,7 @@ impl TestEvent {
             storage_location: None,
             check: None,
             remote_app_removed: false,
+            custom: None,
         }
     }
 
@@ -126,15 +128,23 @@ impl TestEvent {
     pub(crate) fn hook_name(&self) -> Option<String> {
         match &self.kind {
             EventKind::Action(_) => None,
+            EventKind::Custom(_) => Some(CUSTOM_EVENT_HOOK.to_owned()),
             EventKind::Unknown(n) => Some(n.clone()),
             k => Some(k.to_string()),
         }
+    }
+
+    /// The custom event this runs, if it is one.
+    pub(crate) fn custom_event(&self) -> Option<Event> {
+        self.custom.clone().map(Event::Custom)
     }
 
     /// `JUJU_DISPATCH_PATH`.
     pub(crate) fn dispatch_path(&self) -> String {
         match &self.kind {
             EventKind::Action(name) => format!("actions/{name}"),
+            // Juju never dispatches a custom event: the run's hook is one it never runs.
+            EventKind::Custom(_) => format!("hooks/{CUSTOM_EVENT_HOOK}"),
             _ => format!("hooks/{}", self.hook_name().unwrap_or_default()),
         }
     }
@@ -233,7 +243,30 @@ macro_rules! plain {
     )*};
 }
 
+/// The hook a run of a custom event dispatches ([`On::custom`]): a name Juju never uses, so
+/// the charm sees an unknown hook whose event is the custom one.
+pub const CUSTOM_EVENT_HOOK: &str = "custom-event";
+
 impl On {
+    /// The custom event `event`, as `emitter` (a component's key, or
+    /// [`CHARM_EMITTER`](crate::event::CHARM_EMITTER)) emits it, run as the dispatch's event
+    /// (Scenario's `ctx.on.custom(...)`). The dispatch's hook is [`CUSTOM_EVENT_HOOK`]: the
+    /// deferred queue runs first and collect-status after, as for a Juju event.
+    ///
+    /// # Errors
+    ///
+    /// The event's payload cannot be encoded as JSON.
+    pub fn custom<T: CustomEvent>(
+        &self,
+        emitter: &str,
+        event: &T,
+    ) -> Result<TestEvent, serde_json::Error> {
+        let data = CustomEventData::of(emitter, event)?;
+        let mut ev = TestEvent::new(data.kind());
+        ev.custom = Some(data);
+        Ok(ev)
+    }
+
     plain! {
         /// `install`
         install => EventKind::Install;

@@ -26,7 +26,7 @@ pub use breaker::StoredBreaker;
 pub use container::{Container, Exec, Notice};
 pub use context::{Context, DEFAULT_JUJU_VERSION};
 pub use error::RunError;
-pub use event::{DEFAULT_ACTION_ID, On, TestEvent};
+pub use event::{CUSTOM_EVENT_HOOK, DEFAULT_ACTION_ID, On, TestEvent};
 pub use harness::Harness;
 pub use output::{ActionOutput, Output};
 /// What a simulated command sees ([`Exec::handler`]), answers, and what the exec history

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use pebble_client::testing::ExecRecord;
 
+use crate::event::CustomEventData;
 use crate::framework::HandlerCall;
 use crate::testing::juju::{LogLine, ToolRecord};
 use crate::testing::state::State;
@@ -35,6 +36,9 @@ pub struct Output {
     pub tool_calls: Vec<ToolRecord>,
     /// Every handler call of this run, in order (re-emitted deferred events first).
     pub handler_calls: Vec<HandlerCall>,
+    /// The custom events emitted during this run, in order, with their ids (the run's own
+    /// event too, when it is a custom one): Scenario's `emitted_events`.
+    pub emitted_events: Vec<CustomEventData>,
     /// The action's answer, for an action.
     pub action: Option<ActionOutput>,
     /// The commands the charm ran in each container during this run (those Pebble started:

@@ -54,6 +54,9 @@ pub struct State {
     pub event_counter: u64,
     /// The circuit breakers (see [`crate::resilience`]) with something to remember, by name.
     pub breakers: BTreeMap<String, StoredBreaker>,
+    /// The components' stored states as JSON, by key (see
+    /// [`Component`](crate::framework::Component)); a component with none is absent.
+    pub components: BTreeMap<String, Value>,
 }
 
 impl Default for State {
@@ -72,6 +75,7 @@ impl State {
             deferred: Vec::new(),
             event_counter: 0,
             breakers: BTreeMap::new(),
+            components: BTreeMap::new(),
         }
     }
 
@@ -183,6 +187,41 @@ impl State {
     pub fn breaker(mut self, name: &str, breaker: StoredBreaker) -> Self {
         self.breakers.insert(name.to_owned(), breaker);
         self
+    }
+
+    /// Sets the stored state of component `key` (what its handlers read with
+    /// [`ComponentCtx::stored`](crate::framework::ComponentCtx::stored)).
+    ///
+    /// # Errors
+    ///
+    /// The value cannot be encoded as JSON.
+    pub fn component_stored<T: Serialize>(
+        mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<Self, RunError> {
+        let json = serde_json::to_value(value).map_err(|e| RunError::Stored {
+            detail: format!("cannot encode the state of component {key:?}: {e}"),
+        })?;
+        self.components.insert(key.to_owned(), json);
+        Ok(self)
+    }
+
+    /// The stored state of component `key` as `T` (its default if it has none).
+    ///
+    /// # Errors
+    ///
+    /// The stored state does not fit `T`.
+    pub fn component_stored_as<T: DeserializeOwned + Default>(
+        &self,
+        key: &str,
+    ) -> Result<T, RunError> {
+        match self.components.get(key) {
+            Some(v) => serde_json::from_value(v.clone()).map_err(|e| RunError::Stored {
+                detail: format!("the state of component {key:?} does not fit: {e}"),
+            }),
+            None => Ok(T::default()),
+        }
     }
 
     /// The charm's stored state as JSON.

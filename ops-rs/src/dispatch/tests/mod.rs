@@ -1,6 +1,7 @@
 //! Dispatch tests, split by behaviour; this file holds their shared fixture: the test charm
 //! `T` (it records every call, defers or fails on demand) and the helpers that run it.
 
+mod components;
 mod deferral;
 mod rollback;
 mod sequence;
