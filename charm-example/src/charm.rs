@@ -4,20 +4,28 @@ use ops::prelude::*;
 
 use crate::reconcile;
 use crate::state::Stored;
+use crate::website::{self, Website};
 use crate::workload::CONTAINER;
 
 /// The webkv charm.
 ///
 /// It holds nothing between hooks itself (Juju runs one process per event): what must last
 /// is in [`Stored`], saved by the framework in the same transaction as the deferred queue.
+/// Its field is a component, the way charm libraries plug in.
 #[derive(Debug, Default)]
-pub struct WebKv;
+pub struct WebKv {
+    /// The `website` relation: emits [`UrlRequested`](website::UrlRequested), publishes the URL.
+    pub website: Website,
+}
 
 impl Charm for WebKv {
     type Stored = Stored;
 
     fn observe(on: &mut Observers<Self>) {
-        // Holistic: every event that may change the outcome runs the same reconcile.
+        // A component: the website relation's own handlers, which emit `website/url-requested`.
+        on.component(website::KEY, |c: &mut Self| &mut c.website);
+        // Holistic: every event that may change the outcome runs the same reconcile
+        // (Juju events and the component's custom event alike).
         // Handler names are stable: they identify deferred events across hooks.
         on.many("reconcile", reconcile::triggers(), Self::reconcile);
         // The workload says it is ready: finish what the reconcile started.
