@@ -82,6 +82,7 @@ impl HookToolRunner for Tools {
                 tool: tool.to_owned(),
                 args: args.to_vec(),
                 exit_code: out.status.code(),
+                signal: None,
                 stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             })
         }

@@ -8,6 +8,8 @@
 //! injected [`JujuContext`], hook-tool runner and store. The sequence (Python ops'
 //! `_Manager`):
 //!
+//! 0. Remove the secret content files a killed hook left behind
+//!    ([`sweep_stale`](crate::hookcmds::secret::files::sweep_stale)).
 //! 1. Build the Juju event from the context (`action-get --format=json` for an action's
 //!    parameters, `storage-get` for a storage location).
 //! 2. Open the store and begin ONE transaction; load the event counter, the deferred queue
@@ -396,6 +398,9 @@ fn run<C: Charm>(
     (store_spec, pebble, main_event): (StoreSpec, PebbleOptions, Option<Event>),
     out: Outcomes<'_>,
 ) -> Result<(), DispatchError> {
+    // Secret content that a killed hook could not remove (`hookcmds::secret::files`).
+    let content_root = crate::hookcmds::secret::files::content_root();
+    crate::hookcmds::secret::files::sweep_stale(&content_root);
     let observers = Observers::<C>::of_charm(charm);
     observers.check()?;
     let kind = &context.event_kind;

@@ -571,3 +571,40 @@ fn relation_broken_runs_after_the_remote_application_is_removed() {
         out.handlers_called()
     );
 }
+
+/// The testing API keeps the event counter as a dispatch does: a run that saves nothing
+/// leaves it where it was, so the next run from its output gives out the same ids; a
+/// deferral is saved, counter and all ([Event ids](ops::event#event-ids)).
+#[test]
+fn the_event_counter_moves_only_when_a_run_saves_something() {
+    #[derive(Default)]
+    struct Quiet;
+    impl Charm for Quiet {
+        type Stored = ();
+        fn observe(on: &mut Observers<Self>) {
+            on.update_status("seen", |_, _, _| Ok(()));
+            on.config_changed("later", |_, ctx, ev| {
+                if !ctx.is_reemitted() {
+                    ev.defer();
+                }
+                Ok(())
+            });
+        }
+    }
+    let ctx = Context::<Quiet>::new(CharmMeta::from_charmcraft_yaml("name: quiet\n").unwrap());
+    let first = ctx.run(ctx.on.update_status(), &State::new()).unwrap();
+    let a = ctx.run(ctx.on.update_status(), &first.state).unwrap();
+    let b = ctx.run(ctx.on.update_status(), &a.state).unwrap();
+    assert_eq!(a.state.event_counter, first.state.event_counter);
+    assert_eq!(b.state.event_counter, first.state.event_counter);
+    assert_eq!(a.handler_calls[0].event_id, b.handler_calls[0].event_id);
+    assert_eq!(a.handler_calls[0].event_id, first.state.event_counter + 1);
+    let deferred = ctx.run(ctx.on.config_changed(), &b.state).unwrap();
+    let id = deferred.handler_calls[0].event_id;
+    assert_eq!(deferred.state.deferred[0].event_id, id);
+    assert!(deferred.state.event_counter >= id);
+    let after = ctx.run(ctx.on.update_status(), &deferred.state).unwrap();
+    assert_eq!(after.handler_calls[0].event_id, id);
+    assert!(after.handler_calls[0].reemitted);
+    assert!(after.handler_calls[1].event_id > id);
+}

@@ -5,7 +5,10 @@
 //! The full disk is a file-size limit (`ulimit -f`, with SIGXFSZ ignored so writes fail with
 //! EFBIG as on a full filesystem) — no mount or root needed. The read-only directory is a
 //! 0555 charm directory; when the tests run as root (who ignores permission bits) the charm
-//! runs as `nobody`.
+//! runs as `nobody`, from copies of its programs inside the unit's work directory (the
+//! checkout, and so `target/`, may sit where `nobody` cannot go: a clone in a `mktemp -d`
+//! directory, or under `/root`). If `nobody` cannot reach the work directory either (a
+//! `TMPDIR` others cannot search), the test says so and checks nothing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code panics on purpose
 
@@ -16,7 +19,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use juju_sim::hook_env::Hook;
-use support::reliability::{Unit, model};
+use support::reliability::{Unit, model, unreachable_by_others};
 
 const NOBODY: u32 = 65534;
 
@@ -95,8 +98,13 @@ fn unprivileged(cmd: &mut Command) {
     }
 }
 
-/// Opens the work directory to `nobody` (the hook tools write the model file).
-fn share_with_nobody(unit: &Unit) {
+/// Opens the work directory to `nobody` (the hook tools write the model file), with the
+/// unit's programs copied into it; `Err` with the reason if `nobody` still cannot reach it.
+fn share_with_nobody(unit: &Unit) -> Result<(), String> {
+    if !rustix::process::geteuid().is_root() {
+        return Ok(());
+    }
+    unit.own_programs();
     let root = &unit.work.root;
     chmod(root.parent().unwrap(), 0o755);
     chmod(root, 0o777);
@@ -111,13 +119,28 @@ fn share_with_nobody(unit: &Unit) {
     if lock.exists() {
         chmod(&lock, 0o666);
     }
+    match unreachable_by_others(root) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
+}
+
+/// Prints why the test checks nothing.
+fn skipped(why: &str) {
+    eprintln!(
+        "skipped: this test runs a hook as `nobody`, who cannot reach the unit's work \
+         directory: {why}. Run it with TMPDIR set to a directory other users can search \
+         (e.g. TMPDIR=/tmp)"
+    );
 }
 
 #[test]
 fn a_read_only_charm_directory_fails_the_hook_cleanly() {
     // No state file yet: it cannot be created.
     let mut unit = Unit::new(&model());
-    share_with_nobody(&unit);
+    if let Err(why) = share_with_nobody(&unit) {
+        return skipped(&why);
+    }
     chmod(&unit.work.charm_dir(), 0o555);
     let mut cmd = unit.command(&Hook::plain("config-changed"));
     unprivileged(&mut cmd);
@@ -142,7 +165,9 @@ fn a_read_only_charm_directory_fails_the_hook_cleanly() {
     unit.clear_records();
     let before = unit.stored().unwrap();
     let bytes_before = std::fs::read(unit.state_file()).unwrap();
-    share_with_nobody(&unit);
+    if let Err(why) = share_with_nobody(&unit) {
+        return skipped(&why);
+    }
     if rustix::process::geteuid().is_root() {
         std::os::unix::fs::chown(unit.state_file(), Some(NOBODY), Some(NOBODY)).unwrap();
         let journal = unit.state_file().with_file_name(".unit-state.db-journal");

@@ -47,7 +47,8 @@ impl ActionEvent {
         EventKind::Action(self.name.clone())
     }
 
-    /// The event's id: unique per unit, never reused once a dispatch commits.
+    /// The event's id: unique among the unit's deferred events; given out again after a
+    /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
     pub fn id(&self) -> u64 {
         self.meta.id
     }

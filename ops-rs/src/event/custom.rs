@@ -109,7 +109,8 @@ impl CustomEventData {
         EventKind::custom(&self.emitter, &self.name)
     }
 
-    /// The event's id: unique per unit, never reused once a dispatch commits.
+    /// The event's id: unique among the unit's deferred events; given out again after a
+    /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
     pub fn id(&self) -> u64 {
         self.meta.id
     }
@@ -149,7 +150,8 @@ impl<T: CustomEvent> Custom<T> {
         EventKind::custom(&self.emitter, T::NAME)
     }
 
-    /// The event's id: unique per unit, never reused once a dispatch commits.
+    /// The event's id: unique among the unit's deferred events; given out again after a
+    /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
     pub fn id(&self) -> u64 {
         self.meta.id
     }

@@ -22,6 +22,23 @@
 //!     Ok(())
 //! }
 //! ```
+//!
+//! # Event ids
+//!
+//! Every event a dispatch emits (the Juju event, each deferred event re-emitted, custom
+//! events, the framework's own) takes the next number of the unit's event counter as its
+//! [`id`](Event::id). What holds:
+//!
+//! - **An id is unique among the unit's deferred events**, and above every id stored before
+//!   it: a deferred event keeps its id from hook to hook, and two never share one.
+//! - **The counter is saved only when the dispatch saves something**: it deferred an event,
+//!   or changed the charm's stored state, a component's or a circuit breaker's. A dispatch
+//!   that saves nothing writes nothing to disk (most hooks: see `BENCHMARKS.md`, "A dispatch
+//!   that changes nothing writes nothing"), and the next dispatch gives out the same ids
+//!   again. A failed dispatch rolls the counter back with everything else.
+//!
+//! So an id names an event within the unit's store; it is not a key unique across hooks.
+//! The testing API's `State::event_counter` follows the same rule.
 
 mod action;
 mod custom;
@@ -102,7 +119,8 @@ pub trait EventType: Sized + 'static {
     fn from_event(event: Event) -> Option<Self>;
     /// Whether the current handler deferred this event.
     fn is_deferred(&self) -> bool;
-    /// The event's id: unique per unit, never reused once a dispatch commits.
+    /// The event's id: unique among the unit's deferred events; given out again after a
+    /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
     fn id(&self) -> u64;
 }
 
@@ -127,7 +145,8 @@ macro_rules! event_struct {
                 let $s = self;
                 $kind
             }
-            /// The event's id: unique per unit, never reused once a dispatch commits.
+            /// The event's id: unique among the unit's deferred events; given out again after
+            /// a dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
             pub fn id(&self) -> u64 {
                 self.meta.id
             }
@@ -311,7 +330,8 @@ impl Event {
         self.meta().deferred
     }
 
-    /// The event's id: unique per unit, never reused once a dispatch commits.
+    /// The event's id: unique among the unit's deferred events; given out again after a
+    /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
     pub fn id(&self) -> u64 {
         self.meta().id
     }

@@ -32,6 +32,7 @@ pub mod app_version;
 pub mod config;
 pub mod credential;
 mod error;
+mod failure;
 pub mod goal_state;
 pub mod leader;
 pub mod limits;
@@ -50,9 +51,10 @@ pub mod storage;
 mod yaml_safe;
 
 pub use error::HookToolError;
+pub use failure::{HookToolFailure, STDERR_SHOWN, clean_stderr};
 pub use log::LogLevel;
 pub use recording::{RecordingRunner, ToolCall};
-pub use runner::{HookToolFailure, HookToolRunner, ProcessRunner};
+pub use runner::{HookToolRunner, ProcessRunner, TOOL_FLOOR};
 
 use serde::de::DeserializeOwned;
 

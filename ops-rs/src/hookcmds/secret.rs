@@ -1,14 +1,17 @@
 //! `secret-add`, `secret-get`, `secret-info-get`, `secret-set`, `secret-grant`,
 //! `secret-revoke`, `secret-remove`, `secret-ids`.
 //!
-//! Secret content never goes on a command line: each value is written to a file in a private
-//! temporary directory (mode 0700, files 0600) and passed as `key#file=/path`; the directory is
-//! removed when the tool returns. Answers holding content are parsed without quoting them in
-//! errors, and [`SecretContent`]'s `Debug` shows keys only.
+//! Secret content never goes on a command line: each value is written to a file that only the
+//! unit's user can read and passed as `key#file=/path`; the files are removed when the tool
+//! returns, when the hook is stopped by `SIGTERM`, `SIGINT` or `SIGHUP`, and, after a
+//! `SIGKILL`, at the start of the next dispatch (see [`files`] for where and how). Answers
+//! holding content are parsed without quoting them in errors, and [`SecretContent`]'s `Debug`
+//! shows keys only.
+
+pub mod files;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Write;
 
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -325,36 +328,10 @@ pub enum SecretRevision {
     Refresh,
 }
 
-/// A private directory holding one file per content value; removed on drop.
-struct ContentFiles {
-    _dir: tempfile::TempDir,
-    args: Vec<String>,
-}
-
-fn content_files(content: &SecretContent) -> Result<ContentFiles, HookToolError> {
+/// The content's private files (see [`files`]), after checking it is what Juju takes.
+fn content_files(content: &SecretContent) -> Result<files::ContentFiles, HookToolError> {
     content.validate()?;
-    let io = |e: std::io::Error| {
-        HookToolError::Invalid(format!(
-            "cannot write secret content to a private temporary file (check TMPDIR): {e}"
-        ))
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix("ops-secret-");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
-    let dir = builder.tempdir().map_err(io)?;
-    let mut a = Vec::new();
-    for (k, v) in content.iter() {
-        let path = dir.path().join(k);
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(&path).map_err(io)?;
-        f.write_all(v.as_bytes()).map_err(io)?;
-        a.push(format!("{k}#file={}", path.display()));
-    }
-    Ok(ContentFiles { _dir: dir, args: a })
+    files::ContentFiles::write(&files::content_root(), content.iter())
 }
 
 /// `secret-add [--label L] [--description D] [--expire T] [--rotate P] --owner O k#file=...`:

@@ -150,10 +150,17 @@ impl ModelError {
     ///    relation settings → [`ModelError::PermissionDenied`];
     /// 4. anything else → [`ModelError::HookTool`].
     ///
+    /// Only a tool that ran and answered ([`HookToolFailure::answered`]) is classified: one
+    /// that could not be started (not executable: `Permission denied`) or was ended by a
+    /// signal said nothing about what Juju allows, whatever its error text.
+    ///
     /// `action-set` arguments are redacted to their keys (results may be sensitive; see
     /// [`HookToolFailure::redact`]).
     pub fn from_failure(mut failure: HookToolFailure) -> ModelError {
         failure.redact();
+        if !failure.answered() {
+            return ModelError::HookTool(failure);
+        }
         let stderr = failure.stderr.to_lowercase();
         if RELATION_TOOLS.contains(&failure.tool.as_str()) && stderr.contains(RELATION_NOT_FOUND) {
             return ModelError::RelationNotFound { failure };
@@ -187,6 +194,7 @@ mod tests {
             tool: tool.into(),
             args: vec!["x".into()],
             exit_code: Some(1),
+            signal: None,
             stderr: stderr.into(),
         })
     }
@@ -275,11 +283,38 @@ mod tests {
     }
 
     #[test]
+    fn a_tool_that_did_not_answer_is_not_classified_by_its_error_text() {
+        let not_started = ModelError::from_failure(HookToolFailure::not_started(
+            "relation-get",
+            &[],
+            std::path::Path::new("/bin/relation-get"),
+            &std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        ));
+        assert!(
+            matches!(not_started, ModelError::HookTool(_)),
+            "{not_started}"
+        );
+        assert!(
+            !not_started.to_string().contains("by Juju"),
+            "{not_started}"
+        );
+        let killed = ModelError::from_failure(HookToolFailure {
+            tool: "secret-get".into(),
+            args: vec![],
+            exit_code: None,
+            signal: Some(9),
+            stderr: "secret not found; permission denied".into(),
+        });
+        assert!(matches!(killed, ModelError::HookTool(_)), "{killed}");
+    }
+
+    #[test]
     fn action_set_values_are_redacted() {
         let e = ModelError::from_failure(HookToolFailure {
             tool: "action-set".into(),
             args: vec!["password=hunter2".into(), "a.b=c".into()],
             exit_code: Some(1),
+            signal: None,
             stderr: "bad".into(),
         });
         let text = format!("{e} {e:?}");

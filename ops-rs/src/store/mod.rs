@@ -7,7 +7,9 @@
 //! - [`SqliteStore`] (the default): `.unit-state.db` in the charm directory, owner-only,
 //!   schema-versioned, one `BEGIN IMMEDIATE` transaction per dispatch, rollback journal with
 //!   `synchronous=FULL` (a kill -9 at any instant leaves the old or the new state). A dispatch
-//!   that deferred nothing and changed no state writes nothing: no journal, no `fsync`.
+//!   that deferred nothing and changed no state writes nothing: no journal, no `fsync`. Two
+//!   dispatches never hold it at once: the second waits for the unit's lock, saying so, and
+//!   a path holding anything but a regular file (a link, a directory) is refused untouched.
 //! - [`JujuStore`]: Juju's controller-side store (`state-get`/`state-set`), for pods whose disk
 //!   does not survive; Juju applies `state-set` only if the hook succeeds. The state is kept
 //!   in parts cut into values Juju takes, up to Juju's limit for a unit
@@ -26,6 +28,7 @@
 //! assert_eq!(shared.data().event_counter, 7);
 //! ```
 
+mod file;
 mod juju;
 mod memory;
 mod schema;
@@ -34,6 +37,7 @@ mod sqlite;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use file::LOCK_WAIT;
 pub use juju::JujuStore;
 pub use memory::MemoryStore;
 pub use schema::SCHEMA_VERSION;
@@ -65,7 +69,8 @@ pub struct DeferredEntry {
 pub struct StoreData {
     /// The last event id given out and saved. Ids are unique and increasing among the events
     /// that were ever deferred; the ids of a dispatch that saved nothing (it deferred no event
-    /// and changed no state) are given out again by the next one.
+    /// and changed no state) are given out again by the next one (the rule, for charm
+    /// authors: [Event ids](crate::event#event-ids)).
     pub event_counter: u64,
     /// The deferred queue, in order.
     pub queue: Vec<DeferredEntry>,
@@ -137,6 +142,49 @@ pub enum StoreError {
         path: PathBuf,
         /// What SQLite said.
         detail: String,
+    },
+    /// Something other than a regular file stands at the state file's path: ops-rs follows
+    /// no link and changes nothing there.
+    #[error(
+        "the state file {path} is {found}, not a regular file: ops-rs keeps the unit's state \
+         in a file of its own and changed nothing there. Replace a link with the file it \
+         points to (the state is kept), or move whatever it is aside (the unit starts with an \
+         empty state: no deferred events, the charm's stored state at its default)"
+    )]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What is there instead (`a directory`, `a symbolic link to ...`).
+        found: String,
+    },
+    /// The event counter in the file is not a whole number of zero or more (edited by hand,
+    /// or damaged): event ids cannot be given out from it.
+    #[error(
+        "the state file {path} holds an event counter that is {found}, not a whole number of \
+         zero or more: the file was edited by hand or damaged. Nothing was changed; set the \
+         counter to the highest event id in the deferred queue with `sqlite3 {path} \"UPDATE \
+         meta SET value = (SELECT coalesce(max(event_id), 0) FROM queue) WHERE key = \
+         'event_counter'\"`, then let Juju retry the hook"
+    )]
+    BadCounter {
+        /// The file.
+        path: PathBuf,
+        /// What the counter is (`text`, `-3, a negative number`).
+        found: String,
+    },
+    /// Another process held the unit's lock on the state file for the whole of
+    /// [`LOCK_WAIT`]: the hook did nothing.
+    #[error(
+        "another process has held the state file {path} for {} s (a hook that is still \
+         running, `juju exec`, or a `juju debug-hooks` session): this hook did nothing and \
+         fails, and Juju retries it. `fuser {path}` names the process",
+        waited.as_secs()
+    )]
+    Locked {
+        /// The file.
+        path: PathBuf,
+        /// How long this dispatch waited.
+        waited: std::time::Duration,
     },
     /// The file was written by Python ops.
     #[error(

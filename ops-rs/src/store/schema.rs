@@ -10,7 +10,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::StoreError;
-use super::sqlite::sql_error;
+use super::sqlite::{Number, sql_error};
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -55,14 +55,34 @@ pub(crate) fn migrate(
 ) -> Result<(), StoreError> {
     let newest = migrations.len() as i64;
     let found = if table_exists(conn, path, "meta")? {
-        conn.query_row(
-            "SELECT value FROM meta WHERE key = 'schema_version'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .optional()
-        .map_err(|e| sql_error(path, "reading the schema version", e))?
-        .unwrap_or(0)
+        let version = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| Ok(Number::read(r.get_ref(0)?)),
+            )
+            .optional()
+            .map_err(|e| sql_error(path, "reading the schema version", e))?
+            .unwrap_or(Number::Missing);
+        // Every file ops-rs commits has its version beside its `meta` table (written in the
+        // transaction that creates the table).
+        match version {
+            Number::Whole(v) => v,
+            Number::Missing => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_owned(),
+                    detail: "it has a `meta` table but no schema version: it was not written \
+                             by ops-rs, or was damaged"
+                        .into(),
+                });
+            }
+            Number::Not(what) => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_owned(),
+                    detail: format!("its schema version is {what}, not a number"),
+                });
+            }
+        }
     } else if table_exists(conn, path, "snapshot")? && table_exists(conn, path, "notice")? {
         return Err(StoreError::PythonOps {
             path: path.to_owned(),

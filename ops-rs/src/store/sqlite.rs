@@ -3,8 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+use super::file::{self, LOCK_WAIT, LockedFile};
 use super::schema::{self, MIGRATIONS};
 use super::{DeferredEntry, Store, StoreData, StoreError};
 
@@ -13,10 +15,11 @@ pub const STATE_FILE: &str = ".unit-state.db";
 
 /// The unit's state in an SQLite file, one transaction per dispatch.
 ///
-/// Opening creates the file owner-only (0600; an existing file's permissions are fixed),
-/// sets `synchronous=FULL` with a rollback journal and exclusive locking, begins
-/// `BEGIN IMMEDIATE`, and migrates the schema. Dropping the store without
-/// [`commit`](Store::commit) rolls everything back.
+/// Opening takes the unit's lock on the file first (a second dispatch waits, saying so; see
+/// [`file`](super::file) for this and for what may stand at the path), creates a new file
+/// whole and owner-only (an existing file of ours is made 0600), sets `synchronous=FULL`
+/// with a rollback journal and exclusive locking, begins `BEGIN IMMEDIATE`, and migrates
+/// the schema. Dropping the store without [`commit`](Store::commit) rolls everything back.
 ///
 /// ```
 /// use ops::store::{SqliteStore, Store};
@@ -35,6 +38,9 @@ pub struct SqliteStore {
     path: PathBuf,
     /// What [`open_with`](Self::open_with) already read, for the first [`load`](Store::load).
     head: Option<Head>,
+    /// The unit's lock on the file. Declared after `conn`, so it is released after the
+    /// connection is closed.
+    _lock: LockedFile,
 }
 
 /// The one-row part of the store, read by one statement: every dispatch opens and loads the
@@ -42,8 +48,8 @@ pub struct SqliteStore {
 /// reads share a statement and the tables are read only when they hold something.
 #[derive(Debug)]
 struct Head {
-    schema_version: Option<i64>,
-    event_counter: Option<i64>,
+    schema_version: Number,
+    event_counter: Number,
     charm_state: Option<String>,
     has_queue: bool,
     has_breakers: bool,
@@ -58,11 +64,34 @@ const HEAD: &str = "SELECT (SELECT value FROM meta WHERE key = 'schema_version')
         EXISTS (SELECT 1 FROM breaker),
         EXISTS (SELECT 1 FROM component)";
 
+/// A number the `meta` table holds, as found: SQLite keeps whatever type was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Number {
+    /// No row (or NULL).
+    Missing,
+    /// A whole number.
+    Whole(i64),
+    /// Something else: the name of its SQLite type.
+    Not(&'static str),
+}
+
+impl Number {
+    pub(crate) fn read(v: ValueRef<'_>) -> Number {
+        match v {
+            ValueRef::Null => Number::Missing,
+            ValueRef::Integer(n) => Number::Whole(n),
+            ValueRef::Real(_) => Number::Not("a real number"),
+            ValueRef::Text(_) => Number::Not("text"),
+            ValueRef::Blob(_) => Number::Not("a blob"),
+        }
+    }
+}
+
 fn read_head(conn: &Connection) -> rusqlite::Result<Head> {
     conn.query_row(HEAD, [], |r| {
         Ok(Head {
-            schema_version: r.get(0)?,
-            event_counter: r.get(1)?,
+            schema_version: Number::read(r.get_ref(0)?),
+            event_counter: Number::read(r.get_ref(1)?),
             charm_state: r.get(2)?,
             has_queue: r.get(3)?,
             has_breakers: r.get(4)?,
@@ -92,35 +121,6 @@ pub(crate) fn sql_error(path: &Path, what: &'static str, e: rusqlite::Error) -> 
     }
 }
 
-fn io_error(path: &Path, source: std::io::Error) -> StoreError {
-    StoreError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
-
-/// Creates the file owner-only, or makes an existing one owner-only.
-fn ensure_private_file(path: &Path) -> Result<(), StoreError> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
-            if meta.permissions().mode() & 0o777 != 0o600 {
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| io_error(path, e))?;
-            }
-            Ok(())
-        }
-        Err(e) => Err(io_error(path, e)),
-    }
-}
-
 impl SqliteStore {
     /// Opens (creating if needed) the store at `path` and begins the dispatch's transaction.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
@@ -133,18 +133,31 @@ impl SqliteStore {
     }
 
     pub(crate) fn open_with(path: &Path, migrations: &[&str]) -> Result<Self, StoreError> {
-        ensure_private_file(path)?;
+        Self::open_waiting(path, migrations, LOCK_WAIT)
+    }
+
+    /// [`open_with`](Self::open_with), waiting up to `wait` for the unit's lock.
+    pub(crate) fn open_waiting(
+        path: &Path,
+        migrations: &[&str],
+        wait: Duration,
+    ) -> Result<Self, StoreError> {
+        let lock = file::open_locked(path, migrations, wait)?;
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_NOFOLLOW,
         )
         .map_err(|e| sql_error(path, "opening", e))?;
-        conn.busy_timeout(Duration::from_secs(3600))
+        conn.busy_timeout(LOCK_WAIT)
             .map_err(|e| sql_error(path, "setting the busy timeout", e))?;
         // Exclusive locking first: the journal-mode pragma reads the schema, and in exclusive
         // mode the shared lock it takes is kept for the transaction rather than released and
         // taken again (seven system calls fewer per dispatch: the lock cycle and the journal
-        // and WAL checks that come with it).
+        // and WAL checks that come with it). This is safe only because the unit's lock is
+        // held: a second connection in exclusive mode would keep that shared lock while
+        // waiting for the write lock, and neither could go on (see `file`).
         conn.execute_batch(
             "PRAGMA locking_mode = EXCLUSIVE;
              PRAGMA journal_mode = DELETE;
@@ -157,7 +170,7 @@ impl SqliteStore {
         // that is not ours) takes the migration path, which says what it found.
         let head = read_head(&conn)
             .ok()
-            .filter(|h| h.schema_version == Some(migrations.len() as i64));
+            .filter(|h| h.schema_version == Number::Whole(migrations.len() as i64));
         if head.is_none() {
             schema::migrate(&conn, path, migrations)?;
         }
@@ -165,6 +178,7 @@ impl SqliteStore {
             conn,
             path: path.to_owned(),
             head,
+            _lock: lock,
         })
     }
 
@@ -184,10 +198,27 @@ impl Store for SqliteStore {
             Some(head) => head,
             None => read_head(&self.conn).map_err(self.err("reading the store"))?,
         };
-        let event_counter = head.event_counter.ok_or_else(|| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail: "it has no event counter".into(),
-        })?;
+        let event_counter = match head.event_counter {
+            Number::Whole(n) if n >= 0 => n,
+            Number::Whole(n) => {
+                return Err(StoreError::BadCounter {
+                    path: self.path.clone(),
+                    found: format!("{n}, a negative number"),
+                });
+            }
+            Number::Not(what) => {
+                return Err(StoreError::BadCounter {
+                    path: self.path.clone(),
+                    found: what.to_owned(),
+                });
+            }
+            Number::Missing => {
+                return Err(StoreError::Corrupt {
+                    path: self.path.clone(),
+                    detail: "it has no event counter".into(),
+                });
+            }
+        };
         let queue = if head.has_queue {
             let mut stmt = self
                 .conn
@@ -233,7 +264,7 @@ impl Store for SqliteStore {
             Default::default()
         };
         Ok(StoreData {
-            event_counter: event_counter.max(0) as u64,
+            event_counter: event_counter as u64,
             queue,
             charm_state: head.charm_state,
             breakers,
@@ -242,6 +273,8 @@ impl Store for SqliteStore {
     }
 
     fn save(&mut self, data: &StoreData) -> Result<(), StoreError> {
+        // What the open read is out of date from here on.
+        self.head = None;
         let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         self.conn
             .execute(

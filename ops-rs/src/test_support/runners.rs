@@ -29,6 +29,7 @@ pub(crate) fn juju(answers: &[(&str, &str)]) -> RecordingRunner {
                 tool: c.tool.clone(),
                 args: c.args.clone(),
                 exit_code: Some(1),
+                signal: None,
                 stderr: a[1..].to_owned(),
             }),
             Some(a) => Ok(a.as_bytes().to_vec()),
@@ -78,6 +79,7 @@ pub(crate) fn failing(stderr: &'static str) -> RecordingRunner {
             tool: c.tool.clone(),
             args: c.args.clone(),
             exit_code: Some(1),
+            signal: None,
             stderr: stderr.to_owned(),
         })
     })

@@ -50,7 +50,9 @@ pub struct State {
     pub stored: Option<Value>,
     /// The deferred queue, in queue order.
     pub deferred: Vec<DeferredEntry>,
-    /// The last event id given out (ids are never reused).
+    /// The last event id saved. A run that saves nothing (no deferral, no change to the
+    /// stored state, a component's or a breaker's) leaves it as it was, and the next run
+    /// gives out the same ids again, as a dispatch does ([Event ids](crate::event#event-ids)).
     pub event_counter: u64,
     /// The circuit breakers (see [`crate::resilience`]) with something to remember, by name.
     pub breakers: BTreeMap<String, StoredBreaker>,

@@ -8,8 +8,14 @@
 //! `secret-changed` reads the secret's content and logs it through `Debug` (which must
 //! redact it), adds a unit-owned copy (content derived from it), stores only the id, and
 //! defers itself once.
+//!
+//! For the adversarial tests, two knobs in the environment, read by the `bump` handler:
+//! `RELIABILITY_HOLD=<path>` writes `<path>.held` and waits until `<path>` exists (a hook that
+//! is still running when another starts); `RELIABILITY_HOOK_BUDGET_MS=<n>` sets a hook budget
+//! of `n` ms first (which bounds the hook tools it calls).
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use ops::model::{SecretContent, SecretMetadata, SecretOwner};
 use ops::prelude::*;
@@ -57,6 +63,15 @@ impl Charm for Reliability {
                 EventKind::pebble_custom_notice("web"),
             ],
             |_, ctx, _| {
+                if let Some(ms) = std::env::var("RELIABILITY_HOOK_BUDGET_MS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                {
+                    ctx.set_hook_budget(Duration::from_millis(ms));
+                }
+                if let Ok(hold) = std::env::var("RELIABILITY_HOLD") {
+                    hold_until(&hold);
+                }
                 let state = ctx.stored_mut();
                 state.generation += 1;
                 let g = state.generation;
@@ -95,6 +110,14 @@ impl Charm for Reliability {
             ctx.add_unit_status(Status::active(format!("generation {g}")))?;
             Ok(())
         });
+    }
+}
+
+/// Says it is holding (`<path>.held`, holding this process's id), then waits for `path`.
+fn hold_until(path: &str) {
+    let _ = std::fs::write(format!("{path}.held"), std::process::id().to_string());
+    while !std::path::Path::new(path).exists() {
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -4,9 +4,11 @@
 //! started.
 
 use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use juju_sim::hook_env::Hook;
 use juju_sim::workdir::{CharmSource, WorkDir};
@@ -130,6 +132,49 @@ impl Unit {
         self.work.save_state(&st).unwrap();
     }
 
+    /// Every `juju-log` message of the unit so far, one per line.
+    pub fn logs(&self) -> String {
+        self.model().log_messages().join("\n")
+    }
+
+    /// Replaces hook tool `name` with a shell script (`#!/bin/sh` and `script`).
+    pub fn replace_tool(&self, name: &str, script: &str) {
+        let path = self.work.bin_dir().join(name);
+        let _ = std::fs::remove_file(&path);
+        std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// Puts hook tool `name` back (a link to juju-sim's `hook-tool`).
+    pub fn restore_tool(&self, name: &str) {
+        let path = self.work.bin_dir().join(name);
+        let _ = std::fs::remove_file(&path);
+        std::os::unix::fs::symlink(program("hook-tool"), &path).unwrap();
+    }
+
+    /// Makes the unit's programs its own: the charm's `dispatch` and the hook tools become
+    /// copies inside the work directory instead of links into the build's `target/`, so a
+    /// user who cannot reach the checkout (the tests run a hook as `nobody`) can run them.
+    pub fn own_programs(&self) {
+        let dispatch = self.work.charm_dir().join("dispatch");
+        let binary = std::fs::canonicalize(&dispatch).unwrap();
+        std::fs::remove_file(&dispatch).unwrap();
+        std::fs::copy(&binary, &dispatch).unwrap();
+        let tool = self.work.root.join("hook-tool");
+        std::fs::copy(program("hook-tool"), &tool).unwrap();
+        for entry in std::fs::read_dir(self.work.bin_dir()).unwrap() {
+            let link = entry.unwrap().path();
+            if std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+            {
+                std::fs::remove_file(&link).unwrap();
+                std::os::unix::fs::symlink(&tool, &link).unwrap();
+            }
+        }
+    }
+
     /// The unit's stored data, after checking the file's integrity; `Err` with SQLite's
     /// complaint if the file is damaged.
     pub fn stored(&self) -> Result<StoreData, String> {
@@ -151,6 +196,38 @@ pub fn stored_at(path: &Path) -> Result<StoreData, String> {
     }
     let mut store = SqliteStore::open(path).map_err(|e| e.to_string())?;
     store.load().map_err(|e| e.to_string())
+}
+
+/// Polls `done` until it holds, at most `patience` (a bound for a test that would otherwise
+/// hang, never a measure of speed); panics naming `what` if it never does.
+pub fn wait_for(what: &str, patience: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < patience,
+            "gave up after {patience:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Why a user other than the one running the tests (who is `nobody` here) cannot reach
+/// `path`, if they cannot: the first directory on the way that others may not search.
+pub fn unreachable_by_others(path: &Path) -> Option<String> {
+    let mut dir = path.to_path_buf();
+    loop {
+        let mode = std::fs::metadata(&dir).ok()?.permissions().mode();
+        if mode & 0o001 == 0 {
+            return Some(format!(
+                "{} (mode {:o}) cannot be searched by other users",
+                dir.display(),
+                mode & 0o777
+            ));
+        }
+        if !dir.pop() {
+            return None;
+        }
+    }
 }
 
 /// SIGKILLs the process group led by `child` (the charm and any hook tool it runs) and reaps

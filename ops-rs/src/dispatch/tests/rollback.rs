@@ -86,7 +86,7 @@ fn a_retry_after_failure_sees_the_state_from_before_and_reuses_ids() {
     assert_eq!(t2.log[0], "on_update:update-status#5");
     let mut t3 = T::default();
     run(&mut t3, "hooks/update-status", &store);
-    assert_eq!(t3.log[0], "on_update:update-status#9"); // committed ids are never reused
+    assert_eq!(t3.log[0], "on_update:update-status#9"); // t2 saved (its state changed): new ids
     assert_eq!(store.data().charm_state.as_deref(), Some(r#"{"n":12}"#));
 }
 

@@ -102,3 +102,59 @@ fn store_errors_are_logged_and_fail_the_dispatch() {
             .contains("/nonexistent-ops-rs/x.db")
     );
 }
+
+#[test]
+fn event_ids_are_given_out_again_after_a_dispatch_that_saved_nothing() {
+    /// Records the ids its handlers see; defers config-changed once; changes no state.
+    #[derive(Default)]
+    struct Ids(Vec<(String, u64)>);
+    impl Charm for Ids {
+        type Stored = ();
+        fn observe(on: &mut Observers<Self>) {
+            on.update_status("seen", |c, _ctx, ev| {
+                c.0.push(("update-status".into(), ev.id()));
+                Ok(())
+            });
+            on.config_changed("later", |c, ctx, ev| {
+                c.0.push(("config-changed".into(), ev.id()));
+                if !ctx.is_reemitted() {
+                    ev.defer();
+                }
+                Ok(())
+            });
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(crate::store::STATE_FILE);
+    let go = |hook: &str| {
+        let mut c = Ids::default();
+        let input = DispatchInput::new(context(hook), Arc::new(runner(false)));
+        dispatch(&mut c, input, StoreSpec::Sqlite(path.clone()))
+            .result
+            .unwrap();
+        c.0
+    };
+    let counter = || {
+        SqliteStore::open(&path)
+            .unwrap()
+            .load()
+            .unwrap()
+            .event_counter
+    };
+    go("hooks/update-status"); // the first saves the charm's (empty) state
+    let saved = counter();
+    // Two dispatches that save nothing: the same ids, the counter where it was.
+    let a = go("hooks/update-status");
+    let b = go("hooks/update-status");
+    assert_eq!(a, b);
+    assert_eq!(a[0].1, saved + 1);
+    assert_eq!(counter(), saved);
+    // A deferral is saved, counter and all: the deferred event's id is never given out
+    // again while it waits, and it keeps it when re-emitted.
+    let deferred = go("hooks/config-changed")[0].1;
+    assert_eq!(deferred, saved + 1);
+    assert!(counter() >= deferred);
+    let next = go("hooks/update-status");
+    assert_eq!(next[0], ("config-changed".to_owned(), deferred));
+    assert!(next[1].1 > deferred, "{next:?}");
+}

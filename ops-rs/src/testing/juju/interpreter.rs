@@ -182,6 +182,7 @@ impl HookToolRunner for JujuSim {
                 tool: tool.to_owned(),
                 args: args.to_vec(),
                 exit_code: Some(out.exit_code),
+                signal: None,
                 stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             })
         }

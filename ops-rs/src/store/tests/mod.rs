@@ -254,6 +254,7 @@ fn juju_runner() -> (
             tool: t.into(),
             args: c.args.clone(),
             exit_code: Some(1),
+            signal: None,
             stderr: "unexpected".into(),
         }),
     });
@@ -495,3 +496,6 @@ fn sqlite_a_store_without_its_event_counter_is_corrupt() {
     assert!(matches!(e, StoreError::Corrupt { .. }), "{e:?}");
     assert!(e.to_string().contains("event counter"), "{e}");
 }
+
+mod lock;
+mod odd_files;

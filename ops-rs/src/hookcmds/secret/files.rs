@@ -1,0 +1,248 @@
+//! Secret content on its way to `secret-add` and `secret-set`: in files that only the unit's
+//! user can read, gone when the tool returns, when the hook is stopped by a signal it can
+//! catch, and at the start of the next dispatch after one it cannot.
+//!
+//! Juju's `secret-add` and `secret-set` take a value as `key=value` on the command line, or
+//! as `key#file=path` for the agent to read (`CreateSecretData` in Juju's
+//! `core/secrets/createsecret.go`, used by `internal/worker/uniter/runner/jujuc/secret-add.go`;
+//! `--file` takes a YAML file, but no standard input). A command line is readable by every
+//! user of the machine (`/proc/<pid>/cmdline`) and Linux limits one argument to 128 KiB where
+//! Juju takes 1 MB, so content goes through files, as Python ops passes it:
+//!
+//! - **Where.** `$TMPDIR/ops-rs-secrets-<uid>/` ([`content_root`]), a directory of the unit's
+//!   user, mode 0700 (fixed if it is not; refused if it is a link or another user's). Each
+//!   call gets a directory of its own in it (`call-XXXXXX`, 0700) with one file per key
+//!   (0600).
+//! - **When the tool returns**, the call's directory is removed.
+//! - **`SIGTERM`, `SIGINT`, `SIGHUP`** (a unit agent stopped by systemd, a closed debug-hooks
+//!   session): from the first content file a process writes, a thread waits for these; it
+//!   removes the directories of the calls in progress, then lets the signal end the process
+//!   as it would have.
+//! - **`SIGKILL`** cannot be caught: every dispatch starts by removing what a killed one left
+//!   ([`sweep_stale`]). A call holds an exclusive `flock` on its directory, which the kernel
+//!   drops when the process dies, so a directory whose lock is free belongs to no running
+//!   call. A directory is locked before it is given the name the sweep looks for.
+
+use std::fs::File;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, Once, PoisonError};
+
+use rustix::fs::{FlockOperation, Mode, OFlags};
+
+use super::super::HookToolError;
+
+/// The prefix of a call's directory once it holds (or will hold) content.
+const CALL_PREFIX: &str = "call-";
+
+/// The directories of calls in progress in this process, for the signal thread.
+static IN_PROGRESS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The directory secret content goes in for this process's user: `ops-rs-secrets-<uid>` in
+/// the temporary directory (`TMPDIR`, else `/tmp`).
+pub fn content_root() -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "ops-rs-secrets-{}",
+        rustix::process::geteuid().as_raw()
+    ))
+}
+
+fn io(what: &str, path: &Path, e: impl std::fmt::Display) -> HookToolError {
+    HookToolError::Invalid(format!(
+        "cannot {what} {} for secret content: {e} (set TMPDIR to a directory of the unit's own)",
+        path.display()
+    ))
+}
+
+/// Makes `root` a directory of this user's that no one else can enter; refuses a link or
+/// another user's directory (it would see the content).
+fn ensure_root(root: &Path) -> Result<(), HookToolError> {
+    match std::fs::DirBuilder::new().mode(0o700).create(root) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io("create", root, e)),
+    }
+    let meta = std::fs::symlink_metadata(root).map_err(|e| io("inspect", root, e))?;
+    let me = rustix::process::geteuid().as_raw();
+    if !meta.file_type().is_dir() || meta.uid() != me {
+        return Err(HookToolError::Invalid(format!(
+            "refusing to put secret content in {}: it is {}, not a directory of this unit's \
+             user (uid {me}), so others could read it. Remove it, or set TMPDIR to a directory \
+             of the unit's own",
+            root.display(),
+            if meta.file_type().is_symlink() {
+                "a symbolic link".to_owned()
+            } else if meta.file_type().is_dir() {
+                format!("owned by uid {}", meta.uid())
+            } else {
+                "not a directory".to_owned()
+            }
+        )));
+    }
+    if meta.mode() & 0o077 != 0 {
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| io("make private", root, e))?;
+    }
+    Ok(())
+}
+
+/// Opens directory `path` without following a link, for locking.
+fn open_dir(path: &Path) -> std::io::Result<File> {
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    Ok(File::from(fd))
+}
+
+/// One call's content: a private directory with a file per key, locked while it exists, and
+/// the `key#file=path` arguments naming them. Dropping it removes the directory.
+pub(crate) struct ContentFiles {
+    dir: PathBuf,
+    _lock: File,
+    /// The arguments to pass: `key#file=/path`, one per key.
+    pub(crate) args: Vec<String>,
+}
+
+impl ContentFiles {
+    /// Writes each value of `pairs` to a file of its own in a new call directory under
+    /// `root`.
+    pub(crate) fn write<'a>(
+        root: &Path,
+        pairs: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> Result<ContentFiles, HookToolError> {
+        ensure_root(root)?;
+        let fresh = tempfile::Builder::new()
+            .prefix(".new-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir_in(root)
+            .map_err(|e| io("create a directory in", root, e))?;
+        // Locked before it gets the name the sweep looks for: the sweep never sees it free.
+        let lock = open_dir(fresh.path()).map_err(|e| io("open", fresh.path(), e))?;
+        rustix::fs::flock(&lock, FlockOperation::LockExclusive)
+            .map_err(|e| io("lock", fresh.path(), e))?;
+        let name = fresh
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().replacen(".new-", CALL_PREFIX, 1))
+            .unwrap_or_default();
+        let dir = root.join(name);
+        std::fs::rename(fresh.path(), &dir).map_err(|e| io("name", fresh.path(), e))?;
+        let _ = fresh.keep();
+        let files = ContentFiles {
+            dir,
+            _lock: lock,
+            args: Vec::new(),
+        };
+        files.register();
+        let mut files = files;
+        for (k, v) in pairs {
+            let path = files.dir.join(k);
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|e| io("write", &path, e))?;
+            std::io::Write::write_all(&mut f, v.as_bytes()).map_err(|e| io("write", &path, e))?;
+            files.args.push(format!("{k}#file={}", path.display()));
+        }
+        Ok(files)
+    }
+
+    /// Records the directory for the signal thread, starting it if need be.
+    fn register(&self) {
+        watch_signals();
+        IN_PROGRESS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(self.dir.clone());
+    }
+}
+
+impl Drop for ContentFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        IN_PROGRESS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|d| d != &self.dir);
+    }
+}
+
+impl std::fmt::Debug for ContentFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContentFiles")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts, once per process, the thread that removes the calls' directories when a
+/// `SIGTERM`, `SIGINT` or `SIGHUP` arrives, then lets the signal end the process.
+fn watch_signals() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("ops-secret-files".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    for dir in IN_PROGRESS
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .iter()
+                    {
+                        let _ = std::fs::remove_dir_all(dir);
+                    }
+                    // As if nothing had caught it: the process ends by the signal.
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    std::process::exit(128 + signal);
+                }
+            });
+    });
+}
+
+/// Removes the call directories under `root` that no running call holds (left by processes
+/// that were killed); returns how many. Never fails: what cannot be removed is left for the
+/// next time.
+pub fn sweep_stale(root: &Path) -> usize {
+    let Ok(meta) = std::fs::symlink_metadata(root) else {
+        return 0;
+    };
+    // Only a directory of our own: anything else is not ours to clean (and is refused when
+    // content is written).
+    if !meta.file_type().is_dir() || meta.uid() != rustix::process::geteuid().as_raw() {
+        return 0;
+    }
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(CALL_PREFIX) {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(lock) = open_dir(&path) else {
+            continue;
+        };
+        if rustix::fs::flock(&lock, FlockOperation::NonBlockingLockExclusive).is_ok()
+            && std::fs::remove_dir_all(&path).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(
+            "removed {removed} secret content director{} left in {} by a hook that was killed",
+            if removed == 1 { "y" } else { "ies" },
+            root.display()
+        );
+    }
+    removed
+}
