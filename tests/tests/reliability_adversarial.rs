@@ -116,12 +116,12 @@ fn a_second_dispatch_waits_for_the_first_says_so_and_both_commit() {
     eprintln!("{logs}");
 }
 
-/// A unit that has a secret `secret:rel2` of another application to read, and a
+/// A unit that has a secret of another application to read, and a
 /// temporary directory of its own (where secret content goes).
 fn unit_with_a_secret() -> (Unit, PathBuf) {
     let state = model().secret(
         Secret::new(
-            "secret:rel2",
+            "secret:d0rel2v8r9fp2s0v7c8g",
             SecretOwner::Consumer,
             [("password", "S3CRET-rel2")],
         )
@@ -135,24 +135,18 @@ fn unit_with_a_secret() -> (Unit, PathBuf) {
     (unit, tmp)
 }
 
-/// The content files under `tmp` (in `ops-rs-secrets-<uid>/call-*/`).
+/// Every file under `tmp`, at any depth (secret content goes in
+/// `ops-rs-secrets-<uid>/call-*/<key>`; wherever it went, it is found).
 fn content_files(tmp: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let Ok(roots) = std::fs::read_dir(tmp) else {
-        return files;
-    };
-    for root in roots.flatten() {
-        for call in std::fs::read_dir(root.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            for f in std::fs::read_dir(call.path())
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
-                files.push(f.path());
+    let mut dirs = vec![tmp.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
             }
         }
     }
@@ -162,9 +156,20 @@ fn content_files(tmp: &Path) -> Vec<PathBuf> {
 /// Starts `secret-changed` with `secret-add` hanging, and waits for the copy's content file.
 fn hook_inside_secret_add(unit: &mut Unit, tmp: &Path) -> Child {
     unit.replace_tool("secret-add", "exec sleep 600");
-    let hook = Hook::secret("changed", "secret:rel2", Some("db-password"), Some(1));
-    let child = unit.command(&hook).spawn().unwrap();
+    let hook = Hook::secret(
+        "changed",
+        "secret:d0rel2v8r9fp2s0v7c8g",
+        Some("db-password"),
+        Some(1),
+    );
+    let mut child = unit.command(&hook).spawn().unwrap();
     wait_for("the content file", PATIENCE, || {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "the hook ended ({status:?}) before secret-add: {}",
+                unit.logs()
+            );
+        }
         !content_files(tmp).is_empty()
     });
     let files = content_files(tmp);
