@@ -21,8 +21,8 @@ use super::super::{RelationStatus, Sensitive};
 /// let info = DatabaseInfo::from_fields(
 ///     4,
 ///     Some("postgresql-k8s"),
-///     [("endpoints", "pg-primary:5432,pg-1:5432"), ("tls", "True")],
-///     [("username", "relation-4"), ("password", "s3cret")],
+///     [("endpoints", "pg-primary:5432,pg-1:5432")],
+///     [("username", "relation-4"), ("password", "s3cret"), ("tls", "True")],
 /// );
 /// assert_eq!(info.endpoints(), ["pg-primary:5432", "pg-1:5432"]);
 /// assert_eq!(info.username(), Some("relation-4"));
@@ -65,7 +65,8 @@ fn split_list(value: Option<&str>) -> Vec<&str> {
 
 impl DatabaseInfo {
     /// Built from fields already read (for tests and for charms that read the bag
-    /// themselves): `plain` databag fields, `sensitive` ones.
+    /// themselves): `plain` databag fields, and the `sensitive` ones (the requested secret
+    /// fields: credentials, URIs, `tls`, `tls-ca`, ...).
     pub fn from_fields<K1, V1, K2, V2>(
         relation_id: u32,
         remote_app: Option<&str>,
