@@ -69,7 +69,10 @@ fn a_whole_relation_life_publishes_in_granted_secrets_and_writes_valid_bags() {
     assert_eq!(bag["read-only-endpoints"], "db-replicas.db-endpoints:5432");
     assert_eq!(bag["version"], "16.4");
     for secret_field in ["username", "password", "uris", "tls"] {
-        assert!(!bag.contains_key(secret_field), "{secret_field} is in a secret");
+        assert!(
+            !bag.contains_key(secret_field),
+            "{secret_field} is in a secret"
+        );
     }
     // The user secret: owned by the application, labelled, granted to the relation.
     let user = out.state.secret_by_id(&bag["secret-user"]).unwrap();
@@ -100,7 +103,9 @@ fn a_whole_relation_life_publishes_in_granted_secrets_and_writes_valid_bags() {
     assert_eq!(user.revisions.len(), 2);
     assert_eq!(user.latest().unwrap().content.0["password"], "pw-2");
     assert!(
-        !out.tool_lines().iter().any(|l| l.starts_with("relation-set")),
+        !out.tool_lines()
+            .iter()
+            .any(|l| l.starts_with("relation-set")),
         "nothing in the bag changed: {:?}",
         out.tool_lines()
     );
@@ -112,7 +117,10 @@ fn a_whole_relation_life_publishes_in_granted_secrets_and_writes_valid_bags() {
 
     // TLS on: the tls secret gets tls-ca.
     let out = ctx
-        .run(ctx.on.config_changed(), &again.state.clone().config("tls", true))
+        .run(
+            ctx.on.config_changed(),
+            &again.state.clone().config("tls", true),
+        )
         .unwrap();
     assert_provider_bags_valid(&out, "tls");
     let tls = out.state.secret_by_id(&after["secret-tls"]).unwrap();
@@ -131,7 +139,12 @@ fn a_whole_relation_life_publishes_in_granted_secrets_and_writes_valid_bags() {
     let out = ctx.run(ctx.on.relation_broken(&rel), &state).unwrap();
     assert_provider_bags_valid(&out, "broken");
     assert_eq!(
-        out.state.stored_as::<Seen>().unwrap().events.last().unwrap(),
+        out.state
+            .stored_as::<Seen>()
+            .unwrap()
+            .events
+            .last()
+            .unwrap(),
         "removed 2 secrets"
     );
     assert!(out.state.juju.secrets.is_empty());
@@ -159,10 +172,19 @@ fn only_the_leader_announces_and_publishes() {
     let ctx = provider();
     let rel = app_relation(&python_request());
     let out = ctx
-        .run(ctx.on.relation_changed(&rel), &State::new().relation(rel.clone()))
+        .run(
+            ctx.on.relation_changed(&rel),
+            &State::new().relation(rel.clone()),
+        )
         .unwrap();
     assert!(emitted(&out).is_empty());
-    assert!(out.state.relation_by_id(5).unwrap().local_app_data.is_empty());
+    assert!(
+        out.state
+            .relation_by_id(5)
+            .unwrap()
+            .local_app_data
+            .is_empty()
+    );
 }
 
 #[test]

@@ -100,13 +100,7 @@ fn a_whole_relation_life_writes_valid_bags_and_emits_pythons_events() {
         ["created rel=3 user=relation-3 endpoints=pg-primary.pg-endpoints:5432 tls=Some(false)"]
     );
     // The secrets are labelled for this relation, so secret-changed names them.
-    let label = |n: u32| {
-        out.state
-            .secret_by_id(&secret_id(n))
-            .unwrap()
-            .label
-            .clone()
-    };
+    let label = |n: u32| out.state.secret_by_id(&secret_id(n)).unwrap().label.clone();
     assert_eq!(label(1).as_deref(), Some("database.3.user.secret"));
     assert_eq!(label(2).as_deref(), Some("database.3.tls.secret"));
 
@@ -165,7 +159,10 @@ fn a_non_leader_writes_no_request_but_announces_like_the_leader() {
     let ctx = requirer();
     let rel = db_relation(&[]);
     let out = ctx
-        .run(ctx.on.relation_created(&rel), &State::new().relation(rel.clone()))
+        .run(
+            ctx.on.relation_created(&rel),
+            &State::new().relation(rel.clone()),
+        )
         .unwrap();
     let r = out.state.relation_by_id(3).unwrap();
     assert!(r.local_app_data.is_empty() && r.local_unit_data.is_empty());
@@ -186,10 +183,15 @@ fn nothing_new_announces_nothing_and_writes_nothing() {
     let state = State::new().relation(rel.clone()).secret(user).secret(tls);
     let first = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
     let rel = first.state.relation_by_id(3).unwrap().clone();
-    let again = ctx.run(ctx.on.relation_changed(&rel), &first.state).unwrap();
+    let again = ctx
+        .run(ctx.on.relation_changed(&rel), &first.state)
+        .unwrap();
     assert!(emitted(&again).is_empty());
     assert!(
-        !again.tool_lines().iter().any(|l| l.starts_with("relation-set")),
+        !again
+            .tool_lines()
+            .iter()
+            .any(|l| l.starts_with("relation-set")),
         "{:?}",
         again.tool_lines()
     );

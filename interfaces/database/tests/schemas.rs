@@ -35,11 +35,18 @@ fn the_requirer_schema_takes_pythons_request_and_rejects_broken_ones() {
         ),
         (
             "requested-secrets that is not JSON",
-            bag(&[("database", "x"), ("requested-secrets", "username,password")]),
+            bag(&[
+                ("database", "x"),
+                ("requested-secrets", "username,password"),
+            ]),
         ),
         (
             "a misspelt key",
-            bag(&[("database", "x"), ("requested-secrets", REQUESTED), ("extra-user-role", "a")]),
+            bag(&[
+                ("database", "x"),
+                ("requested-secrets", REQUESTED),
+                ("extra-user-role", "a"),
+            ]),
         ),
     ];
     for (name, b) in broken {
@@ -51,12 +58,18 @@ fn the_requirer_schema_takes_pythons_request_and_rejects_broken_ones() {
 fn the_provider_schema_rejects_half_credentials_and_bad_uris() {
     validate(
         Bag::ProviderApp,
-        &bag(&[("secret-user", "secret:cjqub6vubg2s77p3nio0"), ("endpoints", "h:5432")]),
+        &bag(&[
+            ("secret-user", "secret:cjqub6vubg2s77p3nio0"),
+            ("endpoints", "h:5432"),
+        ]),
     )
     .unwrap();
     let broken: [(&str, BTreeMap<String, String>); 4] = [
         ("a password without a username", bag(&[("password", "p")])),
-        ("a secret field without a URI", bag(&[("secret-user", "relation-4")])),
+        (
+            "a secret field without a URI",
+            bag(&[("secret-user", "relation-4")]),
+        ),
         ("endpoints without ports", bag(&[("endpoints", "h1,h2")])),
         ("a snapshot that is not an object", bag(&[("data", "[1]")])),
     ];
@@ -69,7 +82,10 @@ fn the_provider_schema_rejects_half_credentials_and_bad_uris() {
 fn the_requirer_unit_schema_takes_only_what_python_writes_there() {
     validate(
         Bag::RequirerUnit,
-        &bag(&[("requested-secrets", REQUESTED), ("data", r#"{"endpoints": "h:1"}"#)]),
+        &bag(&[
+            ("requested-secrets", REQUESTED),
+            ("data", r#"{"endpoints": "h:1"}"#),
+        ]),
     )
     .unwrap();
     assert!(validate(Bag::RequirerUnit, &bag(&[("database", "x")])).is_err());

@@ -82,7 +82,10 @@ fn the_requirers_hook_tool_calls_per_event() {
     // The state after the credentials arrived, as the library leaves it.
     let lib = Context::<LibOnly>::new(requirer_meta());
     let after = lib
-        .run(lib.on.relation_changed(&full), &base().relation(full.clone()))
+        .run(
+            lib.on.relation_changed(&full),
+            &base().relation(full.clone()),
+        )
         .unwrap()
         .state;
     let mut moved = after.relation_by_id(3).unwrap().clone();
@@ -98,7 +101,11 @@ fn the_requirers_hook_tool_calls_per_event() {
         .iter_mut()
         .find(|s| s.id == secret_id(1))
         .unwrap();
-    secret.push_revision([("username", "u"), ("password", "p2")].into_iter().collect());
+    secret.push_revision(
+        [("username", "u"), ("password", "p2")]
+            .into_iter()
+            .collect(),
+    );
     let rotated_secret = secret.clone();
     let broken = after.relation_by_id(3).unwrap().clone().broken();
     let mut broken_state = after.clone();
@@ -178,7 +185,10 @@ fn the_requirers_hook_tool_calls_per_event() {
             0,
         ),
     ];
-    let mut table = vec!["| event | calls | by tool |".to_owned(), "|---|---|---|".to_owned()];
+    let mut table = vec![
+        "| event | calls | by tool |".to_owned(),
+        "|---|---|---|".to_owned(),
+    ];
     let mut wrong = Vec::new();
     for (name, event, state, expected) in &cases {
         let (n, detail) = cost(event.as_ref(), state);

@@ -62,7 +62,10 @@ pub(crate) fn comparable(remote: &BTreeMap<String, String>) -> BTreeMap<String, 
 
 /// The snapshot kept in `bag`, or an empty one; a snapshot that does not parse is logged
 /// and counts as empty (every key then reads as added).
-pub(crate) fn load_snapshot(bag: &BTreeMap<String, String>, whose: &str) -> BTreeMap<String, String> {
+pub(crate) fn load_snapshot(
+    bag: &BTreeMap<String, String>,
+    whose: &str,
+) -> BTreeMap<String, String> {
     match bag.get(SNAPSHOT) {
         None => BTreeMap::new(),
         Some(text) => parse_string_map(text).unwrap_or_else(|e| {

@@ -32,8 +32,8 @@ pub use provider::{
     DatabaseRequested, Publication,
 };
 pub use requirer::{
-    AuthenticationUpdated, DatabaseCreated, DatabaseEntityCreated, DatabaseInfo,
-    DatabaseRequirer, EndpointsChanged, EntityPermission, EntityType, PrefixDatabasesChanged,
+    AuthenticationUpdated, DatabaseCreated, DatabaseEntityCreated, DatabaseInfo, DatabaseRequirer,
+    EndpointsChanged, EntityPermission, EntityType, PrefixDatabasesChanged,
     ReadOnlyEndpointsChanged, StatusRaised, StatusResolved,
 };
 pub use sensitive::Sensitive;

@@ -268,7 +268,10 @@ mod tests {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
         assert_eq!(py_json_map(&map), r#"{"a": "\u00e9\n", "b": "x\"y"}"#);
-        assert_eq!(py_json_str("🦀\u{1}\u{7f}"), r#""\ud83e\udd80\u0001\u007f""#);
+        assert_eq!(
+            py_json_str("🦀\u{1}\u{7f}"),
+            r#""\ud83e\udd80\u0001\u007f""#
+        );
     }
 
     #[test]

@@ -176,7 +176,11 @@ impl Charm for Db {
                 return Ok(());
             }
             for id in ctx.model().relation_ids(DB)? {
-                if c.clients.request(ctx.model(), id)?.and_then(|r| r.database).is_some() {
+                if c.clients
+                    .request(ctx.model(), id)?
+                    .and_then(|r| r.database)
+                    .is_some()
+                {
                     let p = Db::publication(ctx, id)?;
                     c.clients.publish(ctx.model(), id, &p)?;
                 }
@@ -283,7 +287,11 @@ pub fn validate(which: Bag, bag: &BTreeMap<String, String>) -> Result<(), Vec<St
             .iter_errors(&instance)
             .map(|e| format!("{}: {e}", e.instance_path())),
     );
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// Asserts every bag this side wrote in `out` validates.
@@ -294,11 +302,17 @@ pub fn assert_requirer_bags_valid(out: &Output, step: &str) {
         }
         if !rel.local_app_data.is_empty() {
             if let Err(e) = validate(Bag::RequirerApp, &rel.local_app_data) {
-                panic!("{step}: requirer app bag {:?} invalid: {e:#?}", rel.local_app_data);
+                panic!(
+                    "{step}: requirer app bag {:?} invalid: {e:#?}",
+                    rel.local_app_data
+                );
             }
         }
         if let Err(e) = validate(Bag::RequirerUnit, &rel.local_unit_data) {
-            panic!("{step}: requirer unit bag {:?} invalid: {e:#?}", rel.local_unit_data);
+            panic!(
+                "{step}: requirer unit bag {:?} invalid: {e:#?}",
+                rel.local_unit_data
+            );
         }
     }
 }
@@ -310,7 +324,10 @@ pub fn assert_provider_bags_valid(out: &Output, step: &str) {
             continue;
         }
         if let Err(e) = validate(Bag::ProviderApp, &rel.local_app_data) {
-            panic!("{step}: provider app bag {:?} invalid: {e:#?}", rel.local_app_data);
+            panic!(
+                "{step}: provider app bag {:?} invalid: {e:#?}",
+                rel.local_app_data
+            );
         }
         assert!(
             rel.local_unit_data.is_empty(),

@@ -16,8 +16,7 @@ use ops::framework::{Charm, Component, ComponentCtx, ComponentObservers, Handler
 use ops::model::{Model, ModelError, Relation, SecretContent, SecretMetadata, SecretOwner};
 
 pub use events::{
-    DatabaseEntityPermissionsChanged, DatabaseEntityRequested, DatabaseRequest,
-    DatabaseRequested,
+    DatabaseEntityPermissionsChanged, DatabaseEntityRequested, DatabaseRequest, DatabaseRequested,
 };
 pub use publication::Publication;
 
@@ -107,7 +106,11 @@ impl DatabaseProvider {
             return Ok(None);
         };
         let remote = bag.get_all()?;
-        Ok(Some(request_from(relation_id, relation.remote_app()?, &remote)))
+        Ok(Some(request_from(
+            relation_id,
+            relation.remote_app()?,
+            &remote,
+        )))
     }
 
     /// Publishes `publication` on relation `relation_id` (leader only), as the Python
@@ -223,12 +226,13 @@ impl DatabaseProvider {
                     &SecretMetadata::default().label(label),
                 )?;
                 secret.grant(relation, None)?;
-                let id = secret.id().map(str::to_owned).ok_or_else(|| {
-                    ModelError::BadAnswer {
+                let id = secret
+                    .id()
+                    .map(str::to_owned)
+                    .ok_or_else(|| ModelError::BadAnswer {
                         tool: "secret-add".into(),
                         detail: "no secret id returned".into(),
-                    }
-                })?;
+                    })?;
                 Ok(Some(id))
             }
         }
@@ -347,7 +351,10 @@ impl DatabaseProvider {
         };
         let remote = remote_bag.get_all()?;
         let local_bag = relation.local_app_data();
-        let old = load_snapshot(&local_bag.get_all()?, &format!("this application's bag on {name}"));
+        let old = load_snapshot(
+            &local_bag.get_all()?,
+            &format!("this application's bag on {name}"),
+        );
         let new = comparable(&remote);
         let diff = Diff::between(&old, &new);
         if old != new {
@@ -410,9 +417,20 @@ mod tests {
             announce(&diff(&[], &[("database", "x"), ("entity-type", "USER")])),
             Some(Announce::EntityRequested)
         );
-        let old = [("database", "x"), ("entity-type", "USER"), ("entity-permissions", "[]")];
-        let new = [("database", "x"), ("entity-type", "USER"), ("entity-permissions", "[1]")];
-        assert_eq!(announce(&diff(&old, &new)), Some(Announce::PermissionsChanged));
+        let old = [
+            ("database", "x"),
+            ("entity-type", "USER"),
+            ("entity-permissions", "[]"),
+        ];
+        let new = [
+            ("database", "x"),
+            ("entity-type", "USER"),
+            ("entity-permissions", "[1]"),
+        ];
+        assert_eq!(
+            announce(&diff(&old, &new)),
+            Some(Announce::PermissionsChanged)
+        );
         assert_eq!(announce(&diff(&old, &old)), None);
     }
 
@@ -421,7 +439,10 @@ mod tests {
         let m = |v: &str| -> BTreeMap<String, String> {
             [("requested-secrets".to_owned(), v.to_owned())].into()
         };
-        assert_eq!(requested_secrets(&m(r#"["username"]"#), "db:1"), ["username"]);
+        assert_eq!(
+            requested_secrets(&m(r#"["username"]"#), "db:1"),
+            ["username"]
+        );
         assert_eq!(requested_secrets(&m("{oops"), "db:1").len(), 8);
         assert!(requested_secrets(&BTreeMap::new(), "db:1").is_empty());
     }

@@ -78,7 +78,10 @@ impl Publication {
 
     /// The read-only endpoints (`read-only-endpoints`).
     #[must_use]
-    pub fn read_only_endpoints<S: AsRef<str>>(self, endpoints: impl IntoIterator<Item = S>) -> Self {
+    pub fn read_only_endpoints<S: AsRef<str>>(
+        self,
+        endpoints: impl IntoIterator<Item = S>,
+    ) -> Self {
         let joined = join(endpoints);
         self.plain(p::READ_ONLY_ENDPOINTS, joined)
     }

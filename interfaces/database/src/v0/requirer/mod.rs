@@ -195,12 +195,12 @@ impl DatabaseRequirer {
     /// the charm starts).
     pub fn config_problem(&self) -> Option<String> {
         match self.entity_type {
-            Some(EntityType::User) if self.extra_group_roles.is_some() => Some(
-                "a USER entity takes extra user roles, not extra group roles".to_owned(),
-            ),
-            Some(EntityType::Group) if self.extra_user_roles.is_some() => Some(
-                "a GROUP entity takes extra group roles, not extra user roles".to_owned(),
-            ),
+            Some(EntityType::User) if self.extra_group_roles.is_some() => {
+                Some("a USER entity takes extra user roles, not extra group roles".to_owned())
+            }
+            Some(EntityType::Group) if self.extra_user_roles.is_some() => {
+                Some("a GROUP entity takes extra group roles, not extra user roles".to_owned())
+            }
             None if !self.entity_permissions.is_empty() => {
                 Some("entity permissions need an entity type".to_owned())
             }
@@ -212,7 +212,12 @@ impl DatabaseRequirer {
     /// `relation-get` (cached for the hook), a `relation-list --app` outside the relation's
     /// own events, and one `secret-get` per secret group the provider shared.
     pub fn fetch(&self, model: &Model, relation_id: u32) -> Result<DatabaseInfo, ModelError> {
-        DatabaseInfo::read(model, &self.endpoint, relation_id, &self.requested_secrets())
+        DatabaseInfo::read(
+            model,
+            &self.endpoint,
+            relation_id,
+            &self.requested_secrets(),
+        )
     }
 
     /// [`fetch`](Self::fetch) for every relation of the endpoint.
@@ -278,7 +283,10 @@ impl DatabaseRequirer {
             py_json_list(&self.requested_secrets()),
         );
         if !cross_model {
-            bag.insert(p::PROVIDED_SECRETS.to_owned(), py_json_list(&[p::MTLS_CERT]));
+            bag.insert(
+                p::PROVIDED_SECRETS.to_owned(),
+                py_json_list(&[p::MTLS_CERT]),
+            );
         }
         bag
     }
@@ -516,8 +524,12 @@ impl DatabaseRequirer {
         let model = ctx.model().clone();
         let label = group.label(endpoint, relation_id);
         // Track the new revision, so every later read in this hook and after sees it.
-        if let Err(e) = secret_get(&**model.runner(), None, Some(&label), SecretRevision::Refresh)
-        {
+        if let Err(e) = secret_get(
+            &**model.runner(),
+            None,
+            Some(&label),
+            SecretRevision::Refresh,
+        ) {
             tracing::warn!(
                 "the {} secret of relation {endpoint}:{relation_id} changed but cannot be read \
                  ({e}); keeping the revision tracked so far",

@@ -46,7 +46,10 @@ impl fmt::Debug for DatabaseInfo {
             .field("relation_id", &self.relation_id)
             .field("remote_app", &self.remote_app)
             .field("fields", &self.plain)
-            .field("sensitive_fields", &self.sensitive.keys().collect::<Vec<_>>())
+            .field(
+                "sensitive_fields",
+                &self.sensitive.keys().collect::<Vec<_>>(),
+            )
             .field("problems", &self.problems)
             .finish()
     }

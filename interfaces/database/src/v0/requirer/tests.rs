@@ -25,7 +25,10 @@ fn credentials_win_over_endpoints_as_in_python() {
 
 #[test]
 fn an_entity_request_announces_the_entity_not_the_user() {
-    let d = diff(&[], &[("secret-user", "secret:a"), ("secret-entity", "secret:b")]);
+    let d = diff(
+        &[],
+        &[("secret-user", "secret:a"), ("secret-entity", "secret:b")],
+    );
     assert_eq!(announce(&d, true), Some(Announce::EntityCreated));
     let d = diff(&[], &[("entity-name", "role")]);
     assert_eq!(announce(&d, true), Some(Announce::EntityCreated));
@@ -35,10 +38,19 @@ fn an_entity_request_announces_the_entity_not_the_user() {
 #[test]
 fn endpoints_then_read_only_then_prefixes_then_tls() {
     let old = [("endpoints", "a:1"), ("read-only-endpoints", "b:1")];
-    let d = diff(&old, &[("endpoints", "c:1"), ("read-only-endpoints", "d:1")]);
+    let d = diff(
+        &old,
+        &[("endpoints", "c:1"), ("read-only-endpoints", "d:1")],
+    );
     assert_eq!(announce(&d, false), Some(Announce::EndpointsChanged));
-    let d = diff(&old, &[("endpoints", "a:1"), ("read-only-endpoints", "d:1")]);
-    assert_eq!(announce(&d, false), Some(Announce::ReadOnlyEndpointsChanged));
+    let d = diff(
+        &old,
+        &[("endpoints", "a:1"), ("read-only-endpoints", "d:1")],
+    );
+    assert_eq!(
+        announce(&d, false),
+        Some(Announce::ReadOnlyEndpointsChanged)
+    );
     let d = diff(&[], &[("prefix-databases", "x,y")]);
     assert_eq!(announce(&d, false), Some(Announce::PrefixDatabasesChanged));
     let d = diff(&[("secret-tls", "secret:1")], &[("secret-tls", "secret:2")]);
@@ -62,7 +74,8 @@ fn statuses_raised_and_resolved_by_code() {
 
 #[test]
 fn the_request_is_what_python_writes() {
-    let r = DatabaseRequirer::new("database", "data_platform").extra_user_roles("CREATEDB,CREATEROLE");
+    let r =
+        DatabaseRequirer::new("database", "data_platform").extra_user_roles("CREATEDB,CREATEROLE");
     let bag = r.request_fields(false);
     assert_eq!(bag["database"], "data_platform");
     assert_eq!(bag["extra-user-roles"], "CREATEDB,CREATEROLE");
@@ -74,7 +87,10 @@ fn the_request_is_what_python_writes() {
     assert_eq!(bag.len(), 4);
     assert!(!r.request_fields(true).contains_key("provided-secrets"));
     let ext = DatabaseRequirer::new("db", "x").external_node_connectivity(true);
-    assert_eq!(ext.request_fields(false)["external-node-connectivity"], "true");
+    assert_eq!(
+        ext.request_fields(false)["external-node-connectivity"],
+        "true"
+    );
 }
 
 #[test]
