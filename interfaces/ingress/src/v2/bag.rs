@@ -93,7 +93,11 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Bag, serde_json::Error> 
 /// The `relation-set` changes that make `current` hold `desired` for the keys the library
 /// owns: every key of `desired` that differs, and a deletion for every other key of
 /// `current` except `keep` (Juju's own keys in unit bags).
-pub(crate) fn changes(current: &Bag, desired: &Bag, keep: &[&str]) -> Vec<(String, Option<String>)> {
+pub(crate) fn changes(
+    current: &Bag,
+    desired: &Bag,
+    keep: &[&str],
+) -> Vec<(String, Option<String>)> {
     let mut out: Vec<(String, Option<String>)> = desired
         .iter()
         .filter(|(k, v)| current.get(*k) != Some(v))
@@ -109,7 +113,8 @@ pub(crate) fn changes(current: &Bag, desired: &Bag, keep: &[&str]) -> Vec<(Strin
 }
 
 /// Keys Juju writes into every unit's bag itself; the library leaves them alone.
-pub(crate) const JUJU_UNIT_KEYS: [&str; 3] = ["ingress-address", "private-address", "egress-subnets"];
+pub(crate) const JUJU_UNIT_KEYS: [&str; 3] =
+    ["ingress-address", "private-address", "egress-subnets"];
 
 #[cfg(test)]
 mod tests {
@@ -146,15 +151,18 @@ mod tests {
     #[test]
     fn errors_name_the_bag_the_key_and_the_field() {
         let keys = ["name", "port", "flag"];
-        let e = decode::<T>(&bag(&[("name", "web"), ("port", "1")]), &keys, "app 'x'")
-            .unwrap_err();
+        let e = decode::<T>(&bag(&[("name", "web"), ("port", "1")]), &keys, "app 'x'").unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("app 'x': the value of \"name\" is not JSON"),
             "{e}"
         );
-        let e = decode::<T>(&bag(&[("name", "\"w\""), ("port", "\"80\"")]), &keys, "app 'x'")
-            .unwrap_err();
+        let e = decode::<T>(
+            &bag(&[("name", "\"w\""), ("port", "\"80\"")]),
+            &keys,
+            "app 'x'",
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "app 'x': port: invalid type: string \"80\", expected u16"

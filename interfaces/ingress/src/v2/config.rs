@@ -53,7 +53,9 @@ pub enum ConfigError {
     #[error("the ingress host name is empty; leave it unset to publish the unit's FQDN")]
     EmptyHost,
     /// The health check has no path.
-    #[error("the ingress health check has an empty path; give HealthCheck::new a path such as /health")]
+    #[error(
+        "the ingress health check has an empty path; give HealthCheck::new a path such as /health"
+    )]
     EmptyHealthCheckPath,
 }
 

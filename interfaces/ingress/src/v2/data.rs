@@ -133,7 +133,11 @@ pub struct RequirerAppData {
     )]
     pub is_port_open: bool,
     /// A health check, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub healthcheck_params: Option<HealthCheck>,
     /// Whether the provider strips the URL's path prefix before forwarding.
     #[serde(
@@ -181,7 +185,11 @@ pub struct IngressUrlData {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderAppData {
     /// The URL, once the provider has published it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ingress: Option<IngressUrlData>,
 }
 
@@ -300,6 +308,22 @@ mod lenient {
         }
     }
 
+    /// An optional object: a JSON object or `null` (serde would also take a struct from an
+    /// array; pydantic does not).
+    pub(super) fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: serde::de::DeserializeOwned,
+    {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            v @ Value::Object(_) => serde_json::from_value(v)
+                .map(Some)
+                .map_err(D::Error::custom),
+            v => Err(D::Error::custom(format!("expected an object, got {v}"))),
+        }
+    }
+
     /// An optional IP address: a string holding one, or `null`.
     pub(super) fn ip<'de, D: Deserializer<'de>>(d: D) -> Result<Option<IpAddr>, D::Error> {
         match Option::<String>::deserialize(d)? {
@@ -356,7 +380,8 @@ mod tests {
             serde_json::to_string(&hc).unwrap(),
             r#"{"path":"/health","timeout":"2s"}"#
         );
-        let back: HealthCheck = serde_json::from_str(r#"{"path":"/health","timeout":"2s"}"#).unwrap();
+        let back: HealthCheck =
+            serde_json::from_str(r#"{"path":"/health","timeout":"2s"}"#).unwrap();
         assert_eq!(back, hc);
     }
 
@@ -371,7 +396,10 @@ mod tests {
             ("scheme", "\"h2c\""),
         ]);
         let d = RequirerAppData::from_bag(&b, "app").unwrap();
-        assert_eq!((d.port, d.strip_prefix, d.redirect_https), (8080, true, false));
+        assert_eq!(
+            (d.port, d.strip_prefix, d.redirect_https),
+            (8080, true, false)
+        );
         assert_eq!(d.scheme, Scheme::H2c);
     }
 
@@ -384,7 +412,10 @@ mod tests {
                 ("port", port),
                 ("scheme", scheme),
             ]);
-            assert!(RequirerAppData::from_bag(&b, "app").is_err(), "{port} {scheme}");
+            assert!(
+                RequirerAppData::from_bag(&b, "app").is_err(),
+                "{port} {scheme}"
+            );
         }
     }
 

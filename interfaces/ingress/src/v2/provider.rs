@@ -81,7 +81,11 @@ impl IngressProvider {
     /// # Errors
     ///
     /// The data is incomplete or invalid ([`IngressError::Remote`]), or a hook tool failed.
-    pub fn requirer_data(&self, model: &Model, relation_id: u32) -> Result<RequirerData, IngressError> {
+    pub fn requirer_data(
+        &self,
+        model: &Model,
+        relation_id: u32,
+    ) -> Result<RequirerData, IngressError> {
         read_requirer(&model.relation(&self.endpoint, relation_id))
     }
 
@@ -101,7 +105,10 @@ impl IngressProvider {
         let data = ProviderAppData {
             ingress: Some(IngressUrlData { url }),
         };
-        let bag = ctx.model().relation(&self.endpoint, relation_id).local_app_data();
+        let bag = ctx
+            .model()
+            .relation(&self.endpoint, relation_id)
+            .local_app_data();
         let current = bag.get_all()?;
         let changes: Vec<(String, Option<String>)> = data
             .to_bag()?
@@ -119,7 +126,10 @@ impl IngressProvider {
     ///
     /// This unit is not the leader, or a hook tool failed.
     pub fn wipe_url<C: Charm>(&self, ctx: &Ctx<C>, relation_id: u32) -> Result<(), IngressError> {
-        let bag = ctx.model().relation(&self.endpoint, relation_id).local_app_data();
+        let bag = ctx
+            .model()
+            .relation(&self.endpoint, relation_id)
+            .local_app_data();
         if bag.get("ingress")?.is_some() {
             bag.remove("ingress")?;
         }

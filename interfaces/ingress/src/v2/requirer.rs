@@ -149,7 +149,7 @@ impl IngressRequirer {
         relation_id: u32,
     ) -> HandlerResult {
         let relation = ctx.model().relation(&self.endpoint, relation_id);
-        self.publish_one(ctx, &relation)?;
+        tolerate_config(self.publish_one(ctx, &relation))?;
         let url = match read_url(&relation) {
             Ok(url) => url,
             Err(IngressError::Remote(e)) => {
@@ -184,7 +184,7 @@ impl IngressRequirer {
     }
 
     fn on_refresh<C: Charm>(&mut self, ctx: &mut ComponentCtx<'_, C, Self>) -> HandlerResult {
-        self.publish(ctx)?;
+        tolerate_config(self.publish(ctx))?;
         Ok(())
     }
 }
@@ -202,6 +202,19 @@ impl<C: Charm> Component<C> for IngressRequirer {
         on.relation_broken(&self.endpoint, "on_broken", Self::on_broken);
         on.leader_elected("on_leader_elected", |r, ctx, _| r.on_refresh(ctx));
         on.upgrade_charm("on_upgrade_charm", |r, ctx, _| r.on_refresh(ctx));
+    }
+}
+
+/// A configuration the protocol cannot carry is the charm's (or its operator's) mistake: in
+/// the component's own handlers it is logged at ERROR and nothing is published, rather than
+/// failing every hook until it is fixed.
+fn tolerate_config(result: Result<(), IngressError>) -> Result<(), IngressError> {
+    match result {
+        Err(IngressError::Config(e)) => {
+            tracing::error!("not publishing ingress data: {e}");
+            Ok(())
+        }
+        other => other,
     }
 }
 
@@ -228,13 +241,14 @@ fn publish_to<C: Charm>(
     config.check()?;
     let model = ctx.model();
     let unit = RequirerUnitData {
-        host: config
-            .host
-            .clone()
-            .unwrap_or_else(crate::host::local_fqdn),
+        host: config.host.clone().unwrap_or_else(crate::host::local_fqdn),
         ip: config.ip.or_else(|| bind_address(model, relation)),
     };
-    write_owned(&relation.local_unit_data(), &unit.to_bag()?, &bag::JUJU_UNIT_KEYS)?;
+    write_owned(
+        &relation.local_unit_data(),
+        &unit.to_bag()?,
+        &bag::JUJU_UNIT_KEYS,
+    )?;
     if !model.is_leader()? {
         return Ok(());
     }

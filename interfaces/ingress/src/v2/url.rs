@@ -143,7 +143,9 @@ mod tests {
     use super::*;
 
     fn norm(s: &str) -> String {
-        IngressUrl::parse(s).map(String::from).unwrap_or_else(|e| e.to_string())
+        IngressUrl::parse(s)
+            .map(String::from)
+            .unwrap_or_else(|e| e.to_string())
     }
 
     #[test]
@@ -157,7 +159,10 @@ mod tests {
             norm("https://demo-webkv.example.org/"),
             "https://demo-webkv.example.org/"
         );
-        assert_eq!(norm("http://foo.bar:80/model-app/0"), "http://foo.bar/model-app/0");
+        assert_eq!(
+            norm("http://foo.bar:80/model-app/0"),
+            "http://foo.bar/model-app/0"
+        );
     }
 
     #[test]
