@@ -2,6 +2,8 @@
 //! (the shapes of the interface tests and the library's unit tests), publishes URLs that
 //! validate against the schema, and says why a requirer is not ready.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 mod support;
 
 use serde_json::json;
@@ -90,7 +92,8 @@ fn reads_every_field_the_python_requirer_can_write() {
 
 #[test]
 fn a_requirer_that_is_not_ready_is_logged_and_never_fails_the_hook() {
-    let cases: [(&[(&str, &str)], &[(&str, &str)], &str); 5] = [
+    type Bags<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Bags, Bags, &str); 5] = [
         // test_data_published_on_changed_remote_invalid_json: values not JSON
         (
             &[("model", "bar"), ("port", "42"), ("name", "true")],

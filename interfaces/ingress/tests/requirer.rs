@@ -2,6 +2,8 @@
 //! against the schema), what it reads from traefik's provider, bad provider data, and its
 //! events.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 mod support;
 
 use ops::status::Status;

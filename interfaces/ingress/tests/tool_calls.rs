@@ -2,6 +2,8 @@
 //! README's table come from here. `juju-log` calls are counted apart (the framework's own
 //! debug lines are among them).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 mod support;
 
 use ops::testing::{Output, State};

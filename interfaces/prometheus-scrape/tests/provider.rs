@@ -2,6 +2,8 @@
 //! (checked against the schema), the alert rules it reads from a directory, what it reads
 //! from Prometheus, bad data, and its events.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 mod support;
 
 use std::path::Path;

@@ -1,6 +1,8 @@
 //! Hook-tool calls per event of a charm using the provider, pinned: the figures in the
 //! README's table come from here. `juju-log` calls are counted apart.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] functions
+
 mod support;
 
 use ops::testing::{Output, State};

@@ -2,6 +2,7 @@
 //! schema check of the databags the library writes.
 
 #![allow(dead_code)] // each test file uses part of it
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
 
 use std::collections::BTreeMap;
 
