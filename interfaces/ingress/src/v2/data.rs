@@ -1,6 +1,6 @@
 //! The ingress v2 databags, field by field, as `charms.traefik_k8s.v2.ingress` (LIBPATCH 21)
-//! writes and reads them. Every value is JSON ([`super::bag`]); fields at their default are
-//! left out when written and take their default when read.
+//! writes and reads them. Every value is JSON (`json.dumps` of the field); fields at their
+//! default are left out when written and take their default when read.
 //!
 //! | Bag | Key | JSON | Default |
 //! |---|---|---|---|
