@@ -11,7 +11,6 @@
 //! events are observed with [`Observers::custom`](ops::framework::Observers::custom) under
 //! the key the charm chose. See [`v2`] for an example.
 
-mod host;
 pub mod v2;
 
-pub use host::local_fqdn;
+pub use ops::host::local_fqdn;

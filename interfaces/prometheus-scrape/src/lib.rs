@@ -9,7 +9,6 @@
 //! registers with [`Observers::component`](ops::framework::Observers::component). See [`v0`]
 //! for an example.
 
-mod host;
 pub mod v0;
 
-pub use host::local_fqdn;
+pub use ops::host::local_fqdn;

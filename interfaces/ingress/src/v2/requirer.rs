@@ -241,7 +241,7 @@ fn publish_to<C: Charm>(
     config.check()?;
     let model = ctx.model();
     let unit = RequirerUnitData {
-        host: config.host.clone().unwrap_or_else(crate::host::local_fqdn),
+        host: config.host.clone().unwrap_or_else(ops::host::local_fqdn),
         ip: config.ip.or_else(|| bind_address(model, relation)),
     };
     write_owned(

@@ -353,7 +353,7 @@ fn write_unit(
     relation: &Relation,
     config: &MetricsEndpointConfig,
 ) -> Result<(), ModelError> {
-    let fqdn = crate::host::local_fqdn;
+    let fqdn = ops::host::local_fqdn;
     let external = config.external_url.as_deref().and_then(|url| {
         let parsed = host_and_path(url);
         if parsed.is_none() {

@@ -1,8 +1,8 @@
 //! This machine's fully qualified name, found the way Python's `socket.getfqdn()` finds it
-//! on Linux (what the Python library publishes as `prometheus_scrape_unit_fqdn`): the host
-//! name, looked up in `/etc/hosts`, and the first name with a dot on the line of its address.
-//! (The same function is in the ingress library; it belongs lower down once a third library
-//! needs it.)
+//! on Linux: the host name, looked up in `/etc/hosts`, and the first name with a dot on the
+//! line of its address. Interface libraries publish it where the Python libraries publish
+//! `socket.getfqdn()` (ingress' default `host`, prometheus_scrape's
+//! `prometheus_scrape_unit_fqdn`).
 //!
 //! On a Kubernetes pod Juju made, that is `<app>-<n>.<app>-endpoints.<model>.svc.<cluster
 //! domain>`: the kubelet writes that line into the pod's `/etc/hosts`.
