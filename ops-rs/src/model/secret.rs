@@ -34,7 +34,21 @@ impl Model {
     /// The secret by id and/or label; given both, Juju records `label` as this unit's label for
     /// the secret (as in a `secret-changed` handler for a newly shared secret).
     pub fn get_secret(&self, id: Option<&str>, label: Option<&str>) -> Result<Secret, ModelError> {
-        let content = tools::secret_get(self.tools(), id, label, SecretRevision::Tracked)?;
+        self.get_secret_with(id, label, SecretRevision::Tracked)
+    }
+
+    /// The secret by id and/or label (as [`Model::get_secret`]), its content read as `revision`
+    /// says: the tracked revision, the latest once (`--peek`), or the latest, tracked from now
+    /// on (`--refresh`). An owner that changes its own secret reads it with
+    /// [`SecretRevision::Refresh`] in one call, where Python ops makes two (`get_secret`, then
+    /// `get_content(refresh=True)`).
+    pub fn get_secret_with(
+        &self,
+        id: Option<&str>,
+        label: Option<&str>,
+        revision: SecretRevision,
+    ) -> Result<Secret, ModelError> {
+        let content = tools::secret_get(self.tools(), id, label, revision)?;
         Ok(Secret {
             model: self.clone(),
             id: id.map(str::to_owned),

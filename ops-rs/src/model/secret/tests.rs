@@ -214,3 +214,44 @@ fn pre_36_bad_expiry_is_a_bad_answer() {
     );
     assert!(r.calls_to("secret-set").is_empty());
 }
+
+/// An owner reads the latest revision of its own secret by label in one call.
+#[test]
+fn get_secret_with_reads_the_revision_asked_for_in_one_call() {
+    use crate::model::SecretRevision;
+    let r = juju(&[
+        (
+            "secret-get --format=json --label key --refresh",
+            r#"{"private-key":"v2"}"#,
+        ),
+        (
+            "secret-get --format=json --label key --peek",
+            r#"{"private-key":"v3"}"#,
+        ),
+        (
+            "secret-get --format=json --label key",
+            r#"{"private-key":"v1"}"#,
+        ),
+    ]);
+    let m = model(&r);
+    let mut s = m
+        .get_secret_with(None, Some("key"), SecretRevision::Refresh)
+        .unwrap();
+    assert_eq!(s.content().unwrap().get("private-key"), Some("v2"));
+    let mut p = m
+        .get_secret_with(None, Some("key"), SecretRevision::Peek)
+        .unwrap();
+    assert_eq!(p.content().unwrap().get("private-key"), Some("v3"));
+    let mut t = m
+        .get_secret_with(None, Some("key"), SecretRevision::Tracked)
+        .unwrap();
+    assert_eq!(t.content().unwrap().get("private-key"), Some("v1"));
+    assert_eq!(
+        r.lines(),
+        [
+            "secret-get --format=json --label key --refresh",
+            "secret-get --format=json --label key --peek",
+            "secret-get --format=json --label key",
+        ]
+    );
+}
