@@ -57,6 +57,22 @@ impl Model {
         })
     }
 
+    /// The secret `id` and/or `label` without reading it: no tool runs until a method needs
+    /// one (its content is fetched when asked, its id learnt from `secret-info-get`), as
+    /// [`Model::relation`] names a relation. This is how a handler acts on the secret of a
+    /// secret event (`secret-remove`: remove the revision) or on a secret it knows by label,
+    /// without the `secret-get` of [`Model::get_secret`] (which fails for a secret with no
+    /// content left to read). With neither id nor label, every call is
+    /// [`ModelError::Invalid`].
+    pub fn secret(&self, id: Option<&str>, label: Option<&str>) -> Secret {
+        Secret {
+            model: self.clone(),
+            id: id.map(str::to_owned),
+            label: label.map(str::to_owned),
+            content: None,
+        }
+    }
+
     /// Creates a secret (`secret-add`; content through private files). An application-owned
     /// secret can only be created by the leader ([`ModelError::NotLeader`]). The content is
     /// checked as Juju checks it, before the tool runs: its keys, and the size of each value

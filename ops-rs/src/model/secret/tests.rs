@@ -255,3 +255,42 @@ fn get_secret_with_reads_the_revision_asked_for_in_one_call() {
         ]
     );
 }
+
+/// A secret named without reading it: no tool until a call needs one, and the calls that
+/// need only the id learn it from `secret-info-get`.
+#[test]
+fn a_secret_named_without_reading_it_runs_no_tool_until_asked() {
+    let r = juju(&[
+        (
+            "secret-info-get --format=json --label cert",
+            r#"{"secret:c":{"revision":3,"label":"cert","owner":"unit"}}"#,
+        ),
+        ("secret-remove secret:c", ""),
+        ("secret-remove secret:d --revision 2", ""),
+        (
+            "secret-info-get --format=json --label gone",
+            "!ERROR secret with label \"gone\" not found",
+        ),
+    ]);
+    let m = model(&r);
+    let mut by_label = m.secret(None, Some("cert"));
+    let mut by_id = m.secret(Some("secret:d"), None);
+    assert!(r.calls().is_empty());
+    by_label.remove_all_revisions().unwrap();
+    by_id.remove_revision(2).unwrap();
+    assert_eq!(
+        r.lines(),
+        [
+            "secret-info-get --format=json --label cert",
+            "secret-remove secret:c",
+            "secret-remove secret:d --revision 2",
+        ]
+    );
+    let e = m
+        .secret(None, Some("gone"))
+        .remove_all_revisions()
+        .unwrap_err();
+    assert!(e.is_secret_not_found(), "{e}");
+    let e = m.secret(None, None).info().unwrap_err();
+    assert!(matches!(e, ModelError::Invalid(_)), "{e}");
+}
