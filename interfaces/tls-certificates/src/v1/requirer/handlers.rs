@@ -52,7 +52,7 @@ impl TlsRequirer {
         Ok(())
     }
 
-    /// A pass over `relation`, its announcements emitted and its refusals remembered.
+    /// A pass over `relation`, its announcements emitted and the state kept.
     fn reconcile<C: Charm>(
         &mut self,
         ctx: &mut Ctx<'_, C>,
@@ -60,12 +60,13 @@ impl TlsRequirer {
         drop: &BTreeSet<String>,
     ) -> HandlerResult {
         let model = ctx.model().clone();
-        let denied_before = ctx.stored()?.denied.clone();
-        let outcome = self.pass(&model, relation, drop, &denied_before)?;
-        if outcome.denied != denied_before {
-            ctx.stored_mut()?.denied = outcome.denied;
+        let before = ctx.stored()?.clone();
+        let mut state = before.clone();
+        let announcements = self.pass(&model, relation, drop, &mut state)?;
+        if state != before {
+            *ctx.stored_mut()? = state;
         }
-        for announcement in outcome.announcements {
+        for announcement in announcements {
             match announcement {
                 Announcement::Available(e) => ctx.emit(e)?,
                 Announcement::Revoked(e) => ctx.emit(e)?,
@@ -161,8 +162,8 @@ impl TlsRequirer {
             }
         }
         self.remove_certificate_secrets(&model, &modes)?;
-        if !ctx.stored()?.denied.is_empty() {
-            ctx.stored_mut()?.denied.clear();
+        if *ctx.stored()? != super::RequirerState::default() {
+            *ctx.stored_mut()? = super::RequirerState::default();
         }
         Ok(())
     }

@@ -45,8 +45,8 @@ pub struct TlsRequirer {
     key_algorithm: KeyAlgorithm,
     renewal_relative_time: f64,
     refresh: Vec<EventKind>,
-    /// The keys read or made in this dispatch.
-    keys: BTreeMap<Mode, PrivateKey>,
+    /// The keys read or made in this dispatch; `None`: looked for, not there.
+    keys: BTreeMap<Mode, Option<PrivateKey>>,
 }
 
 impl fmt::Debug for TlsRequirer {
@@ -228,13 +228,22 @@ impl TlsRequirerBuilder {
     }
 }
 
-/// What the requirer remembers between hooks (in the charm's store, with its other state):
-/// the refusals it has announced, so `certificate-denied` fires once per refusal.
+/// What the requirer remembers between hooks, in the unit's store with the charm's state
+/// (saved and rolled back with it): what spares it hook tools on the next hook, and the
+/// refusals it has announced. Losing it costs a few calls once, never correctness: every
+/// hint is checked against the secrets before anything is removed for disagreeing with it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequirerState {
     /// SHA-256 of each announced refusal (its CSR, code and name).
     #[serde(default)]
     denied: BTreeSet<String>,
+    /// The unit key's public half (hex): a pass that makes no CSR reads no secret.
+    #[serde(default)]
+    unit_public_key: Option<String>,
+    /// SHA-256 of each certificate stored in its secret, by SHA-256 of its CSR: a certificate
+    /// seen before costs no `secret-get`.
+    #[serde(default)]
+    stored: BTreeMap<String, String>,
 }
 
 impl<C: Charm> Component<C> for TlsRequirer {

@@ -18,10 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use ops::model::{Model, Relation};
 use time::OffsetDateTime;
 
-use super::TlsRequirer;
+use super::{RequirerState, TlsRequirer};
 use crate::v1::error::TlsError;
 use crate::v1::events::{CertificateAvailable, CertificateDenied, CertificateRevoked};
-use crate::v1::key::PrivateKey;
 use crate::v1::labels::sha256_hex;
 use crate::v1::request::{CertificateRequest, Mode};
 use crate::v1::wire::{self, CsrEntry, ProviderData};
@@ -41,14 +40,6 @@ pub(crate) enum Announcement {
     Available(CertificateAvailable),
     Revoked(CertificateRevoked),
     Denied(CertificateDenied),
-}
-
-/// The result of a pass.
-#[derive(Debug, Default)]
-pub(crate) struct PassOutcome {
-    pub(crate) announcements: Vec<Announcement>,
-    /// The fingerprints of the refusals standing now (announced before or in this pass).
-    pub(crate) denied: BTreeSet<String>,
 }
 
 /// The fingerprint of a refusal: its CSR, code and name.
@@ -93,14 +84,41 @@ impl TlsRequirer {
         Ok(data)
     }
 
+    /// The public key of `mode`: the hint in `state` (unit mode) unless `verify`, else read
+    /// from the key secret (made first when `create`), updating the hint.
+    pub(crate) fn public_key(
+        &mut self,
+        model: &Model,
+        mode: Mode,
+        state: &mut RequirerState,
+        create: bool,
+        verify: bool,
+    ) -> Result<Option<Vec<u8>>, TlsError> {
+        if mode == Mode::Unit && !verify {
+            if let Some(hint) = state.unit_public_key.as_deref().and_then(from_hex) {
+                return Ok(Some(hint));
+            }
+        }
+        let Some(key) = self.key(model, mode, create)? else {
+            return Ok(None);
+        };
+        let public = key.public_key_raw()?;
+        if mode == Mode::Unit {
+            state.unit_public_key = Some(to_hex(&public));
+        }
+        Ok(Some(public))
+    }
+
     /// Steps 1 to 4: the requests, the keys, and our databags; `drop` are CSRs to replace
-    /// (normalized PEM). Returns our CSRs and the keys.
+    /// (normalized PEM). Returns our CSRs and, by mode, the public key and whether it was read
+    /// from its secret in this pass (else it is the stored hint).
     pub(crate) fn sync_csrs(
         &mut self,
         model: &Model,
         relation: &Relation,
         drop: &BTreeSet<String>,
-    ) -> Result<(Vec<OurCsr>, BTreeMap<Mode, PrivateKey>), TlsError> {
+        state: &mut RequirerState,
+    ) -> Result<(Vec<OurCsr>, BTreeMap<Mode, (Vec<u8>, bool)>), TlsError> {
         let rel = describe(relation);
         let mut ours = Vec::new();
         let mut keys = BTreeMap::new();
@@ -117,10 +135,10 @@ impl TlsRequirer {
                     None
                 }
             };
-            let Some(key) = self.key(model, mode, true)? else {
+            let Some(mut public) = self.public_key(model, mode, state, true, false)? else {
                 continue;
             };
-            let public = key.public_key_raw()?;
+            let mut verified = self.keys.contains_key(&mode);
             let bag = match mode {
                 Mode::Unit => relation.local_unit_data(),
                 Mode::App => relation.local_app_data(),
@@ -130,14 +148,26 @@ impl TlsRequirer {
             for p in problems {
                 tracing::warn!("our own {mode} databag on {rel} is rewritten: {p}");
             }
-            let mut kept: Vec<(CsrEntry, Option<CertificateRequest>)> = Vec::new();
+            let mut read = Vec::new();
             for entry in &current {
                 let pem = normalize_pem(&entry.certificate_signing_request);
+                let info = read_csr(&pem, entry.ca);
+                if !verified && info.as_ref().is_ok_and(|i| i.public_key != public) {
+                    // The hint disagrees with a CSR: ask the secret before removing anything.
+                    if let Some(p) = self.public_key(model, mode, state, true, true)? {
+                        public = p;
+                    }
+                    verified = true;
+                }
+                read.push((entry, pem, info));
+            }
+            let mut kept: Vec<(CsrEntry, Option<CertificateRequest>)> = Vec::new();
+            for (entry, pem, info) in read {
                 if drop.contains(&pem) {
                     tracing::info!("renewing: replacing a {mode} CSR on {rel}");
                     continue;
                 }
-                let info = match read_csr(&pem, entry.ca) {
+                let info = match info {
                     Ok(info) => info,
                     Err(e) => {
                         tracing::warn!("removing an unreadable {mode} CSR from {rel}: {e}");
@@ -169,22 +199,41 @@ impl TlsRequirer {
                 kept.push((entry, Some(info.attributes)));
             }
             if let Some(requests) = &requests {
-                for request in requests {
-                    if kept.iter().any(|(_, r)| r.as_ref() == Some(request)) {
+                let covered = |kept: &[(CsrEntry, Option<CertificateRequest>)], r| {
+                    kept.iter().any(|(_, k)| k.as_ref() == Some(r))
+                };
+                if requests.iter().any(|r| !covered(&kept, r)) {
+                    let Some(key) = self.key(model, mode, true)? else {
                         continue;
+                    };
+                    let key_public = key.public_key_raw()?;
+                    if key_public != public {
+                        // The hint was stale: what was kept was judged against it.
+                        tracing::info!("the {mode} private key changed; its CSRs are replaced");
+                        kept.clear();
+                        public = key_public;
+                        if mode == Mode::Unit {
+                            state.unit_public_key = Some(to_hex(&public));
+                        }
                     }
-                    let pem = crate::v1::x509::generate_csr(request, &key)?;
-                    tracing::info!(
-                        "requesting a {mode} certificate for {} on {rel}",
-                        request_name(request)
-                    );
-                    kept.push((
-                        CsrEntry {
-                            certificate_signing_request: pem,
-                            ca: request.is_ca(),
-                        },
-                        Some(request.clone()),
-                    ));
+                    verified = true;
+                    for request in requests {
+                        if covered(&kept, request) {
+                            continue;
+                        }
+                        let pem = crate::v1::x509::generate_csr(request, &key)?;
+                        tracing::info!(
+                            "requesting a {mode} certificate for {} on {rel}",
+                            request_name(request)
+                        );
+                        kept.push((
+                            CsrEntry {
+                                certificate_signing_request: pem,
+                                ca: request.is_ca(),
+                            },
+                            Some(request.clone()),
+                        ));
+                    }
                 }
             }
             let entries: Vec<CsrEntry> = kept.into_iter().map(|(e, _)| e).collect();
@@ -196,25 +245,30 @@ impl TlsRequirer {
                 pem: e.certificate_signing_request,
                 is_ca: e.ca,
             }));
-            keys.insert(mode, key);
+            keys.insert(mode, (public, verified));
         }
         Ok((ours, keys))
     }
 
-    /// The whole pass over `relation` (steps 1 to 5), with `drop` CSRs replaced and the
-    /// refusals in `denied_before` already announced.
+    /// The whole pass over `relation` (steps 1 to 5), with `drop` CSRs replaced; `state` is
+    /// read and brought up to date.
     pub(crate) fn pass(
         &mut self,
         model: &Model,
         relation: &Relation,
         drop: &BTreeSet<String>,
-        denied_before: &BTreeSet<String>,
-    ) -> Result<PassOutcome, TlsError> {
+        state: &mut RequirerState,
+    ) -> Result<Vec<Announcement>, TlsError> {
         let provider = self.provider_data(relation)?;
         let mut drop = drop.clone();
-        drop.extend(self.expiring(model, &provider)?);
-        let (ours, keys) = self.sync_csrs(model, relation, &drop)?;
-        self.announce(model, relation, &provider, &ours, &keys, denied_before)
+        drop.extend(self.expiring(model, &provider, state)?);
+        let (ours, mut keys) = self.sync_csrs(model, relation, &drop, state)?;
+        let announcements =
+            self.announce(model, relation, &provider, &ours, &mut keys, &drop, state)?;
+        // Forget what is no longer ours.
+        let csrs: BTreeSet<String> = ours.iter().map(|o| sha256_hex(&o.pem)).collect();
+        state.stored.retain(|csr, _| csrs.contains(csr));
+        Ok(announcements)
     }
 
     /// The CSRs whose certificate is past the safety threshold and not yet expired: the
@@ -223,13 +277,16 @@ impl TlsRequirer {
         &mut self,
         model: &Model,
         provider: &ProviderData,
+        state: &mut RequirerState,
     ) -> Result<Vec<String>, TlsError> {
         let threshold = (self.renewal_relative_time + 0.05).min(0.99);
         let now = OffsetDateTime::now_utc();
         let mut publics = Vec::new();
-        for mode in self.active_modes(model)? {
-            if let Some(key) = self.key(model, mode, false)? {
-                publics.push(key.public_key_raw()?);
+        if !provider.certificates.is_empty() {
+            for mode in self.active_modes(model)? {
+                if let Some(public) = self.public_key(model, mode, state, false, false)? {
+                    publics.push(public);
+                }
             }
         }
         let mut out = Vec::new();
@@ -252,50 +309,58 @@ impl TlsRequirer {
         Ok(out)
     }
 
-    /// Step 5: store, check and announce what the provider says of our CSRs.
+    /// Step 5: store, check and announce what the provider says of our CSRs. `keys` are the
+    /// public keys of [`sync_csrs`](Self::sync_csrs); one that is only a hint is checked
+    /// against its secret before a certificate is refused for not matching it.
+    #[allow(clippy::too_many_arguments)]
     fn announce(
         &mut self,
         model: &Model,
         relation: &Relation,
         provider: &ProviderData,
         ours: &[OurCsr],
-        keys: &BTreeMap<Mode, PrivateKey>,
-        denied_before: &BTreeSet<String>,
-    ) -> Result<PassOutcome, TlsError> {
+        keys: &mut BTreeMap<Mode, (Vec<u8>, bool)>,
+        dropped: &BTreeSet<String>,
+        state: &mut RequirerState,
+    ) -> Result<Vec<Announcement>, TlsError> {
         let rel = describe(relation);
-        let mut out = PassOutcome::default();
-        let mut publics = BTreeMap::new();
-        for (mode, key) in keys {
-            publics.insert(*mode, key.public_key_raw()?);
-        }
+        let mut out = Vec::new();
         for (i, cert) in provider.certificates.iter().enumerate() {
             let csr = normalize_pem(&cert.certificate_signing_request);
             let Some(our) = ours.iter().find(|o| o.pem == csr) else {
-                // Another unit's, or one we replaced: said only when it carries our key.
-                if let Ok(info) = read_certificate(&cert.certificate, "certificate") {
-                    if publics.values().any(|p| *p == info.public_key) {
-                        tracing::debug!(
-                            "{rel}: `certificates` entry {i} is for a CSR of ours that we no \
-                             longer request (replaced or removed); ignored"
-                        );
+                // Another unit's, or one we replaced: said only when it carries our key and
+                // was not replaced in this very pass.
+                if !dropped.contains(&csr) {
+                    if let Ok(info) = read_certificate(&cert.certificate, "certificate") {
+                        if keys.values().any(|(p, _)| *p == info.public_key) {
+                            tracing::debug!(
+                                "{rel}: `certificates` entry {i} is for a CSR of ours that we \
+                                 no longer request (replaced or removed); ignored"
+                            );
+                        }
                     }
                 }
                 continue;
             };
             let mode = our.mode;
+            let csr_sha = sha256_hex(&csr);
             let certificate = normalize_pem(&cert.certificate);
             if cert.revoked {
-                if self.remove_certificate(model, mode, &csr)? {
+                let had = state.stored.remove(&csr_sha).is_some();
+                if had && self.remove_certificate(model, mode, &csr)? {
                     tracing::warn!("{rel}: the provider revoked our {mode} certificate");
-                    out.announcements
-                        .push(Announcement::Revoked(CertificateRevoked {
-                            certificate,
-                            certificate_signing_request: csr,
-                            mode,
-                            relation_id: relation.id(),
-                        }));
+                    out.push(Announcement::Revoked(CertificateRevoked {
+                        certificate,
+                        certificate_signing_request: csr,
+                        mode,
+                        relation_id: relation.id(),
+                    }));
                 }
                 continue;
+            }
+            let cert_sha = sha256_hex(&certificate);
+            if state.stored.get(&csr_sha) == Some(&cert_sha) {
+                continue; // stored and announced before, and checked then
             }
             let problem = |why: String| {
                 tracing::warn!(
@@ -317,7 +382,20 @@ impl TlsRequirer {
                 });
                 continue;
             }
-            if publics.get(&mode) != Some(&info.public_key) {
+            let matches = match keys.get(&mode) {
+                Some((p, _)) if *p == info.public_key => true,
+                Some((_, false)) => {
+                    // Only a hint: ask the secret.
+                    let real = self.public_key(model, mode, state, true, true)?;
+                    let ok = real.as_ref() == Some(&info.public_key);
+                    if let Some(real) = real {
+                        keys.insert(mode, (real, true));
+                    }
+                    ok
+                }
+                _ => false,
+            };
+            if !matches {
                 problem("the certificate is not for our private key".into());
                 continue;
             }
@@ -342,30 +420,33 @@ impl TlsRequirer {
                 problem(why);
                 continue;
             }
-            if self.store_certificate(model, mode, &csr, &certificate, info.not_after)? {
+            let changed =
+                self.store_certificate(model, mode, &csr, &certificate, info.not_after)?;
+            state.stored.insert(csr_sha, cert_sha);
+            if changed {
                 tracing::info!(
                     "{rel}: received a {mode} certificate for {} (until {})",
                     info.common_name.as_deref().unwrap_or("(no common name)"),
                     info.not_after
                 );
-                out.announcements
-                    .push(Announcement::Available(CertificateAvailable {
-                        certificate,
-                        certificate_signing_request: csr,
-                        ca,
-                        chain,
-                        mode,
-                        relation_id: relation.id(),
-                    }));
+                out.push(Announcement::Available(CertificateAvailable {
+                    certificate,
+                    certificate_signing_request: csr,
+                    ca,
+                    chain,
+                    mode,
+                    relation_id: relation.id(),
+                }));
             }
         }
+        let mut denied = BTreeSet::new();
         for refusal in &provider.request_errors {
             let csr = normalize_pem(&refusal.certificate_signing_request);
             let Some(our) = ours.iter().find(|o| o.pem == csr) else {
                 continue;
             };
             let fingerprint = refusal_fingerprint(&csr, refusal.error.code, &refusal.error.name);
-            if !denied_before.contains(&fingerprint) {
+            if !state.denied.contains(&fingerprint) {
                 tracing::warn!(
                     "{rel}: the provider refused our {} CSR: {} ({} {})",
                     our.mode,
@@ -373,18 +454,32 @@ impl TlsRequirer {
                     refusal.error.code,
                     refusal.error.name
                 );
-                out.announcements
-                    .push(Announcement::Denied(CertificateDenied {
-                        certificate_signing_request: csr,
-                        error: refusal.error.clone(),
-                        mode: our.mode,
-                        relation_id: relation.id(),
-                    }));
+                out.push(Announcement::Denied(CertificateDenied {
+                    certificate_signing_request: csr,
+                    error: refusal.error.clone(),
+                    mode: our.mode,
+                    relation_id: relation.id(),
+                }));
             }
-            out.denied.insert(fingerprint);
+            denied.insert(fingerprint);
         }
+        state.denied = denied;
         Ok(out)
     }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// How a log line names a request: its common name, else its first SAN.

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use ops::model::{Model, Relation};
 use time::OffsetDateTime;
 
-use super::TlsRequirer;
+use super::{RequirerState, TlsRequirer};
 use crate::v1::error::TlsError;
 use crate::v1::key::PrivateKey;
 use crate::v1::request::{CertificateRequest, Mode};
@@ -165,7 +165,12 @@ impl TlsRequirer {
         }
         self.replace_key(model, mode)?;
         if let Some(relation) = self.the_relation(model)? {
-            self.sync_csrs(model, &relation, &BTreeSet::new())?;
+            self.sync_csrs(
+                model,
+                &relation,
+                &BTreeSet::new(),
+                &mut RequirerState::default(),
+            )?;
         }
         Ok(true)
     }
@@ -183,7 +188,12 @@ impl TlsRequirer {
     ) -> Result<(), TlsError> {
         let csr = normalize_pem(&certificate.certificate_signing_request);
         if let Some(relation) = self.the_relation(model)? {
-            self.sync_csrs(model, &relation, &BTreeSet::from([csr.clone()]))?;
+            self.sync_csrs(
+                model,
+                &relation,
+                &BTreeSet::from([csr.clone()]),
+                &mut RequirerState::default(),
+            )?;
         }
         self.remove_certificate(model, certificate.mode, &csr)?;
         Ok(())

@@ -39,12 +39,14 @@ impl TlsRequirer {
         mode: Mode,
         create: bool,
     ) -> Result<Option<PrivateKey>, TlsError> {
-        if let Some(k) = self.keys.get(&mode) {
-            return Ok(Some(k.clone()));
-        }
         let label = self.key_label(model, mode);
-        let secret = found(model.get_secret_with(None, Some(&label), SecretRevision::Refresh))?;
+        let secret = match self.keys.get(&mode) {
+            Some(Some(k)) => return Ok(Some(k.clone())),
+            Some(None) => None,
+            None => found(model.get_secret_with(None, Some(&label), SecretRevision::Refresh))?,
+        };
         let Some(mut secret) = secret else {
+            self.keys.insert(mode, None);
             if !create {
                 return Ok(None);
             }
@@ -63,7 +65,7 @@ impl TlsRequirer {
                 self.endpoint,
                 key.algorithm()
             );
-            self.keys.insert(mode, key.clone());
+            self.keys.insert(mode, Some(key.clone()));
             return Ok(Some(key));
         };
         let content = secret.content()?;
@@ -90,7 +92,7 @@ impl TlsRequirer {
                 });
             }
         };
-        self.keys.insert(mode, key.clone());
+        self.keys.insert(mode, Some(key.clone()));
         Ok(Some(key))
     }
 
@@ -117,7 +119,7 @@ impl TlsRequirer {
             "replaced the {mode} private key for endpoint {}",
             self.endpoint
         );
-        self.keys.insert(mode, key.clone());
+        self.keys.insert(mode, Some(key.clone()));
         Ok(key)
     }
 
