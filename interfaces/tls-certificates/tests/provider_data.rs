@@ -373,7 +373,7 @@ fn what_the_python_requirer_left_behind_is_adopted() {
     let python_key = PrivateKey::from_pem(&key_pem).unwrap();
     assert_eq!(python_key.algorithm(), KeyAlgorithm::Rsa2048);
     let key_secret = Secret::new(
-        "secret:d0python0key0secret00",
+        "secret:cqp1th0nk3s3cret0000",
         SecretOwner::Unit,
         [("private-key", key_pem.trim())],
     )

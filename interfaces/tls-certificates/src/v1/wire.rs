@@ -138,13 +138,13 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// The entries of the JSON list under `key` that fit `T`; the rest as problems. An absent key
-/// is an empty list.
+/// The entries of the JSON list under `key` that fit `T`, with their index in the list; the
+/// rest as problems. An absent key is an empty list.
 fn list<T: serde::de::DeserializeOwned>(
     bag: &std::collections::BTreeMap<String, String>,
     key: &str,
     problems: &mut Vec<Problem>,
-) -> Vec<T> {
+) -> Vec<(usize, T)> {
     let Some(text) = bag.get(key) else {
         return Vec::new();
     };
@@ -166,7 +166,7 @@ fn list<T: serde::de::DeserializeOwned>(
         .into_iter()
         .enumerate()
         .filter_map(|(i, item)| match serde_json::from_value::<T>(item) {
-            Ok(v) => Some(v),
+            Ok(v) => Some((i, v)),
             Err(e) => {
                 problems.push(Problem(format!("`{key}` entry {i} is skipped: {e}")));
                 None
@@ -192,6 +192,9 @@ pub fn read_csrs(
     problems: &mut Vec<Problem>,
 ) -> Vec<CsrEntry> {
     list(bag, CSRS_KEY, problems)
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect()
 }
 
 /// The value to write under [`CSRS_KEY`] (`None`: delete the key, as the Python library
@@ -219,10 +222,12 @@ pub fn read_provider(
     bag: &std::collections::BTreeMap<String, String>,
     problems: &mut Vec<Problem>,
 ) -> ProviderData {
-    let certificates = list(bag, CERTIFICATES_KEY, problems);
+    let certificates = list(bag, CERTIFICATES_KEY, problems)
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
     let request_errors = list::<RawRequestError>(bag, REQUEST_ERRORS_KEY, problems)
         .into_iter()
-        .enumerate()
         .filter_map(
             |(i, raw)| match raw.csr.or(raw.certificate_signing_request) {
                 Some(csr) => Some(RequestErrorEntry {
