@@ -2,6 +2,7 @@
 //! naming the upstream models it encodes), on every path: first join, the provider's answer,
 //! a changed request, renewal (secret expiry and the safety net), revocation, a regenerated
 //! key, a request withdrawn, departure and broken; in unit mode, app mode and both.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

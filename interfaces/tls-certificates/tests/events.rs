@@ -2,6 +2,7 @@
 //! (again when the certificate changes), deferrable with its payload; `certificate-revoked`
 //! once; renewal through secret expiry and through the charm; the stored hints never cause
 //! churn.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

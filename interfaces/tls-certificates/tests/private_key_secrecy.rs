@@ -2,6 +2,7 @@
 //! input, an emitted event, the deferred queue, the stored state, nor the `Debug` output of
 //! anything a run gives back, on every path (key generated, replaced when unreadable,
 //! regenerated, certificates stored and renewed, the relation broken), in both modes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -5,6 +5,7 @@
 //! Python requirer library left behind when a charm moves to this one (its CSR in our
 //! databag, its `RSA PRIVATE KEY` in the key secret). Each provider databag is first held to
 //! the provider schema, so the test data is the protocol's.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -34,6 +34,10 @@ pub(crate) struct OurCsr {
     pub(crate) is_ca: bool,
 }
 
+/// The public key of each mode a pass works with, and whether it was read from its secret in
+/// this pass (else it is the hint kept in the stored state).
+pub(crate) type PublicKeys = BTreeMap<Mode, (Vec<u8>, bool)>;
+
 /// What a pass has to tell the charm.
 #[derive(Debug)]
 pub(crate) enum Announcement {
@@ -118,7 +122,7 @@ impl TlsRequirer {
         relation: &Relation,
         drop: &BTreeSet<String>,
         state: &mut RequirerState,
-    ) -> Result<(Vec<OurCsr>, BTreeMap<Mode, (Vec<u8>, bool)>), TlsError> {
+    ) -> Result<(Vec<OurCsr>, PublicKeys), TlsError> {
         let rel = describe(relation);
         let mut ours = Vec::new();
         let mut keys = BTreeMap::new();
@@ -319,7 +323,7 @@ impl TlsRequirer {
         relation: &Relation,
         provider: &ProviderData,
         ours: &[OurCsr],
-        keys: &mut BTreeMap<Mode, (Vec<u8>, bool)>,
+        keys: &mut PublicKeys,
         dropped: &BTreeSet<String>,
         state: &mut RequirerState,
     ) -> Result<Vec<Announcement>, TlsError> {
