@@ -13,3 +13,8 @@
 //! | [`v1::labels`] | the secrets the requirer keeps, under the Python library's labels |
 
 pub mod v1;
+
+/// The README's Rust examples, compiled and run as doctests so they cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
