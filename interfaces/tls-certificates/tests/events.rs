@@ -421,3 +421,63 @@ fn two_requests_two_certificates() {
         2
     );
 }
+
+/// On the oldest Juju ops-rs supports (3.4, where each `secret-set` of a hook replaces the
+/// earlier ones), a re-issued certificate is stored with its content and its expiry, and
+/// a renewal works the same.
+#[test]
+fn on_juju_3_4_a_reissued_certificate_is_stored_with_its_expiry() {
+    let ctx = context(unit_requirer).juju_version("3.4.0");
+    let rel = relation();
+    let sent = ctx
+        .run(
+            ctx.on.relation_created(&rel),
+            &State::new().relation(rel.clone()),
+        )
+        .unwrap();
+    let (csr, _) = csrs(&sent.state, Mode::Unit).remove(0);
+    let ca = Ca::root("ca");
+    let first = ca.sign(&csr, false);
+    let state = with_relation(&sent.state, |r| {
+        r.remote_app_data(certificates_bag(&[entry(
+            &first,
+            &csr,
+            &ca.pem,
+            &[],
+            false,
+        )]))
+    });
+    let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
+    assert_eq!(available(&out).len(), 1);
+    let label = labels::certificate(Mode::Unit, "web/0", ENDPOINT, &csr);
+    let expiry_before = out.state.secret_by_id(&label).unwrap().expire.clone();
+    let second = ca.sign_at(
+        &csr,
+        false,
+        time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
+        30,
+    );
+    let state = with_relation(&out.state, |r| {
+        r.remote_app_data(certificates_bag(&[entry(
+            &second,
+            &csr,
+            &ca.pem,
+            &[],
+            false,
+        )]))
+    });
+    let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
+    assert_eq!(available(&out)[0].certificate, second);
+    let secret = out.state.secret_by_id(&label).unwrap();
+    assert_eq!(secret.latest().unwrap().content.0["certificate"], second);
+    assert_eq!(secret.latest().unwrap().content.0["csr"], csr);
+    assert!(secret.expire.is_some());
+    assert_ne!(
+        secret.expire, expiry_before,
+        "the shorter certificate expires sooner"
+    );
+    let out = ctx
+        .run(ctx.on.secret_expired(secret, 2), &out.state)
+        .unwrap();
+    assert_ne!(csrs(&out.state, Mode::Unit)[0].0, csr);
+}

@@ -7,8 +7,6 @@
 //! | `secret-remove` of one of our secrets | the revision is removed |
 //! | `<endpoint>-relation-broken` | the private keys and certificate secrets of the endpoint are removed |
 
-use std::collections::BTreeSet;
-
 use ops::event::{
     Event, RelationBroken, RelationChanged, RelationCreated, SecretExpired, SecretRemove,
 };
@@ -16,7 +14,7 @@ use ops::framework::{Charm, ComponentCtx, HandlerResult};
 use ops::model::{Model, Relation};
 
 use super::TlsRequirer;
-use super::pass::Announcement;
+use super::pass::{Announcement, Replace};
 use crate::v1::error::TlsError;
 use crate::v1::labels;
 
@@ -29,7 +27,7 @@ impl TlsRequirer {
         ev: &mut RelationCreated,
     ) -> HandlerResult {
         let relation = ctx.model().relation(&ev.endpoint, ev.relation_id);
-        self.reconcile(ctx, &relation, &BTreeSet::new())
+        self.reconcile(ctx, &relation, &Replace::new())
     }
 
     pub(super) fn on_relation_changed<C: Charm>(
@@ -38,7 +36,7 @@ impl TlsRequirer {
         ev: &mut RelationChanged,
     ) -> HandlerResult {
         let relation = ctx.model().relation(&ev.endpoint, ev.relation_id);
-        self.reconcile(ctx, &relation, &BTreeSet::new())
+        self.reconcile(ctx, &relation, &Replace::new())
     }
 
     pub(super) fn on_refresh<C: Charm>(
@@ -47,7 +45,7 @@ impl TlsRequirer {
         _ev: &mut Event,
     ) -> HandlerResult {
         for relation in ctx.model().relations(&self.endpoint)? {
-            self.reconcile(ctx, &relation, &BTreeSet::new())?;
+            self.reconcile(ctx, &relation, &Replace::new())?;
         }
         Ok(())
     }
@@ -57,7 +55,7 @@ impl TlsRequirer {
         &mut self,
         ctx: &mut Ctx<'_, C>,
         relation: &Relation,
-        drop: &BTreeSet<String>,
+        drop: &Replace,
     ) -> HandlerResult {
         let model = ctx.model().clone();
         let before = ctx.stored()?.clone();
@@ -99,7 +97,8 @@ impl TlsRequirer {
         };
         let relations = model.relations(&self.endpoint)?;
         for relation in &relations {
-            self.reconcile(ctx, relation, &BTreeSet::from([csr.clone()]))?;
+            let why = "its certificate secret expired";
+            self.reconcile(ctx, relation, &Replace::from([(csr.clone(), why)]))?;
         }
         if relations.is_empty() {
             tracing::info!(

@@ -34,6 +34,9 @@ pub(crate) struct OurCsr {
     pub(crate) is_ca: bool,
 }
 
+/// CSRs to replace (normalized PEM), each with why, for the log line.
+pub(crate) type Replace = BTreeMap<String, &'static str>;
+
 /// The public key of each mode a pass works with, and whether it was read from its secret in
 /// this pass (else it is the hint kept in the stored state).
 pub(crate) type PublicKeys = BTreeMap<Mode, (Vec<u8>, bool)>;
@@ -113,14 +116,13 @@ impl TlsRequirer {
         Ok(Some(public))
     }
 
-    /// Steps 1 to 4: the requests, the keys, and our databags; `drop` are CSRs to replace
-    /// (normalized PEM). Returns our CSRs and, by mode, the public key and whether it was read
+    /// Steps 1 to 4: the requests, the keys, and our databags; `drop` are CSRs to replace. Returns our CSRs and, by mode, the public key and whether it was read
     /// from its secret in this pass (else it is the stored hint).
     pub(crate) fn sync_csrs(
         &mut self,
         model: &Model,
         relation: &Relation,
-        drop: &BTreeSet<String>,
+        drop: &Replace,
         state: &mut RequirerState,
     ) -> Result<(Vec<OurCsr>, PublicKeys), TlsError> {
         let rel = describe(relation);
@@ -167,8 +169,8 @@ impl TlsRequirer {
             }
             let mut kept: Vec<(CsrEntry, Option<CertificateRequest>)> = Vec::new();
             for (entry, pem, info) in read {
-                if drop.contains(&pem) {
-                    tracing::info!("renewing: replacing a {mode} CSR on {rel}");
+                if let Some(why) = drop.get(&pem) {
+                    tracing::info!("renewing: replacing a {mode} CSR on {rel}: {why}");
                     continue;
                 }
                 let info = match info {
@@ -260,12 +262,15 @@ impl TlsRequirer {
         &mut self,
         model: &Model,
         relation: &Relation,
-        drop: &BTreeSet<String>,
+        drop: &Replace,
         state: &mut RequirerState,
     ) -> Result<Vec<Announcement>, TlsError> {
         let provider = self.provider_data(relation)?;
         let mut drop = drop.clone();
-        drop.extend(self.expiring(model, &provider, state)?);
+        for csr in self.expiring(model, &provider, state)? {
+            drop.entry(csr)
+                .or_insert("its certificate is near its end and was not renewed (safety net)");
+        }
         let (ours, mut keys) = self.sync_csrs(model, relation, &drop, state)?;
         let announcements =
             self.announce(model, relation, &provider, &ours, &mut keys, &drop, state)?;
@@ -303,10 +308,6 @@ impl TlsRequirer {
             }
             let safety = info.not_before + (info.not_after - info.not_before) * threshold;
             if now >= safety && now < info.not_after {
-                tracing::warn!(
-                    "a certificate is close to its end ({}) and was not renewed: renewing it now",
-                    info.not_after
-                );
                 out.push(normalize_pem(&cert.certificate_signing_request));
             }
         }
@@ -324,7 +325,7 @@ impl TlsRequirer {
         provider: &ProviderData,
         ours: &[OurCsr],
         keys: &mut PublicKeys,
-        dropped: &BTreeSet<String>,
+        dropped: &Replace,
         state: &mut RequirerState,
     ) -> Result<Vec<Announcement>, TlsError> {
         let rel = describe(relation);
@@ -334,7 +335,7 @@ impl TlsRequirer {
             let Some(our) = ours.iter().find(|o| o.pem == csr) else {
                 // Another unit's, or one we replaced: said only when it carries our key and
                 // was not replaced in this very pass.
-                if !dropped.contains(&csr) {
+                if !dropped.contains_key(&csr) {
                     if let Ok(info) = read_certificate(&cert.certificate, "certificate") {
                         if keys.values().any(|(p, _)| *p == info.public_key) {
                             tracing::debug!(

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use ops::model::{Model, Relation};
 use time::OffsetDateTime;
 
+use super::pass::Replace;
 use super::{RequirerState, TlsRequirer};
 use crate::v1::error::TlsError;
 use crate::v1::key::PrivateKey;
@@ -168,7 +169,7 @@ impl TlsRequirer {
             self.sync_csrs(
                 model,
                 &relation,
-                &BTreeSet::new(),
+                &Replace::new(),
                 &mut RequirerState::default(),
             )?;
         }
@@ -191,7 +192,7 @@ impl TlsRequirer {
             self.sync_csrs(
                 model,
                 &relation,
-                &BTreeSet::from([csr.clone()]),
+                &Replace::from([(csr.clone(), "the charm asked for a renewal")]),
                 &mut RequirerState::default(),
             )?;
         }
