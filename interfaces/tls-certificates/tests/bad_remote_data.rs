@@ -326,3 +326,32 @@ fn no_provider_data_at_all_is_fine_and_quiet() {
         logs(&out)
     );
 }
+
+#[test]
+fn an_expired_certificate_is_not_stored_or_announced() {
+    let t = sent();
+    let past = time::OffsetDateTime::now_utc() - time::Duration::days(100);
+    let expired = t.ca.sign_at(&t.csr, false, past, 30);
+    let out = run(
+        &t,
+        certificates_bag(&[entry(&expired, &t.csr, &t.ca.pem, &[], false)]),
+    );
+    warning_with(
+        &out,
+        &[
+            "`certificates` entry 0 is skipped",
+            "the certificate expired at",
+        ],
+    );
+    assert!(emitted(&out, "certificate-available").is_empty());
+    assert!(
+        !secret_labels(&out.state)
+            .iter()
+            .any(|l| l.contains("-certificate-"))
+    );
+    assert_eq!(
+        csrs(&out.state, Mode::Unit),
+        [(t.csr.clone(), false)],
+        "no renewal loop"
+    );
+}

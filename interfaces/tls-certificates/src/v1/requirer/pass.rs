@@ -379,6 +379,11 @@ impl TlsRequirer {
                     continue;
                 }
             };
+            if info.not_after <= OffsetDateTime::now_utc() {
+                // Stored, it would expire at once and renew again, in a loop with the provider.
+                problem(format!("the certificate expired at {}", info.not_after));
+                continue;
+            }
             if info.is_ca != our.is_ca {
                 problem(if our.is_ca {
                     "we asked for a CA certificate and got one that is not".into()
