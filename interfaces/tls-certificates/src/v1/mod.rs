@@ -87,7 +87,8 @@
 //!   event that sees it; `certificate-denied` once per refusal. `certificate-revoked` is new:
 //!   the Python library only drops its stored copy.
 //! - A bad entry in the provider's data is skipped with a warning; the library drops the whole
-//!   databag.
+//!   databag. An already expired certificate is skipped (the library stores it, and its secret
+//!   expires at once).
 //! - Each databag is written at most once per hook.
 //! - No OID subject alternative names (rcgen cannot write them), no key supplied by the charm.
 

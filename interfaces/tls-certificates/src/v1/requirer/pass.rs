@@ -116,8 +116,9 @@ impl TlsRequirer {
         Ok(Some(public))
     }
 
-    /// Steps 1 to 4: the requests, the keys, and our databags; `drop` are CSRs to replace. Returns our CSRs and, by mode, the public key and whether it was read
-    /// from its secret in this pass (else it is the stored hint).
+    /// Steps 1 to 4: the requests, the keys, and our databags; `drop` are CSRs to replace.
+    /// Returns our CSRs and, by mode, the public key and whether it was read from its secret
+    /// in this pass (else it is the stored hint).
     pub(crate) fn sync_csrs(
         &mut self,
         model: &Model,
@@ -167,7 +168,7 @@ impl TlsRequirer {
                 }
                 read.push((entry, pem, info));
             }
-            let mut kept: Vec<(CsrEntry, Option<CertificateRequest>)> = Vec::new();
+            let mut kept: Vec<(CsrEntry, CertificateRequest)> = Vec::new();
             for (entry, pem, info) in read {
                 if let Some(why) = drop.get(&pem) {
                     tracing::info!("renewing: replacing a {mode} CSR on {rel}: {why}");
@@ -188,9 +189,7 @@ impl TlsRequirer {
                 }
                 if let Some(requests) = &requests {
                     let wanted = !info.other_sans && requests.contains(&info.attributes);
-                    let duplicate = kept
-                        .iter()
-                        .any(|(_, r)| r.as_ref() == Some(&info.attributes));
+                    let duplicate = kept.iter().any(|(_, r)| *r == info.attributes);
                     if !wanted || duplicate {
                         tracing::info!(
                             "removing a {mode} CSR from {rel}: it matches no certificate request"
@@ -202,11 +201,11 @@ impl TlsRequirer {
                     certificate_signing_request: pem,
                     ca: entry.ca,
                 };
-                kept.push((entry, Some(info.attributes)));
+                kept.push((entry, info.attributes));
             }
             if let Some(requests) = &requests {
-                let covered = |kept: &[(CsrEntry, Option<CertificateRequest>)], r| {
-                    kept.iter().any(|(_, k)| k.as_ref() == Some(r))
+                let covered = |kept: &[(CsrEntry, CertificateRequest)], r: &CertificateRequest| {
+                    kept.iter().any(|(_, k)| k == r)
                 };
                 if requests.iter().any(|r| !covered(&kept, r)) {
                     let Some(key) = self.key(model, mode, true)? else {
@@ -237,7 +236,7 @@ impl TlsRequirer {
                                 certificate_signing_request: pem,
                                 ca: request.is_ca(),
                             },
-                            Some(request.clone()),
+                            request.clone(),
                         ));
                     }
                 }
