@@ -170,3 +170,35 @@ fn app_mode_on_the_leader() {
         );
     }
 }
+
+/// A refresh event that the requirer observes anyway does not run the pass twice.
+#[test]
+fn a_refresh_on_its_own_relation_events_runs_once() {
+    let ctx = context(|| {
+        TlsRequirer::builder(ENDPOINT)
+            .request(Mode::Unit, request("web.example.com"))
+            .refresh_on(ops::event::EventKind::relation_changed(ENDPOINT))
+            .refresh_on(ops::event::EventKind::UpdateStatus)
+            .build()
+            .unwrap()
+    });
+    let rel = relation();
+    let out = ctx
+        .run(
+            ctx.on.relation_changed(&rel),
+            &State::new().relation(rel.clone()),
+        )
+        .unwrap();
+    assert_eq!(out.handlers_called(), ["tls/reconcile_changed"]);
+    let out = ctx.run(ctx.on.update_status(), &out.state).unwrap();
+    assert_eq!(out.handlers_called(), ["tls/reconcile_refresh"]);
+    assert_eq!(
+        tools(&out),
+        [
+            "relation-ids",
+            "relation-list",
+            "relation-get",
+            "relation-get"
+        ]
+    );
+}

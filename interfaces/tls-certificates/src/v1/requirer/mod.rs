@@ -263,8 +263,19 @@ impl<C: Charm> Component<C> for TlsRequirer {
         on.relation_broken(&self.endpoint, "clean_up", Self::on_relation_broken);
         on.secret_expired("renew_expired", Self::on_secret_expired);
         on.secret_remove("remove_revision", Self::on_secret_remove);
-        if !self.refresh.is_empty() {
-            on.many("reconcile_refresh", self.refresh.clone(), Self::on_refresh);
+        // A refresh event that is one of the above would run the pass twice.
+        let own = [
+            EventKind::relation_created(&self.endpoint),
+            EventKind::relation_changed(&self.endpoint),
+        ];
+        let refresh: Vec<EventKind> = self
+            .refresh
+            .iter()
+            .filter(|k| !own.contains(k))
+            .cloned()
+            .collect();
+        if !refresh.is_empty() {
+            on.many("reconcile_refresh", refresh, Self::on_refresh);
         }
     }
 }
