@@ -404,3 +404,46 @@ fn what_the_python_requirer_left_behind_is_adopted() {
     );
     assert_eq!(available(&out).len(), 1);
 }
+
+/// Standard base64, for the interface README's examples.
+fn base64(text: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in text.as_bytes().chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The interface README's examples show the PEMs base64-encoded; the Python library (what
+/// providers run) writes and reads the PEM text itself, and so does this library: data in the
+/// README's form is not ours, and fails nothing.
+#[test]
+fn the_readmes_base64_form_is_not_what_the_library_writes_and_is_not_taken() {
+    assert_eq!(base64("ab"), "YWI=");
+    let ctx = context(unit_requirer);
+    let (state, csr) = sent(&ctx, false);
+    let ca = Ca::root("ca");
+    let cert = ca.sign(&csr, false);
+    let readme_form = entry(&base64(&cert), &base64(&csr), &base64(&ca.pem), &[], false);
+    let state = with_relation(&state, |r| {
+        r.remote_app_data(certificates_bag(&[readme_form]))
+    });
+    let out = ctx
+        .run(ctx.on.relation_changed(&relation()), &state)
+        .unwrap();
+    assert!(available(&out).is_empty());
+    assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
+}
