@@ -78,6 +78,8 @@
 //!   the [guide to temporary errors](resilience::guide).
 //! - [`metadata`]: the charm's metadata, config options and actions as parsed from
 //!   `charmcraft.yaml` (or `metadata.yaml`, `config.yaml`, `actions.yaml`).
+//! - [`host`]: the unit's fully qualified host name, as Python's `socket.getfqdn()` finds it
+//!   (what relation protocols publish).
 //! - [`juju_version`]: the running Juju's version and what it supports
 //!   ([`Model::juju_version`](model::Model::juju_version)).
 //! - [`context`]: what Juju told this hook through its environment
@@ -111,8 +113,8 @@
 //! bottom up. `tests/layers.rs` checks every `crate::` path of the library's code against this
 //! list:
 //!
-//! 1. `status`, `metadata`, `resilience`, `error_chain`, `juju_version` — no other module of
-//!    the crate.
+//! 1. `status`, `metadata`, `resilience`, `error_chain`, `juju_version`, `host` — no other
+//!    module of the crate.
 //! 2. `hookcmds` (Juju's hook tools), `container` (Pebble, through `pebble-client`).
 //! 3. `model` (over the hook tools), `store` (the state store), `event` (typed events).
 //! 4. `log` (`tracing` to `juju-log` through the model), `context` (the environment, naming
@@ -130,6 +132,7 @@ mod error_chain;
 pub mod event;
 pub mod framework;
 pub mod hookcmds;
+pub mod host;
 pub mod juju_version;
 pub mod log;
 pub mod metadata;

@@ -34,13 +34,43 @@ impl Model {
     /// The secret by id and/or label; given both, Juju records `label` as this unit's label for
     /// the secret (as in a `secret-changed` handler for a newly shared secret).
     pub fn get_secret(&self, id: Option<&str>, label: Option<&str>) -> Result<Secret, ModelError> {
-        let content = tools::secret_get(self.tools(), id, label, SecretRevision::Tracked)?;
+        self.get_secret_with(id, label, SecretRevision::Tracked)
+    }
+
+    /// The secret by id and/or label (as [`Model::get_secret`]), its content read as `revision`
+    /// says: the tracked revision, the latest once (`--peek`), or the latest, tracked from now
+    /// on (`--refresh`). An owner that changes its own secret reads it with
+    /// [`SecretRevision::Refresh`] in one call, where Python ops makes two (`get_secret`, then
+    /// `get_content(refresh=True)`).
+    pub fn get_secret_with(
+        &self,
+        id: Option<&str>,
+        label: Option<&str>,
+        revision: SecretRevision,
+    ) -> Result<Secret, ModelError> {
+        let content = tools::secret_get(self.tools(), id, label, revision)?;
         Ok(Secret {
             model: self.clone(),
             id: id.map(str::to_owned),
             label: label.map(str::to_owned),
             content: Some(content),
         })
+    }
+
+    /// The secret `id` and/or `label` without reading it: no tool runs until a method needs
+    /// one (its content is fetched when asked, its id learnt from `secret-info-get`), as
+    /// [`Model::relation`] names a relation. This is how a handler acts on the secret of a
+    /// secret event (`secret-remove`: remove the revision) or on a secret it knows by label,
+    /// without the `secret-get` of [`Model::get_secret`] (which fails for a secret with no
+    /// content left to read). With neither id nor label, every call is
+    /// [`ModelError::Invalid`].
+    pub fn secret(&self, id: Option<&str>, label: Option<&str>) -> Secret {
+        Secret {
+            model: self.clone(),
+            id: id.map(str::to_owned),
+            label: label.map(str::to_owned),
+            content: None,
+        }
     }
 
     /// Creates a secret (`secret-add`; content through private files). An application-owned

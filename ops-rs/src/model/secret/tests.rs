@@ -214,3 +214,83 @@ fn pre_36_bad_expiry_is_a_bad_answer() {
     );
     assert!(r.calls_to("secret-set").is_empty());
 }
+
+/// An owner reads the latest revision of its own secret by label in one call.
+#[test]
+fn get_secret_with_reads_the_revision_asked_for_in_one_call() {
+    use crate::model::SecretRevision;
+    let r = juju(&[
+        (
+            "secret-get --format=json --label key --refresh",
+            r#"{"private-key":"v2"}"#,
+        ),
+        (
+            "secret-get --format=json --label key --peek",
+            r#"{"private-key":"v3"}"#,
+        ),
+        (
+            "secret-get --format=json --label key",
+            r#"{"private-key":"v1"}"#,
+        ),
+    ]);
+    let m = model(&r);
+    let mut s = m
+        .get_secret_with(None, Some("key"), SecretRevision::Refresh)
+        .unwrap();
+    assert_eq!(s.content().unwrap().get("private-key"), Some("v2"));
+    let mut p = m
+        .get_secret_with(None, Some("key"), SecretRevision::Peek)
+        .unwrap();
+    assert_eq!(p.content().unwrap().get("private-key"), Some("v3"));
+    let mut t = m
+        .get_secret_with(None, Some("key"), SecretRevision::Tracked)
+        .unwrap();
+    assert_eq!(t.content().unwrap().get("private-key"), Some("v1"));
+    assert_eq!(
+        r.lines(),
+        [
+            "secret-get --format=json --label key --refresh",
+            "secret-get --format=json --label key --peek",
+            "secret-get --format=json --label key",
+        ]
+    );
+}
+
+/// A secret named without reading it: no tool until a call needs one, and the calls that
+/// need only the id learn it from `secret-info-get`.
+#[test]
+fn a_secret_named_without_reading_it_runs_no_tool_until_asked() {
+    let r = juju(&[
+        (
+            "secret-info-get --format=json --label cert",
+            r#"{"secret:c":{"revision":3,"label":"cert","owner":"unit"}}"#,
+        ),
+        ("secret-remove secret:c", ""),
+        ("secret-remove secret:d --revision 2", ""),
+        (
+            "secret-info-get --format=json --label gone",
+            "!ERROR secret with label \"gone\" not found",
+        ),
+    ]);
+    let m = model(&r);
+    let mut by_label = m.secret(None, Some("cert"));
+    let mut by_id = m.secret(Some("secret:d"), None);
+    assert!(r.calls().is_empty());
+    by_label.remove_all_revisions().unwrap();
+    by_id.remove_revision(2).unwrap();
+    assert_eq!(
+        r.lines(),
+        [
+            "secret-info-get --format=json --label cert",
+            "secret-remove secret:c",
+            "secret-remove secret:d --revision 2",
+        ]
+    );
+    let e = m
+        .secret(None, Some("gone"))
+        .remove_all_revisions()
+        .unwrap_err();
+    assert!(e.is_secret_not_found(), "{e}");
+    let e = m.secret(None, None).info().unwrap_err();
+    assert!(matches!(e, ModelError::Invalid(_)), "{e}");
+}
