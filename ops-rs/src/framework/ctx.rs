@@ -333,8 +333,9 @@ impl<C: Charm> Ctx<C> {
 
     /// Limits the whole dispatch to `total`, counted from its start: from now on, no retry
     /// on this thread — the charm's or the Pebble client's — waits past it (see
-    /// [`Budget`]). Setting it again replaces the previous hook budget; a
-    /// [`Budget`] started inside a handler can only shorten it.
+    /// [`Budget`]), and no hook tool runs much past it (a tool still running then is killed:
+    /// see [`ProcessRunner`](crate::hookcmds::ProcessRunner)). Setting it again replaces the
+    /// previous hook budget; a [`Budget`] started inside a handler can only shorten it.
     pub fn set_hook_budget(&mut self, total: Duration) {
         self.resilience.set_hook_budget(total);
     }

@@ -36,6 +36,9 @@
 //!   time limit for the whole hook that every nested retry respects, Pebble's included.
 //!   The rule: **no retry waits past its policy's deadline or the nearest budget on its
 //!   thread**; the first attempt is always made and a started attempt is never cut short.
+//!   Hook-tool calls are the exception: Juju bounds none, so the budget is their only
+//!   bound, and a tool still running at its end is killed
+//!   ([`ProcessRunner`](crate::hookcmds::ProcessRunner) says when and why).
 //! - [`Breaker`] from [`Ctx::breaker`](crate::framework::Ctx::breaker): after N failures
 //!   of a dependency within a window, calls fail fast for a cool-down, then a trial call
 //!   closes or re-opens it. Its state lives in the unit's state store (wall-clock

@@ -246,3 +246,99 @@ pub fn sweep_stale(root: &Path) -> usize {
     }
     removed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::symlink_metadata(p).unwrap().mode() & 0o777
+    }
+
+    #[test]
+    fn content_goes_in_a_private_locked_directory_removed_on_drop() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("secrets");
+        let files = ContentFiles::write(&root, [("password", "hunter2")].into_iter()).unwrap();
+        let (key, path) = files.args[0].split_once("#file=").unwrap();
+        assert_eq!(key, "password");
+        let path = Path::new(path);
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "hunter2");
+        let dir = path.parent().unwrap();
+        assert!(
+            dir.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(CALL_PREFIX)
+        );
+        assert_eq!((mode(&root), mode(dir), mode(path)), (0o700, 0o700, 0o600));
+        // Held: another open of the directory cannot lock it.
+        let other = open_dir(dir).unwrap();
+        assert!(rustix::fs::flock(&other, FlockOperation::NonBlockingLockExclusive).is_err());
+        let dir = dir.to_owned();
+        drop(files);
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_root_that_is_a_link_or_open_to_others_is_refused_or_made_private() {
+        let tmp = tempfile::tempdir().unwrap();
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let root = tmp.path().join("secrets");
+        std::os::unix::fs::symlink(&elsewhere, &root).unwrap();
+        let e = ContentFiles::write(&root, [("password", "hunter2")].into_iter()).unwrap_err();
+        assert!(
+            e.to_string().contains("it is a symbolic link")
+                && e.to_string().contains("so others could read it"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+        assert_eq!(sweep_stale(&root), 0, "not ours to sweep");
+        // A directory of ours that others can enter is closed first.
+        std::fs::remove_file(&root).unwrap();
+        std::fs::create_dir(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        drop(ContentFiles::write(&root, [("password", "x")].into_iter()).unwrap());
+        assert_eq!(mode(&root), 0o700);
+        // Another user's directory is refused (only root can make one here).
+        if rustix::process::geteuid().is_root() {
+            std::os::unix::fs::chown(&root, Some(65534), Some(65534)).unwrap();
+            let e = ContentFiles::write(&root, [("password", "x")].into_iter()).unwrap_err();
+            assert!(e.to_string().contains("owned by uid 65534"), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_sweep_removes_what_no_running_call_holds_and_nothing_else() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("secrets");
+        let running = ContentFiles::write(&root, [("password", "now")].into_iter()).unwrap();
+        // Left by a killed call: named, but its lock went with its process.
+        let stale = root.join(format!("{CALL_PREFIX}killed"));
+        std::fs::create_dir(&stale).unwrap();
+        std::fs::write(stale.join("password"), "then").unwrap();
+        // Not a call directory: left alone.
+        let other = root.join(".new-halfmade");
+        std::fs::create_dir(&other).unwrap();
+        let (removed, lines) = {
+            let (r, m) = crate::test_support::retry::logging_model();
+            let n = tracing::subscriber::with_default(crate::log::subscriber(m, false), || {
+                sweep_stale(&root)
+            });
+            (n, r.lines())
+        };
+        assert_eq!(removed, 1);
+        assert!(!stale.exists() && other.exists());
+        assert!(running.args[0].contains(CALL_PREFIX));
+        let path = running.args[0].split_once("#file=").unwrap().1.to_owned();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "now");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("removed 1 secret content directory left in")),
+            "{lines:?}"
+        );
+        assert_eq!(sweep_stale(&tmp.path().join("none")), 0);
+    }
+}
