@@ -89,35 +89,35 @@ pub(crate) fn open_locked(
     migrations: &[&str],
     wait: Duration,
 ) -> Result<LockedFile, StoreError> {
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) => {
-            if let Some(found) = not_a_file(path, &meta) {
-                return Err(StoreError::NotAFile {
-                    path: path.to_owned(),
-                    found,
-                });
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_whole(path, migrations)?,
-        Err(e) => return Err(io_error(path, e)),
-    }
-    // O_NOFOLLOW: a link swapped in since the check is refused, not followed; O_NONBLOCK: a
-    // named pipe swapped in does not hang the open.
-    let fd = rustix::fs::open(
-        path,
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| {
-        if e == rustix::io::Errno::LOOP {
-            StoreError::NotAFile {
+    // One open decides: O_NOFOLLOW refuses a link (ELOOP) rather than follow it, and
+    // O_NONBLOCK keeps a named pipe from hanging the open; what it opened is checked next.
+    let open = || {
+        rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+    };
+    let refused = |e: rustix::io::Errno| -> StoreError {
+        match std::fs::symlink_metadata(path)
+            .ok()
+            .and_then(|meta| not_a_file(path, &meta))
+        {
+            Some(found) => StoreError::NotAFile {
                 path: path.to_owned(),
-                found: "a symbolic link".to_owned(),
-            }
-        } else {
-            io_error(path, e.into())
+                found,
+            },
+            None => io_error(path, e.into()),
         }
-    })?;
+    };
+    let fd = match open() {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => {
+            create_whole(path, migrations)?;
+            open().map_err(refused)?
+        }
+        Err(e) => return Err(refused(e)),
+    };
     let file = File::from(fd);
     let meta = file.metadata().map_err(|e| io_error(path, e))?;
     if let Some(found) = not_a_file(path, &meta) {
@@ -131,9 +131,12 @@ pub(crate) fn open_locked(
         file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .map_err(|e| io_error(path, e))?;
     }
-    lock(&file, path, wait)?;
-    // Read the size under the lock: a file another dispatch is creating is never empty.
-    let size = file.metadata().map_err(|e| io_error(path, e))?.len();
+    // The size is read under the lock: after a wait, the holder may have written the file.
+    let size = if lock(&file, path, wait)? {
+        file.metadata().map_err(|e| io_error(path, e))?.len()
+    } else {
+        meta.len()
+    };
     if size == 0 {
         tracing::warn!(
             "the state file {} is empty (0 bytes): starting from an empty state (no deferred \
@@ -147,15 +150,15 @@ pub(crate) fn open_locked(
 }
 
 /// Takes the exclusive lock on `file`, waiting up to `wait` (and saying so) if another
-/// process holds it.
-fn lock(file: &File, path: &Path, wait: Duration) -> Result<(), StoreError> {
+/// process holds it; whether it waited.
+fn lock(file: &File, path: &Path, wait: Duration) -> Result<bool, StoreError> {
     let try_lock = || match rustix::fs::flock(file, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => Ok(true),
         Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
         Err(e) => Err(io_error(path, e.into())),
     };
     if try_lock()? {
-        return Ok(());
+        return Ok(false);
     }
     tracing::warn!(
         "waiting for another process to finish with the state file {} (a hook still running, \
@@ -182,13 +185,15 @@ fn lock(file: &File, path: &Path, wait: Duration) -> Result<(), StoreError> {
                 path.display(),
                 start.elapsed().as_secs_f64()
             );
-            return Ok(());
+            return Ok(true);
         }
     }
 }
 
 /// Writes a new state file with the whole schema under a temporary name beside `path`
 /// (0600), then links it into place. If another dispatch got there first, its file is kept.
+/// (A hook killed in the moment between leaves its temporary `.<name>.new-XXXXXX`, which
+/// holds no state.)
 fn create_whole(path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -224,7 +229,13 @@ fn create_whole(path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
     match std::fs::hard_link(tmp.path(), path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(io_error(path, e)),
+        // A filesystem without hard links: rename, unless a file appeared meanwhile (two
+        // first hooks at once there could replace one new, still empty, state with another).
+        Err(_) if !path.exists() => {
+            std::fs::rename(tmp.path(), path).map_err(|e| io_error(path, e))?;
+        }
+        // Another dispatch's new file got there first: it is kept.
+        Err(_) => {}
     }
     // Make the new name durable before the temporary one goes (the directory entry).
     if let Ok(d) = File::open(dir) {

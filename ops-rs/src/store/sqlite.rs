@@ -15,8 +15,8 @@ pub const STATE_FILE: &str = ".unit-state.db";
 
 /// The unit's state in an SQLite file, one transaction per dispatch.
 ///
-/// Opening takes the unit's lock on the file first (a second dispatch waits, saying so; see
-/// [`file`](super::file) for this and for what may stand at the path), creates a new file
+/// Opening takes the unit's lock on the file first (a second dispatch waits, saying so, up
+/// to [`LOCK_WAIT`]; anything but a regular file at the path is refused untouched), creates a new file
 /// whole and owner-only (an existing file of ours is made 0600), sets `synchronous=FULL`
 /// with a rollback journal and exclusive locking, begins `BEGIN IMMEDIATE`, and migrates
 /// the schema. Dropping the store without [`commit`](Store::commit) rolls everything back.
