@@ -1,29 +1,4 @@
 //! The seam between the model and Juju: run one hook tool, get its stdout.
-//!
-//! # How long a tool may run
-//!
-//! Juju bounds neither a hook nor a hook-tool call: the unit agent waits for the hook
-//! process for as long as it runs (`runCharmProcessOnLocal` in Juju's
-//! `internal/worker/uniter/runner/runner.go`), killing it only when an action is cancelled
-//! or `juju-reboot --now` asks for it; a tool (a `jujuc` client) waits on the agent's answer
-//! just as long, and Python ops calls tools without a timeout. A tool that never answers
-//! therefore holds the hook, and the unit, forever.
-//!
-//! [`ProcessRunner`] keeps that default, with two bounds on top:
-//!
-//! - **The nearest [`Budget`] on the thread**, such as the hook budget a handler sets with
-//!   [`Ctx::set_hook_budget`](crate::framework::Ctx::set_hook_budget): a tool still running
-//!   when it ends (or [`TOOL_FLOOR`] after it started, if that is later) is killed with
-//!   `SIGKILL`, and the call fails with a [`HookToolFailure`] that says so. Let that error
-//!   fail the hook: Juju may already have recorded the call in the hook's context, which it
-//!   applies only if the hook succeeds, and it retries a failed hook.
-//! - **After one tool was stopped**, every later call of the same runner gets at most
-//!   [`TOOL_FLOOR`]: an agent that did not answer one call is unlikely to answer the next, and
-//!   the failure still has to be logged (with `juju-log`) and the hook to end.
-//!
-//! Without a budget, a call has no bound, as in Juju and Python ops: how long a tool takes
-//! depends on the controller, and a hook that killed a slow-but-working tool would fail
-//! where it would have succeeded.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -34,8 +9,7 @@ use std::time::Duration;
 
 use pebble_client::retry::{Budget, SystemClock};
 
-use super::failure::HookToolFailure;
-use super::failure::clean_stderr;
+use super::failure::{HookToolFailure, clean_stderr};
 
 /// The least time a bounded tool call gets, however little is left of its budget: a healthy
 /// agent answers in milliseconds, and the calls that report a failure need a moment too.
@@ -59,8 +33,32 @@ pub trait HookToolRunner: Send + Sync {
     ) -> Result<Vec<u8>, HookToolFailure>;
 }
 
-/// Runs the real hook tools as child processes, found on `PATH` (or in a given directory),
-/// each bounded as the [module docs](self#how-long-a-tool-may-run) say.
+/// Runs the real hook tools as child processes, found on `PATH` (or in a given directory).
+///
+/// # How long a tool may run
+///
+/// Juju bounds neither a hook nor a hook-tool call: the unit agent waits for the hook
+/// process for as long as it runs (`runCharmProcessOnLocal` in Juju's
+/// `internal/worker/uniter/runner/runner.go`), killing it only when an action is cancelled
+/// or `juju-reboot --now` asks for it; a tool (a `jujuc` client) waits on the agent's answer
+/// just as long, and Python ops calls tools without a timeout. A tool that never answers
+/// therefore holds the hook, and the unit, forever.
+///
+/// [`ProcessRunner`] keeps that default, with two bounds on top:
+///
+/// - **The nearest [`Budget`] on the thread**, such as the hook budget a handler sets with
+///   [`Ctx::set_hook_budget`](crate::framework::Ctx::set_hook_budget): a tool still running
+///   when it ends (or [`TOOL_FLOOR`] after it started, if that is later) is killed with
+///   `SIGKILL`, and the call fails with a [`HookToolFailure`] that says so. Let that error
+///   fail the hook: Juju may already have recorded the call in the hook's context, which it
+///   applies only if the hook succeeds, and it retries a failed hook.
+/// - **After one tool was stopped**, every later call of the same runner gets at most
+///   [`TOOL_FLOOR`]: an agent that did not answer one call is unlikely to answer the next, and
+///   the failure still has to be logged (with `juju-log`) and the hook to end.
+///
+/// Without a budget, a call has no bound, as in Juju and Python ops: how long a tool takes
+/// depends on the controller, and a hook that killed a slow-but-working tool would fail
+/// where it would have succeeded.
 #[derive(Debug, Clone)]
 pub struct ProcessRunner {
     dir: Option<PathBuf>,

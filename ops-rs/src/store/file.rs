@@ -127,7 +127,7 @@ pub(crate) fn open_locked(
         });
     }
     // Only a file of our own is made owner-only: another user's is not ours to change.
-    if meta.uid() == rustix::process::geteuid().as_raw() && meta.mode() & 0o777 != 0o600 {
+    if meta.mode() & 0o777 != 0o600 && meta.uid() == rustix::process::geteuid().as_raw() {
         file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .map_err(|e| io_error(path, e))?;
     }
