@@ -80,6 +80,23 @@ struct Common {
     /// With --real-processes: echo the services' output to stderr as `[service] line`.
     #[arg(long)]
     workload_output: bool,
+    /// Run hooks in a private mount namespace in which the unit's Pebble sockets are at
+    /// /charm/containers/<c>/pebble.socket, where Python ops looks for them (needs root, or
+    /// unprivileged user namespaces). auto: for charms with containers whose dispatch is a
+    /// script.
+    #[arg(long, value_enum, default_value_t = MountNamespace::Auto, value_name = "WHEN")]
+    mount_namespace: MountNamespace,
+}
+
+/// When hooks run in a private mount namespace (`--mount-namespace`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MountNamespace {
+    /// For charms with containers whose dispatch is a script (Python ops charms).
+    Auto,
+    /// For every charm.
+    Always,
+    /// Never.
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,6 +149,23 @@ enum Command {
         params: Option<String>,
         #[command(flatten)]
         common: Common,
+    },
+    /// Internal: enter a unit's private mount namespace and run a program (juju-sim runs
+    /// itself this way; see `juju_sim::namespace`).
+    #[command(name = "unit-namespace", hide = true)]
+    UnitNamespace {
+        /// The empty directory to build the new root over.
+        #[arg(long, value_name = "DIR")]
+        new_root: Option<PathBuf>,
+        /// The unit's containers directory, bound at /charm/containers.
+        #[arg(long, value_name = "DIR")]
+        containers: Option<PathBuf>,
+        /// Only check that entering a namespace works here.
+        #[arg(long)]
+        probe: bool,
+        /// The program and its arguments.
+        #[arg(last = true, value_name = "PROGRAM")]
+        program: Vec<std::ffi::OsString>,
     },
 }
 
@@ -191,6 +225,12 @@ fn options(
             }),
         },
         images: BTreeMap::new(),
+        mount_namespace: match c.mount_namespace {
+            MountNamespace::Auto => None,
+            MountNamespace::Always => Some(true),
+            MountNamespace::Never => Some(false),
+        },
+        namespace_helper: std::env::current_exe().ok(),
     })
 }
 
@@ -205,6 +245,22 @@ fn write_state(sim_state: &ops::testing::juju::JujuState, path: &Path) -> Result
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The namespace helper runs before anything else starts a thread (entering a user
+    // namespace needs a single-threaded process), and execs the hook.
+    if let Command::UnitNamespace {
+        new_root,
+        containers,
+        probe,
+        program,
+    } = &cli.command
+    {
+        return super::namespace::helper_main(
+            new_root.as_deref(),
+            containers.as_deref(),
+            program,
+            *probe,
+        );
+    }
     let result = run(cli);
     cleanup::wait_if_interrupted();
     match result {
@@ -374,6 +430,9 @@ pub fn run(cli: Cli) -> Result<bool> {
             }
             Ok(code == 0 && summary.hooks_given_up == 0)
         }
+        Command::UnitNamespace { .. } => Err(SimError::Charm(
+            "juju-sim unit-namespace is run by juju-sim itself, from `main`".to_owned(),
+        )),
     }
 }
 

@@ -34,7 +34,9 @@
 //! - [`workdir`]: the unit's directory: charm, hook tools, model state file, sockets;
 //!   [`state_file`]: the model state file and its journal of hook-tool calls.
 //! - [`pebbles`]: one simulated Pebble per container; [`notices`]: Pebble → workload hooks.
-//! - [`hook_env`]: a hook's dispatch path and environment; [`process`]: running dispatch.
+//! - [`hook_env`]: a hook's dispatch path and environment; [`process`]: running dispatch;
+//!   [`namespace`]: the private mount namespace that puts a Python charm's Pebble sockets at
+//!   `/charm/containers`.
 //! - [`runner`]: hooks with rollback and retry ([`Sim`], [`Options`]); [`steps`]: scenario
 //!   steps → hooks.
 //! - [`faults`], [`unit_state`]: hook-tool faults, the unit's state file.
@@ -54,6 +56,7 @@ pub mod faults;
 pub mod hook_env;
 pub mod image;
 pub mod model;
+pub mod namespace;
 pub mod notices;
 pub mod pebbles;
 pub mod process;
