@@ -39,6 +39,9 @@
 //!   `/charm/containers`.
 //! - [`runner`]: hooks with rollback and retry ([`Sim`], [`Options`]); [`steps`]: scenario
 //!   steps → hooks.
+//! - [`controller`]: a model of several applications (`applications:` in the scenario): one
+//!   [`Sim`] per unit, each unit's next hook decided as Juju's unit agent decides it,
+//!   relation data, leadership and secrets carried between them.
 //! - [`faults`], [`unit_state`]: hook-tool faults, the unit's state file.
 //! - [`cleanup`]: real workload processes stopped on SIGINT, SIGTERM and SIGHUP.
 //! - [`tool_times`]: how long each hook-tool call took (for benchmarks).
@@ -50,6 +53,7 @@
 
 pub mod cleanup;
 pub mod cli;
+pub mod controller;
 pub mod error;
 pub mod expect;
 pub mod faults;

@@ -433,32 +433,51 @@ impl Sim {
     /// until there are none.
     pub fn deliver_workload_events(&mut self) -> Result<()> {
         let mut delivered = 0;
-        'outer: loop {
-            for c in self.pebbles.names() {
-                let socket = self.work.socket(&c);
-                if let Some(h) = self.watcher.next(&c, &socket) {
-                    delivered += 1;
-                    if delivered > MAX_WORKLOAD_EVENTS {
-                        return Err(SimError::EventStorm(MAX_WORKLOAD_EVENTS));
-                    }
-                    if let Some(note) = self.watcher.take_note() {
-                        self.trace.note(&note);
-                    }
-                    self.run_hook(&h)?;
-                    continue 'outer;
-                }
+        while let Some(h) = self.next_workload_hook() {
+            delivered += 1;
+            if delivered > MAX_WORKLOAD_EVENTS {
+                return Err(SimError::EventStorm(MAX_WORKLOAD_EVENTS));
             }
-            return Ok(());
+            self.run_hook(&h)?;
         }
+        Ok(())
     }
 
-    /// Ends the run: final totals, Pebbles stopped.
-    pub fn finish(mut self) -> Result<Summary> {
+    /// The next workload event (pebble-ready on a new boot id, a notice, a check), as the
+    /// hook Juju would run for it, if any is pending (noting a custom notice in the trace).
+    pub fn next_workload_hook(&mut self) -> Option<Hook> {
+        for c in self.pebbles.names() {
+            let socket = self.work.socket(&c);
+            if let Some(h) = self.watcher.next(&c, &socket) {
+                if let Some(note) = self.watcher.take_note() {
+                    self.trace.note(&note);
+                }
+                return Some(h);
+            }
+        }
+        None
+    }
+
+    /// Ends the unit: its final totals and statuses, Pebbles stopped (nothing printed; see
+    /// [`finish`](Self::finish)).
+    pub fn close(mut self) -> Result<Summary> {
+        let summary = self.totals()?;
+        self.pebbles.shutdown();
+        Ok(summary)
+    }
+
+    /// The totals so far, with the unit's statuses and deferred events now.
+    fn totals(&mut self) -> Result<Summary> {
         let (st, _) = self.work.load_model()?;
         self.summary.unit_status = st.unit_status.to_string();
         self.summary.app_status = st.app_status.to_string();
         self.summary.deferred = unit_state::deferred(&self.work.charm_dir());
-        let summary = self.summary.clone();
+        Ok(self.summary.clone())
+    }
+
+    /// Ends the run: final totals, Pebbles stopped.
+    pub fn finish(mut self) -> Result<Summary> {
+        let summary = self.totals()?;
         self.trace.summary(&summary);
         self.pebbles.shutdown();
         Ok(summary)

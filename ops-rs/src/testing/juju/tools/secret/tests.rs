@@ -347,3 +347,26 @@ fn the_next_hook_starts_afresh() {
     assert_eq!(sec.latest().unwrap().content.0["password"], "new");
     assert_eq!(sec.description.as_deref(), Some("desc"));
 }
+
+#[test]
+fn a_secret_without_access_is_permission_denied_not_not_found() {
+    let id = "secret:cr0ahn1dqe3k7mqmsc2g";
+    let mut s = JujuState::new("reader/0")
+        .secret(Secret::new(id, SecretOwner::Consumer, [("token", "t")]).label("tok"));
+    s.secrets[0].denied = true;
+    for cmd in [
+        format!("secret-get {id}"),
+        format!("secret-get {id} --label other"),
+        "secret-get --label tok".to_owned(),
+        format!("secret-get {id} --refresh"),
+    ] {
+        assert_eq!(err(&mut s, &cmd, 1), "ERROR permission denied\n", "{cmd}");
+    }
+    // The label was not recorded, as Juju checks access first.
+    assert_eq!(s.secrets[0].label.as_deref(), Some("tok"));
+    // A secret that does not exist is not found.
+    assert!(err(&mut s, "secret-get secret:cr0ahn1dqe3k7mqmsc2h", 1).contains("not found"));
+    // Access again: readable.
+    s.secrets[0].denied = false;
+    assert_eq!(ok(&mut s, &format!("secret-get {id} token")), "t\n");
+}
