@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use super::cleanup;
+use super::controller::Controller;
 use super::error::{Result, SimError};
 use super::hook_env::Hook;
 use super::image::Image;
@@ -103,9 +104,11 @@ enum MountNamespace {
 enum Command {
     /// Deploy a unit of the charm and run a scenario against it (default scenario: deploy).
     Run {
-        /// The charm directory (metadata.yaml or charmcraft.yaml, and dispatch).
-        #[arg(long, default_value = ".", value_name = "DIR")]
-        charm: PathBuf,
+        /// The charm directory (metadata.yaml or charmcraft.yaml, and dispatch) [default: .].
+        /// Not with a scenario of several applications (`applications:`), which names each
+        /// application's charm.
+        #[arg(long, value_name = "DIR")]
+        charm: Option<PathBuf>,
         /// Use this executable as the charm's dispatch (e.g. target/debug/my-charm).
         #[arg(long, value_name = "BIN")]
         dispatch: Option<PathBuf>,
@@ -242,6 +245,134 @@ fn write_state(sim_state: &ops::testing::juju::JujuState, path: &Path) -> Result
     std::fs::write(path, json).map_err(|e| SimError::io("cannot write", path, e))
 }
 
+/// The run's work directory: `dir`, or a new temporary one (removed at the end, returned as
+/// the guard, unless `keep`).
+fn work_root(
+    dir: Option<PathBuf>,
+    keep: bool,
+    real_processes: bool,
+) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
+    if let Some(d) = dir {
+        return Ok((d, None));
+    }
+    let t = tempfile::Builder::new()
+        .prefix("juju-sim-")
+        .tempdir()
+        .map_err(|e| {
+            SimError::io(
+                "cannot create a temporary directory in",
+                std::env::temp_dir(),
+                e,
+            )
+        })?;
+    let root = t.path().to_path_buf();
+    if keep {
+        let _ = t.keep();
+        return Ok((root, None));
+    }
+    if real_processes {
+        cleanup::remove_on_signal(root.clone());
+    }
+    Ok((root, Some(t)))
+}
+
+/// The marker of a model's work directory (one subdirectory per unit).
+const MODEL_MARKER: &str = "juju-sim-model.json";
+
+/// Runs a scenario of several applications.
+fn run_apps(
+    scenario: &Scenario,
+    work_dir: Option<PathBuf>,
+    keep: bool,
+    common: &Common,
+) -> Result<bool> {
+    let opts = options(
+        common,
+        scenario.retries,
+        scenario.model.juju_version.clone(),
+    )?;
+    if common.real_processes {
+        cleanup::on_signals().map_err(|e| {
+            SimError::Charm(format!(
+                "cannot handle SIGINT/SIGTERM to stop workloads: {e}"
+            ))
+        })?;
+    }
+    let (root, tmp) = work_root(work_dir, keep, common.real_processes)?;
+    let marker = root.join(MODEL_MARKER);
+    if root.exists() && !marker.is_file() {
+        let empty = std::fs::read_dir(&root)
+            .map_err(|e| SimError::io("cannot read", &root, e))?
+            .next()
+            .is_none();
+        if !empty {
+            return Err(SimError::Charm(format!(
+                "{} is not empty and not a juju-sim model directory: pick a new or empty \
+                 directory for --work-dir",
+                root.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(&root).map_err(|e| SimError::io("cannot create", &root, e))?;
+    std::fs::write(&marker, "{\"juju-sim-model\": 1}\n")
+        .map_err(|e| SimError::io("cannot write", &marker, e))?;
+    let trace = Trace::stdout(common.format, common.log_level);
+    let mut model = Controller::create(scenario, root.clone(), opts, trace)?;
+    if common.format == Format::Text {
+        let apps: Vec<String> = model
+            .truth
+            .apps
+            .values()
+            .map(|a| {
+                let n = a.spec.units;
+                format!(
+                    "{} ({n} unit{}, charm {})",
+                    a.spec.name,
+                    if n == 1 { "" } else { "s" },
+                    a.meta.name
+                )
+            })
+            .collect();
+        println!(
+            "juju-sim: model {} of {} in {}",
+            scenario.model.name.as_deref().unwrap_or("sim-model"),
+            apps.join(", "),
+            root.display()
+        );
+        if !scenario.description.is_empty() {
+            println!("scenario: {}", scenario.description);
+        }
+        if !scenario.vars.is_empty() {
+            let vars: Vec<String> = scenario
+                .vars
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            println!("vars: {}", vars.join(" "));
+        }
+        if common.real_processes {
+            println!("workloads: real processes (container roots under <unit>/workloads)");
+        }
+    }
+    let result = model.run_scenario(scenario);
+    let final_states = common.state_out.as_ref().map(|p| (p, model.states()));
+    let summary = model.finish()?;
+    result?;
+    if let Some((path, states)) = final_states {
+        let json = serde_json::to_string_pretty(&states?).map_err(|e| {
+            SimError::Charm(format!(
+                "cannot write the final state to {}: {e}",
+                path.display()
+            ))
+        })?;
+        std::fs::write(path, json).map_err(|e| SimError::io("cannot write", path, e))?;
+    }
+    if common.format == Format::Text && tmp.is_none() {
+        println!("work directory kept: {}", root.display());
+    }
+    Ok(summary.expectation_failures == 0 && summary.hooks_given_up == summary.expected_failures)
+}
+
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -296,6 +427,18 @@ pub fn run(cli: Cli) -> Result<bool> {
                 }
                 None => Scenario::deploy_only(),
             };
+            if scenario.apps.is_some() {
+                if charm.is_some() || dispatch.is_some() || !images.is_empty() {
+                    return Err(SimError::Charm(format!(
+                        "{} declares `applications:`, each with its charm: leave out --charm, \
+                         --dispatch and --image (set `charm`, `dispatch` and `images` per \
+                         application)",
+                        scenario.file
+                    )));
+                }
+                return run_apps(&scenario, work_dir, keep, &common);
+            }
+            let charm = charm.unwrap_or_else(|| PathBuf::from("."));
             let meta = ops::metadata::CharmMeta::from_charm_dir(&charm)?;
             scenario.validate(&meta)?;
             let mut opts = options(
@@ -314,36 +457,8 @@ pub fn run(cli: Cli) -> Result<bool> {
                     ))
                 })?;
             }
-            let (work, _tmp) = match work_dir {
-                Some(d) => (WorkDir::new(d), None),
-                None => {
-                    let t = tempfile::Builder::new()
-                        .prefix("juju-sim-")
-                        .tempdir()
-                        .map_err(|e| {
-                            SimError::io(
-                                "cannot create a temporary directory in",
-                                std::env::temp_dir(),
-                                e,
-                            )
-                        })?;
-                    let w = WorkDir::new(t.path());
-                    (
-                        w,
-                        if keep {
-                            let _ = t.keep();
-                            None
-                        } else {
-                            Some(t)
-                        },
-                    )
-                }
-            };
-            if common.real_processes
-                && let Some(t) = &_tmp
-            {
-                cleanup::remove_on_signal(t.path().to_path_buf());
-            }
+            let (work, _tmp) = work_root(work_dir, keep, common.real_processes)?;
+            let work = WorkDir::new(work);
             let trace = Trace::stdout(common.format, common.log_level);
             let state = scenario.model.to_state(&meta);
             let source = CharmSource {

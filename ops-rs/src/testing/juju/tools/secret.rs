@@ -4,8 +4,9 @@
 //! A secret that exists but that this unit may not read ([`Secret::denied`]: never granted,
 //! or revoked) fails `secret-get` with `permission denied`, as Juju's secrets facade does.
 //!
-//! Revisions follow Juju: the first `secret-get` of a secret pins the latest revision as the
-//! one this unit tracks; later reads return the tracked revision until `--refresh` (track
+//! Revisions follow Juju: an owner (the unit, or any unit of the owning application) always
+//! reads the latest revision; for a consumer, the first `secret-get` of a secret pins the
+//! latest revision as the one this unit tracks; later reads return the tracked revision until `--refresh` (track
 //! the latest) or `--peek` (read the latest once). Only the owner manages a secret; an
 //! application-owned secret is managed by the leader (others get `permission denied`).
 //!
@@ -437,7 +438,12 @@ fn get(call: &mut Call<'_>) -> ToolResult {
         return Err(ToolError::failed("permission denied"));
     }
     let latest = secret.latest().map_or(0, |r| r.revision);
-    let revision = if peek {
+    let revision = if secret.is_owned() {
+        // Juju's secrets facade gives an owner (the unit, or any unit of the owning
+        // application) the latest revision, whatever it read before.
+        secret.tracked = Some(latest);
+        latest
+    } else if peek {
         latest
     } else if refresh {
         secret.tracked = Some(latest);

@@ -370,3 +370,17 @@ fn a_secret_without_access_is_permission_denied_not_not_found() {
     s.secrets[0].denied = false;
     assert_eq!(ok(&mut s, &format!("secret-get {id} token")), "t\n");
 }
+
+#[test]
+fn an_owner_always_reads_the_latest_revision() {
+    let id = "secret:cr0ahn1dqe3k7mqmsc2g";
+    let mut s =
+        leader().secret(Secret::new(id, SecretOwner::Application, [("v", "r1")]).label("mine"));
+    assert_eq!(ok(&mut s, "secret-get --label mine v"), "r1\n");
+    s.secrets[0].push_revision([("v", "r2")].into_iter().collect());
+    // No --refresh needed, and the first revision may be gone.
+    s.secrets[0].revisions.remove(0);
+    assert_eq!(ok(&mut s, "secret-get --label mine v"), "r2\n");
+    assert_eq!(ok(&mut s, &format!("secret-get {id} v")), "r2\n");
+    assert_eq!(s.secrets[0].tracked, Some(2));
+}
