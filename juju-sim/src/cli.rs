@@ -320,9 +320,10 @@ fn run_apps(
     let mut model = Controller::create(scenario, root.clone(), opts, trace)?;
     if common.format == Format::Text {
         let apps: Vec<String> = model
-            .truth
-            .apps
-            .values()
+            .declared
+            .applications
+            .iter()
+            .filter_map(|spec| model.truth.apps.get(&spec.name))
             .map(|a| {
                 let n = a.spec.units;
                 format!(

@@ -243,6 +243,23 @@ impl AppAction {
     }
 }
 
+/// The keys of the top-level `applications:` map of YAML `text`, in the file's order (empty
+/// if it cannot be read: the parse proper reports that).
+pub fn declared_order(text: &str) -> Vec<String> {
+    serde_norway::from_str::<serde_norway::Value>(text)
+        .ok()
+        .and_then(|v| {
+            v.get("applications")
+                .and_then(serde_norway::Value::as_mapping)
+                .map(|m| {
+                    m.keys()
+                        .filter_map(|k| k.as_str().map(str::to_owned))
+                        .collect()
+                })
+        })
+        .unwrap_or_default()
+}
+
 /// Whether `s` is a unit name, `app/N`.
 pub fn is_unit_name(s: &str) -> bool {
     s.split_once('/').is_some_and(|(a, n)| {
@@ -265,8 +282,14 @@ pub fn is_app_name(s: &str) -> bool {
 
 impl Apps {
     /// Parses `applications:`, `relations:` and `steps:` (`dir`: the scenario's directory,
-    /// for relative charm paths).
-    pub fn parse(file: &str, root: &Value, dir: &std::path::Path) -> Result<Apps> {
+    /// for relative charm paths; `order`: the applications' names in the order the file
+    /// declares them, which the JSON form of the YAML does not keep).
+    pub fn parse(
+        file: &str,
+        root: &Value,
+        dir: &std::path::Path,
+        order: &[String],
+    ) -> Result<Apps> {
         let apps_value = root.get("applications").unwrap_or(&Value::Null);
         let top = Node::root(file, apps_value, "applications");
         let Some(map) = apps_value.as_object().filter(|m| !m.is_empty()) else {
@@ -287,6 +310,7 @@ impl Apps {
             }
             applications.push(AppSpec::parse(name, n, dir)?);
         }
+        applications.sort_by_key(|a| order.iter().position(|o| *o == a.name));
         let relations = match root.get("relations") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => items

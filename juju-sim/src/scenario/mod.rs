@@ -415,7 +415,7 @@ impl Scenario {
                 model,
                 steps: Vec::new(),
                 vars: BTreeMap::new(),
-                apps: Some(Apps::parse(file, &root, dir)?),
+                apps: Some(Apps::parse(file, &root, dir, &apps::declared_order(text))?),
             });
         }
         node.map(&["description", "retries", "vars", "model", "steps"])?;
