@@ -54,6 +54,23 @@ pub struct Expect {
     pub services: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// The fields of `expect:`.
+pub const FIELDS: &[&str] = &[
+    "unit-status",
+    "app-status",
+    "exit-code",
+    "hooks",
+    "log-contains",
+    "log-not-contains",
+    "relation-data",
+    "action-results",
+    "action-failed",
+    "app-version",
+    "ports",
+    "deferred",
+    "services",
+];
+
 /// What a step produced, for checking.
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
@@ -86,21 +103,7 @@ fn strings(n: &Node<'_>, key: &str) -> Result<Vec<String>> {
 impl Expect {
     /// Parses an `expect:` map.
     pub fn parse(n: Node<'_>) -> Result<Expect> {
-        n.map(&[
-            "unit-status",
-            "app-status",
-            "exit-code",
-            "hooks",
-            "log-contains",
-            "log-not-contains",
-            "relation-data",
-            "action-results",
-            "action-failed",
-            "app-version",
-            "ports",
-            "deferred",
-            "services",
-        ])?;
+        n.map(FIELDS)?;
         let exit_code = n
             .value
             .get("exit-code")

@@ -263,7 +263,7 @@ pub fn declared_order(text: &str) -> Vec<String> {
 /// Whether `s` is a unit name, `app/N`.
 pub fn is_unit_name(s: &str) -> bool {
     s.split_once('/').is_some_and(|(a, n)| {
-        !a.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+        is_app_name(a) && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
     })
 }
 
@@ -500,6 +500,12 @@ pub fn parse_targets(n: Node<'_>) -> Result<BTreeMap<String, Expect>> {
     m.iter()
         .map(|(target, v)| {
             let path = format!("{}.{target}", n.path());
+            if crate::expect::FIELDS.contains(&target.as_str()) {
+                return Err(Node::root(n.file_name(), v, &path).err(format!(
+                    "with `applications:`, expectations are given per unit or application, \
+                     e.g. {{web/0: {{{target}: ...}}}} or {{web: {{{target}: ...}}}}"
+                )));
+            }
             if !is_unit_name(target) && !is_app_name(target) {
                 return Err(Node::root(n.file_name(), v, &path).err(format!(
                     "{target:?} is neither a unit (app/N) nor an application: with \
@@ -836,8 +842,16 @@ steps:
         );
         assert!(
             e.contains(
-                "steps[1] (update-status).expect.unit-status: \"unit-status\" is neither a unit"
+                "steps[1] (update-status).expect.unit-status: with `applications:`, \
+                 expectations are given per unit or application"
             ),
+            "{e}"
+        );
+        let e = err(
+            "applications: {web: {charm: c}}\nsteps: [{update-status: null, expect: {Web/0: {}}}]",
+        );
+        assert!(
+            e.contains("\"Web/0\" is neither a unit (app/N) nor an application"),
             "{e}"
         );
         let e =
