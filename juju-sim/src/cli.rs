@@ -87,6 +87,11 @@ struct Common {
     /// script.
     #[arg(long, value_enum, default_value_t = MountNamespace::Auto, value_name = "WHEN")]
     mount_namespace: MountNamespace,
+    /// With a scenario of several applications: the most hooks one unit may run before the
+    /// model is quiet (after each step), before juju-sim stops (charms that answer each
+    /// other's relation-changed forever).
+    #[arg(long, value_name = "N", default_value_t = super::runner::DEFAULT_SETTLE_LIMIT)]
+    settle_limit: usize,
 }
 
 /// When hooks run in a private mount namespace (`--mount-namespace`).
@@ -234,6 +239,7 @@ fn options(
             MountNamespace::Never => Some(false),
         },
         namespace_helper: std::env::current_exe().ok(),
+        settle_limit: c.settle_limit,
     })
 }
 

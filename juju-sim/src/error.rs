@@ -89,11 +89,14 @@ pub enum SimError {
     },
     /// The model of several applications does not settle: hooks keep causing hooks.
     #[error(
-        "the model is not quiet after {hooks} hooks (the last: {last}): do two charms answer \
-         each other's relation-changed with a new value every time?"
+        "the model is not quiet: {unit} ran {hooks} hooks in a row (the last: {last}); do \
+         two charms answer each other's relation-changed with a new value every time? \
+         (--settle-limit raises the limit)"
     )]
     NotQuiet {
-        /// How many hooks ran.
+        /// The unit that ran most.
+        unit: String,
+        /// How many hooks it ran.
         hooks: usize,
         /// The last ones, `unit hook`.
         last: String,

@@ -38,6 +38,9 @@ use super::workdir::{CharmSource, WorkDir};
 /// How many workload events may follow each other before the sim stops with an error.
 const MAX_WORKLOAD_EVENTS: usize = 100;
 
+/// The default of [`Options::settle_limit`].
+pub const DEFAULT_SETTLE_LIMIT: usize = 200;
+
 /// How hooks are run.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -62,6 +65,9 @@ pub struct Options {
     /// The juju-sim binary, whose hidden `unit-namespace` subcommand enters the namespace
     /// [default: next to hook-tool].
     pub namespace_helper: Option<PathBuf>,
+    /// In a model of several applications: the most hooks one unit may run before the model
+    /// is quiet, before the run stops (charms that answer each other forever).
+    pub settle_limit: usize,
 }
 
 impl Default for Options {
@@ -76,6 +82,7 @@ impl Default for Options {
             images: BTreeMap::new(),
             mount_namespace: None,
             namespace_helper: None,
+            settle_limit: DEFAULT_SETTLE_LIMIT,
         }
     }
 }

@@ -53,9 +53,6 @@ pub use agent::Agent;
 use secrets::Registry;
 use truth::{AppState, End, RelationState, Role, Truth};
 
-/// Hooks one settling may run before the model is declared unable to settle.
-pub const MAX_HOOKS_TO_SETTLE: usize = 2000;
-
 /// The model: applications, their units' agents, relations, secrets.
 #[derive(Debug)]
 pub struct Controller {
@@ -239,16 +236,20 @@ impl Controller {
     /// Returns how many ran.
     pub fn settle(&mut self) -> Result<usize> {
         let mut ran = 0;
+        let mut per_unit: BTreeMap<String, usize> = BTreeMap::new();
         let mut last: std::collections::VecDeque<String> = Default::default();
-        while let Some(what) = self.run_next()? {
+        while let Some((unit, hook)) = self.run_next()? {
             ran += 1;
-            last.push_back(what);
+            last.push_back(format!("{unit} {hook}"));
             if last.len() > 8 {
                 last.pop_front();
             }
-            if ran >= MAX_HOOKS_TO_SETTLE {
+            let n = per_unit.entry(unit.clone()).or_default();
+            *n += 1;
+            if *n >= self.options.settle_limit {
                 return Err(SimError::NotQuiet {
-                    hooks: ran,
+                    unit,
+                    hooks: *n,
                     last: Vec::from(last).join(", "),
                 });
             }
@@ -256,15 +257,15 @@ impl Controller {
         Ok(ran)
     }
 
-    /// Runs the next hook due (round the units from the cursor); what ran (`unit hook`), or
-    /// `None` if nothing is due.
-    fn run_next(&mut self) -> Result<Option<String>> {
+    /// Runs the next hook due (round the units from the cursor); what ran (unit and hook),
+    /// or `None` if nothing is due.
+    fn run_next(&mut self) -> Result<Option<(String, String)>> {
         let n = self.agents.len();
         for k in 0..n {
             let i = (self.cursor + k) % n;
             let due = self.agents[i].next(&self.truth, &self.registry);
             if let Some(due) = due {
-                let what = format!("{} {}", self.agents[i].unit, due.hook.name);
+                let what = (self.agents[i].unit.clone(), due.hook.name.clone());
                 self.run_due(i, due)?;
                 self.cursor = (i + 1) % n;
                 self.reap()?;
