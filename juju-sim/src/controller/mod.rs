@@ -142,6 +142,17 @@ impl Controller {
         Ok(controller)
     }
 
+    /// Checks a scenario with `applications:` against its charms' metadata (config options
+    /// and types, images, relations, and what its steps name), without running anything.
+    pub fn check(scenario: &Scenario) -> Result<()> {
+        let sink = Trace::new(
+            Box::new(std::io::sink()),
+            crate::trace::Format::Text,
+            crate::trace::LogLevel::Error,
+        );
+        Controller::create(scenario, PathBuf::new(), Options::default(), sink).map(drop)
+    }
+
     /// The agent of `unit`.
     pub fn agent(&self, unit: &str) -> Option<&Agent> {
         self.agents.iter().find(|a| a.unit == unit)

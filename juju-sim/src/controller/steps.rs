@@ -88,7 +88,7 @@ impl Controller {
                 self.expected_failures += self.given_up() - given_up;
             }
             if !step.expect.is_empty() {
-                fails.extend(self.check(&step.expect)?);
+                fails.extend(self.check_expectations(&step.expect)?);
             }
             if !step.expect.is_empty() || !fails.is_empty() {
                 self.trace.expectations(n, &fails);
@@ -484,7 +484,7 @@ impl Controller {
         let start = Instant::now();
         loop {
             self.settle()?;
-            let fails = self.check(until)?;
+            let fails = self.check_expectations(until)?;
             if fails.is_empty() {
                 self.trace.note(&format!(
                     "waited {:.1}s: the conditions hold",
@@ -505,7 +505,7 @@ impl Controller {
     }
 
     /// The failures of expectations per unit or application, each naming its unit.
-    pub fn check(&self, targets: &BTreeMap<String, Expect>) -> Result<Vec<String>> {
+    pub fn check_expectations(&self, targets: &BTreeMap<String, Expect>) -> Result<Vec<String>> {
         self.refresh_views()?;
         let mut fails = Vec::new();
         for (target, expect) in targets {
