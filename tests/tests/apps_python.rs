@@ -49,13 +49,16 @@ fn a_python_charm_beside_a_rust_one() {
     assert_eq!(clients, "kv-client/0\n");
     // Python wrote its URL (ops sends relation data through relation-set --file -) and
     // read the Rust units' data; Rust read Python's URL.
-    let ready = r.unit_hook("py-web/0", "web-pebble-ready");
+    let wrote: Vec<String> = r
+        .attempts()
+        .into_iter()
+        .filter(|e| e["unit"] == "py-web/0")
+        .flat_map(Trace::calls)
+        .filter(|c| c.starts_with("relation-set "))
+        .collect();
     assert!(
-        Trace::calls(ready)
-            .iter()
-            .any(|c| c.starts_with("relation-set ") && c.contains("--app")),
-        "{:?}",
-        Trace::calls(ready)
+        wrote.iter().any(|c| c.contains("--app")),
+        "py-web/0's relation-set calls: {wrote:?}"
     );
     let joined = r.unit_hook("py-web/0", "website-relation-joined");
     assert!(
