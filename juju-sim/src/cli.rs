@@ -22,7 +22,8 @@ use super::yaml::parse_duration;
 
 const ABOUT: &str = "Run a charm locally exactly as Juju's unit agent would: its `dispatch` once per \
 hook, with Juju's hook environment, hook tools backed by a simulated model, and a simulated \
-Pebble per container — driven by a scenario file.";
+Pebble per container — driven by a scenario file. A scenario with `applications:` runs a \
+model of several related charms, Rust or Python.";
 
 const AFTER: &str = "Examples:
   juju-sim run --charm . --dispatch target/debug/charm-example --scenario juju-sim/scenarios/deploy.yaml
@@ -30,6 +31,7 @@ const AFTER: &str = "Examples:
       --scenario charm-example/scenarios/webkv-deploy.yaml
   juju-sim run --charm my-charm/ --work-dir /tmp/unit --keep
   juju-sim hook config-changed --work-dir /tmp/unit
+  juju-sim run --real-processes --scenario charm-example/scenarios/webkv-and-client.yaml
 
 Scenario format: juju-sim/scenarios/README.md in the ops-rs repository. Exit status: 0 if
 every hook succeeded (after retries) and every expectation held, 1 otherwise, 2 for bad usage
@@ -107,7 +109,8 @@ enum MountNamespace {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Deploy a unit of the charm and run a scenario against it (default scenario: deploy).
+    /// Deploy a unit of the charm and run a scenario against it (default scenario: deploy),
+    /// or run a scenario of several applications (`applications:`), each with its charm.
     Run {
         /// The charm directory (metadata.yaml or charmcraft.yaml, and dispatch) [default: .].
         /// Not with a scenario of several applications (`applications:`), which names each

@@ -10,7 +10,7 @@
 //!
 //! | Program | What it does |
 //! |---|---|
-//! | `juju-sim` | runs any charm directory whose `dispatch` is executable (Rust or Python) against a simulated model and one simulated Pebble per container, driven by a scenario file; prints every hook, the hook tools it called and the status after it |
+//! | `juju-sim` | runs any charm directory whose `dispatch` is executable (Rust or Python) against a simulated model and one simulated Pebble per container, driven by a scenario file, or a model of several related applications (`applications:`); prints every hook, the hook tools it called and the status after it |
 //! | `hook-tool` | Juju's hook tools (`config-get`, `relation-set`, `status-set`, ...) as one multi-call binary over a model state file and a journal of its calls |
 //! | `pebble-sim` | a simulated Pebble daemon speaking Pebble's HTTP API on a unix socket; also the `pebble notify` command workloads call |
 //!

@@ -88,15 +88,12 @@ pub fn run(
     limit: Duration,
     namespace: Option<&Wrapper>,
 ) -> Result<Exit> {
-    let mut cmd = match namespace {
-        Some(w) => {
-            let (helper, args) = w.command(dispatch);
-            let mut c = Command::new(helper);
-            c.args(args);
-            c
-        }
-        None => Command::new(dispatch),
+    let (program, args) = match namespace {
+        Some(w) => w.command(dispatch),
+        None => (dispatch.to_path_buf(), Vec::new()),
     };
+    let mut cmd = Command::new(&program);
+    cmd.args(args);
     cmd.current_dir(cwd)
         .env_clear()
         .stdin(Stdio::null())
@@ -110,7 +107,7 @@ pub fn run(
     cmd.envs(env);
     let start = Instant::now();
     let mut child = cmd.spawn().map_err(|source| SimError::Spawn {
-        path: dispatch.to_owned(),
+        path: program.clone(),
         source,
     })?;
     super::cleanup::hook_process(Some(child.id()));
