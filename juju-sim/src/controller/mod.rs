@@ -11,7 +11,7 @@
 //!
 //! One hook runs at a time, as in Juju each unit runs one at a time; the controller goes
 //! round the units (the next unit with a hook due after the one that ran), as their agents
-//! would interleave. Steps ([`steps`]) change the truth (deploy, relate, config, remove,
+//! would interleave. Steps (`controller/steps.rs`) change the truth (deploy, relate, config, remove,
 //! ...), then [`Controller::settle`] runs hooks until the model is quiet.
 //!
 //! # Example

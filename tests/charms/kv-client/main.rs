@@ -37,6 +37,9 @@ struct Stored {
     generation: u64,
 }
 
+/// A read of the shared token: its value and generation, or why it cannot be read.
+type TokenRead = Result<(String, String), ModelError>;
+
 /// What one reconcile found, for the status.
 #[derive(Default)]
 struct Findings {
@@ -216,10 +219,7 @@ fn share_token(ctx: &mut Ctx<KvClient>, found: &mut Findings) -> HandlerResult {
 /// The token and its generation, from the secret the `token-source` relation names (the
 /// revision tracked, or with `refresh` the newest, tracked from then on); `None` without
 /// such a relation or id yet.
-fn read_token(
-    model: &ops::model::Model,
-    refresh: bool,
-) -> Result<Option<Result<(String, String), ModelError>>, ModelError> {
+fn read_token(model: &ops::model::Model, refresh: bool) -> Result<Option<TokenRead>, ModelError> {
     let Some(relation) = model.relations("token-source")?.into_iter().next() else {
         return Ok(None);
     };
