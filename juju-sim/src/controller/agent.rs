@@ -560,3 +560,231 @@ impl Agent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::os::unix::fs::PermissionsExt;
+
+    use ops::metadata::CharmMeta;
+    use ops::status::Status;
+    use ops::testing::juju::JujuState;
+
+    use super::*;
+    use crate::controller::truth::{AppState, End, RelationState, Role, Settings};
+    use crate::runner::Options;
+    use crate::trace::{Format, LogLevel, Trace};
+    use crate::workdir::{CharmSource, WorkDir};
+
+    /// An agent of `web/0` (a charm with no containers; its hooks never run here), and the
+    /// model: `web` (units web/0, web/1; web/0 leads) and `db`, relation 1 between them
+    /// with db/0 in scope, peer relation 2 of `web`.
+    fn setup(dir: &std::path::Path) -> (Agent, Truth) {
+        let charm = dir.join("charm");
+        std::fs::create_dir_all(&charm).unwrap();
+        std::fs::write(charm.join("metadata.yaml"), "name: web\n").unwrap();
+        let dispatch = charm.join("dispatch");
+        std::fs::write(&dispatch, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&dispatch, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let options = Options {
+            hook_tool: dispatch.clone(),
+            ..Options::default()
+        };
+        let trace = Trace::new(Box::new(std::io::sink()), Format::Text, LogLevel::Error);
+        let sim = Sim::create(
+            &CharmSource {
+                dir: charm,
+                dispatch: None,
+            },
+            WorkDir::new(dir.join("work")),
+            &JujuState::new("web/0"),
+            options,
+            trace,
+        )
+        .unwrap();
+        let mut truth = Truth::default();
+        let app = |name: &str, units: &[&str]| AppState {
+            spec: crate::scenario::AppSpec::default(),
+            meta: CharmMeta::from_charmcraft_yaml(&format!("name: {name}\n")).unwrap(),
+            index: 1,
+            deployed: true,
+            units: units.iter().map(|u| (*u).to_owned()).collect(),
+            next_unit: 2,
+            leader: Some(units[0].to_owned()),
+            config: Default::default(),
+            config_version: 1,
+            leader_settings_version: 1,
+            status: Status::Unknown(String::new()),
+            dying: false,
+        };
+        truth
+            .apps
+            .insert("web".into(), app("web", &["web/0", "web/1"]));
+        truth.apps.insert("db".into(), app("db", &["db/0"]));
+        let end = |app: &str, endpoint: &str, role| End {
+            app: app.into(),
+            endpoint: endpoint.into(),
+            interface: "i".into(),
+            role,
+        };
+        let settings = |v: u64| Settings {
+            data: Default::default(),
+            version: v,
+        };
+        truth.relations.insert(
+            1,
+            RelationState {
+                id: 1,
+                ends: vec![
+                    end("web", "db", Role::Requirer),
+                    end("db", "client", Role::Provider),
+                ],
+                unit_settings: [("db/0".to_owned(), settings(1))].into(),
+                app_settings: BTreeMap::new(),
+                scope: ["db/0".to_owned()].into(),
+                dying: false,
+                app_removed: false,
+            },
+        );
+        truth.relations.insert(
+            2,
+            RelationState {
+                id: 2,
+                ends: vec![end("web", "peers", Role::Peer)],
+                unit_settings: [("web/1".to_owned(), settings(1))].into(),
+                app_settings: BTreeMap::new(),
+                scope: ["web/1".to_owned()].into(),
+                dying: false,
+                app_removed: false,
+            },
+        );
+        truth.last_relation_id = 2;
+        (Agent::new("web/0", sim), truth)
+    }
+
+    /// Runs the agent until quiet (committing each hook as if it ran), returning the hooks.
+    fn drain(agent: &mut Agent, truth: &mut Truth) -> Vec<String> {
+        let mut registry = Registry::default();
+        let mut out = Vec::new();
+        while let Some(d) = agent.next(truth, &registry) {
+            let ctx = d.hook.summary();
+            out.push(format!("{} {ctx}", d.hook.name).trim_end().to_owned());
+            agent.commit(&d.effect, truth, &mut registry);
+            assert!(out.len() < 100, "{out:?}");
+        }
+        out
+    }
+
+    #[test]
+    fn a_new_unit_starts_in_juju_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut agent, mut truth) = setup(dir.path());
+        assert_eq!(
+            drain(&mut agent, &mut truth),
+            [
+                "install",
+                "db-relation-created relation=db:1",
+                "peers-relation-created relation=peers:2",
+                "leader-elected",
+                "config-changed",
+                "start",
+                "db-relation-joined relation=db:1 unit=db/0",
+                "db-relation-changed relation=db:1 unit=db/0",
+                "peers-relation-joined relation=peers:2 unit=web/1",
+                "peers-relation-changed relation=peers:2 unit=web/1",
+            ]
+        );
+        // It entered both scopes.
+        assert!(truth.relations[&1].scope.contains("web/0"));
+        assert!(truth.relations[&2].scope.contains("web/0"));
+    }
+
+    #[test]
+    fn changes_come_as_juju_orders_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut agent, mut truth) = setup(dir.path());
+        drain(&mut agent, &mut truth);
+        let db = truth.relations.get_mut(&1).unwrap();
+        // The remote app's databag (first written), a member's change, a new member, one
+        // gone: departed first, then the app, then joined (and its changed), then changed.
+        db.app_settings.insert(
+            "db".into(),
+            Settings {
+                data: Default::default(),
+                version: 1,
+            },
+        );
+        db.unit_settings.get_mut("db/0").unwrap().version = 2;
+        db.unit_settings.insert("db/1".into(), Settings::default());
+        db.scope.insert("db/1".into());
+        let peers = truth.relations.get_mut(&2).unwrap();
+        peers.scope.remove("web/1");
+        assert_eq!(
+            drain(&mut agent, &mut truth),
+            [
+                "db-relation-changed relation=db:1",
+                "db-relation-joined relation=db:1 unit=db/1",
+                "db-relation-changed relation=db:1 unit=db/1",
+                "db-relation-changed relation=db:1 unit=db/0",
+                "peers-relation-departed relation=peers:2 unit=web/1 departing=web/1",
+            ]
+        );
+        // Settings at the version already seen: nothing more.
+        assert!(drain(&mut agent, &mut truth).is_empty());
+    }
+
+    #[test]
+    fn leadership_and_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut agent, mut truth) = setup(dir.path());
+        drain(&mut agent, &mut truth);
+        let web = truth.apps.get_mut("web").unwrap();
+        web.leader = Some("web/1".into());
+        web.leader_settings_version += 1;
+        web.config_version += 1;
+        agent.update_status = true;
+        assert_eq!(
+            drain(&mut agent, &mut truth),
+            ["leader-settings-changed", "config-changed", "update-status"]
+        );
+    }
+
+    #[test]
+    fn a_dying_unit_departs_breaks_and_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut agent, mut truth) = setup(dir.path());
+        drain(&mut agent, &mut truth);
+        agent.dying = true;
+        assert_eq!(
+            drain(&mut agent, &mut truth),
+            [
+                "db-relation-departed relation=db:1 unit=db/0 departing=web/0",
+                "db-relation-broken relation=db:1",
+                "peers-relation-departed relation=peers:2 unit=web/1 departing=web/0",
+                "stop",
+                "remove",
+            ]
+        );
+        assert!(agent.removed && agent.relations.is_empty());
+        let scopes: BTreeSet<&String> = truth.relations[&1].scope.iter().collect();
+        assert!(!scopes.contains(&"web/0".to_owned()));
+    }
+
+    #[test]
+    fn a_removed_relation_departs_then_breaks_without_the_removed_app() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut agent, mut truth) = setup(dir.path());
+        drain(&mut agent, &mut truth);
+        let db = truth.relations.get_mut(&1).unwrap();
+        db.dying = true;
+        db.app_removed = true;
+        let hooks = drain(&mut agent, &mut truth);
+        assert_eq!(
+            hooks,
+            [
+                "db-relation-departed relation=db:1 unit=db/0 departing=db/0",
+                "db-relation-broken relation=db:1",
+            ]
+        );
+    }
+}
