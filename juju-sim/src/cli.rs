@@ -530,6 +530,22 @@ pub fn run(cli: Cli) -> Result<bool> {
                     ))
                 })?;
             }
+            if work_dir.join(MODEL_MARKER).is_file() {
+                let units: Vec<String> = std::fs::read_dir(&work_dir)
+                    .map(|d| {
+                        d.flatten()
+                            .filter(|e| WorkDir::new(e.path()).exists())
+                            .map(|e| e.path().display().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Err(SimError::Charm(format!(
+                    "{} is a model of several applications: run the hook in one unit's \
+                     directory ({})",
+                    work_dir.display(),
+                    units.join(", ")
+                )));
+            }
             let work = WorkDir::new(work_dir);
             let trace = Trace::stdout(common.format, common.log_level);
             let mut sim = Sim::open(work, opts, trace)?;

@@ -568,3 +568,68 @@ fn an_unprivileged_user_gets_the_namespace_too() {
         std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(unit.join("state.json")).unwrap());
     assert_eq!(owner, 65534, "the unit's files are nobody's");
 }
+
+#[test]
+fn a_models_work_directory_and_final_state_are_per_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    prov(dir.path());
+    let file = scenario(
+        dir.path(),
+        "applications: {prov: {charm: prov, units: 2}}\nsteps: [deploy]\n",
+    );
+    let work = dir.path().join("model");
+    let state = dir.path().join("state.json");
+    let r = juju_sim(
+        &file,
+        &[
+            "--work-dir",
+            work.to_str().unwrap(),
+            "--state-out",
+            state.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&r);
+    let states: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(states["prov/1"]["unit"], "prov/1");
+    assert_eq!(states["prov/0"]["leader"], true);
+    assert_eq!(states["prov/1"]["unit-status"]["message"], "version 1");
+    // Each unit is a unit directory of its own, for `juju-sim hook`; the model's is not.
+    let out = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+        .args(["hook", "update-status", "--work-dir"])
+        .arg(&work)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is a model of several applications: run the hook in one unit's directory"),
+        "{err}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+        .args(["hook", "update-status", "--work-dir"])
+        .arg(work.join("prov-1"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A second run into the same directory starts the model afresh.
+    let r = juju_sim(&file, &["--work-dir", work.to_str().unwrap()]);
+    assert_ok(&r);
+    // Any other non-empty directory is refused.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("x"), "").unwrap();
+    let r = juju_sim(&file, &["--work-dir", other.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("is not empty and not a juju-sim model directory"),
+        "{}",
+        r.stderr
+    );
+}
