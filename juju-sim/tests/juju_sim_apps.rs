@@ -272,6 +272,9 @@ steps:
   - remove-application: req
     expect:
       prov/1: {hooks: [db-relation-departed, db-relation-broken]}
+  - wait: {until: quiet, for: 300ms, timeout: 10s}
+    expect:
+      prov/1: {hooks: [], unit-status: "active: version 1"}
 "#;
     let r = juju_sim(&scenario(dir.path(), yaml), &[]);
     assert_ok(&r);
@@ -327,6 +330,13 @@ steps:
         ran(broken).contains("remote-unit= remote-app= "),
         "{}",
         ran(broken)
+    );
+    assert!(
+        r.step_events(4)
+            .iter()
+            .any(|e| e["text"].as_str().is_some_and(|t| t.starts_with("quiet after "))),
+        "{:?}",
+        r.step_events(4)
     );
     let s = r.summary();
     assert_eq!(s["units"]["req/0"]["removed"], true);
