@@ -11,19 +11,22 @@
 //! | Pebble layer, config file (0600), start wrapper; restart only on change | [`workload`] |
 //! | Custom notice instead of deferring; idempotent on re-delivery | [`notice`] |
 //! | Secrets: the operator's (by id) or the charm's (leader creates, peers share the id) | [`token`] |
-//! | Relation application data written by the leader only | [`website`] |
+//! | A component with a custom event (the charm-library pattern); application data written by the leader only | [`website`] |
+//! | Interface libraries (crates of components): ingress v2, Prometheus scraping | [`ingress`], [`metrics`] |
 //! | Actions with typed parameters that fail with a message instead of deferring | [`actions`] |
 //! | Exec: the workload's own tool run in its container, exit codes mapped to failures | [`actions`] (`backup`) |
 //! | Statuses decided in one place from recorded facts | [`status`], [`state`] |
 //!
-//! The binary (`src/main.rs`) is one line: `ops::main(WebKv)`. Tests use `ops::testing`
+//! The binary (`src/main.rs`) is one line: `ops::main(WebKv::default())`. Tests use `ops::testing`
 //! (see `tests/`): they run these handlers through the real dispatcher against a simulated
 //! Juju and a simulated Pebble.
 
 pub mod actions;
 pub mod charm;
 pub mod config;
+pub mod ingress;
 pub mod kvclient;
+pub mod metrics;
 pub mod notice;
 pub mod reconcile;
 pub mod state;

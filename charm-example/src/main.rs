@@ -11,5 +11,5 @@
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
 fn main() -> std::process::ExitCode {
-    ops::main(charm_example::WebKv)
+    ops::main(charm_example::WebKv::default())
 }

@@ -23,7 +23,6 @@ use ops::prelude::*;
 
 use crate::charm::WebKv;
 use crate::state::Phase;
-use crate::website;
 use crate::workload::READY_NOTICE;
 
 impl WebKv {
@@ -80,7 +79,7 @@ impl WebKv {
             return Ok(());
         }
         readiness.port = Some(port);
-        website::publish_url(ctx, port)?;
+        self.website.publish(ctx, port)?;
         Ok(())
     }
 }

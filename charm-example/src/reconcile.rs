@@ -23,7 +23,7 @@ use crate::charm::WebKv;
 use crate::config::{ConfigError, WebkvConfig};
 use crate::state::{Phase, Readiness};
 use crate::token::{self, TokenError, TokenState};
-use crate::website;
+use crate::website::{self, Website};
 use crate::workload::{self, CONTAINER, Desired};
 
 /// Every event that can change what the reconcile would do.
@@ -33,8 +33,7 @@ pub fn triggers() -> Vec<EventKind> {
         EventKind::UpgradeCharm,
         EventKind::LeaderElected,
         EventKind::pebble_ready(CONTAINER),
-        EventKind::relation_joined(website::RELATION),
-        EventKind::relation_changed(website::RELATION),
+        EventKind::custom_of::<website::UrlRequested>(website::KEY),
         EventKind::relation_created(token::PEER_RELATION),
         EventKind::relation_changed(token::PEER_RELATION),
         EventKind::SecretChanged,
@@ -74,7 +73,7 @@ impl From<ContainerError> for ReconcileError {
 impl WebKv {
     /// The reconcile handler, registered for every kind in [`triggers`].
     pub(crate) fn reconcile(&mut self, ctx: &mut Ctx<Self>, ev: &mut Event) -> HandlerResult {
-        let phase = match converge(ctx) {
+        let phase = match converge(&self.website, ctx) {
             Ok(phase) => phase,
             Err(ReconcileError::PebbleLost(e)) => {
                 let e = ops::framework::HandlerError::from(ReconcileError::PebbleLost(e));
@@ -97,7 +96,7 @@ impl WebKv {
 }
 
 /// One pass: config, token, container, relation. Returns the phase reached.
-fn converge(ctx: &mut Ctx<WebKv>) -> Result<Phase, ReconcileError> {
+fn converge(website: &Website, ctx: &mut Ctx<WebKv>) -> Result<Phase, ReconcileError> {
     let config = match WebkvConfig::load(ctx.model()) {
         Ok(config) => config,
         Err(ConfigError::Invalid(problem)) => {
@@ -146,7 +145,7 @@ fn converge(ctx: &mut Ctx<WebKv>) -> Result<Phase, ReconcileError> {
     // Ready already (nothing restarted): make sure the relation says so, e.g. for a
     // relation joined or a leader elected since the notice.
     if ctx.stored().readiness.port == Some(config.port) {
-        website::publish_url(ctx, config.port)?;
+        website.publish(ctx, config.port)?;
     }
     Ok(Phase::Started { port: config.port })
 }

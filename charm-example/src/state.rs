@@ -15,6 +15,9 @@ pub struct Stored {
     /// What the workload said about its readiness since it was last (re)started.
     #[serde(default)]
     pub readiness: Readiness,
+    /// Where the ingress provider routes to webkv, once it said so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress_url: Option<String>,
 }
 
 /// Where the last reconcile left the unit: the facts collect-status reports on.

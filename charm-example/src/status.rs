@@ -50,6 +50,7 @@ mod tests {
                 port: ready,
                 stale_through: 0,
             },
+            ingress_url: None,
         }
     }
 

@@ -1,9 +1,17 @@
-//! The `website` relation (interface `http`): the leader publishes where webkv answers.
+//! The `website` relation (interface `http`) as a component: [`Website`] is the charm
+//! library pattern (see `ops::framework::Component`) on the smallest scale.
+//!
+//! The component observes the relation's Juju events itself and turns them into one custom
+//! event, [`UrlRequested`]: "a consumer wants the URL". The charm observes that event among
+//! the triggers of its reconcile, as it would a Juju event, and the reconcile (which knows the
+//! port and whether the workload serves) calls [`Website::publish`].
 //!
 //! The application data bag carries `url` (`http://<address>:<port>`). Only the leader may
 //! write its application's bag: the framework refuses a non-leader's write before any hook
 //! tool runs, so the check below is the charm's job, not an error path.
 
+use ops::event::{CustomEvent, RelationChanged, RelationJoined};
+use ops::framework::{Component, ComponentCtx, ComponentObservers};
 use ops::model::ModelError;
 use ops::prelude::*;
 
@@ -11,24 +19,99 @@ use ops::prelude::*;
 pub const RELATION: &str = "website";
 /// The key the leader writes in the application data bag.
 pub const URL_KEY: &str = "url";
+/// The key the charm registers the component under: its custom events are
+/// `website/<name>`, its handlers `website/<handler>`.
+pub const KEY: &str = "website";
 
-/// On the leader, writes `url` for a workload serving on `port` into every `website`
-/// relation's application data (only where it differs, so a re-delivered notice or a
-/// repeated reconcile does not wake the remote side). A no-op on other units.
-pub fn publish_url<C: Charm>(ctx: &Ctx<C>, port: u16) -> Result<(), ModelError> {
+/// Emitted when a consumer joins the `website` relation or its data changes: the charm
+/// should (re)publish the URL. Deferrable, like every custom event that does not say
+/// otherwise; the payload is stored with it if a handler defers it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UrlRequested {
+    /// The relation the request came on.
+    pub relation_id: u32,
+    /// The consumer application.
+    pub app: String,
+}
+
+impl CustomEvent for UrlRequested {
+    const NAME: &'static str = "url-requested";
+}
+
+/// The `website` relation's provider side, held by the charm as a field and registered
+/// with `on.component(KEY, ...)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Website {
+    endpoint: String,
+}
+
+impl Default for Website {
+    fn default() -> Self {
+        Self {
+            endpoint: RELATION.to_owned(),
+        }
+    }
+}
+
+impl<C: Charm> Component<C> for Website {
+    type Stored = ();
+
+    fn observe(&self, on: &mut ComponentObservers<'_, C, Self>) {
+        on.relation_joined(&self.endpoint, "on_joined", Self::on_joined);
+        on.relation_changed(&self.endpoint, "on_changed", Self::on_changed);
+    }
+}
+
+impl Website {
+    fn on_joined<C: Charm>(
+        &mut self,
+        ctx: &mut ComponentCtx<'_, C, Self>,
+        ev: &mut RelationJoined,
+    ) -> HandlerResult {
+        let app = ev.remote_app.clone().unwrap_or_default();
+        Self::request(ctx, ev.relation_id, app)
+    }
+
+    fn on_changed<C: Charm>(
+        &mut self,
+        ctx: &mut ComponentCtx<'_, C, Self>,
+        ev: &mut RelationChanged,
+    ) -> HandlerResult {
+        let app = ev.remote_app.clone().unwrap_or_default();
+        Self::request(ctx, ev.relation_id, app)
+    }
+
+    fn request<C: Charm>(
+        ctx: &mut ComponentCtx<'_, C, Self>,
+        relation_id: u32,
+        app: String,
+    ) -> HandlerResult {
+        ctx.emit(UrlRequested { relation_id, app })?;
+        Ok(())
+    }
+
+    /// On the leader, writes `url` for a workload serving on `port` into every relation's
+    /// application data on this endpoint (only where it differs, so a re-delivered notice or
+    /// a repeated reconcile does not wake the remote side). A no-op on other units.
+    pub fn publish<C: Charm>(&self, ctx: &Ctx<C>, port: u16) -> Result<(), ModelError> {
+        publish_url(ctx, &self.endpoint, port)
+    }
+}
+
+fn publish_url<C: Charm>(ctx: &Ctx<C>, endpoint: &str, port: u16) -> Result<(), ModelError> {
     let model = ctx.model();
     if !model.is_leader()? {
         return Ok(());
     }
-    let relations = model.relations(RELATION)?;
+    let relations = model.relations(endpoint)?;
     if relations.is_empty() {
         return Ok(());
     }
-    let url = format!("http://{}:{port}", address(ctx)?);
+    let url = format!("http://{}:{port}", address(ctx, endpoint)?);
     for relation in relations {
         let bag = relation.local_app_data();
         if bag.get(URL_KEY)?.as_deref() != Some(url.as_str()) {
-            tracing::info!("publishing {url} on {RELATION}:{}", relation.id());
+            tracing::info!("publishing {url} on {endpoint}:{}", relation.id());
             bag.set(URL_KEY, url.clone())?;
         }
     }
@@ -36,15 +119,15 @@ pub fn publish_url<C: Charm>(ctx: &Ctx<C>, port: u16) -> Result<(), ModelError> 
 }
 
 /// The address remote units reach this unit on: the ingress address Juju gives the
-/// `website` binding (`network-get website`). If Juju has none, the unit's stable
+/// endpoint's binding (`network-get website`). If Juju has none, the unit's stable
 /// Kubernetes DNS name, `<app>-<n>.<app>-endpoints.<model>.svc.cluster.local` (the pod's
 /// name in the headless service Juju creates for a sidecar application).
-fn address<C: Charm>(ctx: &Ctx<C>) -> Result<String, ModelError> {
+fn address<C: Charm>(ctx: &Ctx<C>, endpoint: &str) -> Result<String, ModelError> {
     let model = ctx.model();
-    let ingress = match model.network(RELATION) {
+    let ingress = match model.network(endpoint) {
         Ok(network) => network.ingress_address().map(str::to_owned),
         Err(ModelError::HookTool(failure)) => {
-            tracing::warn!("network-get {RELATION} failed ({failure})");
+            tracing::warn!("network-get {endpoint} failed ({failure})");
             None
         }
         Err(e) => return Err(e),
@@ -52,7 +135,7 @@ fn address<C: Charm>(ctx: &Ctx<C>) -> Result<String, ModelError> {
     if let Some(address) = ingress {
         return Ok(address);
     }
-    tracing::info!("no ingress address for {RELATION}: using the pod's DNS name");
+    tracing::info!("no ingress address for {endpoint}: using the pod's DNS name");
     Ok(pod_dns_name(
         model.unit_name(),
         model.app_name(),

@@ -6,6 +6,7 @@
 
 mod common;
 
+use charm_example::website::{KEY, UrlRequested};
 use charm_example::workload::{CONFIG_FILE, CONTAINER, READY_NOTICE, SERVICE, START_SCRIPT};
 use common::*;
 use ops::status::Status;
@@ -234,6 +235,54 @@ fn a_website_relation_joining_after_ready_gets_the_url() {
     let out = ctx
         .run(ctx.on.relation_joined(&joined_relation, "client/0"), &state)
         .unwrap();
+    assert_eq!(
+        published_url(&out.state).as_deref(),
+        Some("http://10.1.2.3:8080")
+    );
+    // The website component turned the Juju event into its custom event, and the
+    // reconcile ran for that, right after the component's handler.
+    let requested: Vec<UrlRequested> = out
+        .emitted_events
+        .iter()
+        .map(|e| e.payload_as::<UrlRequested>().unwrap())
+        .collect();
+    assert_eq!(
+        requested,
+        [UrlRequested {
+            relation_id: WEBSITE_ID as u32,
+            app: "client".into()
+        }]
+    );
+    let calls: Vec<(String, String)> = out
+        .handler_calls
+        .iter()
+        .map(|c| (c.handler.clone(), c.kind.to_string()))
+        .collect();
+    assert_eq!(
+        calls[..2],
+        [
+            ("website/on_joined".into(), "website-relation-joined".into()),
+            ("reconcile".into(), "website/url-requested".into()),
+        ]
+    );
+}
+
+#[test]
+fn the_url_request_can_be_emitted_directly_as_a_test_entry_point() {
+    let ctx = ctx();
+    let state = active_leader(unit(true, web()));
+    let request = UrlRequested {
+        relation_id: WEBSITE_ID as u32,
+        app: "client".into(),
+    };
+    let event = ctx.on.custom(KEY, &request).unwrap();
+    let out = ctx.run(event, &state).unwrap();
+    let handlers: Vec<&str> = out
+        .handler_calls
+        .iter()
+        .map(|c| c.handler.as_str())
+        .collect();
+    assert_eq!(handlers, ["reconcile", "collect_unit_status"]);
     assert_eq!(
         published_url(&out.state).as_deref(),
         Some("http://10.1.2.3:8080")

@@ -80,6 +80,7 @@ pub struct DispatchInput {
 impl DispatchInput {
     /// Dispatches `event` instead of the event the context names: how the testing API runs a
     /// custom event, which Juju never dispatches.
+    #[cfg(feature = "testing")]
     pub(crate) fn main_event(mut self, event: Event) -> Self {
         self.main_event = Some(event);
         self
@@ -554,4 +555,5 @@ mod juju_event;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "testing")]
 pub(crate) use juju_event::{EventInputs, juju_event};

@@ -66,7 +66,9 @@
 //!   [`DispatchError`]: why a dispatch failed (what a testing run reports).
 //! - [`prelude`]: `use ops::prelude::*;` brings the names almost every charm uses.
 //! - [`framework`]: [`Charm`](framework::Charm), [`Observers`](framework::Observers),
-//!   [`Ctx`](framework::Ctx), handler results and errors.
+//!   [`Ctx`](framework::Ctx), handler results and errors; for charm libraries,
+//!   [`Component`](framework::Component) and custom events, with the
+//!   [guide to writing, testing and publishing a library](framework::libraries).
 //! - [`event`]: one typed event per hook, the runtime [`Event`](event::Event) and
 //!   [`EventKind`](event::EventKind), deferral.
 //! - [`model`]: the unit, application, config, relations, secrets, actions, storage, ports,

@@ -61,6 +61,29 @@ fn config_changes_restart_the_service_and_move_the_port() {
 }
 
 #[test]
+fn traefik_and_prometheus_reach_webkv_through_the_interface_libraries() {
+    let port = free_port();
+    let r = run(&scenario("webkv-interfaces"), port, &[]);
+    r.assert_ok();
+    // The ingress request, written on relation-changed as Traefik's Python library expects.
+    let changed = r.step_events(3)[2];
+    assert!(
+        Run::calls(changed)
+            .iter()
+            .any(|c| c.starts_with("relation-set -r ingress:")),
+        "{:?}",
+        Run::calls(changed)
+    );
+    // The scrape job, written once on the leader on relation-joined.
+    let joined = r.step_events(5)[1];
+    let sets: Vec<String> = Run::calls(joined)
+        .into_iter()
+        .filter(|c| c.starts_with("relation-set -r metrics-endpoint:"))
+        .collect();
+    assert_eq!(sets.len(), 2, "the unit bag and the app bag: {sets:?}");
+}
+
+#[test]
 fn the_leader_publishes_its_url_for_the_relations_life() {
     let port = free_port();
     let r = run(&scenario("webkv-relation"), port, &[]);

@@ -367,6 +367,17 @@ fn respond(server: &Server, req: &Request) -> (&'static str, String) {
     match (req.method.as_str(), req.path.as_str()) {
         ("GET", "/") => ("200 OK", format!("{}\n", server.config.greeting)),
         ("GET", "/health") => ("200 OK", "ok\n".to_owned()),
+        // Prometheus' text exposition format, scraped through the charm's metrics-endpoint.
+        ("GET", "/metrics") => (
+            "200 OK",
+            format!(
+                "# HELP webkv_keys Keys in the store.\n# TYPE webkv_keys gauge\nwebkv_keys {}\n\
+                 # HELP webkv_requests_total Requests served.\n# TYPE webkv_requests_total counter\n\
+                 webkv_requests_total {}\n",
+                data.len(),
+                server.requests.load(Ordering::Relaxed)
+            ),
+        ),
         ("GET", "/stats") => (
             "200 OK",
             format!(
@@ -423,6 +434,34 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn metrics_are_in_prometheus_text_format() {
+        let server = Server {
+            config: Config {
+                port: 8080,
+                greeting: "hi".into(),
+                data_dir: PathBuf::from("/nonexistent"),
+                max_keys: None,
+                admin_token: None,
+            },
+            data: Mutex::new(BTreeMap::from([("a".to_owned(), "1".to_owned())])),
+            requests: AtomicU64::new(7),
+        };
+        let req = Request {
+            method: "GET".into(),
+            path: "/metrics".into(),
+            token: None,
+            body: String::new(),
+        };
+        let (status, body) = respond(&server, &req);
+        assert_eq!(status, "200 OK");
+        assert!(
+            body.contains("# TYPE webkv_keys gauge\nwebkv_keys 1\n"),
+            "{body}"
+        );
+        assert!(body.contains("webkv_requests_total 7\n"), "{body}");
     }
 
     #[test]

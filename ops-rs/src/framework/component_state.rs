@@ -25,6 +25,9 @@ pub struct ComponentStateError {
 /// One component's state: as loaded, and as its type once a handler asked for it.
 struct Slot {
     json: Option<String>,
+    /// For a state that had none stored: its default, encoded, so a dispatch that only read
+    /// it stores nothing.
+    default_json: Option<String>,
     typed: Option<Box<dyn Any>>,
     save: fn(&dyn Any) -> Option<Result<String, serde_json::Error>>,
 }
@@ -53,6 +56,7 @@ impl ComponentStates {
             .map(|(key, json)| {
                 let slot = Slot {
                     json: Some(json),
+                    default_json: None,
                     typed: None,
                     save: |_| None,
                 };
@@ -70,6 +74,7 @@ impl ComponentStates {
     {
         let slot = self.slots.entry(key.to_owned()).or_insert_with(|| Slot {
             json: None,
+            default_json: None,
             typed: None,
             save: |_| None,
         });
@@ -86,7 +91,11 @@ impl ComponentStates {
                         e.column()
                     ),
                 })?,
-                None => S::default(),
+                None => {
+                    let value = S::default();
+                    slot.default_json = serde_json::to_string(&value).ok();
+                    value
+                }
             };
             slot.typed = Some(Box::new(value));
             slot.save = save_as::<S>;
@@ -102,11 +111,16 @@ impl ComponentStates {
     }
 
     /// The states to store: each one a handler asked for, serialized again; the others as
-    /// they were loaded.
+    /// they were loaded. A state that had none stored and is still its default is left out.
     pub(crate) fn save(&self) -> Result<BTreeMap<String, String>, ComponentStateError> {
         let mut out = BTreeMap::new();
         for (key, slot) in &self.slots {
             let json = match slot.typed.as_deref().and_then(|t| (slot.save)(t)) {
+                Some(Ok(json))
+                    if slot.json.is_none() && slot.default_json == Some(json.clone()) =>
+                {
+                    None
+                }
                 Some(Ok(json)) => Some(json),
                 Some(Err(e)) => {
                     return Err(ComponentStateError {
@@ -149,6 +163,16 @@ mod tests {
         assert_eq!(saved["a"], r#"{"n":2}"#);
         assert_eq!(saved["b"], r#"{"n":7}"#, "untouched: as loaded");
         assert_eq!(saved["c"], r#"{"n":3}"#);
+    }
+
+    #[test]
+    fn a_state_only_read_as_its_default_is_not_stored() {
+        let mut states = ComponentStates::load(BTreeMap::new());
+        assert_eq!(states.get_mut::<Count>("idle").unwrap().n, 0);
+        states.get_mut::<Count>("busy").unwrap().n = 1;
+        let saved = states.save().unwrap();
+        assert!(!saved.contains_key("idle"), "{saved:?}");
+        assert_eq!(saved["busy"], r#"{"n":1}"#);
     }
 
     #[test]

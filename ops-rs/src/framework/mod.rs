@@ -1,5 +1,7 @@
 //! The framework: the [`Charm`] trait, handler registration ([`Observers`]), the handler
-//! context ([`Ctx`]), handler results, and the deferred queue.
+//! context ([`Ctx`]), handler results, the deferred queue, and the pieces of charm libraries:
+//! [`Component`]s with their own handlers, state and custom events (the
+//! [guide to charm libraries](libraries)).
 //!
 //! The unit of deferral is (event, handler): a handler that defers its event is called again
 //! with it at the start of the next dispatch, before the new event, until it returns without
@@ -20,6 +22,15 @@ pub use component_state::ComponentStateError;
 pub use ctx::{Ctx, StatusError};
 pub use handler::{HandlerError, HandlerResult};
 pub use observers::{ObserveError, Observers};
+
+/// The guide to charm libraries.
+#[cfg_attr(feature = "testing", doc = include_str!("../docs/libraries.md"))]
+#[cfg_attr(
+    not(feature = "testing"),
+    doc = "The guide to charm libraries: build the docs with the `testing` feature (as docs.rs \
+           does), whose API its examples use."
+)]
+pub mod libraries {}
 
 pub(crate) use ctx::CallInfo;
 pub(crate) use emit::Emitter;

@@ -74,6 +74,7 @@ pub use crate::hookcmds::secret::{
 };
 pub use crate::hookcmds::status::StatusInfo;
 pub use error::ModelError;
+#[cfg(feature = "testing")]
 pub(crate) use port::K8S_PORT_RANGE;
 pub use relation::{BagOwner, DataBag, Relation};
 pub use secret::Secret;

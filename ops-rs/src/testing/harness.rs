@@ -45,6 +45,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::container::PebbleOptions;
+use crate::event::{CustomEvent, CustomEventData};
 use crate::framework::Charm;
 use crate::metadata::CharmMeta;
 use crate::status::Status;
@@ -81,6 +82,8 @@ pub struct Harness<C: Charm> {
     repeats: BTreeMap<(String, String), Duration>,
     /// The commands the charm ran, per container, across the hooks so far.
     execs: BTreeMap<String, Vec<pebble_client::testing::ExecRecord>>,
+    /// The custom events emitted across the hooks so far.
+    emitted: Vec<CustomEventData>,
 }
 
 impl<C: Charm> std::fmt::Debug for Harness<C> {
@@ -123,6 +126,7 @@ impl<C: Charm> Harness<C> {
             clock: Duration::ZERO,
             repeats: BTreeMap::new(),
             execs: BTreeMap::new(),
+            emitted: Vec::new(),
         }
     }
 
@@ -239,6 +243,7 @@ impl<C: Charm> Harness<C> {
             &self.state,
         )?;
         self.state = out.state.clone();
+        self.emitted.extend(out.emitted_events.iter().cloned());
         for (container, records) in &out.exec_history {
             self.execs
                 .entry(container.clone())
@@ -490,6 +495,66 @@ impl<C: Charm> Harness<C> {
     /// The charm's stored state.
     pub fn stored<T: DeserializeOwned + Default>(&self) -> Result<T, RunError> {
         self.state.stored_as()
+    }
+
+    /// The stored state of the component registered under `key` (its `Default` if it has
+    /// saved none yet).
+    pub fn component_stored<T: DeserializeOwned + Default>(
+        &self,
+        key: &str,
+    ) -> Result<T, RunError> {
+        self.state.component_stored_as(key)
+    }
+
+    /// Emits the custom event `event` as the component `emitter` (or
+    /// [`CHARM_EMITTER`](crate::event::CHARM_EMITTER)) would, in a dispatch of its own:
+    /// Scenario's `ctx.on.custom`, for a library's events without the Juju events that
+    /// cause them. Deferred events re-run first and collect-status after, as for any event.
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::event::{Custom, CustomEvent};
+    /// use ops::metadata::CharmMeta;
+    /// use ops::testing::Harness;
+    ///
+    /// #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+    /// struct Ready { url: String }
+    /// impl CustomEvent for Ready { const NAME: &'static str = "ready"; }
+    ///
+    /// #[derive(Default)]
+    /// struct Web;
+    /// impl Charm for Web {
+    ///     type Stored = Vec<String>;
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.custom::<Ready>("ingress", "on_ready", |_c, ctx, ev: &mut Custom<Ready>| {
+    ///             ctx.stored_mut().push(ev.url.clone());
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let mut h = Harness::<Web>::new(CharmMeta::from_charmcraft_yaml("name: web\n")?);
+    /// h.begin();
+    /// h.emit_custom("ingress", &Ready { url: "http://x/".into() })?;
+    /// assert_eq!(h.stored::<Vec<String>>()?, ["http://x/"]);
+    /// assert_eq!(h.emitted_events()[0].kind().to_string(), "ingress/ready");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn emit_custom<T: CustomEvent>(
+        &mut self,
+        emitter: &str,
+        event: &T,
+    ) -> Result<(), RunError> {
+        let event = On.custom(emitter, event).map_err(|e| RunError::Stored {
+            detail: format!("cannot encode the custom event {}: {e}", T::NAME),
+        })?;
+        self.emit(event)
+    }
+
+    /// The custom events emitted since the harness was made, oldest first (those of the
+    /// events [`emit_custom`](Self::emit_custom) ran included): Scenario's
+    /// `ctx.emitted_events`. Failed hooks emitted nothing.
+    pub fn emitted_events(&self) -> &[CustomEventData] {
+        &self.emitted
     }
 
     /// The whole state.

@@ -1,5 +1,5 @@
-//! Shared by the `reliability_*` tests: a unit of the reliability charm laid out as juju-sim
-//! lays it out (charm directory, hook tools on `PATH`, model state file), whose `dispatch` is
+//! Shared by the `reliability_*` tests (and the component tests, with their own charm): a unit
+//! of the reliability charm laid out as juju-sim lays it out (charm directory, hook tools on `PATH`, model state file), whose `dispatch` is
 //! spawned directly, in its own process group, so a test can SIGKILL it and every hook tool it
 //! started.
 
@@ -40,11 +40,21 @@ pub struct Unit {
 impl Unit {
     /// A fresh unit of the reliability charm with the model `state`.
     pub fn new(state: &JujuState) -> Unit {
+        Unit::of(
+            charm_dir(),
+            PathBuf::from(env!("CARGO_BIN_EXE_reliability-charm")),
+            state,
+        )
+    }
+
+    /// A fresh unit of the charm whose metadata is in `dir` and whose `dispatch` is
+    /// `binary`, with the model `state`.
+    pub fn of(dir: PathBuf, binary: PathBuf, state: &JujuState) -> Unit {
         let tmp = tempfile::tempdir().unwrap();
         let work = WorkDir::new(tmp.path().join("unit"));
         let charm = CharmSource {
-            dir: charm_dir(),
-            dispatch: Some(PathBuf::from(env!("CARGO_BIN_EXE_reliability-charm"))),
+            dir,
+            dispatch: Some(binary),
         };
         work.create(&charm, &program("hook-tool"), None, state)
             .unwrap();
@@ -70,7 +80,7 @@ impl Unit {
             &self.work,
             &state,
             "3.6.4",
-            format!("reliability/0-{}", self.seq),
+            format!("{}-{}", state.unit, self.seq),
             [],
         );
         env.extend(self.extra_env.clone());

@@ -1,0 +1,187 @@
+//! Shared by the prometheus_scrape tests: the charm under test, states, and the schema check
+//! of the databags the provider writes.
+
+#![allow(dead_code)] // each test file uses part of it
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
+
+use std::collections::BTreeMap;
+
+use ops::metadata::CharmMeta;
+use ops::prelude::*;
+use ops::testing::juju::{Network, Relation};
+use ops::testing::{Context, Output, State};
+use ops_interface_prometheus_scrape::v0::{
+    AlertRuleStatusChanged, InvalidScrapeJob, MetricsEndpointConfig, MetricsEndpointProvider,
+};
+use serde_json::{Map, Value};
+
+/// Juju's own keys in unit bags.
+const JUJU_KEYS: [&str; 3] = ["ingress-address", "private-address", "egress-subnets"];
+
+/// An exporter charm; its handlers of the library's events log them.
+pub struct Exporter {
+    pub metrics: MetricsEndpointProvider,
+}
+
+impl Charm for Exporter {
+    type Stored = ();
+    fn observe(on: &mut Observers<Self>) {
+        on.component("metrics", |c: &mut Exporter| &mut c.metrics);
+        on.custom::<AlertRuleStatusChanged>("metrics", "on_rules", |_c, ctx, ev| {
+            if ev.has_errors() {
+                ctx.add_unit_status(Status::blocked(format!("bad alert rules: {}", ev.errors)))?;
+            }
+            Ok(())
+        });
+        on.custom::<InvalidScrapeJob>("metrics", "on_bad_job", |_c, _ctx, ev| {
+            tracing::info!("charm saw invalid scrape job: {}", ev.errors);
+            Ok(())
+        });
+    }
+}
+
+pub const META: &str = "name: exporter\n\
+    containers:\n  node: {resource: img}\n\
+    resources:\n  img: {type: oci-image}\n\
+    provides:\n  metrics-endpoint: {interface: prometheus_scrape}\n\
+    config:\n  options:\n    port: {type: int, default: 9100}\n";
+
+/// The exporter publishing `config`, also refreshing on `node-pebble-ready`.
+pub fn exporter(config: MetricsEndpointConfig) -> Context<Exporter> {
+    let meta = CharmMeta::from_charmcraft_yaml(META).expect("metadata");
+    Context::with_factory(meta, move || Exporter {
+        metrics: MetricsEndpointProvider::new("metrics-endpoint", config.clone())
+            .refresh_on(EventKind::pebble_ready("node")),
+    })
+}
+
+/// The relation to Prometheus, one unit, Prometheus' bags as given.
+pub fn to_prometheus(app: &[(&str, &str)]) -> Relation {
+    Relation::new(1, "metrics-endpoint", "prometheus")
+        .interface("prometheus_scrape")
+        .remote_unit("prometheus/0", [("ingress-address", "10.0.0.5")])
+        .remote_app_data(app.iter().copied())
+}
+
+/// A unit of the exporter (leader or not) with the binding at `ip` and `relation`.
+pub fn state(leader: bool, ip: &str, relation: &Relation) -> State {
+    let mut state = State::new()
+        .leader(leader)
+        .relation(relation.clone())
+        .unit("exporter/0");
+    state.juju = state
+        .juju
+        .network("metrics-endpoint", Network::with_address(ip));
+    state
+}
+
+/// `relation` `id` of `out`.
+pub fn relation(out: &Output, id: u64) -> &Relation {
+    out.state
+        .relation_by_id(id)
+        .expect("the relation is still there")
+}
+
+/// `state` with its relation replaced by `relation`.
+pub fn with_relation(state: &State, relation: Relation) -> State {
+    let mut state = state.clone();
+    state.juju.relations.retain(|r| r.id != relation.id);
+    state.juju.relations.push(relation);
+    state
+}
+
+fn bag_value(bag: &BTreeMap<String, String>, json: bool, whose: &str) -> Value {
+    let map: Map<String, Value> = bag
+        .iter()
+        .filter(|(k, _)| !JUJU_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| {
+            let value = if json {
+                serde_json::from_str(v)
+                    .unwrap_or_else(|e| panic!("{whose}: {k} = {v:?} is not JSON: {e}"))
+            } else {
+                Value::String(v.clone())
+            };
+            (k.clone(), value)
+        })
+        .collect();
+    Value::Object(map)
+}
+
+/// Checks the bags this unit wrote on `relation` against `tests/schemas/<schema>.json`.
+pub fn assert_valid(schema: &str, relation: &Relation) {
+    let path = format!("{}/tests/schemas/{schema}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let schema_json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let encoding = &schema_json["x-databag-values"];
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema_json)
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut instance = Map::new();
+    instance.insert(
+        "unit".into(),
+        bag_value(
+            &relation.local_unit_data,
+            encoding["unit"] == "json",
+            "unit bag",
+        ),
+    );
+    if !relation.local_app_data.is_empty() {
+        instance.insert(
+            "app".into(),
+            bag_value(
+                &relation.local_app_data,
+                encoding["app"] == "json",
+                "app bag",
+            ),
+        );
+    }
+    let instance = Value::Object(instance);
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{schema}: {instance:#} does not validate: {errors:#?}"
+    );
+}
+
+/// An application bag value decoded.
+pub fn app_json(relation: &Relation, key: &str) -> Value {
+    serde_json::from_str(&relation.local_app_data[key]).expect("JSON")
+}
+
+/// The names and payloads of the custom events emitted in a run, in order.
+pub fn emitted(out: &Output) -> Vec<(String, Value)> {
+    out.emitted_events
+        .iter()
+        .map(|e| (e.kind().to_string(), e.payload.clone()))
+        .collect()
+}
+
+/// The hook tools a run called, without `juju-log`.
+pub fn tools(out: &Output) -> Vec<String> {
+    out.tool_calls
+        .iter()
+        .filter(|c| c.tool != "juju-log")
+        .map(|c| c.line())
+        .collect()
+}
+
+/// The `relation-set` calls of a run.
+pub fn sets(out: &Output) -> usize {
+    out.tool_calls
+        .iter()
+        .filter(|c| c.tool == "relation-set")
+        .count()
+}
+
+/// Log lines at `level`.
+pub fn logs_at<'a>(out: &'a Output, level: &str) -> Vec<&'a str> {
+    out.juju_log
+        .iter()
+        .filter(|l| l.level == level)
+        .map(|l| l.message.as_str())
+        .collect()
+}
