@@ -70,7 +70,7 @@ fn webkv_and_a_client_converge_and_changes_cross_the_relation() {
         step3.contains(&"kv-client/0 website-relation-changed".to_owned()),
         "{step3:?}"
     );
-    // The client's own change reaches webkv as one relation-changed.
+    // The client's own change reaches webkv as one relation-changed, and webkv reads it.
     assert_eq!(
         r.step_unit_hooks(5),
         [
@@ -78,6 +78,12 @@ fn webkv_and_a_client_converge_and_changes_cross_the_relation() {
             "kv-client/1 config-changed",
             "webkv/0 website-relation-changed"
         ]
+    );
+    let logs = r.logs();
+    assert!(
+        logs.iter()
+            .any(|l| l.starts_with("kv-client uses path /other on website:")),
+        "{logs:?}"
     );
     let s = r.summary();
     assert_eq!(
