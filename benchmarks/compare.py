@@ -82,7 +82,10 @@ def pack(venv: pathlib.Path) -> dict[str, pathlib.Path]:
 
 def juju_sim(args: list) -> list[dict]:
     """Runs juju-sim with a JSON trace; returns its events. Fails on any failed run."""
-    p = run([REL / 'juju-sim', *args, '--format', 'json', '--log-level', 'debug'])
+    # The Python peer finds its sockets through OPS_RS_CONTAINERS_DIR (see its charm.py), so
+    # both charms run without juju-sim's private mount namespace: hook times stay comparable.
+    p = run([REL / 'juju-sim', *args, '--format', 'json', '--log-level', 'debug',
+             '--mount-namespace', 'never'])
     events = []
     for line in p.stdout.splitlines():
         try:

@@ -1,8 +1,9 @@
 //! The `website` relation (interface `http`) as a component: [`Website`] is the charm
 //! library pattern (see `ops::framework::Component`) on the smallest scale.
 //!
-//! The component observes the relation's Juju events itself and turns them into one custom
-//! event, [`UrlRequested`]: "a consumer wants the URL". The charm observes that event among
+//! The component observes the relation's Juju events itself, reads what the consumer says
+//! (the `path` it uses, kept in the component's stored state, [`Consumers`]) and turns them
+//! into one custom event, [`UrlRequested`]: "a consumer wants the URL". The charm observes that event among
 //! the triggers of its reconcile, as it would a Juju event, and the reconcile (which knows the
 //! port and whether the workload serves) calls [`Website::publish`].
 //!
@@ -10,7 +11,7 @@
 //! write its application's bag: the framework refuses a non-leader's write before any hook
 //! tool runs, so the check below is the charm's job, not an error path.
 
-use ops::event::{CustomEvent, RelationChanged, RelationJoined};
+use ops::event::{CustomEvent, RelationBroken, RelationChanged, RelationJoined};
 use ops::framework::{Component, ComponentCtx, ComponentObservers};
 use ops::model::ModelError;
 use ops::prelude::*;
@@ -19,6 +20,8 @@ use ops::prelude::*;
 pub const RELATION: &str = "website";
 /// The key the leader writes in the application data bag.
 pub const URL_KEY: &str = "url";
+/// The key a consumer may write in its application data bag: the path it uses.
+pub const PATH_KEY: &str = "path";
 /// The key the charm registers the component under: its custom events are
 /// `website/<name>`, its handlers `website/<handler>`.
 pub const KEY: &str = "website";
@@ -32,6 +35,9 @@ pub struct UrlRequested {
     pub relation_id: u32,
     /// The consumer application.
     pub app: String,
+    /// The path the consumer says it uses (its application data's `path`), if it said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 impl CustomEvent for UrlRequested {
@@ -53,12 +59,21 @@ impl Default for Website {
     }
 }
 
+/// What the component remembers: the path each consumer said it uses, by relation id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Consumers {
+    /// The consumers' paths, by relation id.
+    #[serde(default)]
+    pub paths: std::collections::BTreeMap<u32, String>,
+}
+
 impl<C: Charm> Component<C> for Website {
-    type Stored = ();
+    type Stored = Consumers;
 
     fn observe(&self, on: &mut ComponentObservers<'_, C, Self>) {
         on.relation_joined(&self.endpoint, "on_joined", Self::on_joined);
         on.relation_changed(&self.endpoint, "on_changed", Self::on_changed);
+        on.relation_broken(&self.endpoint, "on_broken", Self::on_broken);
     }
 }
 
@@ -69,7 +84,7 @@ impl Website {
         ev: &mut RelationJoined,
     ) -> HandlerResult {
         let app = ev.remote_app.clone().unwrap_or_default();
-        Self::request(ctx, ev.relation_id, app)
+        self.request(ctx, ev.relation_id, app)
     }
 
     fn on_changed<C: Charm>(
@@ -78,15 +93,47 @@ impl Website {
         ev: &mut RelationChanged,
     ) -> HandlerResult {
         let app = ev.remote_app.clone().unwrap_or_default();
-        Self::request(ctx, ev.relation_id, app)
+        self.request(ctx, ev.relation_id, app)
     }
 
+    fn on_broken<C: Charm>(
+        &mut self,
+        ctx: &mut ComponentCtx<'_, C, Self>,
+        ev: &mut RelationBroken,
+    ) -> HandlerResult {
+        ctx.stored_mut()?.paths.remove(&ev.relation_id);
+        Ok(())
+    }
+
+    /// Reads what the consumer says (its `path`), remembers it, and emits the request.
     fn request<C: Charm>(
+        &self,
         ctx: &mut ComponentCtx<'_, C, Self>,
         relation_id: u32,
         app: String,
     ) -> HandlerResult {
-        ctx.emit(UrlRequested { relation_id, app })?;
+        let relation = ctx.model().relation(&self.endpoint, relation_id);
+        let path = match relation.remote_app_data()? {
+            Some(bag) => bag.get(PATH_KEY)?,
+            None => None,
+        };
+        let paths = &mut ctx.stored_mut()?.paths;
+        if paths.get(&relation_id) != path.as_ref() {
+            match &path {
+                Some(p) => {
+                    tracing::info!("{app} uses path {p} on {}:{relation_id}", self.endpoint);
+                    paths.insert(relation_id, p.clone());
+                }
+                None => {
+                    paths.remove(&relation_id);
+                }
+            }
+        }
+        ctx.emit(UrlRequested {
+            relation_id,
+            app,
+            path,
+        })?;
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 
 mod common;
 
-use charm_example::website::{KEY, UrlRequested};
+use charm_example::website::{Consumers, KEY, UrlRequested};
 use charm_example::workload::{CONFIG_FILE, CONTAINER, READY_NOTICE, SERVICE, START_SCRIPT};
 use common::*;
 use ops::status::Status;
@@ -250,7 +250,8 @@ fn a_website_relation_joining_after_ready_gets_the_url() {
         requested,
         [UrlRequested {
             relation_id: WEBSITE_ID as u32,
-            app: "client".into()
+            app: "client".into(),
+            path: None,
         }]
     );
     let calls: Vec<(String, String)> = out
@@ -268,12 +269,48 @@ fn a_website_relation_joining_after_ready_gets_the_url() {
 }
 
 #[test]
+fn the_website_component_reads_and_remembers_the_consumers_path() {
+    let ctx = ctx();
+    let state = active_leader(unit(true, web()));
+    let mut with_path = state.clone();
+    let rel = with_path
+        .juju
+        .relations
+        .iter_mut()
+        .find(|r| r.id == WEBSITE_ID)
+        .unwrap();
+    rel.remote_app_data.insert("path".into(), "/kv".into());
+    let out = ctx
+        .run(ctx.on.relation_changed(&website()), &with_path)
+        .unwrap();
+    let request: UrlRequested = out.emitted_events[0].payload_as().unwrap();
+    assert_eq!(request.path.as_deref(), Some("/kv"));
+    let consumers: Consumers = out.state.component_stored_as(KEY).unwrap();
+    assert_eq!(consumers.paths[&(WEBSITE_ID as u32)], "/kv");
+    assert!(
+        out.juju_log
+            .iter()
+            .any(|l| l.message == "client uses path /kv on website:2"),
+        "{:?}",
+        out.juju_log
+    );
+
+    // The relation goes: the component forgets it.
+    let gone = ctx
+        .run(ctx.on.relation_broken(&website()), &out.state)
+        .unwrap();
+    let consumers: Consumers = gone.state.component_stored_as(KEY).unwrap();
+    assert!(consumers.paths.is_empty());
+}
+
+#[test]
 fn the_url_request_can_be_emitted_directly_as_a_test_entry_point() {
     let ctx = ctx();
     let state = active_leader(unit(true, web()));
     let request = UrlRequested {
         relation_id: WEBSITE_ID as u32,
         app: "client".into(),
+        path: Some("/kv".into()),
     };
     let event = ctx.on.custom(KEY, &request).unwrap();
     let out = ctx.run(event, &state).unwrap();

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use super::cleanup;
+use super::controller::Controller;
 use super::error::{Result, SimError};
 use super::hook_env::Hook;
 use super::image::Image;
@@ -21,7 +22,8 @@ use super::yaml::parse_duration;
 
 const ABOUT: &str = "Run a charm locally exactly as Juju's unit agent would: its `dispatch` once per \
 hook, with Juju's hook environment, hook tools backed by a simulated model, and a simulated \
-Pebble per container — driven by a scenario file.";
+Pebble per container — driven by a scenario file. A scenario with `applications:` runs a \
+model of several related charms, Rust or Python.";
 
 const AFTER: &str = "Examples:
   juju-sim run --charm . --dispatch target/debug/charm-example --scenario juju-sim/scenarios/deploy.yaml
@@ -29,6 +31,7 @@ const AFTER: &str = "Examples:
       --scenario charm-example/scenarios/webkv-deploy.yaml
   juju-sim run --charm my-charm/ --work-dir /tmp/unit --keep
   juju-sim hook config-changed --work-dir /tmp/unit
+  juju-sim run --real-processes --scenario charm-example/scenarios/webkv-and-client.yaml
 
 Scenario format: juju-sim/scenarios/README.md in the ops-rs repository. Exit status: 0 if
 every hook succeeded (after retries) and every expectation held, 1 otherwise, 2 for bad usage
@@ -80,15 +83,40 @@ struct Common {
     /// With --real-processes: echo the services' output to stderr as `[service] line`.
     #[arg(long)]
     workload_output: bool,
+    /// Run hooks in a private mount namespace in which the unit's Pebble sockets are at
+    /// /charm/containers/<c>/pebble.socket, where Python ops looks for them (needs root, or
+    /// unprivileged user namespaces). auto: for charms with containers whose dispatch is a
+    /// script.
+    #[arg(long, value_enum, default_value_t = MountNamespace::Auto, value_name = "WHEN")]
+    mount_namespace: MountNamespace,
+    /// With a scenario of several applications: the most hooks one unit may run before the
+    /// model is quiet (after each step), before juju-sim stops (charms that answer each
+    /// other's relation-changed forever).
+    #[arg(long, value_name = "N", default_value_t = super::runner::DEFAULT_SETTLE_LIMIT)]
+    settle_limit: usize,
+}
+
+/// When hooks run in a private mount namespace (`--mount-namespace`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum MountNamespace {
+    /// For charms with containers whose dispatch is a script (Python ops charms).
+    Auto,
+    /// For every charm.
+    Always,
+    /// Never.
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Deploy a unit of the charm and run a scenario against it (default scenario: deploy).
+    /// Deploy a unit of the charm and run a scenario against it (default scenario: deploy),
+    /// or run a scenario of several applications (`applications:`), each with its charm.
     Run {
-        /// The charm directory (metadata.yaml or charmcraft.yaml, and dispatch).
-        #[arg(long, default_value = ".", value_name = "DIR")]
-        charm: PathBuf,
+        /// The charm directory (metadata.yaml or charmcraft.yaml, and dispatch) [default: .].
+        /// Not with a scenario of several applications (`applications:`), which names each
+        /// application's charm.
+        #[arg(long, value_name = "DIR")]
+        charm: Option<PathBuf>,
         /// Use this executable as the charm's dispatch (e.g. target/debug/my-charm).
         #[arg(long, value_name = "BIN")]
         dispatch: Option<PathBuf>,
@@ -132,6 +160,23 @@ enum Command {
         params: Option<String>,
         #[command(flatten)]
         common: Common,
+    },
+    /// Internal: enter a unit's private mount namespace and run a program (juju-sim runs
+    /// itself this way; see `juju_sim::namespace`).
+    #[command(name = "unit-namespace", hide = true)]
+    UnitNamespace {
+        /// The empty directory to build the new root over.
+        #[arg(long, value_name = "DIR")]
+        new_root: Option<PathBuf>,
+        /// The unit's containers directory, bound at /charm/containers.
+        #[arg(long, value_name = "DIR")]
+        containers: Option<PathBuf>,
+        /// Only check that entering a namespace works here.
+        #[arg(long)]
+        probe: bool,
+        /// The program and its arguments.
+        #[arg(last = true, value_name = "PROGRAM")]
+        program: Vec<std::ffi::OsString>,
     },
 }
 
@@ -191,6 +236,13 @@ fn options(
             }),
         },
         images: BTreeMap::new(),
+        mount_namespace: match c.mount_namespace {
+            MountNamespace::Auto => None,
+            MountNamespace::Always => Some(true),
+            MountNamespace::Never => Some(false),
+        },
+        namespace_helper: std::env::current_exe().ok(),
+        settle_limit: c.settle_limit,
     })
 }
 
@@ -202,9 +254,154 @@ fn write_state(sim_state: &ops::testing::juju::JujuState, path: &Path) -> Result
     std::fs::write(path, json).map_err(|e| SimError::io("cannot write", path, e))
 }
 
+/// The run's work directory: `dir`, or a new temporary one (removed at the end, returned as
+/// the guard, unless `keep`).
+fn work_root(
+    dir: Option<PathBuf>,
+    keep: bool,
+    real_processes: bool,
+) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
+    if let Some(d) = dir {
+        return Ok((d, None));
+    }
+    let t = tempfile::Builder::new()
+        .prefix("juju-sim-")
+        .tempdir()
+        .map_err(|e| {
+            SimError::io(
+                "cannot create a temporary directory in",
+                std::env::temp_dir(),
+                e,
+            )
+        })?;
+    let root = t.path().to_path_buf();
+    if keep {
+        let _ = t.keep();
+        return Ok((root, None));
+    }
+    if real_processes {
+        cleanup::remove_on_signal(root.clone());
+    }
+    Ok((root, Some(t)))
+}
+
+/// The marker of a model's work directory (one subdirectory per unit).
+const MODEL_MARKER: &str = "juju-sim-model.json";
+
+/// Runs a scenario of several applications.
+fn run_apps(
+    scenario: &Scenario,
+    work_dir: Option<PathBuf>,
+    keep: bool,
+    common: &Common,
+) -> Result<bool> {
+    let opts = options(
+        common,
+        scenario.retries,
+        scenario.model.juju_version.clone(),
+    )?;
+    if common.real_processes {
+        cleanup::on_signals().map_err(|e| {
+            SimError::Charm(format!(
+                "cannot handle SIGINT/SIGTERM to stop workloads: {e}"
+            ))
+        })?;
+    }
+    let (root, tmp) = work_root(work_dir, keep, common.real_processes)?;
+    let marker = root.join(MODEL_MARKER);
+    if root.exists() && !marker.is_file() {
+        let empty = std::fs::read_dir(&root)
+            .map_err(|e| SimError::io("cannot read", &root, e))?
+            .next()
+            .is_none();
+        if !empty {
+            return Err(SimError::Charm(format!(
+                "{} is not empty and not a juju-sim model directory: pick a new or empty \
+                 directory for --work-dir",
+                root.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(&root).map_err(|e| SimError::io("cannot create", &root, e))?;
+    std::fs::write(&marker, "{\"juju-sim-model\": 1}\n")
+        .map_err(|e| SimError::io("cannot write", &marker, e))?;
+    let trace = Trace::stdout(common.format, common.log_level);
+    let mut model = Controller::create(scenario, root.clone(), opts, trace)?;
+    if common.format == Format::Text {
+        let apps: Vec<String> = model
+            .declared
+            .applications
+            .iter()
+            .filter_map(|spec| model.truth.apps.get(&spec.name))
+            .map(|a| {
+                let n = a.spec.units;
+                format!(
+                    "{} ({n} unit{}, charm {})",
+                    a.spec.name,
+                    if n == 1 { "" } else { "s" },
+                    a.meta.name
+                )
+            })
+            .collect();
+        println!(
+            "juju-sim: model {} of {} in {}",
+            scenario.model.name.as_deref().unwrap_or("sim-model"),
+            apps.join(", "),
+            root.display()
+        );
+        if !scenario.description.is_empty() {
+            println!("scenario: {}", scenario.description);
+        }
+        if !scenario.vars.is_empty() {
+            let vars: Vec<String> = scenario
+                .vars
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            println!("vars: {}", vars.join(" "));
+        }
+        if common.real_processes {
+            println!("workloads: real processes (container roots under <unit>/workloads)");
+        }
+    }
+    let result = model.run_scenario(scenario);
+    let final_states = common.state_out.as_ref().map(|p| (p, model.states()));
+    let summary = model.finish()?;
+    result?;
+    if let Some((path, states)) = final_states {
+        let json = serde_json::to_string_pretty(&states?).map_err(|e| {
+            SimError::Charm(format!(
+                "cannot write the final state to {}: {e}",
+                path.display()
+            ))
+        })?;
+        std::fs::write(path, json).map_err(|e| SimError::io("cannot write", path, e))?;
+    }
+    if common.format == Format::Text && tmp.is_none() {
+        println!("work directory kept: {}", root.display());
+    }
+    Ok(summary.expectation_failures == 0 && summary.hooks_given_up == summary.expected_failures)
+}
+
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The namespace helper runs before anything else starts a thread (entering a user
+    // namespace needs a single-threaded process), and execs the hook.
+    if let Command::UnitNamespace {
+        new_root,
+        containers,
+        probe,
+        program,
+    } = &cli.command
+    {
+        return super::namespace::helper_main(
+            new_root.as_deref(),
+            containers.as_deref(),
+            program,
+            *probe,
+        );
+    }
     let result = run(cli);
     cleanup::wait_if_interrupted();
     match result {
@@ -240,6 +437,18 @@ pub fn run(cli: Cli) -> Result<bool> {
                 }
                 None => Scenario::deploy_only(),
             };
+            if scenario.apps.is_some() {
+                if charm.is_some() || dispatch.is_some() || !images.is_empty() {
+                    return Err(SimError::Charm(format!(
+                        "{} declares `applications:`, each with its charm: leave out --charm, \
+                         --dispatch and --image (set `charm`, `dispatch` and `images` per \
+                         application)",
+                        scenario.file
+                    )));
+                }
+                return run_apps(&scenario, work_dir, keep, &common);
+            }
+            let charm = charm.unwrap_or_else(|| PathBuf::from("."));
             let meta = ops::metadata::CharmMeta::from_charm_dir(&charm)?;
             scenario.validate(&meta)?;
             let mut opts = options(
@@ -258,36 +467,8 @@ pub fn run(cli: Cli) -> Result<bool> {
                     ))
                 })?;
             }
-            let (work, _tmp) = match work_dir {
-                Some(d) => (WorkDir::new(d), None),
-                None => {
-                    let t = tempfile::Builder::new()
-                        .prefix("juju-sim-")
-                        .tempdir()
-                        .map_err(|e| {
-                            SimError::io(
-                                "cannot create a temporary directory in",
-                                std::env::temp_dir(),
-                                e,
-                            )
-                        })?;
-                    let w = WorkDir::new(t.path());
-                    (
-                        w,
-                        if keep {
-                            let _ = t.keep();
-                            None
-                        } else {
-                            Some(t)
-                        },
-                    )
-                }
-            };
-            if common.real_processes
-                && let Some(t) = &_tmp
-            {
-                cleanup::remove_on_signal(t.path().to_path_buf());
-            }
+            let (work, _tmp) = work_root(work_dir, keep, common.real_processes)?;
+            let work = WorkDir::new(work);
             let trace = Trace::stdout(common.format, common.log_level);
             let state = scenario.model.to_state(&meta);
             let source = CharmSource {
@@ -349,6 +530,22 @@ pub fn run(cli: Cli) -> Result<bool> {
                     ))
                 })?;
             }
+            if work_dir.join(MODEL_MARKER).is_file() {
+                let units: Vec<String> = std::fs::read_dir(&work_dir)
+                    .map(|d| {
+                        d.flatten()
+                            .filter(|e| WorkDir::new(e.path()).exists())
+                            .map(|e| e.path().display().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Err(SimError::Charm(format!(
+                    "{} is a model of several applications: run the hook in one unit's \
+                     directory ({})",
+                    work_dir.display(),
+                    units.join(", ")
+                )));
+            }
             let work = WorkDir::new(work_dir);
             let trace = Trace::stdout(common.format, common.log_level);
             let mut sim = Sim::open(work, opts, trace)?;
@@ -374,6 +571,9 @@ pub fn run(cli: Cli) -> Result<bool> {
             }
             Ok(code == 0 && summary.hooks_given_up == 0)
         }
+        Command::UnitNamespace { .. } => Err(SimError::Charm(
+            "juju-sim unit-namespace is run by juju-sim itself, from `main`".to_owned(),
+        )),
     }
 }
 

@@ -87,6 +87,20 @@ pub enum SimError {
         /// What is wrong.
         message: String,
     },
+    /// The model of several applications does not settle: hooks keep causing hooks.
+    #[error(
+        "the model is not quiet: {unit} ran {hooks} hooks in a row (the last: {last}); do \
+         two charms answer each other's relation-changed with a new value every time? \
+         (--settle-limit raises the limit)"
+    )]
+    NotQuiet {
+        /// The unit that ran most.
+        unit: String,
+        /// How many hooks it ran.
+        hooks: usize,
+        /// The last ones, `unit hook`.
+        last: String,
+    },
     /// Workload events keep coming (a notice handler that notifies again, forever?).
     #[error(
         "more than {0} workload events in a row: does a notice handler trigger another notice every time?"

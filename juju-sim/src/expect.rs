@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::error::Result;
 use super::yaml::{Node, kind, scalar};
 
-/// The local databags one relation must hold (a subset match).
+/// The databags one relation must hold, as this unit sees them (a subset match).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationData {
     /// The endpoint.
@@ -17,6 +17,10 @@ pub struct RelationData {
     pub unit: BTreeMap<String, String>,
     /// Keys of this application's databag.
     pub app: BTreeMap<String, String>,
+    /// Keys of the remote application's databag.
+    pub remote_app: BTreeMap<String, String>,
+    /// Per remote unit it was told of, keys of its databag.
+    pub remote_units: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// What must hold after a step. Every field is optional.
@@ -50,6 +54,23 @@ pub struct Expect {
     pub services: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// The fields of `expect:`.
+pub const FIELDS: &[&str] = &[
+    "unit-status",
+    "app-status",
+    "exit-code",
+    "hooks",
+    "log-contains",
+    "log-not-contains",
+    "relation-data",
+    "action-results",
+    "action-failed",
+    "app-version",
+    "ports",
+    "deferred",
+    "services",
+];
+
 /// What a step produced, for checking.
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
@@ -82,21 +103,7 @@ fn strings(n: &Node<'_>, key: &str) -> Result<Vec<String>> {
 impl Expect {
     /// Parses an `expect:` map.
     pub fn parse(n: Node<'_>) -> Result<Expect> {
-        n.map(&[
-            "unit-status",
-            "app-status",
-            "exit-code",
-            "hooks",
-            "log-contains",
-            "log-not-contains",
-            "relation-data",
-            "action-results",
-            "action-failed",
-            "app-version",
-            "ports",
-            "deferred",
-            "services",
-        ])?;
+        n.map(FIELDS)?;
         let exit_code = n
             .value
             .get("exit-code")
@@ -121,11 +128,35 @@ impl Expect {
                     .map(|item| {
                         let path = format!("{}.relation-data", n.path());
                         let rn = Node::root(n.file_name(), item, &path);
-                        rn.map(&["endpoint", "unit", "app"])?;
+                        rn.map(&["endpoint", "unit", "app", "remote-app", "remote-units"])?;
+                        let remote_units = match item.get("remote-units") {
+                            None | Some(Value::Null) => BTreeMap::new(),
+                            Some(Value::Object(m)) => m
+                                .iter()
+                                .map(|(u, bag)| {
+                                    super::yaml::string_map(bag)
+                                        .map(|b| (u.clone(), b))
+                                        .ok_or_else(|| {
+                                            rn.field_err(
+                                                "remote-units",
+                                                format!("{u}: expected a map of strings"),
+                                            )
+                                        })
+                                })
+                                .collect::<Result<_>>()?,
+                            Some(v) => {
+                                return Err(rn.field_err(
+                                    "remote-units",
+                                    format!("expected a map of unit to databag, got {}", kind(v)),
+                                ));
+                            }
+                        };
                         Ok(RelationData {
                             endpoint: rn.req_str("endpoint")?,
                             unit: rn.opt_string_map("unit")?,
                             app: rn.opt_string_map("app")?,
+                            remote_app: rn.opt_string_map("remote-app")?,
+                            remote_units,
                         })
                     })
                     .collect::<Result<_>>()?
@@ -292,10 +323,33 @@ impl Expect {
                 ));
                 continue;
             };
-            for (bag_name, want, got) in [
-                ("unit", &rd.unit, &rel.local_unit_data),
-                ("app", &rd.app, &rel.local_app_data),
-            ] {
+            let mut bags = vec![
+                ("unit".to_owned(), &rd.unit, Some(&rel.local_unit_data)),
+                ("app".to_owned(), &rd.app, Some(&rel.local_app_data)),
+                (
+                    "remote app".to_owned(),
+                    &rd.remote_app,
+                    Some(&rel.remote_app_data),
+                ),
+            ];
+            for (u, want) in &rd.remote_units {
+                bags.push((format!("{u}'s"), want, rel.remote_units.get(u)));
+            }
+            for (bag_name, want, got) in bags {
+                let Some(got) = got else {
+                    fails.push(format!(
+                        "relation-data {}:{}: {} is not a member it was told of (members: {})",
+                        rel.endpoint,
+                        rel.id,
+                        bag_name.trim_end_matches("'s"),
+                        rel.remote_units
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    continue;
+                };
                 for (k, v) in want {
                     if got.get(k) != Some(v) {
                         fails.push(format!(

@@ -136,8 +136,27 @@ impl Hook {
 
     /// `<endpoint>-relation-departed` for `unit` leaving.
     pub fn departed(endpoint: &str, id: u64, remote_app: &str, unit: &str) -> Hook {
-        Hook::relation(endpoint, id, "relation-departed", remote_app, Some(unit))
-            .with("JUJU_DEPARTING_UNIT", unit)
+        Hook::departing(endpoint, id, remote_app, unit, unit)
+    }
+
+    /// `<endpoint>-relation-departed` about `remote_unit`, with `JUJU_DEPARTING_UNIT` the
+    /// unit that leaves: `remote_unit` itself, or this unit when it is the one going away
+    /// (Juju then tells it of every remote unit in turn).
+    pub fn departing(
+        endpoint: &str,
+        id: u64,
+        remote_app: &str,
+        remote_unit: &str,
+        departing: &str,
+    ) -> Hook {
+        Hook::relation(
+            endpoint,
+            id,
+            "relation-departed",
+            remote_app,
+            Some(remote_unit),
+        )
+        .with("JUJU_DEPARTING_UNIT", departing)
     }
 
     /// `secret-<kind>` for secret `id`.

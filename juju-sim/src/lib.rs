@@ -10,7 +10,7 @@
 //!
 //! | Program | What it does |
 //! |---|---|
-//! | `juju-sim` | runs any charm directory whose `dispatch` is executable (Rust or Python) against a simulated model and one simulated Pebble per container, driven by a scenario file; prints every hook, the hook tools it called and the status after it |
+//! | `juju-sim` | runs any charm directory whose `dispatch` is executable (Rust or Python) against a simulated model and one simulated Pebble per container, driven by a scenario file, or a model of several related applications (`applications:`); prints every hook, the hook tools it called and the status after it |
 //! | `hook-tool` | Juju's hook tools (`config-get`, `relation-set`, `status-set`, ...) as one multi-call binary over a model state file and a journal of its calls |
 //! | `pebble-sim` | a simulated Pebble daemon speaking Pebble's HTTP API on a unix socket; also the `pebble notify` command workloads call |
 //!
@@ -34,9 +34,14 @@
 //! - [`workdir`]: the unit's directory: charm, hook tools, model state file, sockets;
 //!   [`state_file`]: the model state file and its journal of hook-tool calls.
 //! - [`pebbles`]: one simulated Pebble per container; [`notices`]: Pebble → workload hooks.
-//! - [`hook_env`]: a hook's dispatch path and environment; [`process`]: running dispatch.
+//! - [`hook_env`]: a hook's dispatch path and environment; [`process`]: running dispatch;
+//!   [`namespace`]: the private mount namespace that puts a Python charm's Pebble sockets at
+//!   `/charm/containers`.
 //! - [`runner`]: hooks with rollback and retry ([`Sim`], [`Options`]); [`steps`]: scenario
 //!   steps → hooks.
+//! - [`controller`]: a model of several applications (`applications:` in the scenario): one
+//!   [`Sim`] per unit, each unit's next hook decided as Juju's unit agent decides it,
+//!   relation data, leadership and secrets carried between them.
 //! - [`faults`], [`unit_state`]: hook-tool faults, the unit's state file.
 //! - [`cleanup`]: real workload processes stopped on SIGINT, SIGTERM and SIGHUP.
 //! - [`tool_times`]: how long each hook-tool call took (for benchmarks).
@@ -48,12 +53,14 @@
 
 pub mod cleanup;
 pub mod cli;
+pub mod controller;
 pub mod error;
 pub mod expect;
 pub mod faults;
 pub mod hook_env;
 pub mod image;
 pub mod model;
+pub mod namespace;
 pub mod notices;
 pub mod pebbles;
 pub mod process;

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::error::{Result, SimError};
+use super::namespace::Wrapper;
 
 /// Variables passed through from juju-sim's own environment (everything else is unset, as
 /// in a unit agent's hook environment).
@@ -78,14 +79,21 @@ fn vm_hwm_kb(status_file: &str) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Runs `dispatch` in `cwd` with exactly `env` (plus the `PASS_THROUGH` variables).
+/// Runs `dispatch` in `cwd` with exactly `env` (plus the `PASS_THROUGH` variables); through
+/// `namespace` (the unit's private mount namespace, see [`super::namespace`]) if given.
 pub fn run(
     dispatch: &Path,
     cwd: &Path,
     env: &BTreeMap<String, String>,
     limit: Duration,
+    namespace: Option<&Wrapper>,
 ) -> Result<Exit> {
-    let mut cmd = Command::new(dispatch);
+    let (program, args) = match namespace {
+        Some(w) => w.command(dispatch),
+        None => (dispatch.to_path_buf(), Vec::new()),
+    };
+    let mut cmd = Command::new(&program);
+    cmd.args(args);
     cmd.current_dir(cwd)
         .env_clear()
         .stdin(Stdio::null())
@@ -99,7 +107,7 @@ pub fn run(
     cmd.envs(env);
     let start = Instant::now();
     let mut child = cmd.spawn().map_err(|source| SimError::Spawn {
-        path: dispatch.to_owned(),
+        path: program.clone(),
         source,
     })?;
     super::cleanup::hook_process(Some(child.id()));
@@ -199,7 +207,7 @@ mod tests {
             ("PATH".to_owned(), "/usr/bin:/bin".to_owned()),
         ]
         .into();
-        let e = run(&d, dir.path(), &env, Duration::from_secs(30)).unwrap();
+        let e = run(&d, dir.path(), &env, Duration::from_secs(30), None).unwrap();
         assert_eq!(
             (e.code, e.stdout.as_str(), e.stderr.as_str()),
             (3, "bar-\n", "oops\n")
@@ -212,7 +220,7 @@ mod tests {
         let env = [("PATH".to_owned(), "/usr/bin:/bin".to_owned())].into();
         // Waiting (here for a child, as a charm waits for a hook tool) is not CPU time.
         let d = script(dir.path(), "sleep 0.3");
-        let e = run(&d, dir.path(), &env, Duration::from_secs(30)).unwrap();
+        let e = run(&d, dir.path(), &env, Duration::from_secs(30), None).unwrap();
         let cpu = e.cpu.expect("schedstat is readable on Linux");
         assert!(e.duration >= Duration::from_millis(300), "{e:?}");
         assert!(
@@ -225,7 +233,7 @@ mod tests {
             dir.path(),
             "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done",
         );
-        let e = run(&d, dir.path(), &env, Duration::from_secs(30)).unwrap();
+        let e = run(&d, dir.path(), &env, Duration::from_secs(30), None).unwrap();
         let cpu = e.cpu.expect("schedstat is readable on Linux");
         assert!(cpu > Duration::from_millis(1), "{cpu:?}");
         assert!(cpu <= e.duration, "{cpu:?} > {:?}", e.duration);
@@ -236,7 +244,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = script(dir.path(), "exec sleep 30");
         let env = [("PATH".to_owned(), "/usr/bin:/bin".to_owned())].into();
-        let e = run(&d, dir.path(), &env, Duration::from_millis(50)).unwrap();
+        let e = run(&d, dir.path(), &env, Duration::from_millis(50), None).unwrap();
         assert!(e.timed_out);
         assert_eq!(e.code, -1);
     }
@@ -248,6 +256,7 @@ mod tests {
             Path::new("/"),
             &BTreeMap::new(),
             Duration::from_secs(1),
+            None,
         )
         .unwrap_err();
         assert!(

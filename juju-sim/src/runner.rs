@@ -13,7 +13,7 @@
 //! ([`Sim::hook`] then [`Sim::deliver_workload_events`]).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ops::juju_version::JujuVersion;
@@ -25,6 +25,7 @@ use super::error::{Result, SimError};
 use super::faults::FAULTS_ENV;
 use super::hook_env::Hook;
 use super::image::Image;
+use super::namespace::{self, Wrapper};
 use super::notices::Watcher;
 use super::pebbles::{Pebbles, Workloads};
 use super::process;
@@ -36,6 +37,9 @@ use super::workdir::{CharmSource, WorkDir};
 
 /// How many workload events may follow each other before the sim stops with an error.
 const MAX_WORKLOAD_EVENTS: usize = 100;
+
+/// The default of [`Options::settle_limit`].
+pub const DEFAULT_SETTLE_LIMIT: usize = 200;
 
 /// How hooks are run.
 #[derive(Debug, Clone)]
@@ -54,6 +58,16 @@ pub struct Options {
     pub workloads: Workloads,
     /// Container images installed into the containers' roots at creation.
     pub images: BTreeMap<String, Image>,
+    /// Whether hooks run in a private mount namespace with the sockets at
+    /// `/charm/containers` ([`super::namespace`]): `None` decides by the charm (a charm with
+    /// containers whose `dispatch` is a script, such as a Python ops charm, gets one).
+    pub mount_namespace: Option<bool>,
+    /// The juju-sim binary, whose hidden `unit-namespace` subcommand enters the namespace
+    /// [default: next to hook-tool].
+    pub namespace_helper: Option<PathBuf>,
+    /// In a model of several applications: the most hooks one unit may run before the model
+    /// is quiet, before the run stops (charms that answer each other forever).
+    pub settle_limit: usize,
 }
 
 impl Default for Options {
@@ -66,6 +80,9 @@ impl Default for Options {
             pebble_sim: None,
             workloads: Workloads::default(),
             images: BTreeMap::new(),
+            mount_namespace: None,
+            namespace_helper: None,
+            settle_limit: DEFAULT_SETTLE_LIMIT,
         }
     }
 }
@@ -102,6 +119,9 @@ pub struct Sim {
     pub step: StepLog,
     /// The simulated Juju's version: `options.juju_version`, parsed.
     juju_version: JujuVersion,
+    /// The private mount namespace hooks run in, if the charm needs one and the machine
+    /// allows it.
+    namespace: Option<Wrapper>,
     seq: u64,
 }
 
@@ -164,6 +184,7 @@ impl Sim {
             meta.containers.keys().cloned(),
             options.workloads.clone(),
         )?;
+        let namespace = unit_namespace(&work, &meta, &options)?;
         Ok(Sim {
             work,
             meta,
@@ -174,8 +195,15 @@ impl Sim {
             summary: Summary::default(),
             step: StepLog::default(),
             juju_version,
+            namespace,
             seq: 0,
         })
+    }
+
+    /// Whether hooks run in a private mount namespace with the Pebble sockets at
+    /// `/charm/containers` (see [`super::namespace`]).
+    pub fn in_namespace(&self) -> bool {
+        self.namespace.is_some()
     }
 
     /// The whole model state, with every hook-tool call, log line and earlier status so far:
@@ -256,6 +284,7 @@ impl Sim {
             &self.work.charm_dir(),
             &env,
             self.options.hook_timeout,
+            self.namespace.as_ref(),
         )?;
         let tools = tool_times::take(&self.work.tool_times_file());
         let (mut after, after_read) = self.work.load_model()?;
@@ -411,32 +440,51 @@ impl Sim {
     /// until there are none.
     pub fn deliver_workload_events(&mut self) -> Result<()> {
         let mut delivered = 0;
-        'outer: loop {
-            for c in self.pebbles.names() {
-                let socket = self.work.socket(&c);
-                if let Some(h) = self.watcher.next(&c, &socket) {
-                    delivered += 1;
-                    if delivered > MAX_WORKLOAD_EVENTS {
-                        return Err(SimError::EventStorm(MAX_WORKLOAD_EVENTS));
-                    }
-                    if let Some(note) = self.watcher.take_note() {
-                        self.trace.note(&note);
-                    }
-                    self.run_hook(&h)?;
-                    continue 'outer;
-                }
+        while let Some(h) = self.next_workload_hook() {
+            delivered += 1;
+            if delivered > MAX_WORKLOAD_EVENTS {
+                return Err(SimError::EventStorm(MAX_WORKLOAD_EVENTS));
             }
-            return Ok(());
+            self.run_hook(&h)?;
         }
+        Ok(())
     }
 
-    /// Ends the run: final totals, Pebbles stopped.
-    pub fn finish(mut self) -> Result<Summary> {
+    /// The next workload event (pebble-ready on a new boot id, a notice, a check), as the
+    /// hook Juju would run for it, if any is pending (noting a custom notice in the trace).
+    pub fn next_workload_hook(&mut self) -> Option<Hook> {
+        for c in self.pebbles.names() {
+            let socket = self.work.socket(&c);
+            if let Some(h) = self.watcher.next(&c, &socket) {
+                if let Some(note) = self.watcher.take_note() {
+                    self.trace.note(&note);
+                }
+                return Some(h);
+            }
+        }
+        None
+    }
+
+    /// Ends the unit: its final totals and statuses, Pebbles stopped (nothing printed; see
+    /// [`finish`](Self::finish)).
+    pub fn close(mut self) -> Result<Summary> {
+        let summary = self.totals()?;
+        self.pebbles.shutdown();
+        Ok(summary)
+    }
+
+    /// The totals so far, with the unit's statuses and deferred events now.
+    fn totals(&mut self) -> Result<Summary> {
         let (st, _) = self.work.load_model()?;
         self.summary.unit_status = st.unit_status.to_string();
         self.summary.app_status = st.app_status.to_string();
         self.summary.deferred = unit_state::deferred(&self.work.charm_dir());
-        let summary = self.summary.clone();
+        Ok(self.summary.clone())
+    }
+
+    /// Ends the run: final totals, Pebbles stopped.
+    pub fn finish(mut self) -> Result<Summary> {
+        let summary = self.totals()?;
         self.trace.summary(&summary);
         self.pebbles.shutdown();
         Ok(summary)
@@ -451,6 +499,45 @@ struct Attempt {
     /// For a failed hook that put the unit in error: the status the error replaced, for the
     /// history if the error stands.
     replaced: Option<Status>,
+}
+
+/// Whether `dispatch` is a script (`#!`): an ops charm in Python (or any language but a
+/// compiled one), which knows only `/charm/containers` for its sockets.
+fn is_script(dispatch: &Path) -> bool {
+    let mut head = [0u8; 2];
+    std::fs::File::open(dispatch)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && head == *b"#!"
+}
+
+/// The private mount namespace a unit's hooks run in, if the charm needs one (see
+/// [`Options::mount_namespace`]) and this machine allows it; where it does not, one line on
+/// stderr says so and what to do, and the hooks run without it.
+fn unit_namespace(work: &WorkDir, meta: &CharmMeta, options: &Options) -> Result<Option<Wrapper>> {
+    let wanted = options.mount_namespace.unwrap_or_else(|| {
+        !meta.containers.is_empty() && is_script(&work.charm_dir().join("dispatch"))
+    });
+    if !wanted {
+        return Ok(None);
+    }
+    let helper = options
+        .namespace_helper
+        .clone()
+        .or_else(|| options.hook_tool.parent().map(|d| d.join("juju-sim")))
+        .unwrap_or_else(|| PathBuf::from("juju-sim"));
+    let support = namespace::probe(&helper);
+    if let Some(line) = support.unavailable_line(&meta.name) {
+        namespace::warn_once(&line);
+        return Ok(None);
+    }
+    let root = work.ns_root();
+    std::fs::create_dir_all(&root).map_err(|e| SimError::io("cannot create", &root, e))?;
+    Ok(Some(Wrapper {
+        helper,
+        new_root: root,
+        containers: work.containers_dir(),
+    }))
 }
 
 fn tail(s: &str, n: usize) -> String {

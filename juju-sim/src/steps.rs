@@ -93,7 +93,7 @@ fn wait_until(sim: &mut Sim, until: &super::expect::Expect, timeout: Duration) -
     }
 }
 
-fn detail(a: &Action) -> String {
+pub(crate) fn detail(a: &Action) -> String {
     match a {
         Action::Config(c) => serde_json::to_string(c).unwrap_or_default(),
         Action::Relate(r) => format!("{} with {}", r.endpoint, r.app),
@@ -161,7 +161,7 @@ fn relation_on(state: &JujuState, endpoint: &str) -> Option<(u64, String)> {
         .map(|r| (r.id, r.remote_app.clone()))
 }
 
-fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
+pub(crate) fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
     match &step.action {
         Action::Deploy => deploy(sim),
         Action::Config(c) => {

@@ -107,13 +107,49 @@ pub struct Summary {
     pub unit_status: String,
     /// Final application status.
     pub app_status: String,
+    /// In a model of several applications: each unit's final statuses (the fields above are
+    /// then empty).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub units: std::collections::BTreeMap<String, UnitSummary>,
+}
+
+/// One unit's end, in a model of several applications.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UnitSummary {
+    /// Its status.
+    pub unit_status: String,
+    /// Its application's status.
+    pub app_status: String,
+    /// Its deferred events (ops-rs charms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<Vec<String>>,
+    /// Whether the unit was removed during the run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+}
+
+impl Summary {
+    /// Adds another unit's totals (runs, failures, retries, given up) to these.
+    pub fn add_counts(&mut self, other: &Summary) {
+        self.hooks_run += other.hooks_run;
+        self.failures += other.failures;
+        self.retries += other.retries;
+        self.hooks_given_up += other.hooks_given_up;
+        self.expected_failures += other.expected_failures;
+    }
 }
 
 /// Writes the trace.
+///
+/// In a model of several applications every unit has its own trace, labelled with the unit
+/// ([`Trace::for_unit`]), writing to the one output: hook headers then name the unit
+/// (`-> web/0 install`), and JSON hook events carry `unit` and `app`.
 pub struct Trace {
-    out: Box<dyn Write + Send>,
+    out: std::sync::Arc<std::sync::Mutex<Box<dyn Write + Send>>>,
     format: Format,
     level: LogLevel,
+    /// The unit this trace is about, in a model of several applications.
+    unit: Option<String>,
     /// The hook (and attempt) whose header [`Trace::hook_started`] printed.
     started: Option<(String, u32)>,
 }
@@ -134,10 +170,51 @@ impl Trace {
     /// A trace to `out`.
     pub fn new(out: Box<dyn Write + Send>, format: Format, level: LogLevel) -> Self {
         Trace {
-            out,
+            out: std::sync::Arc::new(std::sync::Mutex::new(out)),
             format,
             level,
+            unit: None,
             started: None,
+        }
+    }
+
+    /// A trace about unit `unit`, to the same output.
+    pub fn for_unit(&self, unit: &str) -> Trace {
+        Trace {
+            out: self.out.clone(),
+            format: self.format,
+            level: self.level,
+            unit: Some(unit.to_owned()),
+            started: None,
+        }
+    }
+
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    fn write(&self, text: &str) {
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = writeln!(out, "{text}");
+    }
+
+    fn flush(&self) {
+        let mut out = self
+            .out
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = out.flush();
+    }
+
+    /// `unit` and `app` fields for a JSON event of a labelled trace.
+    fn label(&self, v: &mut serde_json::Value) {
+        if let Some(u) = &self.unit {
+            v["unit"] = u.as_str().into();
+            v["app"] = u.split('/').next().unwrap_or(u).into();
         }
     }
 
@@ -146,12 +223,13 @@ impl Trace {
         Trace::new(Box::new(std::io::stdout()), format, level)
     }
 
-    fn json(&mut self, v: serde_json::Value) {
-        let _ = writeln!(self.out, "{v}");
+    fn json(&mut self, mut v: serde_json::Value) {
+        self.label(&mut v);
+        self.write(&v.to_string());
     }
 
     fn line(&mut self, s: &str) {
-        let _ = writeln!(self.out, "{s}");
+        self.write(s);
     }
 
     /// A step begins.
@@ -167,26 +245,36 @@ impl Trace {
     /// Something juju-sim did or noticed (not a hook).
     pub fn note(&mut self, text: &str) {
         match self.format {
-            Format::Text => self.line(&format!("   * {text}")),
+            Format::Text => match &self.unit {
+                Some(u) => self.line(&format!("   * {u}: {text}")),
+                None => self.line(&format!("   * {text}")),
+            },
             Format::Json => self.json(serde_json::json!({"event": "note", "text": text})),
         }
     }
 
-    fn header(hook: &str, attempt: u32, context: &str) -> String {
+    fn header(&self, hook: &str, attempt: u32, context: &str) -> String {
         let retry = if attempt > 1 {
             format!(" (retry {})", attempt - 1)
         } else {
             String::new()
         };
-        format!("-> {hook}{retry}  {context}").trim_end().to_owned()
+        let unit = self
+            .unit
+            .as_deref()
+            .map_or(String::new(), |u| format!("{u} "));
+        format!("-> {unit}{hook}{retry}  {context}")
+            .trim_end()
+            .to_owned()
     }
 
     /// A hook starts (text: its header line now, so output of workloads running meanwhile
     /// shows under it; the rest comes with [`Trace::hook`]).
     pub fn hook_started(&mut self, hook: &str, attempt: u32, context: &str) {
         if self.format == Format::Text {
-            self.line(&Self::header(hook, attempt, context));
-            let _ = self.out.flush();
+            let header = self.header(hook, attempt, context);
+            self.line(&header);
+            self.flush();
             self.started = Some((hook.to_owned(), attempt));
         }
     }
@@ -207,7 +295,8 @@ impl Trace {
             }
             Format::Text => {
                 if self.started.take() != Some((r.hook.clone(), r.attempt)) {
-                    self.line(&Self::header(&r.hook, r.attempt, &r.context));
+                    let header = self.header(&r.hook, r.attempt, &r.context);
+                    self.line(&header);
                 }
                 for c in &r.calls {
                     self.line(&format!("   $ {c}"));
@@ -247,7 +336,10 @@ impl Trace {
             ),
         };
         match self.format {
-            Format::Text => self.line(&format!("!! {text}")),
+            Format::Text => match &self.unit {
+                Some(u) => self.line(&format!("!! {u}: {text}")),
+                None => self.line(&format!("!! {text}")),
+            },
             Format::Json => self.json(serde_json::json!({"event": "hook-failed", "hook": hook, "retry": retry.map(|r| r.0), "text": text})),
         }
     }
@@ -281,7 +373,20 @@ impl Trace {
                     "\n== summary: {} hook runs, {} failed, {} retries, {} given up; {} expectation failures",
                     s.hooks_run, s.failures, s.retries, s.hooks_given_up, s.expectation_failures
                 ));
-                self.line(&format!("   unit {}; app {}", s.unit_status, s.app_status));
+                if s.units.is_empty() {
+                    self.line(&format!("   unit {}; app {}", s.unit_status, s.app_status));
+                }
+                for (unit, u) in &s.units {
+                    let end = if u.removed { " (removed)" } else { "" };
+                    let deferred = match u.deferred.as_deref() {
+                        Some([]) | None => String::new(),
+                        Some(d) => format!("; deferred: {}", d.join(", ")),
+                    };
+                    self.line(&format!(
+                        "   {unit}{end}: unit {}; app {}{deferred}",
+                        u.unit_status, u.app_status
+                    ));
+                }
                 if let Some(d) = &s.deferred {
                     self.line(&format!(
                         "   deferred at the end: {}",
@@ -294,7 +399,7 @@ impl Trace {
                 }
             }
         }
-        let _ = self.out.flush();
+        self.flush();
     }
 
     /// Duration in ms for reports.

@@ -10,6 +10,7 @@
 //! <work>/tool-times.log         the running hook's hook-tool timings (JUJU_SIM_TOOL_TIMES)
 //! <work>/containers/<c>/pebble.socket   OPS_RS_CONTAINERS_DIR
 //! <work>/workloads/<c>/         each container's filesystem
+//! <work>/ns-root/               empty: a private mount namespace's root is built over it
 //! <work>/juju-sim.json          marks a juju-sim work directory
 //! ```
 
@@ -89,6 +90,11 @@ impl WorkDir {
     /// The socket of container `c`.
     pub fn socket(&self, c: &str) -> PathBuf {
         self.containers_dir().join(c).join("pebble.socket")
+    }
+    /// The empty directory a private mount namespace builds the unit's root over (see
+    /// [`super::namespace`]).
+    pub fn ns_root(&self) -> PathBuf {
+        self.root.join("ns-root")
     }
     /// The filesystem of container `c`.
     pub fn workload_root(&self, c: &str) -> PathBuf {

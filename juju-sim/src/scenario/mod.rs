@@ -30,9 +30,14 @@ use super::expect::Expect;
 use super::model::ModelSpec;
 use super::yaml::{self, Node, kind};
 
+mod apps;
 mod parse;
 mod validate;
 
+pub use apps::{
+    APP_STEP_KEYWORDS, AppAction, AppSpec, AppStep, Apps, EndpointRef, Integration, is_app_name,
+    is_unit_name, parse_targets,
+};
 use parse::parse_step;
 
 /// A parsed scenario.
@@ -50,6 +55,10 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// The variables substituted into the file (`vars:` and `--var`, free ports resolved).
     pub vars: BTreeMap<String, String>,
+    /// A model of several applications (`applications:`): their charms, relations and steps.
+    /// [`steps`](Self::steps) is then empty, and [`model`](Self::model) holds only the model's
+    /// name, Juju version and type.
+    pub apps: Option<Apps>,
 }
 
 /// One step: what happens, then what must hold.
@@ -350,7 +359,7 @@ impl Scenario {
             builtins.insert("bin-dir".to_owned(), bin.display().to_string());
         }
         let (text, vars) = super::vars::substitute(&file, &text, overrides, &builtins)?;
-        let mut scenario = Scenario::parse(&file, &text)?;
+        let mut scenario = Scenario::parse_in(&file, &text, &dir)?;
         scenario.vars = vars;
         for image in scenario.model.images.values_mut() {
             *image = std::mem::take(image).relative_to(&dir);
@@ -372,15 +381,45 @@ impl Scenario {
         }
     }
 
-    /// Parses scenario YAML.
+    /// Parses scenario YAML (relative charm paths of `applications:` stay relative).
     pub fn parse(file: &str, text: &str) -> Result<Scenario> {
+        Scenario::parse_in(file, text, std::path::Path::new(""))
+    }
+
+    /// Parses scenario YAML; relative charm paths of `applications:` are taken from `dir`.
+    pub fn parse_in(file: &str, text: &str, dir: &std::path::Path) -> Result<Scenario> {
         let root = yaml::parse(file, text)?;
         let node = Node::root(file, &root, "(top level)");
+        if root.get("applications").is_some() {
+            node.map(&[
+                "description",
+                "retries",
+                "vars",
+                "model",
+                "applications",
+                "relations",
+                "steps",
+            ])?;
+            let model = match root.get("model") {
+                None | Some(Value::Null) => ModelSpec::default(),
+                Some(v) => {
+                    let n = Node::root(file, v, "model");
+                    n.map(&["name", "juju-version", "type"])?;
+                    ModelSpec::parse(n)?
+                }
+            };
+            return Ok(Scenario {
+                file: file.to_owned(),
+                description: node.opt_str("description")?.unwrap_or_default(),
+                retries: retries(&node)?,
+                model,
+                steps: Vec::new(),
+                vars: BTreeMap::new(),
+                apps: Some(Apps::parse(file, &root, dir, &apps::declared_order(text))?),
+            });
+        }
         node.map(&["description", "retries", "vars", "model", "steps"])?;
-        let retries = node
-            .opt_u64("retries")?
-            .map(|r| u32::try_from(r).map_err(|_| node.field_err("retries", "too large")))
-            .transpose()?;
+        let retries = retries(&node)?;
         let model = match root.get("model") {
             None | Some(Value::Null) => ModelSpec::default(),
             Some(v) => ModelSpec::parse(Node::root(file, v, "model"))?,
@@ -406,8 +445,15 @@ impl Scenario {
             model,
             steps,
             vars: BTreeMap::new(),
+            apps: None,
         })
     }
+}
+
+fn retries(node: &Node<'_>) -> Result<Option<u32>> {
+    node.opt_u64("retries")?
+        .map(|r| u32::try_from(r).map_err(|_| node.field_err("retries", "too large")))
+        .transpose()
 }
 
 #[cfg(test)]

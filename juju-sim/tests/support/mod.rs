@@ -157,15 +157,21 @@ pub fn program(name: &str) -> PathBuf {
     bin.join(output)
 }
 
-/// Loads and validates every scenario file in `dir` against `meta`, panicking with the
-/// first error; returns how many there were.
+/// Loads and validates every scenario file in `dir` against `meta` (a scenario of several
+/// applications against its own charms), panicking with the first error; returns how many
+/// there were.
 pub fn validate_scenarios(dir: &Path, meta: &ops::metadata::CharmMeta) -> usize {
     let mut n = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let p = entry.unwrap().path();
         if p.extension().is_some_and(|e| e == "yaml") {
             let s = juju_sim::Scenario::load(&p).unwrap_or_else(|e| panic!("{e}"));
-            s.validate(meta).unwrap_or_else(|e| panic!("{e}"));
+            if s.apps.is_some() {
+                // Several applications: checked against each one's own charm.
+                juju_sim::controller::Controller::check(&s).unwrap_or_else(|e| panic!("{e}"));
+            } else {
+                s.validate(meta).unwrap_or_else(|e| panic!("{e}"));
+            }
             n += 1;
         }
     }

@@ -46,6 +46,52 @@ impl Trace {
             .collect()
     }
 
+    /// In a model of several applications: every hook attempt as `unit hook`, in order.
+    pub fn unit_hooks(&self) -> Vec<String> {
+        self.attempts()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["unit"].as_str().unwrap_or("?"),
+                    e["hook"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
+    /// In a model of several applications: the hooks unit `unit` ran, in order.
+    pub fn hooks_of(&self, unit: &str) -> Vec<String> {
+        self.attempts()
+            .iter()
+            .filter(|e| e["unit"] == unit)
+            .map(|e| e["hook"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// In a model of several applications: the hook attempts of step `n` as `unit hook`.
+    pub fn step_unit_hooks(&self, n: u64) -> Vec<String> {
+        self.step_events(n)
+            .into_iter()
+            .filter(|e| e["event"] == "hook")
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["unit"].as_str().unwrap_or("?"),
+                    e["hook"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
+    /// In a model of several applications: the first attempt of hook `name` on `unit`.
+    pub fn unit_hook(&self, unit: &str, name: &str) -> &Value {
+        self.attempts()
+            .into_iter()
+            .find(|e| e["unit"] == unit && e["hook"] == name)
+            .unwrap_or_else(|| panic!("no {name} hook on {unit} in {:?}", self.unit_hooks()))
+    }
+
     /// The first attempt of hook `name`.
     pub fn hook(&self, name: &str) -> &Value {
         self.attempts()

@@ -6,6 +6,8 @@
 //!   executable and built when missing or stale; [`Trace`]: a `juju-sim run --format json`
 //!   trace. Both are juju-sim's own test support (`juju-sim/tests/support/`), shared.
 //! - [`example`]: the example charm (webkv) run through juju-sim with its workload running.
+//! - [`apps`]: scenarios of several applications (`tests/scenarios/`, and webkv with a
+//!   client) through juju-sim, and the Python charm's virtualenv.
 //! - [`reliability`]: a unit of the reliability charm whose `dispatch` a test spawns and kills.
 
 #![allow(
@@ -19,6 +21,7 @@
 #[path = "../../../juju-sim/tests/support/mod.rs"]
 mod sim;
 
+pub mod apps;
 pub mod example;
 pub mod reliability;
 

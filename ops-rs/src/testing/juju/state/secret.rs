@@ -107,6 +107,12 @@ pub struct Secret {
     /// Grants made by the owner.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<SecretGrant>,
+    /// The secret exists but this unit may not read it (never granted to it, or the owner
+    /// revoked the grant): `secret-get` fails with `permission denied`, as Juju's secrets
+    /// facade answers a consumer without access (`ErrPerm`); a secret that does not exist is
+    /// `not found` instead. Set by juju-sim's model of several applications.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub denied: bool,
 }
 
 /// The part of a secret id or URI that identifies it: `secret:abc` and
@@ -137,6 +143,7 @@ impl Secret {
             }],
             tracked: None,
             grants: Vec::new(),
+            denied: false,
         }
     }
 

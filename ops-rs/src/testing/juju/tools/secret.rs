@@ -1,8 +1,12 @@
 //! The secret tools: `secret-add`, `secret-get`, `secret-info-get`, `secret-set`,
 //! `secret-grant`, `secret-revoke`, `secret-remove`, `secret-ids`.
 //!
-//! Revisions follow Juju: the first `secret-get` of a secret pins the latest revision as the
-//! one this unit tracks; later reads return the tracked revision until `--refresh` (track
+//! A secret that exists but that this unit may not read ([`Secret::denied`]: never granted,
+//! or revoked) fails `secret-get` with `permission denied`, as Juju's secrets facade does.
+//!
+//! Revisions follow Juju: an owner (the unit, or any unit of the owning application) always
+//! reads the latest revision; for a consumer, the first `secret-get` of a secret pins the
+//! latest revision as the one this unit tracks; later reads return the tracked revision until `--refresh` (track
 //! the latest) or `--peek` (read the latest once). Only the owner manages a secret; an
 //! application-owned secret is managed by the leader (others get `permission denied`).
 //!
@@ -274,6 +278,7 @@ fn add(call: &mut Call<'_>) -> ToolResult {
         }],
         tracked: None,
         grants: Vec::new(),
+        denied: false,
     });
     Ok(format!("{id}\n").into_bytes())
 }
@@ -416,6 +421,10 @@ fn get(call: &mut Call<'_>) -> ToolResult {
     let index = match (&id, &label) {
         (Some(id), Some(label)) => {
             let i = by_id(state, id)?;
+            if state.secrets[i].denied {
+                // Juju checks access before it records the consumer's label.
+                return Err(ToolError::failed("permission denied"));
+            }
             check_label_free(state, label, Some(i))?;
             state.secrets[i].label = Some(label.clone());
             i
@@ -425,8 +434,16 @@ fn get(call: &mut Call<'_>) -> ToolResult {
         (None, None) => return Err(ToolError::usage("require either a secret URI or label")),
     };
     let secret = &mut state.secrets[index];
+    if secret.denied {
+        return Err(ToolError::failed("permission denied"));
+    }
     let latest = secret.latest().map_or(0, |r| r.revision);
-    let revision = if peek {
+    let revision = if secret.is_owned() {
+        // Juju's secrets facade gives an owner (the unit, or any unit of the owning
+        // application) the latest revision, whatever it read before.
+        secret.tracked = Some(latest);
+        latest
+    } else if peek {
         latest
     } else if refresh {
         secret.tracked = Some(latest);

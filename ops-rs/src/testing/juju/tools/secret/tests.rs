@@ -161,7 +161,9 @@ fn set_info_remove() {
         &format!("secret-set {id} abc=2 --description d --rotate weekly"),
     );
     assert_eq!(s.secrets[0].revisions.len(), 2);
-    assert_eq!(ok(&mut s, &format!("secret-get {id} abc")), "one\n");
+    // The owner reads the latest revision (Juju's secrets facade, and its hook context's
+    // pending update within the hook).
+    assert_eq!(ok(&mut s, &format!("secret-get {id} abc")), "'2'\n");
     let info = ok(&mut s, "secret-info-get --label l --format=json");
     let v: serde_json::Value = serde_json::from_str(&info).unwrap();
     let xid = id.trim_start_matches("secret:");
@@ -346,4 +348,47 @@ fn the_next_hook_starts_afresh() {
     assert_eq!(sec.revisions.len(), 2);
     assert_eq!(sec.latest().unwrap().content.0["password"], "new");
     assert_eq!(sec.description.as_deref(), Some("desc"));
+}
+
+#[test]
+fn a_secret_without_access_is_permission_denied_not_not_found() {
+    let id = "secret:cr0ahn1dqe3k7mqmsc2g";
+    let mut s = JujuState::new("reader/0")
+        .secret(Secret::new(id, SecretOwner::Consumer, [("token", "t")]).label("tok"));
+    s.secrets[0].denied = true;
+    for cmd in [
+        format!("secret-get {id}"),
+        format!("secret-get {id} --label other"),
+        "secret-get --label tok".to_owned(),
+        format!("secret-get {id} --refresh"),
+    ] {
+        assert_eq!(err(&mut s, &cmd, 1), "ERROR permission denied\n", "{cmd}");
+    }
+    // The label was not recorded, as Juju checks access first.
+    assert_eq!(s.secrets[0].label.as_deref(), Some("tok"));
+    // A secret that does not exist is not found.
+    assert!(err(&mut s, "secret-get secret:cr0ahn1dqe3k7mqmsc2h", 1).contains("not found"));
+    // Access again: readable.
+    s.secrets[0].denied = false;
+    assert_eq!(ok(&mut s, &format!("secret-get {id} token")), "t\n");
+}
+
+#[test]
+fn an_owner_always_reads_the_latest_revision() {
+    let id = "secret:cr0ahn1dqe3k7mqmsc2g";
+    let mut s =
+        leader().secret(Secret::new(id, SecretOwner::Application, [("v", "r1")]).label("mine"));
+    assert_eq!(
+        ok(&mut s, "secret-get --label mine --format=json"),
+        "{\"v\":\"r1\"}\n"
+    );
+    s.secrets[0].push_revision([("v", "r2")].into_iter().collect());
+    // No --refresh needed, and the first revision may be gone.
+    s.secrets[0].revisions.remove(0);
+    assert_eq!(
+        ok(&mut s, "secret-get --label mine --format=json"),
+        "{\"v\":\"r2\"}\n"
+    );
+    assert_eq!(ok(&mut s, &format!("secret-get {id} v")), "r2\n");
+    assert_eq!(s.secrets[0].tracked, Some(2));
 }
