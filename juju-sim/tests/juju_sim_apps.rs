@@ -332,9 +332,9 @@ steps:
         ran(broken)
     );
     assert!(
-        r.step_events(4)
-            .iter()
-            .any(|e| e["text"].as_str().is_some_and(|t| t.starts_with("quiet after "))),
+        r.step_events(4).iter().any(|e| e["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("quiet after "))),
         "{:?}",
         r.step_events(4)
     );
