@@ -11,7 +11,9 @@
 //! - a unit with access reads the revision it tracks (pinned at its first read; `--refresh`
 //!   moves it to the latest);
 //! - a unit without access to a secret that exists (never granted, or revoked, or its
-//!   relation removed) gets `permission denied`; a secret removed by its owner is `not found`;
+//!   relation removed) gets the facade's `ErrPerm`, which the hook tool
+//!   (`internal/worker/uniter/runner/jujuc/secret-get.go`) prints as
+//!   `ERROR permission denied`; a secret removed by its owner is `not found`;
 //! - a new revision runs `secret-changed` on every unit that tracks an older one (consumers,
 //!   and the other units of an owning application), once per revision;
 //! - a revision that is not the latest and that no consumer tracks any more is obsolete: the
