@@ -24,7 +24,7 @@ fn a_python_charm_beside_a_rust_one() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let charm = apps::py_web_charm(dir.path(), &venv);
+    let charm = apps::py_charm(dir.path(), "py-web", &venv);
     let r = apps::run(
         &apps::scenario("python-beside-rust"),
         &["--var", &format!("py-web={}", charm.display())],

@@ -104,14 +104,48 @@ pub fn ops_venv() -> Option<PathBuf> {
     Some(venv)
 }
 
-/// The Python test charm as charmcraft packs it, in `dir`: its metadata, dispatch and
-/// source, and `venv` linked to the virtualenv with ops.
-pub fn py_web_charm(dir: &Path, venv: &Path) -> PathBuf {
-    let src = workspace().join("tests/charms/py-web");
-    let charm = dir.join("py-web");
+/// The PyPI packages of the Python interface libraries the interoperation test charms use
+/// (`tests/charms/py-tls-ca`, `py-db`, `py-client`), as `.ci/run` installs them beside ops.
+pub const INTERFACE_PACKAGES: &str = "charmlibs-interfaces-tls-certificates dpcharmlibs-interfaces";
+
+/// The virtualenv with ops (see [`ops_venv`]) if it also has the Python interface libraries;
+/// otherwise why not, in one line that says how to get them.
+pub fn interface_venv() -> Result<PathBuf, String> {
+    let how = format!(
+        "run `python3 -m venv target/ops-venv && target/ops-venv/bin/pip install ops \
+         {INTERFACE_PACKAGES}` (as .ci/run does) or set {OPS_VENV}=<such a venv>"
+    );
+    let Some(venv) = ops_venv() else {
+        return Err(format!("no virtualenv with Python ops: {how}"));
+    };
+    let ok = Command::new(venv.join("bin/python"))
+        .args([
+            "-c",
+            "import charmlibs.interfaces.tls_certificates, dpcharmlibs.interfaces",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        Ok(venv)
+    } else {
+        Err(format!(
+            "{} lacks the Python interface libraries: {how}",
+            venv.display()
+        ))
+    }
+}
+
+/// The Python test charm `tests/charms/<name>` as charmcraft packs it, in `dir`: its
+/// metadata (and config, if it has one), dispatch and source, and `venv` linked to the
+/// virtualenv.
+pub fn py_charm(dir: &Path, name: &str, venv: &Path) -> PathBuf {
+    let src = workspace().join("tests/charms").join(name);
+    let charm = dir.join(name);
     std::fs::create_dir_all(&charm).unwrap();
     for f in ["metadata.yaml", "config.yaml", "dispatch"] {
-        std::fs::copy(src.join(f), charm.join(f)).unwrap();
+        if src.join(f).exists() {
+            std::fs::copy(src.join(f), charm.join(f)).unwrap();
+        }
     }
     std::os::unix::fs::symlink(src.join("src"), charm.join("src")).unwrap();
     std::os::unix::fs::symlink(venv, charm.join("venv")).unwrap();
