@@ -24,12 +24,16 @@ import time
 
 import yaml
 
+import interface_calls
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / 'benchmarks'
 # The binaries benchmarks/compare built: the simulators static for the host's target, the
 # charm as charmcraft.yaml builds it (charm-example/build-dispatch: target/<triple>/release).
 REL = pathlib.Path(os.environ.get('BENCH_BIN_DIR', ROOT / 'target' / 'release'))
 CHARM_BIN = pathlib.Path(os.environ.get('BENCH_CHARM', REL / 'charm-example'))
+INTEROP_CLIENT = pathlib.Path(os.environ.get('BENCH_INTEROP_CLIENT',
+                                             ROOT / 'target' / 'release' / 'interop-client'))
 OUT = ROOT / 'target' / 'bench'
 CHARMS = ('rust', 'python')
 SCENARIO = BENCH / 'scenarios' / 'webkv.yaml'
@@ -584,6 +588,15 @@ def report(r: dict) -> str:
                f"Python: src/charm.py {s['python_charm_kib']:.1f} KiB plus the venv's packages "
                f"(ops and its dependencies) {s['python_venv_site_packages_mib']:.1f} MiB, on top "
                f"of a Python {m['python']} interpreter.\n")
+    if r.get('interface_calls'):
+        out.append('### Interface libraries: hook-tool calls per event\n\n'
+                   'benchmarks/scenarios/interfaces.yaml: interop-client (Rust: '
+                   'ops-interface-tls-certificates, ops-interface-database) and py-client (Python: '
+                   'charmlibs-interfaces-tls-certificates, dpcharmlibs-interfaces), one unit each, '
+                   'related to the Python providers, then the relations removed; every hook of '
+                   'each client counted (status-set included: both set their status every '
+                   'hook).\n')
+        out.append(interface_calls.report(r['interface_calls']) + '\n')
     if r.get('divan'):
         out.append('### In-process benches (divan)\n\n```text\n' + r['divan'] + '```\n')
     return '\n'.join(out)
@@ -604,7 +617,7 @@ def main() -> None:
     ap.add_argument('--markdown', type=pathlib.Path, default=OUT / 'results.md')
     a = ap.parse_args()
     tools = ('juju-sim', 'hook-tool', 'pebble-sim', 'examples/pebble_rps')
-    for b in [REL / t for t in tools] + [CHARM_BIN]:
+    for b in [REL / t for t in tools] + [CHARM_BIN, INTEROP_CLIENT]:
         if not b.is_file():
             fail(f'{b} is missing: run benchmarks/compare, which builds it')
     OUT.mkdir(parents=True, exist_ok=True)
@@ -629,6 +642,8 @@ def main() -> None:
         r['deferred'] = {c: {n: summarize(v, e) for n, v in d[c].items()} for c in CHARMS}
         print('compare: Pebble clients...', file=sys.stderr)
         r['pebble'] = pebble_clients(venv / 'bin' / 'python', a.pebble_requests, work)
+        print('compare: interface libraries, hook-tool calls...', file=sys.stderr)
+        r['interface_calls'] = interface_calls.measure(REL / 'juju-sim', INTEROP_CLIENT, venv)
     r['sizes'] = {
         'rust_binary_mib': CHARM_BIN.stat().st_size / 2**20,
         'python_charm_kib': (BENCH / 'python-webkv' / 'src' / 'charm.py').stat().st_size / 1024,

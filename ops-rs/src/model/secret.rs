@@ -99,7 +99,9 @@ impl Model {
         })
     }
 
-    /// The ids of the secrets this unit (or its application) owns (`secret-ids`).
+    /// The ids of the secrets this unit (or its application) owns (`secret-ids`), as Juju
+    /// prints them: bare (`<xid>`, no `secret:` prefix), which
+    /// [`get_secret_by_id`](Self::get_secret_by_id) accepts.
     pub fn secret_ids(&self) -> Result<Vec<String>, ModelError> {
         tools::secret_ids(self.tools()).map_err(ModelError::from)
     }

@@ -130,7 +130,8 @@ pub(crate) const REMOVE: Tool = Tool {
     run: remove,
 };
 pub(crate) const IDS: Tool = Tool {
-    spec: || Spec::new("secret-ids", "", "Print secret IDs.").format("yaml"),
+    // Juju's default format here is "smart": one id per line.
+    spec: || Spec::new("secret-ids", "", "Print secret IDs.").format("smart"),
     run: ids,
 };
 
@@ -603,6 +604,7 @@ fn remove(call: &mut Call<'_>) -> ToolResult {
     Ok(Vec::new())
 }
 
+/// Juju prints the bare ids (`URI.ID`, no `secret:` prefix), as its hook context keys them.
 fn ids(call: &mut Call<'_>) -> ToolResult {
     call.at_most(0)?;
     let mut ids: Vec<String> = call
@@ -610,10 +612,10 @@ fn ids(call: &mut Call<'_>) -> ToolResult {
         .secrets
         .iter()
         .filter(|s| s.is_owned())
-        .map(|s| s.id.clone())
+        .map(|s| secret_xid(&s.id).to_owned())
         .collect();
     ids.sort();
-    call.output(Format::Yaml, &json!(ids))
+    call.output(Format::Smart, &json!(ids))
 }
 
 #[cfg(test)]

@@ -41,10 +41,14 @@ fn add_and_get() {
         ok(&mut s, &format!("secret-get {id} tok#base64")),
         "czNjcmV0\n"
     );
+    // Bare ids, as Juju prints them; one per line by default ("smart"), which charms that
+    // run `secret-ids` without `--format` read line by line.
+    let xid = id.strip_prefix("secret:").unwrap_or(&id).to_owned();
     assert_eq!(
         ok(&mut s, "secret-ids --format=json"),
-        format!("[\"{id}\"]\n")
+        format!("[\"{xid}\"]\n")
     );
+    assert_eq!(ok(&mut s, "secret-ids"), format!("{xid}\n"));
     // The record never holds the content.
     let line = s.calls[0].line();
     assert!(
