@@ -4,8 +4,8 @@
 //! (`charmlibs-interfaces-tls-certificates`, `dpcharmlibs-interfaces`) ask the Python
 //! providers py-tls-ca (`TLSCertificatesProvidesV4`) and py-db
 //! (`ResourceProviderEventHandler`) for a certificate and a database, until every side
-//! reports success in its status; then a new unit, and the database relation removed and
-//! made again.
+//! reports success in its status; then a new unit, the database relation removed and made
+//! again, and the certificates relations removed.
 //!
 //! Needs a virtualenv with ops and the Python libraries: `JUJU_SIM_OPS_VENV=<venv>` (or
 //! `target/ops-venv`, which `.ci/run` creates with them). Without one the test is skipped,
@@ -72,6 +72,21 @@ fn rust_and_python_interface_libraries_exchange_until_both_sides_succeed() {
             .any(|c| c.starts_with("secret-get ") && c.contains("secret:")),
         "interop-client/0 reads the provider's secret by its URI: {rust:#?}"
     );
+    // relation-broken: both requirers find their secrets with `secret-ids` and remove them
+    // (the Python library reads its plain output line by line).
+    for unit in ["py-client/0", "interop-client/0"] {
+        let broken = r.unit_hook(unit, "certificates-relation-broken");
+        let calls = Trace::calls(&broken);
+        assert!(
+            calls.iter().any(|c| c == "secret-ids")
+                || calls.iter().any(|c| c.starts_with("secret-ids ")),
+            "{unit} lists its secrets: {calls:#?}"
+        );
+        assert!(
+            calls.iter().any(|c| c.starts_with("secret-remove ")),
+            "{unit} removes its secrets: {calls:#?}"
+        );
+    }
     // No private key, no password in any log line or error output of any unit.
     for line in r.stderr.lines() {
         assert!(
@@ -79,12 +94,13 @@ fn rust_and_python_interface_libraries_exchange_until_both_sides_succeed() {
             "a private key reached the output: {line}"
         );
     }
+    // At the end every unit has given its certificate up and kept its database.
     let s = r.summary();
     for unit in ["interop-client/0", "interop-client/1", "interop-client/2"] {
         assert_eq!(
             s["units"][unit]["unit_status"],
-            "active: certificate for interop-client.test from py-tls-ca CA; database appdb as \
-             interop-client_appdb at py-db-0.py-db-endpoints:5432",
+            "waiting: no certificate yet; database appdb as interop-client_appdb at \
+             py-db-0.py-db-endpoints:5432",
             "{unit}"
         );
     }
