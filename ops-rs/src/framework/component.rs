@@ -208,64 +208,8 @@ impl<'a, C: Charm, K: Component<C>> ComponentObservers<'a, C, K> {
         self.register(name, vec![EventKind::custom_of::<T>(emitter)], handler)
     }
 
-    component_plain! {
-        /// `install`
-        install(Install) = EventKind::Install;
-        /// `start`
-        start(Start) = EventKind::Start;
-        /// `stop`
-        stop(Stop) = EventKind::Stop;
-        /// `remove`
-        remove(Remove) = EventKind::Remove;
-        /// `upgrade-charm`
-        upgrade_charm(UpgradeCharm) = EventKind::UpgradeCharm;
-        /// `config-changed`
-        config_changed(ConfigChanged) = EventKind::ConfigChanged;
-        /// `update-status`
-        update_status(UpdateStatus) = EventKind::UpdateStatus;
-        /// `leader-elected`
-        leader_elected(LeaderElected) = EventKind::LeaderElected;
-        /// `secret-changed`
-        secret_changed(SecretChanged) = EventKind::SecretChanged;
-        /// `secret-expired`
-        secret_expired(SecretExpired) = EventKind::SecretExpired;
-        /// `secret-rotate`
-        secret_rotate(SecretRotate) = EventKind::SecretRotate;
-        /// `secret-remove`
-        secret_remove(SecretRemove) = EventKind::SecretRemove;
-        /// The framework's `collect-app-status` (leader only): add candidates with
-        /// [`Ctx::add_app_status`].
-        collect_app_status(CollectStatus) = EventKind::CollectAppStatus;
-        /// The framework's `collect-unit-status`: add candidates with [`Ctx::add_unit_status`].
-        collect_unit_status(CollectStatus) = EventKind::CollectUnitStatus;
-    }
-
-    component_sourced! {
-        /// `<endpoint>-relation-created`
-        relation_created(RelationCreated) = RelationCreated;
-        /// `<endpoint>-relation-joined`
-        relation_joined(RelationJoined) = RelationJoined;
-        /// `<endpoint>-relation-changed`
-        relation_changed(RelationChanged) = RelationChanged;
-        /// `<endpoint>-relation-departed`
-        relation_departed(RelationDeparted) = RelationDeparted;
-        /// `<endpoint>-relation-broken`
-        relation_broken(RelationBroken) = RelationBroken;
-        /// `<storage>-storage-attached`
-        storage_attached(StorageAttached) = StorageAttached;
-        /// `<storage>-storage-detaching`
-        storage_detaching(StorageDetaching) = StorageDetaching;
-        /// The action `<source>`.
-        action(ActionEvent) = Action;
-        /// `<container>-pebble-ready`
-        pebble_ready(PebbleReady) = PebbleReady;
-        /// `<container>-pebble-custom-notice`
-        pebble_custom_notice(PebbleCustomNotice) = PebbleCustomNotice;
-        /// `<container>-pebble-check-failed`
-        pebble_check_failed(PebbleCheckFailed) = PebbleCheckFailed;
-        /// `<container>-pebble-check-recovered`
-        pebble_check_recovered(PebbleCheckRecovered) = PebbleCheckRecovered;
-    }
+    // The same events as the charm's `Observers`, but `pre-commit` and `commit`.
+    super::event_methods::juju_event_methods!(component_plain, component_sourced);
 }
 
 /// A component handler's view of the dispatch: everything [`Ctx`] gives (through `Deref`),

@@ -12,6 +12,7 @@ mod component;
 mod component_state;
 mod ctx;
 mod emit;
+mod event_methods;
 mod handler;
 mod observers;
 mod queue;
