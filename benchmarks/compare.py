@@ -90,12 +90,7 @@ def juju_sim(args: list) -> list[dict]:
     # both charms run without juju-sim's private mount namespace: hook times stay comparable.
     p = run([REL / 'juju-sim', *args, '--format', 'json', '--log-level', 'debug',
              '--mount-namespace', 'never'])
-    events = []
-    for line in p.stdout.splitlines():
-        try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError:
-            pass
+    events = interface_calls.trace_events(p.stdout)
     if p.returncode != 0:
         hooks = [e for e in events if e.get('event') == 'hook' and e.get('exit_code')]
         detail = '\n'.join(h.get('stderr', '') for h in hooks)[-3000:]

@@ -50,6 +50,17 @@ def pack_python(venv: pathlib.Path, into: pathlib.Path) -> dict[str, pathlib.Pat
     return dirs
 
 
+def trace_events(stdout: str) -> list[dict]:
+    """The events of juju-sim's JSON trace (`--format json`: one JSON object per line)."""
+    events = []
+    for line in stdout.splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+    return events
+
+
 def run_scenario(juju_sim: pathlib.Path, client: pathlib.Path, venv: pathlib.Path) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix='interface-calls-') as tmp:
         work = pathlib.Path(tmp)
@@ -59,12 +70,7 @@ def run_scenario(juju_sim: pathlib.Path, client: pathlib.Path, venv: pathlib.Pat
         for name, path in dirs.items():
             args += ['--var', f'{name}={path}']
         p = subprocess.run([str(a) for a in args], capture_output=True, text=True)
-        events = []
-        for line in p.stdout.splitlines():
-            try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError:
-                pass
+        events = trace_events(p.stdout)
         if p.returncode != 0:
             fail(f'juju-sim failed ({p.returncode}):\n{p.stderr[-3000:]}')
         return events
