@@ -76,7 +76,7 @@ fn rust_and_python_interface_libraries_exchange_until_both_sides_succeed() {
     // (the Python library reads its plain output line by line).
     for unit in ["py-client/0", "interop-client/0"] {
         let broken = r.unit_hook(unit, "certificates-relation-broken");
-        let calls = Trace::calls(&broken);
+        let calls = Trace::calls(broken);
         assert!(
             calls.iter().any(|c| c == "secret-ids")
                 || calls.iter().any(|c| c.starts_with("secret-ids ")),
