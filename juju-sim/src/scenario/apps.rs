@@ -519,28 +519,7 @@ pub fn parse_targets(n: Node<'_>) -> Result<BTreeMap<String, Expect>> {
 
 fn parse_app_step(file: &str, n: usize, v: &Value) -> Result<AppStep> {
     let at = format!("steps[{n}]");
-    let (key, body, expect) = match v {
-        Value::String(s) => (s.clone(), Value::Null, None),
-        Value::Object(m) => {
-            let mut keys = m.keys().filter(|k| *k != "expect");
-            let Some(key) = keys.next() else {
-                return Err(Node::root(file, v, &at)
-                    .err("a step needs one of: ".to_owned() + &APP_STEP_KEYWORDS.join(", ")));
-            };
-            if let Some(other) = keys.next() {
-                return Err(Node::root(file, v, &at).err(format!(
-                    "a step has one action and an optional `expect`, got both {key:?} and {other:?}"
-                )));
-            }
-            (key.clone(), m[key].clone(), m.get("expect").cloned())
-        }
-        other => {
-            return Err(Node::root(file, v, &at).err(format!(
-                "expected a step (a keyword, or a map with one keyword and `expect`), got {}",
-                kind(other)
-            )));
-        }
-    };
+    let (key, body, expect) = super::parse::split_step(file, n, v, APP_STEP_KEYWORDS)?;
     let path = format!("{at} ({key})");
     let bp = format!("{path}.{key}");
     let b = Node::root(file, &body, &bp);

@@ -9,30 +9,41 @@ use crate::error::Result;
 use crate::expect::Expect;
 use crate::yaml::{self, Node, kind, scalar};
 
-pub(super) fn parse_step(file: &str, n: usize, v: &Value) -> Result<Step> {
+/// One step of a scenario split into its action keyword, the action's body and its
+/// `expect` (a step is a keyword alone, or a map of one keyword and an optional `expect`);
+/// `keywords` are the actions this kind of scenario knows, for the error.
+pub(super) fn split_step(
+    file: &str,
+    n: usize,
+    v: &Value,
+    keywords: &[&str],
+) -> Result<(String, Value, Option<Value>)> {
     let at = format!("steps[{n}]");
-    let (key, body, expect) = match v {
-        Value::String(s) => (s.clone(), Value::Null, None),
+    match v {
+        Value::String(s) => Ok((s.clone(), Value::Null, None)),
         Value::Object(m) => {
             let mut keys = m.keys().filter(|k| *k != "expect");
             let Some(key) = keys.next() else {
                 return Err(Node::root(file, v, &at)
-                    .err("a step needs one of: ".to_owned() + &STEP_KEYWORDS.join(", ")));
+                    .err("a step needs one of: ".to_owned() + &keywords.join(", ")));
             };
             if let Some(other) = keys.next() {
                 return Err(Node::root(file, v, &at).err(format!(
                     "a step has one action and an optional `expect`, got both {key:?} and {other:?}"
                 )));
             }
-            (key.clone(), m[key].clone(), m.get("expect").cloned())
+            Ok((key.clone(), m[key].clone(), m.get("expect").cloned()))
         }
-        other => {
-            return Err(Node::root(file, v, &at).err(format!(
-                "expected a step (a keyword, or a map with one keyword and `expect`), got {}",
-                kind(other)
-            )));
-        }
-    };
+        other => Err(Node::root(file, v, &at).err(format!(
+            "expected a step (a keyword, or a map with one keyword and `expect`), got {}",
+            kind(other)
+        ))),
+    }
+}
+
+pub(super) fn parse_step(file: &str, n: usize, v: &Value) -> Result<Step> {
+    let at = format!("steps[{n}]");
+    let (key, body, expect) = split_step(file, n, v, STEP_KEYWORDS)?;
     let path = format!("{at} ({key})");
     let b = Node::root(file, &body, &path);
     let bp = format!("{path}.{key}");
