@@ -2,7 +2,10 @@
 //! dispatch, at the matching level, and to stderr when `JUJU_DEBUG` is set.
 //!
 //! [`crate::dispatch::dispatch`] installs the subscriber for its duration, so charm code just
-//! uses the `tracing` macros:
+//! uses the `tracing` macros. A charm that wants its own layers too (a formatter, a metrics
+//! counter, `ops-tracing`'s exporter) adds them with
+//! [`MainOptions::layer`](crate::MainOptions::layer): they run beside the `juju-log` layer in
+//! the dispatch's subscriber ([`CharmLayer`]), so both see every event and span.
 //!
 //! ```
 //! fn on_config() {
@@ -29,12 +32,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::{Layer, Registry};
 
 use crate::model::{LogLevel, Model};
 
@@ -203,9 +207,78 @@ impl<S: Subscriber> Layer<S> for JujuLogLayer {
     }
 }
 
-/// The subscriber a dispatch runs under: `juju-log`, plus stderr when `debug` (`JUJU_DEBUG`).
-pub fn subscriber(model: Model, debug: bool) -> Box<dyn Subscriber + Send + Sync> {
+/// A `tracing` layer of the charm's own, boxed for the registry a dispatch builds.
+pub type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
+
+/// A layer the charm adds to the subscriber a dispatch runs under (with
+/// [`MainOptions::layer`](crate::MainOptions::layer)), beside the `juju-log` layer: how a
+/// charm (or `ops-tracing`) composes its own `tracing` subscriber with the framework's
+/// logging rather than replacing it.
+///
+/// The dispatch owns its subscriber, so it takes a fresh box of the layer for each dispatch
+/// (a clone of the value given: keep a layer's shared state behind an `Arc`).
+///
+/// ```
+/// use tracing_subscriber::Layer;
+/// #[derive(Clone)]
+/// struct CountEvents(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+/// impl<S: tracing::Subscriber> Layer<S> for CountEvents {
+///     fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+///         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///     }
+/// }
+/// let options = ops::MainOptions::default().layer(CountEvents(Default::default()));
+/// assert_eq!(options.layers.len(), 1);
+/// ```
+#[derive(Clone)]
+pub struct CharmLayer(Arc<dyn Fn() -> BoxedLayer + Send + Sync>);
+
+impl CharmLayer {
+    /// Adds `layer` (cloned for each dispatch).
+    pub fn new<L>(layer: L) -> Self
+    where
+        L: Layer<Registry> + Clone + Send + Sync + 'static,
+    {
+        CharmLayer(Arc::new(move || Box::new(layer.clone())))
+    }
+
+    /// A fresh box of the layer.
+    pub fn boxed(&self) -> BoxedLayer {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for CharmLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CharmLayer(..)")
+    }
+}
+
+/// The subscriber a dispatch runs under: `juju-log`, plus stderr when `debug` (`JUJU_DEBUG`),
+/// plus the charm's own `layers`, all over one span registry. With no layer and no `debug`
+/// nothing reads spans, and there is no registry either (see [`Spanless`]).
+pub fn subscriber(
+    model: Model,
+    debug: bool,
+    layers: &[CharmLayer],
+) -> Box<dyn Subscriber + Send + Sync> {
     let juju = JujuLogLayer::new(model);
+    if !layers.is_empty() {
+        let own: Vec<BoxedLayer> = layers.iter().map(CharmLayer::boxed).collect();
+        let stderr = debug.then(|| {
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .without_time()
+                .with_target(false)
+                .with_filter(LevelFilter::DEBUG)
+        });
+        return Box::new(
+            tracing_subscriber::registry()
+                .with(own)
+                .with(juju)
+                .with(stderr),
+        );
+    }
     if debug {
         let stderr = tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
@@ -279,7 +352,7 @@ mod tests {
     #[test]
     fn trace_is_off_by_default() {
         let (r, m) = model();
-        tracing::subscriber::with_default(subscriber(m, false), || {
+        tracing::subscriber::with_default(subscriber(m, false, &[]), || {
             tracing::trace!("t");
             tracing::debug!("d");
         });
@@ -289,7 +362,7 @@ mod tests {
     #[test]
     fn a_batch_sends_runs_of_one_level_together() {
         let (r, m) = model();
-        tracing::subscriber::with_default(subscriber(m, false), || {
+        tracing::subscriber::with_default(subscriber(m, false, &[]), || {
             tracing::debug!("before");
             batched(|| {
                 tracing::debug!("a");
@@ -315,7 +388,7 @@ mod tests {
     fn a_batch_is_split_at_the_size_limit_and_sent_on_unwind() {
         let (r, m) = model();
         let line = "x".repeat(BATCH_LIMIT / 3 - 1);
-        tracing::subscriber::with_default(subscriber(m, false), || {
+        tracing::subscriber::with_default(subscriber(m, false, &[]), || {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 batched(|| {
                     for _ in 0..4 {
@@ -342,7 +415,7 @@ mod tests {
             Ok(Vec::new())
         });
         let m = Model::new(Arc::new(r.clone()), "web/0");
-        tracing::subscriber::with_default(subscriber(m, false), || tracing::info!("hello"));
+        tracing::subscriber::with_default(subscriber(m, false, &[]), || tracing::info!("hello"));
         assert_eq!(r.lines(), ["juju-log --log-level INFO -- hello"]);
     }
 
@@ -350,7 +423,7 @@ mod tests {
     fn events_inside_spans_are_forwarded_with_or_without_debug() {
         for debug in [false, true] {
             let (r, m) = model();
-            tracing::subscriber::with_default(subscriber(m, debug), || {
+            tracing::subscriber::with_default(subscriber(m, debug, &[]), || {
                 let outer = tracing::info_span!("reconcile", unit = "web/0");
                 let _outer = outer.enter();
                 tracing::info!(port = 80, "in a span");
