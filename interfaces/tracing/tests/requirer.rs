@@ -92,8 +92,7 @@ fn the_url_is_read_from_the_providers_receivers() {
 #[test]
 fn bad_provider_data_is_an_error_that_says_so() {
     let ctx = context();
-    let rel = Relation::new("charm-tracing")
-        .remote_app("tempo")
+    let rel = Relation::new(1, "charm-tracing", "tempo")
         .remote_app_data([("receivers", "not json")]);
     let state = State::new().relation(rel);
     let err = ctx.run(ctx.on.config_changed(), &state).unwrap_err();
