@@ -131,7 +131,12 @@ impl Client {
                 .run_within(call, move |left| {
                     let n = attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     let outer = outer.clone();
-                    let attempt = tracing::info_span!(target: "pebble", "pebble attempt", attempt = n);
+                    // A span per retry (the first try is the request span itself).
+                    let attempt = if n > 1 {
+                        tracing::info_span!(target: "pebble", "pebble attempt", attempt = n)
+                    } else {
+                        tracing::Span::none()
+                    };
                     async move {
                         let budget = attempt_budget(transport.timeout(), left);
                         let raw = transport.send(req, budget).await;
