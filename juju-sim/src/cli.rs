@@ -113,8 +113,9 @@ impl Common {
         let Some(addr) = self.otlp_receiver else {
             return Ok((trace, BTreeMap::new()));
         };
-        let rx = super::otlp::OtlpReceiver::start(addr, self.otlp_out.clone())
-            .map_err(|e| SimError::Charm(format!("cannot start the OTLP receiver on {addr}: {e}")))?;
+        let rx = super::otlp::OtlpReceiver::start(addr, self.otlp_out.clone()).map_err(|e| {
+            SimError::Charm(format!("cannot start the OTLP receiver on {addr}: {e}"))
+        })?;
         if self.format == Format::Text {
             println!("OTLP receiver: {} (POST /v1/traces)", rx.url());
         }

@@ -30,6 +30,10 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
 
+/// What `${otlp-receiver}` is without `--otlp-receiver`: OTLP/HTTP's standard port on this
+/// host, where a collector of your own may listen.
+pub const DEFAULT_RECEIVER: &str = "http://127.0.0.1:4318";
+
 /// The largest request body accepted (a charm sends at most 1 MiB at once).
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
@@ -117,7 +121,11 @@ fn serve(stream: TcpStream, inbox: &Inbox, save: Option<&PathBuf>) -> io::Result
         )
     };
     if method != "POST" || path != "/v1/traces" {
-        return reply(&mut out, "404 Not Found", "POST OTLP traces to /v1/traces\n");
+        return reply(
+            &mut out,
+            "404 Not Found",
+            "POST OTLP traces to /v1/traces\n",
+        );
     }
     if content_type != "application/x-protobuf" {
         return reply(
@@ -374,7 +382,10 @@ mod tests {
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         let got = take(&rx.inbox());
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].resource_spans[0].scope_spans[0].spans[0].name, "ops.main");
+        assert_eq!(
+            got[0].resource_spans[0].scope_spans[0].spans[0].name,
+            "ops.main"
+        );
         let saved = std::fs::read_to_string(&save).unwrap();
         assert!(saved.contains("\"name\":\"ops.main\""), "{saved}");
 

@@ -58,7 +58,10 @@ impl SpanCollector {
     /// The spans closed so far (taken: a second call returns only later ones), and how many
     /// were dropped over [`MAX_SPANS`].
     pub fn take(&self) -> (Vec<Span>, usize) {
-        let mut c = self.collected.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut c = self
+            .collected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let dropped = std::mem::take(&mut c.dropped);
         (std::mem::take(&mut c.spans), dropped)
     }
@@ -219,7 +222,10 @@ where
             return;
         };
         span.end_time_unix_nano = now_nanos();
-        let mut c = self.collected.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut c = self
+            .collected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if c.spans.len() < MAX_SPANS {
             c.spans.push(span);
         } else {
@@ -269,7 +275,10 @@ mod tests {
         assert_eq!(spans.len(), 2);
         let (inner, outer) = (&spans[0], &spans[1]);
         assert_eq!(outer.name, "ops.main");
-        assert_eq!(outer.parent_span_id, [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]);
+        assert_eq!(
+            outer.parent_span_id,
+            [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]
+        );
         assert_eq!(outer.trace_id[0], 0x4b);
         assert_eq!(inner.name, "start: charm/on_start");
         assert_eq!(inner.parent_span_id, outer.span_id);

@@ -129,11 +129,15 @@ impl<C: Charm> Component<C> for Tracing {
         let endpoint = self.requirer.endpoint().to_owned();
         on.start("on_start", |t, ctx, _| t.reconcile(ctx));
         on.upgrade_charm("on_upgrade_charm", |t, ctx, _| t.request_and_reconcile(ctx));
-        on.leader_elected("on_leader_elected", |t, ctx, _| t.request_and_reconcile(ctx));
+        on.leader_elected("on_leader_elected", |t, ctx, _| {
+            t.request_and_reconcile(ctx)
+        });
         on.relation_created(&endpoint, "on_tracing_created", |t, ctx, _| {
             t.request_and_reconcile(ctx)
         });
-        on.relation_changed(&endpoint, "on_tracing_changed", |t, ctx, _| t.reconcile(ctx));
+        on.relation_changed(&endpoint, "on_tracing_changed", |t, ctx, _| {
+            t.reconcile(ctx)
+        });
         on.relation_broken(&endpoint, "on_tracing_broken", |t, ctx, _| t.reconcile(ctx));
         if let Some(ca) = &self.ca_endpoint {
             on.relation_changed(ca, "on_ca_changed", |t, ctx, _| t.reconcile(ctx));

@@ -32,7 +32,10 @@ pub fn set_destination(destination: Option<Destination>) {
 
 /// What [`set_destination`] was given in this process, if it was called (taken).
 pub(crate) fn take_decided() -> Option<Option<Destination>> {
-    DECIDED.lock().unwrap_or_else(PoisonError::into_inner).take()
+    DECIDED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
 }
 
 /// The destination file of one unit.

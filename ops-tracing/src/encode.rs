@@ -109,6 +109,10 @@ mod tests {
         assert_eq!(names, ["install", "start"]);
         let resource = decoded.resource_spans[0].resource.as_ref().unwrap();
         assert!(resource.attributes.contains(&kv("service.name", "web")));
-        assert!(resource.attributes.contains(&kv("service.instance.id", "0")));
+        assert!(
+            resource
+                .attributes
+                .contains(&kv("service.instance.id", "0"))
+        );
     }
 }

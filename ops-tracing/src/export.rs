@@ -115,8 +115,8 @@ pub fn send_within(url: &str, body: &[u8], deadline: Duration) -> Result<(), Exp
             .filter(|d| !d.is_zero())
             .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "out of time"))
     };
-    let addr = resolve(target.host, target.port, left().map_err(unreachable)?)
-        .map_err(unreachable)?;
+    let addr =
+        resolve(target.host, target.port, left().map_err(unreachable)?).map_err(unreachable)?;
     let mut stream =
         TcpStream::connect_timeout(&addr, left().map_err(unreachable)?).map_err(unreachable)?;
     let _ = stream.set_nodelay(true);
@@ -159,7 +159,11 @@ fn resolve(host: &str, port: u16, within: Duration) -> io::Result<SocketAddr> {
     std::thread::Builder::new()
         .name("otlp-resolve".into())
         .spawn(move || {
-            let _ = tx.send((name.as_str(), port).to_socket_addrs().map(|mut a| a.next()));
+            let _ = tx.send(
+                (name.as_str(), port)
+                    .to_socket_addrs()
+                    .map(|mut a| a.next()),
+            );
         })?;
     match rx.recv_timeout(within) {
         Ok(Ok(Some(addr))) => Ok(addr),
@@ -176,10 +180,7 @@ fn resolve(host: &str, port: u16, within: Duration) -> io::Result<SocketAddr> {
 }
 
 /// Reads up to the end of the status line and returns the status code.
-fn read_status(
-    stream: &mut TcpStream,
-    left: &dyn Fn() -> io::Result<Duration>,
-) -> io::Result<u16> {
+fn read_status(stream: &mut TcpStream, left: &dyn Fn() -> io::Result<Duration>) -> io::Result<u16> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 512];
     while !buf.windows(2).any(|w| w == b"\r\n") {

@@ -139,7 +139,9 @@ fn flush(buffer: &Buffer, destination: &Destination, report: &mut Report) {
     let (body, n) = match buffer.batch() {
         Ok(b) => b,
         Err(e) => {
-            report.problems.push(format!("cannot read the span buffer: {e}"));
+            report
+                .problems
+                .push(format!("cannot read the span buffer: {e}"));
             return;
         }
     };

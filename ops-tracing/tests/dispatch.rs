@@ -82,16 +82,17 @@ fn session(dir: &std::path::Path) -> Session {
     Session::new(
         dir,
         origin,
-        TraceParent::from_juju(Some("4bf92f3577b34da6a3ce929d0e0e4736"), Some("00f067aa0ba902b7")),
+        TraceParent::from_juju(
+            Some("4bf92f3577b34da6a3ce929d0e0e4736"),
+            Some("00f067aa0ba902b7"),
+        ),
     )
 }
 
 /// Runs `hook` under `session`'s collector; returns the spans collected (without finishing).
 fn run(hook: &str, dir: &std::path::Path, s: &Session) -> u8 {
-    let input =
-        DispatchInput::new(context(hook, dir), Arc::new(runner())).layers(vec![CharmLayer::new(
-            s.collector(),
-        )]);
+    let input = DispatchInput::new(context(hook, dir), Arc::new(runner()))
+        .layers(vec![CharmLayer::new(s.collector())]);
     dispatch(&mut Web, input, StoreSpec::Memory(MemoryStore::default())).exit_code()
 }
 
@@ -123,12 +124,18 @@ fn a_dispatch_is_a_tree_of_spans_without_secrets() {
             .unwrap_or_else(|| panic!("no span {name:?} in {:?}", names(&spans)))
     };
     let root = by_name("ops.main");
-    assert_eq!(root.parent_span_id, [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]);
+    assert_eq!(
+        root.parent_span_id,
+        [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]
+    );
     let emit = by_name("emit config-changed");
     assert_eq!(emit.parent_span_id, root.span_id);
     let handler = by_name("config-changed: on_config");
     assert_eq!(handler.parent_span_id, emit.span_id);
-    assert_eq!(string_attr(handler, "deferred").as_deref(), Some("BoolValue(false)"));
+    assert_eq!(
+        string_attr(handler, "deferred").as_deref(),
+        Some("BoolValue(false)")
+    );
     let secret_add = by_name("secret-add");
     assert_eq!(secret_add.parent_span_id, handler.span_id);
     let relation_set = by_name("relation-set");
@@ -139,10 +146,15 @@ fn a_dispatch_is_a_tree_of_spans_without_secrets() {
     let status = by_name("ops.collect_status");
     assert_eq!(status.parent_span_id, root.span_id);
     assert!(
-        string_attr(status, "unit_status").unwrap().contains("active: ready"),
+        string_attr(status, "unit_status")
+            .unwrap()
+            .contains("active: ready"),
         "{status:?}"
     );
-    assert!(spans.iter().all(|s| s.name != "juju-log"), "juju-log is not traced");
+    assert!(
+        spans.iter().all(|s| s.name != "juju-log"),
+        "juju-log is not traced"
+    );
     // No attribute, event or name anywhere carries the secret.
     let text = format!("{spans:?}");
     assert!(!text.contains(SECRET), "a secret reached a span");
@@ -154,7 +166,12 @@ fn names(spans: &[Span]) -> Vec<&str> {
 }
 
 /// A collector that answers 200 to `n` requests and hands back their decoded bodies.
-fn receiver(n: usize) -> (String, std::thread::JoinHandle<Vec<ExportTraceServiceRequest>>) {
+fn receiver(
+    n: usize,
+) -> (
+    String,
+    std::thread::JoinHandle<Vec<ExportTraceServiceRequest>>,
+) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/v1/traces", l.local_addr().unwrap());
     let t = std::thread::spawn(move || {
@@ -217,14 +234,26 @@ fn spans_wait_in_the_buffer_until_a_collector_is_known() {
         .filter(|s| s.name == "ops.main")
         .map(|s| string_attr(s, "juju.hook").unwrap())
         .collect();
-    assert_eq!(roots, [r#"StringValue("install")"#, r#"StringValue("config-changed")"#]);
-    assert!(!Buffer::in_dir(dir.path()).path().exists(), "sent spans leave the buffer");
+    assert_eq!(
+        roots,
+        [
+            r#"StringValue("install")"#,
+            r#"StringValue("config-changed")"#
+        ]
+    );
+    assert!(
+        !Buffer::in_dir(dir.path()).path().exists(),
+        "sent spans leave the buffer"
+    );
 
     // The destination is remembered; a collector that is down keeps the spans buffered.
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let down = format!("http://{}/v1/traces", l.local_addr().unwrap());
     drop(l);
-    set_destination(Some(Destination { url: down, ca: None }));
+    set_destination(Some(Destination {
+        url: down,
+        ca: None,
+    }));
     let s = session(dir.path());
     assert_eq!(run("update-status", dir.path(), &s), 0);
     let report = s.finish(false);

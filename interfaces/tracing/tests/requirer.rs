@@ -58,7 +58,10 @@ fn the_leader_asks_for_otlp_http_when_the_relation_is_created() {
     let out = ctx.run(ctx.on.relation_created(&rel), &state).unwrap();
     let bag = relation(&out).local_app_data.clone();
     let bag = serde_json::to_value(&bag).unwrap();
-    assert!(jsonschema::is_valid(&schema("requirer.json"), &bag), "{bag}");
+    assert!(
+        jsonschema::is_valid(&schema("requirer.json"), &bag),
+        "{bag}"
+    );
     let receivers: serde_json::Value =
         serde_json::from_str(bag["receivers"].as_str().unwrap()).unwrap();
     assert!(jsonschema::is_valid(&schema("receivers.json"), &receivers));
@@ -92,8 +95,8 @@ fn the_url_is_read_from_the_providers_receivers() {
 #[test]
 fn bad_provider_data_is_an_error_that_says_so() {
     let ctx = context();
-    let rel = Relation::new(1, "charm-tracing", "tempo")
-        .remote_app_data([("receivers", "not json")]);
+    let rel =
+        Relation::new(1, "charm-tracing", "tempo").remote_app_data([("receivers", "not json")]);
     let state = State::new().relation(rel);
     let err = ctx.run(ctx.on.config_changed(), &state).unwrap_err();
     assert!(err.to_string().contains("receivers"), "{err}");

@@ -368,6 +368,12 @@ impl Scenario {
         {
             builtins.insert("bin-dir".to_owned(), bin.display().to_string());
         }
+        // Without `--otlp-receiver`: OTLP/HTTP's standard port on this host, where a collector
+        // of your own may listen (spans sent nowhere stay in the unit's buffer).
+        builtins.insert(
+            "otlp-receiver".to_owned(),
+            crate::otlp::DEFAULT_RECEIVER.to_owned(),
+        );
         builtins.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         let (text, vars) = super::vars::substitute(&file, &text, overrides, &builtins)?;
         let mut scenario = Scenario::parse_in(&file, &text, &dir)?;
