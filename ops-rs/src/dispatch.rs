@@ -282,7 +282,7 @@ pub fn dispatch<C: Charm>(
     let main_event = input.main_event;
     let mut calls = Vec::new();
     let mut emitted = Vec::new();
-    let subscriber = crate::log::subscriber(model.clone(), context.debug, &input.layers);
+    let subscriber = crate::log::subscriber_with(model.clone(), context.debug, &input.layers);
     let result = tracing::subscriber::with_default(subscriber, || {
         let root = span!(
             "ops.main",

@@ -254,10 +254,14 @@ impl std::fmt::Debug for CharmLayer {
     }
 }
 
-/// The subscriber a dispatch runs under: `juju-log`, plus stderr when `debug` (`JUJU_DEBUG`),
-/// plus the charm's own `layers`, all over one span registry. With no layer and no `debug`
-/// nothing reads spans, and there is no registry either (see [`Spanless`]).
-pub fn subscriber(
+/// The subscriber a dispatch runs under: `juju-log`, plus stderr when `debug` (`JUJU_DEBUG`).
+pub fn subscriber(model: Model, debug: bool) -> Box<dyn Subscriber + Send + Sync> {
+    subscriber_with(model, debug, &[])
+}
+
+/// [`subscriber`], plus the charm's own `layers`, all over one span registry. With no layer
+/// and no `debug` nothing reads spans, and there is no registry either (see [`Spanless`]).
+pub fn subscriber_with(
     model: Model,
     debug: bool,
     layers: &[CharmLayer],
@@ -349,10 +353,52 @@ mod tests {
         );
     }
 
+    /// Records the spans opened and the events seen, with the span each event was in.
+    #[derive(Clone, Default)]
+    struct Seen(Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl<S> Layer<S> for Seen
+    where
+        S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        fn on_new_span(
+            &self,
+            attrs: &tracing::span::Attributes<'_>,
+            _id: &tracing::span::Id,
+            _ctx: Context<'_, S>,
+        ) {
+            self.0.lock().unwrap().push(format!("span {}", attrs.metadata().name()));
+        }
+        fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+            let mut line = Line::default();
+            event.record(&mut line);
+            let span = ctx.event_span(event).map(|s| s.name()).unwrap_or("-");
+            self.0.lock().unwrap().push(format!("event {} in {span}", line.message));
+        }
+    }
+
+    #[test]
+    fn a_charm_layer_sees_spans_and_events_beside_juju_log() {
+        for debug in [false, true] {
+            let (r, m) = model();
+            let seen = Seen::default();
+            let sub = subscriber_with(m, debug, &[CharmLayer::new(seen.clone())]);
+            tracing::subscriber::with_default(sub, || {
+                tracing::info_span!("reconcile").in_scope(|| tracing::info!("hello"));
+            });
+            assert_eq!(r.lines(), ["juju-log --log-level INFO -- hello"]);
+            assert_eq!(
+                *seen.0.lock().unwrap(),
+                ["span reconcile", "event hello in reconcile"],
+                "debug={debug}"
+            );
+        }
+    }
+
     #[test]
     fn trace_is_off_by_default() {
         let (r, m) = model();
-        tracing::subscriber::with_default(subscriber(m, false, &[]), || {
+        tracing::subscriber::with_default(subscriber(m, false), || {
             tracing::trace!("t");
             tracing::debug!("d");
         });
@@ -362,7 +408,7 @@ mod tests {
     #[test]
     fn a_batch_sends_runs_of_one_level_together() {
         let (r, m) = model();
-        tracing::subscriber::with_default(subscriber(m, false, &[]), || {
+        tracing::subscriber::with_default(subscriber(m, false), || {
             tracing::debug!("before");
             batched(|| {
                 tracing::debug!("a");
@@ -388,7 +434,7 @@ mod tests {
     fn a_batch_is_split_at_the_size_limit_and_sent_on_unwind() {
         let (r, m) = model();
         let line = "x".repeat(BATCH_LIMIT / 3 - 1);
-        tracing::subscriber::with_default(subscriber(m, false, &[]), || {
+        tracing::subscriber::with_default(subscriber(m, false), || {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 batched(|| {
                     for _ in 0..4 {
@@ -415,7 +461,7 @@ mod tests {
             Ok(Vec::new())
         });
         let m = Model::new(Arc::new(r.clone()), "web/0");
-        tracing::subscriber::with_default(subscriber(m, false, &[]), || tracing::info!("hello"));
+        tracing::subscriber::with_default(subscriber(m, false), || tracing::info!("hello"));
         assert_eq!(r.lines(), ["juju-log --log-level INFO -- hello"]);
     }
 
@@ -423,7 +469,7 @@ mod tests {
     fn events_inside_spans_are_forwarded_with_or_without_debug() {
         for debug in [false, true] {
             let (r, m) = model();
-            tracing::subscriber::with_default(subscriber(m, debug, &[]), || {
+            tracing::subscriber::with_default(subscriber(m, debug), || {
                 let outer = tracing::info_span!("reconcile", unit = "web/0");
                 let _outer = outer.enter();
                 tracing::info!(port = 80, "in a span");
