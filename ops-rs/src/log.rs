@@ -267,33 +267,27 @@ pub fn subscriber_with(
     layers: &[CharmLayer],
 ) -> Box<dyn Subscriber + Send + Sync> {
     let juju = JujuLogLayer::new(model);
-    if !layers.is_empty() {
-        let own: Vec<BoxedLayer> = layers.iter().map(CharmLayer::boxed).collect();
-        let stderr = debug.then(|| {
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .without_time()
-                .with_target(false)
-                .with_filter(LevelFilter::DEBUG)
-        });
-        return Box::new(
-            tracing_subscriber::registry()
-                .with(own)
-                .with(juju)
-                .with(stderr),
-        );
+    if layers.is_empty() && !debug {
+        return Box::new(juju.with_subscriber(Spanless));
     }
-    if debug {
-        let stderr = tracing_subscriber::fmt::layer()
+    // One subscriber type for `JUJU_DEBUG` and for charm layers (an empty list, or no stderr
+    // layer, costs nothing at run time): a second type would be a second copy of the
+    // registry's code in every charm binary. The stderr formatter shows the spans an event
+    // is in: it needs the registry.
+    let own: Vec<BoxedLayer> = layers.iter().map(CharmLayer::boxed).collect();
+    let stderr = debug.then(|| {
+        tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .without_time()
             .with_target(false)
-            .with_filter(LevelFilter::DEBUG);
-        // The stderr formatter shows the spans an event is in: it needs the registry.
-        Box::new(tracing_subscriber::registry().with(juju).with(stderr))
-    } else {
-        Box::new(juju.with_subscriber(Spanless))
-    }
+            .with_filter(LevelFilter::DEBUG)
+    });
+    Box::new(
+        tracing_subscriber::registry()
+            .with(own)
+            .with(juju)
+            .with(stderr),
+    )
 }
 
 /// The subscriber under [`JujuLogLayer`] when nothing needs spans: it accepts them and keeps
@@ -367,13 +361,19 @@ mod tests {
             _id: &tracing::span::Id,
             _ctx: Context<'_, S>,
         ) {
-            self.0.lock().unwrap().push(format!("span {}", attrs.metadata().name()));
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("span {}", attrs.metadata().name()));
         }
         fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
             let mut line = Line::default();
             event.record(&mut line);
             let span = ctx.event_span(event).map(|s| s.name()).unwrap_or("-");
-            self.0.lock().unwrap().push(format!("event {} in {span}", line.message));
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("event {} in {span}", line.message));
         }
     }
 
