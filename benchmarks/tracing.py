@@ -94,9 +94,11 @@ def juju_sim(bin_dir: pathlib.Path, charm: pathlib.Path, scenario: pathlib.Path,
 
 
 def hooks(events):
-    """(`NN hook`, wall ms) per hook run, numbered so a hook that runs twice is two rows."""
+    """(`NN hook`, wall ms, CPU ms of the dispatch process, hook tools not included) per hook
+    run, numbered so a hook that runs twice is two rows."""
     runs = [e for e in events if e.get('event') == 'hook']
-    return [(f"{i:02d} {e['hook']}", e['duration_ms']) for i, e in enumerate(runs, 1)]
+    return [(f"{i:02d} {e['hook']}", e['duration_us'] / 1000, e.get('cpu_us', 0) / 1000)
+            for i, e in enumerate(runs, 1)]
 
 
 def callgrind(bin_dir, out, name, binary, scenario, receiver):
@@ -131,11 +133,20 @@ def main():
     ap.add_argument('--tracing-venv', type=pathlib.Path, required=True)
     ap.add_argument('--iterations', type=int, default=5)
     ap.add_argument('--out', type=pathlib.Path, default=ROOT / 'target' / 'bench-tracing')
+    ap.add_argument('--skip-callgrind', action='store_true')
+    ap.add_argument('--report-only', action='store_true',
+                    help="print the report of the last run's results.json")
     a = ap.parse_args()
+    if a.report_only:
+        print(report(json.loads((a.out / 'results.json').read_text())))
+        return
     out = a.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     sc = scenarios(out)
-    result = {'sizes': {}, 'instructions': {}, 'wall_ms': {}}
+    result = {'sizes': {}, 'instructions': {}, 'wall_ms': {}, 'cpu_ms': {}}
+    if a.skip_callgrind and (out / 'results.json').exists():
+        # Keep the last run's instruction counts (they repeat; times do not).
+        result['instructions'] = json.loads((out / 'results.json').read_text())['instructions']
     rust = {'plain': a.plain.resolve(), 'traced': a.traced.resolve()}
     if a.base:
         rust['base'] = a.base.resolve()
@@ -143,7 +154,7 @@ def main():
         result['sizes'][k] = b.stat().st_size
     # Instructions (callgrind), one run each.
     runs = [('base', 'none'), ('plain', 'none'), ('traced', 'none'), ('traced', 'loopback')]
-    for binary, where in runs:
+    for binary, where in runs if not a.skip_callgrind else []:
         if binary not in rust:
             continue
         key = f'{binary}/{where}'
@@ -165,33 +176,54 @@ def main():
     for i in range(a.iterations):
         for key, (charm, where) in variants.items():
             print(f'run {i + 1}/{a.iterations}: {key}', file=sys.stderr)
-            for hook, ms in hooks(juju_sim(a.bin_dir, charm, sc[where], where == 'loopback')):
+            for hook, ms, cpu in hooks(juju_sim(a.bin_dir, charm, sc[where], where == 'loopback')):
                 result['wall_ms'].setdefault(key, {}).setdefault(hook, []).append(ms)
+                result['cpu_ms'].setdefault(key, {}).setdefault(hook, []).append(cpu)
     (out / 'results.json').write_text(json.dumps(result, indent=1))
     print(report(result))
 
 
+def by_occurrence(names):
+    """`config-changed`, `config-changed #2`, ...: the same hook lines up across scenarios
+    whose hook lists differ (the loopback one has the tracing relation's hooks too)."""
+    seen, out = {}, []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f'{n} #{seen[n]}')
+    return out
+
+
 def report(r):
     lines = ['Sizes (bytes): ' + ', '.join(f'{k} {v:,}' for k, v in r['sizes'].items()), '']
-    ins = r['instructions']
+    ins = {k: dict(zip(by_occurrence([h for h, _ in v]), [c for _, c in v]))
+           for k, v in r['instructions'].items()}
     keys = list(ins)
-    lines.append('| hook | ' + ' | '.join(keys) + ' |')
+    rows = list(dict.fromkeys(h for k in keys for h in ins[k]))
+    lines.append('| hook (instructions) | ' + ' | '.join(keys) + ' |')
     lines.append('|---' * (len(keys) + 1) + '|')
-    n = max(len(v) for v in ins.values())
-    for i in range(n):
-        row = [ins[k][i] if i < len(ins[k]) else ('', 0) for k in keys]
-        lines.append(f'| {row[0][0]} | ' + ' | '.join(f'{c:,}' for _, c in row) + ' |')
-    lines.append('')
-    walls = r['wall_ms']
-    keys = list(walls)
-    hooks_ = list(walls[keys[0]])
-    lines.append('| hook (median wall ms) | ' + ' | '.join(keys) + ' |')
-    lines.append('|---' * (len(keys) + 1) + '|')
-    for h in hooks_:
-        cells = [f"{statistics.median(walls[k][h]):.1f}" if h in walls[k] else '' for k in keys]
+    for h in rows:
+        cells = [f'{ins[k][h]:,}' if h in ins[k] else '' for k in keys]
         lines.append(f'| {h} | ' + ' | '.join(cells) + ' |')
-    totals = [f"{sum(statistics.median(v) for v in walls[k].values()):.0f}" for k in keys]
-    lines.append('| all hooks, sum of medians | ' + ' | '.join(totals) + ' |')
+    lines.append('')
+    for what, title in (('cpu_ms', 'median CPU ms of the dispatch process'),
+                        ('wall_ms', 'median wall ms')):
+        if not r.get(what):
+            continue
+        walls = {k: dict(zip(by_occurrence([h.split(' ', 1)[1] for h in v]), v.values()))
+                 for k, v in r[what].items()}
+        keys = list(walls)
+        rows = list(dict.fromkeys(h for k in keys for h in walls[k]))
+        lines.append(f'| hook ({title}) | ' + ' | '.join(keys) + ' |')
+        lines.append('|---' * (len(keys) + 1) + '|')
+        for h in rows:
+            cells = [f"{statistics.median(walls[k][h]):.1f}" if h in walls[k] else ''
+                     for k in keys]
+            lines.append(f'| {h} | ' + ' | '.join(cells) + ' |')
+        common = [h for h in rows if all(h in walls[k] for k in keys)]
+        totals = [f"{sum(statistics.median(walls[k][h]) for h in common):.0f}" for k in keys]
+        lines.append(f'| the {len(common)} hooks every variant runs, sum | '
+                     + ' | '.join(totals) + ' |')
+        lines.append('')
     return '\n'.join(lines)
 
 

@@ -1,9 +1,9 @@
 //! Spans: what a dispatch does, as `tracing` spans a tracing layer (the `ops-tracing` crate)
 //! turns into OpenTelemetry spans. Their names and attributes follow Python `ops[tracing]`.
 //!
-//! Spans are compiled in only with the `spans` feature. Without it, [`span!`] is
-//! `tracing::Span::none()` and its field expressions are never evaluated, so a charm that
-//! does not trace pays nothing (BENCHMARKS.md, "Charm tracing").
+//! Spans are compiled in only with the `spans` feature. Without it, `span!` is a
+//! zero-sized no-op whose field expressions are never evaluated, so a charm that does not
+//! trace pays nothing (BENCHMARKS.md, "Charm tracing").
 //!
 //! | Span | Where | Attributes |
 //! | --- | --- | --- |
@@ -28,16 +28,51 @@ macro_rules! span {
     };
 }
 
-/// A span at INFO under the `ops` target when the `spans` feature is on; `Span::none()`
-/// (nothing evaluated) without it.
+/// A span at INFO under the `ops` target when the `spans` feature is on; [`NoSpan`]
+/// (nothing evaluated, nothing compiled) without it.
 #[cfg(not(feature = "spans"))]
 macro_rules! span {
     ($($anything:tt)*) => {
-        tracing::Span::none()
+        crate::spans::NoSpan
     };
 }
 
 pub(crate) use span;
+
+/// No span: what [`span!`] is without the `spans` feature. Its methods are the ones the
+/// framework calls on a span, and do nothing, so the calls compile to nothing.
+#[cfg(not(feature = "spans"))]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoSpan;
+
+#[cfg(not(feature = "spans"))]
+impl NoSpan {
+    /// Does nothing (`Span::enter`).
+    #[inline(always)]
+    pub(crate) fn enter(&self) -> NoSpan {
+        NoSpan
+    }
+
+    /// Does nothing (`Span::record`).
+    #[inline(always)]
+    pub(crate) fn record<V>(&self, _field: &str, _value: V) -> &Self {
+        self
+    }
+}
+
+/// A span that records nothing, of the type [`span!`] gives.
+#[cfg(feature = "spans")]
+#[inline(always)]
+pub(crate) fn none() -> tracing::Span {
+    tracing::Span::none()
+}
+
+/// A span that records nothing, of the type [`span!`] gives.
+#[cfg(not(feature = "spans"))]
+#[inline(always)]
+pub(crate) fn none() -> NoSpan {
+    NoSpan
+}
 
 /// The text a value takes in a redacted argument.
 pub const REDACTED: &str = "<redacted>";

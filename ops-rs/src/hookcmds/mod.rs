@@ -88,7 +88,7 @@ pub(crate) fn run(
     }
     // `juju-log` gets no span: logs travel on their own (as in Python ops).
     let span = if tool == "juju-log" {
-        tracing::Span::none()
+        crate::spans::none()
     } else {
         span!(
             "ops.hook_tool",
