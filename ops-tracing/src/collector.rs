@@ -201,7 +201,6 @@ where
             open.0.status = Some(Status {
                 message: line.0.clone(),
                 code: status::StatusCode::Error as i32,
-                ..Status::default()
             });
         }
         if open.0.events.len() >= MAX_EVENTS_PER_SPAN {

@@ -91,7 +91,6 @@ impl Session {
             root.status = Some(Status {
                 message: "the dispatch failed (see juju debug-log)".into(),
                 code: status::StatusCode::Error as i32,
-                ..Status::default()
             });
         }
         if over > 0 {

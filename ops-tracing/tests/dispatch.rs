@@ -105,7 +105,7 @@ fn spans_of(request: &ExportTraceServiceRequest) -> Vec<&Span> {
         .collect()
 }
 
-fn string_attr<'a>(span: &'a Span, key: &str) -> Option<String> {
+fn string_attr(span: &Span, key: &str) -> Option<String> {
     let v = span.attributes.iter().find(|a| a.key == key)?;
     Some(format!("{:?}", v.value.as_ref()?.value.as_ref()?))
 }
