@@ -260,7 +260,8 @@ pub fn subscriber(model: Model, debug: bool) -> Box<dyn Subscriber + Send + Sync
 }
 
 /// [`subscriber`], plus the charm's own `layers`, all over one span registry. With no layer
-/// and no `debug` nothing reads spans, and there is no registry either (see [`Spanless`]).
+/// and no `debug` nothing reads spans, and there is no registry either (BENCHMARKS.md, "No
+/// span registry under the `juju-log` layer").
 pub fn subscriber_with(
     model: Model,
     debug: bool,
