@@ -23,6 +23,10 @@ pub struct WebKv {
     pub ingress: IngressRequirer,
     /// The `metrics-endpoint` relation, through the prometheus_scrape v0 interface library.
     pub metrics: MetricsEndpointProvider,
+    /// Charm tracing: where the hooks' spans go (the `charm-tracing` relation, with the CA
+    /// from `receive-ca-cert`). Only with the `tracing` feature.
+    #[cfg(feature = "tracing")]
+    pub tracing: ops_tracing::Tracing,
 }
 
 impl Default for WebKv {
@@ -31,6 +35,8 @@ impl Default for WebKv {
             website: Website::default(),
             ingress: ingress::requirer(),
             metrics: metrics::provider(),
+            #[cfg(feature = "tracing")]
+            tracing: ops_tracing::Tracing::new("charm-tracing").ca_relation("receive-ca-cert"),
         }
     }
 }
@@ -53,6 +59,8 @@ impl Charm for WebKv {
         on.custom::<Ready>(ingress::KEY, "on_ingress_ready", Self::on_ingress_ready);
         on.custom::<Revoked>(ingress::KEY, "on_ingress_revoked", Self::on_ingress_revoked);
         on.component(metrics::KEY, |c: &mut Self| &mut c.metrics);
+        #[cfg(feature = "tracing")]
+        on.component("tracing", |c: &mut Self| &mut c.tracing);
         on.action("set-key", "on_set_key", Self::on_set_key);
         on.action("backup", "on_backup", Self::on_backup);
         // The only place a status is decided, at the end of every hook.

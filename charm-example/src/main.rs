@@ -11,5 +11,10 @@
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
 fn main() -> std::process::ExitCode {
+    // With the `tracing` feature, ops-tracing runs the dispatch: the same as `ops::main`,
+    // with the hook's spans collected and sent (see charm-example/scenarios/webkv-tracing.yaml).
+    #[cfg(feature = "tracing")]
+    return ops_tracing::main(charm_example::WebKv::default());
+    #[cfg(not(feature = "tracing"))]
     ops::main(charm_example::WebKv::default())
 }

@@ -94,6 +94,34 @@ struct Common {
     /// other's relation-changed forever).
     #[arg(long, value_name = "N", default_value_t = super::runner::DEFAULT_SETTLE_LIMIT)]
     settle_limit: usize,
+    /// Run an OTLP/HTTP receiver on this loopback address (port 0: any free port) and show
+    /// the spans each hook sends (charms built with ops-tracing) as a tree under the hook.
+    /// Scenarios get its URL as `${otlp-receiver}`, to publish as a `tracing` provider's
+    /// receiver (see juju-sim/scenarios/README.md, "Charm tracing").
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:0")]
+    otlp_receiver: Option<std::net::SocketAddr>,
+    /// With --otlp-receiver: also append every span received to FILE, one JSON object per
+    /// request.
+    #[arg(long, value_name = "FILE", requires = "otlp_receiver")]
+    otlp_out: Option<PathBuf>,
+}
+
+impl Common {
+    /// Starts the OTLP receiver if asked for: the trace to use, and the built-in variables
+    /// it adds.
+    fn receiver(&self, trace: Trace) -> Result<(Trace, BTreeMap<String, String>)> {
+        let Some(addr) = self.otlp_receiver else {
+            return Ok((trace, BTreeMap::new()));
+        };
+        let rx = super::otlp::OtlpReceiver::start(addr, self.otlp_out.clone()).map_err(|e| {
+            SimError::Charm(format!("cannot start the OTLP receiver on {addr}: {e}"))
+        })?;
+        if self.format == Format::Text {
+            println!("OTLP receiver: {} (POST /v1/traces)", rx.url());
+        }
+        let vars = BTreeMap::from([("otlp-receiver".to_owned(), rx.url())]);
+        Ok((trace.with_spans(rx.inbox()), vars))
+    }
 }
 
 /// When hooks run in a private mount namespace (`--mount-namespace`).
@@ -294,6 +322,7 @@ fn run_apps(
     work_dir: Option<PathBuf>,
     keep: bool,
     common: &Common,
+    trace: Trace,
 ) -> Result<bool> {
     let opts = options(
         common,
@@ -325,7 +354,6 @@ fn run_apps(
     std::fs::create_dir_all(&root).map_err(|e| SimError::io("cannot create", &root, e))?;
     std::fs::write(&marker, "{\"juju-sim-model\": 1}\n")
         .map_err(|e| SimError::io("cannot write", &marker, e))?;
-    let trace = Trace::stdout(common.format, common.log_level);
     let mut model = Controller::create(scenario, root.clone(), opts, trace)?;
     if common.format == Format::Text {
         let apps: Vec<String> = model
@@ -428,8 +456,10 @@ pub fn run(cli: Cli) -> Result<bool> {
             common,
         } => {
             let vars: BTreeMap<String, String> = vars.into_iter().collect();
+            let (trace, builtins) =
+                common.receiver(Trace::stdout(common.format, common.log_level))?;
             let scenario = match &scenario {
-                Some(p) => Scenario::load_with(p, &vars)?,
+                Some(p) => Scenario::load_with_builtins(p, &vars, &builtins)?,
                 None if !vars.is_empty() => {
                     return Err(SimError::Charm(
                         "--var needs a --scenario whose `vars:` defines the variable".to_owned(),
@@ -446,7 +476,7 @@ pub fn run(cli: Cli) -> Result<bool> {
                         scenario.file
                     )));
                 }
-                return run_apps(&scenario, work_dir, keep, &common);
+                return run_apps(&scenario, work_dir, keep, &common, trace);
             }
             let charm = charm.unwrap_or_else(|| PathBuf::from("."));
             let meta = ops::metadata::CharmMeta::from_charm_dir(&charm)?;
@@ -469,7 +499,6 @@ pub fn run(cli: Cli) -> Result<bool> {
             }
             let (work, _tmp) = work_root(work_dir, keep, common.real_processes)?;
             let work = WorkDir::new(work);
-            let trace = Trace::stdout(common.format, common.log_level);
             let state = scenario.model.to_state(&meta);
             let source = CharmSource {
                 dir: charm,
@@ -547,7 +576,7 @@ pub fn run(cli: Cli) -> Result<bool> {
                 )));
             }
             let work = WorkDir::new(work_dir);
-            let trace = Trace::stdout(common.format, common.log_level);
+            let (trace, _) = common.receiver(Trace::stdout(common.format, common.log_level))?;
             let mut sim = Sim::open(work, opts, trace)?;
             let env: BTreeMap<String, String> = env.into_iter().collect();
             let mut hook = Hook::named(&name, &env);

@@ -62,6 +62,7 @@ pub mod image;
 pub mod model;
 pub mod namespace;
 pub mod notices;
+pub mod otlp;
 pub mod pebbles;
 pub mod process;
 pub mod runner;

@@ -152,6 +152,8 @@ pub struct Trace {
     unit: Option<String>,
     /// The hook (and attempt) whose header [`Trace::hook_started`] printed.
     started: Option<(String, u32)>,
+    /// The OTLP receiver's spans, shown after the hook that sent them (`--otlp-receiver`).
+    spans: Option<crate::otlp::Inbox>,
 }
 
 impl std::fmt::Debug for Trace {
@@ -175,6 +177,38 @@ impl Trace {
             level,
             unit: None,
             started: None,
+            spans: None,
+        }
+    }
+
+    /// Shows the spans `inbox` received after each hook (the hook sent them before it
+    /// exited): as a tree under the hook (text), or a `spans` event (JSON).
+    #[must_use]
+    pub fn with_spans(mut self, inbox: crate::otlp::Inbox) -> Self {
+        self.spans = Some(inbox);
+        self
+    }
+
+    fn received_spans(&mut self) {
+        let Some(inbox) = &self.spans else { return };
+        let requests = crate::otlp::take(inbox);
+        if requests.is_empty() {
+            return;
+        }
+        match self.format {
+            Format::Text => {
+                self.line("   spans (OTLP receiver):");
+                for l in crate::otlp::render(&requests) {
+                    self.line(&format!("   {l}"));
+                }
+            }
+            Format::Json => {
+                for r in &requests {
+                    let mut v = crate::otlp::to_json(r);
+                    v["event"] = "spans".into();
+                    self.json(v);
+                }
+            }
         }
     }
 
@@ -186,6 +220,7 @@ impl Trace {
             level: self.level,
             unit: Some(unit.to_owned()),
             started: None,
+            spans: self.spans.clone(),
         }
     }
 
@@ -323,6 +358,7 @@ impl Trace {
                 }
             }
         }
+        self.received_spans();
     }
 
     /// A failed hook's changes were rolled back; it will be retried or given up.

@@ -37,9 +37,11 @@ use crate::framework::{
 };
 use crate::hookcmds::HookToolRunner;
 use crate::juju_version::JujuVersion;
+use crate::log::CharmLayer;
 use crate::metadata::CharmMeta;
 use crate::model::{CurrentHook, LogLevel, Model, ModelError, ModelType, StatusTarget};
 use crate::resilience::Clock;
+use crate::spans::span;
 use crate::status::Status;
 use crate::store::{JujuStore, MemoryStore, SqliteStore, Store, StoreData, StoreError};
 
@@ -74,6 +76,8 @@ pub struct DispatchInput {
     pub model_type: Option<ModelType>,
     /// The clock the model times leadership with (`None`: the system's monotonic clock).
     pub clock: Option<Arc<dyn Clock>>,
+    /// The charm's own `tracing` layers, beside the `juju-log` layer.
+    pub layers: Vec<CharmLayer>,
     /// The event to dispatch instead of the one the context names (the testing API's custom
     /// events, which Juju never dispatches).
     pub(crate) main_event: Option<Event>,
@@ -97,6 +101,7 @@ impl DispatchInput {
             pebble: PebbleOptions::default(),
             model_type: None,
             clock: None,
+            layers: Vec::new(),
             main_event: None,
         }
     }
@@ -114,6 +119,13 @@ impl DispatchInput {
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// The charm's own `tracing` layers (see [`CharmLayer`]).
+    #[must_use]
+    pub fn layers(mut self, layers: Vec<CharmLayer>) -> Self {
+        self.layers = layers;
         self
     }
 
@@ -270,8 +282,16 @@ pub fn dispatch<C: Charm>(
     let main_event = input.main_event;
     let mut calls = Vec::new();
     let mut emitted = Vec::new();
-    let subscriber = crate::log::subscriber(model.clone(), context.debug);
+    let subscriber = crate::log::subscriber_with(model.clone(), context.debug, &input.layers);
     let result = tracing::subscriber::with_default(subscriber, || {
+        let root = span!(
+            "ops.main",
+            juju.unit = %context.unit_name,
+            juju.event = %event,
+            juju.hook = %context.event_kind,
+            juju.model = %context.model_name,
+        );
+        let _root = root.enter();
         crate::resilience::with_retry_summary(|| {
             let out = Outcomes {
                 calls: &mut calls,
@@ -499,11 +519,20 @@ fn collect_status<C: Charm>(em: &mut Emitter<'_, C>, model: &Model) -> Result<()
         .next()
         .is_some()
         || !em.ctx.app_statuses().is_empty();
+    let span = span!(
+        "ops.collect_status",
+        leader = tracing::field::Empty,
+        unit_status = tracing::field::Empty,
+        app_status = tracing::field::Empty,
+        candidates = tracing::field::Empty,
+    );
+    let _span = span.enter();
     let leader = if app_proposed {
         model.is_leader().map_err(model_err("is-leader"))?
     } else {
         false
     };
+    span.record("leader", leader);
     if leader {
         if let Some(ev) = Event::framework(&EventKind::CollectAppStatus) {
             em.emit(ev)?;
@@ -535,6 +564,17 @@ fn set_highest(
     statuses: &[Status],
 ) -> Result<(), DispatchError> {
     if let Some(s) = Status::highest(statuses) {
+        #[cfg(feature = "spans")]
+        let span = tracing::Span::current();
+        #[cfg(feature = "spans")]
+        if !span.is_disabled() {
+            let field = match target {
+                StatusTarget::Unit => "unit_status",
+                StatusTarget::App => "app_status",
+            };
+            span.record(field, tracing::field::display(s));
+            span.record("candidates", statuses.len());
+        }
         // With a choice to explain, say what was chosen from (one juju-log line; a single
         // candidate is explained by the status itself, and a line would be a process).
         if statuses.len() > 1 {

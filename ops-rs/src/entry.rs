@@ -8,6 +8,7 @@ use crate::context::{JujuContext, OPERATOR_DISPATCH};
 use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
 use crate::framework::Charm;
 use crate::hookcmds::{HookToolRunner, ProcessRunner};
+use crate::log::CharmLayer;
 use crate::metadata::CharmMeta;
 use crate::resilience::Clock;
 use crate::store::STATE_FILE;
@@ -26,6 +27,9 @@ pub struct MainOptions {
     pub pebble: PebbleOptions,
     /// The clock the model times leadership with (`None`: the system's monotonic clock).
     pub clock: Option<Arc<dyn Clock>>,
+    /// The charm's own `tracing` layers, run beside the `juju-log` layer (see
+    /// [`CharmLayer`]).
+    pub layers: Vec<CharmLayer>,
 }
 
 impl std::fmt::Debug for MainOptions {
@@ -34,6 +38,7 @@ impl std::fmt::Debug for MainOptions {
             .field("juju_storage", &self.juju_storage)
             .field("pebble", &self.pebble)
             .field("clock", &self.clock)
+            .field("layers", &self.layers.len())
             .finish()
     }
 }
@@ -87,6 +92,18 @@ impl MainOptions {
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Adds a `tracing` layer of the charm's own to every dispatch's subscriber, beside the
+    /// framework's `juju-log` layer (see [`CharmLayer`]). Layers see events and spans in the
+    /// order they were added, before the `juju-log` layer.
+    #[must_use]
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Clone + Send + Sync + 'static,
+    {
+        self.layers.push(CharmLayer::new(layer));
         self
     }
 
@@ -147,7 +164,8 @@ pub fn main_with<C: Charm>(mut charm: C, options: MainOptions) -> ExitCode {
     };
     let mut input = DispatchInput::new(context, runner)
         .meta(meta)
-        .pebble(options.pebble);
+        .pebble(options.pebble)
+        .layers(options.layers);
     if let Some(clock) = options.clock {
         input = input.clock(clock);
     }

@@ -113,8 +113,8 @@
 //! bottom up. `tests/layers.rs` checks every `crate::` path of the library's code against this
 //! list:
 //!
-//! 1. `status`, `metadata`, `resilience`, `error_chain`, `juju_version`, `host` — no other
-//!    module of the crate.
+//! 1. `status`, `metadata`, `resilience`, `error_chain`, `juju_version`, `host`, `spans` — no
+//!    other module of the crate.
 //! 2. `hookcmds` (Juju's hook tools), `container` (Pebble, through `pebble-client`).
 //! 3. `model` (over the hook tools), `store` (the state store), `event` (typed events).
 //! 4. `log` (`tracing` to `juju-log` through the model), `context` (the environment, naming
@@ -139,6 +139,7 @@ pub mod metadata;
 pub mod model;
 pub mod prelude;
 pub mod resilience;
+pub mod spans;
 pub mod status;
 #[doc(hidden)] // Internal: the state store and its file format (see the tiers above).
 pub mod store;

@@ -2,7 +2,10 @@
 //! dispatch, at the matching level, and to stderr when `JUJU_DEBUG` is set.
 //!
 //! [`crate::dispatch::dispatch`] installs the subscriber for its duration, so charm code just
-//! uses the `tracing` macros:
+//! uses the `tracing` macros. A charm that wants its own layers too (a formatter, a metrics
+//! counter, `ops-tracing`'s exporter) adds them with
+//! [`MainOptions::layer`](crate::MainOptions::layer): they run beside the `juju-log` layer in
+//! the dispatch's subscriber ([`CharmLayer`]), so both see every event and span.
 //!
 //! ```
 //! fn on_config() {
@@ -29,12 +32,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::{Layer, Registry};
 
 use crate::model::{LogLevel, Model};
 
@@ -203,20 +207,88 @@ impl<S: Subscriber> Layer<S> for JujuLogLayer {
     }
 }
 
+/// A `tracing` layer of the charm's own, boxed for the registry a dispatch builds.
+pub type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
+
+/// A layer the charm adds to the subscriber a dispatch runs under (with
+/// [`MainOptions::layer`](crate::MainOptions::layer)), beside the `juju-log` layer: how a
+/// charm (or `ops-tracing`) composes its own `tracing` subscriber with the framework's
+/// logging rather than replacing it.
+///
+/// The dispatch owns its subscriber, so it takes a fresh box of the layer for each dispatch
+/// (a clone of the value given: keep a layer's shared state behind an `Arc`).
+///
+/// ```
+/// use tracing_subscriber::Layer;
+/// #[derive(Clone)]
+/// struct CountEvents(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+/// impl<S: tracing::Subscriber> Layer<S> for CountEvents {
+///     fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+///         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///     }
+/// }
+/// let options = ops::MainOptions::default().layer(CountEvents(Default::default()));
+/// assert_eq!(options.layers.len(), 1);
+/// ```
+#[derive(Clone)]
+pub struct CharmLayer(Arc<dyn Fn() -> BoxedLayer + Send + Sync>);
+
+impl CharmLayer {
+    /// Adds `layer` (cloned for each dispatch).
+    pub fn new<L>(layer: L) -> Self
+    where
+        L: Layer<Registry> + Clone + Send + Sync + 'static,
+    {
+        CharmLayer(Arc::new(move || Box::new(layer.clone())))
+    }
+
+    /// A fresh box of the layer.
+    pub fn boxed(&self) -> BoxedLayer {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for CharmLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CharmLayer(..)")
+    }
+}
+
 /// The subscriber a dispatch runs under: `juju-log`, plus stderr when `debug` (`JUJU_DEBUG`).
 pub fn subscriber(model: Model, debug: bool) -> Box<dyn Subscriber + Send + Sync> {
+    subscriber_with(model, debug, &[])
+}
+
+/// [`subscriber`], plus the charm's own `layers`, all over one span registry. With no layer
+/// and no `debug` nothing reads spans, and there is no registry either (BENCHMARKS.md, "No
+/// span registry under the `juju-log` layer").
+pub fn subscriber_with(
+    model: Model,
+    debug: bool,
+    layers: &[CharmLayer],
+) -> Box<dyn Subscriber + Send + Sync> {
     let juju = JujuLogLayer::new(model);
-    if debug {
-        let stderr = tracing_subscriber::fmt::layer()
+    if layers.is_empty() && !debug {
+        return Box::new(juju.with_subscriber(Spanless));
+    }
+    // One subscriber type for `JUJU_DEBUG` and for charm layers (an empty list, or no stderr
+    // layer, costs nothing at run time): a second type would be a second copy of the
+    // registry's code in every charm binary. The stderr formatter shows the spans an event
+    // is in: it needs the registry.
+    let own: Vec<BoxedLayer> = layers.iter().map(CharmLayer::boxed).collect();
+    let stderr = debug.then(|| {
+        tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .without_time()
             .with_target(false)
-            .with_filter(LevelFilter::DEBUG);
-        // The stderr formatter shows the spans an event is in: it needs the registry.
-        Box::new(tracing_subscriber::registry().with(juju).with(stderr))
-    } else {
-        Box::new(juju.with_subscriber(Spanless))
-    }
+            .with_filter(LevelFilter::DEBUG)
+    });
+    Box::new(
+        tracing_subscriber::registry()
+            .with(own)
+            .with(juju)
+            .with(stderr),
+    )
 }
 
 /// The subscriber under [`JujuLogLayer`] when nothing needs spans: it accepts them and keeps
@@ -274,6 +346,54 @@ mod tests {
                 "juju-log --log-level TRACE -- t",
             ]
         );
+    }
+
+    /// Records the spans opened and the events seen, with the span each event was in.
+    #[derive(Clone, Default)]
+    struct Seen(Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl<S> Layer<S> for Seen
+    where
+        S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        fn on_new_span(
+            &self,
+            attrs: &tracing::span::Attributes<'_>,
+            _id: &tracing::span::Id,
+            _ctx: Context<'_, S>,
+        ) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("span {}", attrs.metadata().name()));
+        }
+        fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+            let mut line = Line::default();
+            event.record(&mut line);
+            let span = ctx.event_span(event).map(|s| s.name()).unwrap_or("-");
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("event {} in {span}", line.message));
+        }
+    }
+
+    #[test]
+    fn a_charm_layer_sees_spans_and_events_beside_juju_log() {
+        for debug in [false, true] {
+            let (r, m) = model();
+            let seen = Seen::default();
+            let sub = subscriber_with(m, debug, &[CharmLayer::new(seen.clone())]);
+            tracing::subscriber::with_default(sub, || {
+                tracing::info_span!("reconcile").in_scope(|| tracing::info!("hello"));
+            });
+            assert_eq!(r.lines(), ["juju-log --log-level INFO -- hello"]);
+            assert_eq!(
+                *seen.0.lock().unwrap(),
+                ["span reconcile", "event hello in reconcile"],
+                "debug={debug}"
+            );
+        }
     }
 
     #[test]

@@ -343,6 +343,16 @@ impl Scenario {
         path: &std::path::Path,
         overrides: &BTreeMap<String, String>,
     ) -> Result<Scenario> {
+        Self::load_with_builtins(path, overrides, &BTreeMap::new())
+    }
+
+    /// [`Scenario::load_with`], with more built-in variables (`otlp-receiver`, when the
+    /// receiver runs).
+    pub fn load_with_builtins(
+        path: &std::path::Path,
+        overrides: &BTreeMap<String, String>,
+        extra: &BTreeMap<String, String>,
+    ) -> Result<Scenario> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| SimError::io("cannot read scenario", path, e))?;
         let file = path.display().to_string();
@@ -358,6 +368,13 @@ impl Scenario {
         {
             builtins.insert("bin-dir".to_owned(), bin.display().to_string());
         }
+        // Without `--otlp-receiver`: OTLP/HTTP's standard port on this host, where a collector
+        // of your own may listen (spans sent nowhere stay in the unit's buffer).
+        builtins.insert(
+            "otlp-receiver".to_owned(),
+            crate::otlp::DEFAULT_RECEIVER.to_owned(),
+        );
+        builtins.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         let (text, vars) = super::vars::substitute(&file, &text, overrides, &builtins)?;
         let mut scenario = Scenario::parse_in(&file, &text, &dir)?;
         scenario.vars = vars;

@@ -71,6 +71,18 @@ const BUILDS: &[Build] = &[
             "pebble-client/src",
         ],
     },
+    Build {
+        package: "ops-tracing",
+        targets: &["--example", "traced-charm"],
+        outputs: &["examples/traced-charm"],
+        sources: &[
+            "ops-tracing/src",
+            "ops-tracing/examples/traced-charm",
+            "interfaces/tracing/src",
+            "ops-rs/src",
+            "pebble-client/src",
+        ],
+    },
 ];
 
 fn newest(dir: &Path, newest_so_far: &mut SystemTime) {
@@ -91,7 +103,8 @@ fn newest(dir: &Path, newest_so_far: &mut SystemTime) {
 static CHECKED: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
 
 /// The workspace program `name` — `juju-sim`, `hook-tool`, `pebble-sim`, `charm-example`,
-/// `webkv-server` or `sim-test-charm` (an example of juju-sim) — in [`bin_dir`].
+/// `webkv-server`, `sim-test-charm` (an example of juju-sim) or `traced-charm` (an example of
+/// ops-tracing) — in [`bin_dir`].
 ///
 /// Cargo gives a test `CARGO_BIN_EXE_` only for its own package's binaries, so these are
 /// taken from the directory the test was built into, and built there first (`cargo build -p

@@ -4,6 +4,7 @@
 use super::component_state::ComponentStateError;
 use super::{CallInfo, Charm, Ctx, HandlerError, Observers, Queue};
 use crate::event::{CustomEventData, Event, EventDecodeError, EventKind};
+use crate::spans::span;
 use crate::store::DeferredEntry;
 
 /// Why emitting an event failed: one of its handlers failed, or the event could not be
@@ -72,6 +73,8 @@ impl<C: Charm> Emitter<'_, C> {
     fn reemit_pass(&mut self) -> Result<(), EmitError> {
         let pass: Vec<DeferredEntry> = self.queue.entries().to_vec();
         let total = pass.len();
+        let span = span!("ops.reemit", queued = total);
+        let _span = span.enter();
         for (i, entry) in pass.into_iter().enumerate() {
             let Some(kind) = EventKind::from_parts(&entry.kind, entry.source.as_deref()) else {
                 tracing::warn!(
@@ -127,6 +130,13 @@ impl<C: Charm> Emitter<'_, C> {
             data.meta.id = id;
             self.emitted.push(data.clone());
         }
+        let span = span!(
+            "ops.emit",
+            otel.name = format_args!("emit {kind}"),
+            kind = %kind,
+            event_id = id,
+        );
+        let _span = span.enter();
         let data = event.encode().map_err(EmitError::Event)?;
         let names: Vec<String> = self
             .observers
@@ -164,6 +174,16 @@ impl<C: Charm> Emitter<'_, C> {
         };
         event.meta_mut().id = id;
         event.meta_mut().deferred = false;
+        let span = span!(
+            "ops.handler",
+            otel.name = format_args!("{kind}: {name}"),
+            handler = name,
+            event_name = %kind,
+            event_id = id,
+            reemitted,
+            deferred = tracing::field::Empty,
+        );
+        let _span = span.enter();
         self.ctx.set_call(Some(CallInfo {
             handler: name.to_owned(),
             kind: kind.clone(),
@@ -183,6 +203,7 @@ impl<C: Charm> Emitter<'_, C> {
             error,
         };
         let deferred = result.map_err(failed)?;
+        span.record("deferred", deferred);
         self.calls.push(HandlerCall {
             handler: name.to_owned(),
             kind: kind.clone(),

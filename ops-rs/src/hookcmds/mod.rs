@@ -56,6 +56,7 @@ pub use log::LogLevel;
 pub use recording::{RecordingRunner, ToolCall};
 pub use runner::{HookToolRunner, ProcessRunner, TOOL_FLOOR};
 
+use crate::spans::span;
 use serde::de::DeserializeOwned;
 
 /// Runs `tool`; a failure comes back redacted ([`HookToolFailure::redact`]). A command line
@@ -85,6 +86,18 @@ pub(crate) fn run(
             "cannot run `{tool}`: {detail}; send less through it"
         )));
     }
+    // `juju-log` gets no span: logs travel on their own (as in Python ops).
+    let span = if tool == "juju-log" {
+        crate::spans::none()
+    } else {
+        span!(
+            "ops.hook_tool",
+            otel.name = tool,
+            call = "subprocess.run",
+            args = ?crate::spans::tool_args(tool, &args),
+        )
+    };
+    let _span = span.enter();
     runner.run(tool, &args, stdin).map_err(|mut failure| {
         failure.redact();
         HookToolError::Failed(failure)

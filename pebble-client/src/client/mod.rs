@@ -111,6 +111,47 @@ impl Client {
         let transport = &*self.transport;
         let req = &req;
         let parse = &parse;
+        #[cfg(feature = "spans")]
+        {
+            use tracing::Instrument as _;
+            let span = tracing::info_span!(
+                target: "pebble",
+                "pebble",
+                otel.name = format_args!("pebble {}", call.name()),
+                http.request.method = req.method.as_str(),
+                url.path = req.path_and_query.split('?').next().unwrap_or_default(),
+                http.response.status_code = tracing::field::Empty,
+                attempts = tracing::field::Empty,
+            );
+            let attempts = std::sync::atomic::AtomicU32::new(0);
+            let attempts = &attempts;
+            let outer = span.clone();
+            return self
+                .retry
+                .run_within(call, move |left| {
+                    let n = attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    let outer = outer.clone();
+                    // A span per retry (the first try is the request span itself).
+                    let attempt = if n > 1 {
+                        tracing::info_span!(target: "pebble", "pebble attempt", attempt = n)
+                    } else {
+                        tracing::Span::none()
+                    };
+                    async move {
+                        let budget = attempt_budget(transport.timeout(), left);
+                        let raw = transport.send(req, budget).await;
+                        if let Ok(r) = &raw {
+                            outer.record("http.response.status_code", r.status);
+                        }
+                        outer.record("attempts", n);
+                        parse(raw?)
+                    }
+                    .instrument(attempt)
+                })
+                .instrument(span)
+                .await;
+        }
+        #[cfg(not(feature = "spans"))]
         self.retry
             .run_within(call, move |left| async move {
                 let budget = attempt_budget(transport.timeout(), left);
