@@ -251,6 +251,21 @@ pub fn dispatch<C: Charm>(
     input: DispatchInput,
     store: StoreSpec,
 ) -> DispatchOutcome {
+    dispatch_inspected(charm, input, store, None)
+}
+
+/// A look at the charm in the middle of a dispatch: after the event and collect-status,
+/// before `pre-commit` and the commit (the testing API's `Context::run_inspect`).
+pub(crate) type Inspector<'a, C> = &'a mut dyn FnMut(&mut C, &mut Ctx<C>);
+
+/// [`dispatch`], calling `inspect` (if any) once the event and collect-status are handled
+/// and before the commit.
+pub(crate) fn dispatch_inspected<C: Charm>(
+    charm: &mut C,
+    input: DispatchInput,
+    store: StoreSpec,
+    inspect: Option<Inspector<'_, C>>,
+) -> DispatchOutcome {
     let context = Arc::new(input.context);
     let pebble = input.pebble;
     let model = build_model(
@@ -277,7 +292,13 @@ pub fn dispatch<C: Charm>(
                 calls: &mut calls,
                 emitted: &mut emitted,
             };
-            run(charm, &context, &model, (store, pebble, main_event), out)
+            run(
+                charm,
+                &context,
+                &model,
+                (store, pebble, main_event),
+                (out, inspect),
+            )
         })
     });
     if let Err(e) = &result {
@@ -396,7 +417,7 @@ fn run<C: Charm>(
     context: &Arc<JujuContext>,
     model: &Model,
     (store_spec, pebble, main_event): (StoreSpec, PebbleOptions, Option<Event>),
-    out: Outcomes<'_>,
+    (out, inspect): (Outcomes<'_>, Option<Inspector<'_, C>>),
 ) -> Result<(), DispatchError> {
     // Secret content that a killed hook could not remove (`hookcmds::secret::files`).
     let content_root = crate::hookcmds::secret::files::content_root();
@@ -463,6 +484,9 @@ fn run<C: Charm>(
     }
     if !restricted {
         collect_status(&mut em, model)?;
+    }
+    if let Some(inspect) = inspect {
+        inspect(em.charm, &mut em.ctx);
     }
     for k in [EventKind::PreCommit, EventKind::Commit] {
         if let Some(ev) = Event::framework(&k) {

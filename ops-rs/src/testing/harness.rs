@@ -238,6 +238,7 @@ impl<C: Charm> Harness<C> {
                 pebble: &self.pebble,
                 clock: None,
                 juju_storage: false,
+                charm_root: None,
             },
             &event,
             &self.state,

@@ -88,6 +88,44 @@ impl State {
         self
     }
 
+    /// Sets the model's name and UUID (`JUJU_MODEL_NAME`, `JUJU_MODEL_UUID`; default
+    /// `test-model` and a fixed UUID).
+    #[must_use]
+    pub fn model(mut self, name: &str, uuid: &str) -> Self {
+        self.juju = self.juju.model(name, uuid);
+        self
+    }
+
+    /// Sets the model's type: Kubernetes (the default; the run exports
+    /// `KUBERNETES_SERVICE_HOST` as Juju passes it to a pod) or machines (LXD, VMs).
+    #[must_use]
+    pub fn model_type(mut self, model_type: crate::model::ModelType) -> Self {
+        self.juju = self.juju.model_type(model_type);
+        self
+    }
+
+    /// Sets the machine the unit runs on (`JUJU_MACHINE_ID`): machine models only.
+    #[must_use]
+    pub fn machine_id(mut self, machine: &str) -> Self {
+        self.juju = self.juju.machine_id(machine);
+        self
+    }
+
+    /// Sets the availability zone (`JUJU_AVAILABILITY_ZONE`).
+    #[must_use]
+    pub fn availability_zone(mut self, zone: &str) -> Self {
+        self.juju = self.juju.availability_zone(zone);
+        self
+    }
+
+    /// Sets the principal unit of a subordinate charm (`JUJU_PRINCIPAL_UNIT`). Unset, a
+    /// subordinate's run takes it from its container-scoped relation's remote unit.
+    #[must_use]
+    pub fn principal_unit(mut self, unit: &str) -> Self {
+        self.juju = self.juju.principal_unit(unit);
+        self
+    }
+
     /// Sets leadership.
     #[must_use]
     pub fn leader(mut self, leader: bool) -> Self {
@@ -102,10 +140,11 @@ impl State {
         self
     }
 
-    /// Adds a relation (a peer relation: [`Relation::peer`]).
+    /// Adds a relation (a peer relation: [`Relation::peer`]; a container-scoped one:
+    /// [`SubordinateRelation`](crate::testing::juju::SubordinateRelation)).
     #[must_use]
-    pub fn relation(mut self, relation: Relation) -> Self {
-        self.juju.relations.push(relation);
+    pub fn relation(mut self, relation: impl Into<Relation>) -> Self {
+        self.juju.relations.push(relation.into());
         self
     }
 

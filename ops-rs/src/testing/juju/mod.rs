@@ -38,6 +38,7 @@ pub use record::ToolRecord;
 pub use state::{
     ActionState, Address, BindAddress, Config, Databag, Goal, GoalState, JujuState, LogLine,
     ModelInfo, Network, OpenedPort, Protocol, Reboot, Relation, STATE_VERSION, Secret,
-    SecretContent, SecretGrant, SecretOwner, SecretRevision, StateError, StorageInstance, ThisHook,
+    SecretContent, SecretGrant, SecretOwner, SecretRevision, StateError, StorageInstance,
+    SubordinateRelation, ThisHook,
     ToolDefaults, secret_xid,
 };

@@ -39,7 +39,7 @@ pub use misc::{
     ActionState, Address, BindAddress, Goal, GoalState, LogLine, Network, OpenedPort, Protocol,
     Reboot, StorageInstance,
 };
-pub use relation::{Databag, Relation};
+pub use relation::{Databag, Relation, SubordinateRelation};
 pub use secret::{Secret, SecretContent, SecretGrant, SecretOwner, SecretRevision, secret_xid};
 
 use super::record::ToolRecord;
@@ -185,6 +185,18 @@ pub struct JujuState {
     pub model: ModelInfo,
     /// This unit, `app/N`.
     pub unit: String,
+    /// The machine this unit runs on (`JUJU_MACHINE_ID`, e.g. `0` or `0/lxd/1`): machine
+    /// models only; Juju exports it empty on Kubernetes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_id: Option<String>,
+    /// The availability zone of the unit's machine or pod (`JUJU_AVAILABILITY_ZONE`), if the
+    /// cloud has zones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    /// For a subordinate unit, the principal unit it is deployed with
+    /// (`JUJU_PRINCIPAL_UNIT`, e.g. `mysql/0`); `None` for a principal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_unit: Option<String>,
     /// Whether this unit is the leader.
     #[serde(default)]
     pub leader: bool,
@@ -280,6 +292,9 @@ impl JujuState {
                 model_type: ModelType::Kubernetes,
             },
             unit: unit.to_owned(),
+            machine_id: None,
+            availability_zone: None,
+            principal_unit: None,
             leader: false,
             leadership_lost_after: None,
             this_hook: ThisHook::default(),
@@ -341,6 +356,27 @@ impl JujuState {
     #[must_use]
     pub fn model_type(mut self, model_type: ModelType) -> Self {
         self.model.model_type = model_type;
+        self
+    }
+
+    /// Sets the machine this unit runs on (`JUJU_MACHINE_ID`; a machine model's).
+    #[must_use]
+    pub fn machine_id(mut self, machine: &str) -> Self {
+        self.machine_id = Some(machine.to_owned());
+        self
+    }
+
+    /// Sets the availability zone (`JUJU_AVAILABILITY_ZONE`).
+    #[must_use]
+    pub fn availability_zone(mut self, zone: &str) -> Self {
+        self.availability_zone = Some(zone.to_owned());
+        self
+    }
+
+    /// Makes this unit a subordinate of `unit` (`JUJU_PRINCIPAL_UNIT`).
+    #[must_use]
+    pub fn principal_unit(mut self, unit: &str) -> Self {
+        self.principal_unit = Some(unit.to_owned());
         self
     }
 
@@ -520,6 +556,9 @@ mod tests {
             .leader(true)
             .juju_version("3.5.4".parse().unwrap())
             .model_type(ModelType::Machine)
+            .machine_id("0/lxd/1")
+            .availability_zone("zone-a")
+            .principal_unit("pg/0")
             .leadership_lost_after(2)
             .config_default("name", Value::Null)
             .config("port", 80)
