@@ -201,6 +201,29 @@ async fn check_failure_produces_change_notices() {
     assert_eq!(sim.checks()[0].status.as_str(), "up");
 }
 
+#[test]
+fn recorded_check_failures_count_up_to_the_threshold() {
+    let (_d, sim) = sim();
+    sim.add_layer("base", LAYER).unwrap();
+    let threshold = sim.checks()[0].threshold;
+    assert!(threshold > 1, "{threshold}");
+    sim.record_check_failure("up", "slow").unwrap();
+    let c = &sim.checks()[0];
+    assert_eq!((c.status.as_str(), c.failures), ("up", 1));
+    for _ in 1..threshold {
+        sim.record_check_failure("up", "slow").unwrap();
+    }
+    let c = &sim.checks()[0];
+    assert_eq!((c.status.as_str(), c.failures), ("down", threshold));
+    sim.record_check_failure("up", "slow").unwrap();
+    assert_eq!(sim.checks()[0].failures, threshold + 1);
+    sim.stop_check("up").unwrap();
+    assert_eq!(sim.checks()[0].status.as_str(), "inactive");
+    assert!(sim.stop_check("up").is_err());
+    assert!(sim.record_check_failure("up", "slow").is_err());
+    assert!(sim.record_check_failure("nope", "slow").is_err());
+}
+
 #[tokio::test]
 async fn api_errors_are_not_retried() {
     let (_d, sim) = sim();

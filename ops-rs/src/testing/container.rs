@@ -26,7 +26,9 @@ use std::time::Duration;
 use pebble_client::testing::{ExecInput, ExecResponse, FaultRule};
 use pebble_client::types::{CheckInfo, Layer, Plan, ServiceInfo, ServiceStatus};
 
+pub use crate::testing::check_health::CheckHealth;
 use crate::testing::error::RunError;
+pub use crate::testing::mount::Mount;
 use crate::testing::pebble_fault::PebbleFault;
 
 /// A custom notice in a container, as the workload recorded it with `pebble notify`.
@@ -249,6 +251,12 @@ pub struct Container {
     pub notices: Vec<Notice>,
     /// Checks that are down, with the failure message.
     pub failing_checks: BTreeMap<String, String>,
+    /// How checks stand at the start of the run, by name (see [`CheckHealth`]); a check not
+    /// listed is up without failures (or inactive if its layer says `startup: disabled`).
+    /// An output state lists every check that is not up without failures.
+    pub check_health: BTreeMap<String, CheckHealth>,
+    /// Host paths seen inside the container (see [`Mount`]); kept in the output state.
+    pub mounts: Vec<Mount>,
     /// Request faults to inject for the run (not kept in the output state).
     pub faults: Vec<FaultRule>,
     /// The commands the charm may exec (see [`Exec`]); kept in the output state.
@@ -272,6 +280,8 @@ impl Container {
             files: BTreeMap::new(),
             notices: Vec::new(),
             failing_checks: BTreeMap::new(),
+            check_health: BTreeMap::new(),
+            mounts: Vec::new(),
             faults: Vec::new(),
             execs: Vec::new(),
             plan: Plan::default(),
@@ -372,6 +382,22 @@ impl Container {
     pub fn failing_check(mut self, check: &str, message: &str) -> Self {
         self.failing_checks
             .insert(check.to_owned(), message.to_owned());
+        self
+    }
+
+    /// Sets how a check stands at the start of the run: up with failures, down, or
+    /// stopped (see [`CheckHealth`]).
+    #[must_use]
+    pub fn check_health(mut self, health: CheckHealth) -> Self {
+        self.check_health.insert(health.name.clone(), health);
+        self
+    }
+
+    /// Maps a host directory or file into the container (see [`Mount`]).
+    #[must_use]
+    pub fn mount(mut self, mount: Mount) -> Self {
+        self.mounts.retain(|m| m.location != mount.location);
+        self.mounts.push(mount);
         self
     }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use pebble_client::testing::{SimError, SimPebble};
 use pebble_client::types::{Change, ChangeStatus, CheckStatus, NoticeType, ServiceStatus};
 
-use crate::testing::container::{Container, Notice};
+use crate::testing::container::{CheckHealth, Container, Notice};
 use crate::testing::error::RunError;
 
 impl Container {
@@ -64,6 +64,16 @@ impl Container {
         for (svc, status) in &self.service_statuses {
             sim.set_service_status(svc, status.clone());
         }
+        for mount in &self.mounts {
+            if let Some(path) = self.files.keys().find(|p| mount.covers(p)) {
+                return Err(RunError::inconsistent(format!(
+                    "file {path} of container {:?} is under mount {:?}: put it in the \
+                     mount's source instead",
+                    self.name, mount.location
+                )));
+            }
+            mount.apply(&sim, &self.name)?;
+        }
         for (path, content) in &self.files {
             let host = sim.host_path(path).map_err(|e| self.sim_error(e))?;
             host.parent()
@@ -74,6 +84,9 @@ impl Container {
         for (check, message) in &self.failing_checks {
             sim.fail_check(check, message)
                 .map_err(|e| self.sim_error(e))?;
+        }
+        for health in self.check_health.values() {
+            health.apply(&sim, &self.name)?;
         }
         for rule in &self.faults {
             sim.inject(rule.clone());
@@ -115,6 +128,18 @@ impl Container {
                     .or_else(|| failure_message(&changes, &c.name))
                     .unwrap_or_else(|| "down".to_owned());
                 (c.name.clone(), message)
+            })
+            .collect();
+        out.check_health = out
+            .checks
+            .iter()
+            .filter_map(|c| {
+                let message = out.failing_checks.get(&c.name).cloned().or_else(|| {
+                    self.check_health
+                        .get(&c.name)
+                        .map(|h| h.message.clone())
+                });
+                CheckHealth::from_info(c, message).map(|h| (c.name.clone(), h))
             })
             .collect();
         out.notices = sim

@@ -33,7 +33,12 @@ use crate::store::DeferredEntry;
 use crate::testing::breaker::StoredBreaker;
 use crate::testing::container::Container;
 use crate::testing::error::RunError;
-use crate::testing::juju::{JujuState, OpenedPort, Relation, Secret};
+use crate::framework::Charm;
+use crate::metadata::{CharmMeta, RelationRole, RelationScope, StorageType};
+use crate::testing::context::Context;
+use crate::testing::juju::{
+    Databag, JujuState, OpenedPort, Relation, Secret, StorageInstance, SubordinateRelation,
+};
 use crate::testing::pebble_fault::PebbleFault;
 
 /// The state of one unit, before or after a run.
@@ -86,6 +91,84 @@ impl State {
     pub fn unit(mut self, unit: &str) -> Self {
         self.juju.unit = unit.to_owned();
         self
+    }
+
+    /// A state with everything the charm's metadata declares, as if every relation were
+    /// made and every container up (Scenario's `State.from_context`):
+    ///
+    /// - the unit `<charm>/0`;
+    /// - every config option with a default, set to it;
+    /// - a relation for every endpoint, ids from 1 in the metadata's order (requires,
+    ///   provides, peers): a peer relation with no other unit, a
+    ///   [`SubordinateRelation`](crate::testing::juju::SubordinateRelation) with `remote/0`
+    ///   for a container-scoped endpoint, else a relation with application `remote` and one
+    ///   unit `remote/0`, all databags empty;
+    /// - every container, Pebble answering, nothing in it;
+    /// - instance 0 of every storage, at its metadata location (or under
+    ///   `/var/lib/juju/storage/`).
+    ///
+    /// Change it with the builder methods: [`State::relation`] replaces the relation with
+    /// the same id, [`State::container`] the container with the same name, [`State::config`]
+    /// the option's value.
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::testing::{Context, State};
+    /// use ops::testing::juju::Relation;
+    /// # #[derive(Default)] struct App;
+    /// # impl Charm for App { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
+    /// let meta = ops::metadata::CharmMeta::from_charmcraft_yaml(
+    ///     "name: app\nrequires:\n  db: {interface: pg}\npeers:\n  cluster: {interface: c}\n\
+    ///      containers:\n  web: {resource: img}\n\
+    ///      config:\n  options:\n    port: {type: int, default: 80}\n",
+    /// )?;
+    /// let ctx = Context::<App>::new(meta);
+    /// let state = State::from_context(&ctx)
+    ///     .relation(Relation::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]));
+    /// assert_eq!(state.juju.relations.len(), 2);
+    /// assert!(state.juju.relations[1].peer);
+    /// assert_eq!(state.juju.config.values["port"], 80);
+    /// assert!(state.containers["web"].can_connect);
+    /// ctx.run(ctx.on.start(), &state)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_context<C: Charm>(ctx: &Context<C>) -> Self {
+        State::from_meta(ctx.meta())
+    }
+
+    /// [`State::from_context`] from the metadata alone.
+    pub fn from_meta(meta: &CharmMeta) -> Self {
+        let mut state = State::new().unit(&format!("{}/0", meta.name));
+        for (key, opt) in &meta.config.options {
+            if let Some(default) = opt.default.as_ref().filter(|d| !d.is_null()) {
+                state = state.config(key, default.clone());
+            }
+        }
+        for (id, (endpoint, rel)) in (1..).zip(meta.relations()) {
+            let relation: Relation = if rel.role == RelationRole::Peer {
+                Relation::peer(id, endpoint, &meta.name)
+            } else if rel.scope == RelationScope::Container {
+                SubordinateRelation::new(id, endpoint, "remote/0").into()
+            } else {
+                Relation::new(id, endpoint, "remote").remote_unit("remote/0", Databag::new())
+            };
+            state = state.relation(relation.interface(&rel.interface));
+        }
+        for name in meta.containers.keys() {
+            state = state.container(Container::new(name));
+        }
+        for (name, storage) in &meta.storage {
+            let location = storage
+                .location
+                .clone()
+                .unwrap_or_else(|| format!("/var/lib/juju/storage/{name}/0"));
+            let mut instance = StorageInstance::filesystem(0, &location);
+            if storage.kind == StorageType::Block {
+                instance.kind = "block".to_owned();
+            }
+            state.juju.storage.insert(name.clone(), vec![instance]);
+        }
+        state
     }
 
     /// Sets the model's name and UUID (`JUJU_MODEL_NAME`, `JUJU_MODEL_UUID`; default
@@ -141,10 +224,15 @@ impl State {
     }
 
     /// Adds a relation (a peer relation: [`Relation::peer`]; a container-scoped one:
-    /// [`SubordinateRelation`](crate::testing::juju::SubordinateRelation)).
+    /// [`SubordinateRelation`](crate::testing::juju::SubordinateRelation)), replacing the
+    /// relation with the same id if there is one (as one from [`State::from_context`]).
     #[must_use]
     pub fn relation(mut self, relation: impl Into<Relation>) -> Self {
-        self.juju.relations.push(relation.into());
+        let relation = relation.into();
+        match self.juju.relations.iter_mut().find(|r| r.id == relation.id) {
+            Some(r) => *r = relation,
+            None => self.juju.relations.push(relation),
+        }
         self
     }
 
