@@ -23,7 +23,9 @@
 //!
 //! `collect-metrics` and `meter-status-changed` skip 3 and 5. If anything fails, everything
 //! rolls back (queue, state, counter), the error chain is logged once with `juju-log` at
-//! ERROR, and the exit code is 1.
+//! ERROR, and the exit code is 1; except when a handler gave up on the hook on purpose
+//! ([`GaveUp`](crate::framework::GaveUp)): everything rolls back as well, but the reason is
+//! logged at WARNING and the exit code is 0.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -301,6 +303,19 @@ pub(crate) fn dispatch_inspected<C: Charm>(
             )
         })
     });
+    let result = match result {
+        Err(e) => match gave_up(&e) {
+            Some(reason) => {
+                let message = format!("{reason}; nothing this hook did is saved");
+                if model.juju_log(LogLevel::Warning, &message).is_err() {
+                    eprintln!("{message}");
+                }
+                Ok(())
+            }
+            None => Err(e),
+        },
+        ok => ok,
+    };
     if let Err(e) = &result {
         let message = error_chain(e);
         if model.juju_log(LogLevel::Error, &message).is_err()
@@ -315,6 +330,15 @@ pub(crate) fn dispatch_inspected<C: Charm>(
         emitted,
         result,
     }
+}
+
+/// The handler's [`GaveUp`](crate::framework::GaveUp), if the dispatch failed because a
+/// handler gave up on the hook on purpose: such a dispatch ends successfully, saving nothing.
+fn gave_up(e: &DispatchError) -> Option<String> {
+    let DispatchError::Emit(EmitError::Handler { handler, error, .. }) = e else {
+        return None;
+    };
+    crate::framework::GaveUp::in_error(error).map(|g| format!("handler {handler} {g}"))
 }
 
 /// What the model is given besides the context: the Juju version, what says the model type,

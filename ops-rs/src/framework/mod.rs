@@ -12,6 +12,7 @@ mod component;
 mod component_state;
 mod ctx;
 mod emit;
+mod give_up;
 mod handler;
 mod observers;
 mod queue;
@@ -20,6 +21,7 @@ pub use charm::Charm;
 pub use component::{Component, ComponentCtx, ComponentObservers};
 pub use component_state::ComponentStateError;
 pub use ctx::{Ctx, StatusError};
+pub use give_up::{GaveUp, InvalidConfig, InvalidParams};
 pub use handler::{HandlerError, HandlerResult};
 pub use observers::{ObserveError, Observers};
 
