@@ -388,7 +388,8 @@ fn build_model(
         .or((context.kubernetes || sidecar).then_some(ModelType::Kubernetes));
     let mut model = Model::new(runner, &context.unit_name)
         .with_current_hook(hook)
-        .with_juju_version(inputs.juju_version);
+        .with_juju_version(inputs.juju_version)
+        .with_model_uuid(&context.model_uuid);
     if let Some(t) = model_type {
         model = model.with_model_type(t);
     }

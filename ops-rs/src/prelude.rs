@@ -9,6 +9,8 @@ pub use crate::event::{
     RelationJoined, Remove, SecretChanged, SecretExpired, SecretRemove, SecretRotate, Start, Stop,
     StorageAttached, StorageDetaching, UpdateStatus, UpgradeCharm,
 };
-pub use crate::framework::{Charm, Ctx, HandlerError, HandlerResult, Observers};
+pub use crate::framework::{
+    Charm, Ctx, HandlerError, HandlerResult, Observers, SecretEvent, SecretRevisionEvent,
+};
 pub use crate::model::Model;
 pub use crate::status::Status;

@@ -16,6 +16,7 @@ mod give_up;
 mod handler;
 mod observers;
 mod queue;
+mod secret_event;
 
 pub use charm::Charm;
 pub use component::{Component, ComponentCtx, ComponentObservers};
@@ -24,6 +25,7 @@ pub use ctx::{Ctx, StatusError};
 pub use give_up::{GaveUp, InvalidConfig, InvalidParams};
 pub use handler::{HandlerError, HandlerResult};
 pub use observers::{ObserveError, Observers};
+pub use secret_event::{SecretEvent, SecretRevisionEvent};
 
 /// The guide to charm libraries.
 #[cfg_attr(feature = "testing", doc = include_str!("../docs/libraries.md"))]

@@ -9,6 +9,7 @@
 //! shows keys only.
 
 pub mod files;
+pub mod uri;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -5,6 +5,7 @@ use super::{
     SecretRevision,
 };
 use crate::hookcmds::secret as tools;
+use crate::hookcmds::secret::uri::{canonical_id, unique_identifier};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -48,10 +49,11 @@ impl Model {
         label: Option<&str>,
         revision: SecretRevision,
     ) -> Result<Secret, ModelError> {
-        let content = tools::secret_get(self.tools(), id, label, revision)?;
+        let id = id.map(|i| canonical_id(i, self.model_uuid()));
+        let content = tools::secret_get(self.tools(), id.as_deref(), label, revision)?;
         Ok(Secret {
             model: self.clone(),
-            id: id.map(str::to_owned),
+            id,
             label: label.map(str::to_owned),
             content: Some(content),
         })
@@ -67,7 +69,7 @@ impl Model {
     pub fn secret(&self, id: Option<&str>, label: Option<&str>) -> Secret {
         Secret {
             model: self.clone(),
-            id: id.map(str::to_owned),
+            id: id.map(|i| canonical_id(i, self.model_uuid())),
             label: label.map(str::to_owned),
             content: None,
         }
@@ -109,6 +111,13 @@ impl Secret {
     /// The id, if known (a secret got by label learns it from [`Secret::info`]).
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
+    }
+
+    /// The secret's globally unique identifier, the last part of its id (see
+    /// [`unique_identifier`](crate::hookcmds::secret::uri::unique_identifier)); `None` for a
+    /// secret got by label whose id is not known yet.
+    pub fn unique_identifier(&self) -> Option<&str> {
+        self.id.as_deref().map(unique_identifier)
     }
 
     /// The label it was got or created with.
