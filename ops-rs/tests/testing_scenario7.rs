@@ -325,8 +325,9 @@ impl Charm for Files {
         on.pebble_ready("web", "files", |_, ctx, ev| {
             let c = ctx.container(&ev.container)?;
             let seed = c.pull_string("/var/lib/web/seed.txt")?;
-            c.push("/var/lib/web/out/result.txt", "written", &Default::default())?;
-            c.push("/etc/web.conf", "conf", &Default::default())?;
+            let dirs = ops::container::PushOptions::new().make_dirs(true);
+            c.push("/var/lib/web/out/result.txt", "written", &dirs)?;
+            c.push("/etc/web.conf", "conf", &dirs)?;
             let listed = c.list_files("/var/lib/web", &Default::default())?;
             let mut names: Vec<String> = listed.iter().map(|f| f.name.clone()).collect();
             names.sort();
@@ -659,7 +660,7 @@ fn invalid_params_fail_the_action_and_end_the_hook_successfully() {
             &State::new(),
         )
         .unwrap();
-    assert_eq!(ok.action.unwrap().results["level"], 2);
+    assert_eq!(ok.action.unwrap().results["level"], "2");
 }
 
 // ----- 19: secret events -----
@@ -676,7 +677,7 @@ impl Charm for Secrets {
             let mut seen = vec![ev.secret_id().to_owned(), ev.unique_identifier().to_owned()];
             if ctx.model().config_value("read")? == Some(json!(true)) {
                 let content = secret.content()?;
-                seen.push(content.get("k").cloned().unwrap_or_default());
+                seen.push(content.get("k").map(str::to_owned).unwrap_or_default());
             }
             *ctx.stored_mut() = seen;
             Ok(())
@@ -687,7 +688,7 @@ impl Charm for Secrets {
         });
         on.secret_expired("expired", |_, ctx, ev| {
             ev.secret(ctx.model())
-                .set_content(&ops::model::SecretContent::from_pairs([("k", "fresh")]))?;
+                .set_content(&ops::model::SecretContent::from_pairs([("key", "fresh")]))?;
             ev.remove_revision(ctx.model())?;
             Ok(())
         });
@@ -701,7 +702,7 @@ impl Charm for Secrets {
             let mut secret = config.api_token.secret(ctx.model());
             let via_model = ctx.model().config_secret("api-token")?.is_some();
             *ctx.stored_mut() = vec![
-                secret.content()?.get("k").cloned().unwrap_or_default(),
+                secret.content()?.get("k").map(str::to_owned).unwrap_or_default(),
                 via_model.to_string(),
             ];
             Ok(())
@@ -742,20 +743,36 @@ fn the_secret_of_a_secret_event_is_read_only_when_used() {
 #[test]
 fn a_bare_secret_id_becomes_the_full_uri() {
     let ctx = secrets_ctx();
-    let bare = Secret::new("cr0ahn1dqe3k7mqmsc2g", SecretOwner::Consumer, [("k", "v")]);
+    let granted = Secret::new(SECRET_ID, SecretOwner::Consumer, [("k", "token")]);
+    // The option holds the bare unique identifier (as a charm may get it from relation data).
     let state = State::new()
         .model("m", "0f000000-0000-4000-8000-0000000000aa")
-        .secret(bare.clone())
-        .config("read", true);
-    let out = ctx.run(ctx.on.secret_changed(&bare), &state).unwrap();
+        .secret(granted)
+        .config("api-token", "cr0ahn1dqe3k7mqmsc2g");
+    let (out, ids) = ctx
+        .run_inspect(ctx.on.install(), &state, |_, ctx| {
+            let secret = ctx.model().config_secret("api-token").unwrap().unwrap();
+            (
+                secret.id().map(str::to_owned),
+                secret.unique_identifier().map(str::to_owned),
+            )
+        })
+        .unwrap();
     assert_eq!(
-        out.state.stored_as::<Vec<String>>().unwrap(),
-        [
-            "secret://0f000000-0000-4000-8000-0000000000aa/cr0ahn1dqe3k7mqmsc2g",
-            "cr0ahn1dqe3k7mqmsc2g",
-            "v"
-        ]
+        ids,
+        (
+            Some("secret://0f000000-0000-4000-8000-0000000000aa/cr0ahn1dqe3k7mqmsc2g".to_owned()),
+            Some("cr0ahn1dqe3k7mqmsc2g".to_owned())
+        )
     );
+    assert_eq!(out.state.stored_as::<Vec<String>>().unwrap()[0], "token");
+    // An id with the prefix is kept as Juju gave it (a charm compares it with ids in
+    // relation data).
+    let granted = Secret::new(SECRET_ID, SecretOwner::Consumer, [("k", "v")]);
+    let out = ctx
+        .run(ctx.on.secret_changed(&granted), &State::new().secret(granted))
+        .unwrap();
+    assert_eq!(out.state.stored_as::<Vec<String>>().unwrap()[0], SECRET_ID);
 }
 
 #[test]
@@ -782,7 +799,7 @@ fn remove_revision_on_secret_remove_and_secret_expired() {
     let out = ctx.run(ctx.on.secret_expired(&owned, 2), &state).unwrap();
     assert_eq!(out.removed_secret_revisions, [2]);
     let latest = out.state.juju.secrets[0].latest().unwrap();
-    assert_eq!(latest.content.0["k"], "fresh");
+    assert_eq!(latest.content.0["key"], "fresh");
 }
 
 #[test]

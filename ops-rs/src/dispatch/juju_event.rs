@@ -91,11 +91,7 @@ pub(crate) fn juju_event(
             })
         };
     }
-    // A bare unique identifier becomes the full URI, as the model hands ids to charms.
-    let secret_id = || {
-        need(&ctx.secret_id, "JUJU_SECRET_ID", k)
-            .map(|id| crate::hookcmds::secret::uri::canonical_id(&id, Some(&ctx.model_uuid)))
-    };
+    let secret_id = || need(&ctx.secret_id, "JUJU_SECRET_ID", k);
     let revision = || need(&ctx.secret_revision, "JUJU_SECRET_REVISION", k);
     let label = ctx.secret_label.clone();
     Ok(Some(match k {

@@ -23,8 +23,9 @@ use crate::model::{Model, ModelError, Secret};
 /// An event about one secret: `secret-changed`, `secret-expired`, `secret-rotate`,
 /// `secret-remove`.
 pub trait SecretEvent {
-    /// The secret's id. A bare unique identifier from Juju is expanded to the full URI
-    /// (`secret://<model uuid>/<id>`), as the model hands ids out.
+    /// The secret's id as Juju gave it (`JUJU_SECRET_ID`): `secret:<id>`, or
+    /// `secret://<model uuid>/<id>`. Compare secrets by
+    /// [`unique_identifier`](Self::unique_identifier), which is the same in both forms.
     fn secret_id(&self) -> &str;
 
     /// The label this unit gave the secret, if any.

@@ -35,7 +35,7 @@ use crate::hookcmds::secret::uri::{is_secret_id, unique_identifier};
 /// assert_eq!(token.unique_identifier(), "cr0ahn1dqe3k7mqmsc2g");
 /// let mut secret = token.secret(&model); // no secret-get yet
 /// assert_eq!(runner.lines(), ["config-get --format=json"]);
-/// assert_eq!(secret.content()?.get("token").map(String::as_str), Some("t0k3n"));
+/// assert_eq!(secret.content()?.get("token"), Some("t0k3n"));
 ///
 /// let bad = serde_json::from_str::<SecretRef>(r#""not a secret""#).unwrap_err();
 /// assert!(bad.to_string().contains("not a secret id"), "{bad}");

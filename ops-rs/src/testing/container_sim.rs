@@ -125,6 +125,12 @@ impl Container {
                     .failing_checks
                     .get(&c.name)
                     .cloned()
+                    .or_else(|| {
+                        let seeded = self.check_health.get(&c.name);
+                        seeded
+                            .filter(|h| h.status == CheckStatus::Down)
+                            .map(|h| h.message.clone())
+                    })
                     .or_else(|| failure_message(&changes, &c.name))
                     .unwrap_or_else(|| "down".to_owned());
                 (c.name.clone(), message)
