@@ -81,9 +81,14 @@ fn subordinate_relations_are_checked_against_the_scope() {
         "must be a SubordinateRelation",
     );
     let sub_on_global = State::new().relation(SubordinateRelation::new(2, "metrics", "prom/0"));
-    inconsistent(ctx.run(ctx.on.start(), &sub_on_global), "not container-scoped");
+    inconsistent(
+        ctx.run(ctx.on.start(), &sub_on_global),
+        "not container-scoped",
+    );
     let mut two_units: Relation = SubordinateRelation::new(3, "juju-info", "mysql/0").into();
-    two_units.remote_units.insert("mysql/1".into(), Default::default());
+    two_units
+        .remote_units
+        .insert("mysql/1".into(), Default::default());
     inconsistent(
         ctx.run(ctx.on.start(), &State::new().relation(two_units)),
         "exactly one",
@@ -91,7 +96,10 @@ fn subordinate_relations_are_checked_against_the_scope() {
     let wrong_principal = State::new()
         .relation(SubordinateRelation::new(3, "juju-info", "mysql/0"))
         .principal_unit("pg/0");
-    inconsistent(ctx.run(ctx.on.start(), &wrong_principal), "not the remote unit");
+    inconsistent(
+        ctx.run(ctx.on.start(), &wrong_principal),
+        "not the remote unit",
+    );
     // A principal charm has no principal unit.
     let web = Context::<Logger>::new(CharmMeta::from_charmcraft_yaml("name: web").unwrap());
     inconsistent(
@@ -127,11 +135,7 @@ fn the_charm_root_is_copied_for_each_run() {
     std::fs::write(root.path().join("templates/conf.tmpl"), "port={{port}}").unwrap();
     let script = root.path().join("bin/hook.sh");
     std::fs::write(&script, "#!/bin/sh\n").unwrap();
-    std::fs::set_permissions(
-        &script,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let meta = CharmMeta::from_charmcraft_yaml("name: render").unwrap();
     let ctx = Context::<Render>::new(meta).charm_root(root.path());
     for _ in 0..2 {
@@ -148,7 +152,9 @@ fn the_charm_root_is_copied_for_each_run() {
     );
     let missing = Context::<Render>::new(CharmMeta::from_charmcraft_yaml("name: r").unwrap())
         .charm_root(root.path().join("nope"));
-    let e = missing.run(missing.on.install(), &State::new()).unwrap_err();
+    let e = missing
+        .run(missing.on.install(), &State::new())
+        .unwrap_err();
     assert!(matches!(e, RunError::CharmRoot { .. }), "{e}");
     // Without a charm root the charm directory exists and is empty.
     let plain = Context::<Render>::new(CharmMeta::from_charmcraft_yaml("name: r").unwrap());
@@ -177,7 +183,8 @@ impl Charm for Counter {
     }
 }
 
-const COUNTER_META: &str = "name: counter\nconfig:\n  options:\n    fail: {type: boolean, default: false}\n";
+const COUNTER_META: &str =
+    "name: counter\nconfig:\n  options:\n    fail: {type: boolean, default: false}\n";
 
 #[test]
 fn run_inspect_sees_the_charm_after_the_event_and_before_the_commit() {
@@ -247,7 +254,10 @@ impl Charm for Full {
     fn observe(on: &mut Observers<Self>) {
         on.start("look", |_, ctx, _| {
             let m = ctx.model().clone();
-            let mut seen = vec![format!("port={}", m.config_value("port")?.unwrap_or_default())];
+            let mut seen = vec![format!(
+                "port={}",
+                m.config_value("port")?.unwrap_or_default()
+            )];
             for ep in ["db", "logs", "site", "cluster"] {
                 seen.push(format!("{ep}={}", m.relation_ids(ep)?.len()));
             }
@@ -289,7 +299,10 @@ fn from_context_declares_everything_the_metadata_does() {
         ]
     );
     assert_eq!(state.juju.relations[0].interface, "pg");
-    assert_eq!(state.juju.storage["cache"][0].location, "/var/lib/juju/storage/cache/0");
+    assert_eq!(
+        state.juju.storage["cache"][0].location,
+        "/var/lib/juju/storage/cache/0"
+    );
     let out = ctx.run(ctx.on.start(), &state).unwrap();
     assert_eq!(
         out.state.stored_as::<Vec<String>>().unwrap(),
@@ -314,7 +327,8 @@ fn from_context_declares_everything_the_metadata_does() {
 
 // ----- 15: mounts and check health -----
 
-const WEB_META: &str = "name: web\ncontainers:\n  web: {resource: img}\nresources:\n  img: {type: oci-image}\n";
+const WEB_META: &str =
+    "name: web\ncontainers:\n  web: {resource: img}\nresources:\n  img: {type: oci-image}\n";
 const CHECK_LAYER: &str = "checks:\n  ready:\n    override: replace\n    level: ready\n    threshold: 3\n    tcp: {port: 8080}\n  alive:\n    override: replace\n    level: alive\n    exec: {command: /bin/true}\n";
 
 #[derive(Default)]
@@ -406,13 +420,22 @@ fn check_health_seeds_status_failures_threshold_and_level() {
     assert_eq!(c.check_health["alive"].status, CheckStatus::Down);
     assert_eq!(c.failing_checks["alive"], "exit status 1");
     let again = ctx.run(ctx.on.pebble_ready("web"), &out.state).unwrap();
-    assert_eq!(again.state.stored_as::<Vec<String>>().unwrap()[2..], seen[2..]);
+    assert_eq!(
+        again.state.stored_as::<Vec<String>>().unwrap()[2..],
+        seen[2..]
+    );
 
     for (health, needle) in [
         (CheckHealth::up("ready").threshold(5), "threshold 5"),
         (CheckHealth::up("ready").level(CheckLevel::Alive), "level"),
-        (CheckHealth::up("ready").failures(3), "use CheckHealth::down"),
-        (CheckHealth::down("ready", "x").failures(2), "below its threshold"),
+        (
+            CheckHealth::up("ready").failures(3),
+            "use CheckHealth::down",
+        ),
+        (
+            CheckHealth::down("ready", "x").failures(2),
+            "below its threshold",
+        ),
         (CheckHealth::up("nope"), "no layer"),
     ] {
         let web = Container::new("web")
@@ -539,8 +562,12 @@ fn the_output_records_versions_removed_revisions_and_storage_requests() {
     let meta = "name: v\nstorage:\n  data: {type: filesystem, multiple: {range: 0-5}}\n";
     let ctx = Context::<Versions>::new(CharmMeta::from_charmcraft_yaml(meta).unwrap());
     let mut state = State::new().secret(
-        Secret::new("secret:cr0ahn1dqe3k7mqmsc2g", SecretOwner::Unit, [("k", "v1")])
-            .with_revision([("k", "v2")]),
+        Secret::new(
+            "secret:cr0ahn1dqe3k7mqmsc2g",
+            SecretOwner::Unit,
+            [("k", "v1")],
+        )
+        .with_revision([("k", "v2")]),
     );
     state.juju.app_version = "1.0".into();
     let out = ctx.run(ctx.on.upgrade_charm(), &state).unwrap();
@@ -610,12 +637,18 @@ fn invalid_config_blocks_and_ends_the_hook_successfully() {
     let ctx = Context::<Strict>::new(CharmMeta::from_charmcraft_yaml(STRICT_META).unwrap());
     let state = State::new().stored(&7u32).unwrap();
     let out = ctx
-        .run(ctx.on.config_changed(), &state.clone().config("port", 70000))
+        .run(
+            ctx.on.config_changed(),
+            &state.clone().config("port", 70000),
+        )
         .unwrap();
     let Status::Blocked(reason) = &out.state.juju.unit_status else {
         panic!("{:?}", out.state.juju.unit_status)
     };
-    assert!(reason.contains("'port'") && reason.contains("70000"), "{reason}");
+    assert!(
+        reason.contains("'port'") && reason.contains("70000"),
+        "{reason}"
+    );
     assert_eq!(out.state.stored_as::<u32>().unwrap(), 7, "nothing saved");
     assert!(
         !out.handlers_called().contains(&"collect"),
@@ -702,7 +735,11 @@ impl Charm for Secrets {
             let mut secret = config.api_token.secret(ctx.model());
             let via_model = ctx.model().config_secret("api-token")?.is_some();
             *ctx.stored_mut() = vec![
-                secret.content()?.get("k").map(str::to_owned).unwrap_or_default(),
+                secret
+                    .content()?
+                    .get("k")
+                    .map(str::to_owned)
+                    .unwrap_or_default(),
                 via_model.to_string(),
             ];
             Ok(())
@@ -770,7 +807,10 @@ fn a_bare_secret_id_becomes_the_full_uri() {
     // relation data).
     let granted = Secret::new(SECRET_ID, SecretOwner::Consumer, [("k", "v")]);
     let out = ctx
-        .run(ctx.on.secret_changed(&granted), &State::new().secret(granted))
+        .run(
+            ctx.on.secret_changed(&granted),
+            &State::new().secret(granted),
+        )
         .unwrap();
     assert_eq!(out.state.stored_as::<Vec<String>>().unwrap()[0], SECRET_ID);
 }
@@ -778,7 +818,8 @@ fn a_bare_secret_id_becomes_the_full_uri() {
 #[test]
 fn remove_revision_on_secret_remove_and_secret_expired() {
     let ctx = secrets_ctx();
-    let owned = Secret::new(SECRET_ID, SecretOwner::Unit, [("k", "v1")]).with_revision([("k", "v2")]);
+    let owned =
+        Secret::new(SECRET_ID, SecretOwner::Unit, [("k", "v1")]).with_revision([("k", "v2")]);
     let state = State::new().secret(owned.clone());
     let out = ctx.run(ctx.on.secret_remove(&owned, 1), &state).unwrap();
     assert_eq!(out.removed_secret_revisions, [1]);
@@ -806,9 +847,7 @@ fn remove_revision_on_secret_remove_and_secret_expired() {
 fn a_secret_config_option_is_a_secret_handle() {
     let ctx = secrets_ctx();
     let granted = Secret::new(SECRET_ID, SecretOwner::Consumer, [("k", "token")]);
-    let state = State::new()
-        .secret(granted)
-        .config("api-token", SECRET_ID);
+    let state = State::new().secret(granted).config("api-token", SECRET_ID);
     let out = ctx.run(ctx.on.install(), &state).unwrap();
     assert_eq!(
         out.state.stored_as::<Vec<String>>().unwrap(),

@@ -78,8 +78,8 @@ impl Model {
         let id = value
             .as_str()
             .ok_or_else(|| wrong(value.to_string(), "a secret id is a string"))?;
-        let secret_ref = super::SecretRef::new(id)
-            .map_err(|_| wrong(value.to_string(), "not a secret id"))?;
+        let secret_ref =
+            super::SecretRef::new(id).map_err(|_| wrong(value.to_string(), "not a secret id"))?;
         Ok(Some(secret_ref.secret(self)))
     }
 

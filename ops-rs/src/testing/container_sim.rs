@@ -140,11 +140,11 @@ impl Container {
             .checks
             .iter()
             .filter_map(|c| {
-                let message = out.failing_checks.get(&c.name).cloned().or_else(|| {
-                    self.check_health
-                        .get(&c.name)
-                        .map(|h| h.message.clone())
-                });
+                let message = out
+                    .failing_checks
+                    .get(&c.name)
+                    .cloned()
+                    .or_else(|| self.check_health.get(&c.name).map(|h| h.message.clone()));
                 CheckHealth::from_info(c, message).map(|h| (c.name.clone(), h))
             })
             .collect();

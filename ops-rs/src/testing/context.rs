@@ -426,7 +426,10 @@ fn base_vars(juju: &JujuState, version: &str, charm_dir: &Path) -> Vec<(&'static
         ("JUJU_MODEL_UUID", juju.model.uuid.clone()),
         ("JUJU_VERSION", version.to_owned()),
         ("JUJU_CHARM_DIR", charm_dir.display().to_string()),
-        ("JUJU_MACHINE_ID", juju.machine_id.clone().unwrap_or_default()),
+        (
+            "JUJU_MACHINE_ID",
+            juju.machine_id.clone().unwrap_or_default(),
+        ),
         (
             "JUJU_PRINCIPAL_UNIT",
             juju.principal_unit.clone().unwrap_or_default(),

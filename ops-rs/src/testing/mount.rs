@@ -67,10 +67,12 @@ impl Mount {
             container: container.to_owned(),
             detail: format!("cannot mount {:?} at {}: {e}", self.source, self.location),
         };
-        let host = sim.host_path(&self.location).map_err(|e| RunError::Pebble {
-            container: container.to_owned(),
-            detail: e.to_string(),
-        })?;
+        let host = sim
+            .host_path(&self.location)
+            .map_err(|e| RunError::Pebble {
+                container: container.to_owned(),
+                detail: e.to_string(),
+            })?;
         if let Some(parent) = host.parent() {
             std::fs::create_dir_all(parent).map_err(io)?;
         }

@@ -28,14 +28,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::framework::Charm;
+use crate::metadata::{CharmMeta, RelationRole, RelationScope, StorageType};
 use crate::status::Status;
 use crate::store::DeferredEntry;
 use crate::testing::breaker::StoredBreaker;
 use crate::testing::container::Container;
-use crate::testing::error::RunError;
-use crate::framework::Charm;
-use crate::metadata::{CharmMeta, RelationRole, RelationScope, StorageType};
 use crate::testing::context::Context;
+use crate::testing::error::RunError;
 use crate::testing::juju::{
     Databag, JujuState, OpenedPort, Relation, Secret, StorageInstance, SubordinateRelation,
 };

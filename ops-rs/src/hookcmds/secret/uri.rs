@@ -62,7 +62,14 @@ mod tests {
         assert!(is_secret_id("cr0ahn1dqe3k7mqmsc2g"));
         assert!(is_secret_id("secret:cr0ahn1dqe3k7mqmsc2g"));
         assert!(is_secret_id("secret://uuid/cr0ahn1dqe3k7mqmsc2g"));
-        for bad in ["", "secret:", "secret://uuid/", "secret:///x", "a b", "secret:x/y/z"] {
+        for bad in [
+            "",
+            "secret:",
+            "secret://uuid/",
+            "secret:///x",
+            "a b",
+            "secret:x/y/z",
+        ] {
             assert!(!is_secret_id(bad), "{bad:?}");
         }
         assert_eq!(canonical_id("x1", None), "secret:x1");

@@ -39,6 +39,5 @@ pub use state::{
     ActionState, Address, BindAddress, Config, Databag, Goal, GoalState, JujuState, LogLine,
     ModelInfo, Network, OpenedPort, Protocol, Reboot, Relation, STATE_VERSION, Secret,
     SecretContent, SecretGrant, SecretOwner, SecretRevision, StateError, StorageInstance,
-    SubordinateRelation, ThisHook,
-    ToolDefaults, secret_xid,
+    SubordinateRelation, ThisHook, ToolDefaults, secret_xid,
 };
