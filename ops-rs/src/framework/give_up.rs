@@ -40,7 +40,7 @@ pub enum InvalidParams {
     Fail,
 }
 
-/// The hook gave up on purpose (see the [module docs](self)): propagated with `?` out of a
+/// The hook gave up on purpose (see [`Ctx::load_config`]): propagated with `?` out of a
 /// handler, it ends the dispatch with exit code 0, nothing saved, and a warning logged with
 /// the reason. Anything else a handler returns still fails the hook.
 ///

@@ -31,7 +31,7 @@ type Factory<C> = Box<dyn Fn() -> C>;
 ///
 /// Each run builds the hook's environment, a simulated Juju ([`JujuSim`]) from the state, a
 /// simulated Pebble per container, and an in-memory store holding the state's event counter,
-/// deferred queue and charm state; then calls the same [`dispatch`] as production (deferred
+/// deferred queue and charm state; then calls the same [`dispatch`](crate::dispatch::dispatch) as production (deferred
 /// events first, the event, collect-status, commit or rollback) and reads it all back.
 ///
 /// ```
