@@ -49,7 +49,7 @@ impl ActionEvent {
 
     /// The event's id: unique among the unit's deferred events; given out again after a
     /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-    pub fn id(&self) -> u64 {
+    pub fn event_id(&self) -> u64 {
         self.meta.id
     }
 

@@ -111,7 +111,7 @@ impl CustomEventData {
 
     /// The event's id: unique among the unit's deferred events; given out again after a
     /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-    pub fn id(&self) -> u64 {
+    pub fn event_id(&self) -> u64 {
         self.meta.id
     }
 
@@ -152,7 +152,7 @@ impl<T: CustomEvent> Custom<T> {
 
     /// The event's id: unique among the unit's deferred events; given out again after a
     /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-    pub fn id(&self) -> u64 {
+    pub fn event_id(&self) -> u64 {
         self.meta.id
     }
 
@@ -221,7 +221,7 @@ impl<T: CustomEvent> EventType for Custom<T> {
         self.meta.deferred
     }
 
-    fn id(&self) -> u64 {
+    fn event_id(&self) -> u64 {
         self.meta.id
     }
 }

@@ -27,7 +27,8 @@
 //!
 //! Every event a dispatch emits (the Juju event, each deferred event re-emitted, custom
 //! events, the framework's own) takes the next number of the unit's event counter as its
-//! [`id`](Event::id). What holds:
+//! [`event_id`](Event::event_id) (the number in Python ops' `event.handle`, e.g.
+//! `on/config_changed[5]`). What holds:
 //!
 //! - **An id is unique among the unit's deferred events**, and above every id stored before
 //!   it: a deferred event keeps its id from hook to hook, and two never share one.
@@ -39,6 +40,33 @@
 //!
 //! So an id names an event within the unit's store; it is not a key unique across hooks.
 //! The testing API's `State::event_counter` follows the same rule.
+//!
+//! # Which id is which
+//!
+//! The event's own id is always the method `event_id()`. The ids of the Juju objects an
+//! event is about are fields named for the object, as Python ops names them through the
+//! object (`event.secret.id`, `event.relation.id`, `event.notice.id`, `event.id` of an
+//! action):
+//!
+//! | Event | Field | Python ops |
+//! | --- | --- | --- |
+//! | secret events | `secret_id` | `event.secret.id` |
+//! | relation events | `relation_id` | `event.relation.id` |
+//! | `pebble-custom-notice` | `notice_id` | `event.notice.id` |
+//! | actions | `uuid` | `event.id` |
+//! | storage events | `index` (with `storage_name`) | `event.storage.index` |
+//! | any event | `event_id()` | `event.handle` (its `[N]`) |
+//!
+//! No event has a field or method named plain `id`, so `ev.id` cannot mean one thing on one
+//! event and another on the next (a custom event's payload may have its own `id`: a
+//! [`Custom`] derefs to it, and its event id stays `event_id()`).
+//!
+//! ```
+//! use ops::event::SecretChanged;
+//! fn on_secret(ev: &mut SecretChanged) -> (String, u64) {
+//!     (ev.secret_id.clone(), ev.event_id())
+//! }
+//! ```
 
 mod action;
 mod custom;
@@ -121,7 +149,7 @@ pub trait EventType: Sized + 'static {
     fn is_deferred(&self) -> bool;
     /// The event's id: unique among the unit's deferred events; given out again after a
     /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-    fn id(&self) -> u64;
+    fn event_id(&self) -> u64;
 }
 
 macro_rules! event_struct {
@@ -147,7 +175,7 @@ macro_rules! event_struct {
             }
             /// The event's id: unique among the unit's deferred events; given out again after
             /// a dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-            pub fn id(&self) -> u64 {
+            pub fn event_id(&self) -> u64 {
                 self.meta.id
             }
         }
@@ -254,7 +282,7 @@ macro_rules! event_enum {
                 fn is_deferred(&self) -> bool {
                     self.meta.deferred
                 }
-                fn id(&self) -> u64 {
+                fn event_id(&self) -> u64 {
                     self.meta.id
                 }
             }
@@ -332,7 +360,7 @@ impl Event {
 
     /// The event's id: unique among the unit's deferred events; given out again after a
     /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-    pub fn id(&self) -> u64 {
+    pub fn event_id(&self) -> u64 {
         self.meta().id
     }
 }
@@ -347,7 +375,7 @@ impl EventType for Event {
     fn is_deferred(&self) -> bool {
         self.meta().deferred
     }
-    fn id(&self) -> u64 {
+    fn event_id(&self) -> u64 {
         self.meta().id
     }
 }

@@ -5,7 +5,7 @@ use crate::event::EventKind;
 use crate::metadata::CharmMeta;
 use crate::testing::error::RunError;
 use crate::testing::event::TestEvent;
-use crate::testing::juju::SecretOwner;
+use crate::testing::juju::SecretOwnership;
 use crate::testing::state::State;
 
 /// Returns the first inconsistency found, if any.
@@ -93,14 +93,14 @@ fn check_event(meta: &CharmMeta, state: &State, ev: &TestEvent) -> Result<(), Ru
             ev.kind,
             EventKind::SecretRotate | EventKind::SecretExpired | EventKind::SecretRemove
         );
-        if owner_only && secret.owner == SecretOwner::Consumer {
+        if owner_only && secret.owner == SecretOwnership::Consumer {
             return bad(format!(
                 "Juju sends {} only to a secret's owner, but the state says this unit \
                  consumes {id:?}",
                 ev.kind
             ));
         }
-        if ev.kind == EventKind::SecretChanged && secret.owner != SecretOwner::Consumer {
+        if ev.kind == EventKind::SecretChanged && secret.owner != SecretOwnership::Consumer {
             return bad(format!(
                 "Juju sends secret-changed only to observers, but this unit owns {id:?}"
             ));
@@ -154,7 +154,7 @@ fn check_event(meta: &CharmMeta, state: &State, ev: &TestEvent) -> Result<(), Ru
             if !container.notices.iter().any(|n| &n.key == key) {
                 return bad(format!(
                     "the custom notice {key:?} is not in container {c:?}; add it with \
-                     Container::notice"
+                     ContainerState::notice"
                 ));
             }
             if !container.can_connect {

@@ -23,7 +23,7 @@ mod state;
 
 pub use crate::store::DeferredEntry;
 pub use breaker::StoredBreaker;
-pub use container::{Container, Exec, Notice};
+pub use container::{ContainerState, Exec, NoticeState};
 pub use context::{Context, DEFAULT_JUJU_VERSION};
 pub use error::RunError;
 pub use event::{CUSTOM_EVENT_HOOK, DEFAULT_ACTION_ID, On, TestEvent};

@@ -6,15 +6,15 @@
 //!
 //! ```
 //! use ops::testing::State;
-//! use ops::testing::juju::{Relation, Secret, SecretOwner};
+//! use ops::testing::juju::{RelationState, SecretState, SecretOwnership};
 //! use ops::status::Status;
 //! #[derive(serde::Serialize)]
 //! struct Stored { runs: u32 }
 //! let state = State::new()
 //!     .leader(true)
 //!     .config("port", 8080)
-//!     .relation(Relation::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]))
-//!     .secret(Secret::new("secret:abc", SecretOwner::Consumer, [("password", "x")]))
+//!     .relation(RelationState::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]))
+//!     .secret(SecretState::new("secret:abc", SecretOwnership::Consumer, [("password", "x")]))
 //!     .unit_status(Status::maintenance("installing"))
 //!     .stored(&Stored { runs: 2 })?;
 //! assert_eq!(state.juju.relations[0].remote_app_data["host"], "10.0.0.7");
@@ -31,9 +31,9 @@ use serde_json::Value;
 use crate::status::Status;
 use crate::store::DeferredEntry;
 use crate::testing::breaker::StoredBreaker;
-use crate::testing::container::Container;
+use crate::testing::container::ContainerState;
 use crate::testing::error::RunError;
-use crate::testing::juju::{JujuState, OpenedPort, Relation, Secret};
+use crate::testing::juju::{JujuState, OpenedPort, RelationState, SecretState};
 use crate::testing::pebble_fault::PebbleFault;
 
 /// The state of one unit, before or after a run.
@@ -45,7 +45,7 @@ pub struct State {
     /// unless set (an empty unit name is filled in by the run).
     pub juju: JujuState,
     /// The workload containers, by name.
-    pub containers: BTreeMap<String, Container>,
+    pub containers: BTreeMap<String, ContainerState>,
     /// The charm's typed state (`Charm::Stored`) as JSON; `None`: never saved.
     pub stored: Option<Value>,
     /// The deferred queue, in queue order.
@@ -102,16 +102,16 @@ impl State {
         self
     }
 
-    /// Adds a relation (a peer relation: [`Relation::peer`]).
+    /// Adds a relation (a peer relation: [`RelationState::peer`]).
     #[must_use]
-    pub fn relation(mut self, relation: Relation) -> Self {
+    pub fn relation(mut self, relation: RelationState) -> Self {
         self.juju.relations.push(relation);
         self
     }
 
     /// Adds a secret this unit owns or was granted.
     #[must_use]
-    pub fn secret(mut self, secret: Secret) -> Self {
+    pub fn secret(mut self, secret: SecretState) -> Self {
         self.juju.secrets.push(secret);
         self
     }
@@ -146,7 +146,7 @@ impl State {
 
     /// Adds a workload container.
     #[must_use]
-    pub fn container(mut self, container: Container) -> Self {
+    pub fn container(mut self, container: ContainerState) -> Self {
         self.containers.insert(container.name.clone(), container);
         self
     }
@@ -159,7 +159,7 @@ impl State {
         let c = self
             .containers
             .remove(container)
-            .unwrap_or_else(|| Container::new(container));
+            .unwrap_or_else(|| ContainerState::new(container));
         self.containers
             .insert(container.to_owned(), c.pebble_fault(fault));
         self
@@ -252,12 +252,12 @@ impl State {
     }
 
     /// A relation by id.
-    pub fn relation_by_id(&self, id: u64) -> Option<&Relation> {
+    pub fn relation_by_id(&self, id: u64) -> Option<&RelationState> {
         self.juju.relation_by_id(id)
     }
 
     /// A secret by id (any form) or label.
-    pub fn secret_by_id(&self, id: &str) -> Option<&Secret> {
+    pub fn secret_by_id(&self, id: &str) -> Option<&SecretState> {
         self.juju.secret_by_id(id).or_else(|| {
             self.juju
                 .secrets

@@ -112,11 +112,11 @@ fn event_ids_are_given_out_again_after_a_dispatch_that_saved_nothing() {
         type Stored = ();
         fn observe(on: &mut Observers<Self>) {
             on.update_status("seen", |c, _ctx, ev| {
-                c.0.push(("update-status".into(), ev.id()));
+                c.0.push(("update-status".into(), ev.event_id()));
                 Ok(())
             });
             on.config_changed("later", |c, ctx, ev| {
-                c.0.push(("config-changed".into(), ev.id()));
+                c.0.push(("config-changed".into(), ev.event_id()));
                 if !ctx.is_reemitted() {
                     ev.defer();
                 }

@@ -10,8 +10,8 @@ pub type Databag = BTreeMap<String, String>;
 /// One relation this unit takes part in.
 ///
 /// ```
-/// use ops::testing::juju::Relation;
-/// let r = Relation::new(3, "db", "mysql")
+/// use ops::testing::juju::RelationState;
+/// let r = RelationState::new(3, "db", "mysql")
 ///     .interface("mysql_client")
 ///     .remote_unit("mysql/0", [("host", "10.0.0.1")])
 ///     .remote_app_data([("database", "app")]);
@@ -19,7 +19,7 @@ pub type Databag = BTreeMap<String, String>;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Relation {
+pub struct RelationState {
     /// The relation id (the `N` of `db:N`).
     pub id: u64,
     /// This charm's endpoint name.
@@ -61,10 +61,10 @@ fn bag<K: Into<String>, V: Into<String>>(data: impl IntoIterator<Item = (K, V)>)
         .collect()
 }
 
-impl Relation {
+impl RelationState {
     /// A relation `endpoint:id` with `remote_app`, no units and empty databags.
     pub fn new(id: u64, endpoint: &str, remote_app: &str) -> Self {
-        Relation {
+        RelationState {
             id,
             endpoint: endpoint.to_owned(),
             interface: String::new(),
@@ -82,9 +82,9 @@ impl Relation {
 
     /// A peer relation of application `app`.
     pub fn peer(id: u64, endpoint: &str, app: &str) -> Self {
-        Relation {
+        RelationState {
             peer: true,
-            ..Relation::new(id, endpoint, app)
+            ..RelationState::new(id, endpoint, app)
         }
     }
 
