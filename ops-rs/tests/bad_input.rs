@@ -68,7 +68,7 @@ impl Charm for Probe {
     fn observe(on: &mut Observers<Self>) {
         on.install("defer_install", |_, ctx, ev| {
             ctx.stored_mut().n += 1;
-            ev.defer();
+            ev.defer()?;
             Ok(())
         });
         on.config_changed("config", |_, ctx, _| {

@@ -46,13 +46,13 @@ impl Charm for Web {
     fn observe(on: &mut Observers<Self>) {
         on.pebble_ready("web", "configure", |c, ctx, ev| {
             if !c.configure(ctx)? {
-                ev.defer();
+                ev.defer()?;
             }
             Ok(())
         });
         on.config_changed("configure", |c, ctx, ev| {
             if !c.configure(ctx)? {
-                ev.defer();
+                ev.defer()?;
             }
             Ok(())
         });
@@ -105,7 +105,7 @@ impl Web {
     /// Records the notice; fetches it from Pebble only for `example.com/fetch-*` keys.
     fn on_notice(&mut self, ctx: &mut Ctx<Self>, ev: &mut PebbleCustomNotice) -> HandlerResult {
         if ctx.model().config_value("defer-notices")? == Some(json!(true)) {
-            ev.defer();
+            ev.defer()?;
             return Ok(());
         }
         let line = if ev.notice_key.starts_with("example.com/fetch") {

@@ -585,7 +585,7 @@ fn the_event_counter_moves_only_when_a_run_saves_something() {
             on.update_status("seen", |_, _, _| Ok(()));
             on.config_changed("later", |_, ctx, ev| {
                 if !ctx.is_reemitted() {
-                    ev.defer();
+                    ev.defer()?;
                 }
                 Ok(())
             });

@@ -173,7 +173,7 @@ impl Charm for Deferring {
                 if ctx.model().config_value("common-name")?
                     != Some(serde_json::json!("ready.example.com"))
                 {
-                    ev.defer();
+                    ev.defer()?;
                     return Ok(());
                 }
                 let cert = ev.certificate.clone();

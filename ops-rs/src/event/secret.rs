@@ -25,8 +25,9 @@ event_struct! {
     ///
     /// Not deferrable: Juju fires it again until a new revision exists.
     ///
-    /// ```compile_fail,E0599
-    /// fn on_expired(ev: &mut ops::event::SecretExpired) { ev.defer(); }
+    /// ```compile_fail,E0277
+    /// use ops::prelude::*;
+    /// fn on_expired(ev: &mut ops::event::SecretExpired) -> HandlerResult { ev.defer()?; Ok(()) }
     /// ```
     SecretExpired {
         /// The secret's id, `secret:...` (Python ops' `event.secret.id`). Stored queues
@@ -46,8 +47,9 @@ event_struct! {
     ///
     /// Not deferrable: Juju fires it again until a new revision exists.
     ///
-    /// ```compile_fail,E0599
-    /// fn on_rotate(ev: &mut ops::event::SecretRotate) { ev.defer(); }
+    /// ```compile_fail,E0277
+    /// use ops::prelude::*;
+    /// fn on_rotate(ev: &mut ops::event::SecretRotate) -> HandlerResult { ev.defer()?; Ok(()) }
     /// ```
     SecretRotate {
         /// The secret's id, `secret:...` (Python ops' `event.secret.id`). Stored queues

@@ -242,9 +242,13 @@ fn runtime_guard_names_the_event_and_the_reason() {
 fn typed_defer_sets_the_flag() {
     let mut ev = ConfigChanged { meta: m() };
     assert!(!ev.is_deferred());
-    ev.defer();
+    assert_eq!(ev.defer(), Ok(())); // one signature with Event::defer, never an error here
     assert!(ev.is_deferred());
     assert!(EventType::is_deferred(&ev));
+    // The trait's `defer` (what the prelude brings) does the same.
+    let mut again = ConfigChanged { meta: m() };
+    assert_eq!(EventType::defer(&mut again), Ok(()));
+    assert!(again.is_deferred());
 }
 
 #[test]

@@ -52,7 +52,7 @@ impl Charm for Reliability {
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
             if n + HOLD > ctx.stored().generation {
-                ev.defer();
+                ev.defer()?;
             }
             Ok(())
         });
@@ -101,7 +101,7 @@ impl Charm for Reliability {
             }
             ctx.stored_mut().secret_id = Some(ev.secret_id.clone());
             if !ctx.is_reemitted() {
-                ev.defer(); // its stored form must not hold the content either
+                ev.defer()?; // its stored form must not hold the content either
             }
             Ok(())
         });

@@ -46,7 +46,7 @@ impl Charm for App {
         on.component(KEY, |c: &mut App| &mut c.db);
         on.custom::<DatabaseCreated>(KEY, "on_created", |c, ctx, ev| {
             if ctx.model().config_value("defer-created")? == Some(Value::Bool(true)) {
-                ev.defer();
+                ev.defer()?;
                 return Ok(());
             }
             let info = c.db.fetch(ctx.model(), ev.relation_id)?;

@@ -58,7 +58,7 @@ macro_rules! h {
         |c: &mut T, ctx: &mut Ctx<T>, ev: &mut _| -> HandlerResult {
             let (kind, id) = (ev.kind(), ev.event_id());
             if c.step($name, ctx, kind, id)? {
-                ev.defer();
+                ev.defer()?;
             }
             Ok(())
         }
