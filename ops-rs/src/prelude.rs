@@ -3,7 +3,7 @@
 pub use crate::container::{Container, ContainerError};
 pub use crate::event::{
     ActionEvent, CollectMetrics, CollectStatus, Commit, ConfigChanged, DeferError, Event,
-    EventKind, Install, LeaderElected, LeaderSettingsChanged, PebbleCheckFailed,
+    EventKind, EventType, Install, LeaderElected, LeaderSettingsChanged, PebbleCheckFailed,
     PebbleCheckRecovered, PebbleCustomNotice, PebbleReady, PostSeriesUpgrade, PreCommit,
     PreSeriesUpgrade, RelationBroken, RelationChanged, RelationCreated, RelationDeparted,
     RelationJoined, Remove, SecretChanged, SecretExpired, SecretRemove, SecretRotate, Start, Stop,

@@ -9,8 +9,8 @@ use ops::framework::{InvalidConfig, InvalidParams};
 use ops::metadata::CharmMeta;
 use ops::model::{ModelType, SecretRef};
 use ops::prelude::*;
-use ops::testing::juju::{Relation, Secret, SecretOwner, SubordinateRelation};
-use ops::testing::{CheckHealth, Container, Context, Mount, RunError, State};
+use ops::testing::juju::{RelationState, SecretOwnership, SecretState, SubordinateRelation};
+use ops::testing::{CheckHealth, ContainerState, Context, HostMount, RunError, State};
 use pebble_client::types::{CheckLevel, CheckStatus};
 use serde_json::json;
 
@@ -75,7 +75,7 @@ fn a_subordinate_sees_its_principal_only() {
 #[test]
 fn subordinate_relations_are_checked_against_the_scope() {
     let ctx = Context::<Logger>::new(CharmMeta::from_charmcraft_yaml(SUB_META).unwrap());
-    let global_on_container = State::new().relation(Relation::new(1, "juju-info", "mysql"));
+    let global_on_container = State::new().relation(RelationState::new(1, "juju-info", "mysql"));
     inconsistent(
         ctx.run(ctx.on.start(), &global_on_container),
         "must be a SubordinateRelation",
@@ -85,7 +85,7 @@ fn subordinate_relations_are_checked_against_the_scope() {
         ctx.run(ctx.on.start(), &sub_on_global),
         "not container-scoped",
     );
-    let mut two_units: Relation = SubordinateRelation::new(3, "juju-info", "mysql/0").into();
+    let mut two_units: RelationState = SubordinateRelation::new(3, "juju-info", "mysql/0").into();
     two_units
         .remote_units
         .insert("mysql/1".into(), Default::default());
@@ -318,7 +318,7 @@ fn from_context_declares_everything_the_metadata_does() {
     );
     // Builder calls replace what the metadata gave.
     let state = State::from_context(&ctx)
-        .relation(Relation::new(1, "db", "pg").remote_app_data([("host", "h")]))
+        .relation(RelationState::new(1, "db", "pg").remote_app_data([("host", "h")]))
         .config("port", 9000);
     assert_eq!(state.juju.relations.len(), 4);
     assert_eq!(state.juju.relations[0].remote_app, "pg");
@@ -366,7 +366,7 @@ fn a_mount_maps_a_host_directory_into_the_container() {
     let host = tempfile::tempdir().unwrap();
     std::fs::write(host.path().join("seed.txt"), "from the host").unwrap();
     let ctx = Context::<Files>::new(CharmMeta::from_charmcraft_yaml(WEB_META).unwrap());
-    let web = Container::new("web").mount(Mount::new("/var/lib/web", host.path()));
+    let web = ContainerState::new("web").mount(HostMount::new("/var/lib/web", host.path()));
     let out = ctx
         .run(ctx.on.pebble_ready("web"), &State::new().container(web))
         .unwrap();
@@ -380,14 +380,14 @@ fn a_mount_maps_a_host_directory_into_the_container() {
     assert_eq!(files, ["/etc/web.conf"]); // the mount's files stay in the mount
     assert_eq!(out.state.containers["web"].mounts.len(), 1);
 
-    let clash = Container::new("web")
-        .mount(Mount::new("/var/lib/web", host.path()))
+    let clash = ContainerState::new("web")
+        .mount(HostMount::new("/var/lib/web", host.path()))
         .file("/var/lib/web/x", "y");
     inconsistent(
         ctx.run(ctx.on.pebble_ready("web"), &State::new().container(clash)),
         "under mount",
     );
-    let missing = Container::new("web").mount(Mount::new("/m", host.path().join("nope")));
+    let missing = ContainerState::new("web").mount(HostMount::new("/m", host.path().join("nope")));
     inconsistent(
         ctx.run(ctx.on.pebble_ready("web"), &State::new().container(missing)),
         "its source",
@@ -399,8 +399,8 @@ fn check_health_seeds_status_failures_threshold_and_level() {
     let host = tempfile::tempdir().unwrap();
     std::fs::write(host.path().join("seed.txt"), "s").unwrap();
     let ctx = Context::<Files>::new(CharmMeta::from_charmcraft_yaml(WEB_META).unwrap());
-    let web = Container::new("web")
-        .mount(Mount::new("/var/lib/web", host.path()))
+    let web = ContainerState::new("web")
+        .mount(HostMount::new("/var/lib/web", host.path()))
         .layer("base", CHECK_LAYER)
         .unwrap()
         .check_health(
@@ -438,7 +438,7 @@ fn check_health_seeds_status_failures_threshold_and_level() {
         ),
         (CheckHealth::up("nope"), "no layer"),
     ] {
-        let web = Container::new("web")
+        let web = ContainerState::new("web")
             .layer("base", CHECK_LAYER)
             .unwrap()
             .check_health(health);
@@ -464,7 +464,7 @@ fn an_inactive_check_is_stopped() {
         }
     }
     let ctx = Context::<Checks>::new(CharmMeta::from_charmcraft_yaml(WEB_META).unwrap());
-    let web = Container::new("web")
+    let web = ContainerState::new("web")
         .layer("base", CHECK_LAYER)
         .unwrap()
         .check_health(CheckHealth::inactive("ready"));
@@ -562,9 +562,9 @@ fn the_output_records_versions_removed_revisions_and_storage_requests() {
     let meta = "name: v\nstorage:\n  data: {type: filesystem, multiple: {range: 0-5}}\n";
     let ctx = Context::<Versions>::new(CharmMeta::from_charmcraft_yaml(meta).unwrap());
     let mut state = State::new().secret(
-        Secret::new(
+        SecretState::new(
             "secret:cr0ahn1dqe3k7mqmsc2g",
-            SecretOwner::Unit,
+            SecretOwnership::Unit,
             [("k", "v1")],
         )
         .with_revision([("k", "v2")]),
@@ -707,7 +707,7 @@ impl Charm for Secrets {
     fn observe(on: &mut Observers<Self>) {
         on.secret_changed("changed", |_, ctx, ev| {
             let mut secret = ev.secret(ctx.model());
-            let mut seen = vec![ev.secret_id().to_owned(), ev.unique_identifier().to_owned()];
+            let mut seen = vec![ev.secret_id.clone(), ev.unique_identifier().to_owned()];
             if ctx.model().config_value("read")? == Some(json!(true)) {
                 let content = secret.content()?;
                 seen.push(content.get("k").map(str::to_owned).unwrap_or_default());
@@ -756,7 +756,7 @@ fn secrets_ctx() -> Context<Secrets> {
 #[test]
 fn the_secret_of_a_secret_event_is_read_only_when_used() {
     let ctx = secrets_ctx();
-    let granted = Secret::new(SECRET_ID, SecretOwner::Consumer, [("k", "v")]);
+    let granted = SecretState::new(SECRET_ID, SecretOwnership::Consumer, [("k", "v")]);
     let state = State::new().secret(granted.clone());
     let out = ctx.run(ctx.on.secret_changed(&granted), &state).unwrap();
     assert!(!out.tool_calls.iter().any(|c| c.tool == "secret-get"));
@@ -780,7 +780,7 @@ fn the_secret_of_a_secret_event_is_read_only_when_used() {
 #[test]
 fn a_bare_secret_id_becomes_the_full_uri() {
     let ctx = secrets_ctx();
-    let granted = Secret::new(SECRET_ID, SecretOwner::Consumer, [("k", "token")]);
+    let granted = SecretState::new(SECRET_ID, SecretOwnership::Consumer, [("k", "token")]);
     // The option holds the bare unique identifier (as a charm may get it from relation data).
     let state = State::new()
         .model("m", "0f000000-0000-4000-8000-0000000000aa")
@@ -805,7 +805,7 @@ fn a_bare_secret_id_becomes_the_full_uri() {
     assert_eq!(out.state.stored_as::<Vec<String>>().unwrap()[0], "token");
     // An id with the prefix is kept as Juju gave it (a charm compares it with ids in
     // relation data).
-    let granted = Secret::new(SECRET_ID, SecretOwner::Consumer, [("k", "v")]);
+    let granted = SecretState::new(SECRET_ID, SecretOwnership::Consumer, [("k", "v")]);
     let out = ctx
         .run(
             ctx.on.secret_changed(&granted),
@@ -818,8 +818,8 @@ fn a_bare_secret_id_becomes_the_full_uri() {
 #[test]
 fn remove_revision_on_secret_remove_and_secret_expired() {
     let ctx = secrets_ctx();
-    let owned =
-        Secret::new(SECRET_ID, SecretOwner::Unit, [("k", "v1")]).with_revision([("k", "v2")]);
+    let owned = SecretState::new(SECRET_ID, SecretOwnership::Unit, [("k", "v1")])
+        .with_revision([("k", "v2")]);
     let state = State::new().secret(owned.clone());
     let out = ctx.run(ctx.on.secret_remove(&owned, 1), &state).unwrap();
     assert_eq!(out.removed_secret_revisions, [1]);
@@ -840,13 +840,13 @@ fn remove_revision_on_secret_remove_and_secret_expired() {
     let out = ctx.run(ctx.on.secret_expired(&owned, 2), &state).unwrap();
     assert_eq!(out.removed_secret_revisions, [2]);
     let latest = out.state.juju.secrets[0].latest().unwrap();
-    assert_eq!(latest.content.0["key"], "fresh");
+    assert_eq!(latest.content["key"], "fresh");
 }
 
 #[test]
 fn a_secret_config_option_is_a_secret_handle() {
     let ctx = secrets_ctx();
-    let granted = Secret::new(SECRET_ID, SecretOwner::Consumer, [("k", "token")]);
+    let granted = SecretState::new(SECRET_ID, SecretOwnership::Consumer, [("k", "token")]);
     let state = State::new().secret(granted).config("api-token", SECRET_ID);
     let out = ctx.run(ctx.on.install(), &state).unwrap();
     assert_eq!(

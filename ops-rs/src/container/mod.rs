@@ -32,7 +32,7 @@
 //!         match web.push("/etc/web.conf", "port = 8080\n", &Default::default()) {
 //!             Err(e) if e.is_unreachable() => {
 //!                 ctx.add_unit_status(Status::waiting("waiting for Pebble"))?;
-//!                 ev.defer();
+//!                 ev.defer()?;
 //!                 return Ok(());
 //!             }
 //!             r => r?,

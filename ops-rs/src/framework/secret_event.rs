@@ -8,7 +8,7 @@
 //! let runner = RecordingRunner::new(|_| Ok(Vec::new()));
 //! let model = Model::new(Arc::new(runner.clone()), "web/0");
 //! # let ev: SecretRemove = serde_json::from_value(serde_json::json!(
-//! #     {"id": "secret://uuid/cr0ahn1dqe3k7mqmsc2g", "label": null, "revision": 2}))?;
+//! #     {"secret_id": "secret://uuid/cr0ahn1dqe3k7mqmsc2g", "label": null, "revision": 2}))?;
 //! // in a secret-remove handler:
 //! assert_eq!(ev.unique_identifier(), "cr0ahn1dqe3k7mqmsc2g");
 //! ev.remove_revision(&model)?; // no secret-get: only the removal runs
@@ -23,49 +23,47 @@ use crate::model::{Model, ModelError, Secret};
 /// An event about one secret: `secret-changed`, `secret-expired`, `secret-rotate`,
 /// `secret-remove`.
 pub trait SecretEvent {
-    /// The secret's id as Juju gave it (`JUJU_SECRET_ID`): `secret:<id>`, or
-    /// `secret://<model uuid>/<id>`. Compare secrets by
-    /// [`unique_identifier`](Self::unique_identifier), which is the same in both forms.
-    fn secret_id(&self) -> &str;
+    /// The event's `secret_id` and `label` fields (implemented by ops-rs for the four secret
+    /// events; read the fields themselves).
+    #[doc(hidden)]
+    fn id_and_label(&self) -> (&str, Option<&str>);
 
-    /// The label this unit gave the secret, if any.
-    fn secret_label(&self) -> Option<&str>;
-
-    /// The secret's globally unique identifier (the last part of its id).
+    /// The secret's globally unique identifier: the last part of the event's `secret_id`,
+    /// the same whether Juju gave `secret:<id>` or `secret://<model uuid>/<id>`, so the one to
+    /// compare.
     fn unique_identifier(&self) -> &str {
-        unique_identifier(self.secret_id())
+        unique_identifier(self.id_and_label().0)
     }
 
     /// The secret, not read yet: no hook tool runs until a method of [`Secret`] needs one
     /// (its content is read with `secret-get` only when asked for), as Python ops'
     /// `SecretEvent.secret`.
     fn secret(&self, model: &Model) -> Secret {
-        model.secret(Some(self.secret_id()), self.secret_label())
+        let (id, label) = self.id_and_label();
+        model.secret(Some(id), label)
     }
 }
 
 /// A secret event about one revision: `secret-expired` (the revision expired) and
 /// `secret-remove` (no one tracks the revision any more).
 pub trait SecretRevisionEvent: SecretEvent {
-    /// The revision the event is about.
-    fn secret_revision(&self) -> u64;
+    /// The event's `revision` field (implemented by ops-rs; read the field itself).
+    #[doc(hidden)]
+    fn revision_number(&self) -> u64;
 
     /// Removes that revision (`secret-remove --revision`): what an owner does on
     /// `secret-remove`, and on `secret-expired` once a new revision is in place. Reads
     /// nothing first.
     fn remove_revision(&self, model: &Model) -> Result<(), ModelError> {
-        self.secret(model).remove_revision(self.secret_revision())
+        self.secret(model).remove_revision(self.revision_number())
     }
 }
 
 macro_rules! secret_event {
     ($($t:ident),*) => {$(
         impl SecretEvent for $t {
-            fn secret_id(&self) -> &str {
-                &self.id
-            }
-            fn secret_label(&self) -> Option<&str> {
-                self.label.as_deref()
+            fn id_and_label(&self) -> (&str, Option<&str>) {
+                (&self.secret_id, self.label.as_deref())
             }
         }
     )*};
@@ -73,13 +71,13 @@ macro_rules! secret_event {
 secret_event!(SecretChanged, SecretExpired, SecretRotate, SecretRemove);
 
 impl SecretRevisionEvent for SecretExpired {
-    fn secret_revision(&self) -> u64 {
+    fn revision_number(&self) -> u64 {
         self.revision
     }
 }
 
 impl SecretRevisionEvent for SecretRemove {
-    fn secret_revision(&self) -> u64 {
+    fn revision_number(&self) -> u64 {
         self.revision
     }
 }

@@ -155,6 +155,28 @@ impl<'de> Deserialize<'de> for SecretContent {
     }
 }
 
+/// As a JSON object of key to value (what the simulated Juju keeps in its state file).
+impl serde::Serialize for SecretContent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for SecretContent {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        SecretContent::from_pairs(iter)
+    }
+}
+
+/// `content["password"]`: the value of a key, in tests mostly. Panics when the key is not
+/// there, as a map's indexing does; [`SecretContent::get`] does not.
+impl std::ops::Index<&str> for SecretContent {
+    type Output = String;
+    fn index(&self, key: &str) -> &String {
+        &self.0[key]
+    }
+}
+
 /// Who owns a secret (and so may change it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SecretOwner {

@@ -9,10 +9,10 @@
 //! check's health carries over to the next run.
 //!
 //! ```
-//! use ops::testing::{CheckHealth, Container};
+//! use ops::testing::{CheckHealth, ContainerState};
 //! use pebble_client::types::{CheckLevel, CheckStatus};
 //! let layer = "checks:\n  ready:\n    override: replace\n    level: ready\n    threshold: 3\n    tcp: {port: 8080}\n";
-//! let web = Container::new("web")
+//! let web = ContainerState::new("web")
 //!     .layer("base", layer)?
 //!     .check_health(CheckHealth::up("ready").failures(2).level(CheckLevel::Ready).threshold(3));
 //! assert_eq!(web.check_health["ready"].status, CheckStatus::Up);

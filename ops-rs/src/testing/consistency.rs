@@ -6,7 +6,7 @@ use crate::metadata::{CharmMeta, RelationScope};
 use crate::model::ModelType;
 use crate::testing::error::RunError;
 use crate::testing::event::TestEvent;
-use crate::testing::juju::SecretOwner;
+use crate::testing::juju::SecretOwnership;
 use crate::testing::state::State;
 
 /// Returns the first inconsistency found, if any.
@@ -80,7 +80,7 @@ fn check_subordinates(meta: &CharmMeta, state: &State) -> Result<(), RunError> {
         if r.subordinate && !container {
             return bad(format!(
                 "relation {} is a SubordinateRelation, but endpoint {:?} is not \
-                 container-scoped; declare it with scope: container or use Relation::new",
+                 container-scoped; declare it with scope: container or use RelationState::new",
                 r.id, r.endpoint
             ));
         }
@@ -174,14 +174,14 @@ fn check_event(meta: &CharmMeta, state: &State, ev: &TestEvent) -> Result<(), Ru
             ev.kind,
             EventKind::SecretRotate | EventKind::SecretExpired | EventKind::SecretRemove
         );
-        if owner_only && secret.owner == SecretOwner::Consumer {
+        if owner_only && secret.owner == SecretOwnership::Consumer {
             return bad(format!(
                 "Juju sends {} only to a secret's owner, but the state says this unit \
                  consumes {id:?}",
                 ev.kind
             ));
         }
-        if ev.kind == EventKind::SecretChanged && secret.owner != SecretOwner::Consumer {
+        if ev.kind == EventKind::SecretChanged && secret.owner != SecretOwnership::Consumer {
             return bad(format!(
                 "Juju sends secret-changed only to observers, but this unit owns {id:?}"
             ));
@@ -235,7 +235,7 @@ fn check_event(meta: &CharmMeta, state: &State, ev: &TestEvent) -> Result<(), Ru
             if !container.notices.iter().any(|n| &n.key == key) {
                 return bad(format!(
                     "the custom notice {key:?} is not in container {c:?}; add it with \
-                     Container::notice"
+                     ContainerState::notice"
                 ));
             }
             if !container.can_connect {

@@ -1,4 +1,4 @@
-//! A [`Container`] during a run: seeding its simulated Pebble, and reading it back.
+//! A [`ContainerState`] during a run: seeding its simulated Pebble, and reading it back.
 //!
 //! Seeding order matters for notice ids: the custom notices go in first, each under its id
 //! from the state (so a deferred custom-notice event finds the same notice next run), then
@@ -11,10 +11,10 @@ use std::path::Path;
 use pebble_client::testing::{SimError, SimPebble};
 use pebble_client::types::{Change, ChangeStatus, CheckStatus, NoticeType, ServiceStatus};
 
-use crate::testing::container::{CheckHealth, Container, Notice};
+use crate::testing::container::{CheckHealth, ContainerState, NoticeState};
 use crate::testing::error::RunError;
 
-impl Container {
+impl ContainerState {
     fn sim_error(&self, e: SimError) -> RunError {
         RunError::Pebble {
             container: self.name.clone(),
@@ -99,7 +99,7 @@ impl Container {
     }
 
     /// This container as the simulated Pebble left it (faults are not carried over).
-    pub(crate) fn read_back(&self, sim: Option<&SimPebble>) -> Result<Container, RunError> {
+    pub(crate) fn read_back(&self, sim: Option<&SimPebble>) -> Result<ContainerState, RunError> {
         let mut out = self.clone();
         out.faults.clear();
         let Some(sim) = sim else {
@@ -152,7 +152,7 @@ impl Container {
             .notices()
             .into_iter()
             .filter(|n| n.notice_type == NoticeType::Custom)
-            .map(|n| Notice {
+            .map(|n| NoticeState {
                 key: n.key,
                 data: n.last_data,
                 occurrences: n.occurrences,

@@ -360,14 +360,14 @@ impl<C: Charm> Context<C> {
     /// ```
     /// use ops::prelude::*;
     /// use ops::metadata::CharmMeta;
-    /// use ops::testing::{Container, Context, Notice, State};
+    /// use ops::testing::{ContainerState, Context, NoticeState, State};
     /// # #[derive(Default)] struct App;
     /// # impl Charm for App { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
     /// let meta = CharmMeta::from_charmcraft_yaml("name: app\ncontainers:\n  web: {resource: img}\n")?;
     /// let ctx = Context::<App>::new(meta);
-    /// let web = Container::new("web")
-    ///     .notice(Notice::custom("example.com/a"))
-    ///     .notice(Notice::custom("example.com/b"));
+    /// let web = ContainerState::new("web")
+    ///     .notice(NoticeState::custom("example.com/a"))
+    ///     .notice(NoticeState::custom("example.com/b"));
     /// let state = State::new().container(web);
     /// let ev = ctx.on.pebble_custom_notice("web", "example.com/b");
     /// let entry = ctx.deferred_in(&ev, "on_notice", &state)?;
@@ -409,7 +409,7 @@ fn notice_id_var(
         .and_then(|ct| ct.notice_id_of(key))
         .ok_or_else(|| {
             RunError::inconsistent(format!(
-                "notice {key:?} is not in container {c:?}; add it with Container::notice"
+                "notice {key:?} is not in container {c:?}; add it with ContainerState::notice"
             ))
         })?;
     Ok(vec![("JUJU_NOTICE_ID", id.to_string())])

@@ -26,7 +26,7 @@ mod state;
 pub use crate::store::DeferredEntry;
 pub use breaker::StoredBreaker;
 pub use check_health::DEFAULT_CHECK_FAILURE;
-pub use container::{CheckHealth, Container, Exec, Mount, Notice};
+pub use container::{CheckHealth, ContainerState, Exec, HostMount, NoticeState};
 pub use context::{Context, DEFAULT_JUJU_VERSION};
 pub use error::RunError;
 pub use event::{CUSTOM_EVENT_HOOK, DEFAULT_ACTION_ID, On, TestEvent};

@@ -1,17 +1,17 @@
-//! [`Mount`]: a directory (or file) of the test's host seen inside a container (Scenario's
+//! [`HostMount`]: a directory (or file) of the test's host seen inside a container (Scenario's
 //! `Mount`).
 //!
 //! During a run the simulated Pebble finds the host path at the mount's location: the
 //! charm's `pull`, `push`, `list_files`, `make_dir` and `remove_path` under it read and write
 //! the host path itself, so a test prepares data there and reads what the charm wrote after
 //! the run. Files under a mount are not in the container's
-//! [`files`](crate::testing::Container::files), before or after.
+//! [`files`](crate::testing::ContainerState::files), before or after.
 //!
 //! ```
-//! use ops::testing::{Container, Mount};
+//! use ops::testing::{ContainerState, HostMount};
 //! let data = tempfile::tempdir()?;
 //! std::fs::write(data.path().join("seed.json"), "{}")?;
-//! let db = Container::new("db").mount(Mount::new("/var/lib/db", data.path()));
+//! let db = ContainerState::new("db").mount(HostMount::new("/var/lib/db", data.path()));
 //! assert_eq!(db.mounts[0].location, "/var/lib/db");
 //! # Ok::<(), std::io::Error>(())
 //! ```
@@ -25,17 +25,17 @@ use crate::testing::error::RunError;
 /// A host path mapped into a container's filesystem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Mount {
+pub struct HostMount {
     /// Where the container sees it: an absolute path.
     pub location: String,
     /// The host directory or file behind it.
     pub source: PathBuf,
 }
 
-impl Mount {
+impl HostMount {
     /// The host path `source` seen at `location` in the container.
     pub fn new(location: &str, source: impl AsRef<Path>) -> Self {
-        Mount {
+        HostMount {
             location: location.to_owned(),
             source: source.as_ref().to_path_buf(),
         }
@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn covers_its_location_and_below() {
-        let m = Mount::new("/data/", "/tmp");
+        let m = HostMount::new("/data/", "/tmp");
         assert!(m.covers("/data"));
         assert!(m.covers("/data/x/y"));
         assert!(!m.covers("/database"));

@@ -1,13 +1,13 @@
 //! [`PebbleFault`]: the Pebble outages a test can script for one run, by name.
 //!
 //! Lower-level faults (delays, garbage answers, `maintenance`) are
-//! [`FaultRule`]s, given with [`Container::fault`](super::Container::fault).
+//! [`FaultRule`]s, given with [`ContainerState::fault`](super::ContainerState::fault).
 
 use pebble_client::testing::{Fault, FaultRule};
 
 /// One way for a container's Pebble to misbehave during a run; inject it with
 /// [`State::pebble_fault`](super::State::pebble_fault) or
-/// [`Container::pebble_fault`](super::Container::pebble_fault).
+/// [`ContainerState::pebble_fault`](super::ContainerState::pebble_fault).
 ///
 /// What the charm sees, with the default retry policy:
 ///
@@ -18,12 +18,12 @@ use pebble_client::testing::{Fault, FaultRule};
 /// | [`error`](Self::error) | the API error, not retried | the same |
 ///
 /// ```
-/// use ops::testing::{Container, PebbleFault, State};
+/// use ops::testing::{ContainerState, PebbleFault, State};
 /// let state = State::new()
-///     .container(Container::new("web"))
+///     .container(ContainerState::new("web"))
 ///     .pebble_fault("web", PebbleFault::refuses(2))
 ///     .pebble_fault("web", PebbleFault::error(400, "bad request").kind("invalid").path("/v1/layers"))
-///     .container(Container::new("db"))
+///     .container(ContainerState::new("db"))
 ///     .pebble_fault("db", PebbleFault::unreachable());
 /// assert_eq!(state.containers["web"].faults.len(), 2);
 /// assert!(!state.containers["db"].can_connect);

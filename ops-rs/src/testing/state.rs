@@ -6,15 +6,15 @@
 //!
 //! ```
 //! use ops::testing::State;
-//! use ops::testing::juju::{Relation, Secret, SecretOwner};
+//! use ops::testing::juju::{RelationState, SecretState, SecretOwnership};
 //! use ops::status::Status;
 //! #[derive(serde::Serialize)]
 //! struct Stored { runs: u32 }
 //! let state = State::new()
 //!     .leader(true)
 //!     .config("port", 8080)
-//!     .relation(Relation::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]))
-//!     .secret(Secret::new("secret:abc", SecretOwner::Consumer, [("password", "x")]))
+//!     .relation(RelationState::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]))
+//!     .secret(SecretState::new("secret:abc", SecretOwnership::Consumer, [("password", "x")]))
 //!     .unit_status(Status::maintenance("installing"))
 //!     .stored(&Stored { runs: 2 })?;
 //! assert_eq!(state.juju.relations[0].remote_app_data["host"], "10.0.0.7");
@@ -33,11 +33,12 @@ use crate::metadata::{CharmMeta, RelationRole, RelationScope, StorageType};
 use crate::status::Status;
 use crate::store::DeferredEntry;
 use crate::testing::breaker::StoredBreaker;
-use crate::testing::container::Container;
+use crate::testing::container::ContainerState;
 use crate::testing::context::Context;
 use crate::testing::error::RunError;
 use crate::testing::juju::{
-    Databag, JujuState, OpenedPort, Relation, Secret, StorageInstance, SubordinateRelation,
+    Databag, JujuState, OpenedPort, RelationState, SecretState, StorageInstance,
+    SubordinateRelation,
 };
 use crate::testing::pebble_fault::PebbleFault;
 
@@ -50,7 +51,7 @@ pub struct State {
     /// unless set (an empty unit name is filled in by the run).
     pub juju: JujuState,
     /// The workload containers, by name.
-    pub containers: BTreeMap<String, Container>,
+    pub containers: BTreeMap<String, ContainerState>,
     /// The charm's typed state (`Charm::Stored`) as JSON; `None`: never saved.
     pub stored: Option<Value>,
     /// The deferred queue, in queue order.
@@ -114,7 +115,7 @@ impl State {
     /// ```
     /// use ops::prelude::*;
     /// use ops::testing::{Context, State};
-    /// use ops::testing::juju::Relation;
+    /// use ops::testing::juju::RelationState;
     /// # #[derive(Default)] struct App;
     /// # impl Charm for App { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
     /// let meta = ops::metadata::CharmMeta::from_charmcraft_yaml(
@@ -124,7 +125,7 @@ impl State {
     /// )?;
     /// let ctx = Context::<App>::new(meta);
     /// let state = State::from_context(&ctx)
-    ///     .relation(Relation::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]));
+    ///     \.relation(RelationState::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]));
     /// assert_eq!(state.juju.relations.len(), 2);
     /// assert!(state.juju.relations[1].peer);
     /// assert_eq!(state.juju.config.values["port"], 80);
@@ -145,17 +146,17 @@ impl State {
             }
         }
         for (id, (endpoint, rel)) in (1..).zip(meta.relations()) {
-            let relation: Relation = if rel.role == RelationRole::Peer {
-                Relation::peer(id, endpoint, &meta.name)
+            let relation: RelationState = if rel.role == RelationRole::Peer {
+                RelationState::peer(id, endpoint, &meta.name)
             } else if rel.scope == RelationScope::Container {
                 SubordinateRelation::new(id, endpoint, "remote/0").into()
             } else {
-                Relation::new(id, endpoint, "remote").remote_unit("remote/0", Databag::new())
+                RelationState::new(id, endpoint, "remote").remote_unit("remote/0", Databag::new())
             };
             state = state.relation(relation.interface(&rel.interface));
         }
         for name in meta.containers.keys() {
-            state = state.container(Container::new(name));
+            state = state.container(ContainerState::new(name));
         }
         for (name, storage) in &meta.storage {
             let location = storage
@@ -223,11 +224,11 @@ impl State {
         self
     }
 
-    /// Adds a relation (a peer relation: [`Relation::peer`]; a container-scoped one:
+    /// Adds a relation (a peer relation: [`RelationState::peer`]; a container-scoped one:
     /// [`SubordinateRelation`](crate::testing::juju::SubordinateRelation)), replacing the
     /// relation with the same id if there is one (as one from [`State::from_context`]).
     #[must_use]
-    pub fn relation(mut self, relation: impl Into<Relation>) -> Self {
+    pub fn relation(mut self, relation: impl Into<RelationState>) -> Self {
         let relation = relation.into();
         match self.juju.relations.iter_mut().find(|r| r.id == relation.id) {
             Some(r) => *r = relation,
@@ -238,7 +239,7 @@ impl State {
 
     /// Adds a secret this unit owns or was granted.
     #[must_use]
-    pub fn secret(mut self, secret: Secret) -> Self {
+    pub fn secret(mut self, secret: SecretState) -> Self {
         self.juju.secrets.push(secret);
         self
     }
@@ -273,7 +274,7 @@ impl State {
 
     /// Adds a workload container.
     #[must_use]
-    pub fn container(mut self, container: Container) -> Self {
+    pub fn container(mut self, container: ContainerState) -> Self {
         self.containers.insert(container.name.clone(), container);
         self
     }
@@ -286,7 +287,7 @@ impl State {
         let c = self
             .containers
             .remove(container)
-            .unwrap_or_else(|| Container::new(container));
+            .unwrap_or_else(|| ContainerState::new(container));
         self.containers
             .insert(container.to_owned(), c.pebble_fault(fault));
         self
@@ -379,12 +380,12 @@ impl State {
     }
 
     /// A relation by id.
-    pub fn relation_by_id(&self, id: u64) -> Option<&Relation> {
+    pub fn relation_by_id(&self, id: u64) -> Option<&RelationState> {
         self.juju.relation_by_id(id)
     }
 
     /// A secret by id (any form) or label.
-    pub fn secret_by_id(&self, id: &str) -> Option<&Secret> {
+    pub fn secret_by_id(&self, id: &str) -> Option<&SecretState> {
         self.juju.secret_by_id(id).or_else(|| {
             self.juju
                 .secrets

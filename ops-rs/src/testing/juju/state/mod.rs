@@ -4,11 +4,11 @@
 //! field, [`STATE_VERSION`]). Builder methods keep a test's setup to a few lines.
 //!
 //! ```
-//! use ops::testing::juju::{JujuState, Relation};
+//! use ops::testing::juju::{JujuState, RelationState};
 //! let state = JujuState::new("web/0")
 //!     .leader(true)
 //!     .config("port", 8080)
-//!     .relation(Relation::new(1, "db", "mysql").remote_unit("mysql/0", [("host", "h")]));
+//!     .relation(RelationState::new(1, "db", "mysql").remote_unit("mysql/0", [("host", "h")]));
 //! let json = state.to_json().unwrap();
 //! assert_eq!(JujuState::from_json(&json).unwrap(), state);
 //! ```
@@ -39,8 +39,10 @@ pub use misc::{
     ActionState, Address, BindAddress, Goal, GoalState, LogLine, Network, OpenedPort, Protocol,
     Reboot, StorageInstance,
 };
-pub use relation::{Databag, Relation, SubordinateRelation};
-pub use secret::{Secret, SecretContent, SecretGrant, SecretOwner, SecretRevision, secret_xid};
+pub use relation::{Databag, RelationState, SubordinateRelation};
+pub use secret::{
+    SecretContent, SecretGrant, SecretOwnership, SecretRevisionState, SecretState, secret_xid,
+};
 
 use super::record::ToolRecord;
 
@@ -101,7 +103,7 @@ pub struct ThisHook {
     /// first `secret-set` of them: before Juju 3.6 a `secret-set` replaces the hook's earlier
     /// ones, so the simulated Juju goes back to this and applies the last call alone.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub secrets_before_set: BTreeMap<String, Secret>,
+    pub secrets_before_set: BTreeMap<String, SecretState>,
     /// Secrets this hook created (`secret-add`), by xid: a `secret-set` of one is merged into
     /// its creation, on every Juju.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -178,7 +180,7 @@ pub struct JujuState {
     /// A `secret-set` of a secret created in the same hook is merged into its creation on
     /// every version. (Sources: juju/juju#18154 and LP#2081034 for the merging; Python ops'
     /// `_ModelBackend.secret_set` for the resets before 3.5.5 and 3.5, and its
-    /// `Secret.set_content` for identical content.)
+    /// `SecretState.set_content` for identical content.)
     #[serde(default = "default_juju_version")]
     pub juju_version: JujuVersion,
     /// The model.
@@ -219,10 +221,10 @@ pub struct JujuState {
     pub config: Config,
     /// Relations, peer relations included.
     #[serde(default)]
-    pub relations: Vec<Relation>,
+    pub relations: Vec<RelationState>,
     /// Secrets this unit owns or was granted.
     #[serde(default)]
-    pub secrets: Vec<Secret>,
+    pub secrets: Vec<SecretState>,
     /// The unit's workload status.
     pub unit_status: Status,
     /// Earlier unit statuses, oldest first.
@@ -441,14 +443,14 @@ impl JujuState {
 
     /// Adds a relation.
     #[must_use]
-    pub fn relation(mut self, relation: Relation) -> Self {
+    pub fn relation(mut self, relation: RelationState) -> Self {
         self.relations.push(relation);
         self
     }
 
     /// Adds a secret.
     #[must_use]
-    pub fn secret(mut self, secret: Secret) -> Self {
+    pub fn secret(mut self, secret: SecretState) -> Self {
         self.secrets.push(secret);
         self
     }
@@ -506,17 +508,17 @@ impl JujuState {
     }
 
     /// A relation by id.
-    pub fn relation_by_id(&self, id: u64) -> Option<&Relation> {
+    pub fn relation_by_id(&self, id: u64) -> Option<&RelationState> {
         self.relations.iter().find(|r| r.id == id)
     }
 
     /// A relation by id, to change.
-    pub fn relation_by_id_mut(&mut self, id: u64) -> Option<&mut Relation> {
+    pub fn relation_by_id_mut(&mut self, id: u64) -> Option<&mut RelationState> {
         self.relations.iter_mut().find(|r| r.id == id)
     }
 
     /// A secret by id (any form) or, failing that, by label.
-    pub fn secret_by_id(&self, id: &str) -> Option<&Secret> {
+    pub fn secret_by_id(&self, id: &str) -> Option<&SecretState> {
         let xid = secret_xid(id);
         self.secrets.iter().find(|s| s.xid() == xid)
     }
@@ -562,8 +564,12 @@ mod tests {
             .leadership_lost_after(2)
             .config_default("name", Value::Null)
             .config("port", 80)
-            .relation(Relation::peer(2, "peers", "web").local_app_data([("k", "v")]))
-            .secret(Secret::new("secret:abc", SecretOwner::Unit, [("key", "v")]))
+            .relation(RelationState::peer(2, "peers", "web").local_app_data([("k", "v")]))
+            .secret(SecretState::new(
+                "secret:abc",
+                SecretOwnership::Unit,
+                [("key", "v")],
+            ))
             .action("backup", json!({"to": "/tmp"}))
             .storage("data", 0, "/srv/data")
             .resource("bin", "/res/bin")

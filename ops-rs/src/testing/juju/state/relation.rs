@@ -10,8 +10,8 @@ pub type Databag = BTreeMap<String, String>;
 /// One relation this unit takes part in.
 ///
 /// ```
-/// use ops::testing::juju::Relation;
-/// let r = Relation::new(3, "db", "mysql")
+/// use ops::testing::juju::RelationState;
+/// let r = RelationState::new(3, "db", "mysql")
 ///     .interface("mysql_client")
 ///     .remote_unit("mysql/0", [("host", "10.0.0.1")])
 ///     .remote_app_data([("database", "app")]);
@@ -19,7 +19,7 @@ pub type Databag = BTreeMap<String, String>;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Relation {
+pub struct RelationState {
     /// The relation id (the `N` of `db:N`).
     pub id: u64,
     /// This charm's endpoint name.
@@ -67,10 +67,10 @@ fn bag<K: Into<String>, V: Into<String>>(data: impl IntoIterator<Item = (K, V)>)
         .collect()
 }
 
-impl Relation {
+impl RelationState {
     /// A relation `endpoint:id` with `remote_app`, no units and empty databags.
     pub fn new(id: u64, endpoint: &str, remote_app: &str) -> Self {
-        Relation {
+        RelationState {
             id,
             endpoint: endpoint.to_owned(),
             interface: String::new(),
@@ -89,9 +89,9 @@ impl Relation {
 
     /// A peer relation of application `app`.
     pub fn peer(id: u64, endpoint: &str, app: &str) -> Self {
-        Relation {
+        RelationState {
             peer: true,
-            ..Relation::new(id, endpoint, app)
+            ..RelationState::new(id, endpoint, app)
         }
     }
 
@@ -169,12 +169,12 @@ impl Relation {
 ///
 /// From the subordinate's side the remote unit is its principal; from the principal's side,
 /// the subordinate unit deployed with it. Add it to a state with
-/// [`State::relation`](crate::testing::State::relation); it becomes a [`Relation`] whose
-/// [`subordinate`](Relation::subordinate) flag is set and whose only remote unit is that unit.
+/// [`State::relation`](crate::testing::State::relation); it becomes a [`RelationState`] whose
+/// [`subordinate`](RelationState::subordinate) flag is set and whose only remote unit is that unit.
 ///
 /// ```
-/// use ops::testing::juju::{Relation, SubordinateRelation};
-/// let r: Relation = SubordinateRelation::new(4, "juju-info", "mysql/0")
+/// use ops::testing::juju::{RelationState, SubordinateRelation};
+/// let r: RelationState = SubordinateRelation::new(4, "juju-info", "mysql/0")
 ///     .remote_unit_data([("private-address", "10.0.0.4")])
 ///     .remote_app_data([("k", "v")])
 ///     .into();
@@ -274,9 +274,9 @@ impl SubordinateRelation {
     }
 }
 
-impl From<SubordinateRelation> for Relation {
-    fn from(s: SubordinateRelation) -> Relation {
-        let mut r = Relation::new(s.id, &s.endpoint, s.remote_app());
+impl From<SubordinateRelation> for RelationState {
+    fn from(s: SubordinateRelation) -> RelationState {
+        let mut r = RelationState::new(s.id, &s.endpoint, s.remote_app());
         r.interface = s.interface;
         r.subordinate = true;
         r.remote_units.insert(s.remote_unit, s.remote_unit_data);
