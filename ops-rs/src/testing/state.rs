@@ -125,7 +125,7 @@ impl State {
     /// )?;
     /// let ctx = Context::<App>::new(meta);
     /// let state = State::from_context(&ctx)
-    ///     \.relation(RelationState::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]));
+    ///     .relation(RelationState::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]));
     /// assert_eq!(state.juju.relations.len(), 2);
     /// assert!(state.juju.relations[1].peer);
     /// assert_eq!(state.juju.config.values["port"], 80);
