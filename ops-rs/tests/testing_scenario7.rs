@@ -10,7 +10,7 @@ use ops::metadata::CharmMeta;
 use ops::model::{ModelType, SecretRef};
 use ops::prelude::*;
 use ops::testing::juju::{RelationState, SecretOwnership, SecretState, SubordinateRelation};
-use ops::testing::{CheckHealth, ContainerState, Context, HostMount, RunError, State};
+use ops::testing::{CheckHealth, ContainerState, Context, Harness, HostMount, RunError, State};
 use pebble_client::types::{CheckLevel, CheckStatus};
 use serde_json::json;
 
@@ -91,7 +91,7 @@ fn subordinate_relations_are_checked_against_the_scope() {
         .insert("mysql/1".into(), Default::default());
     inconsistent(
         ctx.run(ctx.on.start(), &State::new().relation(two_units)),
-        "exactly one",
+        "at most one",
     );
     let wrong_principal = State::new()
         .relation(SubordinateRelation::new(3, "juju-info", "mysql/0"))
@@ -106,6 +106,22 @@ fn subordinate_relations_are_checked_against_the_scope() {
         web.run(web.on.start(), &State::new().principal_unit("x/0")),
         "not a subordinate",
     );
+}
+
+#[test]
+fn the_harness_relates_a_subordinate_through_a_container_scoped_endpoint() {
+    let mut h = Harness::<Logger>::new(CharmMeta::from_charmcraft_yaml(SUB_META).unwrap());
+    h.begin();
+    let id = h.add_relation("juju-info", "mysql").unwrap();
+    h.add_relation_unit(id, "mysql/0").unwrap();
+    let rel = h.state().relation_by_id(id).unwrap();
+    assert!(rel.subordinate);
+    assert_eq!(
+        h.state().stored_as::<Vec<String>>().unwrap()[..1],
+        ["mysql/0"]
+    );
+    let metrics = h.add_relation("metrics", "prom").unwrap();
+    assert!(!h.state().relation_by_id(metrics).unwrap().subordinate);
 }
 
 // ----- 12: the charm root -----

@@ -84,10 +84,10 @@ fn check_subordinates(meta: &CharmMeta, state: &State) -> Result<(), RunError> {
                 r.id, r.endpoint
             ));
         }
-        if r.subordinate && r.remote_units.len() + r.departed_units.len() != 1 && !r.broken {
+        if r.subordinate && r.remote_units.len() > 1 {
             return bad(format!(
                 "subordinate relation {} links {} remote units; a container-scoped relation \
-                 links exactly one (the unit on the same machine)",
+                 links at most one (the unit on the same machine)",
                 r.id,
                 r.remote_units.len()
             ));

@@ -327,11 +327,16 @@ impl<C: Charm> Harness<C> {
     /// peer endpoint) and runs relation-created; returns its id.
     pub fn add_relation(&mut self, endpoint: &str, remote_app: &str) -> Result<u64, RunError> {
         let id = self.next_relation_id();
-        let rel = if self.meta.is_peer(endpoint) {
+        let mut rel = if self.meta.is_peer(endpoint) {
             RelationState::peer(id, endpoint, remote_app)
         } else {
             RelationState::new(id, endpoint, remote_app)
         };
+        // A container-scoped endpoint relates a subordinate and its principal.
+        rel.subordinate = self
+            .meta
+            .relation(endpoint)
+            .is_some_and(|r| r.scope == crate::metadata::RelationScope::Container);
         let ev = On.relation_created(&rel);
         self.step(|s| s.juju.relations.push(rel), Some(ev))?;
         Ok(id)

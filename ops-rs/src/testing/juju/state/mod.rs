@@ -565,6 +565,11 @@ mod tests {
             .config_default("name", Value::Null)
             .config("port", 80)
             .relation(RelationState::peer(2, "peers", "web").local_app_data([("k", "v")]))
+            .relation(
+                SubordinateRelation::new(3, "juju-info", "pg/0")
+                    .remote_unit_data([("a", "b")])
+                    .into(),
+            )
             .secret(SecretState::new(
                 "secret:abc",
                 SecretOwnership::Unit,
