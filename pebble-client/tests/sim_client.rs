@@ -118,7 +118,10 @@ async fn permissions_that_are_not_a_mode_are_refused_before_sending() {
         "{err}"
     );
     let err = c
-        .make_dir("/d", &pebble_client::MakeDirOptions::new().permissions(0o1000))
+        .make_dir(
+            "/d",
+            &pebble_client::MakeDirOptions::new().permissions(0o1000),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
