@@ -129,6 +129,25 @@ async fn permissions_that_are_not_a_mode_are_refused_before_sending() {
     assert!(sim.host_path("/f").is_ok_and(|p| !p.exists()));
 }
 
+/// The idempotency table's two rows for `POST /v1/layers`: combining is repeated after a
+/// reset that came after sending (`combine-layer`), adding is not (`add-layer`).
+#[tokio::test]
+async fn add_layer_is_retried_after_send_only_when_combining() {
+    let (_d, sim) = sim();
+    let c = client(&sim);
+    sim.inject(FaultRule::new(Fault::Reset).path("/v1/layers").times(1));
+    c.add_layer_yaml("base", LAYER, true).await.unwrap();
+    assert_eq!(sim.requests("/v1/layers"), 2, "combine: retried once");
+
+    sim.inject(FaultRule::new(Fault::Reset).path("/v1/layers").times(1));
+    let err = c.add_layer_yaml("extra", LAYER, false).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ConnectionReset { sent: true, .. }),
+        "{err}"
+    );
+    assert_eq!(sim.requests("/v1/layers"), 3, "add: not repeated");
+}
+
 #[tokio::test]
 async fn files_round_trip_with_per_path_errors() {
     let (_d, sim) = sim();
