@@ -556,6 +556,38 @@ fn inconsistent_states_are_explained() {
     assert!(err.to_string().contains("cannot be deferred"));
 }
 
+/// A deferred entry for a handler nothing registered would be dropped by the dispatch without
+/// running (as for a handler removed in an upgrade): building one is refused, naming the
+/// handlers that do observe the event (issue 19, item 10).
+#[test]
+fn a_deferred_entry_for_a_handler_nothing_observes_is_refused() {
+    let ctx = ctx();
+    let ev = ctx.on.config_changed();
+    assert!(ctx.deferred(&ev, "record").is_ok());
+    for err in [
+        ctx.deferred(&ev, "recordd").unwrap_err(),
+        ctx.deferred_in(&ev, "recordd", &State::new()).unwrap_err(),
+    ] {
+        assert!(matches!(err, RunError::Inconsistent { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("no handler named \"recordd\" observes config-changed"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("the handlers of config-changed are \"record\""),
+            "{msg}"
+        );
+    }
+    // What an older revision stored for a handler since removed can still be built.
+    let old = ctx.deferred_by_older_revision(&ev, "gone").unwrap();
+    assert_eq!(old.handler, "gone");
+    let out = ctx
+        .run(ctx.on.update_status(), &State::new().defer(old))
+        .unwrap();
+    assert!(out.state.deferred.is_empty(), "the dispatch drops it");
+}
+
 /// Juju sends relation-broken with `JUJU_REMOTE_APP` empty once the remote application was
 /// removed (seen on Juju 3.4.4): the charm's handler runs, and its event has no remote app.
 #[test]

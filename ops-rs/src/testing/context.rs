@@ -8,7 +8,7 @@ use crate::context::JujuContext;
 use crate::dispatch::{DispatchInput, Inspector, StoreSpec, dispatch_inspected};
 use crate::dispatch::{EventInputs, juju_event};
 use crate::event::EventKind;
-use crate::framework::{Charm, Ctx};
+use crate::framework::{Charm, Ctx, Observers};
 use crate::juju_version::JujuVersionError;
 use crate::metadata::{CharmMeta, MetadataError};
 use crate::model::ModelType;
@@ -349,8 +349,67 @@ impl<C: Charm> Context<C> {
     /// be set with [`TestEvent::notice_id`], a storage event's location with
     /// [`TestEvent::storage_location`] (else it has none). [`Context::deferred_in`] takes
     /// both from the state.
+    ///
+    /// `handler` must be a name the charm (or one of its components, as `<key>/<name>`)
+    /// registered for the event's kind: a dispatch drops an entry whose handler does not
+    /// exist without a word (the handler was removed in an upgrade), so a typo here would
+    /// make a test pass for the wrong reason. Such a name is
+    /// [`RunError::Inconsistent`], naming the handlers that do observe the event.
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::metadata::CharmMeta;
+    /// use ops::testing::Context;
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("reconcile", |_c, _ctx, _ev| Ok(()));
+    ///     }
+    /// }
+    /// let ctx = Context::<App>::new(CharmMeta::from_charmcraft_yaml("name: app")?);
+    /// assert!(ctx.deferred(&ctx.on.config_changed(), "reconcile").is_ok());
+    /// let typo = ctx.deferred(&ctx.on.config_changed(), "reconcilee").unwrap_err();
+    /// assert!(typo.to_string().contains("\"reconcile\""), "{typo}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn deferred(&self, event: &TestEvent, handler: &str) -> Result<DeferredEntry, RunError> {
+        self.check_handler(event, handler)?;
         deferred_entry(&self.meta, event, handler, None)
+    }
+
+    /// The deferred-queue entry an older revision of the charm stored for `event` and a
+    /// handler this charm no longer has (removed, renamed, or its library gone): what
+    /// [`deferred`](Self::deferred) refuses, for a test of what a dispatch does with such an
+    /// entry (it drops it, with a warning for a custom event whose emitter is gone).
+    pub fn deferred_by_older_revision(
+        &self,
+        event: &TestEvent,
+        handler: &str,
+    ) -> Result<DeferredEntry, RunError> {
+        deferred_entry(&self.meta, event, handler, None)
+    }
+
+    /// Refuses a handler name that nothing registered for `event`'s kind.
+    fn check_handler(&self, event: &TestEvent, handler: &str) -> Result<(), RunError> {
+        let mut charm = (self.factory)();
+        let on = Observers::of(&mut charm);
+        let names = on.handler_names(&event.kind);
+        if names.contains(&handler) {
+            return Ok(());
+        }
+        let known = if names.is_empty() {
+            format!("nothing observes {}", event.kind)
+        } else {
+            let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+            format!("the handlers of {} are {}", event.kind, quoted.join(", "))
+        };
+        Err(RunError::inconsistent(format!(
+            "no handler named {handler:?} observes {}, so a dispatch would drop this deferred \
+             entry without running it; {known}",
+            event.kind
+        )))
     }
 
     /// The deferred-queue entry `handler` would store for `event` in `state`: a custom
@@ -362,7 +421,12 @@ impl<C: Charm> Context<C> {
     /// use ops::metadata::CharmMeta;
     /// use ops::testing::{ContainerState, Context, NoticeState, State};
     /// # #[derive(Default)] struct App;
-    /// # impl Charm for App { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
+    /// # impl Charm for App {
+    /// #     type Stored = ();
+    /// #     fn observe(on: &mut Observers<Self>) {
+    /// #         on.pebble_custom_notice("web", "on_notice", |_c, _ctx, _ev| Ok(()));
+    /// #     }
+    /// # }
     /// let meta = CharmMeta::from_charmcraft_yaml("name: app\ncontainers:\n  web: {resource: img}\n")?;
     /// let ctx = Context::<App>::new(meta);
     /// let web = ContainerState::new("web")
@@ -381,6 +445,7 @@ impl<C: Charm> Context<C> {
         handler: &str,
         state: &State,
     ) -> Result<DeferredEntry, RunError> {
+        self.check_handler(event, handler)?;
         deferred_entry(&self.meta, event, handler, Some(state))
     }
 }
