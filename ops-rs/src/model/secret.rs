@@ -27,7 +27,7 @@ impl Model {
     /// An `id` given bare (the unique identifier alone, as `secret-info-get` reports it and
     /// charms often share it) is expanded to the full URI with the model's UUID, as Python
     /// ops does; an id with the `secret:` prefix is used as it is (see
-    /// [`canonical_id`](crate::hookcmds::secret::uri::canonical_id)).
+    /// [`canonical_id`]).
     pub fn get_secret_by_id(&self, id: &str) -> Result<Secret, ModelError> {
         self.get_secret(Some(id), None)
     }
