@@ -1,14 +1,16 @@
 //! The actions: `set-key` (through webkv's HTTP API) and `backup` (the workload's own
 //! `webkv-server backup`, run in the container through Pebble's exec).
 //!
-//! An action answers its caller now: [`ActionEvent`] has no `defer()` (calling it does not
-//! compile), so when the unit cannot do the work the action **fails with a message that
+//! An action answers its caller now: [`ActionEvent`] cannot be deferred (calling `defer()`
+//! does not compile, and the compiler says why), so when the unit cannot do the work the action **fails with a message that
 //! says what to do**, and the handler still returns `Ok` (the hook itself went fine).
 //! Parameters are typed; the framework checks them against `charmcraft.yaml` first.
 //!
-//! ```compile_fail,E0599
-//! fn on_backup(ev: &mut ops::event::ActionEvent) {
-//!     ev.defer(); // no such method: an action cannot be deferred
+//! ```compile_fail,E0277
+//! use ops::prelude::*;
+//! fn on_backup(ev: &mut ActionEvent) -> HandlerResult {
+//!     ev.defer()?; // error: `ActionEvent` cannot be deferred
+//!     Ok(())
 //! }
 //! ```
 

@@ -148,10 +148,10 @@ pub fn inspect(web: &Container, desired: &Desired) -> Result<Changes, ContainerE
 ///   leave the running service on its old configuration.
 pub fn apply(web: &Container, desired: &Desired, changes: &Changes) -> Result<(), ContainerError> {
     if changes.script {
-        web.push(START_SCRIPT, START_SCRIPT_TEXT, &push_options("755"))?;
+        web.push(START_SCRIPT, START_SCRIPT_TEXT, &push_options(0o755))?;
     }
     if changes.config {
-        web.push(CONFIG_FILE, &desired.config_file, &push_options("600"))?;
+        web.push(CONFIG_FILE, &desired.config_file, &push_options(0o600))?;
     }
     if changes.layer {
         web.add_layer(LAYER_LABEL, &desired.layer, true)?;
@@ -164,12 +164,9 @@ pub fn apply(web: &Container, desired: &Desired, changes: &Changes) -> Result<()
     Ok(())
 }
 
-/// Push options creating parent directories, with `mode` (three octal digits, as Pebble
-/// takes them).
-pub fn push_options(mode: &str) -> PushOptions {
-    let mut options = PushOptions::new().make_dirs(true);
-    options.permissions = Some(mode.to_owned());
-    options
+/// Push options creating parent directories, with `mode` (e.g. `0o600`).
+pub fn push_options(mode: u32) -> PushOptions {
+    PushOptions::new().make_dirs(true).permissions(mode)
 }
 
 /// How many times the workload has recorded the ready notice (0 if never, or since Pebble

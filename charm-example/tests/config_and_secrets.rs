@@ -10,7 +10,7 @@ use charm_example::workload::CONTAINER;
 use common::*;
 use ops::status::Status;
 use ops::testing::State;
-use ops::testing::juju::{Secret, SecretOwner};
+use ops::testing::juju::{SecretOwnership, SecretState};
 
 const USER_SECRET: &str = "secret:cn4mvdnmp25c7c4m9d3g";
 
@@ -129,9 +129,9 @@ fn an_unreadable_or_tokenless_secret_blocks_naming_admin_token() {
     );
 
     // Granted, but without a `token` key.
-    let wrong = ops::testing::juju::Secret::new(
+    let wrong = ops::testing::juju::SecretState::new(
         USER_SECRET,
-        ops::testing::juju::SecretOwner::Consumer,
+        ops::testing::juju::SecretOwnership::Consumer,
         [("password", "x")],
     );
     let out = ctx
@@ -165,7 +165,7 @@ fn the_token_never_reaches_the_logs_or_the_hook_tool_arguments() {
         ctx.run(ctx.on.leader_elected(), &unit(true, web()))
             .unwrap(),
     );
-    let generated = outputs[2].state.juju.secrets[0].latest().unwrap().content.0["token"].clone();
+    let generated = outputs[2].state.juju.secrets[0].latest().unwrap().content["token"].clone();
     for out in &outputs {
         for secret in [token, generated.as_str()] {
             for line in out.log_messages() {
@@ -190,10 +190,9 @@ fn the_leader_asks_juju_for_its_secrets_id_only_to_share_it() {
     // gives its content but not its id, and nothing needs the id.
     let id = "secret:d1charmt0ken00000000";
     let mut state = State::new().leader(true).container(web());
-    state
-        .juju
-        .secrets
-        .push(Secret::new(id, SecretOwner::Application, [("token", "t0ken")]).label(TOKEN_LABEL));
+    state.juju.secrets.push(
+        SecretState::new(id, SecretOwnership::Application, [("token", "t0ken")]).label(TOKEN_LABEL),
+    );
     let out = ctx.run(ctx.on.config_changed(), &state).unwrap();
     assert!(ran(&out, "secret-get"), "{:?}", out.tool_lines());
     assert!(!ran(&out, "secret-info-get"), "{:?}", out.tool_lines());

@@ -10,7 +10,7 @@ use charm_example::website::{Consumers, KEY, UrlRequested};
 use charm_example::workload::{CONFIG_FILE, CONTAINER, READY_NOTICE, SERVICE, START_SCRIPT};
 use common::*;
 use ops::status::Status;
-use ops::testing::juju::{OpenedPort, Secret, SecretOwner, secret_xid};
+use ops::testing::juju::{OpenedPort, SecretOwnership, SecretState, secret_xid};
 
 #[test]
 fn deploy_reaches_maintenance_then_active_after_the_ready_notice() {
@@ -41,8 +41,8 @@ fn deploy_reaches_maintenance_then_active_after_the_ready_notice() {
     let id = shared_secret_id(&elected.state).expect("the secret id is shared");
     let secret = elected.state.secret_by_id(&id).unwrap();
     assert_eq!(secret.label.as_deref(), Some("webkv-admin-token"));
-    assert_eq!(secret.owner, SecretOwner::Application);
-    let token = secret.latest().unwrap().content.0["token"].clone();
+    assert_eq!(secret.owner, SecretOwnership::Application);
+    let token = secret.latest().unwrap().content["token"].clone();
     assert_eq!(token.len(), 64);
 
     // Pebble comes up.
@@ -105,9 +105,9 @@ fn a_non_leader_waits_for_the_token_then_proceeds_when_the_peer_data_arrives() {
 
     // The leader shares the id of the application's secret.
     let mut state = next(&waiting);
-    state.juju.secrets.push(Secret::new(
+    state.juju.secrets.push(SecretState::new(
         "secret:d1charmt0ken00000000",
-        SecretOwner::Application,
+        SecretOwnership::Application,
         [("token", "shared-token")],
     ));
     let relation = state

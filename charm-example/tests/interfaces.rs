@@ -9,21 +9,21 @@ mod common;
 
 use charm_example::state::Stored;
 use common::*;
-use ops::testing::juju::{Network, Relation};
+use ops::testing::juju::{Network, RelationState};
 use ops::testing::{Output, State};
 
 const INGRESS_ID: u64 = 3;
 const METRICS_ID: u64 = 4;
 const URL: &str = "http://traefik.example.com/test-model-webkv";
 
-fn ingress() -> Relation {
-    Relation::new(INGRESS_ID, "ingress", "traefik")
+fn ingress() -> RelationState {
+    RelationState::new(INGRESS_ID, "ingress", "traefik")
         .interface("ingress")
         .remote_unit("traefik/0", [("x", "y")])
 }
 
-fn prometheus() -> Relation {
-    Relation::new(METRICS_ID, "metrics-endpoint", "prometheus")
+fn prometheus() -> RelationState {
+    RelationState::new(METRICS_ID, "metrics-endpoint", "prometheus")
         .interface("prometheus_scrape")
         .remote_unit("prometheus/0", [("x", "y")])
 }

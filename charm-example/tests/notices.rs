@@ -8,7 +8,7 @@ mod common;
 use charm_example::workload::{CONTAINER, READY_NOTICE};
 use common::*;
 use ops::status::Status;
-use ops::testing::Notice;
+use ops::testing::NoticeState;
 
 fn started() -> ops::testing::State {
     let ctx = ctx();
@@ -22,7 +22,7 @@ fn started() -> ops::testing::State {
 fn a_notice_with_another_key_is_ignored() {
     let ctx = ctx();
     let mut state = started();
-    let other = Notice::custom("webkv.example.com/other").data([("port", "8080")]);
+    let other = NoticeState::custom("webkv.example.com/other").data([("port", "8080")]);
     state
         .containers
         .get_mut(CONTAINER)
@@ -112,7 +112,7 @@ fn a_notice_for_another_port_is_ignored() {
 fn a_notice_without_a_port_is_ignored() {
     let ctx = ctx();
     let mut state = started();
-    let bare = Notice::custom(READY_NOTICE);
+    let bare = NoticeState::custom(READY_NOTICE);
     state
         .containers
         .get_mut(CONTAINER)

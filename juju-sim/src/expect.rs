@@ -474,8 +474,8 @@ mod tests {
     #[test]
     fn relation_data_subset() {
         let e = parse(json!({"relation-data": {"endpoint": "website", "unit": {"url": "u"}}}));
-        let mut st =
-            JujuState::new("a/0").relation(ops::testing::juju::Relation::new(1, "website", "c"));
+        let mut st = JujuState::new("a/0")
+            .relation(ops::testing::juju::RelationState::new(1, "website", "c"));
         assert_eq!(e.check(&st, &Observed::default()).len(), 1);
         st.relations[0]
             .local_unit_data

@@ -64,9 +64,18 @@ impl Hook {
             ("JUJU_CONTEXT_ID", context_id),
             // Juju exports these in every hook, empty where they do not apply (a Kubernetes
             // unit has no machine, a principal unit no principal).
-            ("JUJU_MACHINE_ID", String::new()),
-            ("JUJU_PRINCIPAL_UNIT", String::new()),
-            ("JUJU_AVAILABILITY_ZONE", String::new()),
+            (
+                "JUJU_MACHINE_ID",
+                state.machine_id.clone().unwrap_or_default(),
+            ),
+            (
+                "JUJU_PRINCIPAL_UNIT",
+                state.principal_unit.clone().unwrap_or_default(),
+            ),
+            (
+                "JUJU_AVAILABILITY_ZONE",
+                state.availability_zone.clone().unwrap_or_default(),
+            ),
             ("JUJU_API_ADDRESSES", String::new()),
             ("CLOUD_API_VERSION", String::new()),
             ("JUJU_CHARM_HTTP_PROXY", String::new()),
@@ -315,6 +324,27 @@ mod tests {
         assert_eq!(h.env["JUJU_RELATION"], "db");
         assert_eq!(h.tool_defaults.relation_id, Some(4));
         assert_eq!(h.tool_defaults.remote_app.as_deref(), Some("pg"));
+    }
+
+    #[test]
+    fn the_units_machine_zone_and_principal_come_from_the_state() {
+        let work = WorkDir::new("/tmp/juju-sim-test");
+        let state = JujuState::new("logger/0")
+            .machine_id("2/lxd/1")
+            .availability_zone("zone-c")
+            .principal_unit("mysql/0");
+        let env = Hook::plain("install").agent_env(&work, &state, "3.6.4", "c-1".into(), []);
+        assert_eq!(env["JUJU_MACHINE_ID"], "2/lxd/1");
+        assert_eq!(env["JUJU_AVAILABILITY_ZONE"], "zone-c");
+        assert_eq!(env["JUJU_PRINCIPAL_UNIT"], "mysql/0");
+        let env = Hook::plain("install").agent_env(
+            &work,
+            &JujuState::new("web/0"),
+            "3.6.4",
+            "c-2".into(),
+            [],
+        );
+        assert_eq!(env["JUJU_MACHINE_ID"], "");
     }
 
     #[test]

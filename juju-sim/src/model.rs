@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use ops::juju_version::JujuVersion;
 use ops::metadata::CharmMeta;
 use ops::model::ModelType;
-use ops::testing::juju::{JujuState, Network, Relation, Secret, SecretOwner, SecretRevision};
+use ops::testing::juju::{
+    JujuState, Network, RelationState, SecretOwnership, SecretRevisionState, SecretState,
+};
 use serde_json::{Map, Value};
 
 use super::error::Result;
@@ -32,7 +34,7 @@ pub struct ModelSpec {
     /// Relations that exist when the unit is deployed.
     pub relations: Vec<RelationSpec>,
     /// Secrets.
-    pub secrets: Vec<Secret>,
+    pub secrets: Vec<SecretState>,
     /// Storage: name to the locations of its instances.
     pub storage: BTreeMap<String, Vec<String>>,
     /// Resources: name to path.
@@ -192,11 +194,11 @@ pub fn next_relation_id(state: &JujuState) -> u64 {
 
 impl RelationSpec {
     /// The relation as the model holds it.
-    pub fn to_relation(&self, id: u64, meta: &CharmMeta) -> Relation {
+    pub fn to_relation(&self, id: u64, meta: &CharmMeta) -> RelationState {
         let mut r = if meta.is_peer(&self.endpoint) {
-            Relation::peer(id, &self.endpoint, &self.app)
+            RelationState::peer(id, &self.endpoint, &self.app)
         } else {
-            Relation::new(id, &self.endpoint, &self.app)
+            RelationState::new(id, &self.endpoint, &self.app)
         };
         if let Some(m) = meta.relation(&self.endpoint) {
             r = r.interface(&m.interface);
@@ -209,7 +211,7 @@ impl RelationSpec {
     }
 }
 
-fn parse_secret(n: Node<'_>) -> Result<Secret> {
+fn parse_secret(n: Node<'_>) -> Result<SecretState> {
     n.map(&[
         "id",
         "owner",
@@ -221,17 +223,17 @@ fn parse_secret(n: Node<'_>) -> Result<Secret> {
     ])?;
     let id = n.req_str("id")?;
     let owner = match n.opt_str("owner")?.as_deref() {
-        None | Some("consumer") => SecretOwner::Consumer,
-        Some("app" | "application") => SecretOwner::Application,
-        Some("unit") => SecretOwner::Unit,
+        None | Some("consumer") => SecretOwnership::Consumer,
+        Some("app" | "application") => SecretOwnership::Application,
+        Some("unit") => SecretOwnership::Unit,
         Some(o) => {
             return Err(n.field_err("owner", format!("{o:?} is not one of: app, unit, consumer")));
         }
     };
     let revision = n.opt_u64("revision")?.unwrap_or(1);
     let revision = u32::try_from(revision).map_err(|_| n.field_err("revision", "too large"))?;
-    let mut s = Secret::new(&id, owner, n.opt_string_map("content")?);
-    s.revisions = vec![SecretRevision {
+    let mut s = SecretState::new(&id, owner, n.opt_string_map("content")?);
+    s.revisions = vec![SecretRevisionState {
         revision,
         content: s.revisions.remove(0).content,
     }];
@@ -239,7 +241,7 @@ fn parse_secret(n: Node<'_>) -> Result<Secret> {
     s.description = n.opt_str("description")?;
     s.tracked = match n.opt_u64("tracked")? {
         Some(t) => Some(u32::try_from(t).map_err(|_| n.field_err("tracked", "too large"))?),
-        None => (owner == SecretOwner::Consumer).then_some(revision),
+        None => (owner == SecretOwnership::Consumer).then_some(revision),
     };
     Ok(s)
 }

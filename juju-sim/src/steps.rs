@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use ops::testing::juju::{JujuState, SecretOwner, SecretRevision, secret_xid};
+use ops::testing::juju::{JujuState, SecretOwnership, SecretRevisionState, secret_xid};
 
 use super::error::{Result, SimError};
 use super::expect::Observed;
@@ -247,12 +247,12 @@ pub(crate) fn run_step(sim: &mut Sim, n: usize, step: &Step) -> Result<()> {
                 let xid = secret_xid(id).to_owned();
                 st.secrets.iter_mut().find(|s| s.xid() == xid).map(|s| {
                     let rev = s.revisions.last().map_or(1, |r| r.revision + 1);
-                    s.revisions.push(SecretRevision { revision: rev, content: content.iter().map(|(k, v)| (k.clone(), v.clone())).collect() });
+                    s.revisions.push(SecretRevisionState { revision: rev, content: content.iter().map(|(k, v)| (k.clone(), v.clone())).collect() });
                     (s.id.clone(), s.label.clone(), s.owner)
                 })
             })?;
             let (sid, label, owner) = label.ok_or_else(|| step_err(n, step, format!("no secret {id} in the model (add it under model.secrets)")))?;
-            if owner != SecretOwner::Consumer {
+            if owner != SecretOwnership::Consumer {
                 sim.trace.note(&format!("{sid} is owned by this charm: Juju sends secret-changed to observers only, so no hook runs here"));
                 return Ok(());
             }

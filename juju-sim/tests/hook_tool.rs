@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use juju_sim::state_file;
-use ops::testing::juju::{JujuState, Relation, STATE_VERSION};
+use ops::testing::juju::{JujuState, RelationState, STATE_VERSION};
 
 struct Sim {
     dir: tempfile::TempDir,
@@ -66,7 +66,9 @@ fn start() -> JujuState {
     JujuState::new("web/0")
         .leader(true)
         .config("port", 8080)
-        .relation(Relation::new(3, "db", "mysql").remote_unit("mysql/0", [("host", "10.0.0.1")]))
+        .relation(
+            RelationState::new(3, "db", "mysql").remote_unit("mysql/0", [("host", "10.0.0.1")]),
+        )
 }
 
 #[test]
@@ -309,16 +311,16 @@ fn a_held_lock_makes_the_next_call_wait_for_it() {
 }
 
 /// What a state file's model says a hook-tool call changed, read back.
-fn secret_after(sim: &Sim) -> ops::testing::juju::Secret {
+fn secret_after(sim: &Sim) -> ops::testing::juju::SecretState {
     sim.saved().secrets[0].clone()
 }
 
 const SECRET: &str = "secret:cr0ahn1dqe3k7mqmsc2g";
 
 fn with_secret(version: &str) -> JujuState {
-    let mut secret = ops::testing::juju::Secret::new(
+    let mut secret = ops::testing::juju::SecretState::new(
         SECRET,
-        ops::testing::juju::SecretOwner::Unit,
+        ops::testing::juju::SecretOwnership::Unit,
         [("password", "old")],
     )
     .label("db")
@@ -347,7 +349,7 @@ fn secret_set_calls_of_one_hook_follow_the_juju_version() {
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         let s = secret_after(&sim);
         assert_eq!(
-            s.latest().unwrap().content.0["password"],
+            s.latest().unwrap().content["password"],
             password,
             "Juju {version}"
         );

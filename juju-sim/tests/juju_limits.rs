@@ -16,7 +16,7 @@ use ops::hookcmds::secret::{SecretContent, SecretMetadata, SecretOwner};
 use ops::hookcmds::{self, HookToolError, HookToolFailure, HookToolRunner};
 use ops::status::Status;
 use ops::store::{JujuStore, Store, StoreData, StoreError};
-use ops::testing::juju::{ActionState, JujuSim, JujuState, Relation};
+use ops::testing::juju::{ActionState, JujuSim, JujuState, RelationState};
 use serde_json::{Value, json};
 
 mod support;
@@ -91,7 +91,7 @@ impl HookToolRunner for Tools {
 
 fn in_action() -> JujuState {
     let mut s = JujuState::new("web/0")
-        .relation(Relation::new(3, "db", "mysql").remote_unit("mysql/0", [("h", "x")]));
+        .relation(RelationState::new(3, "db", "mysql").remote_unit("mysql/0", [("h", "x")]));
     s.action = Some(ActionState::new("run", json!({})));
     s
 }

@@ -15,7 +15,7 @@ use std::hint::black_box;
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
 use ops::store::{SqliteStore, Store, StoreData};
-use ops::testing::{Container as TestContainer, Context, State};
+use ops::testing::{ContainerState as TestContainer, Context, State};
 use serde::{Deserialize, Serialize};
 
 fn main() {

@@ -23,7 +23,9 @@
 //!
 //! `collect-metrics` and `meter-status-changed` skip 3 and 5. If anything fails, everything
 //! rolls back (queue, state, counter), the error chain is logged once with `juju-log` at
-//! ERROR, and the exit code is 1.
+//! ERROR, and the exit code is 1; except when a handler gave up on the hook on purpose
+//! ([`GaveUp`](crate::framework::GaveUp)): everything rolls back as well, but the reason is
+//! logged at WARNING and the exit code is 0.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -263,6 +265,21 @@ pub fn dispatch<C: Charm>(
     input: DispatchInput,
     store: StoreSpec,
 ) -> DispatchOutcome {
+    dispatch_inspected(charm, input, store, None)
+}
+
+/// A look at the charm in the middle of a dispatch: after the event and collect-status,
+/// before `pre-commit` and the commit (the testing API's `Context::run_inspect`).
+pub(crate) type Inspector<'a, C> = &'a mut dyn FnMut(&mut C, &mut Ctx<C>);
+
+/// [`dispatch`], calling `inspect` (if any) once the event and collect-status are handled
+/// and before the commit.
+pub(crate) fn dispatch_inspected<C: Charm>(
+    charm: &mut C,
+    input: DispatchInput,
+    store: StoreSpec,
+    inspect: Option<Inspector<'_, C>>,
+) -> DispatchOutcome {
     let context = Arc::new(input.context);
     let pebble = input.pebble;
     let model = build_model(
@@ -297,9 +314,28 @@ pub fn dispatch<C: Charm>(
                 calls: &mut calls,
                 emitted: &mut emitted,
             };
-            run(charm, &context, &model, (store, pebble, main_event), out)
+            run(
+                charm,
+                &context,
+                &model,
+                (store, pebble, main_event),
+                (out, inspect),
+            )
         })
     });
+    let result = match result {
+        Err(e) => match gave_up(&e) {
+            Some(reason) => {
+                let message = format!("{reason}; nothing this hook did is saved");
+                if model.juju_log(LogLevel::Warning, &message).is_err() {
+                    eprintln!("{message}");
+                }
+                Ok(())
+            }
+            None => Err(e),
+        },
+        ok => ok,
+    };
     if let Err(e) = &result {
         let message = error_chain(e);
         if model.juju_log(LogLevel::Error, &message).is_err()
@@ -314,6 +350,15 @@ pub fn dispatch<C: Charm>(
         emitted,
         result,
     }
+}
+
+/// The handler's [`GaveUp`](crate::framework::GaveUp), if the dispatch failed because a
+/// handler gave up on the hook on purpose: such a dispatch ends successfully, saving nothing.
+fn gave_up(e: &DispatchError) -> Option<String> {
+    let DispatchError::Emit(EmitError::Handler { handler, error, .. }) = e else {
+        return None;
+    };
+    crate::framework::GaveUp::in_error(error).map(|g| format!("handler {handler} {g}"))
 }
 
 /// What the model is given besides the context: the Juju version, what says the model type,
@@ -363,7 +408,8 @@ fn build_model(
         .or((context.kubernetes || sidecar).then_some(ModelType::Kubernetes));
     let mut model = Model::new(runner, &context.unit_name)
         .with_current_hook(hook)
-        .with_juju_version(inputs.juju_version);
+        .with_juju_version(inputs.juju_version)
+        .with_model_uuid(&context.model_uuid);
     if let Some(t) = model_type {
         model = model.with_model_type(t);
     }
@@ -416,7 +462,7 @@ fn run<C: Charm>(
     context: &Arc<JujuContext>,
     model: &Model,
     (store_spec, pebble, main_event): (StoreSpec, PebbleOptions, Option<Event>),
-    out: Outcomes<'_>,
+    (out, inspect): (Outcomes<'_>, Option<Inspector<'_, C>>),
 ) -> Result<(), DispatchError> {
     // Secret content that a killed hook could not remove (`hookcmds::secret::files`).
     let content_root = crate::hookcmds::secret::files::content_root();
@@ -483,6 +529,9 @@ fn run<C: Charm>(
     }
     if !restricted {
         collect_status(&mut em, model)?;
+    }
+    if let Some(inspect) = inspect {
+        inspect(em.charm, &mut em.ctx);
     }
     for k in [EventKind::PreCommit, EventKind::Commit] {
         if let Some(ev) = Event::framework(&k) {

@@ -16,7 +16,7 @@ use ops::hookcmds::{HookToolFailure, HookToolRunner};
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
 use ops::store::{SqliteStore, Store, StoreData};
-use ops::testing::juju::{JujuSim, JujuState, Relation};
+use ops::testing::juju::{JujuSim, JujuState, RelationState};
 
 const META: &str = "name: probe
 type: charm
@@ -68,7 +68,7 @@ impl Charm for Probe {
     fn observe(on: &mut Observers<Self>) {
         on.install("defer_install", |_, ctx, ev| {
             ctx.stored_mut().n += 1;
-            ev.defer();
+            ev.defer()?;
             Ok(())
         });
         on.config_changed("config", |_, ctx, _| {
@@ -94,7 +94,7 @@ impl Charm for Probe {
         });
         on.secret_changed("secret", |_, ctx, ev| {
             ctx.stored_mut().n += 1;
-            ctx.model().get_secret_by_id(&ev.id)?.content()?;
+            ctx.model().get_secret_by_id(&ev.secret_id)?.content()?;
             Ok(())
         });
         on.action("go", "go", |_, ctx, _| {
@@ -136,7 +136,7 @@ fn model() -> JujuState {
         .leader(true)
         .config("port", 8080)
         .config("name", "web")
-        .relation(Relation::new(3, "db", "pg").remote_unit("pg/0", [("host", "h")]))
+        .relation(RelationState::new(3, "db", "pg").remote_unit("pg/0", [("host", "h")]))
         .action("go", serde_json::json!({"count": 2}))
 }
 

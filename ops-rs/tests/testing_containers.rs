@@ -1,4 +1,4 @@
-//! Containers in the state-transition API, through the charm's real `Container`: layers,
+//! Containers in the state-transition API, through the charm's real `ContainerState`: layers,
 //! services, files and notices against the simulated Pebble, read back into the output
 //! state and carried across runs; Pebble faults; deferral round trips with containers.
 #![cfg(feature = "testing")]
@@ -7,7 +7,7 @@
 use ops::container::{PebbleOptions, PushOptions, RetryPolicy, ServiceStatus};
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
-use ops::testing::{Container, Context, Notice, PebbleFault, RunError, State};
+use ops::testing::{ContainerState, Context, NoticeState, PebbleFault, RunError, State};
 use serde_json::json;
 
 const META: &str = r#"
@@ -46,13 +46,13 @@ impl Charm for Web {
     fn observe(on: &mut Observers<Self>) {
         on.pebble_ready("web", "configure", |c, ctx, ev| {
             if !c.configure(ctx)? {
-                ev.defer();
+                ev.defer()?;
             }
             Ok(())
         });
         on.config_changed("configure", |c, ctx, ev| {
             if !c.configure(ctx)? {
-                ev.defer();
+                ev.defer()?;
             }
             Ok(())
         });
@@ -105,7 +105,7 @@ impl Web {
     /// Records the notice; fetches it from Pebble only for `example.com/fetch-*` keys.
     fn on_notice(&mut self, ctx: &mut Ctx<Self>, ev: &mut PebbleCustomNotice) -> HandlerResult {
         if ctx.model().config_value("defer-notices")? == Some(json!(true)) {
-            ev.defer();
+            ev.defer()?;
             return Ok(());
         }
         let line = if ev.notice_key.starts_with("example.com/fetch") {
@@ -142,7 +142,7 @@ fn the_charms_container_calls_reach_the_sim_and_the_output_state() {
     let out = ctx
         .run(
             ctx.on.pebble_ready("web"),
-            &State::new().container(Container::new("web")),
+            &State::new().container(ContainerState::new("web")),
         )
         .unwrap();
     let web = &out.state.containers["web"];
@@ -176,10 +176,10 @@ fn the_charms_container_calls_reach_the_sim_and_the_output_state() {
 #[test]
 fn notices_are_fetched_only_when_the_handler_asks() {
     let ctx = ctx();
-    let web = Container::new("web")
-        .notice(Notice::custom("example.com/lazy"))
+    let web = ContainerState::new("web")
+        .notice(NoticeState::custom("example.com/lazy"))
         .notice(
-            Notice::custom("example.com/fetch-me")
+            NoticeState::custom("example.com/fetch-me")
                 .data([("stage", "2")])
                 .occurrences(3),
         )
@@ -225,11 +225,11 @@ fn notices_are_fetched_only_when_the_handler_asks() {
 #[test]
 fn notice_ids_are_stable_so_a_deferred_notice_finds_its_notice() {
     let ctx = ctx();
-    let web = Container::new("web")
+    let web = ContainerState::new("web")
         .layer("base", LAYER)
         .unwrap()
-        .notice(Notice::custom("example.com/first"))
-        .notice(Notice::custom("example.com/fetch-later").data([("n", "1")]));
+        .notice(NoticeState::custom("example.com/first"))
+        .notice(NoticeState::custom("example.com/fetch-later").data([("n", "1")]));
     let state = State::new().container(web).config("defer-notices", true);
     let first = ctx
         .run(
@@ -251,7 +251,7 @@ fn notice_ids_are_stable_so_a_deferred_notice_finds_its_notice() {
     let mut next = first.state.clone().config("defer-notices", false);
     let mut web = next.containers.remove("web").unwrap();
     web.notices.remove(0);
-    web = web.notice(Notice::custom("example.com/new"));
+    web = web.notice(NoticeState::custom("example.com/new"));
     assert_eq!(web.notices[1].id.as_deref(), Some("3"));
     next = next.container(web);
     let second = ctx.run(ctx.on.update_status(), &next).unwrap();
@@ -278,9 +278,9 @@ fn notice_ids_are_stable_so_a_deferred_notice_finds_its_notice() {
 #[test]
 fn a_test_built_deferred_notice_refers_to_the_right_notice() {
     let ctx = ctx();
-    let web = Container::new("web")
-        .notice(Notice::custom("example.com/a"))
-        .notice(Notice::custom("example.com/fetch-b").data([("x", "y")]));
+    let web = ContainerState::new("web")
+        .notice(NoticeState::custom("example.com/a"))
+        .notice(NoticeState::custom("example.com/fetch-b").data([("x", "y")]));
     let state = State::new().container(web);
     let ev = ctx.on.pebble_custom_notice("web", "example.com/fetch-b");
     let entry = ctx.deferred_in(&ev, "on_notice", &state).unwrap();
@@ -307,7 +307,7 @@ fn a_test_built_deferred_notice_refers_to_the_right_notice() {
 fn event_counter_and_queue_order_round_trip_with_containers() {
     let ctx = ctx();
     let state = State::new()
-        .container(Container::new("web").notice(Notice::custom("example.com/fetch-n")))
+        .container(ContainerState::new("web").notice(NoticeState::custom("example.com/fetch-n")))
         .config("defer-notices", true)
         .pebble_fault("web", PebbleFault::unreachable());
     // Deferred: config-changed (Pebble unreachable) ...
@@ -355,7 +355,7 @@ fn event_counter_and_queue_order_round_trip_with_containers() {
 #[test]
 fn failing_check_messages_and_forced_statuses_round_trip() {
     let ctx = ctx();
-    let web = Container::new("web")
+    let web = ContainerState::new("web")
         .layer("base", LAYER)
         .unwrap()
         .failing_check("alive", "connection refused on port 80")
@@ -376,7 +376,7 @@ fn failing_check_messages_and_forced_statuses_round_trip() {
 fn an_outage_within_the_retry_budget_is_absorbed_and_logged() {
     let ctx = ctx();
     let state = State::new()
-        .container(Container::new("web"))
+        .container(ContainerState::new("web"))
         .pebble_fault("web", PebbleFault::refuses(2).path("/v1/files"));
     let out = ctx.run(ctx.on.config_changed(), &state).unwrap();
     assert_eq!(
@@ -397,7 +397,7 @@ fn an_outage_beyond_the_budget_is_unreachable_then_the_deferred_event_completes(
     let ctx = ctx().pebble(PebbleOptions::default().retry(RetryPolicy::default().max_attempts(3)));
     // Pebble closes more connections than the budget allows ...
     let state = State::new()
-        .container(Container::new("web"))
+        .container(ContainerState::new("web"))
         .pebble_fault("web", PebbleFault::refuses(5));
     let first = ctx.run(ctx.on.config_changed(), &state).unwrap();
     assert_eq!(
@@ -434,13 +434,15 @@ fn an_outage_beyond_the_budget_is_unreachable_then_the_deferred_event_completes(
 #[test]
 fn an_error_answer_reaches_the_charm_with_status_kind_and_message() {
     let ctx = ctx();
-    let state = State::new().container(Container::new("web")).pebble_fault(
-        "web",
-        PebbleFault::error(400, "cannot write: disk full")
-            .kind("generic-file-error")
-            .path("/v1/files")
-            .times(1),
-    );
+    let state = State::new()
+        .container(ContainerState::new("web"))
+        .pebble_fault(
+            "web",
+            PebbleFault::error(400, "cannot write: disk full")
+                .kind("generic-file-error")
+                .path("/v1/files")
+                .times(1),
+        );
     let err = ctx.run(ctx.on.config_changed(), &state).unwrap_err();
     let RunError::Dispatch { error, juju_log } = &err else {
         panic!("{err}")

@@ -6,8 +6,8 @@
 use ops::event::{Event, EventKind};
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
-use ops::testing::juju::{OpenedPort, Relation, Secret, SecretOwner};
-use ops::testing::{Container, Context, Notice, RunError, State, TestEvent};
+use ops::testing::juju::{OpenedPort, RelationState, SecretOwnership, SecretState};
+use ops::testing::{ContainerState, Context, NoticeState, RunError, State, TestEvent};
 use serde_json::json;
 
 const META: &str = r#"
@@ -136,46 +136,46 @@ fn ctx() -> Context<Recorder> {
     Context::new(CharmMeta::from_charmcraft_yaml(META).expect("test metadata"))
 }
 
-fn db() -> Relation {
-    Relation::new(3, "db", "pg")
+fn db() -> RelationState {
+    RelationState::new(3, "db", "pg")
         .remote_unit("pg/0", [("host", "10.0.0.1")])
         .remote_unit("pg/1", [("host", "10.0.0.2")])
 }
 
-fn consumed() -> Secret {
-    Secret::new(
+fn consumed() -> SecretState {
+    SecretState::new(
         "secret:cr0ahn1dqe3k7mqmsc2g",
-        SecretOwner::Consumer,
+        SecretOwnership::Consumer,
         [("pw", "x")],
     )
     .label("db-pass")
 }
 
-fn owned() -> Secret {
-    Secret::new(
+fn owned() -> SecretState {
+    SecretState::new(
         "secret:cr0ahn1dqe3k7mqmsc2h",
-        SecretOwner::Application,
+        SecretOwnership::Application,
         [("pw", "y")],
     )
     .with_revision([("pw", "z")])
     .label("mine")
 }
 
-fn web() -> Container {
-    Container::new("web")
+fn web() -> ContainerState {
+    ContainerState::new("web")
         .layer(
             "base",
             "checks:\n  alive:\n    override: replace\n    http:\n      url: http://localhost/\n",
         )
         .expect("layer")
-        .notice(Notice::custom("example.com/ready").data([("stage", "2")]))
+        .notice(NoticeState::custom("example.com/ready").data([("stage", "2")]))
 }
 
 fn full_state() -> State {
     State::new()
         .leader(true)
         .relation(db())
-        .relation(Relation::peer(4, "peers", "rec").remote_unit("rec/1", [("a", "b")]))
+        .relation(RelationState::peer(4, "peers", "rec").remote_unit("rec/1", [("a", "b")]))
         .secret(consumed())
         .secret(owned())
         .storage("data", 0, "/data/0")
@@ -207,7 +207,7 @@ fn every_event(ctx: &Context<Recorder>) -> Vec<(TestEvent, &'static str)> {
         (on.relation_broken(&db()), "db-relation-broken"),
         (
             on.relation_changed(
-                &Relation::peer(4, "peers", "rec").remote_unit("rec/1", [("a", "b")]),
+                &RelationState::peer(4, "peers", "rec").remote_unit("rec/1", [("a", "b")]),
             ),
             "\"rec/1\"",
         ),
@@ -302,7 +302,7 @@ fn every_deferrable_event_round_trips_through_deferral() {
 #[test]
 fn scenario_defect_1_event_counter_round_trips_so_deferred_events_are_never_overwritten() {
     let ctx = ctx();
-    let db2 = Relation::new(5, "db", "pg2").remote_unit("pg2/0", [("host", "h2")]);
+    let db2 = RelationState::new(5, "db", "pg2").remote_unit("pg2/0", [("host", "h2")]);
     let state = State::new()
         .relation(db())
         .relation(db2.clone())
@@ -539,7 +539,7 @@ fn inconsistent_states_are_explained() {
         ),
         (
             ctx.on.start(),
-            State::new().relation(Relation::new(1, "cache", "r")),
+            State::new().relation(RelationState::new(1, "cache", "r")),
             "does not declare",
         ),
     ];
@@ -554,6 +554,38 @@ fn inconsistent_states_are_explained() {
     }
     let err = ctx.deferred(&ctx.on.stop(), "record").unwrap_err();
     assert!(err.to_string().contains("cannot be deferred"));
+}
+
+/// A deferred entry for a handler nothing registered would be dropped by the dispatch without
+/// running (as for a handler removed in an upgrade): building one is refused, naming the
+/// handlers that do observe the event (issue 19, item 10).
+#[test]
+fn a_deferred_entry_for_a_handler_nothing_observes_is_refused() {
+    let ctx = ctx();
+    let ev = ctx.on.config_changed();
+    assert!(ctx.deferred(&ev, "record").is_ok());
+    for err in [
+        ctx.deferred(&ev, "recordd").unwrap_err(),
+        ctx.deferred_in(&ev, "recordd", &State::new()).unwrap_err(),
+    ] {
+        assert!(matches!(err, RunError::Inconsistent { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("no handler named \"recordd\" observes config-changed"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("the handlers of config-changed are \"record\""),
+            "{msg}"
+        );
+    }
+    // What an older revision stored for a handler since removed can still be built.
+    let old = ctx.deferred_by_older_revision(&ev, "gone").unwrap();
+    assert_eq!(old.handler, "gone");
+    let out = ctx
+        .run(ctx.on.update_status(), &State::new().defer(old))
+        .unwrap();
+    assert!(out.state.deferred.is_empty(), "the dispatch drops it");
 }
 
 /// Juju sends relation-broken with `JUJU_REMOTE_APP` empty once the remote application was
@@ -585,7 +617,7 @@ fn the_event_counter_moves_only_when_a_run_saves_something() {
             on.update_status("seen", |_, _, _| Ok(()));
             on.config_changed("later", |_, ctx, ev| {
                 if !ctx.is_reemitted() {
-                    ev.defer();
+                    ev.defer()?;
                 }
                 Ok(())
             });

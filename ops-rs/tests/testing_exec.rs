@@ -1,4 +1,4 @@
-//! Exec in the testing API: `Exec` handlers on a testing `Container`, the exec history in
+//! Exec in the testing API: `Exec` handlers on a testing `ContainerState`, the exec history in
 //! the run's `Output` and in the Harness, unknown commands and an unreachable Pebble.
 #![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use ops::container::{ContainerError, ExecOptions, PebbleOptions, RetryPolicy};
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
-use ops::testing::{Container, Context, Exec, ExecResponse, Harness, PebbleFault, State};
+use ops::testing::{ContainerState, Context, Exec, ExecResponse, Harness, PebbleFault, State};
 use serde_json::json;
 
 const META: &str = r#"
@@ -79,7 +79,7 @@ fn run(ctx: &Context<App>, state: &State, command: &str, input: &str) -> ops::te
 #[test]
 fn fixed_answers_and_the_history() {
     let ctx = ctx();
-    let web = Container::new("web")
+    let web = ContainerState::new("web")
         .exec(Exec::new("echo").stdout("hi\n").stderr("warn"))
         .exec(Exec::new("echo fail").exit_code(4).stderr("broken"));
     let state = State::new().container(web);
@@ -113,7 +113,7 @@ fn fixed_answers_and_the_history() {
 #[test]
 fn a_handler_sees_command_env_and_stdin() {
     let ctx = ctx();
-    let web = Container::new("web").exec(Exec::handler("rev", |input| {
+    let web = ContainerState::new("web").exec(Exec::handler("rev", |input| {
         let mut s = input.stdin.clone();
         s.reverse();
         ExecResponse::exit(0).stdout(format!(
@@ -130,7 +130,7 @@ fn a_handler_sees_command_env_and_stdin() {
 #[test]
 fn an_unregistered_command_fails_at_once_like_an_unknown_executable() {
     let ctx = ctx();
-    let state = State::new().container(Container::new("web").exec(Exec::new("ls")));
+    let state = State::new().container(ContainerState::new("web").exec(Exec::new("ls")));
     let started = Instant::now();
     let err = ctx
         .run(
@@ -145,14 +145,14 @@ fn an_unregistered_command_fails_at_once_like_an_unknown_executable() {
         msg.contains("cannot run \"webkv-server\" in container web: no such executable"),
         "{msg}"
     );
-    assert!(msg.contains("ops::testing::Container::exec"), "{msg}");
+    assert!(msg.contains("ops::testing::ContainerState::exec"), "{msg}");
 }
 
 #[test]
 fn exec_while_pebble_is_unreachable_is_a_clear_error_without_a_hang() {
     let ctx = ctx().pebble(PebbleOptions::default().retry(RetryPolicy::default().max_attempts(3)));
     let state = State::new()
-        .container(Container::new("web").exec(Exec::new("ls")))
+        .container(ContainerState::new("web").exec(Exec::new("ls")))
         .pebble_fault("web", PebbleFault::unreachable());
     let started = Instant::now();
     let err = ctx

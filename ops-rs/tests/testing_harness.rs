@@ -6,7 +6,7 @@
 use ops::event::{Event, EventKind};
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
-use ops::testing::juju::SecretOwner;
+use ops::testing::juju::SecretOwnership;
 use ops::testing::{Harness, RunError, State};
 use serde_json::json;
 
@@ -105,7 +105,7 @@ fn events(h: &Harness<App>) -> Vec<String> {
 fn initial_hooks_in_ops_order() {
     let mut h = harness().initial_state(
         State::new().leader(true).relation(
-            ops::testing::juju::Relation::new(7, "db", "pg")
+            ops::testing::juju::RelationState::new(7, "db", "pg")
                 .remote_app_data([("x", "1")])
                 .remote_unit("pg/0", [("y", "2")]),
         ),
@@ -214,11 +214,11 @@ fn actions_status_and_leadership() {
 fn secrets() {
     let mut h = harness();
     h.begin();
-    let theirs = h.add_secret(SecretOwner::Consumer, [("pw", "a")]);
+    let theirs = h.add_secret(SecretOwnership::Consumer, [("pw", "a")]);
     assert!(h.set_secret_content(&theirs, [("pw", "b")]).is_err()); // not granted yet
     h.grant_secret(&theirs, None).unwrap();
     h.set_secret_content(&theirs, [("pw", "b")]).unwrap();
-    let mine = h.add_secret(SecretOwner::Application, [("k", "v")]);
+    let mine = h.add_secret(SecretOwnership::Application, [("k", "v")]);
     h.set_secret_content(&mine, [("k", "w")]).unwrap(); // owner: no event
     h.set_leader(true).unwrap();
     h.trigger_secret_rotation(&mine).unwrap();

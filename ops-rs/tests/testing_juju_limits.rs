@@ -13,7 +13,7 @@ use ops::hookcmds::secret::{SecretContent, SecretMetadata, SecretOwner};
 use ops::metadata::CharmMeta;
 use ops::model::{LogLevel, StatusTarget};
 use ops::prelude::*;
-use ops::testing::juju::{JujuSim, JujuState, Relation};
+use ops::testing::juju::{JujuSim, JujuState, RelationState};
 use ops::testing::{Context, Output, RunError, State};
 use serde_json::{Value, json};
 
@@ -117,7 +117,7 @@ fn ctx() -> Context<Lim> {
 }
 
 fn state() -> State {
-    State::new().relation(Relation::new(3, "db", "pg").remote_unit("pg/0", [("h", "x")]))
+    State::new().relation(RelationState::new(3, "db", "pg").remote_unit("pg/0", [("h", "x")]))
 }
 
 fn run(case: &str) -> Result<Output, RunError> {

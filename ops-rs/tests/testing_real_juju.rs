@@ -12,7 +12,7 @@ use ops::metadata::CharmMeta;
 use ops::model::{ModelError, ModelType, Port, SecretContent, SecretMetadata, StatusTarget};
 use ops::prelude::*;
 use ops::resilience::ManualClock;
-use ops::testing::juju::{Network, Relation, Secret, SecretOwner};
+use ops::testing::juju::{Network, RelationState, SecretOwnership, SecretState};
 use ops::testing::{Context, State};
 
 const META: &str = r#"
@@ -71,7 +71,7 @@ impl Charm for Rotator {
 }
 
 fn with_secret() -> State {
-    let mut secret = Secret::new(SECRET_ID, SecretOwner::Unit, [("password", "old")])
+    let mut secret = SecretState::new(SECRET_ID, SecretOwnership::Unit, [("password", "old")])
         .label("db")
         .description("the db password");
     secret.rotate = Some("daily".into());
@@ -89,7 +89,7 @@ fn secret_content_and_info_in_one_hook_survive_on_every_juju() {
         let out = ctx.run(ctx.on.update_status(), &with_secret()).unwrap();
         let secret = out.state.secret_by_id(SECRET_ID).unwrap();
         let latest = secret.latest().unwrap();
-        assert_eq!(latest.content.0["password"], "new", "Juju {version}");
+        assert_eq!(latest.content["password"], "new", "Juju {version}");
         assert_eq!(
             secret.description.as_deref(),
             Some("rotated"),
@@ -331,7 +331,7 @@ impl Charm for Relations {
 fn relation_failures_mean_what_juju_says() {
     let ctx = Context::<Relations>::new(meta());
     let mut state = State::new()
-        .relation(Relation::new(3, "db", "pg").remote_unit("pg/0", [("host", "10.0.0.1")]));
+        .relation(RelationState::new(3, "db", "pg").remote_unit("pg/0", [("host", "10.0.0.1")]));
     state
         .juju
         .networks
@@ -381,7 +381,7 @@ fn secret_revisions_per_hook_follow_the_juju_version() {
         let secret = out.state.secret_by_id(SECRET_ID).unwrap();
         assert_eq!(secret.revisions.len(), revisions, "Juju {version}");
         assert_eq!(
-            secret.latest().unwrap().content.0["password"],
+            secret.latest().unwrap().content["password"],
             "two",
             "Juju {version}"
         );

@@ -403,6 +403,15 @@ impl From<PathError> for Error {
     }
 }
 
+/// Permissions that do not fit in 3 octal digits: the request is refused before it is sent.
+impl From<crate::types::PermissionsError> for Error {
+    fn from(e: crate::types::PermissionsError) -> Self {
+        Self::InvalidArgument {
+            message: e.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

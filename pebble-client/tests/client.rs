@@ -236,7 +236,6 @@ async fn push_body_shape() {
     let opts = PushOptions::new()
         .make_dirs(true)
         .permissions(0o600)
-        .unwrap()
         .user("app");
     let err = client(&server)
         .push("/etc/app.conf", "x = 1\n", &opts)

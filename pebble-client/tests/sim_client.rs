@@ -106,16 +106,56 @@ async fn layers_combine_and_conflict() {
 }
 
 #[tokio::test]
+async fn permissions_that_are_not_a_mode_are_refused_before_sending() {
+    let (_d, sim) = sim();
+    let c = client(&sim);
+    let err = c
+        .push("/f", "x", &PushOptions::new().permissions(0o4755))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument { message } if message.contains("0o4755")),
+        "{err}"
+    );
+    let err = c
+        .make_dir(
+            "/d",
+            &pebble_client::MakeDirOptions::new().permissions(0o1000),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+    assert_eq!(sim.requests("/v1/files"), 0, "nothing reached Pebble");
+    assert!(sim.host_path("/f").is_ok_and(|p| !p.exists()));
+}
+
+/// The idempotency table's two rows for `POST /v1/layers`: combining is repeated after a
+/// reset that came after sending (`combine-layer`), adding is not (`add-layer`).
+#[tokio::test]
+async fn add_layer_is_retried_after_send_only_when_combining() {
+    let (_d, sim) = sim();
+    let c = client(&sim);
+    sim.inject(FaultRule::new(Fault::Reset).path("/v1/layers").times(1));
+    c.add_layer_yaml("base", LAYER, true).await.unwrap();
+    assert_eq!(sim.requests("/v1/layers"), 2, "combine: retried once");
+
+    sim.inject(FaultRule::new(Fault::Reset).path("/v1/layers").times(1));
+    let err = c.add_layer_yaml("extra", LAYER, false).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ConnectionReset { sent: true, .. }),
+        "{err}"
+    );
+    assert_eq!(sim.requests("/v1/layers"), 3, "add: not repeated");
+}
+
+#[tokio::test]
 async fn files_round_trip_with_per_path_errors() {
     let (_d, sim) = sim();
     let c = client(&sim);
     c.push(
         "/etc/app/a.conf",
         "hello",
-        &PushOptions::new()
-            .make_dirs(true)
-            .permissions(0o600)
-            .unwrap(),
+        &PushOptions::new().make_dirs(true).permissions(0o600),
     )
     .await
     .unwrap();
@@ -199,6 +239,29 @@ async fn check_failure_produces_change_notices() {
     assert!(kinds.contains(&"recover-check".to_owned()));
     sim.recover_check("up").unwrap();
     assert_eq!(sim.checks()[0].status.as_str(), "up");
+}
+
+#[test]
+fn recorded_check_failures_count_up_to_the_threshold() {
+    let (_d, sim) = sim();
+    sim.add_layer("base", LAYER).unwrap();
+    let threshold = sim.checks()[0].threshold;
+    assert!(threshold > 1, "{threshold}");
+    sim.record_check_failure("up", "slow").unwrap();
+    let c = &sim.checks()[0];
+    assert_eq!((c.status.as_str(), c.failures), ("up", 1));
+    for _ in 1..threshold {
+        sim.record_check_failure("up", "slow").unwrap();
+    }
+    let c = &sim.checks()[0];
+    assert_eq!((c.status.as_str(), c.failures), ("down", threshold));
+    sim.record_check_failure("up", "slow").unwrap();
+    assert_eq!(sim.checks()[0].failures, threshold + 1);
+    sim.stop_check("up").unwrap();
+    assert_eq!(sim.checks()[0].status.as_str(), "inactive");
+    assert!(sim.stop_check("up").is_err());
+    assert!(sim.record_check_failure("up", "slow").is_err());
+    assert!(sim.record_check_failure("nope", "slow").is_err());
 }
 
 #[tokio::test]

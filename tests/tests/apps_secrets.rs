@@ -41,6 +41,9 @@ fn grant_read_new_revision_revoke() {
         .filter(|c| c.starts_with("secret-add"))
         .collect();
     assert_eq!(added.len(), 1, "one secret, created once: {added:?}");
+    // The readers get the bare id from relation data; the model expands it to the full URI
+    // with the model's UUID (juju-sim's, `juju-sim/src/model.rs`) before asking Juju.
+    let uri = format!("secret://7e5a3c1d-0b4f-4d6e-9a21-5c3b8f0d2e41/{id}");
     assert!(added[0].contains("--label kv-token"), "{added:?}");
 
     // Read: each reader unit tracks the first revision.
@@ -50,7 +53,7 @@ fn grant_read_new_revision_revoke() {
             .into_iter()
             .find(|e| {
                 e["unit"] == unit
-                    && Trace::calls(e).contains(&format!("secret-get --format=json {id}"))
+                    && Trace::calls(e).contains(&format!("secret-get --format=json {uri}"))
             })
             .unwrap_or_else(|| panic!("{unit} read the secret"));
         assert_ne!(read["hook"], "secret-changed");
@@ -67,7 +70,11 @@ fn grant_read_new_revision_revoke() {
     assert_eq!(changed, ["reader/0", "reader/1"]);
     for e in step2.iter().filter(|e| e["hook"] == "secret-changed") {
         assert_eq!(e["context"], format!("secret=secret:{id}"));
-        assert!(Trace::calls(e).contains(&format!("secret-get --format=json {id} --refresh")));
+        assert!(
+            Trace::calls(e).contains(&format!("secret-get --format=json {uri} --refresh")),
+            "{:?}",
+            Trace::calls(e)
+        );
     }
     let remove = step2
         .iter()
@@ -90,7 +97,7 @@ fn grant_read_new_revision_revoke() {
     );
     let refused = r.unit_hook("reader/0", "read-token");
     assert!(
-        Trace::calls(refused).contains(&format!("secret-get --format=json {id}  [exit 1]")),
+        Trace::calls(refused).contains(&format!("secret-get --format=json {uri}  [exit 1]")),
         "{:?}",
         Trace::calls(refused)
     );

@@ -21,7 +21,7 @@ use std::process::Child;
 use std::time::Duration;
 
 use juju_sim::hook_env::Hook;
-use ops::testing::juju::{Secret, SecretOwner};
+use ops::testing::juju::{SecretOwnership, SecretState};
 use support::reliability::{Unit, kill_group, model, wait_for};
 
 /// How long a step may take before the test gives up on it (a hang, not slowness).
@@ -120,9 +120,9 @@ fn a_second_dispatch_waits_for_the_first_says_so_and_both_commit() {
 /// temporary directory of its own (where secret content goes).
 fn unit_with_a_secret() -> (Unit, PathBuf) {
     let state = model().secret(
-        Secret::new(
+        SecretState::new(
             "secret:d0rel2v8r9fp2s0v7c8g",
-            SecretOwner::Consumer,
+            SecretOwnership::Consumer,
             [("password", "S3CRET-rel2")],
         )
         .label("db-password"),

@@ -5,8 +5,8 @@ use charm_example::WebKv;
 use charm_example::token::{PEER_RELATION, PEER_SECRET_ID_KEY};
 use charm_example::workload::{CONFIG_FILE, CONTAINER, READY_NOTICE};
 use ops::status::Status;
-use ops::testing::juju::{Network, Relation, Secret, SecretOwner};
-use ops::testing::{Container, Context, Notice, Output, State};
+use ops::testing::juju::{Network, RelationState, SecretOwnership, SecretState};
+use ops::testing::{ContainerState, Context, NoticeState, Output, State};
 
 /// The peer relation's id in these tests.
 pub const PEERS_ID: u64 = 1;
@@ -22,24 +22,24 @@ pub fn ctx() -> Context<WebKv> {
 }
 
 /// The `web` container, Pebble up, nothing in it.
-pub fn web() -> Container {
-    Container::new(CONTAINER)
+pub fn web() -> ContainerState {
+    ContainerState::new(CONTAINER)
 }
 
 /// The peer relation with `data` in the application bag.
-pub fn peers<'a>(data: impl IntoIterator<Item = (&'a str, &'a str)>) -> Relation {
-    Relation::peer(PEERS_ID, PEER_RELATION, "webkv").local_app_data(data)
+pub fn peers<'a>(data: impl IntoIterator<Item = (&'a str, &'a str)>) -> RelationState {
+    RelationState::peer(PEERS_ID, PEER_RELATION, "webkv").local_app_data(data)
 }
 
 /// A website relation with one remote unit.
-pub fn website() -> Relation {
-    Relation::new(WEBSITE_ID, "website", "client")
+pub fn website() -> RelationState {
+    RelationState::new(WEBSITE_ID, "website", "client")
         .interface("http")
         .remote_unit("client/0", [("x", "y")])
 }
 
 /// A unit with its peer and website relations, a `website` address, and `web` as given.
-pub fn unit(leader: bool, container: Container) -> State {
+pub fn unit(leader: bool, container: ContainerState) -> State {
     let mut state = State::new()
         .leader(leader)
         .relation(peers([]))
@@ -52,13 +52,13 @@ pub fn unit(leader: bool, container: Container) -> State {
 }
 
 /// The operator's secret `id` holding `token`, granted to the application.
-pub fn operator_secret(id: &str, token: &str) -> Secret {
-    Secret::new(id, SecretOwner::Consumer, [("token", token)])
+pub fn operator_secret(id: &str, token: &str) -> SecretState {
+    SecretState::new(id, SecretOwnership::Consumer, [("token", token)])
 }
 
 /// The ready notice for `port`, as the start wrapper records it.
-pub fn ready_notice(port: u16) -> Notice {
-    Notice::custom(READY_NOTICE).data([("port", port.to_string())])
+pub fn ready_notice(port: u16) -> NoticeState {
+    NoticeState::custom(READY_NOTICE).data([("port", port.to_string())])
 }
 
 /// The output state as the next run's input.

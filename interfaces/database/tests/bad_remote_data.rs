@@ -5,7 +5,7 @@
 
 mod support;
 
-use ops::testing::juju::Relation;
+use ops::testing::juju::RelationState;
 use ops::testing::{Output, State};
 use support::*;
 
@@ -164,7 +164,7 @@ fn missing_fields_announce_what_there_is() {
 #[test]
 fn a_subordinate_provider_that_is_not_ready_holds_the_events_back() {
     let ctx = requirer();
-    let rel = Relation::new(3, DB, "router")
+    let rel = RelationState::new(3, DB, "router")
         .remote_unit("router/0", [("state", "starting")])
         .remote_app_data([
             ("subordinated", "true"),
@@ -204,7 +204,7 @@ fn a_subordinate_provider_that_is_not_ready_holds_the_events_back() {
 fn the_provider_survives_bad_requests() {
     let ctx = provider();
     // requested-secrets that is not a list: credentials still go into secrets.
-    let rel = Relation::new(5, DB, "app").remote_app_data([
+    let rel = RelationState::new(5, DB, "app").remote_app_data([
         ("database", "myapp"),
         ("extra-user-roles", "CREATEDB"),
         ("requested-secrets", "username,password"),
@@ -241,7 +241,7 @@ fn the_provider_survives_bad_requests() {
     );
 
     // A v1 requirer (dpcharmlibs-interfaces): told, not served.
-    let v1 = Relation::new(6, DB, "new-app").remote_app_data([
+    let v1 = RelationState::new(6, DB, "new-app").remote_app_data([
         ("version", "v1"),
         (
             "requests",

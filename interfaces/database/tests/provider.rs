@@ -5,7 +5,7 @@
 mod support;
 
 use ops::testing::State;
-use ops::testing::juju::{Relation, SecretOwner};
+use ops::testing::juju::{RelationState, SecretOwnership};
 use ops_interface_database::v0::{DatabaseRequested, Publication};
 use support::*;
 
@@ -23,8 +23,8 @@ fn python_request() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn app_relation(remote: &[(&str, &str)]) -> Relation {
-    Relation::new(5, DB, "app")
+fn app_relation(remote: &[(&str, &str)]) -> RelationState {
+    RelationState::new(5, DB, "app")
         .interface("postgresql_client")
         .remote_unit("app/0", [("egress-subnets", "10.0.0.9/32")])
         .remote_app_data(remote.iter().map(|(k, v)| (*k, *v)))
@@ -76,14 +76,14 @@ fn a_whole_relation_life_publishes_in_granted_secrets_and_writes_valid_bags() {
     }
     // The user secret: owned by the application, labelled, granted to the relation.
     let user = out.state.secret_by_id(&bag["secret-user"]).unwrap();
-    assert_eq!(user.owner, SecretOwner::Application);
+    assert_eq!(user.owner, SecretOwnership::Application);
     assert_eq!(user.label.as_deref(), Some("database.5.user.secret"));
     assert_eq!(user.grants.len(), 1);
     assert_eq!(user.grants[0].relation_id, 5);
     assert_eq!(user.content_keys(), ["password", "uris", "username"]);
     let tls = out.state.secret_by_id(&bag["secret-tls"]).unwrap();
     assert_eq!(tls.content_keys(), ["tls"]);
-    assert_eq!(tls.latest().unwrap().content.0["tls"], "False");
+    assert_eq!(tls.latest().unwrap().content["tls"], "False");
     // The provider's view of the request, as Python keeps it.
     let data: serde_json::Value = serde_json::from_str(&bag["data"]).unwrap();
     assert_eq!(data["database"], "myapp");
@@ -101,7 +101,7 @@ fn a_whole_relation_life_publishes_in_granted_secrets_and_writes_valid_bags() {
     assert_eq!(after, before.relation_by_id(5).unwrap().local_app_data);
     let user = out.state.secret_by_id(&after["secret-user"]).unwrap();
     assert_eq!(user.revisions.len(), 2);
-    assert_eq!(user.latest().unwrap().content.0["password"], "pw-2");
+    assert_eq!(user.latest().unwrap().content["password"], "pw-2");
     assert!(
         !out.tool_lines()
             .iter()
@@ -125,7 +125,7 @@ fn a_whole_relation_life_publishes_in_granted_secrets_and_writes_valid_bags() {
     assert_provider_bags_valid(&out, "tls");
     let tls = out.state.secret_by_id(&after["secret-tls"]).unwrap();
     assert_eq!(tls.content_keys(), ["tls", "tls-ca"]);
-    assert_eq!(tls.latest().unwrap().content.0["tls"], "True");
+    assert_eq!(tls.latest().unwrap().content["tls"], "True");
 
     // Departure and broken: the charm removes the relation's secrets.
     let rel = out.state.relation_by_id(5).unwrap().clone();

@@ -7,7 +7,7 @@
 mod support;
 
 use ops::prelude::*;
-use ops::testing::juju::{Relation, Secret, SecretOwner};
+use ops::testing::juju::{RelationState, SecretOwnership, SecretState};
 use ops::testing::{Context, State};
 use ops_interface_database::v0::DatabaseRequirer;
 use serde_json::{Value, json};
@@ -65,14 +65,14 @@ fn cases() -> Vec<Value> {
     doc["cases"].as_array().unwrap().clone()
 }
 
-fn state_of(case: &Value) -> (Relation, State) {
+fn state_of(case: &Value) -> (RelationState, State) {
     let remote: Vec<(String, String)> = case["remote"]
         .as_object()
         .unwrap()
         .iter()
         .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
         .collect();
-    let rel = Relation::new(3, DB, "pg")
+    let rel = RelationState::new(3, DB, "pg")
         .remote_unit("pg/0", [("x", "y")])
         .remote_app_data(remote);
     let mut state = State::new().relation(rel.clone());
@@ -83,7 +83,7 @@ fn state_of(case: &Value) -> (Relation, State) {
             .iter()
             .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
             .collect();
-        state = state.secret(Secret::new(id, SecretOwner::Consumer, content));
+        state = state.secret(SecretState::new(id, SecretOwnership::Consumer, content));
     }
     (rel, state)
 }

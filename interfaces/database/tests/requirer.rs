@@ -5,7 +5,7 @@
 mod support;
 
 use ops::testing::State;
-use ops::testing::juju::Relation;
+use ops::testing::juju::RelationState;
 use ops_interface_database::v0::{DatabaseCreated, DatabaseInfo};
 use support::*;
 
@@ -26,7 +26,7 @@ fn published() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn with_remote(rel: &Relation, remote: &[(&str, String)]) -> Relation {
+fn with_remote(rel: &RelationState, remote: &[(&str, String)]) -> RelationState {
     let mut r = rel.clone();
     r.remote_app_data = remote
         .iter()
@@ -35,7 +35,10 @@ fn with_remote(rel: &Relation, remote: &[(&str, String)]) -> Relation {
     r
 }
 
-fn secrets() -> (ops::testing::juju::Secret, ops::testing::juju::Secret) {
+fn secrets() -> (
+    ops::testing::juju::SecretState,
+    ops::testing::juju::SecretState,
+) {
     (
         granted(
             1,
@@ -297,7 +300,7 @@ fn fetch_all_and_is_resource_created_follow_python() {
     let ctx = requirer();
     let (user, tls) = secrets();
     let rel = with_remote(&db_relation(&[]), &published());
-    let other = Relation::new(4, DB, "mysql").remote_app_data([("endpoints", "m:3306")]);
+    let other = RelationState::new(4, DB, "mysql").remote_app_data([("endpoints", "m:3306")]);
     let state = State::new()
         .relation(rel)
         .relation(other)

@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use ops::prelude::*;
-use ops::testing::juju::Relation;
+use ops::testing::juju::RelationState;
 use ops::testing::{Context, Output, State, TestEvent};
 use ops_interface_database::v0::DatabaseRequirer;
 use support::*;
@@ -55,7 +55,7 @@ fn cost(event: &dyn Fn(&ops::testing::On) -> TestEvent, state: &State) -> (usize
     (with.tool_calls.len() - without.tool_calls.len(), detail)
 }
 
-fn published(rel: &Relation) -> Relation {
+fn published(rel: &RelationState) -> RelationState {
     let mut r = rel.clone();
     r.remote_app_data = [
         ("database", "myapp".to_owned()),

@@ -7,7 +7,7 @@
 mod support;
 
 use ops::status::Status;
-use ops::testing::juju::Relation;
+use ops::testing::juju::RelationState;
 use ops_interface_ingress::v2::{HealthCheck, IngressConfig, RequirerState, Scheme};
 use serde_json::json;
 use support::*;
@@ -18,7 +18,7 @@ fn config() -> IngressConfig {
     IngressConfig::new(8080).host(FQDN)
 }
 
-fn with_url(relation: Relation, url: &str) -> Relation {
+fn with_url(relation: RelationState, url: &str) -> RelationState {
     relation.remote_app_data([("ingress", format!(r#"{{"url": "{url}"}}"#))])
 }
 
@@ -157,7 +157,7 @@ fn the_url_makes_ready_once_a_new_url_makes_ready_again_and_departure_keeps_it()
 }
 
 /// `state` with its relation 1 replaced by `relation`.
-fn state_with(state: &ops::testing::State, relation: Relation) -> ops::testing::State {
+fn state_with(state: &ops::testing::State, relation: RelationState) -> ops::testing::State {
     let mut state = state.clone();
     state.juju.relations.retain(|r| r.id != relation.id);
     state.juju.relations.push(relation);
@@ -224,7 +224,7 @@ fn events_come_in_order_across_hooks_ready_ready_revoked_then_broken_revokes() {
     assert!(broken.log_messages().contains(&"charm saw revoked"));
 }
 
-fn relation_of(state: &ops::testing::State) -> &Relation {
+fn relation_of(state: &ops::testing::State) -> &RelationState {
     state.relation_by_id(1).expect("relation 1")
 }
 

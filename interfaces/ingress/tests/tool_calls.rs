@@ -21,7 +21,7 @@ fn logs(out: &Output) -> usize {
 
 /// A relation to traefik that has published the URL, and the leader's state after its first
 /// relation-changed (bags written, URL known).
-fn steady() -> (ops::testing::juju::Relation, State) {
+fn steady() -> (ops::testing::juju::RelationState, State) {
     let ctx = web(IngressConfig::new(8080).host(FQDN));
     let rel =
         to_traefik().remote_app_data([("ingress", r#"{"url": "http://10.0.0.9/test-model-web"}"#)]);

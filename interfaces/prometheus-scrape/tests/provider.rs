@@ -138,7 +138,7 @@ fn a_non_leader_publishes_only_its_unit() {
 fn defaults_forwarding_off_and_every_refresh_event_validate() {
     let ctx = exporter(MetricsEndpointConfig::new().forward_alert_rules(false));
     let rel = to_prometheus(&[]);
-    let base = state(true, "10.1.2.3", &rel).container(ops::testing::Container::new("node"));
+    let base = state(true, "10.1.2.3", &rel).container(ops::testing::ContainerState::new("node"));
     for event in [
         ctx.on.leader_elected(),
         ctx.on.upgrade_charm(),

@@ -21,7 +21,7 @@ fn ctx() -> ops::testing::Context<Exporter> {
 }
 
 /// The leader after its first relation-joined: everything published.
-fn steady() -> (ops::testing::juju::Relation, State) {
+fn steady() -> (ops::testing::juju::RelationState, State) {
     let ctx = ctx();
     let rel = to_prometheus(&[]);
     let out = ctx

@@ -5,7 +5,7 @@
 
 mod support;
 
-use ops::testing::juju::{Secret, SecretOwner};
+use ops::testing::juju::{SecretOwnership, SecretState};
 use ops::testing::{Output, State};
 use ops_interface_tls_certificates::v1::{CertificateAvailable, Mode, labels};
 use support::provider::{Ca, Py, certificates_bag, dumps, entry, obj, s};
@@ -290,9 +290,9 @@ fn our_own_databag_corrupted_is_rewritten() {
 #[test]
 fn an_unreadable_key_in_its_secret_is_replaced_with_an_error_line() {
     let label = labels::private_key(Mode::Unit, "web/0", ENDPOINT);
-    let broken = Secret::new(
+    let broken = SecretState::new(
         "secret:cqbrokenk3s3cret0000",
-        SecretOwner::Unit,
+        SecretOwnership::Unit,
         [("private-key", "this is not a key")],
     )
     .label(&label);
@@ -312,7 +312,7 @@ fn an_unreadable_key_in_its_secret_is_replaced_with_an_error_line() {
         logs(&out)
     );
     let secret = out.state.secret_by_id(&label).unwrap();
-    assert!(secret.latest().unwrap().content.0["private-key"].starts_with("-----BEGIN"));
+    assert!(secret.latest().unwrap().content["private-key"].starts_with("-----BEGIN"));
     assert_eq!(csrs(&out.state, Mode::Unit).len(), 1);
 }
 

@@ -111,7 +111,7 @@ fn it_fires_once_per_certificate_and_again_when_the_certificate_changes() {
     assert_eq!(got[0].certificate, reissued);
     let label = labels::certificate(Mode::Unit, "web/0", ENDPOINT, &a.csr);
     let secret = out.state.secret_by_id(&label).unwrap();
-    assert_eq!(secret.latest().unwrap().content.0["certificate"], reissued);
+    assert_eq!(secret.latest().unwrap().content["certificate"], reissued);
 }
 
 #[test]
@@ -173,7 +173,7 @@ impl Charm for Deferring {
                 if ctx.model().config_value("common-name")?
                     != Some(serde_json::json!("ready.example.com"))
                 {
-                    ev.defer();
+                    ev.defer()?;
                     return Ok(());
                 }
                 let cert = ev.certificate.clone();
@@ -284,9 +284,9 @@ fn secret_expiry_renews_with_a_new_csr_and_the_new_certificate_is_announced() {
 #[test]
 fn secret_events_of_other_secrets_are_not_ours() {
     let a = answered(unit_requirer, false, Mode::Unit);
-    let other = ops::testing::juju::Secret::new(
+    let other = ops::testing::juju::SecretState::new(
         "secret:cq0ther0secret000000",
-        ops::testing::juju::SecretOwner::Unit,
+        ops::testing::juju::SecretOwnership::Unit,
         [("password", "x")],
     )
     .label("db-password");
@@ -469,8 +469,8 @@ fn on_juju_3_4_a_reissued_certificate_is_stored_with_its_expiry() {
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
     assert_eq!(available(&out)[0].certificate, second);
     let secret = out.state.secret_by_id(&label).unwrap();
-    assert_eq!(secret.latest().unwrap().content.0["certificate"], second);
-    assert_eq!(secret.latest().unwrap().content.0["csr"], csr);
+    assert_eq!(secret.latest().unwrap().content["certificate"], second);
+    assert_eq!(secret.latest().unwrap().content["csr"], csr);
     assert!(secret.expire.is_some());
     assert_ne!(
         secret.expire, expiry_before,

@@ -6,7 +6,7 @@
 
 mod support;
 
-use ops::testing::juju::{Secret, SecretOwner};
+use ops::testing::juju::{SecretOwnership, SecretState};
 use ops::testing::{Output, State};
 use ops_interface_tls_certificates::v1::{Mode, PrivateKey, TlsError, TlsRequirer, labels};
 use support::provider::{Ca, answer_all, certificates_bag};
@@ -25,7 +25,7 @@ fn key_material(state: &State, into: &mut Vec<String>) {
             continue;
         }
         for revision in &secret.revisions {
-            let Some(pem) = revision.content.0.get("private-key") else {
+            let Some(pem) = revision.content.get("private-key") else {
                 continue;
             };
             for line in pem.lines().filter(|l| !l.starts_with("-----")) {
@@ -143,10 +143,10 @@ fn the_key_never_shows_on_any_path() {
         // A key secret that cannot be read is replaced (and that line is an error).
         let label = labels::private_key(mode, "web/0", ENDPOINT);
         let owner = match mode {
-            Mode::Unit => SecretOwner::Unit,
-            Mode::App => SecretOwner::Application,
+            Mode::Unit => SecretOwnership::Unit,
+            Mode::App => SecretOwnership::Application,
         };
-        let broken = Secret::new(
+        let broken = SecretState::new(
             "secret:cqbrokenk3s3cret0000",
             owner,
             [("private-key", "junk")],

@@ -12,7 +12,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use ops::testing::State;
-use ops::testing::juju::{Secret, SecretOwner};
+use ops::testing::juju::{SecretOwnership, SecretState};
 use ops_interface_tls_certificates::v1::labels;
 use ops_interface_tls_certificates::v1::{
     CertificateAvailable, CertificateDenied, CertificateRequest, KeyAlgorithm, Mode, PrivateKey,
@@ -88,9 +88,9 @@ fn self_signed_certificates_answer_with_an_rsa_ca_and_a_chain() {
     // The certificate is stored, unit-owned, under the Python library's label.
     let label = labels::certificate(Mode::Unit, "web/0", ENDPOINT, &csr);
     let secret = out.state.secret_by_id(&label).unwrap();
-    assert_eq!(secret.owner, SecretOwner::Unit);
-    assert_eq!(secret.latest().unwrap().content.0["certificate"], cert);
-    assert_eq!(secret.latest().unwrap().content.0["csr"], csr);
+    assert_eq!(secret.owner, SecretOwnership::Unit);
+    assert_eq!(secret.latest().unwrap().content["certificate"], cert);
+    assert_eq!(secret.latest().unwrap().content["csr"], csr);
     assert!(secret.expire.is_some());
 }
 
@@ -249,7 +249,7 @@ fn app_mode_certificates_are_stored_by_the_leader_under_the_app_label() {
         .state
         .secret_by_id(&labels::private_key(Mode::App, "web/0", ENDPOINT))
         .unwrap();
-    assert_eq!(key_secret.owner, SecretOwner::Application);
+    assert_eq!(key_secret.owner, SecretOwnership::Application);
     let ca = Ca::root("ca");
     let cert = ca.sign(&csr, false);
     let out = provider_says(
@@ -262,7 +262,7 @@ fn app_mode_certificates_are_stored_by_the_leader_under_the_app_label() {
     let label = labels::certificate(Mode::App, "web/0", ENDPOINT, &csr);
     assert_eq!(
         out.state.secret_by_id(&label).unwrap().owner,
-        SecretOwner::Unit
+        SecretOwnership::Unit
     );
 }
 
@@ -373,9 +373,9 @@ fn what_the_python_requirer_left_behind_is_adopted() {
         .to_owned();
     let python_key = PrivateKey::from_pem(&key_pem).unwrap();
     assert_eq!(python_key.algorithm(), KeyAlgorithm::Rsa2048);
-    let key_secret = Secret::new(
+    let key_secret = SecretState::new(
         "secret:cqp1th0nk3s3cret0000",
-        SecretOwner::Unit,
+        SecretOwnership::Unit,
         [("private-key", key_pem.trim())],
     )
     .label(&labels::private_key(Mode::Unit, "web/0", ENDPOINT));

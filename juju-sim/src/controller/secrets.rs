@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ops::testing::juju::{Secret, SecretOwner};
+use ops::testing::juju::{SecretOwnership, SecretState};
 
 use super::truth::Truth;
 
@@ -34,7 +34,7 @@ pub struct Record {
     pub owner_unit: Option<String>,
     /// The secret as its owner sees it: label, metadata, revisions, grants (no tracked
     /// revision: that is each unit's own).
-    pub secret: Secret,
+    pub secret: SecretState,
     /// The revision each unit outside the owners tracks.
     pub tracked_by: BTreeMap<String, u32>,
     /// Obsolete revisions the owner was told about (`secret-remove`).
@@ -103,17 +103,17 @@ impl Registry {
     /// Takes what `unit` (of `app`; `leader` or not) did to secrets in a hook that
     /// succeeded: the secrets it manages as they now are (added, updated, removed), and the
     /// revisions it tracks of the others.
-    pub fn collect(&mut self, unit: &str, app: &str, leader: bool, secrets: &[Secret]) {
+    pub fn collect(&mut self, unit: &str, app: &str, leader: bool, secrets: &[SecretState]) {
         let mut managed = BTreeSet::new();
         for s in secrets {
             let xid = s.xid().to_owned();
             let manages = match s.owner {
-                SecretOwner::Unit => true,
-                SecretOwner::Application => leader,
-                SecretOwner::Consumer => false,
+                SecretOwnership::Unit => true,
+                SecretOwnership::Application => leader,
+                SecretOwnership::Consumer => false,
             };
             if manages {
-                let owner_unit = (s.owner == SecretOwner::Unit).then(|| unit.to_owned());
+                let owner_unit = (s.owner == SecretOwnership::Unit).then(|| unit.to_owned());
                 let record = self.records.entry(xid.clone()).or_insert_with(|| Record {
                     owner_app: app.to_owned(),
                     owner_unit,
@@ -121,13 +121,13 @@ impl Registry {
                     tracked_by: BTreeMap::new(),
                     obsolete_told: BTreeSet::new(),
                 });
-                record.secret = Secret {
+                record.secret = SecretState {
                     tracked: None,
                     denied: false,
                     ..s.clone()
                 };
                 managed.insert(xid);
-            } else if s.owner == SecretOwner::Consumer
+            } else if s.owner == SecretOwnership::Consumer
                 && let Some(record) = self.records.get_mut(&xid)
             {
                 match s.tracked {
@@ -191,8 +191,8 @@ mod tests {
         t
     }
 
-    fn owned(grants: Vec<SecretGrant>) -> Secret {
-        let mut s = Secret::new(ID, SecretOwner::Application, [("token", "a")]);
+    fn owned(grants: Vec<SecretGrant>) -> SecretState {
+        let mut s = SecretState::new(ID, SecretOwnership::Application, [("token", "a")]);
         s.grants = grants;
         s
     }
@@ -245,7 +245,7 @@ mod tests {
         let mut reg = Registry::default();
         let mut s = owned(vec![]);
         reg.collect("keeper/0", "keeper", true, std::slice::from_ref(&s));
-        let mut consumed = Secret::new(ID, SecretOwner::Consumer, [("token", "a")]);
+        let mut consumed = SecretState::new(ID, SecretOwnership::Consumer, [("token", "a")]);
         consumed.tracked = Some(1);
         reg.collect("reader/0", "reader", false, &[consumed.clone()]);
         s.push_revision([("token", "b")].into_iter().collect());

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use ops::testing::juju::{Goal, JujuState, Network, Relation, Secret, SecretOwner};
+use ops::testing::juju::{Goal, JujuState, Network, RelationState, SecretOwnership, SecretState};
 
 use super::agent::{Agent, Effect};
 use super::secrets::Registry;
@@ -65,10 +65,7 @@ fn write(
         .chain(app.meta.extra_bindings.iter().cloned())
         .map(|name| (name, Network::with_address(&address)))
         .collect();
-    let goal = |status: &str| Goal {
-        status: status.to_owned(),
-        since: String::new(),
-    };
+    let goal = |status: &str| Goal::new(status, "");
     st.goal_state.units = app
         .units
         .iter()
@@ -97,7 +94,7 @@ fn write(
 }
 
 /// The relations `agent` knows, as its hook tools see them.
-fn relations(truth: &Truth, agent: &Agent, effect: Option<&Effect>) -> Vec<Relation> {
+fn relations(truth: &Truth, agent: &Agent, effect: Option<&Effect>) -> Vec<RelationState> {
     let mut out = Vec::new();
     for (id, local) in &agent.relations {
         let Some(rel) = truth.relations.get(id) else {
@@ -108,9 +105,9 @@ fn relations(truth: &Truth, agent: &Agent, effect: Option<&Effect>) -> Vec<Relat
         };
         let remote = rel.remote_app(&agent.app);
         let mut r = if rel.is_peer() {
-            Relation::peer(*id, &end.endpoint, &agent.app)
+            RelationState::peer(*id, &end.endpoint, &agent.app)
         } else {
-            Relation::new(*id, &end.endpoint, remote)
+            RelationState::new(*id, &end.endpoint, remote)
         }
         .interface(&end.interface);
         let data = |u: &str| {
@@ -151,7 +148,12 @@ fn relations(truth: &Truth, agent: &Agent, effect: Option<&Effect>) -> Vec<Relat
 
 /// Every charm secret of the model as `agent` may see it; `before` is its view so far (for
 /// the revision it tracks and the label it gave a secret it consumes).
-fn secrets(truth: &Truth, registry: &Registry, agent: &Agent, before: &[Secret]) -> Vec<Secret> {
+fn secrets(
+    truth: &Truth,
+    registry: &Registry,
+    agent: &Agent,
+    before: &[SecretState],
+) -> Vec<SecretState> {
     registry
         .records
         .iter()
@@ -159,25 +161,25 @@ fn secrets(truth: &Truth, registry: &Registry, agent: &Agent, before: &[Secret])
             let old = before.iter().find(|s| s.xid() == xid);
             let tracked = old.and_then(|s| s.tracked);
             if record.owned_by(&agent.unit, &agent.app) {
-                Secret {
+                SecretState {
                     owner: if record.owner_unit.is_some() {
-                        SecretOwner::Unit
+                        SecretOwnership::Unit
                     } else {
-                        SecretOwner::Application
+                        SecretOwnership::Application
                     },
                     tracked,
                     denied: false,
                     ..record.secret.clone()
                 }
             } else {
-                let mut s = Secret::new(
+                let mut s = SecretState::new(
                     &record.secret.id,
-                    SecretOwner::Consumer,
+                    SecretOwnership::Consumer,
                     std::iter::empty::<(String, String)>(),
                 );
                 s.revisions = record.secret.revisions.clone();
                 s.label = old
-                    .filter(|o| o.owner == SecretOwner::Consumer)
+                    .filter(|o| o.owner == SecretOwnership::Consumer)
                     .and_then(|o| o.label.clone());
                 s.tracked = tracked;
                 s.denied = !registry.readable(record, &agent.unit, &agent.app, truth);

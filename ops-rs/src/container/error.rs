@@ -98,7 +98,7 @@ pub enum ContainerError {
     #[error(
         "cannot run {executable:?} in container {container}: no such executable in Pebble's \
          PATH; install it in the workload image or give its absolute path (in unit tests, \
-         register the command with ops::testing::Container::exec)"
+         register the command with ops::testing::ContainerState::exec)"
     )]
     ExecutableNotFound {
         /// The container.

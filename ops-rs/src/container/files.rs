@@ -16,7 +16,7 @@ impl Container {
     /// #     pebble_client::blocking::Client::new("/tmp/s")?);
     /// web.push("/etc/web/web.conf", "port = 8080\n", &PushOptions::new().make_dirs(true))?;
     /// let key: Vec<u8> = vec![1, 2, 3];
-    /// web.push("/etc/web/key", &key, &PushOptions::new().permissions(0o600)?.user("web"))?;
+    /// web.push("/etc/web/key", &key, &PushOptions::new().permissions(0o600).user("web"))?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///

@@ -15,6 +15,28 @@
 //!   workload's own tools (a backup, a migration, a config check).
 //! - Errors are [`ContainerError`]s: [`ContainerError::is_unreachable`] says "Pebble is not up
 //!   or is restarting; defer", the others are failures to report.
+//! - Pebble's own types are here too, each with its own summary: a [`Layer`] of
+//!   [`Service`]s, [`Check`]s (one of [`HttpCheck`], [`TcpCheck`], [`ExecCheck`]) and
+//!   [`LogTarget`]s, what it reports ([`Plan`], [`ServiceInfo`], [`CheckInfo`], [`Notice`],
+//!   [`FileInfo`]) and the options of calls ([`PushOptions`], [`ExecOptions`], ...).
+//!
+//! ```
+//! use ops::container::{Check, HttpCheck, Layer, Override, Service, ServiceStartup};
+//! let mut layer = Layer::default();
+//! let mut web = Service::default();
+//! web.override_ = Some(Override::Replace);
+//! web.command = Some("/bin/web --port 8080".into());
+//! web.startup = ServiceStartup::Enabled;
+//! layer.services.insert("web".into(), web);
+//! let mut up = Check::default();
+//! up.override_ = Some(Override::Replace);
+//! let mut http = HttpCheck::default();
+//! http.url = Some("http://localhost:8080/health".into());
+//! up.http = Some(http);
+//! layer.checks.insert("up".into(), up);
+//! assert!(layer.to_yaml()?.contains("http://localhost:8080/health"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ```no_run
 //! use ops::prelude::*;
@@ -32,7 +54,7 @@
 //!         match web.push("/etc/web.conf", "port = 8080\n", &Default::default()) {
 //!             Err(e) if e.is_unreachable() => {
 //!                 ctx.add_unit_status(Status::waiting("waiting for Pebble"))?;
-//!                 ev.defer();
+//!                 ev.defer()?;
 //!                 return Ok(());
 //!             }
 //!             r => r?,
@@ -60,11 +82,14 @@ pub use handle::Container;
 pub use lookup::ContainerLookup;
 pub use options::{DEFAULT_CHANGE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, PebbleOptions};
 
-/// Pebble's types used with [`Container`], re-exported for convenience.
+// Pebble's types used with `Container`, shown here with their own docs (no doc comment on
+// this `use`: rustdoc would repeat it as the summary of every one of them).
+#[doc(inline)]
 pub use pebble_client::{
-    CheckInfo, CheckLevel, CheckStatus, ExecError, ExecOptions, ExecOutput, ExitStatus, FileInfo,
-    FileType, Layer, ListFilesOptions, MakeDirOptions, Notice, NoticeType, NoticesQuery, Plan,
-    PushOptions, Service, ServiceInfo, ServiceStatus,
+    Check, CheckInfo, CheckLevel, CheckStartup, CheckStatus, ExecCheck, ExecError, ExecOptions,
+    ExecOutput, ExitStatus, FileInfo, FileType, GoDuration, HttpCheck, Layer, ListFilesOptions,
+    LogTarget, LogTargetType, MakeDirOptions, Notice, NoticeType, NoticesQuery, Override, Plan,
+    PushOptions, Service, ServiceInfo, ServiceStartup, ServiceStatus, TcpCheck,
     blocking::{ExecReader, ExecStdin},
     retry::RetryPolicy,
 };

@@ -117,23 +117,23 @@ pub(crate) fn juju_event(
         EventKind::StorageAttached(name) => sto!(StorageAttached, name),
         EventKind::StorageDetaching(name) => sto!(StorageDetaching, name),
         EventKind::SecretChanged => Event::SecretChanged(SecretChanged {
-            id: secret_id()?,
+            secret_id: secret_id()?,
             label,
             meta,
         }),
         EventKind::SecretExpired => Event::SecretExpired(SecretExpired {
-            id: secret_id()?,
+            secret_id: secret_id()?,
             label,
             revision: revision()?,
             meta,
         }),
         EventKind::SecretRotate => Event::SecretRotate(SecretRotate {
-            id: secret_id()?,
+            secret_id: secret_id()?,
             label,
             meta,
         }),
         EventKind::SecretRemove => Event::SecretRemove(SecretRemove {
-            id: secret_id()?,
+            secret_id: secret_id()?,
             label,
             revision: revision()?,
             meta,

@@ -11,8 +11,9 @@ use super::{EventKind, EventMeta};
 ///
 /// Not deferrable: an action must answer its caller now.
 ///
-/// ```compile_fail,E0599
-/// fn on_backup(ev: &mut ops::event::ActionEvent) { ev.defer(); }
+/// ```compile_fail,E0277
+/// use ops::prelude::*;
+/// fn on_backup(ev: &mut ops::event::ActionEvent) -> HandlerResult { ev.defer()?; Ok(()) }
 /// ```
 ///
 /// `Debug` shows the parameter names, never their values (they may be secret).
@@ -49,7 +50,7 @@ impl ActionEvent {
 
     /// The event's id: unique among the unit's deferred events; given out again after a
     /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-    pub fn id(&self) -> u64 {
+    pub fn event_id(&self) -> u64 {
         self.meta.id
     }
 

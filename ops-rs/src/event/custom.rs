@@ -24,9 +24,10 @@
 //!     EventKind::custom_of::<DatabaseCreated>("db").to_string(),
 //!     "db/database-created"
 //! );
-//! fn on_created(ev: &mut Custom<DatabaseCreated>) {
+//! fn on_created(ev: &mut Custom<DatabaseCreated>) -> Result<(), ops::event::DeferError> {
 //!     assert!(!ev.endpoints.is_empty()); // the payload, through Deref
-//!     ev.defer(); // deferrable unless its declaration says otherwise
+//!     ev.defer()?; // deferrable unless its declaration says otherwise
+//!     Ok(())
 //! }
 //! ```
 //!
@@ -41,7 +42,7 @@
 //!     const NAME: &'static str = "rotated";
 //!     const DEFERRABLE: bool = false;
 //! }
-//! fn on_rotated(ev: &mut Custom<Rotated>) { ev.defer(); }
+//! fn on_rotated(ev: &mut Custom<Rotated>) { let _ = ev.defer(); }
 //! fn main() { let _ = on_rotated as fn(&mut Custom<Rotated>); }
 //! ```
 
@@ -111,7 +112,7 @@ impl CustomEventData {
 
     /// The event's id: unique among the unit's deferred events; given out again after a
     /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-    pub fn id(&self) -> u64 {
+    pub fn event_id(&self) -> u64 {
         self.meta.id
     }
 
@@ -152,22 +153,18 @@ impl<T: CustomEvent> Custom<T> {
 
     /// The event's id: unique among the unit's deferred events; given out again after a
     /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-    pub fn id(&self) -> u64 {
+    pub fn event_id(&self) -> u64 {
         self.meta.id
     }
 
     /// Defers this event for the current handler: it is stored with its payload and the
     /// handler is called with it again, before the next event, until it returns without
-    /// deferring. Does not compile for an event declared with `DEFERRABLE = false`.
-    pub fn defer(&mut self) {
-        const {
-            assert!(
-                T::DEFERRABLE,
-                "this custom event is declared with DEFERRABLE = false: handle it in this dispatch"
-            );
-        }
-        tracing::debug!("deferring {}", self.kind());
-        self.meta.deferred = true;
+    /// deferring. Does not compile for an event declared with `DEFERRABLE = false`. Never
+    /// fails otherwise (the `Result` is the one every `defer()` has: see
+    /// [Deferring](crate::event#deferring)).
+    pub fn defer(&mut self) -> Result<(), super::DeferError> {
+        super::Deferrable::mark_deferred(self);
+        Ok(())
     }
 
     /// Whether the current handler deferred this event.
@@ -186,6 +183,19 @@ impl<T: CustomEvent> Deref for Custom<T> {
 impl<T: CustomEvent> DerefMut for Custom<T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.payload
+    }
+}
+
+impl<T: CustomEvent> super::Deferrable for Custom<T> {
+    fn mark_deferred(&mut self) {
+        const {
+            assert!(
+                T::DEFERRABLE,
+                "this custom event is declared with DEFERRABLE = false: handle it in this dispatch"
+            );
+        }
+        tracing::debug!("deferring {}", self.kind());
+        self.meta.deferred = true;
     }
 }
 
@@ -221,7 +231,7 @@ impl<T: CustomEvent> EventType for Custom<T> {
         self.meta.deferred
     }
 
-    fn id(&self) -> u64 {
+    fn event_id(&self) -> u64 {
         self.meta.id
     }
 }

@@ -11,8 +11,9 @@ event_struct! {
     ///
     /// Not deferrable:
     ///
-    /// ```compile_fail,E0599
-    /// fn collect(ev: &mut ops::event::CollectStatus) { ev.defer(); }
+    /// ```compile_fail,E0277
+    /// use ops::prelude::*;
+    /// fn collect(ev: &mut ops::event::CollectStatus) -> HandlerResult { ev.defer()?; Ok(()) }
     /// ```
     CollectStatus {
         /// `true` for collect-app-status, `false` for collect-unit-status.
@@ -26,8 +27,9 @@ event_struct! {
     ///
     /// Not deferrable:
     ///
-    /// ```compile_fail,E0599
-    /// fn pre_commit(ev: &mut ops::event::PreCommit) { ev.defer(); }
+    /// ```compile_fail,E0277
+    /// use ops::prelude::*;
+    /// fn pre_commit(ev: &mut ops::event::PreCommit) -> HandlerResult { ev.defer()?; Ok(()) }
     /// ```
     PreCommit {}
     kind = |_s| EventKind::PreCommit;
@@ -38,8 +40,9 @@ event_struct! {
     ///
     /// Not deferrable:
     ///
-    /// ```compile_fail,E0599
-    /// fn commit(ev: &mut ops::event::Commit) { ev.defer(); }
+    /// ```compile_fail,E0277
+    /// use ops::prelude::*;
+    /// fn commit(ev: &mut ops::event::Commit) -> HandlerResult { ev.defer()?; Ok(()) }
     /// ```
     Commit {}
     kind = |_s| EventKind::Commit;

@@ -19,14 +19,16 @@ lifecycle! {
     Start => Start;
     /// `stop`: the unit is about to be removed. Not deferrable: no event follows it.
     ///
-    /// ```compile_fail,E0599
-    /// fn on_stop(ev: &mut ops::event::Stop) { ev.defer(); }
+    /// ```compile_fail,E0277
+    /// use ops::prelude::*;
+    /// fn on_stop(ev: &mut ops::event::Stop) -> HandlerResult { ev.defer()?; Ok(()) }
     /// ```
     Stop => Stop;
     /// `remove`: the last hook a unit runs. Not deferrable: no event follows it.
     ///
-    /// ```compile_fail,E0599
-    /// fn on_remove(ev: &mut ops::event::Remove) { ev.defer(); }
+    /// ```compile_fail,E0277
+    /// use ops::prelude::*;
+    /// fn on_remove(ev: &mut ops::event::Remove) -> HandlerResult { ev.defer()?; Ok(()) }
     /// ```
     Remove => Remove;
     /// `upgrade-charm`: a new charm revision was installed.
@@ -34,7 +36,10 @@ lifecycle! {
     /// `config-changed`: the charm's configuration may have changed.
     ///
     /// ```
-    /// fn on_config(ev: &mut ops::event::ConfigChanged) { ev.defer(); }
+    /// fn on_config(ev: &mut ops::event::ConfigChanged) -> Result<(), ops::event::DeferError> {
+    ///     ev.defer()?; // never fails for a deferrable event
+    ///     Ok(())
+    /// }
     /// ```
     ConfigChanged => ConfigChanged;
     /// `update-status`: fired periodically by Juju.

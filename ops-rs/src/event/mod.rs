@@ -5,20 +5,38 @@
 //! decoded again), whether it is new or re-emitted from the deferred queue, so what is stored
 //! always carries everything a handler can see.
 //!
-//! Only deferrable events have a `defer()` method: actions, `secret-expired`,
-//! `secret-rotate`, `stop`, `remove` and the framework's events do not, so deferring them does
-//! not compile. Where the kind is only known at run time, [`Event::defer`] returns a
-//! [`DeferError`] naming the event and the reason.
+//! # Deferring
+//!
+//! Only [`Deferrable`] events can be deferred: actions, `secret-expired`, `secret-rotate`,
+//! `stop`, `remove` and the framework's events are not, so deferring them does not compile,
+//! and the compiler says why (the message of [`Deferrable`]). Where the kind is only known at
+//! run time, [`Event::defer`] returns a [`DeferError`] naming the event and the reason.
+//!
+//! `defer()` has one signature everywhere, `fn defer(&mut self) -> Result<(), DeferError>`,
+//! so `ev.defer()?;` reads the same in a handler of one kind and in a handler of many
+//! ([`Event`]), and moving code between the two changes nothing. For a typed event the
+//! `Result` is always `Ok` (the compiler already refused the kinds that cannot be
+//! deferred); for [`Event`] it is the run-time check, as Python ops' `defer()` raises for an
+//! action.
 //!
 //! ```
-//! use ops::event::{ConfigChanged, Event, EventKind};
-//! fn on_config(ev: &mut ConfigChanged) {
-//!     ev.defer(); // deferrable: compiles
+//! use ops::event::{ConfigChanged, DeferError, Event, EventKind};
+//! fn on_config(ev: &mut ConfigChanged) -> Result<(), DeferError> {
+//!     ev.defer()?; // deferrable: compiles, never fails
+//!     Ok(())
 //! }
-//! fn holistic(ev: &mut Event) -> Result<(), ops::event::DeferError> {
+//! fn holistic(ev: &mut Event) -> Result<(), DeferError> {
 //!     if ev.kind() == EventKind::ConfigChanged {
 //!         ev.defer()?; // checked at run time
 //!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ```compile_fail,E0277
+//! use ops::prelude::*;
+//! fn on_backup(ev: &mut ActionEvent) -> HandlerResult {
+//!     ev.defer()?; // error: `ActionEvent` cannot be deferred (actions answer now)
 //!     Ok(())
 //! }
 //! ```
@@ -27,7 +45,8 @@
 //!
 //! Every event a dispatch emits (the Juju event, each deferred event re-emitted, custom
 //! events, the framework's own) takes the next number of the unit's event counter as its
-//! [`id`](Event::id). What holds:
+//! [`event_id`](Event::event_id) (the number in Python ops' `event.handle`, e.g.
+//! `on/config_changed[5]`). What holds:
 //!
 //! - **An id is unique among the unit's deferred events**, and above every id stored before
 //!   it: a deferred event keeps its id from hook to hook, and two never share one.
@@ -39,6 +58,33 @@
 //!
 //! So an id names an event within the unit's store; it is not a key unique across hooks.
 //! The testing API's `State::event_counter` follows the same rule.
+//!
+//! # Which id is which
+//!
+//! The event's own id is always the method `event_id()`. The ids of the Juju objects an
+//! event is about are fields named for the object, as Python ops names them through the
+//! object (`event.secret.id`, `event.relation.id`, `event.notice.id`, `event.id` of an
+//! action):
+//!
+//! | Event | Field | Python ops |
+//! | --- | --- | --- |
+//! | secret events | `secret_id` | `event.secret.id` |
+//! | relation events | `relation_id` | `event.relation.id` |
+//! | `pebble-custom-notice` | `notice_id` | `event.notice.id` |
+//! | actions | `uuid` | `event.id` |
+//! | storage events | `index` (with `storage_name`) | `event.storage.index` |
+//! | any event | `event_id()` | `event.handle` (its `[N]`) |
+//!
+//! No event has a field or method named plain `id`, so `ev.id` cannot mean one thing on one
+//! event and another on the next (a custom event's payload may have its own `id`: a
+//! [`Custom`] derefs to it, and its event id stays `event_id()`).
+//!
+//! ```
+//! use ops::event::SecretChanged;
+//! fn on_secret(ev: &mut SecretChanged) -> (String, u64) {
+//!     (ev.secret_id.clone(), ev.event_id())
+//! }
+//! ```
 
 mod action;
 mod custom;
@@ -111,7 +157,8 @@ impl EventDecodeError {
 /// A typed event a handler can observe: converts to and from the runtime [`Event`].
 ///
 /// Implemented by every event struct and by [`Event`] itself (for handlers that observe many
-/// kinds).
+/// kinds). In the prelude, so that `ev.defer()` on an event that cannot be deferred is the
+/// compiler's explanation (see [`Deferrable`]) rather than "no method named `defer`".
 pub trait EventType: Sized + 'static {
     /// Wraps this event in the runtime enum.
     fn into_event(self) -> Event;
@@ -121,7 +168,45 @@ pub trait EventType: Sized + 'static {
     fn is_deferred(&self) -> bool;
     /// The event's id: unique among the unit's deferred events; given out again after a
     /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-    fn id(&self) -> u64;
+    fn event_id(&self) -> u64;
+
+    /// Defers this event for the current handler; compiles only for [`Deferrable`] events
+    /// (each of which also has it as its own method, so it works without this trait in
+    /// scope). Never fails: see [Deferring](crate::event#deferring).
+    fn defer(&mut self) -> Result<(), DeferError>
+    where
+        Self: Deferrable,
+    {
+        self.mark_deferred();
+        Ok(())
+    }
+}
+
+/// An event a handler may defer: every Juju event but actions, `secret-expired`,
+/// `secret-rotate`, `stop` and `remove`; custom events declared deferrable. Not the
+/// framework's own events, nor the runtime [`Event`] (its kind is known at run time:
+/// [`Event::defer`] checks it then).
+///
+/// Deferring any other event does not compile, with this trait's message:
+///
+/// ```text
+/// error[E0277]: `ActionEvent` cannot be deferred
+///   = note: actions cannot be deferred: answer the caller now (set results), or fail the action
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be deferred",
+    label = "this event cannot be deferred",
+    note = "actions cannot be deferred: answer the caller now (set results), or fail the action",
+    note = "secret-expired and secret-rotate come again until the secret has a new revision: \
+            handle them now",
+    note = "stop and remove have no later event to re-run them; the framework's own events \
+            (pre-commit, commit, collect-status) are part of this dispatch",
+    note = "a handler of many kinds receives `Event`, whose `defer()` checks the kind at run time"
+)]
+pub trait Deferrable: EventType {
+    /// Marks the event deferred (what `defer()` does).
+    #[doc(hidden)]
+    fn mark_deferred(&mut self);
 }
 
 macro_rules! event_struct {
@@ -147,7 +232,7 @@ macro_rules! event_struct {
             }
             /// The event's id: unique among the unit's deferred events; given out again after
             /// a dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-            pub fn id(&self) -> u64 {
+            pub fn event_id(&self) -> u64 {
                 self.meta.id
             }
         }
@@ -157,13 +242,25 @@ pub(crate) use event_struct;
 
 macro_rules! deferrable {
     ($($name:ident),* $(,)?) => {$(
+        impl $crate::event::Deferrable for $name {
+            fn mark_deferred(&mut self) {
+                tracing::debug!("deferring {}", self.kind());
+                self.meta.deferred = true;
+            }
+        }
+
         impl $name {
             /// Defers this event for the current handler: the handler is called again with
             /// it, before the next event, until it returns without deferring. The handler
             /// keeps running after `defer()`; return when you are done.
-            pub fn defer(&mut self) {
-                tracing::debug!("deferring {}", self.kind());
-                self.meta.deferred = true;
+            ///
+            /// Never fails (this event is [`Deferrable`](crate::event::Deferrable)); the
+            /// `Result` is [`Event::defer`](crate::event::Event::defer)'s, so `ev.defer()?`
+            /// reads the same in every handler (see
+            /// [Deferring](crate::event#deferring)).
+            pub fn defer(&mut self) -> Result<(), $crate::event::DeferError> {
+                $crate::event::Deferrable::mark_deferred(self);
+                Ok(())
             }
             /// Whether the current handler deferred this event.
             pub fn is_deferred(&self) -> bool {
@@ -254,7 +351,7 @@ macro_rules! event_enum {
                 fn is_deferred(&self) -> bool {
                     self.meta.deferred
                 }
-                fn id(&self) -> u64 {
+                fn event_id(&self) -> u64 {
                     self.meta.id
                 }
             }
@@ -332,7 +429,7 @@ impl Event {
 
     /// The event's id: unique among the unit's deferred events; given out again after a
     /// dispatch that saved nothing (see [Event ids](crate::event#event-ids)).
-    pub fn id(&self) -> u64 {
+    pub fn event_id(&self) -> u64 {
         self.meta().id
     }
 }
@@ -347,7 +444,7 @@ impl EventType for Event {
     fn is_deferred(&self) -> bool {
         self.meta().deferred
     }
-    fn id(&self) -> u64 {
+    fn event_id(&self) -> u64 {
         self.meta().id
     }
 }

@@ -63,23 +63,23 @@ pub(crate) fn samples() -> Vec<Event> {
             meta: m(),
         }),
         Event::SecretChanged(SecretChanged {
-            id: id.clone(),
+            secret_id: id.clone(),
             label: label.clone(),
             meta: m(),
         }),
         Event::SecretExpired(SecretExpired {
-            id: id.clone(),
+            secret_id: id.clone(),
             label: label.clone(),
             revision: 4,
             meta: m(),
         }),
         Event::SecretRotate(SecretRotate {
-            id: id.clone(),
+            secret_id: id.clone(),
             label: None,
             meta: m(),
         }),
         Event::SecretRemove(SecretRemove {
-            id,
+            secret_id: id,
             label,
             revision: 2,
             meta: m(),
@@ -147,7 +147,44 @@ fn stored_data_never_carries_the_id_or_defer_flag() {
     });
     assert_eq!(ev.encode().unwrap(), "{}");
     ev.meta_mut().id = 10;
-    assert_eq!(ev.id(), 10);
+    assert_eq!(ev.event_id(), 10);
+}
+
+#[test]
+fn secret_events_stored_before_the_rename_still_decode() {
+    // Queues stored by an earlier version name the secret's id `id`; today's say `secret_id`.
+    for (generic, data) in [
+        ("secret-changed", r#"{"id":"secret:abc","label":null}"#),
+        (
+            "secret-changed",
+            r#"{"secret_id":"secret:abc","label":null}"#,
+        ),
+    ] {
+        let Event::SecretChanged(ev) = Event::decode(generic, None, data).unwrap() else {
+            panic!("not a secret-changed event");
+        };
+        assert_eq!(ev.secret_id, "secret:abc");
+    }
+    let Event::SecretRemove(ev) = Event::decode(
+        "secret-remove",
+        None,
+        r#"{"id":"secret:abc","label":null,"revision":3}"#,
+    )
+    .unwrap() else {
+        panic!("not a secret-remove event");
+    };
+    assert_eq!((ev.secret_id.as_str(), ev.revision), ("secret:abc", 3));
+    // And what is stored now uses the new name.
+    let data = Event::SecretChanged(ev_changed()).encode().unwrap();
+    assert!(data.contains(r#""secret_id":"secret:abc""#), "{data}");
+}
+
+fn ev_changed() -> SecretChanged {
+    SecretChanged {
+        secret_id: "secret:abc".into(),
+        label: None,
+        meta: m(),
+    }
 }
 
 #[test]
@@ -205,9 +242,13 @@ fn runtime_guard_names_the_event_and_the_reason() {
 fn typed_defer_sets_the_flag() {
     let mut ev = ConfigChanged { meta: m() };
     assert!(!ev.is_deferred());
-    ev.defer();
+    assert_eq!(ev.defer(), Ok(())); // one signature with Event::defer, never an error here
     assert!(ev.is_deferred());
     assert!(EventType::is_deferred(&ev));
+    // The trait's `defer` (what the prelude brings) does the same.
+    let mut again = ConfigChanged { meta: m() };
+    assert_eq!(EventType::defer(&mut again), Ok(()));
+    assert!(again.is_deferred());
 }
 
 #[test]

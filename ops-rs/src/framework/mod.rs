@@ -13,16 +13,20 @@ mod component_state;
 mod ctx;
 mod emit;
 mod event_methods;
+mod give_up;
 mod handler;
 mod observers;
 mod queue;
+mod secret_event;
 
 pub use charm::Charm;
 pub use component::{Component, ComponentCtx, ComponentObservers};
 pub use component_state::ComponentStateError;
 pub use ctx::{Ctx, StatusError};
+pub use give_up::{GaveUp, InvalidConfig, InvalidParams};
 pub use handler::{HandlerError, HandlerResult};
 pub use observers::{ObserveError, Observers};
+pub use secret_event::{SecretEvent, SecretRevisionEvent};
 
 /// The guide to charm libraries.
 #[cfg_attr(feature = "testing", doc = include_str!("../docs/libraries.md"))]

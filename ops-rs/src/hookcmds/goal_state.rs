@@ -2,23 +2,34 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{HookToolError, HookToolRunner, args, run_json};
 
 /// The status of one goal (unit or related app/unit).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Goal {
     /// e.g. `active`, `waiting`, `dying`, `joined`.
     pub status: String,
     /// When it got there (RFC 3339, as Juju gives it).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
 }
 
-/// What Juju plans for this application.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+impl Goal {
+    /// A goal with its status and since when (RFC 3339).
+    pub fn new(status: &str, since: &str) -> Self {
+        Goal {
+            status: status.to_owned(),
+            since: Some(since.to_owned()),
+        }
+    }
+}
+
+/// What Juju plans for this application; also what a test gives the simulated Juju to
+/// answer (`ops::testing::juju::JujuState::goal_state`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct GoalState {
     /// This application's units, by name.

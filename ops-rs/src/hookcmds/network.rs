@@ -1,14 +1,14 @@
 //! `network-get`: addresses for a binding (an endpoint or extra binding).
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{HookToolError, HookToolRunner, run_json};
 
 /// One address on an interface.
 ///
 /// Juju prints the address under both `value` and `address` (older Juju only `address`);
-/// `value` wins when both are there.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// `value` wins when both are there. Serialized with `value` only.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(from = "RawAddress")]
 #[non_exhaustive]
 pub struct Address {
@@ -48,7 +48,7 @@ impl From<RawAddress> for Address {
 }
 
 /// An interface the binding is bound to.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct BindAddress {
@@ -63,8 +63,16 @@ pub struct BindAddress {
     pub addresses: Vec<Address>,
 }
 
-/// What `network-get` says about a binding.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// What `network-get` says about a binding; also what a test gives the simulated Juju to
+/// answer (`ops::testing::juju::JujuState::network`).
+///
+/// ```
+/// use ops::model::Network;
+/// let n = Network::with_address("10.1.2.3");
+/// assert_eq!(n.ingress_address(), Some("10.1.2.3"));
+/// assert_eq!(n.bind_addresses[0].interface_name, "eth0");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct Network {
@@ -79,7 +87,42 @@ pub struct Network {
     pub ingress_addresses: Vec<String>,
 }
 
+impl Address {
+    /// An address with its subnet (no host name).
+    pub fn new(value: &str, cidr: &str) -> Self {
+        Address {
+            hostname: String::new(),
+            value: value.to_owned(),
+            cidr: cidr.to_owned(),
+        }
+    }
+}
+
+impl BindAddress {
+    /// An interface holding `addresses` (no MAC address).
+    pub fn new(interface_name: &str, addresses: Vec<Address>) -> Self {
+        BindAddress {
+            mac_address: String::new(),
+            interface_name: interface_name.to_owned(),
+            addresses,
+        }
+    }
+}
+
 impl Network {
+    /// A network with one interface, `eth0`, holding `ip` (a `/32`), which is also the
+    /// ingress address and the egress subnet: what a test usually needs.
+    pub fn with_address(ip: &str) -> Self {
+        Network {
+            bind_addresses: vec![BindAddress::new(
+                "eth0",
+                vec![Address::new(ip, &format!("{ip}/32"))],
+            )],
+            egress_subnets: vec![format!("{ip}/32")],
+            ingress_addresses: vec![ip.to_owned()],
+        }
+    }
+
     /// The first ingress address, the one to advertise.
     pub fn ingress_address(&self) -> Option<&str> {
         self.ingress_addresses.first().map(String::as_str)

@@ -5,8 +5,11 @@ use std::str::FromStr;
 
 use super::{HookToolError, HookToolRunner, args, run, run_json};
 
-/// A network protocol for ports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A network protocol for ports (serialized as Juju spells it: `tcp`, `udp`, `icmp`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// TCP.
     Tcp,

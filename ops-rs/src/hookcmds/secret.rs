@@ -9,6 +9,7 @@
 //! shows keys only.
 
 pub mod files;
+pub mod uri;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -151,6 +152,28 @@ impl fmt::Debug for SecretContent {
 impl<'de> Deserialize<'de> for SecretContent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(SecretContent(BTreeMap::deserialize(d)?))
+    }
+}
+
+/// As a JSON object of key to value (what the simulated Juju keeps in its state file).
+impl serde::Serialize for SecretContent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for SecretContent {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        SecretContent::from_pairs(iter)
+    }
+}
+
+/// `content["password"]`: the value of a key, in tests mostly. Panics when the key is not
+/// there, as a map's indexing does; [`SecretContent::get`] does not.
+impl std::ops::Index<&str> for SecretContent {
+    type Output = String;
+    fn index(&self, key: &str) -> &String {
+        &self.0[key]
     }
 }
 

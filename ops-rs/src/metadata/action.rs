@@ -123,11 +123,56 @@ fn check_value(name: &str, schema: &Value, v: &Value) -> Result<(), ParamProblem
         }
     }
     match v {
-        Value::Number(n) => check_number(schema, n.as_f64().unwrap_or(f64::NAN), broken)?,
-        Value::String(text) => check_string(name, schema, text, broken)?,
-        Value::Array(items) => check_array(name, schema, items, broken)?,
-        Value::Object(obj) => check_object(name, schema, obj, broken)?,
+        Value::Number(n) => check_number(schema, n.as_f64().unwrap_or(f64::NAN), &broken)?,
+        Value::String(text) => check_string(name, schema, text, &broken)?,
+        Value::Array(items) => check_array(name, schema, items, &broken)?,
+        Value::Object(obj) => check_object(name, schema, obj, &broken)?,
         _ => {}
+    }
+    check_combinators(name, schema, v, &broken)
+}
+
+/// `allOf` (every schema), `anyOf` (at least one), `oneOf` (exactly one) and `not`.
+fn check_combinators(
+    name: &str,
+    schema: &Value,
+    v: &Value,
+    broken: &impl Fn(String) -> ParamProblem,
+) -> Result<(), ParamProblem> {
+    let schemas = |key| {
+        schema
+            .get(key)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+    for sub in schemas("allOf") {
+        check_value(name, sub, v)?;
+    }
+    let any = schemas("anyOf");
+    if !any.is_empty() && !any.iter().any(|sub| check_value(name, sub, v).is_ok()) {
+        return Err(broken(format!(
+            "match at least one of the {} schemas of anyOf",
+            any.len()
+        )));
+    }
+    let one = schemas("oneOf");
+    if !one.is_empty() {
+        let matched = one
+            .iter()
+            .filter(|sub| check_value(name, sub, v).is_ok())
+            .count();
+        if matched != 1 {
+            return Err(broken(format!(
+                "match exactly one of the {} schemas of oneOf (it matches {matched})",
+                one.len()
+            )));
+        }
+    }
+    if let Some(sub) = schema.get("not")
+        && check_value(name, sub, v).is_ok()
+    {
+        return Err(broken(format!("not match the schema {sub}")));
     }
     Ok(())
 }
@@ -161,7 +206,7 @@ fn count(schema: &Value, key: &str) -> Option<u64> {
 fn check_number(
     schema: &Value,
     n: f64,
-    broken: impl Fn(String) -> ParamProblem,
+    broken: &impl Fn(String) -> ParamProblem,
 ) -> Result<(), ParamProblem> {
     let flag = |key| schema.get(key).and_then(Value::as_bool).unwrap_or(false);
     if let Some(min) = number(schema, "minimum") {
@@ -201,13 +246,13 @@ fn check_number(
     Ok(())
 }
 
-/// `minLength` and `maxLength` (in characters, as JSON Schema counts them) and `pattern`
-/// (a regular expression found anywhere in the string unless anchored).
+/// `minLength` and `maxLength` (in characters, as JSON Schema counts them), `pattern`
+/// (a regular expression found anywhere in the string unless anchored) and `format`.
 fn check_string(
     name: &str,
     schema: &Value,
     text: &str,
-    broken: impl Fn(String) -> ParamProblem,
+    broken: &impl Fn(String) -> ParamProblem,
 ) -> Result<(), ParamProblem> {
     let len = text.chars().count() as u64;
     if let Some(min) = count(schema, "minLength")
@@ -229,15 +274,21 @@ fn check_string(
             return Err(broken(format!("match the pattern {pattern}")));
         }
     }
+    if let Some(format) = schema.get("format").and_then(Value::as_str)
+        && !super::action_format::matches(format, text)
+    {
+        return Err(broken(format!("be a valid {format}")));
+    }
     Ok(())
 }
 
-/// `minItems`, `maxItems`, `uniqueItems`, and `items` (one schema for every item).
+/// `minItems`, `maxItems`, `uniqueItems`, and `items` (one schema for every item, or one
+/// per position with `additionalItems` for the rest).
 fn check_array(
     name: &str,
     schema: &Value,
     items: &[Value],
-    broken: impl Fn(String) -> ParamProblem,
+    broken: &impl Fn(String) -> ParamProblem,
 ) -> Result<(), ParamProblem> {
     let len = items.len() as u64;
     if let Some(min) = count(schema, "minItems")
@@ -257,30 +308,91 @@ fn check_array(
             }
         }
     }
-    if let Some(item_schema @ Value::Object(_)) = schema.get("items") {
-        for (i, item) in items.iter().enumerate() {
-            check_value(&format!("{name}[{i}]"), item_schema, item)?;
+    match schema.get("items") {
+        Some(item_schema @ Value::Object(_)) => {
+            for (i, item) in items.iter().enumerate() {
+                check_value(&format!("{name}[{i}]"), item_schema, item)?;
+            }
         }
+        // A tuple: one schema per position; `additionalItems` says what may follow.
+        Some(Value::Array(positions)) => {
+            for (i, item) in items.iter().enumerate() {
+                let at = format!("{name}[{i}]");
+                match (positions.get(i), schema.get("additionalItems")) {
+                    (Some(s), _) => check_value(&at, s, item)?,
+                    (None, Some(Value::Bool(false))) => {
+                        return Err(broken(format!("have at most {} items", positions.len())));
+                    }
+                    (None, Some(extra @ Value::Object(_))) => check_value(&at, extra, item)?,
+                    (None, _) => {}
+                }
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
 
-/// `properties` (each checked), `required`, `additionalProperties: false`,
-/// `minProperties` and `maxProperties`.
+/// `properties` and `patternProperties` (each checked), `additionalProperties` (`false`, or
+/// a schema for the others), `required`, `dependencies`, `minProperties` and
+/// `maxProperties`.
 fn check_object(
     name: &str,
     schema: &Value,
     obj: &Map<String, Value>,
-    broken: impl Fn(String) -> ParamProblem,
+    broken: &impl Fn(String) -> ParamProblem,
 ) -> Result<(), ParamProblem> {
     let props = schema.get("properties").and_then(Value::as_object);
+    let patterns = match schema.get("patternProperties").and_then(Value::as_object) {
+        Some(p) => p
+            .iter()
+            .map(|(re, sub)| {
+                regex_lite::Regex::new(re).map(|re| (re, sub)).map_err(|e| {
+                    ParamProblem::BadSchema {
+                        name: name.to_owned(),
+                        detail: format!(
+                            "patternProperties {re:?} is not a regular expression: {e}"
+                        ),
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
     for (k, sub) in obj {
-        match props.and_then(|p| p.get(k)) {
-            Some(s) => check_value(&format!("{name}.{k}"), s, sub)?,
-            None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
-                return Err(ParamProblem::Unknown(format!("{name}.{k}")));
+        let at = format!("{name}.{k}");
+        let declared = props.and_then(|p| p.get(k));
+        if let Some(s) = declared {
+            check_value(&at, s, sub)?;
+        }
+        let mut by_pattern = false;
+        for (re, s) in &patterns {
+            if re.is_match(k) {
+                by_pattern = true;
+                check_value(&at, s, sub)?;
             }
-            None => {}
+        }
+        if declared.is_none() && !by_pattern {
+            match schema.get("additionalProperties") {
+                Some(Value::Bool(false)) => return Err(ParamProblem::Unknown(at)),
+                Some(extra @ Value::Object(_)) => check_value(&at, extra, sub)?,
+                _ => {}
+            }
+        }
+    }
+    if let Some(Value::Object(deps)) = schema.get("dependencies") {
+        for (k, dep) in deps.iter().filter(|(k, _)| obj.contains_key(*k)) {
+            match dep {
+                Value::Array(needed) => {
+                    for n in needed.iter().filter_map(Value::as_str) {
+                        if !obj.contains_key(n) {
+                            return Err(broken(format!("have '{n}' when it has '{k}'")));
+                        }
+                    }
+                }
+                Value::Object(_) => check_value(name, dep, &Value::Object(obj.clone()))?,
+                _ => {}
+            }
         }
     }
     if let Some(Value::Array(req)) = schema.get("required") {
@@ -307,6 +419,22 @@ fn check_object(
 impl ActionMeta {
     /// Checks `params` (as `action-get` gives them) against this action's schema, filling in
     /// declared defaults for parameters not given.
+    ///
+    /// Juju validates parameters against the action's JSON schema (draft 4) before it runs
+    /// the action (`juju run` refuses the rest); this is the same check, for the testing
+    /// API's consistency check, `Harness::run_action`, juju-sim and
+    /// [`Model::action_params_map`](crate::model::Model::action_params_map). The keywords:
+    ///
+    /// | applies to | keywords |
+    /// | --- | --- |
+    /// | the action | `params` (the properties), `required`, `additionalProperties` (`false`; not declared: accepted, Juju 3's default) |
+    /// | any value | `type` (one or a list), `enum`, `const`, `allOf`, `anyOf`, `oneOf`, `not` |
+    /// | numbers | `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (draft 4's booleans or later numbers), `multipleOf` |
+    /// | strings | `minLength`, `maxLength` (in characters), `pattern`, `format` (`date-time`, `date`, `email`, `hostname`, `ipv4`, `ipv6`, `uri`, `uuid`, `regex`; others are annotations) |
+    /// | arrays | `items` (one schema, or one per position), `additionalItems`, `minItems`, `maxItems`, `uniqueItems` |
+    /// | objects | `properties`, `patternProperties`, `additionalProperties` (`false` or a schema), `required`, `dependencies`, `minProperties`, `maxProperties` |
+    ///
+    /// Not checked: `$ref` and `$schema` (Juju refuses a charm whose schema has them).
     ///
     /// ```
     /// use ops::metadata::ActionMeta;

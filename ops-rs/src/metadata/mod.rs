@@ -36,6 +36,7 @@
 //! ```
 
 mod action;
+mod action_format;
 mod cache;
 mod config;
 mod container;

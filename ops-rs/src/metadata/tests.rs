@@ -361,6 +361,85 @@ fn action_param_schema_keywords() {
             json!({}),
             "at least 1 properties",
         ),
+        // Issue 19, item 3: the rest of what Juju's draft-4 validator checks.
+        (
+            json!({"allOf": [{"type": "integer"}, {"minimum": 2}]}),
+            json!(3),
+            json!(1),
+            "be at least 2",
+        ),
+        (
+            json!({"anyOf": [{"type": "integer"}, {"type": "string", "maxLength": 2}]}),
+            json!("ab"),
+            json!("abc"),
+            "match at least one of the 2 schemas of anyOf",
+        ),
+        (
+            json!({"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 5}]}),
+            json!(4),
+            json!(6),
+            "match exactly one of the 2 schemas of oneOf (it matches 2)",
+        ),
+        (
+            json!({"not": {"enum": ["root"]}}),
+            json!("web"),
+            json!("root"),
+            "not match the schema",
+        ),
+        (
+            json!({"type": "object", "patternProperties": {"^x-": {"type": "string"}}}),
+            json!({"x-a": "1"}),
+            json!({"x-a": 1}),
+            "'p.x-a' must be of type string",
+        ),
+        (
+            json!({"type": "object", "patternProperties": {"^x-": {}}, "additionalProperties": false}),
+            json!({"x-a": 1}),
+            json!({"y": 1}),
+            "'p.y' is not declared",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {}}, "additionalProperties": {"type": "integer"}}),
+            json!({"a": "s", "b": 2}),
+            json!({"b": "s"}),
+            "'p.b' must be of type integer",
+        ),
+        (
+            json!({"type": "object", "dependencies": {"user": ["password"]}}),
+            json!({"user": "u", "password": "p"}),
+            json!({"user": "u"}),
+            "have 'password' when it has 'user'",
+        ),
+        (
+            json!({"type": "object", "dependencies": {"tls": {"required": ["cert"]}}}),
+            json!({"tls": true, "cert": "c"}),
+            json!({"tls": true}),
+            "'p.cert' is missing",
+        ),
+        (
+            json!({"type": "array", "items": [{"type": "string"}, {"type": "integer"}], "additionalItems": false}),
+            json!(["a", 1]),
+            json!(["a", 1, 2]),
+            "have at most 2 items",
+        ),
+        (
+            json!({"type": "array", "items": [{"type": "string"}], "additionalItems": {"type": "integer"}}),
+            json!(["a", 1, 2]),
+            json!(["a", "b"]),
+            "'p[1]' must be of type integer",
+        ),
+        (
+            json!({"type": "string", "format": "date-time"}),
+            json!("2025-01-02T03:04:05Z"),
+            json!("yesterday"),
+            "be a valid date-time",
+        ),
+        (
+            json!({"type": "string", "format": "ipv4"}),
+            json!("10.0.0.7"),
+            json!("10.0.0"),
+            "be a valid ipv4",
+        ),
     ];
     for (schema, good, bad, want) in cases {
         let meta: ActionMeta =

@@ -26,8 +26,9 @@ impl Model {
     }
 
     /// The action's parameters (`action-get`; cached), checked against the action's metadata
-    /// when the model has it and knows the action: required parameters, JSON types, `enum`,
-    /// and `additionalProperties: false`; declared defaults filled in.
+    /// when the model has it and knows the action, with the JSON-schema keywords Juju checks
+    /// (the table on [`ActionMeta::validate_params`](crate::metadata::ActionMeta::validate_params));
+    /// declared defaults filled in.
     pub fn action_params_map(&self) -> Result<Map<String, Value>, ModelError> {
         let mut params = self.action_params_raw()?;
         let name = self.current_hook().action_name.as_deref();

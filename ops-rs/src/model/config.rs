@@ -51,6 +51,38 @@ impl Model {
         Ok(self.config_map()?.remove(name))
     }
 
+    /// The secret a `secret`-typed option names, not read yet (see [`Model::secret`]);
+    /// `None` if the option has no value. An option the metadata declares with another type,
+    /// or a value that is not a secret id, is [`ModelError::Config`]. In the charm's config
+    /// struct, a [`SecretRef`](super::SecretRef) field does the same.
+    pub fn config_secret(&self, name: &str) -> Result<Option<super::Secret>, ModelError> {
+        let declared = self
+            .meta()
+            .and_then(|m| m.config.options.get(name))
+            .map(|o| o.kind);
+        let wrong = |value: String, detail: &str| ModelError::Config {
+            option: name.to_owned(),
+            expected: "secret".to_owned(),
+            value,
+            detail: detail.to_owned(),
+        };
+        if let Some(kind) = declared.filter(|k| *k != crate::metadata::ConfigType::Secret) {
+            return Err(wrong(
+                format!("an option of type {kind}"),
+                "the type declared in the charm's config options",
+            ));
+        }
+        let Some(value) = self.config_value(name)? else {
+            return Ok(None);
+        };
+        let id = value
+            .as_str()
+            .ok_or_else(|| wrong(value.to_string(), "a secret id is a string"))?;
+        let secret_ref =
+            super::SecretRef::new(id).map_err(|_| wrong(value.to_string(), "not a secret id"))?;
+        Ok(Some(secret_ref.secret(self)))
+    }
+
     /// The config as the charm's own type. Option names are kebab-case or snake_case as
     /// declared, so use `#[serde(rename_all = "kebab-case")]` where needed, and `Option<T>`
     /// for options without a default.

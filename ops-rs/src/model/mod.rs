@@ -56,6 +56,7 @@ mod network;
 mod port;
 mod relation;
 mod secret;
+mod secret_ref;
 mod status;
 mod storage;
 mod unit;
@@ -78,6 +79,7 @@ pub use error::ModelError;
 pub(crate) use port::K8S_PORT_RANGE;
 pub use relation::{BagOwner, DataBag, Relation};
 pub use secret::Secret;
+pub use secret_ref::SecretRef;
 pub use storage::Storage;
 
 use crate::hookcmds::HookToolRunner;
@@ -263,6 +265,7 @@ struct Parts {
     hook: CurrentHook,
     juju_version: JujuVersion,
     model_type: Option<ModelType>,
+    model_uuid: Option<String>,
     clock: Arc<dyn Clock>,
 }
 
@@ -298,6 +301,7 @@ impl Model {
             hook: CurrentHook::default(),
             juju_version: JujuVersion::UNKNOWN,
             model_type: None,
+            model_uuid: None,
             clock: Arc::new(SystemClock),
         })
     }
@@ -344,6 +348,20 @@ impl Model {
     #[must_use]
     pub fn with_model_type(self, model_type: ModelType) -> Self {
         self.rebuild(|p| p.model_type = Some(model_type))
+    }
+
+    /// The same model, known to have UUID `uuid` (`JUJU_MODEL_UUID`): secret ids given as a
+    /// bare unique identifier are expanded to the full URI with it (see
+    /// [`canonical_id`](crate::hookcmds::secret::uri::canonical_id)). Call while building (it
+    /// starts a fresh cache).
+    #[must_use]
+    pub fn with_model_uuid(self, uuid: &str) -> Self {
+        self.rebuild(|p| p.model_uuid = Some(uuid.to_owned()))
+    }
+
+    /// The model's UUID, if known (the dispatcher sets it from `JUJU_MODEL_UUID`).
+    pub fn model_uuid(&self) -> Option<&str> {
+        self.inner.parts.model_uuid.as_deref()
     }
 
     /// The same model timing leadership with `clock` (see [`Model::is_leader`]): tests move

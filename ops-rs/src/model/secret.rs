@@ -5,6 +5,7 @@ use super::{
     SecretRevision,
 };
 use crate::hookcmds::secret as tools;
+use crate::hookcmds::secret::uri::{canonical_id, unique_identifier};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -22,6 +23,11 @@ pub struct Secret {
 impl Model {
     /// The secret with `id`, its tracked content fetched at once (`secret-get`); a secret that
     /// does not exist or cannot be seen is [`ModelError::SecretNotFound`].
+    ///
+    /// An `id` given bare (the unique identifier alone, as `secret-info-get` reports it and
+    /// charms often share it) is expanded to the full URI with the model's UUID, as Python
+    /// ops does; an id with the `secret:` prefix is used as it is (see
+    /// [`canonical_id`]).
     pub fn get_secret_by_id(&self, id: &str) -> Result<Secret, ModelError> {
         self.get_secret(Some(id), None)
     }
@@ -48,10 +54,11 @@ impl Model {
         label: Option<&str>,
         revision: SecretRevision,
     ) -> Result<Secret, ModelError> {
-        let content = tools::secret_get(self.tools(), id, label, revision)?;
+        let id = id.map(|i| canonical_id(i, self.model_uuid()));
+        let content = tools::secret_get(self.tools(), id.as_deref(), label, revision)?;
         Ok(Secret {
             model: self.clone(),
-            id: id.map(str::to_owned),
+            id,
             label: label.map(str::to_owned),
             content: Some(content),
         })
@@ -67,7 +74,7 @@ impl Model {
     pub fn secret(&self, id: Option<&str>, label: Option<&str>) -> Secret {
         Secret {
             model: self.clone(),
-            id: id.map(str::to_owned),
+            id: id.map(|i| canonical_id(i, self.model_uuid())),
             label: label.map(str::to_owned),
             content: None,
         }
@@ -111,6 +118,13 @@ impl Secret {
     /// The id, if known (a secret got by label learns it from [`Secret::info`]).
     pub fn id(&self) -> Option<&str> {
         self.id.as_deref()
+    }
+
+    /// The secret's globally unique identifier, the last part of its id (see
+    /// [`unique_identifier`](crate::hookcmds::secret::uri::unique_identifier)); `None` for a
+    /// secret got by label whose id is not known yet.
+    pub fn unique_identifier(&self) -> Option<&str> {
+        self.id.as_deref().map(unique_identifier)
     }
 
     /// The label it was got or created with.

@@ -2,10 +2,11 @@
 //! test fails with what is wrong instead of with a charm error it did not mean to test.
 
 use crate::event::EventKind;
-use crate::metadata::CharmMeta;
+use crate::metadata::{CharmMeta, RelationScope};
+use crate::model::ModelType;
 use crate::testing::error::RunError;
 use crate::testing::event::TestEvent;
-use crate::testing::juju::SecretOwner;
+use crate::testing::juju::SecretOwnership;
 use crate::testing::state::State;
 
 /// Returns the first inconsistency found, if any.
@@ -39,6 +40,8 @@ pub(crate) fn check(meta: &CharmMeta, state: &State, event: &TestEvent) -> Resul
             return bad(format!("relation id {} is used twice in the state", r.id));
         }
     }
+    check_subordinates(meta, state)?;
+    check_model(meta, state)?;
     for name in state.containers.keys() {
         if !meta.containers.contains_key(name) {
             return bad(format!(
@@ -54,6 +57,84 @@ pub(crate) fn check(meta: &CharmMeta, state: &State, event: &TestEvent) -> Resul
         }
     }
     check_event(meta, state, event)
+}
+
+/// Container-scoped relations are [`SubordinateRelation`]s and only those; each links one
+/// remote unit; a principal unit belongs to a subordinate charm.
+///
+/// [`SubordinateRelation`]: crate::testing::juju::SubordinateRelation
+fn check_subordinates(meta: &CharmMeta, state: &State) -> Result<(), RunError> {
+    let bad = |s: String| Err(RunError::inconsistent(s));
+    for r in &state.juju.relations {
+        let Some(endpoint) = meta.relation(&r.endpoint) else {
+            continue;
+        };
+        let container = endpoint.scope == RelationScope::Container;
+        if container && !r.subordinate {
+            return bad(format!(
+                "endpoint {:?} is container-scoped (scope: container), so relation {} must be \
+                 a SubordinateRelation, with the one unit on this machine",
+                r.endpoint, r.id
+            ));
+        }
+        if r.subordinate && !container {
+            return bad(format!(
+                "relation {} is a SubordinateRelation, but endpoint {:?} is not \
+                 container-scoped; declare it with scope: container or use RelationState::new",
+                r.id, r.endpoint
+            ));
+        }
+        if r.subordinate && r.remote_units.len() > 1 {
+            return bad(format!(
+                "subordinate relation {} links {} remote units; a container-scoped relation \
+                 links at most one (the unit on the same machine)",
+                r.id,
+                r.remote_units.len()
+            ));
+        }
+    }
+    if let Some(principal) = &state.juju.principal_unit {
+        if !meta.subordinate {
+            return bad(format!(
+                "the state names principal unit {principal:?}, but the charm is not a \
+                 subordinate (subordinate: true in its metadata)"
+            ));
+        }
+        let related = state
+            .juju
+            .relations
+            .iter()
+            .filter(|r| r.subordinate)
+            .any(|r| r.remote_units.contains_key(principal));
+        let any_sub = state.juju.relations.iter().any(|r| r.subordinate);
+        if any_sub && !related {
+            return bad(format!(
+                "principal unit {principal:?} is not the remote unit of any subordinate \
+                 relation in the state"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Model details that Juju never combines: a machine on Kubernetes, containers on machines.
+fn check_model(meta: &CharmMeta, state: &State) -> Result<(), RunError> {
+    let bad = |s: String| Err(RunError::inconsistent(s));
+    let k8s = state.juju.model.model_type == ModelType::Kubernetes;
+    if let (true, Some(machine)) = (k8s, &state.juju.machine_id) {
+        return bad(format!(
+            "the state sets machine id {machine:?} in a Kubernetes model; Juju exports \
+             JUJU_MACHINE_ID only on machines (State::model_type(ModelType::Machine))"
+        ));
+    }
+    if !k8s && !meta.containers.is_empty() {
+        return bad(
+            "the charm declares containers (a sidecar charm), which Juju deploys only on \
+             Kubernetes, but the state's model is a machine model"
+                .to_owned(),
+        );
+    }
+    Ok(())
 }
 
 fn check_event(meta: &CharmMeta, state: &State, ev: &TestEvent) -> Result<(), RunError> {
@@ -93,14 +174,14 @@ fn check_event(meta: &CharmMeta, state: &State, ev: &TestEvent) -> Result<(), Ru
             ev.kind,
             EventKind::SecretRotate | EventKind::SecretExpired | EventKind::SecretRemove
         );
-        if owner_only && secret.owner == SecretOwner::Consumer {
+        if owner_only && secret.owner == SecretOwnership::Consumer {
             return bad(format!(
                 "Juju sends {} only to a secret's owner, but the state says this unit \
                  consumes {id:?}",
                 ev.kind
             ));
         }
-        if ev.kind == EventKind::SecretChanged && secret.owner != SecretOwner::Consumer {
+        if ev.kind == EventKind::SecretChanged && secret.owner != SecretOwnership::Consumer {
             return bad(format!(
                 "Juju sends secret-changed only to observers, but this unit owns {id:?}"
             ));
@@ -154,7 +235,7 @@ fn check_event(meta: &CharmMeta, state: &State, ev: &TestEvent) -> Result<(), Ru
             if !container.notices.iter().any(|n| &n.key == key) {
                 return bad(format!(
                     "the custom notice {key:?} is not in container {c:?}; add it with \
-                     Container::notice"
+                     ContainerState::notice"
                 ));
             }
             if !container.can_connect {

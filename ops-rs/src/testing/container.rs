@@ -1,4 +1,4 @@
-//! [`Container`]: a workload container, backed during a run by a simulated Pebble.
+//! [`ContainerState`]: a workload container, backed during a run by a simulated Pebble.
 //!
 //! Each run starts one [`SimPebble`](pebble_client::testing::SimPebble) per container that can connect, on
 //! `<tmp>/<name>/pebble.socket` (the run points `OPS_RS_CONTAINERS_DIR` at `<tmp>`), seeds
@@ -7,12 +7,12 @@
 //! charm's real Pebble client and retry code run against it; retries do not sleep.
 //!
 //! ```
-//! use ops::testing::{Container, Notice};
+//! use ops::testing::{ContainerState, NoticeState};
 //! use pebble_client::testing::{Fault, FaultRule};
-//! let web = Container::new("web")
+//! let web = ContainerState::new("web")
 //!     .layer("base", "services:\n  web:\n    override: replace\n    command: /bin/web\n")?
 //!     .file("/etc/web.conf", "port: 80")
-//!     .notice(Notice::custom("example.com/ready"))
+//!     .notice(NoticeState::custom("example.com/ready"))
 //!     .fault(FaultRule::new(Fault::error(500, "boom")).path("/v1/services").times(1));
 //! assert!(web.can_connect);
 //! assert_eq!(web.layers[0].0, "base");
@@ -26,13 +26,15 @@ use std::time::Duration;
 use pebble_client::testing::{ExecInput, ExecResponse, FaultRule};
 use pebble_client::types::{CheckInfo, Layer, Plan, ServiceInfo, ServiceStatus};
 
+pub use crate::testing::check_health::CheckHealth;
 use crate::testing::error::RunError;
+pub use crate::testing::mount::HostMount;
 use crate::testing::pebble_fault::PebbleFault;
 
 /// A custom notice in a container, as the workload recorded it with `pebble notify`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Notice {
+pub struct NoticeState {
     /// Its key, e.g. `example.com/ready`.
     pub key: String,
     /// Data of the latest occurrence.
@@ -41,15 +43,15 @@ pub struct Notice {
     pub occurrences: u64,
     /// Occurrences within this long of the last repeat do not repeat it.
     pub repeat_after: Option<Duration>,
-    /// Its id in the simulated Pebble (`JUJU_NOTICE_ID`). [`Container::notice`] gives one
+    /// Its id in the simulated Pebble (`JUJU_NOTICE_ID`). [`ContainerState::notice`] gives one
     /// if unset; it stays the same across runs.
     pub id: Option<String>,
 }
 
-impl Notice {
+impl NoticeState {
     /// A custom notice that occurred once, without data.
     pub fn custom(key: &str) -> Self {
-        Notice {
+        NoticeState {
             key: key.to_owned(),
             data: BTreeMap::new(),
             occurrences: 1,
@@ -72,7 +74,7 @@ impl Notice {
         self
     }
 
-    /// Sets its id (normally given by [`Container::notice`]).
+    /// Sets its id (normally given by [`ContainerState::notice`]).
     #[must_use]
     pub fn id(mut self, id: &str) -> Self {
         self.id = Some(id.to_owned());
@@ -107,7 +109,7 @@ enum Answer {
     Handler(Arc<dyn Fn(&ExecInput) -> ExecResponse + Send + Sync>),
 }
 
-/// A command the charm may run in a testing [`Container`] with
+/// A command the charm may run in a testing [`ContainerState`] with
 /// [`Container::exec`](crate::container::Container::exec) (Scenario's `Exec`, Harness's
 /// `handle_exec`).
 ///
@@ -117,8 +119,8 @@ enum Answer {
 /// sees as [`ContainerError::ExecutableNotFound`](crate::container::ContainerError).
 ///
 /// ```
-/// use ops::testing::{Container, Exec, ExecResponse};
-/// let web = Container::new("web")
+/// use ops::testing::{ContainerState, Exec, ExecResponse};
+/// let web = ContainerState::new("web")
 ///     .exec(Exec::new("webkv-server backup").stdout("backed up 3 keys"))
 ///     .exec(Exec::new("tar").exit_code(2).stderr("tar: /data: No such file"))
 ///     .exec(Exec::handler("wc -c", |input| {
@@ -232,7 +234,7 @@ impl PartialEq for Exec {
 /// A workload container as the charm's Pebble sees it.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct Container {
+pub struct ContainerState {
     /// The container's name (as in the metadata).
     pub name: String,
     /// Whether Pebble answers; `false`: no socket (the charm gets "socket not found").
@@ -246,9 +248,15 @@ pub struct Container {
     /// Files by absolute container path.
     pub files: BTreeMap<String, Vec<u8>>,
     /// Custom notices, oldest first.
-    pub notices: Vec<Notice>,
+    pub notices: Vec<NoticeState>,
     /// Checks that are down, with the failure message.
     pub failing_checks: BTreeMap<String, String>,
+    /// How checks stand at the start of the run, by name (see [`CheckHealth`]); a check not
+    /// listed is up without failures (or inactive if its layer says `startup: disabled`).
+    /// An output state lists every check that is not up without failures.
+    pub check_health: BTreeMap<String, CheckHealth>,
+    /// Host paths seen inside the container (see [`HostMount`]); kept in the output state.
+    pub mounts: Vec<HostMount>,
     /// Request faults to inject for the run (not kept in the output state).
     pub faults: Vec<FaultRule>,
     /// The commands the charm may exec (see [`Exec`]); kept in the output state.
@@ -261,10 +269,10 @@ pub struct Container {
     pub checks: Vec<CheckInfo>,
 }
 
-impl Container {
+impl ContainerState {
     /// A container Pebble answers for, with nothing in it.
     pub fn new(name: &str) -> Self {
-        Container {
+        ContainerState {
             name: name.to_owned(),
             can_connect: true,
             layers: Vec::new(),
@@ -272,6 +280,8 @@ impl Container {
             files: BTreeMap::new(),
             notices: Vec::new(),
             failing_checks: BTreeMap::new(),
+            check_health: BTreeMap::new(),
+            mounts: Vec::new(),
             faults: Vec::new(),
             execs: Vec::new(),
             plan: Plan::default(),
@@ -317,7 +327,7 @@ impl Container {
     /// Adds a custom notice. Without an id it gets the next one in this container (one
     /// more than the highest), which it keeps across runs.
     #[must_use]
-    pub fn notice(mut self, mut notice: Notice) -> Self {
+    pub fn notice(mut self, mut notice: NoticeState) -> Self {
         if notice.id.is_none() {
             notice.id = Some(self.next_notice_id().to_string());
         }
@@ -326,7 +336,7 @@ impl Container {
     }
 
     /// The custom notice with `key`, if present.
-    pub fn notice_by_key(&self, key: &str) -> Option<&Notice> {
+    pub fn notice_by_key(&self, key: &str) -> Option<&NoticeState> {
         self.notices.iter().find(|n| n.key == key)
     }
 
@@ -375,8 +385,24 @@ impl Container {
         self
     }
 
+    /// Sets how a check stands at the start of the run: up with failures, down, or
+    /// stopped (see [`CheckHealth`]).
+    #[must_use]
+    pub fn check_health(mut self, health: CheckHealth) -> Self {
+        self.check_health.insert(health.name.clone(), health);
+        self
+    }
+
+    /// Maps a host directory or file into the container (see [`HostMount`]).
+    #[must_use]
+    pub fn mount(mut self, mount: HostMount) -> Self {
+        self.mounts.retain(|m| m.location != mount.location);
+        self.mounts.push(mount);
+        self
+    }
+
     /// Injects a request fault for the run (an error answer, a dropped connection, ...).
-    /// For the common outages, [`Container::pebble_fault`] is simpler.
+    /// For the common outages, [`ContainerState::pebble_fault`] is simpler.
     #[must_use]
     pub fn fault(mut self, rule: FaultRule) -> Self {
         self.faults.push(rule);

@@ -1,4 +1,4 @@
-//! A [`Container`] during a run: seeding its simulated Pebble, and reading it back.
+//! A [`ContainerState`] during a run: seeding its simulated Pebble, and reading it back.
 //!
 //! Seeding order matters for notice ids: the custom notices go in first, each under its id
 //! from the state (so a deferred custom-notice event finds the same notice next run), then
@@ -11,10 +11,10 @@ use std::path::Path;
 use pebble_client::testing::{SimError, SimPebble};
 use pebble_client::types::{Change, ChangeStatus, CheckStatus, NoticeType, ServiceStatus};
 
-use crate::testing::container::{Container, Notice};
+use crate::testing::container::{CheckHealth, ContainerState, NoticeState};
 use crate::testing::error::RunError;
 
-impl Container {
+impl ContainerState {
     fn sim_error(&self, e: SimError) -> RunError {
         RunError::Pebble {
             container: self.name.clone(),
@@ -64,6 +64,16 @@ impl Container {
         for (svc, status) in &self.service_statuses {
             sim.set_service_status(svc, status.clone());
         }
+        for mount in &self.mounts {
+            if let Some(path) = self.files.keys().find(|p| mount.covers(p)) {
+                return Err(RunError::inconsistent(format!(
+                    "file {path} of container {:?} is under mount {:?}: put it in the \
+                     mount's source instead",
+                    self.name, mount.location
+                )));
+            }
+            mount.apply(&sim, &self.name)?;
+        }
         for (path, content) in &self.files {
             let host = sim.host_path(path).map_err(|e| self.sim_error(e))?;
             host.parent()
@@ -74,6 +84,9 @@ impl Container {
         for (check, message) in &self.failing_checks {
             sim.fail_check(check, message)
                 .map_err(|e| self.sim_error(e))?;
+        }
+        for health in self.check_health.values() {
+            health.apply(&sim, &self.name)?;
         }
         for rule in &self.faults {
             sim.inject(rule.clone());
@@ -86,7 +99,7 @@ impl Container {
     }
 
     /// This container as the simulated Pebble left it (faults are not carried over).
-    pub(crate) fn read_back(&self, sim: Option<&SimPebble>) -> Result<Container, RunError> {
+    pub(crate) fn read_back(&self, sim: Option<&SimPebble>) -> Result<ContainerState, RunError> {
         let mut out = self.clone();
         out.faults.clear();
         let Some(sim) = sim else {
@@ -112,16 +125,34 @@ impl Container {
                     .failing_checks
                     .get(&c.name)
                     .cloned()
+                    .or_else(|| {
+                        let seeded = self.check_health.get(&c.name);
+                        seeded
+                            .filter(|h| h.status == CheckStatus::Down)
+                            .map(|h| h.message.clone())
+                    })
                     .or_else(|| failure_message(&changes, &c.name))
                     .unwrap_or_else(|| "down".to_owned());
                 (c.name.clone(), message)
+            })
+            .collect();
+        out.check_health = out
+            .checks
+            .iter()
+            .filter_map(|c| {
+                let message = out
+                    .failing_checks
+                    .get(&c.name)
+                    .cloned()
+                    .or_else(|| self.check_health.get(&c.name).map(|h| h.message.clone()));
+                CheckHealth::from_info(c, message).map(|h| (c.name.clone(), h))
             })
             .collect();
         out.notices = sim
             .notices()
             .into_iter()
             .filter(|n| n.notice_type == NoticeType::Custom)
-            .map(|n| Notice {
+            .map(|n| NoticeState {
                 key: n.key,
                 data: n.last_data,
                 occurrences: n.occurrences,

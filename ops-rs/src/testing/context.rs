@@ -1,14 +1,14 @@
 //! [`Context`]: runs one event against a [`State`] through the real dispatcher.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::container::PebbleOptions;
 use crate::context::JujuContext;
-use crate::dispatch::{DispatchInput, StoreSpec, dispatch};
+use crate::dispatch::{DispatchInput, Inspector, StoreSpec, dispatch_inspected};
 use crate::dispatch::{EventInputs, juju_event};
 use crate::event::EventKind;
-use crate::framework::Charm;
+use crate::framework::{Charm, Ctx, Observers};
 use crate::juju_version::JujuVersionError;
 use crate::metadata::{CharmMeta, MetadataError};
 use crate::model::ModelType;
@@ -19,7 +19,7 @@ use crate::testing::consistency;
 use crate::testing::error::RunError;
 use crate::testing::event::{On, TestEvent};
 use crate::testing::juju::{ActionState, JujuSim, JujuState};
-use crate::testing::output::{ActionOutput, Output};
+use crate::testing::output::{ActionOutput, Output, RunHistory};
 use crate::testing::state::State;
 
 /// The Juju version a run reports unless set with [`Context::juju_version`].
@@ -31,7 +31,7 @@ type Factory<C> = Box<dyn Fn() -> C>;
 ///
 /// Each run builds the hook's environment, a simulated Juju ([`JujuSim`]) from the state, a
 /// simulated Pebble per container, and an in-memory store holding the state's event counter,
-/// deferred queue and charm state; then calls the same [`dispatch`] as production (deferred
+/// deferred queue and charm state; then calls the same [`dispatch`](crate::dispatch::dispatch) as production (deferred
 /// events first, the event, collect-status, commit or rollback) and reads it all back.
 ///
 /// ```
@@ -62,6 +62,7 @@ pub struct Context<C: Charm> {
     pebble: PebbleOptions,
     clock: Option<Arc<dyn Clock>>,
     juju_storage: bool,
+    charm_root: Option<PathBuf>,
     /// The event constructors, Scenario-style: `ctx.on.config_changed()`.
     pub on: On,
 }
@@ -99,6 +100,7 @@ impl<C: Charm> Context<C> {
             pebble: PebbleOptions::default(),
             clock: None,
             juju_storage: false,
+            charm_root: None,
             on: On,
         }
     }
@@ -208,9 +210,58 @@ impl<C: Charm> Context<C> {
         self
     }
 
+    /// Gives runs a charm directory holding the files of `dir` (Scenario's `charm_root`):
+    /// the charm's own templates, scripts and data, as the packed charm would have them.
+    ///
+    /// Every run copies `dir` into a fresh temporary directory and points `JUJU_CHARM_DIR`
+    /// (the charm's [`JujuContext::charm_dir`]) at the copy, so what a run writes there is
+    /// gone at the next run and `dir` itself is never changed. (Scenario runs in the
+    /// directory itself; a copy keeps one test from seeing what another wrote.) Without a
+    /// charm root the charm directory is an empty temporary one.
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::testing::{Context, State};
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type Stored = String;
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.install("render", |_, ctx, _| {
+    ///             let path = ctx.juju_context().charm_dir.join("templates/motd.txt");
+    ///             *ctx.stored_mut() = std::fs::read_to_string(path)?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let root = tempfile::tempdir()?;
+    /// std::fs::create_dir(root.path().join("templates"))?;
+    /// std::fs::write(root.path().join("templates/motd.txt"), "hello")?;
+    /// let ctx = Context::<App>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: app")?)
+    ///     .charm_root(root.path());
+    /// let out = ctx.run(ctx.on.install(), &State::new())?;
+    /// assert_eq!(out.state.stored_as::<String>()?, "hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn charm_root(mut self, dir: impl AsRef<Path>) -> Self {
+        self.charm_root = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
     /// The charm's metadata.
     pub fn meta(&self) -> &CharmMeta {
         &self.meta
+    }
+
+    fn settings(&self) -> RunSettings<'_> {
+        RunSettings {
+            juju_version: &self.juju_version,
+            pebble: &self.pebble,
+            clock: self.clock.as_ref(),
+            juju_storage: self.juju_storage,
+            charm_root: self.charm_root.as_deref(),
+        }
     }
 
     /// Runs `event` against `state` and returns the new state and what the charm did.
@@ -220,18 +271,75 @@ impl<C: Charm> Context<C> {
     /// run's `juju-log` lines. A state that does not fit the event or the metadata is
     /// [`RunError::Inconsistent`].
     pub fn run(&self, event: TestEvent, state: &State) -> Result<Output, RunError> {
-        run_event(
+        run_event(&self.meta, &*self.factory, self.settings(), &event, state)
+    }
+
+    /// Runs `event` against `state` as [`Context::run`] does, and calls `inspect` with the
+    /// charm and its [`Ctx`] (the model, the stored state, the containers) once the event and
+    /// collect-status are handled, before `pre-commit` and the commit: Scenario's
+    /// `with ctx(event, state) as mgr: mgr.run(); mgr.charm`. Returns the output and what
+    /// `inspect` returned.
+    ///
+    /// What `inspect` does counts: a hook tool it runs is in the output's
+    /// [`tool_calls`](Output::tool_calls), a change to the stored state is committed. If the
+    /// dispatch fails before the look (a handler error), `inspect` is not called and the
+    /// result is [`RunError::Dispatch`].
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::testing::{Context, State};
+    /// #[derive(Default)]
+    /// struct Web { rendered: Option<String> }
+    /// impl Charm for Web {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("render", |c, ctx, _| {
+    ///             let port = ctx.model().config_value("port")?;
+    ///             c.rendered = port.map(|p| format!("listen {p}"));
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let meta = ops::metadata::CharmMeta::from_charmcraft_yaml(
+    ///     "name: web\nconfig:\n  options:\n    port: {type: int, default: 80}\n",
+    /// )?;
+    /// let ctx = Context::<Web>::new(meta);
+    /// let state = State::new().config("port", 8080);
+    /// let (_out, (rendered, unit)) = ctx.run_inspect(ctx.on.config_changed(), &state, |charm, ctx| {
+    ///     (charm.rendered.clone(), ctx.model().unit_name().to_owned())
+    /// })?;
+    /// assert_eq!(rendered.as_deref(), Some("listen 8080"));
+    /// assert_eq!(unit, "web/0");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run_inspect<R>(
+        &self,
+        event: TestEvent,
+        state: &State,
+        inspect: impl FnOnce(&mut C, &mut Ctx<C>) -> R,
+    ) -> Result<(Output, R), RunError> {
+        let mut inspect = Some(inspect);
+        let mut result = None;
+        let mut look = |charm: &mut C, ctx: &mut Ctx<C>| {
+            if let Some(f) = inspect.take() {
+                result = Some(f(charm, ctx));
+            }
+        };
+        let out = run_event_inspected(
             &self.meta,
             &*self.factory,
-            RunSettings {
-                juju_version: &self.juju_version,
-                pebble: &self.pebble,
-                clock: self.clock.as_ref(),
-                juju_storage: self.juju_storage,
-            },
-            &event,
-            state,
-        )
+            self.settings(),
+            (&event, state),
+            Some(&mut look),
+        )?;
+        let result = result.ok_or_else(|| {
+            RunError::inconsistent(format!(
+                "{} ran without reaching the point where the charm is inspected (a \
+                 restricted hook that does nothing with Juju's state store)",
+                event.kind
+            ))
+        })?;
+        Ok((out, result))
     }
 
     /// The deferred-queue entry `handler` would store for `event` (Scenario's
@@ -241,8 +349,67 @@ impl<C: Charm> Context<C> {
     /// be set with [`TestEvent::notice_id`], a storage event's location with
     /// [`TestEvent::storage_location`] (else it has none). [`Context::deferred_in`] takes
     /// both from the state.
+    ///
+    /// `handler` must be a name the charm (or one of its components, as `<key>/<name>`)
+    /// registered for the event's kind: a dispatch drops an entry whose handler does not
+    /// exist without a word (the handler was removed in an upgrade), so a typo here would
+    /// make a test pass for the wrong reason. Such a name is
+    /// [`RunError::Inconsistent`], naming the handlers that do observe the event.
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::metadata::CharmMeta;
+    /// use ops::testing::Context;
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("reconcile", |_c, _ctx, _ev| Ok(()));
+    ///     }
+    /// }
+    /// let ctx = Context::<App>::new(CharmMeta::from_charmcraft_yaml("name: app")?);
+    /// assert!(ctx.deferred(&ctx.on.config_changed(), "reconcile").is_ok());
+    /// let typo = ctx.deferred(&ctx.on.config_changed(), "reconcilee").unwrap_err();
+    /// assert!(typo.to_string().contains("\"reconcile\""), "{typo}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn deferred(&self, event: &TestEvent, handler: &str) -> Result<DeferredEntry, RunError> {
+        self.check_handler(event, handler)?;
         deferred_entry(&self.meta, event, handler, None)
+    }
+
+    /// The deferred-queue entry an older revision of the charm stored for `event` and a
+    /// handler this charm no longer has (removed, renamed, or its library gone): what
+    /// [`deferred`](Self::deferred) refuses, for a test of what a dispatch does with such an
+    /// entry (it drops it, with a warning for a custom event whose emitter is gone).
+    pub fn deferred_by_older_revision(
+        &self,
+        event: &TestEvent,
+        handler: &str,
+    ) -> Result<DeferredEntry, RunError> {
+        deferred_entry(&self.meta, event, handler, None)
+    }
+
+    /// Refuses a handler name that nothing registered for `event`'s kind.
+    fn check_handler(&self, event: &TestEvent, handler: &str) -> Result<(), RunError> {
+        let mut charm = (self.factory)();
+        let on = Observers::of(&mut charm);
+        let names = on.handler_names(&event.kind);
+        if names.contains(&handler) {
+            return Ok(());
+        }
+        let known = if names.is_empty() {
+            format!("nothing observes {}", event.kind)
+        } else {
+            let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+            format!("the handlers of {} are {}", event.kind, quoted.join(", "))
+        };
+        Err(RunError::inconsistent(format!(
+            "no handler named {handler:?} observes {}, so a dispatch would drop this deferred \
+             entry without running it; {known}",
+            event.kind
+        )))
     }
 
     /// The deferred-queue entry `handler` would store for `event` in `state`: a custom
@@ -252,14 +419,19 @@ impl<C: Charm> Context<C> {
     /// ```
     /// use ops::prelude::*;
     /// use ops::metadata::CharmMeta;
-    /// use ops::testing::{Container, Context, Notice, State};
+    /// use ops::testing::{ContainerState, Context, NoticeState, State};
     /// # #[derive(Default)] struct App;
-    /// # impl Charm for App { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
+    /// # impl Charm for App {
+    /// #     type Stored = ();
+    /// #     fn observe(on: &mut Observers<Self>) {
+    /// #         on.pebble_custom_notice("web", "on_notice", |_c, _ctx, _ev| Ok(()));
+    /// #     }
+    /// # }
     /// let meta = CharmMeta::from_charmcraft_yaml("name: app\ncontainers:\n  web: {resource: img}\n")?;
     /// let ctx = Context::<App>::new(meta);
-    /// let web = Container::new("web")
-    ///     .notice(Notice::custom("example.com/a"))
-    ///     .notice(Notice::custom("example.com/b"));
+    /// let web = ContainerState::new("web")
+    ///     .notice(NoticeState::custom("example.com/a"))
+    ///     .notice(NoticeState::custom("example.com/b"));
     /// let state = State::new().container(web);
     /// let ev = ctx.on.pebble_custom_notice("web", "example.com/b");
     /// let entry = ctx.deferred_in(&ev, "on_notice", &state)?;
@@ -273,6 +445,7 @@ impl<C: Charm> Context<C> {
         handler: &str,
         state: &State,
     ) -> Result<DeferredEntry, RunError> {
+        self.check_handler(event, handler)?;
         deferred_entry(&self.meta, event, handler, Some(state))
     }
 }
@@ -301,7 +474,7 @@ fn notice_id_var(
         .and_then(|ct| ct.notice_id_of(key))
         .ok_or_else(|| {
             RunError::inconsistent(format!(
-                "notice {key:?} is not in container {c:?}; add it with Container::notice"
+                "notice {key:?} is not in container {c:?}; add it with ContainerState::notice"
             ))
         })?;
     Ok(vec![("JUJU_NOTICE_ID", id.to_string())])
@@ -318,9 +491,18 @@ fn base_vars(juju: &JujuState, version: &str, charm_dir: &Path) -> Vec<(&'static
         ("JUJU_MODEL_UUID", juju.model.uuid.clone()),
         ("JUJU_VERSION", version.to_owned()),
         ("JUJU_CHARM_DIR", charm_dir.display().to_string()),
-        ("JUJU_MACHINE_ID", String::new()),
-        ("JUJU_PRINCIPAL_UNIT", String::new()),
-        ("JUJU_AVAILABILITY_ZONE", String::new()),
+        (
+            "JUJU_MACHINE_ID",
+            juju.machine_id.clone().unwrap_or_default(),
+        ),
+        (
+            "JUJU_PRINCIPAL_UNIT",
+            juju.principal_unit.clone().unwrap_or_default(),
+        ),
+        (
+            "JUJU_AVAILABILITY_ZONE",
+            juju.availability_zone.clone().unwrap_or_default(),
+        ),
     ];
     if juju.model.model_type == ModelType::Kubernetes {
         vars.push((
@@ -395,6 +577,8 @@ pub(crate) struct RunSettings<'a> {
     pub clock: Option<&'a Arc<dyn Clock>>,
     /// Whether the charm keeps its state in Juju's controller-side store.
     pub juju_storage: bool,
+    /// The directory whose files the run's charm directory holds.
+    pub charm_root: Option<&'a Path>,
 }
 
 /// One run: the heart of both [`Context`] and the Harness.
@@ -405,11 +589,23 @@ pub(crate) fn run_event<C: Charm>(
     event: &TestEvent,
     state: &State,
 ) -> Result<Output, RunError> {
+    run_event_inspected(meta, factory, settings, (event, state), None)
+}
+
+/// [`run_event`], with a look at the charm before the commit.
+fn run_event_inspected<C: Charm>(
+    meta: &Arc<CharmMeta>,
+    factory: &dyn Fn() -> C,
+    settings: RunSettings<'_>,
+    (event, state): (&TestEvent, &State),
+    inspect: Option<Inspector<'_, C>>,
+) -> Result<Output, RunError> {
     let RunSettings {
         juju_version,
         pebble,
         clock,
         juju_storage,
+        charm_root,
     } = settings;
     consistency::check(meta, state, event)?;
     let mut juju = prepare_juju(meta, state, event);
@@ -422,6 +618,7 @@ pub(crate) fn run_event<C: Charm>(
         .tempdir()
         .map_err(|e| RunError::inconsistent(format!("cannot create a temp dir: {e}")))?;
     let charm_dir = tmp.path().join("charm");
+    prepare_charm_dir(&charm_dir, charm_root)?;
     let containers_dir = tmp.path().join("containers");
     if !state.containers.is_empty() {
         pebble_client::retry::set_sleep_enabled(false);
@@ -489,7 +686,7 @@ pub(crate) fn run_event<C: Charm>(
     if let Some(custom) = event.custom_event() {
         input = input.main_event(custom);
     }
-    let outcome = dispatch(&mut charm, input, store_spec);
+    let outcome = dispatch_inspected(&mut charm, input, store_spec, inspect);
     let mut after = sim.state();
     if let Err(error) = outcome.result {
         return Err(RunError::Dispatch {
@@ -500,6 +697,7 @@ pub(crate) fn run_event<C: Charm>(
 
     let juju_log = std::mem::take(&mut after.logs);
     let tool_calls = std::mem::take(&mut after.calls);
+    let history = RunHistory::from_calls(&tool_calls, &state.juju.app_version);
     let action = after.action.take().map(|a| ActionOutput {
         results: a.results,
         logs: a.logs,
@@ -566,7 +764,47 @@ pub(crate) fn run_event<C: Charm>(
         emitted_events: outcome.emitted,
         action,
         exec_history,
+        workload_version_history: history.workload_versions,
+        removed_secret_revisions: history.removed_secret_revisions,
+        requested_storages: history.requested_storages,
     })
+}
+
+/// Creates the run's charm directory, holding a copy of `root`'s files if given.
+fn prepare_charm_dir(charm_dir: &Path, root: Option<&Path>) -> Result<(), RunError> {
+    let fail = |dir: &Path, e: std::io::Error| RunError::CharmRoot {
+        dir: root.unwrap_or(dir).to_path_buf(),
+        detail: e.to_string(),
+    };
+    std::fs::create_dir_all(charm_dir).map_err(|e| fail(charm_dir, e))?;
+    let Some(root) = root else {
+        return Ok(());
+    };
+    if !root.is_dir() {
+        return Err(RunError::CharmRoot {
+            dir: root.to_path_buf(),
+            detail: "not a directory".to_owned(),
+        });
+    }
+    copy_tree(root, charm_dir).map_err(|e| fail(root, e))
+}
+
+/// Copies the files and directories under `from` into `to` (symbolic links as links).
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        let target = to.join(entry.file_name());
+        if ty.is_dir() {
+            std::fs::create_dir_all(&target)?;
+            copy_tree(&entry.path(), &target)?;
+        } else if ty.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes `data` into the controller-side store of `juju`, as [`JujuStore`] keeps it; with no
@@ -640,6 +878,14 @@ fn prepare_juju(meta: &CharmMeta, state: &State, event: &TestEvent) -> JujuState
     }
     if let Some((name, index)) = &event.storage {
         juju.tool_defaults.storage_id = Some(format!("{name}/{index}"));
+    }
+    if meta.subordinate && juju.principal_unit.is_none() {
+        // Juju tells a subordinate its principal in every hook.
+        juju.principal_unit = juju
+            .relations
+            .iter()
+            .filter(|r| r.subordinate)
+            .find_map(|r| r.remote_units.keys().next().cloned());
     }
     juju
 }

@@ -39,6 +39,15 @@ pub enum RunError {
         /// What failed (never the data).
         detail: String,
     },
+    /// The charm root ([`Context::charm_root`](super::Context::charm_root)) could not be
+    /// copied into the run's charm directory.
+    #[error("the charm root {dir:?} cannot be used: {detail}")]
+    CharmRoot {
+        /// The directory.
+        dir: std::path::PathBuf,
+        /// What failed.
+        detail: String,
+    },
     /// A simulated Pebble could not be started, seeded or read.
     #[error("the simulated Pebble of container {container:?}: {detail}")]
     Pebble {

@@ -7,8 +7,8 @@
 //!
 //! ```
 //! use ops::testing::On;
-//! use ops::testing::juju::Relation;
-//! let db = Relation::new(3, "db", "pg").remote_unit("pg/0", [("host", "h")]);
+//! use ops::testing::juju::RelationState;
+//! let db = RelationState::new(3, "db", "pg").remote_unit("pg/0", [("host", "h")]);
 //! let ev = On.relation_changed(&db);
 //! assert_eq!(ev.kind().to_string(), "db-relation-changed");
 //! assert_eq!(ev.var("JUJU_RELATION_ID").as_deref(), Some("db:3"));
@@ -18,7 +18,7 @@
 use serde_json::Value;
 
 use crate::event::{CustomEvent, CustomEventData, Event, EventKind};
-use crate::testing::juju::{Relation, Secret};
+use crate::testing::juju::{RelationState, SecretState};
 
 /// The uuid an action gets unless the test gives one with [`TestEvent::action_id`].
 pub const DEFAULT_ACTION_ID: &str = "00000000-0000-4000-8000-00000000000a";
@@ -224,8 +224,8 @@ impl TestEvent {
 ///
 /// ```
 /// use ops::testing::On;
-/// use ops::testing::juju::{Secret, SecretOwner};
-/// let s = Secret::new("secret:abc", SecretOwner::Consumer, [("k", "v")]).label("creds");
+/// use ops::testing::juju::{SecretState, SecretOwnership};
+/// let s = SecretState::new("secret:abc", SecretOwnership::Consumer, [("k", "v")]).label("creds");
 /// let ev = On.secret_changed(&s);
 /// assert_eq!(ev.var("JUJU_SECRET_ID").as_deref(), Some("secret:abc"));
 /// assert_eq!(ev.var("JUJU_SECRET_LABEL").as_deref(), Some("creds"));
@@ -300,7 +300,7 @@ impl On {
         TestEvent::new(EventKind::from_hook_name(name))
     }
 
-    fn relation(kind: EventKind, r: &Relation) -> TestEvent {
+    fn relation(kind: EventKind, r: &RelationState) -> TestEvent {
         let mut ev = TestEvent::new(kind);
         ev.relation = Some(RelationRef {
             id: r.id,
@@ -311,26 +311,26 @@ impl On {
     }
 
     /// `<endpoint>-relation-created`
-    pub fn relation_created(&self, relation: &Relation) -> TestEvent {
+    pub fn relation_created(&self, relation: &RelationState) -> TestEvent {
         Self::relation(EventKind::relation_created(&relation.endpoint), relation)
     }
 
     /// `<endpoint>-relation-joined` by `remote_unit`.
-    pub fn relation_joined(&self, relation: &Relation, remote_unit: &str) -> TestEvent {
+    pub fn relation_joined(&self, relation: &RelationState, remote_unit: &str) -> TestEvent {
         Self::relation(EventKind::relation_joined(&relation.endpoint), relation)
             .remote_unit(Some(remote_unit))
     }
 
     /// `<endpoint>-relation-changed`, with the relation's first remote unit as the remote
     /// unit (change it with [`TestEvent::remote_unit`]).
-    pub fn relation_changed(&self, relation: &Relation) -> TestEvent {
+    pub fn relation_changed(&self, relation: &RelationState) -> TestEvent {
         let first = relation.remote_units.keys().next().map(String::as_str);
         Self::relation(EventKind::relation_changed(&relation.endpoint), relation).remote_unit(first)
     }
 
     /// `<endpoint>-relation-departed`: `departing_unit` leaves (it is also the remote unit).
     /// The run moves it out of the relation's units, as Juju has by then.
-    pub fn relation_departed(&self, relation: &Relation, departing_unit: &str) -> TestEvent {
+    pub fn relation_departed(&self, relation: &RelationState, departing_unit: &str) -> TestEvent {
         let mut ev = Self::relation(EventKind::relation_departed(&relation.endpoint), relation)
             .remote_unit(Some(departing_unit));
         ev.departing_unit = Some(departing_unit.to_owned());
@@ -338,7 +338,7 @@ impl On {
     }
 
     /// `<endpoint>-relation-broken`. The relation is gone from the output state.
-    pub fn relation_broken(&self, relation: &Relation) -> TestEvent {
+    pub fn relation_broken(&self, relation: &RelationState) -> TestEvent {
         Self::relation(EventKind::relation_broken(&relation.endpoint), relation)
     }
 
@@ -356,7 +356,7 @@ impl On {
         ev
     }
 
-    fn secret(kind: EventKind, s: &Secret, revision: Option<u32>) -> TestEvent {
+    fn secret(kind: EventKind, s: &SecretState, revision: Option<u32>) -> TestEvent {
         let mut ev = TestEvent::new(kind);
         ev.secret_id = Some(s.id.clone());
         ev.secret_label = s.label.clone();
@@ -365,22 +365,22 @@ impl On {
     }
 
     /// `secret-changed` (an observer: a new revision of `secret` exists).
-    pub fn secret_changed(&self, secret: &Secret) -> TestEvent {
+    pub fn secret_changed(&self, secret: &SecretState) -> TestEvent {
         Self::secret(EventKind::SecretChanged, secret, None)
     }
 
     /// `secret-rotate` (the owner: time to rotate `secret`).
-    pub fn secret_rotate(&self, secret: &Secret) -> TestEvent {
+    pub fn secret_rotate(&self, secret: &SecretState) -> TestEvent {
         Self::secret(EventKind::SecretRotate, secret, None)
     }
 
     /// `secret-expired` for `revision` (the owner).
-    pub fn secret_expired(&self, secret: &Secret, revision: u32) -> TestEvent {
+    pub fn secret_expired(&self, secret: &SecretState, revision: u32) -> TestEvent {
         Self::secret(EventKind::SecretExpired, secret, Some(revision))
     }
 
     /// `secret-remove` for `revision` (the owner: no observer tracks it any more).
-    pub fn secret_remove(&self, secret: &Secret, revision: u32) -> TestEvent {
+    pub fn secret_remove(&self, secret: &SecretState, revision: u32) -> TestEvent {
         Self::secret(EventKind::SecretRemove, secret, Some(revision))
     }
 
@@ -431,7 +431,7 @@ mod tests {
 
     #[test]
     fn relation_vars_follow_juju() {
-        let r = Relation::new(4, "db", "pg").remote_unit("pg/1", [("a", "b")]);
+        let r = RelationState::new(4, "db", "pg").remote_unit("pg/1", [("a", "b")]);
         let created = On.relation_created(&r);
         assert_eq!(created.var("JUJU_REMOTE_UNIT").as_deref(), Some("")); // exported, empty
         assert_eq!(created.var("JUJU_REMOTE_APP").as_deref(), Some("pg"));

@@ -49,12 +49,13 @@ use crate::event::{CustomEvent, CustomEventData};
 use crate::framework::Charm;
 use crate::metadata::CharmMeta;
 use crate::status::Status;
-use crate::testing::container::Container;
+use crate::testing::container::ContainerState;
 use crate::testing::context::{DEFAULT_JUJU_VERSION, RunSettings, run_event};
 use crate::testing::error::RunError;
 use crate::testing::event::{On, TestEvent};
 use crate::testing::juju::{
-    Databag, Relation, Secret, SecretContent, SecretGrant, SecretOwner, StorageInstance,
+    Databag, RelationState, SecretContent, SecretGrant, SecretOwnership, SecretState,
+    StorageInstance,
 };
 use crate::testing::output::{ActionOutput, Output};
 use crate::testing::state::State;
@@ -69,7 +70,7 @@ pub struct Harness<C: Charm> {
     pebble: PebbleOptions,
     state: State,
     begun: bool,
-    ungranted: Vec<Secret>,
+    ungranted: Vec<SecretState>,
     secret_seq: u64,
     last: Option<Output>,
     /// Storage instances added but not attached, by name.
@@ -173,7 +174,7 @@ impl<C: Charm> Harness<C> {
                 self.state
                     .juju
                     .relations
-                    .push(Relation::peer(next, endpoint, &app));
+                    .push(RelationState::peer(next, endpoint, &app));
                 next += 1;
             }
         }
@@ -182,7 +183,7 @@ impl<C: Charm> Harness<C> {
                 .state
                 .containers
                 .remove(name)
-                .unwrap_or_else(|| Container::new(name));
+                .unwrap_or_else(|| ContainerState::new(name));
             self.state
                 .containers
                 .insert(name.clone(), c.can_connect(true));
@@ -238,6 +239,7 @@ impl<C: Charm> Harness<C> {
                 pebble: &self.pebble,
                 clock: None,
                 juju_storage: false,
+                charm_root: None,
             },
             &event,
             &self.state,
@@ -281,7 +283,7 @@ impl<C: Charm> Harness<C> {
             .unwrap_or(1)
     }
 
-    fn relation(&self, id: u64) -> Result<Relation, RunError> {
+    fn relation(&self, id: u64) -> Result<RelationState, RunError> {
         self.state
             .relation_by_id(id)
             .cloned()
@@ -325,11 +327,16 @@ impl<C: Charm> Harness<C> {
     /// peer endpoint) and runs relation-created; returns its id.
     pub fn add_relation(&mut self, endpoint: &str, remote_app: &str) -> Result<u64, RunError> {
         let id = self.next_relation_id();
-        let rel = if self.meta.is_peer(endpoint) {
-            Relation::peer(id, endpoint, remote_app)
+        let mut rel = if self.meta.is_peer(endpoint) {
+            RelationState::peer(id, endpoint, remote_app)
         } else {
-            Relation::new(id, endpoint, remote_app)
+            RelationState::new(id, endpoint, remote_app)
         };
+        // A container-scoped endpoint relates a subordinate and its principal.
+        rel.subordinate = self
+            .meta
+            .relation(endpoint)
+            .is_some_and(|r| r.scope == crate::metadata::RelationScope::Container);
         let ev = On.relation_created(&rel);
         self.step(|s| s.juju.relations.push(rel), Some(ev))?;
         Ok(id)
@@ -576,13 +583,13 @@ impl<C: Charm> Harness<C> {
     /// secret events accept.
     pub fn add_secret<K: Into<String>, V: Into<String>>(
         &mut self,
-        owner: SecretOwner,
+        owner: SecretOwnership,
         content: impl IntoIterator<Item = (K, V)>,
     ) -> String {
         self.secret_seq += 1;
         let id = format!("secret:harness{:013}", self.secret_seq);
-        let s = Secret::new(&id, owner, bag(content));
-        if owner == SecretOwner::Consumer {
+        let s = SecretState::new(&id, owner, bag(content));
+        if owner == SecretOwnership::Consumer {
             self.ungranted.push(s);
         } else {
             self.state.juju.secrets.push(s);
@@ -608,7 +615,7 @@ impl<C: Charm> Harness<C> {
         Ok(())
     }
 
-    fn secret_mut(&mut self, id: &str) -> Result<&mut Secret, RunError> {
+    fn secret_mut(&mut self, id: &str) -> Result<&mut SecretState, RunError> {
         let xid = crate::testing::juju::secret_xid(id).to_owned();
         self.state
             .juju
@@ -618,7 +625,7 @@ impl<C: Charm> Harness<C> {
             .ok_or_else(|| RunError::inconsistent(format!("no secret {id:?} (granted)")))
     }
 
-    fn secret(&self, id: &str) -> Result<Secret, RunError> {
+    fn secret(&self, id: &str) -> Result<SecretState, RunError> {
         self.state
             .secret_by_id(id)
             .cloned()
@@ -634,7 +641,7 @@ impl<C: Charm> Harness<C> {
     ) -> Result<(), RunError> {
         let mut secret = self.secret(id)?;
         secret.push_revision(content.into_iter().collect::<SecretContent>());
-        let ev = (secret.owner == SecretOwner::Consumer).then(|| On.secret_changed(&secret));
+        let ev = (secret.owner == SecretOwnership::Consumer).then(|| On.secret_changed(&secret));
         let xid = secret.xid().to_owned();
         self.step(
             move |s| {

@@ -9,6 +9,7 @@
 #![doc = include_str!("../docs/testing.md")]
 
 mod breaker;
+mod check_health;
 mod consistency;
 mod container;
 mod container_sim;
@@ -17,13 +18,15 @@ mod error;
 mod event;
 mod harness;
 pub mod juju;
+mod mount;
 mod output;
 mod pebble_fault;
 mod state;
 
 pub use crate::store::DeferredEntry;
 pub use breaker::StoredBreaker;
-pub use container::{Container, Exec, Notice};
+pub use check_health::DEFAULT_CHECK_FAILURE;
+pub use container::{CheckHealth, ContainerState, Exec, HostMount, NoticeState};
 pub use context::{Context, DEFAULT_JUJU_VERSION};
 pub use error::RunError;
 pub use event::{CUSTOM_EVENT_HOOK, DEFAULT_ACTION_ID, On, TestEvent};

@@ -1,29 +1,32 @@
 //! [`PebbleFault`]: the Pebble outages a test can script for one run, by name.
 //!
 //! Lower-level faults (delays, garbage answers, `maintenance`) are
-//! [`FaultRule`]s, given with [`Container::fault`](super::Container::fault).
+//! [`FaultRule`]s, given with [`ContainerState::fault`](super::ContainerState::fault).
 
 use pebble_client::testing::{Fault, FaultRule};
 
 /// One way for a container's Pebble to misbehave during a run; inject it with
 /// [`State::pebble_fault`](super::State::pebble_fault) or
-/// [`Container::pebble_fault`](super::Container::pebble_fault).
+/// [`ContainerState::pebble_fault`](super::ContainerState::pebble_fault).
 ///
-/// What the charm sees, with the default retry policy:
+/// What the charm sees, with the default retry policy. Which calls are repeated after they
+/// were sent is one table, [`Call::idempotent`](pebble_client::retry::Call::idempotent)
+/// (its **yes** and **no** rows); the calls named below are examples from it, by their
+/// [`Call::name`](pebble_client::retry::Call::name) (a test holds them to it):
 ///
-/// | fault | idempotent calls (reads, `start`, `replan`, `push`, ...) | other calls (`add_layer`, `restart`, `notify`, ...) |
+/// | fault | calls retried after send: reads, `start-services`, `replan`, `push`, `combine-layer` (`add_layer(.., true)`), `make-dir-parents`, ... | calls never repeated after send: `add-layer` (`add_layer(.., false)`), `restart-services`, `notify`, `exec`, `send-signal`, `make-dir`, `remove`, ... |
 /// |---|---|---|
-/// | [`unreachable`](Self::unreachable) | retried, then an error with `is_unreachable()` | the same |
-/// | [`refuses(n)`](Self::refuses) | retried; succeed if `n` is within the budget | an error with `is_unreachable()` at once (never repeated blindly) |
+/// | [`unreachable`](Self::unreachable) | retried (nothing was sent), then an error with `is_unreachable()` | the same |
+/// | [`refuses(n)`](Self::refuses) | retried; succeed if `n` is within the budget | an error with `is_unreachable()` at once (it may have been applied: never repeated blindly) |
 /// | [`error`](Self::error) | the API error, not retried | the same |
 ///
 /// ```
-/// use ops::testing::{Container, PebbleFault, State};
+/// use ops::testing::{ContainerState, PebbleFault, State};
 /// let state = State::new()
-///     .container(Container::new("web"))
+///     .container(ContainerState::new("web"))
 ///     .pebble_fault("web", PebbleFault::refuses(2))
 ///     .pebble_fault("web", PebbleFault::error(400, "bad request").kind("invalid").path("/v1/layers"))
-///     .container(Container::new("db"))
+///     .container(ContainerState::new("db"))
 ///     .pebble_fault("db", PebbleFault::unreachable());
 /// assert_eq!(state.containers["web"].faults.len(), 2);
 /// assert!(!state.containers["db"].can_connect);
@@ -147,6 +150,35 @@ impl PebbleFault {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pebble_client::retry::Call;
+
+    /// The calls the docs' table names in its "retried" and "never repeated" columns are
+    /// the idempotency table's yes and no rows (issue 19, item 2: `add_layer` was listed
+    /// among the calls never repeated, though combining is).
+    #[test]
+    fn the_docs_name_calls_as_the_idempotency_table_does() {
+        let header = include_str!("pebble_fault.rs")
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("/// | fault |"))
+            .unwrap();
+        let cells: Vec<&str> = header.split('|').map(str::trim).collect();
+        let names = |cell: &str| -> Vec<Call> {
+            cell.split('`')
+                .skip(1)
+                .step_by(2)
+                .filter_map(Call::by_name)
+                .collect()
+        };
+        let (retried, never) = (names(cells[2]), names(cells[3]));
+        assert!(retried.len() >= 4 && never.len() >= 4, "{header}");
+        for c in retried {
+            assert!(c.idempotent(), "{} is not retried after send", c.name());
+        }
+        for c in never {
+            assert!(!c.idempotent(), "{} is retried after send", c.name());
+        }
+    }
 
     #[test]
     fn faults_become_rules() {

@@ -6,15 +6,15 @@
 //!
 //! ```
 //! use ops::testing::State;
-//! use ops::testing::juju::{Relation, Secret, SecretOwner};
+//! use ops::testing::juju::{RelationState, SecretState, SecretOwnership};
 //! use ops::status::Status;
 //! #[derive(serde::Serialize)]
 //! struct Stored { runs: u32 }
 //! let state = State::new()
 //!     .leader(true)
 //!     .config("port", 8080)
-//!     .relation(Relation::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]))
-//!     .secret(Secret::new("secret:abc", SecretOwner::Consumer, [("password", "x")]))
+//!     .relation(RelationState::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]))
+//!     .secret(SecretState::new("secret:abc", SecretOwnership::Consumer, [("password", "x")]))
 //!     .unit_status(Status::maintenance("installing"))
 //!     .stored(&Stored { runs: 2 })?;
 //! assert_eq!(state.juju.relations[0].remote_app_data["host"], "10.0.0.7");
@@ -28,12 +28,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::framework::Charm;
+use crate::metadata::{CharmMeta, RelationRole, RelationScope, StorageType};
 use crate::status::Status;
 use crate::store::DeferredEntry;
 use crate::testing::breaker::StoredBreaker;
-use crate::testing::container::Container;
+use crate::testing::container::ContainerState;
+use crate::testing::context::Context;
 use crate::testing::error::RunError;
-use crate::testing::juju::{JujuState, OpenedPort, Relation, Secret};
+use crate::testing::juju::{
+    Databag, JujuState, OpenedPort, RelationState, SecretState, StorageInstance,
+    SubordinateRelation,
+};
 use crate::testing::pebble_fault::PebbleFault;
 
 /// The state of one unit, before or after a run.
@@ -45,7 +51,7 @@ pub struct State {
     /// unless set (an empty unit name is filled in by the run).
     pub juju: JujuState,
     /// The workload containers, by name.
-    pub containers: BTreeMap<String, Container>,
+    pub containers: BTreeMap<String, ContainerState>,
     /// The charm's typed state (`Charm::Stored`) as JSON; `None`: never saved.
     pub stored: Option<Value>,
     /// The deferred queue, in queue order.
@@ -88,6 +94,122 @@ impl State {
         self
     }
 
+    /// A state with everything the charm's metadata declares, as if every relation were
+    /// made and every container up (Scenario's `State.from_context`):
+    ///
+    /// - the unit `<charm>/0`;
+    /// - every config option with a default, set to it;
+    /// - a relation for every endpoint, ids from 1 in the metadata's order (requires,
+    ///   provides, peers): a peer relation with no other unit, a
+    ///   [`SubordinateRelation`](crate::testing::juju::SubordinateRelation) with `remote/0`
+    ///   for a container-scoped endpoint, else a relation with application `remote` and one
+    ///   unit `remote/0`, all databags empty;
+    /// - every container, Pebble answering, nothing in it;
+    /// - instance 0 of every storage, at its metadata location (or under
+    ///   `/var/lib/juju/storage/`).
+    ///
+    /// Change it with the builder methods: [`State::relation`] replaces the relation with
+    /// the same id, [`State::container`] the container with the same name, [`State::config`]
+    /// the option's value.
+    ///
+    /// ```
+    /// use ops::prelude::*;
+    /// use ops::testing::{Context, State};
+    /// use ops::testing::juju::RelationState;
+    /// # #[derive(Default)] struct App;
+    /// # impl Charm for App { type Stored = (); fn observe(_: &mut Observers<Self>) {} }
+    /// let meta = ops::metadata::CharmMeta::from_charmcraft_yaml(
+    ///     "name: app\nrequires:\n  db: {interface: pg}\npeers:\n  cluster: {interface: c}\n\
+    ///      containers:\n  web: {resource: img}\n\
+    ///      config:\n  options:\n    port: {type: int, default: 80}\n",
+    /// )?;
+    /// let ctx = Context::<App>::new(meta);
+    /// let state = State::from_context(&ctx)
+    ///     .relation(RelationState::new(1, "db", "pg").remote_app_data([("host", "10.0.0.7")]));
+    /// assert_eq!(state.juju.relations.len(), 2);
+    /// assert!(state.juju.relations[1].peer);
+    /// assert_eq!(state.juju.config.values["port"], 80);
+    /// assert!(state.containers["web"].can_connect);
+    /// ctx.run(ctx.on.start(), &state)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_context<C: Charm>(ctx: &Context<C>) -> Self {
+        State::from_meta(ctx.meta())
+    }
+
+    /// [`State::from_context`] from the metadata alone.
+    pub fn from_meta(meta: &CharmMeta) -> Self {
+        let mut state = State::new().unit(&format!("{}/0", meta.name));
+        for (key, opt) in &meta.config.options {
+            if let Some(default) = opt.default.as_ref().filter(|d| !d.is_null()) {
+                state = state.config(key, default.clone());
+            }
+        }
+        for (id, (endpoint, rel)) in (1..).zip(meta.relations()) {
+            let relation: RelationState = if rel.role == RelationRole::Peer {
+                RelationState::peer(id, endpoint, &meta.name)
+            } else if rel.scope == RelationScope::Container {
+                SubordinateRelation::new(id, endpoint, "remote/0").into()
+            } else {
+                RelationState::new(id, endpoint, "remote").remote_unit("remote/0", Databag::new())
+            };
+            state = state.relation(relation.interface(&rel.interface));
+        }
+        for name in meta.containers.keys() {
+            state = state.container(ContainerState::new(name));
+        }
+        for (name, storage) in &meta.storage {
+            let location = storage
+                .location
+                .clone()
+                .unwrap_or_else(|| format!("/var/lib/juju/storage/{name}/0"));
+            let mut instance = StorageInstance::filesystem(0, &location);
+            if storage.kind == StorageType::Block {
+                instance.kind = "block".to_owned();
+            }
+            state.juju.storage.insert(name.clone(), vec![instance]);
+        }
+        state
+    }
+
+    /// Sets the model's name and UUID (`JUJU_MODEL_NAME`, `JUJU_MODEL_UUID`; default
+    /// `test-model` and a fixed UUID).
+    #[must_use]
+    pub fn model(mut self, name: &str, uuid: &str) -> Self {
+        self.juju = self.juju.model(name, uuid);
+        self
+    }
+
+    /// Sets the model's type: Kubernetes (the default; the run exports
+    /// `KUBERNETES_SERVICE_HOST` as Juju passes it to a pod) or machines (LXD, VMs).
+    #[must_use]
+    pub fn model_type(mut self, model_type: crate::model::ModelType) -> Self {
+        self.juju = self.juju.model_type(model_type);
+        self
+    }
+
+    /// Sets the machine the unit runs on (`JUJU_MACHINE_ID`): machine models only.
+    #[must_use]
+    pub fn machine_id(mut self, machine: &str) -> Self {
+        self.juju = self.juju.machine_id(machine);
+        self
+    }
+
+    /// Sets the availability zone (`JUJU_AVAILABILITY_ZONE`).
+    #[must_use]
+    pub fn availability_zone(mut self, zone: &str) -> Self {
+        self.juju = self.juju.availability_zone(zone);
+        self
+    }
+
+    /// Sets the principal unit of a subordinate charm (`JUJU_PRINCIPAL_UNIT`). Unset, a
+    /// subordinate's run takes it from its container-scoped relation's remote unit.
+    #[must_use]
+    pub fn principal_unit(mut self, unit: &str) -> Self {
+        self.juju = self.juju.principal_unit(unit);
+        self
+    }
+
     /// Sets leadership.
     #[must_use]
     pub fn leader(mut self, leader: bool) -> Self {
@@ -102,16 +224,22 @@ impl State {
         self
     }
 
-    /// Adds a relation (a peer relation: [`Relation::peer`]).
+    /// Adds a relation (a peer relation: [`RelationState::peer`]; a container-scoped one:
+    /// [`SubordinateRelation`](crate::testing::juju::SubordinateRelation)), replacing the
+    /// relation with the same id if there is one (as one from [`State::from_context`]).
     #[must_use]
-    pub fn relation(mut self, relation: Relation) -> Self {
-        self.juju.relations.push(relation);
+    pub fn relation(mut self, relation: impl Into<RelationState>) -> Self {
+        let relation = relation.into();
+        match self.juju.relations.iter_mut().find(|r| r.id == relation.id) {
+            Some(r) => *r = relation,
+            None => self.juju.relations.push(relation),
+        }
         self
     }
 
     /// Adds a secret this unit owns or was granted.
     #[must_use]
-    pub fn secret(mut self, secret: Secret) -> Self {
+    pub fn secret(mut self, secret: SecretState) -> Self {
         self.juju.secrets.push(secret);
         self
     }
@@ -146,7 +274,7 @@ impl State {
 
     /// Adds a workload container.
     #[must_use]
-    pub fn container(mut self, container: Container) -> Self {
+    pub fn container(mut self, container: ContainerState) -> Self {
         self.containers.insert(container.name.clone(), container);
         self
     }
@@ -159,7 +287,7 @@ impl State {
         let c = self
             .containers
             .remove(container)
-            .unwrap_or_else(|| Container::new(container));
+            .unwrap_or_else(|| ContainerState::new(container));
         self.containers
             .insert(container.to_owned(), c.pebble_fault(fault));
         self
@@ -252,12 +380,12 @@ impl State {
     }
 
     /// A relation by id.
-    pub fn relation_by_id(&self, id: u64) -> Option<&Relation> {
+    pub fn relation_by_id(&self, id: u64) -> Option<&RelationState> {
         self.juju.relation_by_id(id)
     }
 
     /// A secret by id (any form) or label.
-    pub fn secret_by_id(&self, id: &str) -> Option<&Secret> {
+    pub fn secret_by_id(&self, id: &str) -> Option<&SecretState> {
         self.juju.secret_by_id(id).or_else(|| {
             self.juju
                 .secrets

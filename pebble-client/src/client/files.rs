@@ -128,7 +128,7 @@ impl Client {
         content: impl Into<Bytes>,
         options: &PushOptions,
     ) -> Result<(), Error> {
-        let request = serde_json::json!({"action": "write", "files": [options.to_metadata(path)]});
+        let request = serde_json::json!({"action": "write", "files": [options.to_metadata(path)?]});
         let boundary = multipart::random_boundary();
         let body = multipart::build(
             &boundary,
@@ -177,7 +177,7 @@ impl Client {
 
     /// Creates a directory.
     pub async fn make_dir(&self, path: &str, options: &MakeDirOptions) -> Result<(), Error> {
-        let body = serde_json::json!({"action": "make-dirs", "dirs": [options.to_entry(path)]});
+        let body = serde_json::json!({"action": "make-dirs", "dirs": [options.to_entry(path)?]});
         let call = if options.make_parents {
             Call::MakeDirParents
         } else {

@@ -58,7 +58,7 @@ impl Client {
         options: &PushOptions,
     ) -> Result<(), Error> {
         let source = source.as_ref();
-        let request = serde_json::json!({"action": "write", "files": [options.to_metadata(dest)]});
+        let request = serde_json::json!({"action": "write", "files": [options.to_metadata(dest)?]});
         let boundary = multipart::random_boundary();
         // The whole body but the file: the metadata part and the file part's head, then the
         // closing delimiter.
@@ -187,12 +187,7 @@ impl Client {
         meta: &std::fs::Metadata,
     ) -> Result<(), Error> {
         let mode = meta.permissions().mode() & 0o777;
-        let options = PushOptions::new()
-            .make_dirs(true)
-            .permissions(mode)
-            .map_err(|e| Error::InvalidArgument {
-                message: e.to_string(),
-            })?;
+        let options = PushOptions::new().make_dirs(true).permissions(mode);
         self.push_file(source, dest, &options).await
     }
 

@@ -156,8 +156,10 @@ impl Drop for ExecProcess {
     }
 }
 
-/// The blocking twin of [`crate::ExecStdin`]: [`close`](Self::close) (or dropping it) sends
-/// Pebble's end marker.
+/// A running command's stdin, written without an async runtime; [`close`](Self::close) (or
+/// dropping it) sends Pebble's end marker.
+///
+/// The blocking twin of the async [`ExecStdin`](crate::ExecStdin).
 #[derive(Debug)]
 pub struct ExecStdin {
     inner: Option<crate::ExecStdin>,
@@ -204,7 +206,9 @@ impl Drop for ExecStdin {
     }
 }
 
-/// The blocking twin of [`crate::ExecReader`].
+/// A running command's stdout or stderr, read without an async runtime.
+///
+/// The blocking twin of the async [`ExecReader`](crate::ExecReader).
 #[derive(Debug)]
 pub struct ExecReader {
     inner: crate::ExecReader,

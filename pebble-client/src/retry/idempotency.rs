@@ -81,31 +81,95 @@ pub enum Call {
 }
 
 impl Call {
+    /// Every call, in the order of the table on [`Call::idempotent`].
+    pub const ALL: [Call; 37] = [
+        Call::SystemInfo,
+        Call::Health,
+        Call::GetChanges,
+        Call::GetChange,
+        Call::WaitChange,
+        Call::AbortChange,
+        Call::GetServices,
+        Call::StartServices,
+        Call::StopServices,
+        Call::RestartServices,
+        Call::AutostartServices,
+        Call::Replan,
+        Call::GetPlan,
+        Call::AddLayer,
+        Call::CombineLayer,
+        Call::Pull,
+        Call::Push,
+        Call::ListFiles,
+        Call::MakeDirParents,
+        Call::MakeDir,
+        Call::RemoveRecursive,
+        Call::Remove,
+        Call::GetChecks,
+        Call::StartChecks,
+        Call::StopChecks,
+        Call::RefreshCheck,
+        Call::SendSignal,
+        Call::GetIdentities,
+        Call::AddIdentities,
+        Call::UpdateIdentities,
+        Call::ReplaceIdentities,
+        Call::RemoveIdentities,
+        Call::GetNotices,
+        Call::GetNotice,
+        Call::Notify,
+        Call::Exec,
+        Call::GetLogs,
+    ];
+
     /// Whether repeating the call after it may have reached Pebble leaves the same result as
-    /// doing it once. Only these are retried after a post-send failure.
+    /// doing it once. Only these are retried after a failure once the request was sent (a
+    /// reset connection, a timeout waiting for the answer, an answer marked `maintenance`);
+    /// a failure before sending (no socket, connection refused) is retried for every call.
     ///
-    /// | call | safe | why |
-    /// | --- | --- | --- |
-    /// | every `GET` (system-info, health, changes, wait, services, plan, pull, list, checks, identities, notices, logs) | yes | reads only |
-    /// | abort change | no | a second abort fails with "nothing pending" |
-    /// | start, stop services | yes | the end state is the same; a second change is a no-op |
-    /// | autostart, replan | yes | converge to the plan; a second run finds nothing to do |
-    /// | restart services | **no** | restarts the workload twice |
-    /// | add layer (`combine: false`) | **no** | the second add fails: "layer already exists" |
-    /// | add layer (`combine: true`) | yes | `replace` entries are identical; `merge` lists may repeat names, which Pebble tolerates |
-    /// | push | yes | atomic write of the same content |
-    /// | make-dir with parents | yes | an existing directory is fine |
-    /// | make-dir without parents | **no** | the second fails: "exists" |
-    /// | remove recursive | yes | removing a missing path succeeds |
-    /// | remove non-recursive | **no** | the second fails: "not found" |
-    /// | start, stop checks | yes | the end state is the same |
-    /// | refresh check | yes | runs the check once more, no state change |
-    /// | send signal | **no** | the workload would get the signal twice |
-    /// | add identities | **no** | the second fails: "already exists" |
-    /// | update, replace identities | yes | same end state |
-    /// | remove identities | **no** | the second fails: "not found" |
-    /// | notify | **no** | counts an occurrence each time (and may wake watchers) |
-    /// | exec | **no** | each POST starts the command once more (a migration would run twice) |
+    /// This is the one table of which calls are repeated after they were sent: one row per
+    /// call, named as [`Call::name`] names it (what retry logs print). A unit test holds
+    /// every row to this function, and ops' `PebbleFault` docs to the table.
+    ///
+    /// | call | client method | retried after send | why |
+    /// | --- | --- | --- | --- |
+    /// | `system-info` | `system_info` | yes | a read |
+    /// | `health` | `health` | yes | a read |
+    /// | `get-changes` | `get_changes` | yes | a read |
+    /// | `get-change` | `get_change` | yes | a read |
+    /// | `wait-change` | `wait_change` | yes | a read (a long poll) |
+    /// | `abort-change` | `abort_change` | **no** | a second abort fails with "nothing pending" |
+    /// | `get-services` | `get_services` | yes | a read |
+    /// | `start-services` | `start_services` | yes | the end state is the same; a second change is a no-op |
+    /// | `stop-services` | `stop_services` | yes | the end state is the same; a second change is a no-op |
+    /// | `restart-services` | `restart_services` | **no** | restarts the workload twice |
+    /// | `autostart-services` | `autostart_services` | yes | converges to the plan; a second run finds nothing to do |
+    /// | `replan` | `replan_services` | yes | converges to the plan; a second run finds nothing to do |
+    /// | `get-plan` | `get_plan` | yes | a read |
+    /// | `add-layer` | `add_layer(.., combine = false)` | **no** | the second add fails: "layer already exists" |
+    /// | `combine-layer` | `add_layer(.., combine = true)` | yes | `replace` entries are identical; `merge` lists may repeat names, which Pebble tolerates |
+    /// | `pull` | `pull` | yes | a read |
+    /// | `push` | `push`, `push_file` | yes | an atomic write of the same content |
+    /// | `list-files` | `list_files` | yes | a read |
+    /// | `make-dir-parents` | `make_dir` with `make_parents` | yes | an existing directory is fine |
+    /// | `make-dir` | `make_dir` without `make_parents` | **no** | the second fails: "exists" |
+    /// | `remove-recursive` | `remove_path` with `recursive` | yes | removing a missing path succeeds |
+    /// | `remove` | `remove_path` without `recursive` | **no** | the second fails: "not found" |
+    /// | `get-checks` | `get_checks` | yes | a read |
+    /// | `start-checks` | `start_checks` | yes | the end state is the same |
+    /// | `stop-checks` | `stop_checks` | yes | the end state is the same |
+    /// | `refresh-check` | `refresh_check` | yes | runs the check once more, no state change |
+    /// | `send-signal` | `send_signal` | **no** | the workload would get the signal twice |
+    /// | `get-identities` | `get_identities` | yes | a read |
+    /// | `add-identities` | `add_identities` | **no** | the second fails: "already exists" |
+    /// | `update-identities` | `update_identities` | yes | the same end state |
+    /// | `replace-identities` | `replace_identities` | yes | the same end state |
+    /// | `remove-identities` | `remove_identities` | **no** | the second fails: "not found" |
+    /// | `get-notices` | `get_notices` | yes | a read |
+    /// | `get-notice` | `get_notice` | yes | a read |
+    /// | `notify` | `notify` | **no** | counts an occurrence each time (and may wake watchers) |
+    /// | `exec` | `exec` | **no** | each POST starts the command once more (a migration would run twice); the websockets and the wait after it are never retried |
+    /// | `get-logs` | `logs`, `follow_logs` | yes | a read (for a follow, only opening the stream) |
     pub fn idempotent(self) -> bool {
         !matches!(
             self,
@@ -120,6 +184,11 @@ impl Call {
                 | Self::Notify
                 | Self::Exec
         )
+    }
+
+    /// The call a [`name`](Self::name) names, if any.
+    pub fn by_name(name: &str) -> Option<Call> {
+        Call::ALL.into_iter().find(|c| c.name() == name)
     }
 
     /// A short name for logs, e.g. `start-services`.
@@ -170,6 +239,92 @@ impl Call {
 mod tests {
     use super::*;
 
+    /// Every variant is in `Call::ALL` once (the match fails to compile when a variant is
+    /// added and not listed here; the count then fails if `ALL` misses it).
+    #[test]
+    fn all_lists_every_call_once() {
+        let position = |c: Call| match c {
+            Call::SystemInfo
+            | Call::Health
+            | Call::GetChanges
+            | Call::GetChange
+            | Call::WaitChange
+            | Call::AbortChange
+            | Call::GetServices
+            | Call::StartServices
+            | Call::StopServices
+            | Call::RestartServices
+            | Call::AutostartServices
+            | Call::Replan
+            | Call::GetPlan
+            | Call::AddLayer
+            | Call::CombineLayer
+            | Call::Pull
+            | Call::Push
+            | Call::ListFiles
+            | Call::MakeDirParents
+            | Call::MakeDir
+            | Call::RemoveRecursive
+            | Call::Remove
+            | Call::GetChecks
+            | Call::StartChecks
+            | Call::StopChecks
+            | Call::RefreshCheck
+            | Call::SendSignal
+            | Call::GetIdentities
+            | Call::AddIdentities
+            | Call::UpdateIdentities
+            | Call::ReplaceIdentities
+            | Call::RemoveIdentities
+            | Call::GetNotices
+            | Call::GetNotice
+            | Call::Notify
+            | Call::Exec
+            | Call::GetLogs => Call::ALL.iter().filter(|a| **a == c).count(),
+        };
+        for c in Call::ALL {
+            assert_eq!(position(c), 1, "{}", c.name());
+        }
+        let names: std::collections::HashSet<&str> = Call::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(names.len(), Call::ALL.len(), "names are unique");
+    }
+
+    /// The rows of the table on `Call::idempotent` (from this file's source): call name and
+    /// whether it says the call is retried after send.
+    fn table_rows() -> Vec<(String, bool)> {
+        include_str!("idempotency.rs")
+            .lines()
+            .map(str::trim)
+            .filter_map(|l| l.strip_prefix("/// | `"))
+            .filter_map(|rest| {
+                let (name, rest) = rest.split_once('`')?;
+                let cells: Vec<&str> = rest.split('|').map(str::trim).collect();
+                // cells: "", method, retried, why, ""
+                let retried = match *cells.get(2)? {
+                    "yes" => true,
+                    "**no**" => false,
+                    _ => return None,
+                };
+                Some((name.to_owned(), retried))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_table_is_the_code() {
+        let rows = table_rows();
+        assert_eq!(rows.len(), Call::ALL.len(), "one row per call: {rows:?}");
+        for (row, call) in rows.iter().zip(Call::ALL) {
+            assert_eq!(row.0, call.name(), "rows follow Call::ALL");
+            assert_eq!(
+                row.1,
+                call.idempotent(),
+                "{}: the table disagrees with idempotent()",
+                row.0
+            );
+        }
+    }
+
     #[test]
     fn unsafe_calls() {
         for c in [
@@ -190,5 +345,14 @@ mod tests {
         ] {
             assert!(c.idempotent(), "{}", c.name());
         }
+    }
+
+    /// What `name` a call has, for the tables in other crates' docs that cite calls by name.
+    #[test]
+    fn by_name_finds_every_call() {
+        for c in Call::ALL {
+            assert_eq!(Call::by_name(c.name()), Some(c));
+        }
+        assert_eq!(Call::by_name("no-such-call"), None);
     }
 }

@@ -112,6 +112,29 @@ impl SimPebble {
             .map_err(SimError::Rejected)
     }
 
+    /// Records one failed run of a running check, as if it had run and failed with
+    /// `message`: below the threshold the failure count goes up and its change logs the
+    /// error; at the threshold the check goes down (as [`fail_check`](Self::fail_check), but
+    /// not kept failing); a down check counts one more failure.
+    pub fn record_check_failure(&self, name: &str, message: &str) -> Result<(), SimError> {
+        self.shared
+            .with(|st, now| checks::record_failure(st, name, message, now))
+            .map_err(SimError::Rejected)
+    }
+
+    /// Stops a running check (its status becomes inactive), as `pebble stop-checks` does.
+    pub fn stop_check(&self, name: &str) -> Result<(), SimError> {
+        self.shared
+            .with(|st, now| {
+                if checks::stop(st, name, now) {
+                    Ok(())
+                } else {
+                    Err(format!("check {name:?} is not running"))
+                }
+            })
+            .map_err(SimError::Rejected)
+    }
+
     // ----- notices -----
 
     /// Records a custom notice as a workload running `pebble notify` as `uid` would.

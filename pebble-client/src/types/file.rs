@@ -3,8 +3,8 @@
 //! # Example
 //! ```
 //! use pebble_client::{PushOptions, FileType, FileInfo};
-//! let opts = PushOptions::new().make_dirs(true).permissions(0o600)?.user("app");
-//! assert_eq!(opts.to_metadata("/etc/app.conf")["permissions"], "600");
+//! let opts = PushOptions::new().make_dirs(true).permissions(0o600).user("app");
+//! assert_eq!(opts.to_metadata("/etc/app.conf")?["permissions"], "600");
 //! let f: FileInfo = serde_json::from_str(r#"{"path":"/etc","name":"etc","type":"directory",
 //!     "permissions":"755","last-modified":"2024-01-02T03:04:05Z"}"#)?;
 //! assert_eq!(f.file_type, FileType::Directory);
@@ -73,7 +73,9 @@ impl FileInfo {
     }
 }
 
-/// A permission value that is not 3 octal digits (`0o000..=0o777`).
+/// A permission value that is not 3 octal digits (`0o000..=0o777`): what a push or make-dir
+/// with such a value fails with (as [`Error::InvalidArgument`](crate::Error::InvalidArgument),
+/// before anything is sent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("permissions {0:#o} do not fit in 3 octal digits; use a value from 0o000 to 0o777")]
 pub struct PermissionsError(pub u32);
@@ -147,8 +149,9 @@ macro_rules! ownership_setters {
 pub struct PushOptions {
     /// Create missing parent directories (mode 0755).
     pub make_dirs: bool,
-    /// Permissions as a 3-digit octal string (Pebble's default is `644`).
-    pub permissions: Option<String>,
+    /// The file's mode bits, e.g. `0o600` (Pebble's default is `0o644`); checked when the
+    /// options are used (`0o000..=0o777`).
+    pub permissions: Option<u32>,
     /// Owner and group.
     pub owner: Ownership,
 }
@@ -165,26 +168,38 @@ impl PushOptions {
         self
     }
 
-    /// File mode, e.g. `0o600`.
-    pub fn permissions(mut self, mode: u32) -> Result<Self, PermissionsError> {
-        self.permissions = Some(octal3(mode)?);
-        Ok(self)
+    /// File mode, e.g. `0o600`: a constant needs no `?`. A value above `0o777` (setuid,
+    /// sticky, or not a mode at all) is refused when the options are used: the push fails
+    /// with [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming it, and nothing
+    /// is sent to Pebble.
+    ///
+    /// ```
+    /// use pebble_client::PushOptions;
+    /// let ok = PushOptions::new().permissions(0o600);
+    /// assert_eq!(ok.to_metadata("/f").unwrap()["permissions"], "600");
+    /// let bad = PushOptions::new().permissions(0o4755);
+    /// assert!(bad.to_metadata("/f").unwrap_err().to_string().contains("0o4755"));
+    /// ```
+    pub fn permissions(mut self, mode: u32) -> Self {
+        self.permissions = Some(mode);
+        self
     }
 
     ownership_setters!();
 
-    /// The metadata object for `path` in the `request` part.
-    pub fn to_metadata(&self, path: &str) -> serde_json::Value {
+    /// The metadata object for `path` in the `request` part; fails if the permissions do
+    /// not fit in 3 octal digits.
+    pub fn to_metadata(&self, path: &str) -> Result<serde_json::Value, PermissionsError> {
         let mut obj = serde_json::Map::new();
         obj.insert("path".into(), path.into());
         if self.make_dirs {
             obj.insert("make-dirs".into(), true.into());
         }
-        if let Some(p) = &self.permissions {
-            obj.insert("permissions".into(), p.clone().into());
+        if let Some(mode) = self.permissions {
+            obj.insert("permissions".into(), octal3(mode)?.into());
         }
         self.owner.write_into(&mut obj);
-        serde_json::Value::Object(obj)
+        Ok(serde_json::Value::Object(obj))
     }
 }
 
@@ -194,8 +209,9 @@ impl PushOptions {
 pub struct MakeDirOptions {
     /// Create missing parents, and do not fail if the directory exists.
     pub make_parents: bool,
-    /// Permissions as a 3-digit octal string (Pebble's default is `755`).
-    pub permissions: Option<String>,
+    /// The directory's mode bits, e.g. `0o750` (Pebble's default is `0o755`); checked when
+    /// the options are used (`0o000..=0o777`).
+    pub permissions: Option<u32>,
     /// Owner and group.
     pub owner: Ownership,
 }
@@ -212,26 +228,28 @@ impl MakeDirOptions {
         self
     }
 
-    /// Directory mode, e.g. `0o750`.
-    pub fn permissions(mut self, mode: u32) -> Result<Self, PermissionsError> {
-        self.permissions = Some(octal3(mode)?);
-        Ok(self)
+    /// Directory mode, e.g. `0o750`; checked when used, as
+    /// [`PushOptions::permissions`].
+    pub fn permissions(mut self, mode: u32) -> Self {
+        self.permissions = Some(mode);
+        self
     }
 
     ownership_setters!();
 
-    /// The entry for `path` in the `dirs` list.
-    pub fn to_entry(&self, path: &str) -> serde_json::Value {
+    /// The entry for `path` in the `dirs` list; fails if the permissions do not fit in 3
+    /// octal digits.
+    pub fn to_entry(&self, path: &str) -> Result<serde_json::Value, PermissionsError> {
         let mut obj = serde_json::Map::new();
         obj.insert("path".into(), path.into());
         if self.make_parents {
             obj.insert("make-parents".into(), true.into());
         }
-        if let Some(p) = &self.permissions {
-            obj.insert("permissions".into(), p.clone().into());
+        if let Some(mode) = self.permissions {
+            obj.insert("permissions".into(), octal3(mode)?.into());
         }
         self.owner.write_into(&mut obj);
-        serde_json::Value::Object(obj)
+        Ok(serde_json::Value::Object(obj))
     }
 }
 
@@ -326,29 +344,43 @@ mod tests {
         let m = PushOptions::new()
             .make_dirs(true)
             .permissions(0o600)
-            .unwrap()
             .user_id(1000)
             .user("u")
             .group_id(1000)
             .group("g")
-            .to_metadata("/abs/f");
+            .to_metadata("/abs/f")
+            .unwrap();
         assert_eq!(
             m,
             serde_json::json!({"path":"/abs/f","make-dirs":true,"permissions":"600",
                 "user-id":1000,"user":"u","group-id":1000,"group":"g"})
         );
         assert_eq!(
-            PushOptions::new().to_metadata("/a"),
+            PushOptions::new().to_metadata("/a").unwrap(),
             serde_json::json!({"path":"/a"})
         );
         assert_eq!(
-            PushOptions::new().permissions(0o7),
-            Ok(PushOptions {
-                permissions: Some("007".into()),
-                ..PushOptions::new()
-            })
+            PushOptions::new()
+                .permissions(0o7)
+                .to_metadata("/a")
+                .unwrap()["permissions"],
+            "007"
         );
-        assert!(PushOptions::new().permissions(0o1777).is_err());
+        assert_eq!(
+            PushOptions::new()
+                .permissions(0o777)
+                .to_metadata("/a")
+                .unwrap()["permissions"],
+            "777"
+        );
+        assert_eq!(
+            PushOptions::new().permissions(0o1777).to_metadata("/a"),
+            Err(PermissionsError(0o1777))
+        );
+        assert_eq!(
+            MakeDirOptions::new().permissions(0o1000).to_entry("/d"),
+            Err(PermissionsError(0o1000))
+        );
     }
 
     #[test]
@@ -356,8 +388,8 @@ mod tests {
         let e = MakeDirOptions::new()
             .make_parents(true)
             .permissions(0o755)
-            .unwrap()
-            .to_entry("/d");
+            .to_entry("/d")
+            .unwrap();
         assert_eq!(
             e,
             serde_json::json!({"path":"/d","make-parents":true,"permissions":"755"})

@@ -37,10 +37,7 @@ async fn push_and_pull(p: &Pebble) {
         .push(
             &path,
             content.clone(),
-            &PushOptions::new()
-                .make_dirs(true)
-                .permissions(0o600)
-                .unwrap(),
+            &PushOptions::new().make_dirs(true).permissions(0o600),
         )
         .await
         .unwrap();
@@ -159,10 +156,7 @@ async fn make_dir(p: &Pebble) {
     client
         .make_dir(
             &deep,
-            &MakeDirOptions::new()
-                .make_parents(true)
-                .permissions(0o700)
-                .unwrap(),
+            &MakeDirOptions::new().make_parents(true).permissions(0o700),
         )
         .await
         .unwrap();

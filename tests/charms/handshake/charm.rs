@@ -94,7 +94,7 @@ impl Pair {
             )),
             "later" if !accepts_later(ctx)? => {
                 note(ctx, "left greeted: later (deferred)".into());
-                ev.defer();
+                ev.defer()?;
                 Ok(())
             }
             greeting => {

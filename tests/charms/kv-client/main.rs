@@ -69,7 +69,7 @@ impl Charm for KvClient {
         }
         on.many("reconcile", kinds, |_, ctx, ev| reconcile(ctx, ev));
         on.secret_remove("on_secret_remove", |_, ctx, ev| {
-            let mut secret = ctx.model().get_secret_by_id(&ev.id)?;
+            let mut secret = ctx.model().get_secret_by_id(&ev.secret_id)?;
             secret.remove_revision(ev.revision)?;
             ctx.model().juju_log(
                 ops::model::LogLevel::Info,

@@ -52,7 +52,7 @@ impl Charm for Reliability {
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
             if n + HOLD > ctx.stored().generation {
-                ev.defer();
+                ev.defer()?;
             }
             Ok(())
         });
@@ -85,7 +85,7 @@ impl Charm for Reliability {
             },
         );
         on.secret_changed("secret", |_, ctx, ev| {
-            let mut secret = ctx.model().get_secret_by_id(&ev.id)?;
+            let mut secret = ctx.model().get_secret_by_id(&ev.secret_id)?;
             let content = secret.content()?;
             tracing::info!("secret {secret:?} has content {content:?}");
             if ctx.stored().secret_id.is_none() {
@@ -99,9 +99,9 @@ impl Charm for Reliability {
                 let mine = ctx.model().add_secret(&copy, SecretOwner::Unit, &meta)?;
                 tracing::debug!("added {mine:?} with {copy:?}");
             }
-            ctx.stored_mut().secret_id = Some(ev.id.clone());
+            ctx.stored_mut().secret_id = Some(ev.secret_id.clone());
             if !ctx.is_reemitted() {
-                ev.defer(); // its stored form must not hold the content either
+                ev.defer()?; // its stored form must not hold the content either
             }
             Ok(())
         });

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use juju_sim::hook_env::Hook;
 use juju_sim::workdir::{CharmSource, WorkDir};
 use ops::store::{STATE_FILE, SqliteStore, Store, StoreData};
-use ops::testing::juju::{JujuState, Relation};
+use ops::testing::juju::{JujuState, RelationState};
 
 use super::program;
 
@@ -26,7 +26,7 @@ pub fn charm_dir() -> PathBuf {
 pub fn model() -> JujuState {
     JujuState::new("reliability/0")
         .leader(true)
-        .relation(Relation::new(1, "website", "client").remote_unit("client/0", [("x", "1")]))
+        .relation(RelationState::new(1, "website", "client").remote_unit("client/0", [("x", "1")]))
 }
 
 /// One unit in a temporary work directory.

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
-use ops::testing::juju::{Relation, Secret, SecretOwner};
+use ops::testing::juju::{RelationState, SecretOwnership, SecretState};
 use ops::testing::{Context, Output, State};
 use ops_interface_database::v0::{
     AuthenticationUpdated, DatabaseCreated, DatabaseProvider, DatabaseRequested, DatabaseRequirer,
@@ -46,7 +46,7 @@ impl Charm for App {
         on.component(KEY, |c: &mut App| &mut c.db);
         on.custom::<DatabaseCreated>(KEY, "on_created", |c, ctx, ev| {
             if ctx.model().config_value("defer-created")? == Some(Value::Bool(true)) {
-                ev.defer();
+                ev.defer()?;
                 return Ok(());
             }
             let info = c.db.fetch(ctx.model(), ev.relation_id)?;
@@ -216,17 +216,17 @@ pub fn secret_id(n: u32) -> String {
 }
 
 /// A secret the provider granted to the requirer.
-pub fn granted(n: u32, content: &[(&str, &str)]) -> Secret {
-    Secret::new(
+pub fn granted(n: u32, content: &[(&str, &str)]) -> SecretState {
+    SecretState::new(
         &secret_id(n),
-        SecretOwner::Consumer,
+        SecretOwnership::Consumer,
         content.iter().map(|(k, v)| (*k, *v)),
     )
 }
 
 /// The requirer's relation to `pg` (id 3) with the provider's application bag.
-pub fn db_relation(remote: &[(&str, &str)]) -> Relation {
-    Relation::new(3, DB, "pg")
+pub fn db_relation(remote: &[(&str, &str)]) -> RelationState {
+    RelationState::new(3, DB, "pg")
         .interface("postgresql_client")
         .remote_unit("pg/0", [("egress-subnets", "10.0.0.7/32")])
         .remote_app_data(remote.iter().map(|(k, v)| (*k, *v)))
@@ -352,6 +352,6 @@ pub fn calls_by_tool(out: &Output) -> BTreeMap<String, usize> {
 }
 
 /// A state with leadership and one relation.
-pub fn leader_with(rel: &Relation) -> State {
+pub fn leader_with(rel: &RelationState) -> State {
     State::new().leader(true).relation(rel.clone())
 }

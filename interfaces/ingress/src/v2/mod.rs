@@ -18,7 +18,7 @@
 //! use ops::prelude::*;
 //! use ops::metadata::CharmMeta;
 //! use ops::testing::{Context, State};
-//! use ops::testing::juju::Relation;
+//! use ops::testing::juju::RelationState;
 //! use ops_interface_ingress::v2::{IngressConfig, IngressRequirer, Ready};
 //!
 //! struct Web {
@@ -45,7 +45,7 @@
 //! )?;
 //! let ctx = Context::<Web>::new(meta);
 //! // traefik has published the URL.
-//! let ingress = Relation::new(1, "ingress", "traefik")
+//! let ingress = RelationState::new(1, "ingress", "traefik")
 //!     .remote_unit("traefik/0", [("ingress-address", "10.0.0.9")])
 //!     .remote_app_data([("ingress", r#"{"url": "http://10.0.0.9/test-model-web"}"#)]);
 //! let state = State::new().leader(true).relation(ingress.clone());

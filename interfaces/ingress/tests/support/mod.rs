@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
-use ops::testing::juju::{Network, Relation};
+use ops::testing::juju::{Network, RelationState};
 use ops::testing::{Context, Output, State};
 use ops_interface_ingress::v2::{
     DataProvided, DataRemoved, IngressConfig, IngressProvider, IngressRequirer, Ready, Revoked,
@@ -106,29 +106,29 @@ pub fn network() -> Network {
 }
 
 /// A leader unit of `web` with the binding's network and one ingress relation.
-pub fn web_state(relation: &Relation) -> State {
+pub fn web_state(relation: &RelationState) -> State {
     let mut state = State::new().leader(true).relation(relation.clone());
     state.juju = state.juju.network("ingress", network());
     state
 }
 
 /// The ingress relation to traefik, one traefik unit, no data yet.
-pub fn to_traefik() -> Relation {
-    Relation::new(1, "ingress", "traefik")
+pub fn to_traefik() -> RelationState {
+    RelationState::new(1, "ingress", "traefik")
         .interface("ingress")
         .remote_unit("traefik/0", [("ingress-address", "10.0.0.9")])
 }
 
 /// The ingress relation as the provider sees it: one web unit, the given bags.
-pub fn from_web(app: &[(&str, &str)], unit: &[(&str, &str)]) -> Relation {
-    Relation::new(1, "ingress", "web")
+pub fn from_web(app: &[(&str, &str)], unit: &[(&str, &str)]) -> RelationState {
+    RelationState::new(1, "ingress", "web")
         .interface("ingress")
         .remote_unit("web/0", unit.iter().copied())
         .remote_app_data(app.iter().copied())
 }
 
 /// `relation` of `out` (present after the run).
-pub fn relation(out: &Output, id: u64) -> &Relation {
+pub fn relation(out: &Output, id: u64) -> &RelationState {
     out.state
         .relation_by_id(id)
         .expect("the relation is still there")
@@ -151,7 +151,7 @@ fn decoded(bag: &BTreeMap<String, String>, whose: &str) -> Value {
 
 /// Checks the bags this unit wrote on `relation` against `tests/schemas/<schema>.json`: the
 /// unit's bag always, the application's when it holds anything.
-pub fn assert_valid(schema: &str, relation: &Relation) {
+pub fn assert_valid(schema: &str, relation: &RelationState) {
     let path = format!("{}/tests/schemas/{schema}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let schema_json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -20,7 +20,7 @@
 //! use ops::prelude::*;
 //! use ops::metadata::CharmMeta;
 //! use ops::testing::{Context, State};
-//! use ops::testing::juju::{Network, Relation};
+//! use ops::testing::juju::{Network, RelationState};
 //! use ops_interface_prometheus_scrape::v0::{MetricsEndpointConfig, MetricsEndpointProvider, ScrapeJob};
 //!
 //! struct Exporter {
@@ -43,7 +43,7 @@
 //!     "name: exporter\nprovides:\n  metrics-endpoint: {interface: prometheus_scrape}\n",
 //! )?;
 //! let ctx = Context::<Exporter>::new(meta);
-//! let rel = Relation::new(1, "metrics-endpoint", "prometheus").remote_unit("prometheus/0", [("x", "y")]);
+//! let rel = RelationState::new(1, "metrics-endpoint", "prometheus").remote_unit("prometheus/0", [("x", "y")]);
 //! let mut state = State::new().leader(true).relation(rel.clone());
 //! state.juju = state.juju.network("metrics-endpoint", Network::with_address("10.1.2.3"));
 //! let out = ctx.run(ctx.on.relation_joined(&rel, "prometheus/0"), &state)?;

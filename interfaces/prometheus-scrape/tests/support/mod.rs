@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
-use ops::testing::juju::{Network, Relation};
+use ops::testing::juju::{Network, RelationState};
 use ops::testing::{Context, Output, State};
 use ops_interface_prometheus_scrape::v0::{
     AlertRuleStatusChanged, InvalidScrapeJob, MetricsEndpointConfig, MetricsEndpointProvider,
@@ -56,15 +56,15 @@ pub fn exporter(config: MetricsEndpointConfig) -> Context<Exporter> {
 }
 
 /// The relation to Prometheus, one unit, Prometheus' bags as given.
-pub fn to_prometheus(app: &[(&str, &str)]) -> Relation {
-    Relation::new(1, "metrics-endpoint", "prometheus")
+pub fn to_prometheus(app: &[(&str, &str)]) -> RelationState {
+    RelationState::new(1, "metrics-endpoint", "prometheus")
         .interface("prometheus_scrape")
         .remote_unit("prometheus/0", [("ingress-address", "10.0.0.5")])
         .remote_app_data(app.iter().copied())
 }
 
 /// A unit of the exporter (leader or not) with the binding at `ip` and `relation`.
-pub fn state(leader: bool, ip: &str, relation: &Relation) -> State {
+pub fn state(leader: bool, ip: &str, relation: &RelationState) -> State {
     let mut state = State::new()
         .leader(leader)
         .relation(relation.clone())
@@ -76,14 +76,14 @@ pub fn state(leader: bool, ip: &str, relation: &Relation) -> State {
 }
 
 /// `relation` `id` of `out`.
-pub fn relation(out: &Output, id: u64) -> &Relation {
+pub fn relation(out: &Output, id: u64) -> &RelationState {
     out.state
         .relation_by_id(id)
         .expect("the relation is still there")
 }
 
 /// `state` with its relation replaced by `relation`.
-pub fn with_relation(state: &State, relation: Relation) -> State {
+pub fn with_relation(state: &State, relation: RelationState) -> State {
     let mut state = state.clone();
     state.juju.relations.retain(|r| r.id != relation.id);
     state.juju.relations.push(relation);
@@ -108,7 +108,7 @@ fn bag_value(bag: &BTreeMap<String, String>, json: bool, whose: &str) -> Value {
 }
 
 /// Checks the bags this unit wrote on `relation` against `tests/schemas/<schema>.json`.
-pub fn assert_valid(schema: &str, relation: &Relation) {
+pub fn assert_valid(schema: &str, relation: &RelationState) {
     let path = format!("{}/tests/schemas/{schema}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let schema_json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -148,7 +148,7 @@ pub fn assert_valid(schema: &str, relation: &Relation) {
 }
 
 /// An application bag value decoded.
-pub fn app_json(relation: &Relation, key: &str) -> Value {
+pub fn app_json(relation: &RelationState, key: &str) -> Value {
     serde_json::from_str(&relation.local_app_data[key]).expect("JSON")
 }
 

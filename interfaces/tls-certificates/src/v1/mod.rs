@@ -11,7 +11,7 @@
 //! use ops::event::Custom;
 //! use ops::metadata::CharmMeta;
 //! use ops::testing::{Context, State};
-//! use ops::testing::juju::Relation;
+//! use ops::testing::juju::RelationState;
 //! use ops_interface_tls_certificates::v1::{
 //!     CertificateAvailable, CertificateRequest, Mode, TlsRequirer,
 //! };
@@ -59,7 +59,7 @@
 //!     "name: web\nrequires:\n  certificates: {interface: tls-certificates, limit: 1}\n",
 //! )?;
 //! let ctx = Context::with_factory(meta, || Web::new().expect("valid configuration"));
-//! let relation = Relation::new(1, "certificates", "self-signed-certificates");
+//! let relation = RelationState::new(1, "certificates", "self-signed-certificates");
 //! let out = ctx.run(ctx.on.relation_created(&relation), &State::new().relation(relation.clone()))?;
 //! // The unit generated its key (in a secret) and sent a CSR.
 //! let sent = &out.state.relation_by_id(1).unwrap().local_unit_data;

@@ -8,7 +8,7 @@ pub mod schema;
 use ops::event::CustomEventData;
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
-use ops::testing::juju::Relation;
+use ops::testing::juju::RelationState;
 use ops::testing::{Context, Output, State};
 use ops_interface_tls_certificates::v1::{CertificateRequest, Mode, TlsRequirer};
 
@@ -115,19 +115,19 @@ pub fn config_requirer() -> TlsRequirer {
 }
 
 /// The relation to the provider, empty.
-pub fn relation() -> Relation {
-    Relation::new(RELATION_ID, ENDPOINT, PROVIDER)
+pub fn relation() -> RelationState {
+    RelationState::new(RELATION_ID, ENDPOINT, PROVIDER)
         .interface("tls-certificates")
         .remote_unit(&format!("{PROVIDER}/0"), Vec::<(String, String)>::new())
 }
 
 /// The relation in `state`.
-pub fn relation_in(state: &State) -> Relation {
+pub fn relation_in(state: &State) -> RelationState {
     state.relation_by_id(RELATION_ID).unwrap().clone()
 }
 
 /// `state` with its relation replaced by `f` of it.
-pub fn with_relation(state: &State, f: impl FnOnce(Relation) -> Relation) -> State {
+pub fn with_relation(state: &State, f: impl FnOnce(RelationState) -> RelationState) -> State {
     let mut state = state.clone();
     let i = state
         .juju

@@ -155,10 +155,7 @@ fn files() {
     c.push(
         "/etc/web/web.conf",
         "port = 8080\n",
-        &PushOptions::new()
-            .make_dirs(true)
-            .permissions(0o600)
-            .unwrap(),
+        &PushOptions::new().make_dirs(true).permissions(0o600),
     )
     .unwrap();
     assert_eq!(c.pull_string("/etc/web/web.conf").unwrap(), "port = 8080\n");

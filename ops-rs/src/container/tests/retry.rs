@@ -25,7 +25,7 @@ impl Patient {
             Ok(s) => self.outcome = Some(format!("ok {}", s.len())),
             Err(e) if e.is_unreachable() => {
                 ctx.add_unit_status(Status::waiting("waiting for Pebble"))?;
-                ev.defer();
+                ev.defer()?;
                 self.outcome = Some("deferred".into());
             }
             Err(e) => return Err(e.into()),

@@ -110,7 +110,7 @@ impl Charm for Two {
                 .borrow_mut()
                 .push(format!("charm:ready {} from {}", ev.host, ev.emitter()));
             if c.defer_ready {
-                ev.defer();
+                ev.defer()?;
             }
             Ok(())
         });

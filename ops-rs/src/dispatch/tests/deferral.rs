@@ -187,9 +187,9 @@ fn every_event_kind_round_trips_through_the_queue() {
     assert!(out.result.is_ok(), "{:?}", out.result);
     let reemitted = &all.0[..samples.len()];
     for (i, (got, want)) in reemitted.iter().zip(&samples).enumerate() {
-        assert_eq!(got.id(), i as u64 + 1);
+        assert_eq!(got.event_id(), i as u64 + 1);
         let mut want = want.clone();
-        want.meta_mut().id = got.id();
+        want.meta_mut().id = got.event_id();
         assert_eq!(got, &want);
     }
     assert!(store.data().queue.is_empty());

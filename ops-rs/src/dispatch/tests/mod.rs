@@ -56,9 +56,9 @@ impl T {
 macro_rules! h {
     ($name:literal) => {
         |c: &mut T, ctx: &mut Ctx<T>, ev: &mut _| -> HandlerResult {
-            let (kind, id) = (ev.kind(), ev.id());
+            let (kind, id) = (ev.kind(), ev.event_id());
             if c.step($name, ctx, kind, id)? {
-                ev.defer();
+                ev.defer()?;
             }
             Ok(())
         }
@@ -78,41 +78,41 @@ impl Charm for T {
             "reconcile",
             [EventKind::ConfigChanged, EventKind::pebble_ready("web")],
             |c, ctx, ev| {
-                if c.step("reconcile", ctx, ev.kind(), ev.id())? {
+                if c.step("reconcile", ctx, ev.kind(), ev.event_id())? {
                     ev.defer()?;
                 }
                 Ok(())
             },
         );
         on.stop("on_stop", |c, ctx, ev| {
-            c.step("on_stop", ctx, ev.kind(), ev.id())?;
+            c.step("on_stop", ctx, ev.kind(), ev.event_id())?;
             Ok(())
         });
         on.action("backup", "on_backup", |c, ctx, ev| {
-            c.step("on_backup", ctx, ev.kind(), ev.id())?;
+            c.step("on_backup", ctx, ev.kind(), ev.event_id())?;
             c.seen.push(ev.clone().into_event());
             Ok(())
         });
         on.collect_app_status("collect_app", |c, ctx, ev| {
-            c.step("collect_app", ctx, ev.kind(), ev.id())?;
+            c.step("collect_app", ctx, ev.kind(), ev.event_id())?;
             for s in c.app.clone() {
                 ctx.add_app_status(s)?;
             }
             Ok(())
         });
         on.collect_unit_status("collect_unit", |c, ctx, ev| {
-            c.step("collect_unit", ctx, ev.kind(), ev.id())?;
+            c.step("collect_unit", ctx, ev.kind(), ev.event_id())?;
             for s in c.unit.clone() {
                 ctx.add_unit_status(s)?;
             }
             Ok(())
         });
         on.pre_commit("pre_commit", |c, ctx, ev| {
-            c.step("pre_commit", ctx, ev.kind(), ev.id())?;
+            c.step("pre_commit", ctx, ev.kind(), ev.event_id())?;
             Ok(())
         });
         on.commit("commit", |c, ctx, ev| {
-            c.step("commit", ctx, ev.kind(), ev.id())?;
+            c.step("commit", ctx, ev.kind(), ev.event_id())?;
             Ok(())
         });
     }

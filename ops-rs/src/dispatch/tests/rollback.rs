@@ -147,3 +147,43 @@ fn a_panicking_handler_fails_the_dispatch_rolls_back_and_is_logged() {
         errors[0]
     );
 }
+
+/// A charm whose install handler changes its state, then gives up on the hook.
+struct GivesUp;
+
+impl Charm for GivesUp {
+    type Stored = S;
+    fn observe(on: &mut Observers<Self>) {
+        on.install("on_install", |_c: &mut GivesUp, ctx, _ev| {
+            ctx.stored_mut().n = 7;
+            Err(crate::framework::GaveUp::new("the config cannot work").into())
+        });
+        on.collect_unit_status("collect", |_c: &mut GivesUp, ctx, _ev| {
+            ctx.add_unit_status(Status::active("fine"))?;
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn giving_up_rolls_back_but_exits_zero_with_a_warning() {
+    let store = MemoryStore::default();
+    let before = store.data();
+    let (out, r) = run_with(&mut GivesUp, "hooks/install", &store, false);
+    assert_eq!(out.exit_code(), 0);
+    assert!(out.result.is_ok());
+    assert_eq!(store.data(), before, "nothing saved");
+    assert!(logs(&r, "ERROR").is_empty());
+    assert_eq!(
+        logs(&r, "WARNING"),
+        [
+            "handler on_install gave up on the hook: the config cannot work; nothing this hook did is saved"
+        ]
+    );
+    // No collect-status: no status-set.
+    assert!(
+        tools(&r).iter().all(|l| !l.starts_with("status-set")),
+        "{:?}",
+        tools(&r)
+    );
+}

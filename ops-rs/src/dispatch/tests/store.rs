@@ -46,7 +46,7 @@ fn a_dispatch_that_changes_nothing_writes_nothing() {
         fn observe(on: &mut Observers<Self>) {
             on.update_status("noop", |_c, _ctx, _ev| Ok(()));
             on.config_changed("later", |_c, _ctx, ev| {
-                ev.defer();
+                ev.defer()?;
                 Ok(())
             });
         }
@@ -112,13 +112,13 @@ fn event_ids_are_given_out_again_after_a_dispatch_that_saved_nothing() {
         type Stored = ();
         fn observe(on: &mut Observers<Self>) {
             on.update_status("seen", |c, _ctx, ev| {
-                c.0.push(("update-status".into(), ev.id()));
+                c.0.push(("update-status".into(), ev.event_id()));
                 Ok(())
             });
             on.config_changed("later", |c, ctx, ev| {
-                c.0.push(("config-changed".into(), ev.id()));
+                c.0.push(("config-changed".into(), ev.event_id()));
                 if !ctx.is_reemitted() {
-                    ev.defer();
+                    ev.defer()?;
                 }
                 Ok(())
             });

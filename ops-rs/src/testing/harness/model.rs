@@ -156,10 +156,7 @@ impl<C: Charm> Harness<C> {
         let app = self.state.juju.app().to_owned();
         self.state.juju.goal_state.units = (0..n)
             .map(|i| {
-                let goal = Goal {
-                    status: "active".to_owned(),
-                    since: "2025-01-01T00:00:00Z".to_owned(),
-                };
+                let goal = Goal::new("active", "2025-01-01T00:00:00Z");
                 (format!("{app}/{i}"), goal)
             })
             .collect();

@@ -7,16 +7,16 @@ use pebble_client::testing::ExecRecord;
 
 use super::{Harness, bag};
 use crate::framework::Charm;
-use crate::testing::container::{Container, Exec, Notice};
+use crate::testing::container::{ContainerState, Exec, NoticeState};
 use crate::testing::error::RunError;
 use crate::testing::event::On;
 
 impl<C: Charm> Harness<C> {
-    fn container_mut(&mut self, name: &str) -> &mut Container {
+    fn container_mut(&mut self, name: &str) -> &mut ContainerState {
         self.state
             .containers
             .entry(name.to_owned())
-            .or_insert_with(|| Container::new(name).can_connect(false))
+            .or_insert_with(|| ContainerState::new(name).can_connect(false))
     }
 
     /// Sets whether the container's Pebble answers.
@@ -31,7 +31,7 @@ impl<C: Charm> Harness<C> {
             move |s| {
                 s.containers
                     .entry(name.clone())
-                    .or_insert_with(|| Container::new(&name))
+                    .or_insert_with(|| ContainerState::new(&name))
                     .can_connect = true;
             },
             Some(On.pebble_ready(container)),
@@ -110,7 +110,7 @@ impl<C: Charm> Harness<C> {
                 }
             }
             None => {
-                let mut n = Notice::custom(key).data(data);
+                let mut n = NoticeState::custom(key).data(data);
                 n.repeat_after = repeat_after;
                 updated = updated.notice(n);
                 true
@@ -213,7 +213,7 @@ impl<C: Charm> Harness<C> {
     }
 
     /// A container as the last hook left it (plan, services, files, notices, checks).
-    pub fn container(&self, name: &str) -> Option<&Container> {
+    pub fn container(&self, name: &str) -> Option<&ContainerState> {
         self.state.containers.get(name)
     }
 }

@@ -9,12 +9,12 @@
 //!
 //! ```
 //! use ops::hookcmds::HookToolRunner;
-//! use ops::testing::juju::{JujuSim, JujuState, Relation};
+//! use ops::testing::juju::{JujuSim, JujuState, RelationState};
 //!
 //! let sim = JujuSim::new(
 //!     JujuState::new("web/0")
 //!         .leader(true)
-//!         .relation(Relation::new(1, "db", "mysql").remote_unit("mysql/0", [("host", "10.0.0.7")])),
+//!         .relation(RelationState::new(1, "db", "mysql").remote_unit("mysql/0", [("host", "10.0.0.7")])),
 //! );
 //! let out = sim.run("relation-get", &["-r".into(), "db:1".into(), "host".into(), "mysql/0".into()], None).unwrap();
 //! assert_eq!(out, b"10.0.0.7\n");
@@ -37,7 +37,7 @@ pub use interpreter::{JujuSim, ToolOutput, execute, tool_names};
 pub use record::ToolRecord;
 pub use state::{
     ActionState, Address, BindAddress, Config, Databag, Goal, GoalState, JujuState, LogLine,
-    ModelInfo, Network, OpenedPort, Protocol, Reboot, Relation, STATE_VERSION, Secret,
-    SecretContent, SecretGrant, SecretOwner, SecretRevision, StateError, StorageInstance, ThisHook,
-    ToolDefaults, secret_xid,
+    ModelInfo, Network, OpenedPort, Protocol, Reboot, RelationState, STATE_VERSION, SecretContent,
+    SecretGrant, SecretOwnership, SecretRevisionState, SecretState, StateError, StorageInstance,
+    SubordinateRelation, ThisHook, ToolDefaults, secret_xid,
 };

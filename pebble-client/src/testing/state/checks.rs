@@ -280,6 +280,23 @@ pub(crate) fn set_down(
     Ok(())
 }
 
+/// Records one failed run of a running check with `message` (see [`record`]).
+pub(crate) fn record_failure(
+    st: &mut State,
+    name: &str,
+    message: &str,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    let Some(r) = st.checks.by_name.get(name) else {
+        return Err(format!("cannot find check with name {name:?}"));
+    };
+    let (Some(change), generation) = (r.change_id, r.generation) else {
+        return Err(format!("check {name:?} is not running"));
+    };
+    record(st, name, change, generation, Err(message.to_owned()), now);
+    Ok(())
+}
+
 /// Brings a down check back up at once and ends the override of [`set_down`] (a check run
 /// for real then goes on with its real result).
 pub(crate) fn set_up(st: &mut State, name: &str, now: OffsetDateTime) -> Result<(), String> {

@@ -56,11 +56,11 @@ use super::protocol::{self as p, SecretGroup, parse_string_list};
 ///     }
 /// }
 /// # use ops::testing::{Context, State};
-/// # use ops::testing::juju::Relation;
+/// # use ops::testing::juju::RelationState;
 /// # let meta = ops::metadata::CharmMeta::from_charmcraft_yaml(
 /// #     "name: db\nprovides:\n  database: {interface: postgresql_client}\n")?;
 /// # let ctx = Context::<Db>::new(meta);
-/// # let rel = Relation::new(5, "database", "app").remote_app_data([
+/// # let rel = RelationState::new(5, "database", "app").remote_app_data([
 /// #     ("database", "myapp"), ("requested-secrets", r#"["username", "password"]"#)]);
 /// # let out = ctx.run(ctx.on.relation_changed(&rel), &State::new().leader(true).relation(rel.clone()))?;
 /// # let bag = &out.state.relation_by_id(5).unwrap().local_app_data;

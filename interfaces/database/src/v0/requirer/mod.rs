@@ -91,12 +91,12 @@ pub struct EntityPermission {
 ///     }
 /// }
 /// # use ops::testing::{Context, State};
-/// # use ops::testing::juju::{Relation, Secret, SecretOwner};
+/// # use ops::testing::juju::{RelationState, SecretState, SecretOwnership};
 /// # let meta = ops::metadata::CharmMeta::from_charmcraft_yaml(
 /// #     "name: app\nrequires:\n  database: {interface: postgresql_client}\n")?;
 /// # let ctx = Context::<App>::new(meta);
-/// # let secret = Secret::new("secret:cr0ahn1dqe3k7mqmsc2g", SecretOwner::Consumer, [("username", "u"), ("password", "p")]);
-/// # let rel = Relation::new(3, "database", "pg").remote_app_data([("secret-user", "secret:cr0ahn1dqe3k7mqmsc2g"), ("endpoints", "pg:5432")]);
+/// # let secret = SecretState::new("secret:cr0ahn1dqe3k7mqmsc2g", SecretOwnership::Consumer, [("username", "u"), ("password", "p")]);
+/// # let rel = RelationState::new(3, "database", "pg").remote_app_data([("secret-user", "secret:cr0ahn1dqe3k7mqmsc2g"), ("endpoints", "pg:5432")]);
 /// # let out = ctx.run(ctx.on.relation_changed(&rel), &State::new().relation(rel.clone()).secret(secret))?;
 /// # assert_eq!(out.emitted_events[0].name, "database-created");
 /// # Ok::<(), Box<dyn std::error::Error>>(())

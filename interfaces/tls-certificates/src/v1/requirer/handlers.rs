@@ -88,11 +88,11 @@ impl TlsRequirer {
         if self.certificate_label_mode(&model, label).is_none() {
             return Ok(());
         }
-        let Some(csr) = self.csr_of_certificate_secret(&model, &ev.id)? else {
+        let Some(csr) = self.csr_of_certificate_secret(&model, &ev.secret_id)? else {
             tracing::warn!(
                 "certificate secret {label:?} expired but holds no CSR; removing it without renewal"
             );
-            remove_secret(&model, &ev.id)?;
+            remove_secret(&model, &ev.secret_id)?;
             return Ok(());
         };
         let relations = model.relations(&self.endpoint)?;
@@ -106,7 +106,7 @@ impl TlsRequirer {
                 self.endpoint
             );
         }
-        remove_secret(&model, &ev.id)?;
+        remove_secret(&model, &ev.secret_id)?;
         Ok(())
     }
 
@@ -125,7 +125,7 @@ impl TlsRequirer {
             return Ok(());
         }
         match model
-            .secret(Some(&ev.id), None)
+            .secret(Some(&ev.secret_id), None)
             .remove_revision(ev.revision)
         {
             Err(e) if e.is_secret_not_found() => {

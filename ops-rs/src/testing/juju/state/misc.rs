@@ -1,22 +1,12 @@
 //! The smaller parts of the model: ports, the action, logs, storage, networks, goal state, reboot.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A port protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Protocol {
-    /// TCP.
-    Tcp,
-    /// UDP.
-    Udp,
-    /// ICMP (no port).
-    Icmp,
-}
+/// A port protocol: the model's own [`Protocol`](crate::model::Protocol).
+pub use crate::hookcmds::port::Protocol;
 
 /// A port or port range this unit opened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,117 +120,10 @@ impl StorageInstance {
     }
 }
 
-/// One address of a network interface.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Address {
-    /// The host name, if any.
-    #[serde(default)]
-    pub hostname: String,
-    /// The IP address.
-    pub value: String,
-    /// Its subnet.
-    #[serde(default)]
-    pub cidr: String,
-}
-
-/// One interface a binding is bound to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct BindAddress {
-    /// MAC address.
-    #[serde(default)]
-    pub mac_address: String,
-    /// Interface name.
-    #[serde(default)]
-    pub interface_name: String,
-    /// Its addresses.
-    #[serde(default)]
-    pub addresses: Vec<Address>,
-}
-
-/// What `network-get` answers for a binding.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub struct Network {
-    /// Interfaces and addresses the workload binds to.
-    #[serde(default)]
-    pub bind_addresses: Vec<BindAddress>,
-    /// Subnets outgoing traffic comes from.
-    #[serde(default)]
-    pub egress_subnets: Vec<String>,
-    /// Addresses other units reach this one on.
-    #[serde(default)]
-    pub ingress_addresses: Vec<String>,
-}
-
-impl Network {
-    /// A network with one interface `eth0` holding `ip` (also the ingress address, egress `/32`).
-    pub fn with_address(ip: &str) -> Self {
-        Network {
-            bind_addresses: vec![BindAddress {
-                mac_address: String::new(),
-                interface_name: "eth0".to_owned(),
-                addresses: vec![Address {
-                    hostname: String::new(),
-                    value: ip.to_owned(),
-                    cidr: format!("{ip}/32"),
-                }],
-            }],
-            egress_subnets: vec![format!("{ip}/32")],
-            ingress_addresses: vec![ip.to_owned()],
-        }
-    }
-
-    /// The answer as Juju prints it (addresses also under the older key `address`).
-    pub fn to_juju(&self) -> Value {
-        let binds: Vec<Value> = self
-            .bind_addresses
-            .iter()
-            .map(|b| {
-                let addrs: Vec<Value> = b
-                    .addresses
-                    .iter()
-                    .map(|a| {
-                        serde_json::json!({
-                            "hostname": a.hostname, "value": a.value,
-                            "address": a.value, "cidr": a.cidr,
-                        })
-                    })
-                    .collect();
-                serde_json::json!({
-                    "mac-address": b.mac_address,
-                    "interface-name": b.interface_name,
-                    "addresses": addrs,
-                })
-            })
-            .collect();
-        serde_json::json!({
-            "bind-addresses": binds,
-            "egress-subnets": self.egress_subnets,
-            "ingress-addresses": self.ingress_addresses,
-        })
-    }
-}
-
-/// A unit's or application's goal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Goal {
-    /// `active`, `waiting`, `dying`, ...
-    pub status: String,
-    /// Since when, RFC 3339.
-    pub since: String,
-}
-
-/// What `goal-state` answers.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GoalState {
-    /// This application's units.
-    #[serde(default)]
-    pub units: BTreeMap<String, Goal>,
-    /// Per endpoint: related applications and units.
-    #[serde(default)]
-    pub relations: BTreeMap<String, BTreeMap<String, Goal>>,
-}
+/// Networks and goal state: the model's own types ([`Network`](crate::model::Network),
+/// [`GoalState`](crate::model::GoalState), ...), so what a test seeds is what the charm reads.
+pub use crate::hookcmds::goal_state::{Goal, GoalState};
+pub use crate::hookcmds::network::{Address, BindAddress, Network};
 
 /// A reboot asked for with `juju-reboot`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

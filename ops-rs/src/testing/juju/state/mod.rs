@@ -4,11 +4,11 @@
 //! field, [`STATE_VERSION`]). Builder methods keep a test's setup to a few lines.
 //!
 //! ```
-//! use ops::testing::juju::{JujuState, Relation};
+//! use ops::testing::juju::{JujuState, RelationState};
 //! let state = JujuState::new("web/0")
 //!     .leader(true)
 //!     .config("port", 8080)
-//!     .relation(Relation::new(1, "db", "mysql").remote_unit("mysql/0", [("host", "h")]));
+//!     .relation(RelationState::new(1, "db", "mysql").remote_unit("mysql/0", [("host", "h")]));
 //! let json = state.to_json().unwrap();
 //! assert_eq!(JujuState::from_json(&json).unwrap(), state);
 //! ```
@@ -39,8 +39,10 @@ pub use misc::{
     ActionState, Address, BindAddress, Goal, GoalState, LogLine, Network, OpenedPort, Protocol,
     Reboot, StorageInstance,
 };
-pub use relation::{Databag, Relation};
-pub use secret::{Secret, SecretContent, SecretGrant, SecretOwner, SecretRevision, secret_xid};
+pub use relation::{Databag, RelationState, SubordinateRelation};
+pub use secret::{
+    SecretContent, SecretGrant, SecretOwnership, SecretRevisionState, SecretState, secret_xid,
+};
 
 use super::record::ToolRecord;
 
@@ -101,7 +103,7 @@ pub struct ThisHook {
     /// first `secret-set` of them: before Juju 3.6 a `secret-set` replaces the hook's earlier
     /// ones, so the simulated Juju goes back to this and applies the last call alone.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub secrets_before_set: BTreeMap<String, Secret>,
+    pub secrets_before_set: BTreeMap<String, SecretState>,
     /// Secrets this hook created (`secret-add`), by xid: a `secret-set` of one is merged into
     /// its creation, on every Juju.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -178,13 +180,25 @@ pub struct JujuState {
     /// A `secret-set` of a secret created in the same hook is merged into its creation on
     /// every version. (Sources: juju/juju#18154 and LP#2081034 for the merging; Python ops'
     /// `_ModelBackend.secret_set` for the resets before 3.5.5 and 3.5, and its
-    /// `Secret.set_content` for identical content.)
+    /// `SecretState.set_content` for identical content.)
     #[serde(default = "default_juju_version")]
     pub juju_version: JujuVersion,
     /// The model.
     pub model: ModelInfo,
     /// This unit, `app/N`.
     pub unit: String,
+    /// The machine this unit runs on (`JUJU_MACHINE_ID`, e.g. `0` or `0/lxd/1`): machine
+    /// models only; Juju exports it empty on Kubernetes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_id: Option<String>,
+    /// The availability zone of the unit's machine or pod (`JUJU_AVAILABILITY_ZONE`), if the
+    /// cloud has zones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    /// For a subordinate unit, the principal unit it is deployed with
+    /// (`JUJU_PRINCIPAL_UNIT`, e.g. `mysql/0`); `None` for a principal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_unit: Option<String>,
     /// Whether this unit is the leader.
     #[serde(default)]
     pub leader: bool,
@@ -207,10 +221,10 @@ pub struct JujuState {
     pub config: Config,
     /// Relations, peer relations included.
     #[serde(default)]
-    pub relations: Vec<Relation>,
+    pub relations: Vec<RelationState>,
     /// Secrets this unit owns or was granted.
     #[serde(default)]
-    pub secrets: Vec<Secret>,
+    pub secrets: Vec<SecretState>,
     /// The unit's workload status.
     pub unit_status: Status,
     /// Earlier unit statuses, oldest first.
@@ -280,6 +294,9 @@ impl JujuState {
                 model_type: ModelType::Kubernetes,
             },
             unit: unit.to_owned(),
+            machine_id: None,
+            availability_zone: None,
+            principal_unit: None,
             leader: false,
             leadership_lost_after: None,
             this_hook: ThisHook::default(),
@@ -344,6 +361,27 @@ impl JujuState {
         self
     }
 
+    /// Sets the machine this unit runs on (`JUJU_MACHINE_ID`; a machine model's).
+    #[must_use]
+    pub fn machine_id(mut self, machine: &str) -> Self {
+        self.machine_id = Some(machine.to_owned());
+        self
+    }
+
+    /// Sets the availability zone (`JUJU_AVAILABILITY_ZONE`).
+    #[must_use]
+    pub fn availability_zone(mut self, zone: &str) -> Self {
+        self.availability_zone = Some(zone.to_owned());
+        self
+    }
+
+    /// Makes this unit a subordinate of `unit` (`JUJU_PRINCIPAL_UNIT`).
+    #[must_use]
+    pub fn principal_unit(mut self, unit: &str) -> Self {
+        self.principal_unit = Some(unit.to_owned());
+        self
+    }
+
     /// Sets the version of the simulated Juju.
     ///
     /// ```
@@ -405,14 +443,14 @@ impl JujuState {
 
     /// Adds a relation.
     #[must_use]
-    pub fn relation(mut self, relation: Relation) -> Self {
+    pub fn relation(mut self, relation: RelationState) -> Self {
         self.relations.push(relation);
         self
     }
 
     /// Adds a secret.
     #[must_use]
-    pub fn secret(mut self, secret: Secret) -> Self {
+    pub fn secret(mut self, secret: SecretState) -> Self {
         self.secrets.push(secret);
         self
     }
@@ -470,17 +508,17 @@ impl JujuState {
     }
 
     /// A relation by id.
-    pub fn relation_by_id(&self, id: u64) -> Option<&Relation> {
+    pub fn relation_by_id(&self, id: u64) -> Option<&RelationState> {
         self.relations.iter().find(|r| r.id == id)
     }
 
     /// A relation by id, to change.
-    pub fn relation_by_id_mut(&mut self, id: u64) -> Option<&mut Relation> {
+    pub fn relation_by_id_mut(&mut self, id: u64) -> Option<&mut RelationState> {
         self.relations.iter_mut().find(|r| r.id == id)
     }
 
     /// A secret by id (any form) or, failing that, by label.
-    pub fn secret_by_id(&self, id: &str) -> Option<&Secret> {
+    pub fn secret_by_id(&self, id: &str) -> Option<&SecretState> {
         let xid = secret_xid(id);
         self.secrets.iter().find(|s| s.xid() == xid)
     }
@@ -520,11 +558,23 @@ mod tests {
             .leader(true)
             .juju_version("3.5.4".parse().unwrap())
             .model_type(ModelType::Machine)
+            .machine_id("0/lxd/1")
+            .availability_zone("zone-a")
+            .principal_unit("pg/0")
             .leadership_lost_after(2)
             .config_default("name", Value::Null)
             .config("port", 80)
-            .relation(Relation::peer(2, "peers", "web").local_app_data([("k", "v")]))
-            .secret(Secret::new("secret:abc", SecretOwner::Unit, [("key", "v")]))
+            .relation(RelationState::peer(2, "peers", "web").local_app_data([("k", "v")]))
+            .relation(
+                SubordinateRelation::new(3, "juju-info", "pg/0")
+                    .remote_unit_data([("a", "b")])
+                    .into(),
+            )
+            .secret(SecretState::new(
+                "secret:abc",
+                SecretOwnership::Unit,
+                [("key", "v")],
+            ))
             .action("backup", json!({"to": "/tmp"}))
             .storage("data", 0, "/srv/data")
             .resource("bin", "/res/bin")

@@ -1,37 +1,15 @@
 //! Secrets: owner, labels, revisions and content, the revision each observer tracks, grants.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
-/// A secret's content: keys to (decoded) values. `Debug` never shows the values.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SecretContent(pub BTreeMap<String, String>);
-
-impl fmt::Debug for SecretContent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map()
-            .entries(self.0.keys().map(|k| (k, "<redacted>")))
-            .finish()
-    }
-}
-
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for SecretContent {
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        SecretContent(
-            iter.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
-    }
-}
+/// A secret's content: the model's own [`SecretContent`](crate::model::SecretContent), one
+/// type for what a test seeds, what the charm reads and what it wrote.
+pub use crate::hookcmds::secret::SecretContent;
 
 /// Who owns a secret, from this unit's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum SecretOwner {
+pub enum SecretOwnership {
     /// This application: only the leader manages it; every unit may read it.
     Application,
     /// This unit.
@@ -40,20 +18,20 @@ pub enum SecretOwner {
     Consumer,
 }
 
-impl SecretOwner {
+impl SecretOwnership {
     /// How `secret-add --owner` and `secret-info-get` spell it.
     pub fn as_juju(&self) -> &'static str {
         match self {
-            SecretOwner::Application => "application",
-            SecretOwner::Unit => "unit",
-            SecretOwner::Consumer => "consumer",
+            SecretOwnership::Application => "application",
+            SecretOwnership::Unit => "unit",
+            SecretOwnership::Consumer => "consumer",
         }
     }
 }
 
 /// One revision of a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SecretRevision {
+pub struct SecretRevisionState {
     /// The revision number, from 1.
     pub revision: u32,
     /// Its content.
@@ -74,19 +52,19 @@ pub struct SecretGrant {
 /// A secret this unit owns or was granted.
 ///
 /// ```
-/// use ops::testing::juju::{Secret, SecretOwner};
-/// let s = Secret::new("secret:cr0ahn1dqe3k7mqmsc2g", SecretOwner::Consumer, [("password", "x")])
+/// use ops::testing::juju::{SecretState, SecretOwnership};
+/// let s = SecretState::new("secret:cr0ahn1dqe3k7mqmsc2g", SecretOwnership::Consumer, [("password", "x")])
 ///     .label("db-pass");
 /// assert_eq!(s.latest().map(|r| r.revision), Some(1));
 /// assert!(!format!("{s:?}").contains("\"x\""));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Secret {
+pub struct SecretState {
     /// The secret's id, `secret:<xid>` (a `secret://<model>/<xid>` URI also matches it).
     pub id: String,
     /// Who owns it.
-    pub owner: SecretOwner,
+    pub owner: SecretOwnership,
     /// The label this unit knows it by (the owner's label, or the consumer's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -100,7 +78,7 @@ pub struct Secret {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotate: Option<String>,
     /// Revisions, oldest first.
-    pub revisions: Vec<SecretRevision>,
+    pub revisions: Vec<SecretRevisionState>,
     /// The revision this unit tracks; `None` until it first reads the secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracked: Option<u32>,
@@ -123,21 +101,21 @@ pub fn secret_xid(id: &str) -> &str {
     rest.rsplit('/').next().unwrap_or(rest)
 }
 
-impl Secret {
+impl SecretState {
     /// A secret with one revision holding `content`.
     pub fn new<K: Into<String>, V: Into<String>>(
         id: &str,
-        owner: SecretOwner,
+        owner: SecretOwnership,
         content: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        Secret {
+        SecretState {
             id: id.to_owned(),
             owner,
             label: None,
             description: None,
             expire: None,
             rotate: None,
-            revisions: vec![SecretRevision {
+            revisions: vec![SecretRevisionState {
                 revision: 1,
                 content: content.into_iter().collect(),
             }],
@@ -181,17 +159,18 @@ impl Secret {
     /// Appends a revision and returns its number.
     pub fn push_revision(&mut self, content: SecretContent) -> u32 {
         let revision = self.latest().map_or(1, |r| r.revision + 1);
-        self.revisions.push(SecretRevision { revision, content });
+        self.revisions
+            .push(SecretRevisionState { revision, content });
         revision
     }
 
     /// The newest revision.
-    pub fn latest(&self) -> Option<&SecretRevision> {
+    pub fn latest(&self) -> Option<&SecretRevisionState> {
         self.revisions.last()
     }
 
     /// A revision by number.
-    pub fn revision(&self, revision: u32) -> Option<&SecretRevision> {
+    pub fn revision(&self, revision: u32) -> Option<&SecretRevisionState> {
         self.revisions.iter().find(|r| r.revision == revision)
     }
 
@@ -203,13 +182,13 @@ impl Secret {
     /// The keys of the latest revision's content, sorted.
     pub fn content_keys(&self) -> Vec<&str> {
         self.latest()
-            .map(|r| r.content.0.keys().map(String::as_str).collect())
+            .map(|r| r.content.keys().collect())
             .unwrap_or_default()
     }
 
     /// Whether this unit or its application owns the secret.
     pub fn is_owned(&self) -> bool {
-        !matches!(self.owner, SecretOwner::Consumer)
+        !matches!(self.owner, SecretOwnership::Consumer)
     }
 }
 

@@ -30,13 +30,9 @@ mod tests {
     #[test]
     fn prints_goal_state() {
         let mut s = JujuState::new("a/0");
-        s.goal_state.units.insert(
-            "a/0".into(),
-            Goal {
-                status: "active".into(),
-                since: "2025-01-01T00:00:00Z".into(),
-            },
-        );
+        s.goal_state
+            .units
+            .insert("a/0".into(), Goal::new("active", "2025-01-01T00:00:00Z"));
         assert_eq!(
             ok(&mut s, "goal-state --format=json"),
             "{\"relations\":{},\"units\":{\"a/0\":{\"since\":\"2025-01-01T00:00:00Z\",\"status\":\"active\"}}}\n"

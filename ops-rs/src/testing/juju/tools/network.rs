@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use crate::hookcmds::network::Network;
+
 use super::super::args::{Opt, Spec};
 use super::super::error::ToolError;
 use super::super::output::Format;
@@ -78,23 +80,53 @@ fn get(call: &mut Call<'_>) -> ToolResult {
         ));
     }
     let value = match picked.len() {
-        0 => network.to_juju(),
+        0 => answer(network),
         1 => picked.remove(0).1,
         _ => Value::Object(picked.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
     };
     call.output(Format::Smart, &value)
 }
 
+/// The whole answer as Juju prints it (each address also under the older key `address`).
+fn answer(network: &Network) -> Value {
+    let binds: Vec<Value> = network
+        .bind_addresses
+        .iter()
+        .map(|b| {
+            let addrs: Vec<Value> = b
+                .addresses
+                .iter()
+                .map(|a| {
+                    serde_json::json!({
+                        "hostname": a.hostname, "value": a.value,
+                        "address": a.value, "cidr": a.cidr,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "mac-address": b.mac_address,
+                "interface-name": b.interface_name,
+                "addresses": addrs,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "bind-addresses": binds,
+        "egress-subnets": network.egress_subnets,
+        "ingress-addresses": network.ingress_addresses,
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::super::{JujuState, Network, Relation};
+    use super::super::super::{JujuState, Network, RelationState};
     use super::super::test_support::{err, ok};
 
     #[test]
     fn forms() {
         let mut s = JujuState::new("a/0")
             .network("db", Network::with_address("10.0.0.5"))
-            .relation(Relation::new(4, "db", "pg"));
+            .relation(RelationState::new(4, "db", "pg"));
         let out = ok(&mut s, "network-get --format=json -r 4 db");
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["bind-addresses"][0]["addresses"][0]["value"], "10.0.0.5");

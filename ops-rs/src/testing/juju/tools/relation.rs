@@ -283,23 +283,23 @@ fn model_get(call: &mut Call<'_>) -> ToolResult {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::{JujuState, Relation};
+    use super::super::super::{JujuState, RelationState};
     use super::super::test_support::{err, ok, run_in};
 
     fn state(leader: bool) -> JujuState {
         JujuState::new("web/0")
             .leader(leader)
             .relation(
-                Relation::new(3, "db", "mysql")
+                RelationState::new(3, "db", "mysql")
                     .remote_unit("mysql/0", [("host", "10.0.0.1")])
                     .remote_unit("mysql/1", [("host", "10.0.0.2")])
                     .remote_app_data([("database", "webdb")])
                     .local_unit_data([("mine", "1")])
                     .local_app_data([("secret-id", "x")]),
             )
-            .relation(Relation::new(4, "db", "pg"))
+            .relation(RelationState::new(4, "db", "pg"))
             .relation(
-                Relation::peer(1, "peers", "web")
+                RelationState::peer(1, "peers", "web")
                     .remote_unit("web/1", [("p", "q")])
                     .local_app_data([("shared", "yes")]),
             )

@@ -1,7 +1,7 @@
 //! The secret tools: `secret-add`, `secret-get`, `secret-info-get`, `secret-set`,
 //! `secret-grant`, `secret-revoke`, `secret-remove`, `secret-ids`.
 //!
-//! A secret that exists but that this unit may not read ([`Secret::denied`]: never granted,
+//! A secret that exists but that this unit may not read ([`SecretState::denied`]: never granted,
 //! or revoked) fails `secret-get` with `permission denied`, as Juju's secrets facade does.
 //!
 //! Revisions follow Juju: an owner (the unit, or any unit of the owning application) always
@@ -20,7 +20,7 @@ use super::super::args::{Opt, Spec};
 use super::super::error::ToolError;
 use super::super::output::Format;
 use super::super::state::{
-    JujuState, Secret, SecretGrant, SecretOwner, SecretRevision, secret_xid,
+    JujuState, SecretGrant, SecretOwnership, SecretRevisionState, SecretState, secret_xid,
 };
 use super::secret_input::{b64_encode, content, expire, new_xid, rotate};
 use super::{Call, Tool, ToolResult};
@@ -170,10 +170,10 @@ fn by_id(state: &JujuState, id: &str) -> Result<usize, ToolError> {
 fn check_manage(state: &JujuState, index: usize) -> Result<(), ToolError> {
     let secret = &state.secrets[index];
     match secret.owner {
-        SecretOwner::Unit => Ok(()),
-        SecretOwner::Application if state.leader => Ok(()),
-        SecretOwner::Application => Err(ToolError::failed("permission denied")),
-        SecretOwner::Consumer => Err(not_found_id(&secret.id)),
+        SecretOwnership::Unit => Ok(()),
+        SecretOwnership::Application if state.leader => Ok(()),
+        SecretOwnership::Application => Err(ToolError::failed("permission denied")),
+        SecretOwnership::Consumer => Err(not_found_id(&secret.id)),
     }
 }
 
@@ -240,15 +240,15 @@ fn add(call: &mut Call<'_>) -> ToolResult {
         file.as_ref().map(|(p, d)| (p.as_str(), d.as_slice())),
     )?;
     let owner = if call.args.value("owner") == Some("unit") {
-        SecretOwner::Unit
+        SecretOwnership::Unit
     } else {
-        SecretOwner::Application
+        SecretOwnership::Application
     };
-    if data.0.is_empty() {
+    if data.is_empty() {
         return Err(ToolError::failed("empty secret value not valid"));
     }
     let state = &mut *call.state;
-    if owner == SecretOwner::Application && !state.leader {
+    if owner == SecretOwnership::Application && !state.leader {
         return Err(ToolError::failed("this unit is not the leader"));
     }
     if let Some(label) = &meta.label {
@@ -266,14 +266,14 @@ fn add(call: &mut Call<'_>) -> ToolResult {
         .this_hook
         .secrets_added
         .push(secret_xid(&id).to_owned());
-    state.secrets.push(Secret {
+    state.secrets.push(SecretState {
         id: id.clone(),
         owner,
         label: meta.label,
         description: meta.description,
         expire: meta.expire,
         rotate: meta.rotate,
-        revisions: vec![SecretRevision {
+        revisions: vec![SecretRevisionState {
             revision: 1,
             content: data,
         }],
@@ -295,7 +295,7 @@ fn set(call: &mut Call<'_>) -> ToolResult {
         &call.args.positional[1..],
         file.as_ref().map(|(p, d)| (p.as_str(), d.as_slice())),
     )?;
-    let nothing = data.0.is_empty()
+    let nothing = data.is_empty()
         && meta.expire.is_none()
         && meta.rotate.is_none()
         && meta.description.is_none()
@@ -318,7 +318,7 @@ fn set(call: &mut Call<'_>) -> ToolResult {
     let secret = &mut state.secrets[index];
     if hook.secrets_added.contains(&xid) {
         // Juju merges an update of a secret created in this hook into its creation.
-        if !data.0.is_empty() {
+        if !data.is_empty() {
             if let Some(rev) = secret.revisions.last_mut() {
                 rev.content = data;
             }
@@ -336,7 +336,7 @@ fn set(call: &mut Call<'_>) -> ToolResult {
         // to the latest revision's before the hook adds no revision.
         let pending = secret.latest().map(|r| r.revision) != before.latest().map(|r| r.revision);
         let same_as_before = before.latest().is_some_and(|r| r.content == data);
-        if !data.0.is_empty() && !same_as_before {
+        if !data.is_empty() && !same_as_before {
             match secret.revisions.last_mut() {
                 Some(rev) if pending => rev.content = data,
                 _ => {
@@ -349,7 +349,7 @@ fn set(call: &mut Call<'_>) -> ToolResult {
         // Before 3.6 Juju keeps one update per secret per hook: this call replaces the
         // hook's earlier ones (LP#2081034), so go back to the secret as it was before them.
         restore(secret, &before);
-        if !data.0.is_empty() {
+        if !data.is_empty() {
             secret.push_revision(data);
         }
         // Before 3.5.5 an update resets the description, expiry and rotation it leaves
@@ -379,7 +379,7 @@ fn set(call: &mut Call<'_>) -> ToolResult {
 }
 
 /// Sets the metadata fields given, keeping the others.
-fn merge_meta(secret: &mut Secret, meta: Meta) {
+fn merge_meta(secret: &mut SecretState, meta: Meta) {
     secret.label = meta.label.or(secret.label.take());
     secret.description = meta.description.or(secret.description.take());
     secret.expire = meta.expire.or(secret.expire.take());
@@ -389,7 +389,7 @@ fn merge_meta(secret: &mut Secret, meta: Meta) {
 /// Undoes this hook's earlier `secret-set` of `secret`: its revisions and metadata as they
 /// were before, keeping what `secret-set` does not touch (grants, the tracked revision, as far
 /// as it still exists).
-fn restore(secret: &mut Secret, before: &Secret) {
+fn restore(secret: &mut SecretState, before: &SecretState) {
     secret.revisions = before.revisions.clone();
     secret.label = before.label.clone();
     secret.description = before.description.clone();
@@ -454,7 +454,7 @@ fn get(call: &mut Call<'_>) -> ToolResult {
     };
     let content = secret
         .revision(revision)
-        .map(|r| r.content.0.clone())
+        .map(|r| r.content.clone().into_map())
         .ok_or_else(|| ToolError::failed(format!("secret revision {revision} not found")))?;
     let value = match key {
         None => Value::Object(

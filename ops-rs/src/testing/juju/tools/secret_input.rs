@@ -104,7 +104,7 @@ fn encode_checked(
             )));
         }
         total += encoded.len();
-        content.0.insert(key, plain);
+        content.insert(key, plain);
     }
     if total > MAX_SECRET_CONTENT_LEN {
         return Err(ToolError::usage(format!(
@@ -285,8 +285,8 @@ mod tests {
     fn content_is_checked_as_juju_checks_it() {
         let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let c = content(&args(&["pass=x==", "tok#base64=czNjcmV0"]), None).unwrap();
-        assert_eq!(c.0["pass"], "x==");
-        assert_eq!(c.0["tok"], "s3cret");
+        assert_eq!(c["pass"], "x==");
+        assert_eq!(c["tok"], "s3cret");
         for (arg, want) in [
             ("ab=x", "key \"ab\" not valid"),
             ("a-b=x", "key \"a-b\" not valid"),

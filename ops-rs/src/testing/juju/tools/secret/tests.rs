@@ -1,6 +1,6 @@
 //! Tests of the secret tools: argument forms, revision tracking, ownership rules.
 
-use super::super::super::{JujuState, Secret, SecretOwner};
+use super::super::super::{JujuState, SecretOwnership, SecretState};
 use super::super::test_support::{err, ok};
 
 fn leader() -> JujuState {
@@ -23,7 +23,7 @@ fn add_and_get() {
     let id = id.trim().to_owned();
     assert!(id.starts_with("secret:") && id.len() == 27, "{id}");
     let sec = &s.secrets[0];
-    assert_eq!(sec.owner, SecretOwner::Application);
+    assert_eq!(sec.owner, SecretOwnership::Application);
     assert_eq!(sec.content_keys(), ["pass", "tok", "user"]);
     assert_eq!(
         ok(&mut s, &format!("secret-get {id} --format=json")),
@@ -89,15 +89,15 @@ fn add_errors() {
         "ERROR this unit is not the leader\n"
     );
     ok(&mut s, "secret-add --owner unit abc=1");
-    assert_eq!(s.secrets[0].owner, SecretOwner::Unit);
+    assert_eq!(s.secrets[0].owner, SecretOwnership::Unit);
 }
 
 #[test]
 fn tracked_revision_semantics() {
     let mut s = JujuState::new("web/0").secret(
-        Secret::new(
+        SecretState::new(
             "secret:aaaaaaaaaaaaaaaaaaaa",
-            SecretOwner::Consumer,
+            SecretOwnership::Consumer,
             [("v", "r1")],
         )
         .label("remote"),
@@ -190,13 +190,14 @@ fn set_info_remove() {
 #[test]
 fn non_leader_cannot_manage_app_secrets() {
     let mut s = JujuState::new("web/1")
-        .secret(Secret::new(
+        .secret(SecretState::new(
             "secret:cccccccccccccccccccc",
-            SecretOwner::Application,
+            SecretOwnership::Application,
             [("abc", "one")],
         ))
         .relation(
-            super::super::super::Relation::new(2, "db", "pg").remote_unit("pg/0", [("a", "b")]),
+            super::super::super::RelationState::new(2, "db", "pg")
+                .remote_unit("pg/0", [("a", "b")]),
         );
     assert_eq!(
         ok(&mut s, "secret-get secret:cccccccccccccccccccc abc"),
@@ -215,7 +216,7 @@ fn non_leader_cannot_manage_app_secrets() {
 #[test]
 fn grant_and_revoke() {
     let mut s = leader().relation(
-        super::super::super::Relation::new(2, "db", "pg")
+        super::super::super::RelationState::new(2, "db", "pg")
             .remote_unit("pg/0", [("k", "v")])
             .remote_unit("pg/1", [("k", "v")]),
     );
@@ -243,7 +244,7 @@ fn grant_and_revoke() {
 /// A secret owned by the unit, with metadata, as it is before the hook.
 fn owned(version: &str) -> (JujuState, String) {
     let id = "secret:cr0ahn1dqe3k7mqmsc2g".to_owned();
-    let mut sec = Secret::new(&id, SecretOwner::Unit, [("password", "old")])
+    let mut sec = SecretState::new(&id, SecretOwnership::Unit, [("password", "old")])
         .label("db")
         .description("the db");
     sec.rotate = Some("daily".into());
@@ -264,7 +265,7 @@ fn secret_set_merges_from_36() {
     ok(&mut s, &format!("secret-set {id} --description desc"));
     let sec = &s.secrets[0];
     assert_eq!(sec.revisions.len(), 2, "one new revision for the hook");
-    assert_eq!(sec.latest().unwrap().content.0["password"], "newer");
+    assert_eq!(sec.latest().unwrap().content["password"], "newer");
     assert_eq!(sec.description.as_deref(), Some("desc"));
     assert_eq!(sec.label.as_deref(), Some("db"));
     assert_eq!(sec.rotate.as_deref(), Some("daily"));
@@ -284,7 +285,7 @@ fn secret_set_replaces_before_36() {
     ok(&mut s, &format!("secret-set {id} --description desc"));
     let sec = &s.secrets[0];
     assert_eq!(sec.revisions.len(), 1, "the content update was replaced");
-    assert_eq!(sec.latest().unwrap().content.0["password"], "old");
+    assert_eq!(sec.latest().unwrap().content["password"], "old");
     assert_eq!(sec.description.as_deref(), Some("desc"));
     // 3.5.5 keeps what a call leaves out.
     assert_eq!(sec.label.as_deref(), Some("db"));
@@ -298,7 +299,7 @@ fn secret_set_replaces_before_36() {
         &format!("secret-set {id} --description desc password=new"),
     );
     assert_eq!(s.secrets[0].revisions.len(), 2);
-    assert_eq!(s.secrets[0].latest().unwrap().content.0["password"], "new");
+    assert_eq!(s.secrets[0].latest().unwrap().content["password"], "new");
     let (mut s, id) = owned("3.5.5");
     ok(&mut s, &format!("secret-set {id} password=old"));
     assert_eq!(s.secrets[0].revisions.len(), 2);
@@ -335,7 +336,7 @@ fn secret_set_of_a_new_secret_merges_into_its_creation() {
         ok(&mut s, &format!("secret-set {id} --description d"));
         let sec = &s.secrets[0];
         assert_eq!(sec.revisions.len(), 1, "{version}");
-        assert_eq!(sec.latest().unwrap().content.0["password"], "b");
+        assert_eq!(sec.latest().unwrap().content["password"], "b");
         assert_eq!(sec.label.as_deref(), Some("l"));
         assert_eq!(sec.description.as_deref(), Some("d"));
     }
@@ -350,7 +351,7 @@ fn the_next_hook_starts_afresh() {
     ok(&mut s, &format!("secret-set {id} --description desc"));
     let sec = &s.secrets[0];
     assert_eq!(sec.revisions.len(), 2);
-    assert_eq!(sec.latest().unwrap().content.0["password"], "new");
+    assert_eq!(sec.latest().unwrap().content["password"], "new");
     assert_eq!(sec.description.as_deref(), Some("desc"));
 }
 
@@ -358,7 +359,7 @@ fn the_next_hook_starts_afresh() {
 fn a_secret_without_access_is_permission_denied_not_not_found() {
     let id = "secret:cr0ahn1dqe3k7mqmsc2g";
     let mut s = JujuState::new("reader/0")
-        .secret(Secret::new(id, SecretOwner::Consumer, [("token", "t")]).label("tok"));
+        .secret(SecretState::new(id, SecretOwnership::Consumer, [("token", "t")]).label("tok"));
     s.secrets[0].denied = true;
     for cmd in [
         format!("secret-get {id}"),
@@ -380,8 +381,8 @@ fn a_secret_without_access_is_permission_denied_not_not_found() {
 #[test]
 fn an_owner_always_reads_the_latest_revision() {
     let id = "secret:cr0ahn1dqe3k7mqmsc2g";
-    let mut s =
-        leader().secret(Secret::new(id, SecretOwner::Application, [("v", "r1")]).label("mine"));
+    let mut s = leader()
+        .secret(SecretState::new(id, SecretOwnership::Application, [("v", "r1")]).label("mine"));
     assert_eq!(
         ok(&mut s, "secret-get --label mine --format=json"),
         "{\"v\":\"r1\"}\n"

@@ -1,0 +1,26 @@
+//! The testing guide's lines for a charm's own `.cargo/config.toml` are the workspace's
+//! (issue 19, item 20): a charm outside the workspace copies them, so they must not drift.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+/// The `LIBSQLITE3_FLAGS = "..."` lines of `text`.
+fn flag_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("LIBSQLITE3_FLAGS = "))
+        .collect()
+}
+
+#[test]
+fn the_guide_gives_the_workspaces_sqlite_flags() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = std::fs::read_to_string(root.join("../.cargo/config.toml")).unwrap();
+    let guide = std::fs::read_to_string(root.join("src/docs/testing.md")).unwrap();
+    let (workspace, copied) = (flag_lines(&config), flag_lines(&guide));
+    assert_eq!(workspace.len(), 1, "{config}");
+    assert_eq!(
+        copied, workspace,
+        "the guide's copy differs from .cargo/config.toml"
+    );
+}
