@@ -5,7 +5,7 @@
 
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
-use ops::testing::juju::Relation;
+use ops::testing::juju::RelationState;
 use ops::testing::{Context, Output, State};
 use ops_interface_tracing::v2::{Protocol, TracingRequirer};
 
@@ -41,7 +41,7 @@ fn context() -> Context<Web> {
     )
 }
 
-fn relation(out: &Output) -> &Relation {
+fn relation(out: &Output) -> &RelationState {
     out.state.relation_by_id(1).unwrap()
 }
 
@@ -53,7 +53,7 @@ fn schema(name: &str) -> serde_json::Value {
 #[test]
 fn the_leader_asks_for_otlp_http_when_the_relation_is_created() {
     let ctx = context();
-    let rel = Relation::new(1, "charm-tracing", "tempo");
+    let rel = RelationState::new(1, "charm-tracing", "tempo");
     let state = State::new().leader(true).relation(rel.clone());
     let out = ctx.run(ctx.on.relation_created(&rel), &state).unwrap();
     let bag = relation(&out).local_app_data.clone();
@@ -71,7 +71,7 @@ fn the_leader_asks_for_otlp_http_when_the_relation_is_created() {
 #[test]
 fn a_follower_writes_nothing() {
     let ctx = context();
-    let rel = Relation::new(1, "charm-tracing", "tempo");
+    let rel = RelationState::new(1, "charm-tracing", "tempo");
     let state = State::new().leader(false).relation(rel.clone());
     let out = ctx.run(ctx.on.relation_created(&rel), &state).unwrap();
     assert!(relation(&out).local_app_data.is_empty());
@@ -80,7 +80,7 @@ fn a_follower_writes_nothing() {
 #[test]
 fn the_url_is_read_from_the_providers_receivers() {
     let ctx = context();
-    let rel = Relation::new(1, "charm-tracing", "tempo").remote_app_data([(
+    let rel = RelationState::new(1, "charm-tracing", "tempo").remote_app_data([(
         "receivers",
         r#"[{"protocol":{"name":"otlp_grpc","type":"grpc"},"url":"tempo:4317"},{"protocol":{"name":"otlp_http","type":"http"},"url":"http://tempo:4318"}]"#,
     )]);
@@ -95,8 +95,8 @@ fn the_url_is_read_from_the_providers_receivers() {
 #[test]
 fn bad_provider_data_is_an_error_that_says_so() {
     let ctx = context();
-    let rel =
-        Relation::new(1, "charm-tracing", "tempo").remote_app_data([("receivers", "not json")]);
+    let rel = RelationState::new(1, "charm-tracing", "tempo")
+        .remote_app_data([("receivers", "not json")]);
     let state = State::new().relation(rel);
     let err = ctx.run(ctx.on.config_changed(), &state).unwrap_err();
     assert!(err.to_string().contains("receivers"), "{err}");
