@@ -275,7 +275,10 @@ pub fn subscriber_with(
     // layer, costs nothing at run time): a second type would be a second copy of the
     // registry's code in every charm binary. The stderr formatter shows the spans an event
     // is in: it needs the registry.
-    let own: Vec<BoxedLayer> = layers.iter().map(CharmLayer::boxed).collect();
+    // No layers is `None`, not an empty `Vec`: an empty `Vec` layer hints a maximum level of
+    // OFF, which under concurrent scoped subscribers can leave every callsite disabled.
+    let own: Option<Vec<BoxedLayer>> =
+        (!layers.is_empty()).then(|| layers.iter().map(CharmLayer::boxed).collect());
     let stderr = debug.then(|| {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
