@@ -67,6 +67,28 @@ fn bag<K: Into<String>, V: Into<String>>(data: impl IntoIterator<Item = (K, V)>)
         .collect()
 }
 
+/// The setters of the databags both kinds of relation have (`remote_app_data`,
+/// `local_unit_data`, `local_app_data`), written once for [`RelationState`] and
+/// [`SubordinateRelation`].
+macro_rules! bag_setters {
+    () => {
+        bag_setters!(@one remote_app_data, "Sets the remote application's databag.");
+        bag_setters!(@one local_unit_data, "Sets this unit's databag.");
+        bag_setters!(@one local_app_data, "Sets this application's databag.");
+    };
+    (@one $field:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[must_use]
+        pub fn $field<K: Into<String>, V: Into<String>>(
+            mut self,
+            data: impl IntoIterator<Item = (K, V)>,
+        ) -> Self {
+            self.$field = bag(data);
+            self
+        }
+    };
+}
+
 impl RelationState {
     /// A relation `endpoint:id` with `remote_app`, no units and empty databags.
     pub fn new(id: u64, endpoint: &str, remote_app: &str) -> Self {
@@ -113,35 +135,7 @@ impl RelationState {
         self
     }
 
-    /// Sets the remote application's databag.
-    #[must_use]
-    pub fn remote_app_data<K: Into<String>, V: Into<String>>(
-        mut self,
-        data: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.remote_app_data = bag(data);
-        self
-    }
-
-    /// Sets this unit's databag.
-    #[must_use]
-    pub fn local_unit_data<K: Into<String>, V: Into<String>>(
-        mut self,
-        data: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.local_unit_data = bag(data);
-        self
-    }
-
-    /// Sets this application's databag.
-    #[must_use]
-    pub fn local_app_data<K: Into<String>, V: Into<String>>(
-        mut self,
-        data: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.local_app_data = bag(data);
-        self
-    }
+    bag_setters!();
 
     /// Marks the relation broken.
     #[must_use]
@@ -236,35 +230,7 @@ impl SubordinateRelation {
         self
     }
 
-    /// Sets the remote application's databag.
-    #[must_use]
-    pub fn remote_app_data<K: Into<String>, V: Into<String>>(
-        mut self,
-        data: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.remote_app_data = bag(data);
-        self
-    }
-
-    /// Sets this unit's databag.
-    #[must_use]
-    pub fn local_unit_data<K: Into<String>, V: Into<String>>(
-        mut self,
-        data: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.local_unit_data = bag(data);
-        self
-    }
-
-    /// Sets this application's databag.
-    #[must_use]
-    pub fn local_app_data<K: Into<String>, V: Into<String>>(
-        mut self,
-        data: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
-        self.local_app_data = bag(data);
-        self
-    }
+    bag_setters!();
 
     /// The remote application: the remote unit's name up to its `/`.
     pub fn remote_app(&self) -> &str {
