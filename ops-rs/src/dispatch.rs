@@ -80,6 +80,9 @@ pub struct DispatchInput {
     pub clock: Option<Arc<dyn Clock>>,
     /// The charm's own `tracing` layers, beside the `juju-log` layer.
     pub layers: Vec<CharmLayer>,
+    /// The trace this dispatch's spans belong to, when a layer exports them (see
+    /// [`DispatchInput::trace_id`]).
+    pub trace_id: Option<String>,
     /// The event to dispatch instead of the one the context names (the testing API's custom
     /// events, which Juju never dispatches).
     pub(crate) main_event: Option<Event>,
@@ -104,6 +107,7 @@ impl DispatchInput {
             model_type: None,
             clock: None,
             layers: Vec::new(),
+            trace_id: None,
             main_event: None,
         }
     }
@@ -128,6 +132,16 @@ impl DispatchInput {
     #[must_use]
     pub fn layers(mut self, layers: Vec<CharmLayer>) -> Self {
         self.layers = layers;
+        self
+    }
+
+    /// The id of the trace a layer exports this dispatch's spans under (32 hex digits, as
+    /// `ops-tracing` gives it): logged at DEBUG as `Starting root trace with id='…'.` right
+    /// before the Juju event is emitted, the line Python ops writes and tools such as jhack
+    /// read to find the hook's trace. Leading zeros are dropped, as Python's `hex()` does.
+    #[must_use]
+    pub fn trace_id(mut self, trace_id: Option<String>) -> Self {
+        self.trace_id = trace_id;
         self
     }
 
@@ -297,6 +311,7 @@ pub(crate) fn dispatch_inspected<C: Charm>(
         None => context.event_kind.clone(),
     };
     let main_event = input.main_event;
+    let trace_id = input.trace_id;
     let mut calls = Vec::new();
     let mut emitted = Vec::new();
     let subscriber = crate::log::subscriber_with(model.clone(), context.debug, &input.layers);
@@ -318,7 +333,7 @@ pub(crate) fn dispatch_inspected<C: Charm>(
                 charm,
                 &context,
                 &model,
-                (store, pebble, main_event),
+                (store, pebble, main_event, trace_id.as_deref()),
                 (out, inspect),
             )
         })
@@ -451,6 +466,13 @@ fn open_store(spec: StoreSpec, model: &Model) -> Result<Box<dyn Store>, StoreErr
     })
 }
 
+/// `Starting root trace with id='…'.`: Python ops' line, in its format (jhack matches it
+/// exactly), with the id as Python's `hex()` writes it (lower case, no leading zeros).
+fn log_root_trace(id: &str) {
+    let id = id.trim_start_matches('0').to_ascii_lowercase();
+    tracing::debug!("Starting root trace with id='{id}'.");
+}
+
 /// Where a dispatch records what happened.
 struct Outcomes<'a> {
     calls: &'a mut Vec<HandlerCall>,
@@ -461,7 +483,12 @@ fn run<C: Charm>(
     charm: &mut C,
     context: &Arc<JujuContext>,
     model: &Model,
-    (store_spec, pebble, main_event): (StoreSpec, PebbleOptions, Option<Event>),
+    (store_spec, pebble, main_event, trace_id): (
+        StoreSpec,
+        PebbleOptions,
+        Option<Event>,
+        Option<&str>,
+    ),
     (out, inspect): (Outcomes<'_>, Option<Inspector<'_, C>>),
 ) -> Result<(), DispatchError> {
     // Secret content that a killed hook could not remove (`hookcmds::secret::files`).
@@ -523,6 +550,9 @@ fn run<C: Charm>(
     match juju_event {
         Some(ev) => {
             tracing::debug!("emitting {kind}");
+            if let Some(id) = trace_id {
+                log_root_trace(id);
+            }
             em.emit(ev)?;
         }
         None => tracing::debug!("{kind} is not an event this framework knows: nothing observes it"),

@@ -30,6 +30,9 @@ pub struct MainOptions {
     /// The charm's own `tracing` layers, run beside the `juju-log` layer (see
     /// [`CharmLayer`]).
     pub layers: Vec<CharmLayer>,
+    /// The trace the charm's layers export this dispatch's spans under, logged as Python ops
+    /// logs it (see [`DispatchInput::trace_id`]).
+    pub trace_id: Option<String>,
 }
 
 impl std::fmt::Debug for MainOptions {
@@ -39,6 +42,7 @@ impl std::fmt::Debug for MainOptions {
             .field("pebble", &self.pebble)
             .field("clock", &self.clock)
             .field("layers", &self.layers.len())
+            .field("trace_id", &self.trace_id)
             .finish()
     }
 }
@@ -107,6 +111,15 @@ impl MainOptions {
         self
     }
 
+    /// The id of the trace this dispatch's spans are exported under (32 hex digits), logged
+    /// at DEBUG as `Starting root trace with id='…'.` before the Juju event is emitted, as
+    /// Python ops does; `ops-tracing` sets it.
+    #[must_use]
+    pub fn trace_id(mut self, trace_id: impl Into<String>) -> Self {
+        self.trace_id = Some(trace_id.into());
+        self
+    }
+
     /// The Pebble retry policy of one container (over the charm-wide one).
     #[must_use]
     pub fn container_retry(
@@ -165,7 +178,8 @@ pub fn main_with<C: Charm>(mut charm: C, options: MainOptions) -> ExitCode {
     let mut input = DispatchInput::new(context, runner)
         .meta(meta)
         .pebble(options.pebble)
-        .layers(options.layers);
+        .layers(options.layers)
+        .trace_id(options.trace_id);
     if let Some(clock) = options.clock {
         input = input.clock(clock);
     }

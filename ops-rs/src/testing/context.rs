@@ -10,6 +10,7 @@ use crate::dispatch::{EventInputs, juju_event};
 use crate::event::EventKind;
 use crate::framework::{Charm, Ctx, Observers};
 use crate::juju_version::JujuVersionError;
+use crate::log::CharmLayer;
 use crate::metadata::{CharmMeta, MetadataError};
 use crate::model::ModelType;
 use crate::resilience::Clock;
@@ -63,6 +64,7 @@ pub struct Context<C: Charm> {
     clock: Option<Arc<dyn Clock>>,
     juju_storage: bool,
     charm_root: Option<PathBuf>,
+    layers: Vec<CharmLayer>,
     /// The event constructors, Scenario-style: `ctx.on.config_changed()`.
     pub on: On,
 }
@@ -101,6 +103,7 @@ impl<C: Charm> Context<C> {
             clock: None,
             juju_storage: false,
             charm_root: None,
+            layers: Vec::new(),
             on: On,
         }
     }
@@ -249,6 +252,63 @@ impl<C: Charm> Context<C> {
         self
     }
 
+    /// Adds a `tracing` layer to every run's subscriber, beside the `juju-log` layer, as
+    /// [`MainOptions::layer`](crate::MainOptions::layer) does in production: a test sees the
+    /// events and spans the charm and the framework raise (with `ops-rs`'s `spans` feature,
+    /// the spans in [`crate::spans`]), or runs a charm's own layer as its `main` would.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use ops::prelude::*;
+    /// use ops::testing::{Context, State};
+    /// use tracing_subscriber::layer::{Context as LayerCtx, Layer};
+    ///
+    /// /// Keeps the message of every event.
+    /// #[derive(Clone, Default)]
+    /// struct Messages(Arc<Mutex<Vec<String>>>);
+    /// impl<S: tracing::Subscriber> Layer<S> for Messages {
+    ///     fn on_event(&self, event: &tracing::Event<'_>, _: LayerCtx<'_, S>) {
+    ///         struct Message<'a>(&'a mut String);
+    ///         impl tracing::field::Visit for Message<'_> {
+    ///             fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+    ///                 if f.name() == "message" { *self.0 = format!("{v:?}"); }
+    ///             }
+    ///         }
+    ///         let mut m = String::new();
+    ///         event.record(&mut Message(&mut m));
+    ///         self.0.lock().unwrap().push(m);
+    ///     }
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.install("on_install", |_, _, _| {
+    ///             tracing::info!("installing");
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let seen = Messages::default();
+    /// let ctx = Context::<App>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: app")?)
+    ///     .layer(seen.clone());
+    /// let out = ctx.run(ctx.on.install(), &State::new())?;
+    /// assert!(seen.0.lock().unwrap().contains(&"installing".to_owned()));
+    /// // The juju-log layer still forwards.
+    /// assert!(out.juju_log.iter().any(|l| l.message == "installing"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Clone + Send + Sync + 'static,
+    {
+        self.layers.push(CharmLayer::new(layer));
+        self
+    }
+
     /// The charm's metadata.
     pub fn meta(&self) -> &CharmMeta {
         &self.meta
@@ -261,6 +321,7 @@ impl<C: Charm> Context<C> {
             clock: self.clock.as_ref(),
             juju_storage: self.juju_storage,
             charm_root: self.charm_root.as_deref(),
+            layers: &self.layers,
         }
     }
 
@@ -579,6 +640,9 @@ pub(crate) struct RunSettings<'a> {
     pub juju_storage: bool,
     /// The directory whose files the run's charm directory holds.
     pub charm_root: Option<&'a Path>,
+    /// The charm's own `tracing` layers, as [`MainOptions::layer`](crate::MainOptions::layer)
+    /// adds them in production.
+    pub layers: &'a [CharmLayer],
 }
 
 /// One run: the heart of both [`Context`] and the Harness.
@@ -606,6 +670,7 @@ fn run_event_inspected<C: Charm>(
         clock,
         juju_storage,
         charm_root,
+        layers,
     } = settings;
     consistency::check(meta, state, event)?;
     let mut juju = prepare_juju(meta, state, event);
@@ -679,7 +744,8 @@ fn run_event_inspected<C: Charm>(
     let mut charm = factory();
     let mut input = DispatchInput::new(context, Arc::new(sim.clone()))
         .meta(Arc::clone(meta))
-        .pebble(pebble.clone());
+        .pebble(pebble.clone())
+        .layers(layers.to_vec());
     if let Some(clock) = clock {
         input = input.clock(Arc::clone(clock));
     }

@@ -240,6 +240,7 @@ impl<C: Charm> Harness<C> {
                 clock: None,
                 juju_storage: false,
                 charm_root: None,
+                layers: &[],
             },
             &event,
             &self.state,

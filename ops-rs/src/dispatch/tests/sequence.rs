@@ -314,3 +314,28 @@ fn the_model_knows_the_juju_version_and_the_model_type() {
         "{e}"
     );
 }
+
+#[test]
+fn the_root_trace_id_is_logged_as_python_ops_logs_it_after_the_queue() {
+    let store = MemoryStore::default();
+    run(&mut deferring(&["on_start"]), "hooks/start", &store);
+    let r = runner(false);
+    let input = DispatchInput::new(context("hooks/config-changed"), Arc::new(r.clone()))
+        .trace_id(Some("004BF92F3577B34DA6A3CE929D0E0E47".to_owned()));
+    let out = dispatch(&mut T::default(), input, StoreSpec::Memory(store.clone()));
+    assert!(out.result.is_ok());
+    let debug = logs(&r, "DEBUG");
+    let at = |needle: &str| debug.iter().position(|l| l.contains(needle));
+    let trace = at("Starting root trace").expect("the trace id line");
+    assert_eq!(
+        debug[trace],
+        "Starting root trace with id='4bf92f3577b34da6a3ce929d0e0e47'."
+    );
+    // After the deferred queue, right after the line naming the Juju event.
+    assert_eq!(at("emitting config-changed"), Some(trace - 1));
+    assert!(at("re-emitting").is_some_and(|q| q < trace), "{debug:#?}");
+
+    // Without a trace, no such line.
+    let (_, r) = run(&mut T::default(), "hooks/config-changed", &store);
+    assert!(!logs(&r, "DEBUG").iter().any(|l| l.contains("root trace")));
+}
