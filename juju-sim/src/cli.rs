@@ -104,6 +104,12 @@ struct Common {
     /// request.
     #[arg(long, value_name = "FILE", requires = "otlp_receiver")]
     otlp_out: Option<PathBuf>,
+    /// With --otlp-receiver: serve HTTPS, with a certificate issued (through an
+    /// intermediate) by a CA made for this run. `${otlp-receiver}` is then an https:// URL,
+    /// and `${otlp-ca-certificates}` the CA as a `certificate_transfer` provider's
+    /// `certificates` value, for the charm to trust.
+    #[arg(long, requires = "otlp_receiver")]
+    otlp_tls: bool,
 }
 
 impl Common {
@@ -113,14 +119,18 @@ impl Common {
         let Some(addr) = self.otlp_receiver else {
             return Ok((trace, BTreeMap::new()));
         };
-        let rx = super::otlp::OtlpReceiver::start(addr, self.otlp_out.clone()).map_err(|e| {
+        let start = if self.otlp_tls {
+            super::otlp::OtlpReceiver::start_https
+        } else {
+            super::otlp::OtlpReceiver::start
+        };
+        let rx = start(addr, self.otlp_out.clone()).map_err(|e| {
             SimError::Charm(format!("cannot start the OTLP receiver on {addr}: {e}"))
         })?;
         if self.format == Format::Text {
             println!("OTLP receiver: {} (POST /v1/traces)", rx.url());
         }
-        let vars = BTreeMap::from([("otlp-receiver".to_owned(), rx.url())]);
-        Ok((trace.with_spans(rx.inbox()), vars))
+        Ok((trace.with_spans(rx.inbox()), rx.vars()))
     }
 }
 

@@ -141,11 +141,15 @@ pub fn substitute(
             .ok_or_else(|| {
                 let mut known: Vec<&str> = vars.keys().map(String::as_str).collect();
                 known.extend(builtins.keys().map(String::as_str));
+                let how = match name {
+                    "otlp-ca-certificates" => "run with `--otlp-receiver --otlp-tls`",
+                    _ => "add it under `vars:`",
+                };
                 err(
                     file,
                     "vars",
                     format!(
-                        "${{{name}}} is not defined: add it under `vars:` (defined: {})",
+                        "${{{name}}} is not defined: {how} (defined: {})",
                         known.join(", ")
                     ),
                 )
@@ -217,7 +221,19 @@ mod tests {
         let e = substitute("s", "x: ${nope}\n", &BTreeMap::new(), &BTreeMap::new())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("${nope} is not defined"), "{e}");
+        assert!(
+            e.contains("${nope} is not defined: add it under `vars:`"),
+            "{e}"
+        );
+        let e = substitute(
+            "s",
+            "x: '${otlp-ca-certificates}'\n",
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("run with `--otlp-receiver --otlp-tls`"), "{e}");
         let e = substitute("s", "vars: {a: 1}\n", &map(&[("b", "2")]), &BTreeMap::new())
             .unwrap_err()
             .to_string();

@@ -1,11 +1,12 @@
 //! Sending a buffered batch: one OTLP/HTTP POST, bounded in time.
 //!
-//! A small HTTP/1.1 client over `std::net::TcpStream` rather than an HTTP crate: one request
-//! per hook, `Connection: close`, and every step under one deadline ([`EXPORT_DEADLINE`]),
-//! including the name lookup (which runs on a helper thread, since `getaddrinfo` cannot be
-//! given a timeout). See the README's "Charm tracing" for why.
+//! A small HTTP/1.1 client over `std::net::TcpStream` (with rustls for `https://`, the
+//! `https` feature) rather than an HTTP crate: one request per hook, `Connection: close`, and
+//! every step under one deadline ([`EXPORT_DEADLINE`]), including the name lookup (which runs
+//! on a helper thread, since `getaddrinfo` cannot be given a timeout) and the TLS handshake.
+//! See the README's "Charm tracing" for why.
 
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs as _};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -26,12 +27,22 @@ pub enum ExportError {
         /// What is wrong with it.
         why: &'static str,
     },
-    /// The collector could not be reached or did not answer in time; the spans stay buffered.
+    /// The CA certificates to trust for an `https://` collector are not usable: none parse,
+    /// or (with no CA given) the system has none.
+    #[error("cannot trust the trace collector at {url}: {why}")]
+    Ca {
+        /// The URL.
+        url: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The collector could not be reached, did not answer in time, or (HTTPS) could not be
+    /// verified; the spans stay buffered.
     #[error("cannot reach the trace collector at {url}: {source}")]
     Unreachable {
         /// The URL.
         url: String,
-        /// The I/O error.
+        /// The I/O error (a TLS failure is one of kind `InvalidData`, with rustls' error).
         #[source]
         source: io::Error,
     },
@@ -47,18 +58,22 @@ pub enum ExportError {
 
 impl ExportError {
     /// Whether the same spans may be sent again later (OTLP/HTTP: 429, 502, 503, 504 and
-    /// no answer are retryable; other errors mean the data was refused for good).
+    /// no answer are retryable; other errors mean the data was refused for good). A CA that
+    /// cannot be used keeps the spans too: the relation may bring a good one.
     pub fn retryable(&self) -> bool {
         match self {
-            ExportError::Url { .. } | ExportError::Unreachable { .. } => true,
+            ExportError::Url { .. } | ExportError::Ca { .. } | ExportError::Unreachable { .. } => {
+                true
+            }
             ExportError::Status { status, .. } => matches!(status, 408 | 429 | 502 | 503 | 504),
         }
     }
 }
 
-/// The parts of an `http://host[:port]/path` URL.
+/// The parts of an `http[s]://host[:port]/path` URL.
 #[derive(Debug, PartialEq, Eq)]
 struct HttpUrl<'a> {
+    tls: bool,
     host: &'a str,
     port: u16,
     path: &'a str,
@@ -69,15 +84,19 @@ fn parse(url: &str) -> Result<HttpUrl<'_>, ExportError> {
         url: url.to_owned(),
         why,
     };
-    if url.starts_with("https://") {
-        return Err(bad(
-            "HTTPS is not supported by this build of ops-tracing; the tracing provider must \
-             publish an http:// receiver",
-        ));
-    }
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| bad("not an http:// URL"))?;
+    let (tls, rest, default_port) = if let Some(rest) = url.strip_prefix("https://") {
+        if !cfg!(feature = "https") {
+            return Err(bad(
+                "this build of ops-tracing has no HTTPS (its `https` feature is off); the \
+                 tracing provider must publish an http:// receiver",
+            ));
+        }
+        (true, rest, 443)
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        (false, rest, 80)
+    } else {
+        return Err(bad("not an http:// or https:// URL"));
+    };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
@@ -86,23 +105,35 @@ fn parse(url: &str) -> Result<HttpUrl<'_>, ExportError> {
         Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
             (h, p.parse().map_err(|_| bad("its port is not a number"))?)
         }
-        _ => (authority, 80),
+        _ => (authority, default_port),
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.is_empty() {
         return Err(bad("it has no host"));
     }
-    Ok(HttpUrl { host, port, path })
+    Ok(HttpUrl {
+        tls,
+        host,
+        port,
+        path,
+    })
 }
 
 /// POSTs `body` (an encoded `ExportTraceServiceRequest`) to `url`, all within
-/// [`EXPORT_DEADLINE`].
-pub fn send(url: &str, body: &[u8]) -> Result<(), ExportError> {
-    send_within(url, body, EXPORT_DEADLINE)
+/// [`EXPORT_DEADLINE`]. For an `https://` URL, the collector's certificate must chain to
+/// one of the PEM certificates in `ca` (any of them may be an intermediate), or to the
+/// system's CA list when `ca` is `None`; only TLS 1.3 is spoken, as `ops[tracing]` does.
+pub fn send(url: &str, ca: Option<&str>, body: &[u8]) -> Result<(), ExportError> {
+    send_within(url, ca, body, EXPORT_DEADLINE)
 }
 
 /// [`send`] with another deadline.
-pub fn send_within(url: &str, body: &[u8], deadline: Duration) -> Result<(), ExportError> {
+pub fn send_within(
+    url: &str,
+    ca: Option<&str>,
+    body: &[u8],
+    deadline: Duration,
+) -> Result<(), ExportError> {
     let target = parse(url)?;
     let start = Instant::now();
     let unreachable = |source: io::Error| ExportError::Unreachable {
@@ -115,15 +146,30 @@ pub fn send_within(url: &str, body: &[u8], deadline: Duration) -> Result<(), Exp
             .filter(|d| !d.is_zero())
             .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "out of time"))
     };
+    #[cfg(feature = "https")]
+    let tls = if target.tls {
+        Some(
+            crate::tls::client_config(ca).map_err(|why| ExportError::Ca {
+                url: url.to_owned(),
+                why,
+            })?,
+        )
+    } else {
+        None
+    };
+    #[cfg(not(feature = "https"))]
+    let _ = ca;
     let addr =
         resolve(target.host, target.port, left().map_err(unreachable)?).map_err(unreachable)?;
-    let mut stream =
+    let tcp =
         TcpStream::connect_timeout(&addr, left().map_err(unreachable)?).map_err(unreachable)?;
-    let _ = stream.set_nodelay(true);
-    let host = if target.port == 80 {
-        target.host.to_owned()
-    } else {
-        format!("{}:{}", target.host, target.port)
+    let _ = tcp.set_nodelay(true);
+    let default_port = if target.tls { 443 } else { 80 };
+    let host = match (target.port == default_port, target.host.contains(':')) {
+        (true, false) => target.host.to_owned(),
+        (true, true) => format!("[{}]", target.host),
+        (false, false) => format!("{}:{}", target.host, target.port),
+        (false, true) => format!("[{}]:{}", target.host, target.port),
     };
     let head = format!(
         "POST {} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-protobuf\r\n\
@@ -132,12 +178,15 @@ pub fn send_within(url: &str, body: &[u8], deadline: Duration) -> Result<(), Exp
         body.len(),
         env!("CARGO_PKG_VERSION"),
     );
-    stream
-        .set_write_timeout(Some(left().map_err(unreachable)?))
-        .map_err(unreachable)?;
-    stream.write_all(head.as_bytes()).map_err(unreachable)?;
-    stream.write_all(body).map_err(unreachable)?;
-    let status = read_status(&mut stream, &left).map_err(unreachable)?;
+    #[cfg(feature = "https")]
+    let status = match tls {
+        Some(config) => crate::tls::connect(config, target.host, tcp)
+            .and_then(|mut stream| exchange(&mut stream, &head, body, &left)),
+        None => exchange(&mut { tcp }, &head, body, &left),
+    };
+    #[cfg(not(feature = "https"))]
+    let status = exchange(&mut { tcp }, &head, body, &left);
+    let status = status.map_err(unreachable)?;
     if (200..300).contains(&status) {
         Ok(())
     } else {
@@ -146,6 +195,35 @@ pub fn send_within(url: &str, body: &[u8], deadline: Duration) -> Result<(), Exp
             status,
         })
     }
+}
+
+/// A connection to the collector: plain TCP, or TLS over it.
+pub(crate) trait Connection: Read + Write {
+    /// The socket underneath, whose timeouts bound every read and write.
+    fn socket(&self) -> &TcpStream;
+}
+
+impl Connection for TcpStream {
+    fn socket(&self) -> &TcpStream {
+        self
+    }
+}
+
+/// Sends the request and reads up to the end of the response's status line, each step
+/// within what is `left` of the deadline.
+fn exchange(
+    stream: &mut dyn Connection,
+    head: &str,
+    body: &[u8],
+    left: &dyn Fn() -> io::Result<Duration>,
+) -> io::Result<u16> {
+    stream.socket().set_write_timeout(Some(left()?))?;
+    // A TLS handshake reads too, while the first bytes are written.
+    stream.socket().set_read_timeout(Some(left()?))?;
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    stream.flush()?;
+    read_status(stream, left)
 }
 
 /// The first address of `host`, looked up on a helper thread so the lookup is bounded too
@@ -180,11 +258,14 @@ fn resolve(host: &str, port: u16, within: Duration) -> io::Result<SocketAddr> {
 }
 
 /// Reads up to the end of the status line and returns the status code.
-fn read_status(stream: &mut TcpStream, left: &dyn Fn() -> io::Result<Duration>) -> io::Result<u16> {
+fn read_status(
+    stream: &mut dyn Connection,
+    left: &dyn Fn() -> io::Result<Duration>,
+) -> io::Result<u16> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 512];
     while !buf.windows(2).any(|w| w == b"\r\n") {
-        stream.set_read_timeout(Some(left()?))?;
+        stream.socket().set_read_timeout(Some(left()?))?;
         let n = stream.read(&mut chunk)?;
         if n == 0 {
             break;
@@ -218,6 +299,7 @@ mod tests {
         assert_eq!(
             parse("http://127.0.0.1:4318/v1/traces").unwrap(),
             HttpUrl {
+                tls: false,
                 host: "127.0.0.1",
                 port: 4318,
                 path: "/v1/traces"
@@ -226,13 +308,21 @@ mod tests {
         assert_eq!(
             parse("http://tempo/v1/traces").unwrap(),
             HttpUrl {
+                tls: false,
                 host: "tempo",
                 port: 80,
                 path: "/v1/traces"
             }
         );
         assert_eq!(parse("http://[::1]:9/x").unwrap().host, "::1");
-        assert!(parse("https://tempo/v1/traces").is_err());
+        let https = parse("https://tempo/v1/traces");
+        if cfg!(feature = "https") {
+            let https = https.unwrap();
+            assert!(https.tls);
+            assert_eq!(https.port, 443);
+        } else {
+            assert!(https.is_err());
+        }
         assert!(parse("tempo:4317").is_err());
         assert!(parse("http://:80/").is_err());
     }
@@ -261,7 +351,7 @@ mod tests {
     #[test]
     fn a_post_carries_protobuf_and_a_2xx_is_success() {
         let (url, t) = one_answer("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-        send(&url, b"abc").unwrap();
+        send(&url, None, b"abc").unwrap();
         let got = String::from_utf8(t.join().unwrap()).unwrap();
         assert!(got.starts_with("POST /v1/traces HTTP/1.1\r\n"), "{got}");
         assert!(got.contains("Content-Type: application/x-protobuf\r\n"));
@@ -271,11 +361,11 @@ mod tests {
     #[test]
     fn an_error_status_says_whether_to_keep_the_spans() {
         let (url, t) = one_answer("HTTP/1.1 503 Service Unavailable\r\n\r\n");
-        let e = send(&url, b"abc").unwrap_err();
+        let e = send(&url, None, b"abc").unwrap_err();
         t.join().unwrap();
         assert!(e.retryable(), "{e}");
         let (url, t) = one_answer("HTTP/1.1 400 Bad Request\r\n\r\n");
-        let e = send(&url, b"abc").unwrap_err();
+        let e = send(&url, None, b"abc").unwrap_err();
         t.join().unwrap();
         assert!(!e.retryable(), "{e}");
         assert!(e.to_string().contains("400"));
@@ -285,7 +375,7 @@ mod tests {
     fn a_silent_collector_costs_the_deadline_not_more() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/v1/traces", l.local_addr().unwrap());
-        let e = send_within(&url, b"abc", Duration::from_millis(200)).unwrap_err();
+        let e = send_within(&url, None, b"abc", Duration::from_millis(200)).unwrap_err();
         assert!(matches!(e, ExportError::Unreachable { .. }), "{e}");
         assert!(e.retryable());
         drop(l);
@@ -296,7 +386,7 @@ mod tests {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/v1/traces", l.local_addr().unwrap());
         drop(l);
-        let e = send(&url, b"abc").unwrap_err();
+        let e = send(&url, None, b"abc").unwrap_err();
         assert!(matches!(e, ExportError::Unreachable { .. }), "{e}");
     }
 }

@@ -50,6 +50,8 @@ pub mod encode;
 pub mod export;
 mod ids;
 mod session;
+#[cfg(feature = "https")]
+mod tls;
 
 use std::process::ExitCode;
 

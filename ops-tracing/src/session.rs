@@ -147,7 +147,7 @@ fn flush(buffer: &Buffer, destination: &Destination, report: &mut Report) {
     if n == 0 {
         return;
     }
-    let result = export::send(&destination.url, &body);
+    let result = export::send(&destination.url, destination.ca.as_deref(), &body);
     let done = match &result {
         Ok(()) => {
             report.sent += n;

@@ -16,11 +16,16 @@
 //!     app-data:
 //!       receivers: '[{"protocol": {"name": "otlp_http", "type": "http"}, "url": "${otlp-receiver}"}]'
 //! ```
+//!
+//! With `--otlp-tls` it speaks HTTPS instead ([`OtlpReceiver::start_https`]), with a
+//! certificate for `127.0.0.1` and `localhost` issued through an intermediate by a CA of its
+//! own, made for the run ([`tls`]); `${otlp-ca-certificates}` is that CA as a
+//! `certificate_transfer` provider publishes it, for the charm to trust.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{self, BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{self, BufRead as _, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -29,6 +34,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
+
+pub mod tls;
 
 /// What `${otlp-receiver}` is without `--otlp-receiver`: OTLP/HTTP's standard port on this
 /// host, where a collector of your own may listen.
@@ -45,13 +52,29 @@ pub type Inbox = Arc<Mutex<Vec<ExportTraceServiceRequest>>>;
 pub struct OtlpReceiver {
     addr: SocketAddr,
     inbox: Inbox,
+    authority: Option<tls::Authority>,
 }
 
 impl OtlpReceiver {
-    /// Listens on `addr` (a loopback address; port 0 picks a free one) and serves on a
-    /// background thread for the life of the process. Each request is also appended to
+    /// Listens on `addr` (a loopback address; port 0 picks a free one) and serves plain HTTP
+    /// on a background thread for the life of the process. Each request is also appended to
     /// `save` as one JSON line, if given.
     pub fn start(addr: SocketAddr, save: Option<PathBuf>) -> io::Result<OtlpReceiver> {
+        Self::start_with(addr, save, None)
+    }
+
+    /// [`start`](Self::start), serving HTTPS with a certificate from a CA made for this
+    /// receiver ([`OtlpReceiver::ca_pem`]).
+    pub fn start_https(addr: SocketAddr, save: Option<PathBuf>) -> io::Result<OtlpReceiver> {
+        let authority = tls::Authority::new(addr.ip()).map_err(io::Error::other)?;
+        Self::start_with(addr, save, Some(authority))
+    }
+
+    fn start_with(
+        addr: SocketAddr,
+        save: Option<PathBuf>,
+        authority: Option<tls::Authority>,
+    ) -> io::Result<OtlpReceiver> {
         if !addr.ip().is_loopback() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -62,21 +85,64 @@ impl OtlpReceiver {
         let addr = listener.local_addr()?;
         let inbox = Inbox::default();
         let shared = inbox.clone();
+        let config = authority.as_ref().map(tls::Authority::server_config);
         std::thread::Builder::new()
             .name("otlp-receiver".into())
             .spawn(move || {
                 for stream in listener.incoming().flatten() {
-                    if let Err(e) = serve(stream, &shared, save.as_ref()) {
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                    let served = match &config {
+                        Some(config) => tls::accept(config.clone(), stream)
+                            .and_then(|mut s| serve(&mut s, &shared, save.as_ref())),
+                        None => serve(&mut { stream }, &shared, save.as_ref()),
+                    };
+                    if let Err(e) = served {
                         eprintln!("juju-sim: OTLP receiver: {e}");
                     }
                 }
             })?;
-        Ok(OtlpReceiver { addr, inbox })
+        Ok(OtlpReceiver {
+            addr,
+            inbox,
+            authority,
+        })
     }
 
-    /// The base URL a `tracing` provider would publish (`http://127.0.0.1:PORT`).
+    /// The base URL a `tracing` provider would publish (`http://127.0.0.1:PORT`, or
+    /// `https://` with `--otlp-tls`).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.authority.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The CA that issued an HTTPS receiver's certificate (PEM); `None` for plain HTTP.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.authority.as_ref().map(tls::Authority::ca_pem)
+    }
+
+    /// The intermediate between the CA and an HTTPS receiver's certificate (PEM).
+    pub fn intermediate_pem(&self) -> Option<&str> {
+        self.authority
+            .as_ref()
+            .map(tls::Authority::intermediate_pem)
+    }
+
+    /// The built-in scenario variables this receiver defines: `otlp-receiver` and, for
+    /// HTTPS, `otlp-ca-certificates` (the CA as a JSON list of PEM strings, the value of a
+    /// `certificate_transfer` v1 provider's `certificates` field, on one line).
+    pub fn vars(&self) -> BTreeMap<String, String> {
+        let mut vars = BTreeMap::from([("otlp-receiver".to_owned(), self.url())]);
+        if let Some(ca) = self.ca_pem() {
+            vars.insert(
+                "otlp-ca-certificates".to_owned(),
+                serde_json::json!([ca]).to_string(),
+            );
+        }
+        vars
     }
 
     /// What was received and not yet taken.
@@ -90,10 +156,9 @@ pub fn take(inbox: &Inbox) -> Vec<ExportTraceServiceRequest> {
     std::mem::take(&mut *inbox.lock().unwrap_or_else(PoisonError::into_inner))
 }
 
-fn serve(stream: TcpStream, inbox: &Inbox, save: Option<&PathBuf>) -> io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut out = stream;
+/// Serves one request on `stream`.
+fn serve<S: Read + Write>(stream: &mut S, inbox: &Inbox, save: Option<&PathBuf>) -> io::Result<()> {
+    let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut parts = line.split_whitespace();
@@ -113,29 +178,31 @@ fn serve(stream: TcpStream, inbox: &Inbox, save: Option<&PathBuf>) -> io::Result
             }
         }
     }
-    let reply = |out: &mut TcpStream, status: &str, body: &str| {
+    let reply = |out: &mut BufReader<&mut S>, status: &str, body: &str| {
+        let out = out.get_mut();
         write!(
             out,
             "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
-        )
+        )?;
+        out.flush()
     };
     if method != "POST" || path != "/v1/traces" {
         return reply(
-            &mut out,
+            &mut reader,
             "404 Not Found",
             "POST OTLP traces to /v1/traces\n",
         );
     }
     if content_type != "application/x-protobuf" {
         return reply(
-            &mut out,
+            &mut reader,
             "415 Unsupported Media Type",
             "this receiver takes application/x-protobuf\n",
         );
     }
     if length > MAX_BODY {
-        return reply(&mut out, "413 Content Too Large", "too large\n");
+        return reply(&mut reader, "413 Content Too Large", "too large\n");
     }
     let mut body = vec![0u8; length];
     reader.read_exact(&mut body)?;
@@ -143,7 +210,7 @@ fn serve(stream: TcpStream, inbox: &Inbox, save: Option<&PathBuf>) -> io::Result
         Ok(r) => r,
         Err(e) => {
             return reply(
-                &mut out,
+                &mut reader,
                 "400 Bad Request",
                 &format!("not an OTLP ExportTraceServiceRequest: {e}\n"),
             );
@@ -161,10 +228,12 @@ fn serve(stream: TcpStream, inbox: &Inbox, save: Option<&PathBuf>) -> io::Result
         .unwrap_or_else(PoisonError::into_inner)
         .push(request);
     // An empty ExportTraceServiceResponse: full success.
+    let out = reader.get_mut();
     write!(
         out,
         "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
+    )?;
+    out.flush()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -314,6 +383,7 @@ fn walk(s: &Span, depth: usize, children: &BTreeMap<&[u8], Vec<&Span>>, out: &mu
 mod tests {
     use super::*;
     use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans};
+    use std::net::TcpStream;
 
     fn span(id: u8, parent: u8, name: &str, start: u64) -> Span {
         Span {
