@@ -7,7 +7,7 @@ use ops::metadata::CharmMeta;
 use ops::prelude::*;
 use ops::testing::juju::RelationState;
 use ops::testing::{Context, Output, State};
-use ops_interface_tracing::v2::{Protocol, TracingRequirer};
+use ops_interface_tracing::v2::{EndpointChanged, EndpointRemoved, Protocol, TracingRequirer};
 
 struct Web {
     tracing: TracingRequirer,
@@ -100,4 +100,107 @@ fn bad_provider_data_is_an_error_that_says_so() {
     let state = State::new().relation(rel);
     let err = ctx.run(ctx.on.config_changed(), &state).unwrap_err();
     assert!(err.to_string().contains("receivers"), "{err}");
+}
+
+/// The requirer's custom events, as the charm sees them.
+fn emitted(out: &Output) -> Vec<(String, serde_json::Value)> {
+    out.emitted_events
+        .iter()
+        .map(|e| (e.name.clone(), e.payload.clone()))
+        .collect()
+}
+
+#[test]
+fn valid_receivers_are_an_endpoint_changed_event() {
+    let ctx = context();
+    let rel = RelationState::new(1, "charm-tracing", "tempo").remote_app_data([(
+        "receivers",
+        r#"[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://tempo:4318"}]"#,
+    )]);
+    let out = ctx
+        .run(ctx.on.relation_changed(&rel), &State::new().relation(rel.clone()))
+        .unwrap();
+    let events = emitted(&out);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].0, "endpoint-changed");
+    let changed = out.emitted_events[0]
+        .payload_as::<EndpointChanged>()
+        .unwrap();
+    assert_eq!(changed.relation_id, 1);
+    assert_eq!(
+        changed.url_for(Protocol::OTLP_HTTP),
+        Some("http://tempo:4318")
+    );
+    assert_eq!(out.emitted_events[0].emitter, "tracing");
+}
+
+#[test]
+fn missing_or_invalid_receivers_and_a_broken_relation_are_endpoint_removed() {
+    let ctx = context();
+    for data in [None, Some("not json"), Some(r#"[{"url": 3}]"#)] {
+        let mut rel = RelationState::new(1, "charm-tracing", "tempo");
+        if let Some(d) = data {
+            rel = rel.remote_app_data([("receivers", d)]);
+        }
+        let out = ctx
+            .run(ctx.on.relation_changed(&rel), &State::new().relation(rel.clone()))
+            .unwrap();
+        let events = emitted(&out);
+        assert_eq!(
+            events,
+            [("endpoint-removed".to_owned(), serde_json::json!({"relation_id": 1}))],
+            "{data:?}"
+        );
+    }
+    let rel = RelationState::new(1, "charm-tracing", "tempo");
+    let out = ctx
+        .run(ctx.on.relation_broken(&rel), &State::new().relation(rel.clone()))
+        .unwrap();
+    let removed = out.emitted_events[0].payload_as::<EndpointRemoved>().unwrap();
+    assert_eq!(removed, EndpointRemoved { relation_id: 1 });
+}
+
+#[test]
+fn a_charm_observes_the_events_under_the_requirers_key() {
+    #[derive(Default)]
+    struct Watcher {
+        tracing: Option<TracingRequirer>,
+    }
+    impl Charm for Watcher {
+        type Stored = Vec<String>;
+        fn observe(on: &mut Observers<Self>) {
+            on.component("tracing", |c: &mut Watcher| {
+                c.tracing.get_or_insert_with(|| {
+                    TracingRequirer::new("charm-tracing", &[Protocol::OTLP_HTTP])
+                })
+            });
+            on.custom::<EndpointChanged>("tracing", "on_changed", |_, ctx, ev| {
+                let url = ev.payload().url_for(Protocol::OTLP_HTTP).unwrap_or("-");
+                ctx.stored_mut().push(format!("changed {url}"));
+                Ok(())
+            });
+            on.custom::<EndpointRemoved>("tracing", "on_removed", |_, ctx, ev| {
+                ctx.stored_mut()
+                    .push(format!("removed {}", ev.payload().relation_id));
+                Ok(())
+            });
+        }
+    }
+    let ctx = Context::<Watcher>::new(
+        CharmMeta::from_charmcraft_yaml(
+            "name: web\nrequires: {charm-tracing: {interface: tracing, limit: 1}}\n",
+        )
+        .unwrap(),
+    );
+    let rel = RelationState::new(1, "charm-tracing", "tempo").remote_app_data([(
+        "receivers",
+        r#"[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://tempo:4318"}]"#,
+    )]);
+    let state = State::new().relation(rel.clone());
+    let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
+    let out = ctx.run(ctx.on.relation_broken(&rel), &out.state).unwrap();
+    assert_eq!(
+        out.state.stored_as::<Vec<String>>().unwrap(),
+        ["changed http://tempo:4318", "removed 1"]
+    );
 }

@@ -68,11 +68,16 @@ impl ProviderAppData {
 
     /// The URL of the receiver speaking `protocol`, if the provider runs one.
     pub fn url_for(&self, protocol: Protocol) -> Option<&str> {
-        self.receivers
-            .iter()
-            .find(|r| r.protocol.name == protocol.0)
-            .map(|r| r.url.as_str())
+        url_for(&self.receivers, protocol)
     }
+}
+
+/// The URL of the first of `receivers` speaking `protocol`.
+pub(super) fn url_for(receivers: &[Receiver], protocol: Protocol) -> Option<&str> {
+    receivers
+        .iter()
+        .find(|r| r.protocol.name == protocol.0)
+        .map(|r| r.url.as_str())
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@
 //! ```
 
 mod data;
+mod events;
 mod requirer;
 
 pub use data::{Protocol, ProviderAppData, Receiver, ReceiverProtocol, RequirerAppData};
+pub use events::{EndpointChanged, EndpointRemoved};
 pub use requirer::{TracingError, TracingRequirer};

@@ -1,9 +1,11 @@
 //! [`TracingRequirer`]: asks the provider for receivers and reads their URLs.
 
+use ops::event::{RelationBroken, RelationChanged};
 use ops::framework::{Charm, Component, ComponentCtx, ComponentObservers, HandlerResult};
 use ops::model::{Model, ModelError};
 
 use super::data::{Protocol, ProviderAppData, RequirerAppData};
+use super::events::{EndpointChanged, EndpointRemoved};
 
 /// What went wrong reading or writing `tracing` relation data.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +26,11 @@ pub enum TracingError {
 /// The requirer side of `tracing` v2, on one endpoint: publishes the protocols asked for (as
 /// leader, when the relation is created, on leader-elected and upgrade-charm) and reads the
 /// URL the provider publishes for each.
+///
+/// Registered as a component, it emits [`EndpointChanged`] when the provider's receivers
+/// arrive or change, and [`EndpointRemoved`] when they go (relation-broken, or data that is
+/// missing or not valid), under the key it was registered with:
+/// `on.custom::<EndpointChanged>("tracing", ..)`.
 ///
 /// ```
 /// use ops::prelude::*;
@@ -108,6 +115,47 @@ impl TracingRequirer {
         self.request(ctx.model())?;
         Ok(())
     }
+
+    /// The provider's data on the changed relation: its receivers, or gone.
+    fn on_changed<C: Charm>(
+        &mut self,
+        ctx: &mut ComponentCtx<'_, C, Self>,
+        ev: &mut RelationChanged,
+    ) -> HandlerResult {
+        let relation = ctx.model().relation(&ev.endpoint, ev.relation_id);
+        let value = match relation.remote_app_data()? {
+            Some(bag) => bag.get("receivers")?,
+            None => None,
+        };
+        let data = match value.as_deref().map(ProviderAppData::from_receivers) {
+            Some(Ok(data)) => Some(data),
+            Some(Err(e)) => {
+                tracing::info!("{}: {e}", self.endpoint);
+                None
+            }
+            None => None,
+        };
+        let relation_id = ev.relation_id;
+        match data {
+            Some(data) => ctx.emit(EndpointChanged {
+                relation_id,
+                receivers: data.receivers,
+            })?,
+            None => ctx.emit(EndpointRemoved { relation_id })?,
+        }
+        Ok(())
+    }
+
+    fn on_broken<C: Charm>(
+        &mut self,
+        ctx: &mut ComponentCtx<'_, C, Self>,
+        ev: &mut RelationBroken,
+    ) -> HandlerResult {
+        ctx.emit(EndpointRemoved {
+            relation_id: ev.relation_id,
+        })?;
+        Ok(())
+    }
 }
 
 impl<C: Charm> Component<C> for TracingRequirer {
@@ -117,5 +165,7 @@ impl<C: Charm> Component<C> for TracingRequirer {
         on.relation_created(&self.endpoint, "on_created", |r, ctx, _| r.on_request(ctx));
         on.leader_elected("on_leader_elected", |r, ctx, _| r.on_request(ctx));
         on.upgrade_charm("on_upgrade_charm", |r, ctx, _| r.on_request(ctx));
+        on.relation_changed(&self.endpoint, "on_changed", Self::on_changed);
+        on.relation_broken(&self.endpoint, "on_broken", Self::on_broken);
     }
 }
