@@ -119,3 +119,100 @@ fn buffered_spans_arrive_with_the_first_hook_that_knows_the_receiver() {
     let shown = r.events.iter().filter(|e| e["event"] == "spans").count();
     assert_eq!(shown, 4);
 }
+
+const HTTPS_SCENARIO: &str = r#"
+model: {leader: true}
+steps:
+  - deploy
+  # An https:// receiver: nothing is sent until the CA relation brings the CA to trust.
+  - relate:
+      endpoint: charm-tracing
+      app: tempo
+      units: [tempo/0]
+      app-data:
+        receivers: '[{"protocol": {"name": "otlp_http", "type": "http"}, "url": "${otlp-receiver}"}]'
+  - config: {message: waiting}
+  - relate:
+      endpoint: receive-ca-cert
+      app: ca
+      units: [ca/0]
+      app-data:
+        certificates: '${otlp-ca-certificates}'
+  - config: {message: traced}
+  # The CA goes: spans are kept again.
+  - break: {endpoint: receive-ca-cert}
+  - update-status
+"#;
+
+#[test]
+fn over_https_spans_wait_for_the_ca_relation_then_arrive_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("scenario.yaml");
+    std::fs::write(&scenario, HTTPS_SCENARIO).unwrap();
+    let saved = dir.path().join("spans.jsonl");
+    let charm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops-tracing/examples/traced-charm");
+    let r = Trace::run(
+        Command::new(env!("CARGO_BIN_EXE_juju-sim"))
+            .args(["run", "--format", "json", "--log-level", "debug"])
+            .args(["--otlp-receiver", "--otlp-tls"])
+            .arg("--otlp-out")
+            .arg(&saved)
+            .arg("--charm")
+            .arg(&charm)
+            .arg("--dispatch")
+            .arg(support::program("traced-charm"))
+            .arg("--scenario")
+            .arg(&scenario),
+    );
+    assert_eq!(r.code, 0, "{:?} {}", r.failures(), r.stderr);
+    let text = std::fs::read_to_string(&saved).unwrap();
+    let requests: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let per_request: Vec<Vec<String>> = requests.iter().map(hooks).collect();
+    let first = &per_request[0];
+    // Everything up to the CA's relation-changed came in one request, once it was trusted.
+    assert_eq!(
+        first.first().map(String::as_str),
+        Some("install"),
+        "{per_request:?}"
+    );
+    assert_eq!(
+        first.last().map(String::as_str),
+        Some("receive-ca-cert-relation-changed"),
+        "{per_request:?}"
+    );
+    assert!(first.iter().any(|h| h == "charm-tracing-relation-changed"));
+    // Then each hook its own, until the CA relation is broken: relation-broken and
+    // update-status keep theirs.
+    assert_eq!(
+        per_request[1..],
+        [
+            vec!["config-changed".to_owned()],
+            vec!["receive-ca-cert-relation-departed".to_owned()]
+        ],
+    );
+    // No hook failed for want of a CA, and nothing was sent in the clear.
+    assert!(r.failures().is_empty(), "{:?}", r.failures());
+
+    // Every hook logged its trace id as Python ops does; the sent ones match the spans'.
+    let logged: Vec<String> = r
+        .logs()
+        .into_iter()
+        .filter_map(|m| {
+            m.strip_prefix("Starting root trace with id='")
+                .and_then(|rest| rest.strip_suffix("'."))
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(logged.len(), r.hooks().len(), "{logged:?} {:#?}", r.logs());
+    for request in &requests {
+        for s in request["spans"].as_array().unwrap() {
+            if s["name"] == "ops.main" {
+                let id = s["trace_id"].as_str().unwrap().trim_start_matches('0');
+                assert!(logged.iter().any(|l| l == id), "{id} not logged");
+            }
+        }
+    }
+}

@@ -35,6 +35,11 @@
 //! - If a destination is known, the oldest buffered batch (up to [`buffer::SEND_LIMIT`]) is
 //!   POSTed there, within [`EXPORT_DEADLINE`]. Spans that cannot be sent stay buffered for
 //!   a later hook. Nothing here fails a hook: problems go to stderr.
+//! - `https://` receivers (the `https` feature, on by default): TLS 1.3 with rustls, trusting
+//!   the CA list [`Tracing`] found (see there), or the system's. Without the feature only
+//!   `http://` receivers are sent to (`default-features = false`).
+//! - The dispatch logs `Starting root trace with id='…'.` at DEBUG before the Juju event, as
+//!   Python ops does (jhack reads it to find a hook's trace).
 //! - [`Tracing`] decides the destination from the `tracing` relation (and the CA from a
 //!   `certificate_transfer` relation) when they change; it is kept in a file between hooks.
 //!
@@ -75,7 +80,10 @@ pub fn main_with<C: Charm>(charm: C, options: ops::MainOptions) -> ExitCode {
     let Some(session) = Session::from_env::<C>() else {
         return ops::main_with(charm, options);
     };
-    let code = ops::main_with(charm, options.layer(session.collector()));
+    let options = options
+        .layer(session.collector())
+        .trace_id(session.trace_id());
+    let code = ops::main_with(charm, options);
     session.finish(code != ExitCode::SUCCESS);
     code
 }

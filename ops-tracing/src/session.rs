@@ -15,6 +15,7 @@ use crate::ids::TraceParent;
 #[derive(Debug)]
 pub struct Session {
     collector: SpanCollector,
+    trace_id: [u8; 16],
     charm_dir: PathBuf,
     origin: Origin,
 }
@@ -66,9 +67,16 @@ impl Session {
     pub fn new(charm_dir: &Path, origin: Origin, parent: TraceParent) -> Self {
         Session {
             collector: SpanCollector::new(parent),
+            trace_id: parent.trace_id,
             charm_dir: charm_dir.to_path_buf(),
             origin,
         }
+    }
+
+    /// The trace this dispatch's spans belong to, as 32 hex digits (what
+    /// [`ops::MainOptions::trace_id`] logs for jhack and the like).
+    pub fn trace_id(&self) -> String {
+        self.trace_id.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The layer to run the dispatch under.

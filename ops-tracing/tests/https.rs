@@ -2,6 +2,7 @@
 //! made for the run, an intermediate, and the receiver's certificate for 127.0.0.1.
 
 #![cfg(feature = "https")]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code panics on purpose
 
 use std::net::SocketAddr;
 

@@ -118,7 +118,10 @@ fn valid_receivers_are_an_endpoint_changed_event() {
         r#"[{"protocol":{"name":"otlp_http","type":"http"},"url":"http://tempo:4318"}]"#,
     )]);
     let out = ctx
-        .run(ctx.on.relation_changed(&rel), &State::new().relation(rel.clone()))
+        .run(
+            ctx.on.relation_changed(&rel),
+            &State::new().relation(rel.clone()),
+        )
         .unwrap();
     let events = emitted(&out);
     assert_eq!(events.len(), 1, "{events:?}");
@@ -143,20 +146,31 @@ fn missing_or_invalid_receivers_and_a_broken_relation_are_endpoint_removed() {
             rel = rel.remote_app_data([("receivers", d)]);
         }
         let out = ctx
-            .run(ctx.on.relation_changed(&rel), &State::new().relation(rel.clone()))
+            .run(
+                ctx.on.relation_changed(&rel),
+                &State::new().relation(rel.clone()),
+            )
             .unwrap();
         let events = emitted(&out);
         assert_eq!(
             events,
-            [("endpoint-removed".to_owned(), serde_json::json!({"relation_id": 1}))],
+            [(
+                "endpoint-removed".to_owned(),
+                serde_json::json!({"relation_id": 1})
+            )],
             "{data:?}"
         );
     }
     let rel = RelationState::new(1, "charm-tracing", "tempo");
     let out = ctx
-        .run(ctx.on.relation_broken(&rel), &State::new().relation(rel.clone()))
+        .run(
+            ctx.on.relation_broken(&rel),
+            &State::new().relation(rel.clone()),
+        )
         .unwrap();
-    let removed = out.emitted_events[0].payload_as::<EndpointRemoved>().unwrap();
+    let removed = out.emitted_events[0]
+        .payload_as::<EndpointRemoved>()
+        .unwrap();
     assert_eq!(removed, EndpointRemoved { relation_id: 1 });
 }
 

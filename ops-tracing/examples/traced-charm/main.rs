@@ -34,6 +34,6 @@ impl Charm for Traced {
 
 fn main() -> std::process::ExitCode {
     ops_tracing::main(Traced {
-        tracing: Tracing::new("charm-tracing"),
+        tracing: Tracing::new("charm-tracing").ca_relation("receive-ca-cert"),
     })
 }
