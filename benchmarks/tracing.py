@@ -2,14 +2,17 @@
 """What charm tracing costs a hook: the webkv charm built without and with ops-tracing, and
 the Python peer without and with ops[tracing], through the benchmark's scenario
 (benchmarks/scenarios/webkv.yaml) under juju-sim: with no tracing relation (spans only
-buffered) and with one whose receiver is juju-sim's own OTLP receiver on loopback.
+buffered), with one whose receiver is juju-sim's own OTLP receiver on loopback, and (Rust
+only) with that receiver serving HTTPS (`--otlp-tls`) and a certificate_transfer relation
+bringing its CA.
 
 Reports, per hook: instructions of the Rust charm process (valgrind's callgrind: repeatable
 on a noisy machine), and wall time per hook (median over --iterations runs) for every
 variant. Usage (BENCHMARKS.md, "Charm tracing", builds the inputs):
 
   python3 benchmarks/tracing.py --bin-dir target/debug --plain CHARM --traced CHARM \
-      [--base CHARM] --plain-venv VENV --tracing-venv VENV [--iterations 5] [--out DIR]
+      [--base CHARM] --plain-venv VENV --tracing-venv VENV [--iterations 5] [--out DIR] \
+      [--only rust+tracing/https,...]
 """
 
 import argparse
@@ -28,6 +31,11 @@ BENCH = ROOT / 'benchmarks'
 SCENARIO = BENCH / 'scenarios' / 'webkv.yaml'
 RECEIVERS = ('[{"protocol": {"name": "otlp_http", "type": "http"}, '
              '"url": "${otlp-receiver}"}]')
+# What a certificate_transfer provider publishes: juju-sim's receiver's CA (--otlp-tls).
+CA_RELATION = ('    - endpoint: receive-ca-cert\n'
+               '      app: ca\n'
+               '      units: [ca/0]\n'
+               "      app-data: {certificates: '${otlp-ca-certificates}'}\n")
 
 
 def pack(out: pathlib.Path, name: str, dispatch=None, venv=None, traced_py=False):
@@ -78,14 +86,19 @@ def scenarios(out: pathlib.Path) -> dict:
     assert traced != text
     p = out / 'webkv-loopback.yaml'
     p.write_text(traced)
-    return {'none': SCENARIO, 'loopback': p}
+    https = out / 'webkv-https.yaml'
+    https.write_text(traced.replace('  relations:\n', '  relations:\n' + CA_RELATION, 1))
+    return {'none': SCENARIO, 'loopback': p, 'https': https}
 
 
-def juju_sim(bin_dir: pathlib.Path, charm: pathlib.Path, scenario: pathlib.Path, receiver: bool):
+def juju_sim(bin_dir: pathlib.Path, charm: pathlib.Path, scenario: pathlib.Path, receiver):
+    """Runs the scenario; `receiver`: None, 'loopback' (HTTP) or 'https'."""
     args = [bin_dir / 'juju-sim', 'run', '--charm', charm, '--scenario', scenario,
             '--format', 'json', '--mount-namespace', 'never']
-    if receiver:
+    if receiver in ('loopback', 'https'):
         args.append('--otlp-receiver')
+    if receiver == 'https':
+        args.append('--otlp-tls')
     p = subprocess.run(args, capture_output=True, text=True)
     events = [json.loads(l) for l in p.stdout.splitlines() if l.startswith('{')]
     if p.returncode != 0:
@@ -134,6 +147,9 @@ def main():
     ap.add_argument('--iterations', type=int, default=5)
     ap.add_argument('--out', type=pathlib.Path, default=ROOT / 'target' / 'bench-tracing')
     ap.add_argument('--skip-callgrind', action='store_true')
+    ap.add_argument('--only', default='',
+                    help='comma-separated variants to run (e.g. rust+tracing/https); their '
+                         "results replace those in the last run's results.json")
     ap.add_argument('--report-only', action='store_true',
                     help="print the report of the last run's results.json")
     a = ap.parse_args()
@@ -144,6 +160,12 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     sc = scenarios(out)
     result = {'sizes': {}, 'instructions': {}, 'wall_ms': {}, 'cpu_ms': {}}
+    only = [v for v in a.only.split(',') if v]
+    if only and (out / 'results.json').exists():
+        result = json.loads((out / 'results.json').read_text())
+        for what in ('wall_ms', 'cpu_ms'):
+            for v in only:
+                result[what].pop(v, None)
     if a.skip_callgrind and (out / 'results.json').exists():
         # Keep the last run's instruction counts (they repeat; times do not).
         result['instructions'] = json.loads((out / 'results.json').read_text())['instructions']
@@ -153,19 +175,27 @@ def main():
     for k, b in rust.items():
         result['sizes'][k] = b.stat().st_size
     # Instructions (callgrind), one run each.
-    runs = [('base', 'none'), ('plain', 'none'), ('traced', 'none'), ('traced', 'loopback')]
+    runs = [('base', 'none'), ('plain', 'none'), ('traced', 'none'), ('traced', 'loopback'),
+            ('traced', 'https')]
+    wanted_runs = {'rust-base/none': ('base', 'none'), 'rust/none': ('plain', 'none'),
+                   'rust+tracing/none': ('traced', 'none'),
+                   'rust+tracing/loopback': ('traced', 'loopback'),
+                   'rust+tracing/https': ('traced', 'https')}
+    if only:
+        runs = [wanted_runs[v] for v in only if v in wanted_runs]
     for binary, where in runs if not a.skip_callgrind else []:
         if binary not in rust:
             continue
         key = f'{binary}/{where}'
         print(f'callgrind: {key}', file=sys.stderr)
         result['instructions'][key] = callgrind(
-            a.bin_dir, out, key.replace('/', '-'), rust[binary], sc[where], where == 'loopback')
+            a.bin_dir, out, key.replace('/', '-'), rust[binary], sc[where], where)
     # Wall time per hook, every variant.
     variants = {
         'rust/none': (pack(out, 'rust-plain', dispatch=rust['plain']), 'none'),
         'rust+tracing/none': (pack(out, 'rust-traced', dispatch=rust['traced']), 'none'),
         'rust+tracing/loopback': (out / 'rust-traced', 'loopback'),
+        'rust+tracing/https': (out / 'rust-traced', 'https'),
         'python/none': (pack(out, 'py-plain', venv=a.plain_venv.resolve()), 'none'),
         'python+tracing/none': (pack(out, 'py-traced', venv=a.tracing_venv.resolve(),
                                      traced_py=True), 'none'),
@@ -173,10 +203,12 @@ def main():
     }
     if 'base' in rust:
         variants['rust-base/none'] = (pack(out, 'rust-base', dispatch=rust['base']), 'none')
+    if only:
+        variants = {k: v for k, v in variants.items() if k in only}
     for i in range(a.iterations):
         for key, (charm, where) in variants.items():
             print(f'run {i + 1}/{a.iterations}: {key}', file=sys.stderr)
-            for hook, ms, cpu in hooks(juju_sim(a.bin_dir, charm, sc[where], where == 'loopback')):
+            for hook, ms, cpu in hooks(juju_sim(a.bin_dir, charm, sc[where], where)):
                 result['wall_ms'].setdefault(key, {}).setdefault(hook, []).append(ms)
                 result['cpu_ms'].setdefault(key, {}).setdefault(hook, []).append(cpu)
     (out / 'results.json').write_text(json.dumps(result, indent=1))

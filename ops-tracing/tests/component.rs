@@ -139,3 +139,26 @@ requires:
     assert!(err.contains(r#""send-ca-cert" is not declared"#), "{err}");
     assert!(err.contains("interface: certificate_transfer"), "{err}");
 }
+
+#[test]
+fn a_unit_test_sees_the_spans_through_a_context_layer() {
+    // The collector `ops_tracing::main` installs, added to `ops::testing` runs instead.
+    let collector =
+        ops_tracing::SpanCollector::new(ops_tracing::TraceParent::from_juju(None, None));
+    let ctx = context(|| Tracing::new("charm-tracing"), META).layer(collector.clone());
+    let state = State::new().relation(tempo("http://tempo:4318"));
+    ctx.run(ctx.on.relation_changed(&tempo("http://tempo:4318")), &state)
+        .unwrap();
+    let (spans, dropped) = collector.take();
+    assert_eq!(dropped, 0);
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+    for expected in [
+        "ops.main",
+        "emit charm-tracing-relation-changed",
+        "charm-tracing-relation-changed: tracing/on_tracing_changed",
+        "relation-get",
+        "ops.collect_status",
+    ] {
+        assert!(names.contains(&expected), "{expected} not in {names:?}");
+    }
+}
