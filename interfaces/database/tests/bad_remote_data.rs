@@ -33,7 +33,7 @@ fn a_secret_that_does_not_resolve_is_logged_and_read_as_absent() {
         State::new(),
     );
     // Python emits database-created here too (the field appeared); reading fails there.
-    assert_eq!(emitted(&out), ["database-created"]);
+    assert_eq!(out.emitted_names(), ["database-created"]);
     let w = warnings(&out);
     assert!(
         w.iter()
@@ -55,7 +55,7 @@ fn a_secret_that_does_not_resolve_is_logged_and_read_as_absent() {
 #[test]
 fn a_malformed_secret_uri_is_logged() {
     let out = run_requirer(&[("secret-user", "not a secret uri")], State::new());
-    assert_eq!(emitted(&out), ["database-created"]);
+    assert_eq!(out.emitted_names(), ["database-created"]);
     assert!(
         warnings(&out).iter().any(|l| l.contains("cannot be read")),
         "{:#?}",
@@ -76,7 +76,7 @@ fn a_secret_that_resolves_to_other_content_falls_back_to_plain_fields() {
         ],
         State::new().secret(secret),
     );
-    assert_eq!(emitted(&out), ["database-created"]);
+    assert_eq!(out.emitted_names(), ["database-created"]);
     let seen = out.state.stored_as::<Seen>().unwrap();
     assert!(seen.events[0].contains("user=plain-user"), "{seen:?}");
 }
@@ -106,7 +106,7 @@ fn json_that_does_not_parse_is_logged_and_counts_as_empty() {
     ];
     for (name, remote, expected) in cases {
         let out = run_requirer(remote, State::new());
-        assert_eq!(emitted(&out), ["endpoints-changed"], "{name}");
+        assert_eq!(out.emitted_names(), ["endpoints-changed"], "{name}");
         let w = warnings(&out);
         assert!(w.iter().any(|l| l.contains(expected)), "{name}: {w:#?}");
     }
@@ -122,7 +122,7 @@ fn a_corrupt_view_in_this_units_bag_counts_as_empty() {
             &State::new().relation(rel.clone()),
         )
         .unwrap();
-    assert_eq!(emitted(&out), ["endpoints-changed"]);
+    assert_eq!(out.emitted_names(), ["endpoints-changed"]);
     assert!(
         warnings(&out)
             .iter()
@@ -141,7 +141,7 @@ fn a_tls_flag_that_is_neither_true_nor_false_is_a_problem_not_a_failure() {
         &[("username", "u"), ("password", "p"), ("tls", "maybe")],
         State::new(),
     );
-    assert_eq!(emitted(&out), ["database-created"]);
+    assert_eq!(out.emitted_names(), ["database-created"]);
     let w = warnings(&out);
     assert!(
         w.iter().any(|l| l.contains("`tls` field is \"maybe\"")),
@@ -153,12 +153,12 @@ fn a_tls_flag_that_is_neither_true_nor_false_is_a_problem_not_a_failure() {
 fn missing_fields_announce_what_there_is() {
     // Credentials without endpoints (Python emits database-created all the same).
     let out = run_requirer(&[("username", "u"), ("password", "p")], State::new());
-    assert_eq!(emitted(&out), ["database-created"]);
+    assert_eq!(out.emitted_names(), ["database-created"]);
     let seen = out.state.stored_as::<Seen>().unwrap();
     assert_eq!(seen.events, ["created rel=3 user=u endpoints= tls=None"]);
     // Only a username: nothing created yet.
     let out = run_requirer(&[("username", "u")], State::new());
-    assert!(emitted(&out).is_empty());
+    assert!(out.emitted_names().is_empty());
 }
 
 #[test]
@@ -177,7 +177,7 @@ fn a_subordinate_provider_that_is_not_ready_holds_the_events_back() {
             &State::new().relation(rel.clone()),
         )
         .unwrap();
-    assert!(emitted(&out).is_empty());
+    assert!(out.emitted_names().is_empty());
     assert!(
         !out.state
             .relation_by_id(3)
@@ -197,7 +197,7 @@ fn a_subordinate_provider_that_is_not_ready_holds_the_events_back() {
             &State::new().relation(rel.clone()),
         )
         .unwrap();
-    assert_eq!(emitted(&out), ["database-created"]);
+    assert_eq!(out.emitted_names(), ["database-created"]);
 }
 
 #[test]
@@ -212,7 +212,7 @@ fn the_provider_survives_bad_requests() {
     let out = ctx
         .run(ctx.on.relation_changed(&rel), &leader_with(&rel))
         .unwrap();
-    assert_eq!(emitted(&out), ["database-requested"]);
+    assert_eq!(out.emitted_names(), ["database-requested"]);
     let w = warnings(&out);
     assert!(
         w.iter()
@@ -231,7 +231,7 @@ fn the_provider_survives_bad_requests() {
     let mut state = out.state.clone();
     state.juju.relations = vec![changed.clone()];
     let out = ctx.run(ctx.on.relation_changed(&changed), &state).unwrap();
-    assert!(emitted(&out).is_empty());
+    assert!(out.emitted_names().is_empty());
     assert!(
         warnings(&out)
             .iter()
@@ -251,7 +251,7 @@ fn the_provider_survives_bad_requests() {
     let out = ctx
         .run(ctx.on.relation_changed(&v1), &leader_with(&v1))
         .unwrap();
-    assert!(emitted(&out).is_empty());
+    assert!(out.emitted_names().is_empty());
     assert!(
         warnings(&out).iter().any(|l| l.contains("v1 protocol")),
         "{:#?}",

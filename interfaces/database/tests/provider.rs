@@ -54,7 +54,7 @@ fn a_whole_relation_life_publishes_in_granted_secrets_and_writes_valid_bags() {
     state.juju.relations = vec![rel.clone()];
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
     assert_provider_bags_valid(&out, "requested");
-    assert_eq!(emitted(&out), ["database-requested"]);
+    assert_eq!(out.emitted_names(), ["database-requested"]);
     let ev: DatabaseRequested = out.emitted_events[0].payload_as().unwrap();
     assert_eq!(ev.request.relation_id, 5);
     assert_eq!(ev.request.remote_app.as_deref(), Some("app"));
@@ -177,7 +177,7 @@ fn only_the_leader_announces_and_publishes() {
             &State::new().relation(rel.clone()),
         )
         .unwrap();
-    assert!(emitted(&out).is_empty());
+    assert!(out.emitted_names().is_empty());
     assert!(
         out.state
             .relation_by_id(5)
@@ -240,7 +240,7 @@ fn entity_requests_and_permission_changes_are_announced() {
     let out = ctx
         .run(ctx.on.relation_changed(&rel), &leader_with(&rel))
         .unwrap();
-    assert_eq!(emitted(&out), ["database-entity-requested"]);
+    assert_eq!(out.emitted_names(), ["database-entity-requested"]);
 
     let mut changed = remote.clone();
     changed.pop();
@@ -253,5 +253,5 @@ fn entity_requests_and_permission_changes_are_announced() {
     let mut state = out.state.clone();
     state.juju.relations = vec![rel.clone()];
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
-    assert_eq!(emitted(&out), ["database-entity-permissions-changed"]);
+    assert_eq!(out.emitted_names(), ["database-entity-permissions-changed"]);
 }

@@ -100,7 +100,7 @@ fn every_python_provider_bag_is_read_and_announced_as_python_reads_it() {
         let ctx = requirer();
         let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
         assert_eq!(
-            emitted(&out),
+            out.emitted_names(),
             [expect["event"].as_str().unwrap()],
             "{name}: events"
         );

@@ -67,7 +67,7 @@ fn a_whole_relation_life_writes_valid_bags_and_emits_pythons_events() {
     assert_eq!(r.local_app_data["database"], "myapp");
     assert_eq!(r.local_app_data["extra-user-roles"], "CREATEDB");
     assert_eq!(r.local_unit_data["provided-secrets"], r#"["mtls-cert"]"#);
-    assert!(emitted(&out).is_empty());
+    assert!(out.emitted_names().is_empty());
 
     // 2. relation-joined: nothing to do.
     let state = out.state.clone();
@@ -76,7 +76,7 @@ fn a_whole_relation_life_writes_valid_bags_and_emits_pythons_events() {
         .run(ctx.on.relation_joined(&rel, "pg/0"), &state)
         .unwrap();
     assert_requirer_bags_valid(&out, "joined");
-    assert!(emitted(&out).is_empty());
+    assert!(out.emitted_names().is_empty());
 
     // 3. The provider publishes: database-created, with the plain fields as payload.
     let rel = with_remote(out.state.relation_by_id(3).unwrap(), &published());
@@ -85,7 +85,7 @@ fn a_whole_relation_life_writes_valid_bags_and_emits_pythons_events() {
     let state = state.secret(user).secret(tls);
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
     assert_requirer_bags_valid(&out, "credentials");
-    assert_eq!(emitted(&out), ["database-created"]);
+    assert_eq!(out.emitted_names(), ["database-created"]);
     let created: DatabaseCreated = out.emitted_events[0].payload_as().unwrap();
     assert_eq!(created.relation_id, 3);
     assert_eq!(created.remote_app.as_deref(), Some("pg"));
@@ -115,7 +115,7 @@ fn a_whole_relation_life_writes_valid_bags_and_emits_pythons_events() {
     state.juju.relations = vec![rel.clone()];
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
     assert_requirer_bags_valid(&out, "endpoints");
-    assert_eq!(emitted(&out), ["endpoints-changed"]);
+    assert_eq!(out.emitted_names(), ["endpoints-changed"]);
 
     // 5. The password rotates: secret-changed on the user secret.
     let mut state = out.state.clone();
@@ -133,7 +133,7 @@ fn a_whole_relation_life_writes_valid_bags_and_emits_pythons_events() {
     let secret = secret.clone();
     let out = ctx.run(ctx.on.secret_changed(&secret), &state).unwrap();
     assert_requirer_bags_valid(&out, "rotation");
-    assert_eq!(emitted(&out), ["authentication-updated"]);
+    assert_eq!(out.emitted_names(), ["authentication-updated"]);
     assert_eq!(
         out.state.secret_by_id(&secret_id(1)).unwrap().tracked,
         Some(2),
@@ -148,13 +148,13 @@ fn a_whole_relation_life_writes_valid_bags_and_emits_pythons_events() {
         .run(ctx.on.relation_departed(&rel, "pg/0"), &out.state)
         .unwrap();
     assert_requirer_bags_valid(&out, "departed");
-    assert!(emitted(&out).is_empty());
+    assert!(out.emitted_names().is_empty());
     let rel = out.state.relation_by_id(3).unwrap().clone().broken();
     let mut state = out.state.clone();
     state.juju.relations = vec![rel.clone()];
     let out = ctx.run(ctx.on.relation_broken(&rel), &state).unwrap();
     assert_requirer_bags_valid(&out, "broken");
-    assert!(emitted(&out).is_empty());
+    assert!(out.emitted_names().is_empty());
 }
 
 #[test]
@@ -174,7 +174,7 @@ fn a_non_leader_writes_no_request_but_announces_like_the_leader() {
     let rel = with_remote(&rel, &published());
     let state = State::new().relation(rel.clone()).secret(user).secret(tls);
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
-    assert_eq!(emitted(&out), ["database-created"]);
+    assert_eq!(out.emitted_names(), ["database-created"]);
     assert_requirer_bags_valid(&out, "non-leader");
 }
 
@@ -189,7 +189,7 @@ fn nothing_new_announces_nothing_and_writes_nothing() {
     let again = ctx
         .run(ctx.on.relation_changed(&rel), &first.state)
         .unwrap();
-    assert!(emitted(&again).is_empty());
+    assert!(again.emitted_names().is_empty());
     assert!(
         !again
             .tool_lines()
@@ -213,7 +213,7 @@ fn read_only_endpoints_alone_announce_read_only_endpoints_changed() {
     let mut state = first.state.clone();
     state.juju.relations = vec![rel.clone()];
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
-    assert_eq!(emitted(&out), ["read-only-endpoints-changed"]);
+    assert_eq!(out.emitted_names(), ["read-only-endpoints-changed"]);
     let seen = out.state.stored_as::<Seen>().unwrap();
     assert_eq!(
         seen.events.last().unwrap(),
@@ -233,14 +233,14 @@ fn statuses_are_raised_and_resolved_before_the_connection_events() {
     let rel = with_remote(&db_relation(&[]), &remote);
     let state = State::new().relation(rel.clone()).secret(user).secret(tls);
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
-    assert_eq!(emitted(&out), ["status-raised", "database-created"]);
+    assert_eq!(out.emitted_names(), ["status-raised", "database-created"]);
 
     remote.pop();
     let rel = with_remote(out.state.relation_by_id(3).unwrap(), &remote);
     let mut state = out.state.clone();
     state.juju.relations = vec![rel.clone()];
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
-    assert_eq!(emitted(&out), ["status-resolved"]);
+    assert_eq!(out.emitted_names(), ["status-resolved"]);
     let seen = out.state.stored_as::<Seen>().unwrap();
     assert_eq!(seen.events.last().unwrap(), "resolved 4001");
 }

@@ -39,11 +39,11 @@ fn cost(event: &dyn Fn(&ops::testing::On) -> TestEvent, state: &State) -> (usize
     let bare = Context::<Bare>::new(requirer_meta());
     let with: Output = lib.run(event(&lib.on), state).unwrap();
     let without: Output = bare.run(event(&bare.on), state).unwrap();
-    let mut by: BTreeMap<String, isize> = BTreeMap::new();
-    for (tool, n) in calls_by_tool(&with) {
+    let mut by: BTreeMap<&str, isize> = BTreeMap::new();
+    for (tool, n) in with.tool_counts() {
         *by.entry(tool).or_default() += n as isize;
     }
-    for (tool, n) in calls_by_tool(&without) {
+    for (tool, n) in without.tool_counts() {
         *by.entry(tool).or_default() -= n as isize;
     }
     by.retain(|_, n| *n != 0);

@@ -6,6 +6,7 @@
 
 mod support;
 
+use ops::model::LogLevel;
 use serde_json::json;
 use support::*;
 
@@ -26,7 +27,7 @@ fn reads_the_python_requirers_data_and_publishes_a_valid_url() {
         )
         .unwrap();
     assert_eq!(
-        emitted(&out),
+        out.emitted_payloads(),
         [(
             "ingress/data-provided".to_owned(),
             json!({
@@ -73,7 +74,7 @@ fn reads_every_field_the_python_requirer_can_write() {
             &ops::testing::State::new().relation(rel.clone()),
         )
         .unwrap();
-    let (_, payload) = &emitted(&out)[0];
+    let (_, payload) = &out.emitted_payloads()[0];
     assert_eq!(
         payload["data"]["app"],
         json!({
@@ -87,7 +88,7 @@ fn reads_every_field_the_python_requirer_can_write() {
         json!({"host": "foo.com", "ip": "10.0.0.1"})
     );
     // Not the leader: nothing published, nothing written.
-    assert_eq!(sets(&out), 0);
+    assert_eq!(out.tool_count("relation-set"), 0);
 }
 
 #[test]
@@ -135,8 +136,12 @@ fn a_requirer_that_is_not_ready_is_logged_and_never_fails_the_hook() {
             .relation(rel.clone());
         let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
         assert!(out.emitted_events.is_empty(), "{why}");
-        assert_eq!(sets(&out), 0, "{why}: nothing published");
-        let infos = logs_at(&out, "INFO");
+        assert_eq!(
+            out.tool_count("relation-set"),
+            0,
+            "{why}: nothing published"
+        );
+        let infos = out.log_messages_at(LogLevel::Info);
         assert!(
             infos
                 .iter()
@@ -160,7 +165,7 @@ fn departure_republishes_broken_removes_and_wipe_withdraws() {
     let out = ctx
         .run(ctx.on.relation_departed(&rel, "web/1"), &state)
         .unwrap();
-    let (_, payload) = &emitted(&out)[0];
+    let (_, payload) = &out.emitted_payloads()[0];
     assert_eq!(payload["data"]["units"].as_array().map(Vec::len), Some(1));
     assert_valid("provider", relation(&out, 1));
 
@@ -168,10 +173,10 @@ fn departure_republishes_broken_removes_and_wipe_withdraws() {
         .run(ctx.on.relation_broken(relation(&out, 1)), &out.state)
         .unwrap();
     assert_eq!(
-        emitted(&broken),
+        broken.emitted_payloads(),
         [("ingress/data-removed".to_owned(), json!({"relation_id": 1}))]
     );
-    assert_eq!(sets(&broken), 0);
+    assert_eq!(broken.tool_count("relation-set"), 0);
 }
 
 #[test]
@@ -213,7 +218,7 @@ fn publish_url_refuses_a_bad_url_and_wipe_withdraws_it() {
             &state,
         )
         .unwrap();
-    assert_eq!(sets(&bad), 0);
+    assert_eq!(bad.tool_count("relation-set"), 0);
     assert_eq!(
         bad.action.unwrap().failure.as_deref(),
         Some("\"gopher://x/\" is not an ingress URL: the scheme must be http or https")

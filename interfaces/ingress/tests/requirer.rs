@@ -6,6 +6,7 @@
 
 mod support;
 
+use ops::model::LogLevel;
 use ops::status::Status;
 use ops::testing::juju::RelationState;
 use ops_interface_ingress::v2::{HealthCheck, IngressConfig, RequirerState, Scheme};
@@ -30,7 +31,7 @@ fn first_join_writes_nothing_and_the_first_change_writes_both_bags() {
     let joined = ctx
         .run(ctx.on.relation_joined(&rel, "traefik/0"), &web_state(&rel))
         .unwrap();
-    assert_eq!(sets(&joined), 0);
+    assert_eq!(joined.tool_count("relation-set"), 0);
     assert!(joined.emitted_events.is_empty());
 
     let out = ctx
@@ -101,7 +102,7 @@ fn the_url_makes_ready_once_a_new_url_makes_ready_again_and_departure_keeps_it()
         .run(ctx.on.relation_changed(&rel), &web_state(&rel))
         .unwrap();
     assert_eq!(
-        emitted(&first),
+        first.emitted_payloads(),
         [(
             "ingress/ready".to_owned(),
             json!({"relation_id": 1, "url": "http://10.0.0.9/test-model-web"})
@@ -120,7 +121,7 @@ fn the_url_makes_ready_once_a_new_url_makes_ready_again_and_departure_keeps_it()
         .run(ctx.on.relation_changed(&rel), &first.state)
         .unwrap();
     assert!(again.emitted_events.is_empty());
-    assert_eq!(sets(&again), 0);
+    assert_eq!(again.tool_count("relation-set"), 0);
 
     // A second traefik unit joins and leaves: the bags stay valid, the URL stays.
     let mut two = relation(&again, 1).clone();
@@ -148,7 +149,7 @@ fn the_url_makes_ready_once_a_new_url_makes_ready_again_and_departure_keeps_it()
         )
         .unwrap();
     assert_eq!(
-        emitted(&out),
+        out.emitted_payloads(),
         [(
             "ingress/ready".to_owned(),
             json!({"relation_id": 1, "url": "http://test-model-web.example.org/"})
@@ -187,14 +188,18 @@ fn events_come_in_order_across_hooks_ready_ready_revoked_then_broken_revokes() {
             )
             .unwrap();
         assert_valid("requirer", relation(&out, 1));
-        seen.extend(emitted(&out));
+        seen.extend(out.emitted_payloads());
         state = out.state;
     }
     let rel = relation_of(&state).clone();
     let broken = ctx.run(ctx.on.relation_broken(&rel), &state).unwrap();
-    assert_eq!(sets(&broken), 0, "nothing is written on broken");
+    assert_eq!(
+        broken.tool_count("relation-set"),
+        0,
+        "nothing is written on broken"
+    );
     assert!(broken.state.relation_by_id(1).is_none());
-    seen.extend(emitted(&broken));
+    seen.extend(broken.emitted_payloads());
     assert_eq!(
         seen,
         [
@@ -300,14 +305,14 @@ fn reads_every_shape_the_python_provider_writes() {
             .run(ctx.on.relation_changed(&rel), &web_state(&rel))
             .unwrap();
         assert_eq!(
-            emitted(&out),
+            out.emitted_payloads(),
             [(
                 "ingress/ready".to_owned(),
                 json!({"relation_id": 1, "url": url})
             )],
             "{bag}"
         );
-        assert!(logs_at(&out, "WARNING").is_empty(), "{bag}");
+        assert!(out.log_messages_at(LogLevel::Warning).is_empty(), "{bag}");
     }
 }
 
@@ -341,7 +346,7 @@ fn bad_provider_data_is_logged_and_never_fails_the_hook() {
             .run(ctx.on.relation_changed(&rel), &web_state(&rel))
             .unwrap_or_else(|e| panic!("{bag}: the hook failed: {e}"));
         assert!(out.emitted_events.is_empty(), "{bag}");
-        let warnings = logs_at(&out, "WARNING");
+        let warnings = out.log_messages_at(LogLevel::Warning);
         assert_eq!(warnings.len(), 1, "{bag}: {warnings:?}");
         assert!(
             warnings[0].starts_with(
@@ -385,7 +390,7 @@ fn bad_data_after_a_url_keeps_the_url_and_null_means_no_url_yet() {
         .run(ctx.on.relation_changed(&null), &web_state(&null))
         .unwrap();
     assert!(out.emitted_events.is_empty());
-    assert!(logs_at(&out, "WARNING").is_empty());
+    assert!(out.log_messages_at(LogLevel::Warning).is_empty());
 }
 
 #[test]
@@ -400,7 +405,8 @@ fn a_missing_network_or_a_bad_configuration_is_logged_not_fatal() {
     assert_valid("requirer", r);
     assert!(!r.local_unit_data.contains_key("ip"));
     assert!(
-        logs_at(&out, "WARNING")[0].starts_with("cannot read the bind address of ingress:1"),
+        out.log_messages_at(LogLevel::Warning)[0]
+            .starts_with("cannot read the bind address of ingress:1"),
         "{:?}",
         out.juju_log
     );
@@ -412,8 +418,8 @@ fn a_missing_network_or_a_bad_configuration_is_logged_not_fatal() {
             &web_state(&rel).config("port", 0),
         )
         .unwrap();
-    assert_eq!(sets(&out), 0, "nothing is published");
-    assert!(logs_at(&out, "ERROR")[0].contains("ingress port 0 is out of range"));
+    assert_eq!(out.tool_count("relation-set"), 0, "nothing is published");
+    assert!(out.log_messages_at(LogLevel::Error)[0].contains("ingress port 0 is out of range"));
     assert_eq!(out.state.juju.unit_status, Status::Unknown(String::new()));
     // The charm's own call gets the error.
     let err = ctx

@@ -6,18 +6,11 @@
 
 mod support;
 
-use ops::testing::{Output, State};
+use ops::testing::State;
 use ops_interface_ingress::v2::IngressConfig;
 use support::*;
 
 const FQDN: &str = "web-0.web-endpoints.test-model.svc.cluster.local";
-
-fn logs(out: &Output) -> usize {
-    out.tool_calls
-        .iter()
-        .filter(|c| c.tool == "juju-log")
-        .count()
-}
 
 /// A relation to traefik that has published the URL, and the leader's state after its first
 /// relation-changed (bags written, URL known).
@@ -40,7 +33,7 @@ fn first_relation_changed_on_the_leader() {
         .run(ctx.on.relation_changed(&rel), &web_state(&rel))
         .unwrap();
     assert_eq!(
-        tools(&out),
+        out.tools_called_lines(),
         [
             "network-get --format=json -r 1 ingress",
             "relation-get --format=json -r ingress:1 - web/0",
@@ -54,7 +47,7 @@ fn first_relation_changed_on_the_leader() {
     );
     // The framework's "emitting" lines for the hook and for `ready`, and the charm's own line:
     // the library logs nothing when all is well.
-    assert_eq!(logs(&out), 3, "{:?}", out.juju_log);
+    assert_eq!(out.tool_count("juju-log"), 3, "{:?}", out.juju_log);
 }
 
 #[test]
@@ -63,7 +56,7 @@ fn steady_relation_changed_writes_nothing() {
     let (rel, state) = steady();
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
     assert_eq!(
-        tools(&out),
+        out.tools_called_lines(),
         [
             "network-get --format=json -r 1 ingress",
             "relation-get --format=json -r ingress:1 - web/0",
@@ -73,7 +66,7 @@ fn steady_relation_changed_writes_nothing() {
             "relation-get --format=json -r ingress:1 --app - traefik",
         ]
     );
-    assert_eq!(logs(&out), 1, "{:?}", out.juju_log);
+    assert_eq!(out.tool_count("juju-log"), 1, "{:?}", out.juju_log);
 }
 
 #[test]
@@ -84,7 +77,7 @@ fn a_non_leader_asks_less() {
         .run(ctx.on.relation_changed(&rel), &state.leader(false))
         .unwrap();
     assert_eq!(
-        tools(&out),
+        out.tools_called_lines(),
         [
             "network-get --format=json -r 1 ingress",
             "relation-get --format=json -r ingress:1 - web/0",
@@ -101,7 +94,7 @@ fn leader_elected_and_upgrade_list_the_relations_first() {
     for event in [ctx.on.leader_elected(), ctx.on.upgrade_charm()] {
         let out = ctx.run(event, &state).unwrap();
         assert_eq!(
-            tools(&out),
+            out.tools_called_lines(),
             [
                 "relation-ids ingress --format=json",
                 "network-get --format=json -r 1 ingress",
@@ -119,9 +112,17 @@ fn broken_and_unrelated_events_call_nothing() {
     let ctx = web(IngressConfig::new(8080).host(FQDN));
     let (rel, state) = steady();
     let broken = ctx.run(ctx.on.relation_broken(&rel), &state).unwrap();
-    assert!(tools(&broken).is_empty(), "{:?}", tools(&broken));
+    assert!(
+        broken.tools_called_lines().is_empty(),
+        "{:?}",
+        broken.tools_called_lines()
+    );
     let status = ctx.run(ctx.on.update_status(), &state).unwrap();
-    assert!(tools(&status).is_empty(), "{:?}", tools(&status));
+    assert!(
+        status.tools_called_lines().is_empty(),
+        "{:?}",
+        status.tools_called_lines()
+    );
     // The framework's own "emitting update-status" debug line.
-    assert_eq!(logs(&status), 1, "{:?}", status.juju_log);
+    assert_eq!(status.tool_count("juju-log"), 1, "{:?}", status.juju_log);
 }

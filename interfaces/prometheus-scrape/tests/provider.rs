@@ -8,6 +8,7 @@ mod support;
 
 use std::path::Path;
 
+use ops::model::LogLevel;
 use ops::status::Status;
 use ops_interface_prometheus_scrape::v0::{MetricsEndpointConfig, ScrapeJob};
 use serde_json::json;
@@ -109,7 +110,7 @@ fn first_join_on_the_leader_publishes_everything_and_it_validates() {
         json!({"severity": "Medium", "juju_model": "test-model", "juju_model_uuid": UUID, "juju_application": "exporter", "juju_charm": "exporter"})
     );
     // The broken file is named, the hook succeeds.
-    let errors = logs_at(&out, "ERROR");
+    let errors = out.log_messages_at(LogLevel::Error);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0].starts_with("alert rule file broken.rule: not YAML"),
@@ -177,11 +178,11 @@ fn change_update_status_and_departure_keep_the_unit_current_and_broken_writes_no
         r.local_unit_data["prometheus_scrape_unit_address"],
         "10.1.9.9"
     );
-    assert_eq!(sets(&status), 1, "only the unit bag");
+    assert_eq!(status.tool_count("relation-set"), 1, "only the unit bag");
     assert_valid("provider", r);
 
     let changed = ctx.run(ctx.on.relation_changed(r), &status.state).unwrap();
-    assert_eq!(sets(&changed), 0, "nothing changed");
+    assert_eq!(changed.tool_count("relation-set"), 0, "nothing changed");
     assert_valid("provider", relation(&changed, 1));
 
     let mut two = relation(&changed, 1).clone();
@@ -193,7 +194,7 @@ fn change_update_status_and_departure_keep_the_unit_current_and_broken_writes_no
             &with_relation(&changed.state, two.clone()),
         )
         .unwrap();
-    assert_eq!(sets(&departed), 0);
+    assert_eq!(departed.tool_count("relation-set"), 0);
     assert_valid("provider", relation(&departed, 1));
 
     let broken = ctx
@@ -202,7 +203,7 @@ fn change_update_status_and_departure_keep_the_unit_current_and_broken_writes_no
             &departed.state,
         )
         .unwrap();
-    assert_eq!(sets(&broken), 0);
+    assert_eq!(broken.tool_count("relation-set"), 0);
     assert!(broken.emitted_events.is_empty());
 }
 
@@ -222,7 +223,7 @@ fn without_an_ip_the_fqdn_is_the_address_and_an_external_url_wins() {
     assert_eq!(r.local_unit_data["prometheus_scrape_unit_address"], fqdn);
     assert_eq!(r.local_unit_data["prometheus_scrape_unit_fqdn"], fqdn);
     assert!(
-        logs_at(&out, "WARNING")[0]
+        out.log_messages_at(LogLevel::Warning)[0]
             .starts_with("cannot read the bind address of metrics-endpoint:1")
     );
     assert_valid("provider", r);
@@ -299,7 +300,7 @@ fn jobs_keep_only_the_allowed_keys_and_warn_about_the_rest() {
             "static_configs": [{"targets": ["*:8000", "10.1.32.215:7000"], "labels": {"some_key": "some-value"}}]
         })
     );
-    assert!(logs_at(&out, "WARNING")[0].ends_with("ALLOWED_KEYS): honor_labels"));
+    assert!(out.log_messages_at(LogLevel::Warning)[0].ends_with("ALLOWED_KEYS): honor_labels"));
 }
 
 /// What Prometheus' consumer writes in its application bag (`event`), and what the
@@ -352,7 +353,7 @@ fn reads_prometheus_reports_and_emits_in_order() {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
-        assert_eq!(emitted(&out), expected, "{report}");
+        assert_eq!(out.emitted_payloads(), expected, "{report}");
         assert_valid("provider", relation(&out, 1));
     }
     // The charm blocks on errors (its own choice, from the event).
@@ -394,7 +395,7 @@ fn bad_reports_are_logged_and_never_fail_the_hook() {
             )
             .unwrap_or_else(|e| panic!("{report}: the hook failed: {e}"));
         assert!(out.emitted_events.is_empty(), "{report}");
-        let warnings = logs_at(&out, "WARNING");
+        let warnings = out.log_messages_at(LogLevel::Warning);
         assert_eq!(warnings.len(), 1, "{report}: {warnings:?}");
         assert!(
             warnings[0].starts_with("ignoring Prometheus' report on relation metrics-endpoint:1:")

@@ -5,16 +5,9 @@
 
 mod support;
 
-use ops::testing::{Output, State};
+use ops::testing::State;
 use ops_interface_prometheus_scrape::v0::MetricsEndpointConfig;
 use support::*;
-
-fn logs(out: &Output) -> usize {
-    out.tool_calls
-        .iter()
-        .filter(|c| c.tool == "juju-log")
-        .count()
-}
 
 fn ctx() -> ops::testing::Context<Exporter> {
     exporter(MetricsEndpointConfig::new())
@@ -49,7 +42,7 @@ fn first_relation_joined_on_the_leader() {
         )
         .unwrap();
     assert_eq!(
-        tools(&out),
+        out.tools_called_lines(),
         [
             IDS,
             NETWORK,
@@ -60,7 +53,7 @@ fn first_relation_joined_on_the_leader() {
             "relation-set -r metrics-endpoint:1 --app --file -",
         ]
     );
-    assert_eq!(logs(&out), 1, "{:?}", out.juju_log);
+    assert_eq!(out.tool_count("juju-log"), 1, "{:?}", out.juju_log);
 }
 
 #[test]
@@ -71,12 +64,12 @@ fn steady_events_write_nothing() {
         .run(ctx.on.relation_joined(&rel, "prometheus/0"), &state)
         .unwrap();
     assert_eq!(
-        tools(&joined),
+        joined.tools_called_lines(),
         [IDS, NETWORK, UNIT_GET, "is-leader --format=json", APP_GET]
     );
     let changed = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
     assert_eq!(
-        tools(&changed),
+        changed.tools_called_lines(),
         [
             IDS,
             NETWORK,
@@ -86,9 +79,9 @@ fn steady_events_write_nothing() {
         ]
     );
     let status = ctx.run(ctx.on.update_status(), &state).unwrap();
-    assert_eq!(tools(&status), [IDS, NETWORK, UNIT_GET]);
+    assert_eq!(status.tools_called_lines(), [IDS, NETWORK, UNIT_GET]);
     for out in [&joined, &changed, &status] {
-        assert_eq!(logs(out), 1, "{:?}", out.juju_log);
+        assert_eq!(out.tool_count("juju-log"), 1, "{:?}", out.juju_log);
     }
 }
 
@@ -100,7 +93,7 @@ fn a_non_leader_relation_changed_asks_less() {
         .run(ctx.on.relation_changed(&rel), &state.leader(false))
         .unwrap();
     assert_eq!(
-        tools(&out),
+        out.tools_called_lines(),
         [IDS, NETWORK, UNIT_GET, "is-leader --format=json"]
     );
 }
@@ -109,7 +102,7 @@ fn a_non_leader_relation_changed_asks_less() {
 fn unrelated_events_call_nothing_without_a_relation() {
     let ctx = ctx();
     let out = ctx.run(ctx.on.update_status(), &State::new()).unwrap();
-    assert_eq!(tools(&out), [IDS]);
+    assert_eq!(out.tools_called_lines(), [IDS]);
     let out = ctx.run(ctx.on.start(), &State::new()).unwrap();
-    assert!(tools(&out).is_empty());
+    assert!(out.tools_called_lines().is_empty());
 }

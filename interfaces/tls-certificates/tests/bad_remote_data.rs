@@ -5,9 +5,10 @@
 
 mod support;
 
+use ops::model::LogLevel;
 use ops::testing::juju::{SecretOwnership, SecretState};
 use ops::testing::{Output, State};
-use ops_interface_tls_certificates::v1::{CertificateAvailable, Mode, labels};
+use ops_interface_tls_certificates::v1::{CertificateAvailable, CertificateDenied, Mode, labels};
 use support::provider::{Ca, Py, certificates_bag, dumps, entry, obj, s};
 use support::*;
 
@@ -46,12 +47,11 @@ fn run(t: &Sent, bag: Vec<(String, String)>) -> Output {
 }
 
 fn warning_with(out: &Output, parts: &[&str]) {
-    let lines = logs(out);
+    let lines = out.log_messages_at(LogLevel::Warning);
     assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("WARNING") && parts.iter().all(|p| l.contains(p))),
-        "no warning with {parts:?} in {lines:#?}"
+        lines.iter().any(|l| parts.iter().all(|p| l.contains(p))),
+        "no warning with {parts:?} in {:#?}",
+        out.juju_log
     );
 }
 
@@ -76,7 +76,7 @@ fn certificates_that_are_not_json_or_not_a_list() {
     ] {
         let out = run(&t, bag("certificates", value));
         warning_with(&out, &["certificates:7 (self-signed-certificates)", says]);
-        assert!(emitted(&out, "certificate-available").is_empty());
+        assert!(out.emitted_of::<CertificateAvailable>().unwrap().is_empty());
     }
 }
 
@@ -111,10 +111,9 @@ fn entries_with_missing_fields_or_wrong_types_are_skipped_and_the_good_one_is_us
     warning_with(&out, &["`certificates` entry 1 is skipped", "invalid type"]);
     warning_with(&out, &["`certificates` entry 2 is skipped"]);
     warning_with(&out, &["`certificates` entry 3 is skipped"]);
-    let got = emitted(&out, "certificate-available");
+    let got = out.emitted_of::<CertificateAvailable>().unwrap();
     assert_eq!(got.len(), 1, "the good entry is used");
-    let payload: CertificateAvailable = got[0].payload_as().unwrap();
-    assert_eq!(payload.certificate, t.cert);
+    assert_eq!(got[0].certificate, t.cert);
 }
 
 #[test]
@@ -146,7 +145,10 @@ fn unparsable_pems_are_skipped_with_what_is_wrong() {
     for (e, says) in cases {
         let out = run(&t, certificates_bag(&[e]));
         warning_with(&out, &["`certificates` entry 0 is skipped", says]);
-        assert!(emitted(&out, "certificate-available").is_empty(), "{says}");
+        assert!(
+            out.emitted_of::<CertificateAvailable>().unwrap().is_empty(),
+            "{says}"
+        );
         assert!(
             !secret_labels(&out.state)
                 .iter()
@@ -173,7 +175,7 @@ fn a_certificate_that_is_not_for_our_key_or_not_what_we_asked() {
             "not for our private key",
         ],
     );
-    assert!(emitted(&out, "certificate-available").is_empty());
+    assert!(out.emitted_of::<CertificateAvailable>().unwrap().is_empty());
     // A CA certificate where we asked for none.
     let ca_cert = t.ca.sign(&t.csr, true);
     let out = run(
@@ -184,7 +186,7 @@ fn a_certificate_that_is_not_for_our_key_or_not_what_we_asked() {
         &out,
         &["it is a CA certificate and we asked for one that is not"],
     );
-    assert!(emitted(&out, "certificate-available").is_empty());
+    assert!(out.emitted_of::<CertificateAvailable>().unwrap().is_empty());
 }
 
 #[test]
@@ -213,19 +215,21 @@ fn a_certificate_for_a_csr_we_never_sent() {
         &t,
         certificates_bag(&[entry(&cert, &replaced, &t.ca.pem, &[], false)]),
     );
-    assert!(emitted(&out, "certificate-available").is_empty());
+    assert!(out.emitted_of::<CertificateAvailable>().unwrap().is_empty());
     assert!(
-        logs(&out).iter().any(|l| l.starts_with("DEBUG")
-            && l.contains("`certificates` entry 0 is for a CSR of ours that we no longer request")),
+        out.log_messages_at(LogLevel::Debug)
+            .iter()
+            .any(|l| l
+                .contains("`certificates` entry 0 is for a CSR of ours that we no longer request")),
         "{:#?}",
-        logs(&out)
+        out.juju_log
     );
     // A CSR that is not PEM at all: not ours, nothing to say, nothing done.
     let out = run(
         &t,
         certificates_bag(&[entry(&t.cert, "junk", &t.ca.pem, &[], false)]),
     );
-    assert!(emitted(&out, "certificate-available").is_empty());
+    assert!(out.emitted_of::<CertificateAvailable>().unwrap().is_empty());
 }
 
 #[test]
@@ -262,7 +266,7 @@ fn bad_request_errors_and_capabilities() {
     );
     warning_with(&out, &["`request_errors` entry 2 is skipped"]);
     warning_with(&out, &["`capabilities` is not a capabilities object"]);
-    assert!(emitted(&out, "certificate-denied").is_empty());
+    assert!(out.emitted_of::<CertificateDenied>().unwrap().is_empty());
 }
 
 #[test]
@@ -305,11 +309,11 @@ fn an_unreadable_key_in_its_secret_is_replaced_with_an_error_line() {
         )
         .unwrap();
     assert!(
-        logs(&out).iter().any(|l| l.starts_with("ERROR")
-            && l.contains(&label)
-            && l.contains("replacing it with a new one")),
+        out.log_messages_at(LogLevel::Error)
+            .iter()
+            .any(|l| l.contains(&label) && l.contains("replacing it with a new one")),
         "{:#?}",
-        logs(&out)
+        out.juju_log
     );
     let secret = out.state.secret_by_id(&label).unwrap();
     assert!(secret.latest().unwrap().content["private-key"].starts_with("-----BEGIN"));
@@ -321,9 +325,9 @@ fn no_provider_data_at_all_is_fine_and_quiet() {
     let t = sent();
     let out = run(&t, Vec::new());
     assert!(
-        logs(&out).iter().all(|l| !l.starts_with("WARNING")),
+        out.log_messages_at(LogLevel::Warning).is_empty(),
         "{:#?}",
-        logs(&out)
+        out.juju_log
     );
 }
 
@@ -343,7 +347,7 @@ fn an_expired_certificate_is_not_stored_or_announced() {
             "the certificate expired at",
         ],
     );
-    assert!(emitted(&out, "certificate-available").is_empty());
+    assert!(out.emitted_of::<CertificateAvailable>().unwrap().is_empty());
     assert!(
         !secret_labels(&out.state)
             .iter()

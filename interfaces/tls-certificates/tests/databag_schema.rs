@@ -6,8 +6,11 @@
 
 mod support;
 
+use ops::model::LogLevel;
 use ops::testing::{Output, State};
-use ops_interface_tls_certificates::v1::{Mode, TlsRequirer};
+use ops_interface_tls_certificates::v1::{
+    CertificateAvailable, CertificateRevoked, Mode, TlsRequirer,
+};
 use support::provider::{Ca, answer_all, certificates_bag, entry};
 use support::schema::assert_requirer_bags_valid;
 use support::*;
@@ -61,7 +64,7 @@ fn lifecycle(build: fn() -> TlsRequirer, leader: bool, modes: &[Mode]) {
     let answered = provider_answers(&out.state, &ca);
     let out = step(&ctx, ctx.on.relation_changed(&rel), &answered, "answered");
     assert_eq!(
-        emitted(&out, "certificate-available").len(),
+        out.emitted_of::<CertificateAvailable>().unwrap().len(),
         modes.len(),
         "answered: one certificate per mode"
     );
@@ -109,7 +112,10 @@ fn lifecycle(build: fn() -> TlsRequirer, leader: bool, modes: &[Mode]) {
         r.remote_app_data(certificates_bag(&entries))
     });
     let out = step(&ctx, ctx.on.relation_changed(&rel), &revoked, "revoked");
-    assert_eq!(emitted(&out, "certificate-revoked").len(), modes.len());
+    assert_eq!(
+        out.emitted_of::<CertificateRevoked>().unwrap().len(),
+        modes.len()
+    );
 
     // A regenerated key replaces the CSRs.
     let before = csrs(&out.state, modes[0]);
@@ -168,7 +174,7 @@ fn a_follower_in_app_mode_writes_nothing() {
     let r = relation_in(&out.state);
     assert!(r.local_unit_data.is_empty() && r.local_app_data.is_empty());
     assert!(out.state.juju.secrets.is_empty());
-    assert!(!tools(&out).iter().any(|t| t == "relation-set"));
+    assert!(!out.tools_called().contains(&"relation-set"));
 }
 
 /// A changed request replaces the CSR; a request withdrawn leaves no key (not `[]`).
@@ -190,11 +196,11 @@ fn changed_and_withdrawn_requests() {
     let out = step(&ctx, ctx.on.config_changed(), &broken, "bad config");
     assert_eq!(csrs(&out.state, Mode::Unit), second);
     assert!(
-        logs(&out).iter().any(|l| l.starts_with("ERROR")
-            && l.contains("cannot be worked out")
-            && l.contains("left as they are")),
-        "{:?}",
-        logs(&out)
+        out.log_messages_at(LogLevel::Error)
+            .iter()
+            .any(|l| l.contains("cannot be worked out") && l.contains("left as they are")),
+        "{:#?}",
+        out.juju_log
     );
 
     // With no request left, the key goes from the bag.
@@ -238,7 +244,7 @@ fn safety_net_renewal() {
     let now = csrs(&out.state, Mode::Unit);
     assert_eq!(now.len(), 1);
     assert_ne!(now[0].0, csr, "the CSR was replaced");
-    assert!(emitted(&out, "certificate-available").is_empty());
+    assert!(out.emitted_of::<CertificateAvailable>().unwrap().is_empty());
 }
 
 /// The schema has teeth: what the Python library would never write fails it.

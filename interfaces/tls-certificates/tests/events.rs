@@ -15,13 +15,6 @@ use ops_interface_tls_certificates::v1::{
 use support::provider::{Ca, certificates_bag, entry};
 use support::*;
 
-fn available(out: &Output) -> Vec<CertificateAvailable> {
-    emitted(out, "certificate-available")
-        .iter()
-        .map(|e| e.payload_as::<CertificateAvailable>().unwrap())
-        .collect()
-}
-
 /// The requirer sent its CSR; the provider answered with `cert`.
 struct Answered {
     ctx: Context<TestCharm>,
@@ -67,19 +60,22 @@ fn answered(build: fn() -> TlsRequirer, leader: bool, mode: Mode) -> Answered {
 #[test]
 fn certificate_available_carries_the_certificate_its_csr_the_ca_and_the_chain() {
     let a = answered(unit_requirer, false, Mode::Unit);
-    let events = emitted(&a.out, "certificate-available");
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].emitter, KEY);
+    assert!(
+        a.out
+            .emitted_events
+            .iter()
+            .any(|e| e.kind() == EventKind::custom_of::<CertificateAvailable>(KEY))
+    );
     assert_eq!(
-        events[0].payload_as::<CertificateAvailable>().unwrap(),
-        CertificateAvailable {
+        a.out.emitted_of::<CertificateAvailable>().unwrap(),
+        [CertificateAvailable {
             certificate: a.cert.clone(),
             certificate_signing_request: a.csr.clone(),
             ca: a.ca.pem.clone(),
             chain: vec![a.cert.clone(), a.ca.pem.clone()],
             mode: Mode::Unit,
             relation_id: RELATION_ID as u32,
-        }
+        }]
     );
 }
 
@@ -92,8 +88,13 @@ fn it_fires_once_per_certificate_and_again_when_the_certificate_changes() {
         .ctx
         .run(a.ctx.on.relation_changed(&rel), &a.out.state)
         .unwrap();
-    assert!(available(&again).is_empty());
-    assert_eq!(tools(&again), ["relation-get", "relation-get"]);
+    assert!(
+        again
+            .emitted_of::<CertificateAvailable>()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(again.tools_called(), ["relation-get", "relation-get"]);
     // The provider re-issues the certificate for the same CSR.
     let reissued = a.ca.sign(&a.csr, false);
     let state = with_relation(&a.out.state, |r| {
@@ -106,7 +107,7 @@ fn it_fires_once_per_certificate_and_again_when_the_certificate_changes() {
         )]))
     });
     let out = a.ctx.run(a.ctx.on.relation_changed(&rel), &state).unwrap();
-    let got = available(&out);
+    let got = out.emitted_of::<CertificateAvailable>().unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].certificate, reissued);
     let label = labels::certificate(Mode::Unit, "web/0", ENDPOINT, &a.csr);
@@ -124,13 +125,13 @@ fn with_its_stored_state_lost_it_checks_the_secret_and_emits_nothing_twice() {
         .run(a.ctx.on.relation_changed(&relation()), &state)
         .unwrap();
     assert!(
-        available(&out).is_empty(),
+        out.emitted_of::<CertificateAvailable>().unwrap().is_empty(),
         "the secret holds the same certificate"
     );
     assert!(
-        !tools(&out)
+        !out.tools_called()
             .iter()
-            .any(|t| t == "relation-set" || t == "secret-add")
+            .any(|t| *t == "relation-set" || *t == "secret-add")
     );
     // And the hints are back.
     let st: RequirerState = out.state.component_stored_as(KEY).unwrap();
@@ -150,8 +151,8 @@ fn a_stale_key_hint_is_checked_against_the_secret_before_anything_is_removed() {
         .run(a.ctx.on.relation_changed(&relation()), &state)
         .unwrap();
     assert_eq!(csrs(&out.state, Mode::Unit), [(a.csr.clone(), false)]);
-    assert!(!tools(&out).iter().any(|t| t == "relation-set"));
-    assert!(available(&out).is_empty());
+    assert!(!out.tools_called().contains(&"relation-set"));
+    assert!(out.emitted_of::<CertificateAvailable>().unwrap().is_empty());
 }
 
 /// A charm that defers `certificate-available` until its workload is there.
@@ -217,16 +218,14 @@ fn revocation_is_announced_once_and_the_stored_copy_removed() {
         .ctx
         .run(a.ctx.on.relation_changed(&rel), &revoked)
         .unwrap();
-    let events = emitted(&out, "certificate-revoked");
-    assert_eq!(events.len(), 1);
     assert_eq!(
-        events[0].payload_as::<CertificateRevoked>().unwrap(),
-        CertificateRevoked {
+        out.emitted_of::<CertificateRevoked>().unwrap(),
+        [CertificateRevoked {
             certificate: a.cert.clone(),
             certificate_signing_request: a.csr.clone(),
             mode: Mode::Unit,
             relation_id: RELATION_ID as u32,
-        }
+        }]
     );
     let label = labels::certificate(Mode::Unit, "web/0", ENDPOINT, &a.csr);
     assert!(out.state.secret_by_id(&label).is_none());
@@ -235,7 +234,7 @@ fn revocation_is_announced_once_and_the_stored_copy_removed() {
         .ctx
         .run(a.ctx.on.relation_changed(&rel), &out.state)
         .unwrap();
-    assert!(emitted(&again, "certificate-revoked").is_empty());
+    assert!(again.emitted_of::<CertificateRevoked>().unwrap().is_empty());
     // The provider issues a new certificate for the same CSR: available again.
     let fresh = a.ca.sign(&a.csr, false);
     let state = with_relation(&again.state, |r| {
@@ -248,7 +247,10 @@ fn revocation_is_announced_once_and_the_stored_copy_removed() {
         )]))
     });
     let out = a.ctx.run(a.ctx.on.relation_changed(&rel), &state).unwrap();
-    assert_eq!(available(&out)[0].certificate, fresh);
+    assert_eq!(
+        out.emitted_of::<CertificateAvailable>().unwrap()[0].certificate,
+        fresh
+    );
 }
 
 #[test]
@@ -276,7 +278,7 @@ fn secret_expiry_renews_with_a_new_csr_and_the_new_certificate_is_announced() {
         .ctx
         .run(a.ctx.on.relation_changed(&relation()), &state)
         .unwrap();
-    let got = available(&out);
+    let got = out.emitted_of::<CertificateAvailable>().unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].certificate, new_cert);
 }
@@ -295,12 +297,12 @@ fn secret_events_of_other_secrets_are_not_ours() {
         .ctx
         .run(a.ctx.on.secret_expired(&other, 1), &state)
         .unwrap();
-    assert!(tools(&out).is_empty(), "{:?}", tools(&out));
+    assert!(out.tools_called().is_empty(), "{:?}", out.tools_called());
     let out = a
         .ctx
         .run(a.ctx.on.secret_remove(&other, 1), &state)
         .unwrap();
-    assert!(tools(&out).is_empty(), "{:?}", tools(&out));
+    assert!(out.tools_called().is_empty(), "{:?}", out.tools_called());
 }
 
 #[test]
@@ -322,7 +324,7 @@ fn secret_remove_of_our_certificate_secret_removes_the_revision() {
         .ctx
         .run(a.ctx.on.secret_remove(&secret, 1), &state)
         .unwrap();
-    assert_eq!(tools(&out), ["secret-remove"]);
+    assert_eq!(out.tools_called(), ["secret-remove"]);
     let left = out.state.secret_by_id(&label).unwrap();
     assert_eq!(left.revisions.len(), 1);
     assert_eq!(left.revisions[0].revision, 2);
@@ -385,9 +387,13 @@ fn a_regenerated_key_replaces_the_csrs_and_causes_no_churn_after() {
         .run(a.ctx.on.relation_changed(&relation()), &out.state)
         .unwrap();
     assert_eq!(csrs(&next.state, Mode::Unit), after);
-    assert!(!tools(&next).iter().any(|t| t == "relation-set"));
+    assert!(!next.tools_called().contains(&"relation-set"));
     // A certificate for the old key is no longer ours.
-    assert!(available(&next).is_empty());
+    assert!(
+        next.emitted_of::<CertificateAvailable>()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -412,7 +418,7 @@ fn two_requests_two_certificates() {
     let bag = certificates_bag(&support::provider::answer_all(&ca, &ours));
     let state = with_relation(&sent.state, |r| r.remote_app_data(bag));
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
-    assert_eq!(available(&out).len(), 2);
+    assert_eq!(out.emitted_of::<CertificateAvailable>().unwrap().len(), 2);
     assert_eq!(
         secret_labels(&out.state)
             .iter()
@@ -448,7 +454,7 @@ fn on_juju_3_4_a_reissued_certificate_is_stored_with_its_expiry() {
         )]))
     });
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
-    assert_eq!(available(&out).len(), 1);
+    assert_eq!(out.emitted_of::<CertificateAvailable>().unwrap().len(), 1);
     let label = labels::certificate(Mode::Unit, "web/0", ENDPOINT, &csr);
     let expiry_before = out.state.secret_by_id(&label).unwrap().expire.clone();
     let second = ca.sign_at(
@@ -467,7 +473,10 @@ fn on_juju_3_4_a_reissued_certificate_is_stored_with_its_expiry() {
         )]))
     });
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
-    assert_eq!(available(&out)[0].certificate, second);
+    assert_eq!(
+        out.emitted_of::<CertificateAvailable>().unwrap()[0].certificate,
+        second
+    );
     let secret = out.state.secret_by_id(&label).unwrap();
     assert_eq!(secret.latest().unwrap().content["certificate"], second);
     assert_eq!(secret.latest().unwrap().content["csr"], csr);

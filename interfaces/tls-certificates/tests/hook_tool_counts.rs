@@ -99,9 +99,9 @@ fn table(runs: &[Run]) -> String {
             format!(
                 "| {} | {} | {} | {} |",
                 r.name,
-                tools(&r.out).len(),
+                r.out.tools_called().len(),
                 log_lines(&r.out),
-                tools(&r.out).join(", ")
+                r.out.tools_called().join(", ")
             )
         })
         .collect::<Vec<_>>()
@@ -145,7 +145,7 @@ fn unit_mode() {
         &[],
     ];
     for (run, want) in runs.iter().zip(expected) {
-        assert_eq!(tools(&run.out), want, "{}", run.name);
+        assert_eq!(run.out.tools_called(), want, "{}", run.name);
     }
     // The library logs what changed, and nothing when nothing did.
     let logs: Vec<usize> = runs.iter().map(|r| log_lines(&r.out)).collect();
@@ -156,18 +156,12 @@ fn unit_mode() {
 fn app_mode_on_the_leader() {
     let runs = life(app_requirer, true, Mode::App);
     println!("{}", table(&runs));
-    let counts: Vec<usize> = runs.iter().map(|r| tools(&r.out).len()).collect();
+    let counts: Vec<usize> = runs.iter().map(|r| r.out.tools_called().len()).collect();
     assert_eq!(counts, [6, 4, 6, 4, 5, 9, 7, 0], "{}", table(&runs));
     // Leadership is asked once per hook, and the app key (which another leader may change)
     // is read from its secret rather than from a hint.
     for run in &runs[..5] {
-        let t = tools(&run.out);
-        assert_eq!(
-            t.iter().filter(|t| *t == "is-leader").count(),
-            1,
-            "{}",
-            run.name
-        );
+        assert_eq!(run.out.tool_count("is-leader"), 1, "{}", run.name);
     }
 }
 
@@ -193,7 +187,7 @@ fn a_refresh_on_its_own_relation_events_runs_once() {
     let out = ctx.run(ctx.on.update_status(), &out.state).unwrap();
     assert_eq!(out.handlers_called(), ["tls/reconcile_refresh"]);
     assert_eq!(
-        tools(&out),
+        out.tools_called(),
         [
             "relation-ids",
             "relation-list",

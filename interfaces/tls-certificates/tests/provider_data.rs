@@ -11,6 +11,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
+use ops::model::LogLevel;
 use ops::testing::State;
 use ops::testing::juju::{SecretOwnership, SecretState};
 use ops_interface_tls_certificates::v1::labels;
@@ -53,18 +54,10 @@ fn provider_says(
         .unwrap()
 }
 
-fn available(out: &ops::testing::Output) -> Vec<CertificateAvailable> {
-    emitted(out, "certificate-available")
-        .iter()
-        .map(|e| e.payload_as::<CertificateAvailable>().unwrap())
-        .collect()
-}
-
-fn warnings(out: &ops::testing::Output) -> Vec<String> {
-    logs(out)
-        .into_iter()
-        .filter(|l| l.starts_with("WARNING") || l.starts_with("ERROR"))
-        .collect()
+fn warnings(out: &ops::testing::Output) -> Vec<&str> {
+    let mut lines = out.log_messages_at(LogLevel::Warning);
+    lines.extend(out.log_messages_at(LogLevel::Error));
+    lines
 }
 
 #[test]
@@ -78,7 +71,7 @@ fn self_signed_certificates_answer_with_an_rsa_ca_and_a_chain() {
         &state,
         certificates_bag(&[entry(&cert, &csr, &ca.pem, &[&cert, &ca.pem], false)]),
     );
-    let got = available(&out);
+    let got = out.emitted_of::<CertificateAvailable>().unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].certificate, cert);
     assert_eq!(got[0].ca, ca.pem);
@@ -108,7 +101,7 @@ fn no_chain_a_null_chain_and_older_fields_are_read() {
         ("recommended_expiry_notification_time", Py::Int(168)),
     ]);
     let out = provider_says(&ctx, &state, certificates_bag(&[older]));
-    let got = available(&out);
+    let got = out.emitted_of::<CertificateAvailable>().unwrap();
     assert_eq!(got.len(), 1);
     assert!(got[0].chain.is_empty());
     // A null chain, from a provider that dumps None.
@@ -122,7 +115,7 @@ fn no_chain_a_null_chain_and_older_fields_are_read() {
         ("revoked", Py::Null),
     ]);
     let out = provider_says(&ctx, &state, certificates_bag(&[null_chain]));
-    assert_eq!(available(&out).len(), 1);
+    assert_eq!(out.emitted_of::<CertificateAvailable>().unwrap().len(), 1);
     assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
 }
 
@@ -144,7 +137,7 @@ fn an_intermediate_ca_and_a_three_certificate_chain() {
             false,
         )]),
     );
-    let got = available(&out);
+    let got = out.emitted_of::<CertificateAvailable>().unwrap();
     assert_eq!(got[0].ca, intermediate.pem);
     assert_eq!(got[0].chain.len(), 3);
     assert_eq!(
@@ -172,13 +165,13 @@ fn other_units_certificates_beside_ours_are_left_alone() {
             entry(&mine, &csr, &ca.pem, &[&mine, &ca.pem], false),
         ]),
     );
-    let got = available(&out);
+    let got = out.emitted_of::<CertificateAvailable>().unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].certificate, mine);
     assert!(
-        logs(&out).iter().all(|l| !l.contains("entry 0")),
-        "{:?}",
-        logs(&out)
+        out.log_messages().iter().all(|l| !l.contains("entry 0")),
+        "{:#?}",
+        out.juju_log
     );
 }
 
@@ -198,7 +191,7 @@ fn pems_with_a_trailing_newline_match_our_stripped_csr() {
         &state,
         certificates_bag(&[entry(&c, &r, &a, &[&c], false)]),
     );
-    let got = available(&out);
+    let got = out.emitted_of::<CertificateAvailable>().unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(
         got[0].certificate, cert,
@@ -231,7 +224,7 @@ fn a_ca_certificate_for_a_ca_request() {
         &state,
         certificates_bag(&[entry(&cert, &csr, &ca.pem, &[&cert, &ca.pem], false)]),
     );
-    assert_eq!(available(&out).len(), 1);
+    assert_eq!(out.emitted_of::<CertificateAvailable>().unwrap().len(), 1);
 }
 
 #[test]
@@ -257,7 +250,7 @@ fn app_mode_certificates_are_stored_by_the_leader_under_the_app_label() {
         &out.state,
         certificates_bag(&[entry(&cert, &csr, &ca.pem, &[&cert], false)]),
     );
-    let got = available(&out);
+    let got = out.emitted_of::<CertificateAvailable>().unwrap();
     assert_eq!(got[0].mode, Mode::App);
     let label = labels::certificate(Mode::App, "web/0", ENDPOINT, &csr);
     assert_eq!(
@@ -305,10 +298,7 @@ fn request_errors_under_the_librarys_and_the_specs_name_are_announced_once() {
     ]);
     let bag = vec![("request_errors".to_owned(), dumps(&errors))];
     let out = provider_says(&ctx, &out.state, bag.clone());
-    let denied: Vec<CertificateDenied> = emitted(&out, "certificate-denied")
-        .iter()
-        .map(|e| e.payload_as().unwrap())
-        .collect();
+    let denied = out.emitted_of::<CertificateDenied>().unwrap();
     assert_eq!(denied.len(), 2);
     assert_eq!(denied[0].mode, Mode::Unit);
     assert_eq!(denied[0].error.code, 101);
@@ -318,7 +308,7 @@ fn request_errors_under_the_librarys_and_the_specs_name_are_announced_once() {
     assert_eq!(denied[1].certificate_signing_request, app_csr);
     // The same refusals again: not announced again.
     let again = provider_says(&ctx, &out.state, bag);
-    assert!(emitted(&again, "certificate-denied").is_empty());
+    assert!(again.emitted_of::<CertificateDenied>().unwrap().is_empty());
 }
 
 #[test]
@@ -389,9 +379,9 @@ fn what_the_python_requirer_left_behind_is_adopted() {
     let out = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
     // The CSR matches our request and the key: kept as it is, nothing rewritten.
     assert!(
-        !tools(&out)
+        !out.tools_called()
             .iter()
-            .any(|t| t == "relation-set" || t == "secret-add")
+            .any(|t| *t == "relation-set" || *t == "secret-add")
     );
     assert_eq!(csrs(&out.state, Mode::Unit), [(csr.clone(), false)]);
     // And the provider's certificate for it is ours.
@@ -402,7 +392,7 @@ fn what_the_python_requirer_left_behind_is_adopted() {
         &out.state,
         certificates_bag(&[entry(&cert, &csr, &ca.pem, &[&cert], false)]),
     );
-    assert_eq!(available(&out).len(), 1);
+    assert_eq!(out.emitted_of::<CertificateAvailable>().unwrap().len(), 1);
 }
 
 /// Standard base64, for the interface README's examples.
@@ -444,6 +434,6 @@ fn the_readmes_base64_form_is_not_what_the_library_writes_and_is_not_taken() {
     let out = ctx
         .run(ctx.on.relation_changed(&relation()), &state)
         .unwrap();
-    assert!(available(&out).is_empty());
+    assert!(out.emitted_of::<CertificateAvailable>().unwrap().is_empty());
     assert!(warnings(&out).is_empty(), "{:?}", warnings(&out));
 }

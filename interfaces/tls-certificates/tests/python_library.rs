@@ -70,9 +70,9 @@ fn the_python_library_reads_our_csr_and_we_read_its_answer() {
     assert!(errors.is_empty(), "{errors:?}");
     let state = with_relation(&sent.state, |r| r.remote_app_data(bag));
     let got = ctx.run(ctx.on.relation_changed(&rel), &state).unwrap();
-    let events = emitted(&got, "certificate-available");
-    assert_eq!(events.len(), 1, "{:#?}", logs(&got));
-    let payload: CertificateAvailable = events[0].payload_as().unwrap();
+    let events = got.emitted_of::<CertificateAvailable>().unwrap();
+    assert_eq!(events.len(), 1, "{:#?}", got.juju_log);
+    let payload = &events[0];
     assert_eq!(payload.certificate, out["certificate"].as_str().unwrap());
     assert_eq!(payload.ca, out["ca"].as_str().unwrap());
     std::fs::remove_dir_all(&dir).ok();

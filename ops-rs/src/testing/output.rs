@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use pebble_client::testing::ExecRecord;
 
-use crate::event::CustomEventData;
+use crate::event::{CustomEvent, CustomEventData};
 use crate::framework::HandlerCall;
+use crate::hookcmds::LogLevel;
 use crate::testing::juju::{LogLine, ToolRecord};
 use crate::testing::state::State;
 
@@ -174,11 +175,438 @@ impl Output {
             .map(|c| c.handler.as_str())
             .collect()
     }
+
+    /// The names of the custom events emitted during the run, in order (each event's
+    /// [`CustomEvent::NAME`], without its emitter's key).
+    ///
+    /// ```
+    /// # use ops::prelude::*;
+    /// # use ops::event::CustomEvent;
+    /// # use ops::testing::{Context, State};
+    /// #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    /// struct Ready {
+    ///     url: String,
+    /// }
+    /// impl CustomEvent for Ready {
+    ///     const NAME: &'static str = "ready";
+    /// }
+    /// #[derive(Default)]
+    /// struct Web;
+    /// impl Charm for Web {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("announce", |_c, ctx, _ev| {
+    ///             ctx.emit(Ready { url: "http://web/".into() })?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let ctx = Context::<Web>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: web\n")?);
+    /// let out = ctx.run(ctx.on.config_changed(), &State::new())?;
+    /// assert_eq!(out.emitted_names(), ["ready"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn emitted_names(&self) -> Vec<&str> {
+        self.emitted_events
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect()
+    }
+
+    /// The custom events emitted during the run, in order, each as its kind
+    /// (`<emitter>/<name>`, see [`CustomEventData::kind`]) and its payload as JSON: the form
+    /// a deferred event is stored in, for pinning the wire form of a library's events.
+    ///
+    /// ```
+    /// # use ops::prelude::*;
+    /// # use ops::event::CustomEvent;
+    /// # use ops::testing::{Context, State};
+    /// #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    /// struct Ready {
+    ///     url: String,
+    /// }
+    /// impl CustomEvent for Ready {
+    ///     const NAME: &'static str = "ready";
+    /// }
+    /// #[derive(Default)]
+    /// struct Web;
+    /// impl Charm for Web {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("announce", |_c, ctx, _ev| {
+    ///             ctx.emit(Ready { url: "http://web/".into() })?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let ctx = Context::<Web>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: web\n")?);
+    /// let out = ctx.run(ctx.on.config_changed(), &State::new())?;
+    /// assert_eq!(
+    ///     out.emitted_payloads(),
+    ///     [("charm/ready".to_owned(), serde_json::json!({"url": "http://web/"}))]
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn emitted_payloads(&self) -> Vec<(String, serde_json::Value)> {
+        self.emitted_events
+            .iter()
+            .map(|e| (e.kind().to_string(), e.payload.clone()))
+            .collect()
+    }
+
+    /// The payloads of the custom events of type `T` emitted during the run, in order,
+    /// decoded: the events named [`T::NAME`](CustomEvent::NAME), whatever their emitter (to
+    /// tell two emitters apart, filter [`emitted_events`](Self::emitted_events) by
+    /// [`kind`](CustomEventData::kind)).
+    ///
+    /// # Errors
+    ///
+    /// A payload of an event of that name does not fit `T` (another type of the same name,
+    /// from another emitter); the error names what did not fit.
+    ///
+    /// ```
+    /// # use ops::prelude::*;
+    /// # use ops::event::CustomEvent;
+    /// # use ops::testing::{Context, State};
+    /// #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    /// struct Ready {
+    ///     url: String,
+    /// }
+    /// impl CustomEvent for Ready {
+    ///     const NAME: &'static str = "ready";
+    /// }
+    /// #[derive(Default)]
+    /// struct Web;
+    /// impl Charm for Web {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("announce", |_c, ctx, _ev| {
+    ///             ctx.emit(Ready { url: "http://web/".into() })?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let ctx = Context::<Web>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: web\n")?);
+    /// let out = ctx.run(ctx.on.config_changed(), &State::new())?;
+    /// assert_eq!(out.emitted_of::<Ready>()?, [Ready { url: "http://web/".into() }]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn emitted_of<T: CustomEvent>(&self) -> Result<Vec<T>, serde_json::Error> {
+        self.emitted_events
+            .iter()
+            .filter(|e| e.name == T::NAME)
+            .map(CustomEventData::payload_as)
+            .collect()
+    }
+
+    /// The hook tools called during the run, by name, in order, leaving out `juju-log`: its
+    /// calls are the run's log ([`juju_log`](Self::juju_log)), and a log line added should
+    /// not change what a test pins. [`tool_calls`](Self::tool_calls) has every call.
+    ///
+    /// ```
+    /// # use ops::prelude::*;
+    /// # use ops::model::LogLevel;
+    /// # use ops::testing::{Context, State};
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("check", |_c, ctx, _ev| {
+    ///             if ctx.model().is_leader()? {
+    ///                 ctx.model().juju_log(LogLevel::Info, "leading")?;
+    ///                 ctx.model().set_workload_version("1.2")?;
+    ///             }
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let ctx = Context::<App>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: app\n")?);
+    /// let out = ctx.run(ctx.on.config_changed(), &State::new().leader(true))?;
+    /// assert_eq!(out.tools_called(), ["is-leader", "application-version-set"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tools_called(&self) -> Vec<&str> {
+        self.calls_without_logs().map(|c| c.tool.as_str()).collect()
+    }
+
+    /// The hook-tool calls of [`tools_called`](Self::tools_called) (`juju-log` left out) as
+    /// command lines, e.g. `is-leader --format=json`; [`tool_lines`](Self::tool_lines) has
+    /// every call.
+    ///
+    /// ```
+    /// # use ops::prelude::*;
+    /// # use ops::model::LogLevel;
+    /// # use ops::testing::{Context, State};
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("check", |_c, ctx, _ev| {
+    ///             ctx.model().juju_log(LogLevel::Info, "checking")?;
+    ///             ctx.model().is_leader()?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let ctx = Context::<App>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: app\n")?);
+    /// let out = ctx.run(ctx.on.config_changed(), &State::new())?;
+    /// assert_eq!(out.tools_called_lines(), ["is-leader --format=json"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tools_called_lines(&self) -> Vec<String> {
+        self.calls_without_logs().map(ToolRecord::line).collect()
+    }
+
+    /// How many times `tool` was called during the run; every call counts, `juju-log`'s
+    /// too.
+    ///
+    /// ```
+    /// # use ops::prelude::*;
+    /// # use ops::testing::{Context, State};
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("version", |_c, ctx, _ev| {
+    ///             ctx.model().set_workload_version("1.2")?;
+    ///             ctx.model().set_workload_version("1.5")?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let ctx = Context::<App>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: app\n")?);
+    /// let out = ctx.run(ctx.on.config_changed(), &State::new())?;
+    /// assert_eq!(out.tool_count("application-version-set"), 2);
+    /// assert_eq!(out.tool_count("relation-set"), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tool_count(&self, tool: &str) -> usize {
+        self.tool_calls.iter().filter(|c| c.tool == tool).count()
+    }
+
+    /// How many times each hook tool was called during the run, by tool (every call,
+    /// `juju-log`'s too), e.g. `{"relation-get": 2, "relation-set": 1}`.
+    ///
+    /// ```
+    /// # use ops::prelude::*;
+    /// # use ops::testing::{Context, State};
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("version", |_c, ctx, _ev| {
+    ///             ctx.model().set_workload_version("1.2")?;
+    ///             ctx.model().set_workload_version("1.5")?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let ctx = Context::<App>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: app\n")?);
+    /// let out = ctx.run(ctx.on.config_changed(), &State::new())?;
+    /// let counts = out.tool_counts();
+    /// assert_eq!(counts["application-version-set"], 2);
+    /// assert!(!counts.contains_key("relation-set"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tool_counts(&self) -> BTreeMap<&str, usize> {
+        let mut counts = BTreeMap::new();
+        for call in &self.tool_calls {
+            *counts.entry(call.tool.as_str()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// The lines logged at `level` during the run, in order, as
+    /// [`log_messages`](Self::log_messages) gives them (a message of several lines gives
+    /// each).
+    ///
+    /// ```
+    /// # use ops::prelude::*;
+    /// # use ops::model::LogLevel;
+    /// # use ops::testing::{Context, State};
+    /// #[derive(Default)]
+    /// struct App;
+    /// impl Charm for App {
+    ///     type Stored = ();
+    ///     fn observe(on: &mut Observers<Self>) {
+    ///         on.config_changed("check", |_c, ctx, _ev| {
+    ///             ctx.model().juju_log(LogLevel::Warning, "port 0 is out of range")?;
+    ///             ctx.model().juju_log(LogLevel::Info, "configured")?;
+    ///             Ok(())
+    ///         });
+    ///     }
+    /// }
+    /// let ctx = Context::<App>::new(ops::metadata::CharmMeta::from_charmcraft_yaml("name: app\n")?);
+    /// let out = ctx.run(ctx.on.config_changed(), &State::new())?;
+    /// assert_eq!(out.log_messages_at(LogLevel::Warning), ["port 0 is out of range"]);
+    /// assert!(out.log_messages_at(LogLevel::Error).is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn log_messages_at(&self, level: LogLevel) -> Vec<&str> {
+        self.juju_log
+            .iter()
+            .filter(|l| l.level == level.as_juju())
+            .flat_map(|l| l.message.lines())
+            .collect()
+    }
+
+    /// The hook-tool calls other than `juju-log`, in order.
+    fn calls_without_logs(&self) -> impl Iterator<Item = &ToolRecord> {
+        self.tool_calls.iter().filter(|c| c.tool != "juju-log")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Ready {
+        url: String,
+    }
+    impl CustomEvent for Ready {
+        const NAME: &'static str = "ready";
+    }
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Revoked {
+        relation_id: u32,
+    }
+    impl CustomEvent for Revoked {
+        const NAME: &'static str = "revoked";
+    }
+
+    fn log(level: &str, message: &str) -> LogLine {
+        LogLine {
+            level: level.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    /// An output with two tools called around two logs, three events from two emitters,
+    /// and logs at three levels, one of them a batch of lines.
+    fn output() -> Output {
+        let ready = |url: &str| Ready {
+            url: url.to_owned(),
+        };
+        let emitted_events = vec![
+            CustomEventData::of("ingress", &ready("a")).unwrap(),
+            CustomEventData::of("ingress", &Revoked { relation_id: 1 }).unwrap(),
+            CustomEventData::of("charm", &ready("b")).unwrap(),
+        ];
+        Output {
+            state: State::new(),
+            juju_log: vec![
+                log("DEBUG", "emitting config-changed"),
+                log("WARNING", "first\nsecond"),
+                log("ERROR", "broken"),
+                log("WARNING", "third"),
+            ],
+            tool_calls: vec![
+                call("juju-log", &["--log-level", "DEBUG", "--", "x"], 0),
+                call(
+                    "relation-get",
+                    &["--format=json", "-r", "db:1", "-", "a/0"],
+                    0,
+                ),
+                call("juju-log", &["--log-level", "WARNING", "--", "y"], 0),
+                call("relation-set", &["-r", "db:1", "--file", "-"], 0),
+                call(
+                    "relation-get",
+                    &["--format=json", "-r", "db:1", "-", "b/0"],
+                    1,
+                ),
+            ],
+            handler_calls: Vec::new(),
+            emitted_events,
+            action: None,
+            exec_history: BTreeMap::new(),
+            workload_version_history: Vec::new(),
+            removed_secret_revisions: Vec::new(),
+            requested_storages: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn emitted_events_by_name_kind_and_type() {
+        let out = output();
+        assert_eq!(out.emitted_names(), ["ready", "revoked", "ready"]);
+        assert_eq!(
+            out.emitted_payloads(),
+            [
+                ("ingress/ready".to_owned(), serde_json::json!({"url": "a"})),
+                (
+                    "ingress/revoked".to_owned(),
+                    serde_json::json!({"relation_id": 1})
+                ),
+                ("charm/ready".to_owned(), serde_json::json!({"url": "b"})),
+            ]
+        );
+        // Every emitter's events of the type's name, in order.
+        assert_eq!(
+            out.emitted_of::<Ready>().unwrap(),
+            [Ready { url: "a".into() }, Ready { url: "b".into() }]
+        );
+        assert_eq!(
+            out.emitted_of::<Revoked>().unwrap(),
+            [Revoked { relation_id: 1 }]
+        );
+        // A payload of that name that does not fit the type is an error, not a skip.
+        let mut bad = output();
+        bad.emitted_events[1].payload = serde_json::json!({"relation_id": "one"});
+        let err = bad.emitted_of::<Revoked>().unwrap_err();
+        assert!(err.to_string().contains("invalid type"), "{err}");
+        let none = Output {
+            emitted_events: Vec::new(),
+            ..output()
+        };
+        assert!(none.emitted_names().is_empty());
+        assert!(none.emitted_of::<Ready>().unwrap().is_empty());
+    }
+
+    #[test]
+    fn tools_called_leave_logging_out_and_counts_keep_it() {
+        let out = output();
+        assert_eq!(
+            out.tools_called(),
+            ["relation-get", "relation-set", "relation-get"]
+        );
+        assert_eq!(
+            out.tools_called_lines(),
+            [
+                "relation-get --format=json -r db:1 - a/0",
+                "relation-set -r db:1 --file -",
+                "relation-get --format=json -r db:1 - b/0",
+            ]
+        );
+        // A failed call was still made, and counts.
+        assert_eq!(out.tool_count("relation-get"), 2);
+        assert_eq!(out.tool_count("juju-log"), 2);
+        assert_eq!(out.tool_count("secret-get"), 0);
+        assert_eq!(
+            out.tool_counts(),
+            [("juju-log", 2), ("relation-get", 2), ("relation-set", 1)].into()
+        );
+    }
+
+    #[test]
+    fn log_messages_at_a_level_give_each_line() {
+        let out = output();
+        assert_eq!(
+            out.log_messages_at(LogLevel::Warning),
+            ["first", "second", "third"]
+        );
+        assert_eq!(out.log_messages_at(LogLevel::Error), ["broken"]);
+        assert_eq!(
+            out.log_messages_at(LogLevel::Debug),
+            ["emitting config-changed"]
+        );
+        assert!(out.log_messages_at(LogLevel::Info).is_empty());
+    }
 
     fn call(tool: &str, args: &[&str], exit_code: i32) -> ToolRecord {
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();

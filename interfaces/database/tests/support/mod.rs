@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use bag_schema::{Schema, Values, decode};
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
 use ops::testing::juju::{RelationState, SecretOwnership, SecretState};
@@ -262,31 +263,8 @@ fn schema_path(bag: Bag) -> PathBuf {
 
 /// Validates `bag` against its schema; the errors, one line each, if not.
 pub fn validate(which: Bag, bag: &BTreeMap<String, String>) -> Result<(), Vec<String>> {
-    let text = std::fs::read_to_string(schema_path(which)).expect("schema file");
-    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let mut decoded = serde_json::Map::new();
-    let mut errors = Vec::new();
-    for (k, v) in bag {
-        let value = if JSON_FIELDS.contains(&k.as_str()) {
-            match serde_json::from_str::<Value>(v) {
-                Ok(json) => json,
-                Err(e) => {
-                    errors.push(format!("{k}: holds text that is not JSON ({e})"));
-                    continue;
-                }
-            }
-        } else {
-            Value::String(v.clone())
-        };
-        decoded.insert(k.clone(), value);
-    }
-    let instance = Value::Object(decoded);
-    errors.extend(
-        validator
-            .iter_errors(&instance)
-            .map(|e| format!("{}: {e}", e.instance_path())),
-    );
+    let schema = Schema::load(schema_path(which)).unwrap_or_else(|e| panic!("{e}"));
+    let errors = schema.errors(&decode(bag, Values::JsonIn(&JSON_FIELDS))?);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -335,20 +313,6 @@ pub fn assert_provider_bags_valid(out: &Output, step: &str) {
             rel.local_unit_data
         );
     }
-}
-
-/// The names of the custom events emitted in `out`, in order.
-pub fn emitted(out: &Output) -> Vec<String> {
-    out.emitted_events.iter().map(|e| e.name.clone()).collect()
-}
-
-/// The hook-tool calls of `out` by tool, e.g. `{"relation-get": 2}`.
-pub fn calls_by_tool(out: &Output) -> BTreeMap<String, usize> {
-    let mut by = BTreeMap::new();
-    for c in &out.tool_calls {
-        *by.entry(c.tool.clone()).or_insert(0) += 1;
-    }
-    by
 }
 
 /// A state with leadership and one relation.

@@ -4,8 +4,7 @@
 #![allow(dead_code)] // each test file uses part of it
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic on purpose
 
-use std::collections::BTreeMap;
-
+use bag_schema::{Schema, assert_relation_valid};
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
 use ops::testing::juju::{Network, RelationState};
@@ -13,10 +12,7 @@ use ops::testing::{Context, Output, State};
 use ops_interface_prometheus_scrape::v0::{
     AlertRuleStatusChanged, InvalidScrapeJob, MetricsEndpointConfig, MetricsEndpointProvider,
 };
-use serde_json::{Map, Value};
-
-/// Juju's own keys in unit bags.
-const JUJU_KEYS: [&str; 3] = ["ingress-address", "private-address", "egress-subnets"];
+use serde_json::Value;
 
 /// An exporter charm; its handlers of the library's events log them.
 pub struct Exporter {
@@ -90,98 +86,14 @@ pub fn with_relation(state: &State, relation: RelationState) -> State {
     state
 }
 
-fn bag_value(bag: &BTreeMap<String, String>, json: bool, whose: &str) -> Value {
-    let map: Map<String, Value> = bag
-        .iter()
-        .filter(|(k, _)| !JUJU_KEYS.contains(&k.as_str()))
-        .map(|(k, v)| {
-            let value = if json {
-                serde_json::from_str(v)
-                    .unwrap_or_else(|e| panic!("{whose}: {k} = {v:?} is not JSON: {e}"))
-            } else {
-                Value::String(v.clone())
-            };
-            (k.clone(), value)
-        })
-        .collect();
-    Value::Object(map)
-}
-
 /// Checks the bags this unit wrote on `relation` against `tests/schemas/<schema>.json`.
 pub fn assert_valid(schema: &str, relation: &RelationState) {
     let path = format!("{}/tests/schemas/{schema}.json", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let schema_json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let encoding = &schema_json["x-databag-values"];
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema_json)
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
-    let mut instance = Map::new();
-    instance.insert(
-        "unit".into(),
-        bag_value(
-            &relation.local_unit_data,
-            encoding["unit"] == "json",
-            "unit bag",
-        ),
-    );
-    if !relation.local_app_data.is_empty() {
-        instance.insert(
-            "app".into(),
-            bag_value(
-                &relation.local_app_data,
-                encoding["app"] == "json",
-                "app bag",
-            ),
-        );
-    }
-    let instance = Value::Object(instance);
-    let errors: Vec<String> = validator
-        .iter_errors(&instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{schema}: {instance:#} does not validate: {errors:#?}"
-    );
+    let schema = Schema::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_relation_valid(&schema, relation);
 }
 
 /// An application bag value decoded.
 pub fn app_json(relation: &RelationState, key: &str) -> Value {
     serde_json::from_str(&relation.local_app_data[key]).expect("JSON")
-}
-
-/// The names and payloads of the custom events emitted in a run, in order.
-pub fn emitted(out: &Output) -> Vec<(String, Value)> {
-    out.emitted_events
-        .iter()
-        .map(|e| (e.kind().to_string(), e.payload.clone()))
-        .collect()
-}
-
-/// The hook tools a run called, without `juju-log`.
-pub fn tools(out: &Output) -> Vec<String> {
-    out.tool_calls
-        .iter()
-        .filter(|c| c.tool != "juju-log")
-        .map(|c| c.line())
-        .collect()
-}
-
-/// The `relation-set` calls of a run.
-pub fn sets(out: &Output) -> usize {
-    out.tool_calls
-        .iter()
-        .filter(|c| c.tool == "relation-set")
-        .count()
-}
-
-/// Log lines at `level`.
-pub fn logs_at<'a>(out: &'a Output, level: &str) -> Vec<&'a str> {
-    out.juju_log
-        .iter()
-        .filter(|l| l.level == level)
-        .map(|l| l.message.as_str())
-        .collect()
 }

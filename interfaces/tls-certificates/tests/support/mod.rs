@@ -5,11 +5,10 @@
 pub mod provider;
 pub mod schema;
 
-use ops::event::CustomEventData;
 use ops::metadata::CharmMeta;
 use ops::prelude::*;
 use ops::testing::juju::RelationState;
-use ops::testing::{Context, Output, State};
+use ops::testing::{Context, State};
 use ops_interface_tls_certificates::v1::{CertificateRequest, Mode, TlsRequirer};
 
 /// The endpoint every test uses.
@@ -166,14 +165,6 @@ pub fn csrs(state: &State, mode: Mode) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// The custom events of `out` named `name`.
-pub fn emitted<'a>(out: &'a Output, name: &str) -> Vec<&'a CustomEventData> {
-    out.emitted_events
-        .iter()
-        .filter(|e| e.name == name)
-        .collect()
-}
-
 /// The labels of the secrets in `state`, sorted.
 pub fn secret_labels(state: &State) -> Vec<String> {
     let mut labels: Vec<String> = state
@@ -184,21 +175,4 @@ pub fn secret_labels(state: &State) -> Vec<String> {
         .collect();
     labels.sort();
     labels
-}
-
-/// The hook tools a run called, by name, in order (`juju-log` left out).
-pub fn tools(out: &Output) -> Vec<String> {
-    out.tool_calls
-        .iter()
-        .map(|c| c.tool.clone())
-        .filter(|t| t != "juju-log")
-        .collect()
-}
-
-/// Every log line of a run, with its level.
-pub fn logs(out: &Output) -> Vec<String> {
-    out.juju_log
-        .iter()
-        .map(|l| format!("{} {}", l.level, l.message))
-        .collect()
 }

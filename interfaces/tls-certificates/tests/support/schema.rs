@@ -5,37 +5,24 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use bag_schema::{Schema, Values, decode};
 use ops::testing::State;
 use serde_json::Value;
 
 use super::RELATION_ID;
 
-fn load(name: &str) -> Value {
+/// The errors of `instance` against schema file `name`, one line each.
+pub fn errors(name: &str, instance: &Value) -> Vec<String> {
     let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "schemas", name]
         .iter()
         .collect();
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+    let schema = Schema::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    schema.errors(instance)
 }
 
-/// The errors of `instance` against schema file `name`, one line each.
-pub fn errors(name: &str, instance: &Value) -> Vec<String> {
-    let schema = load(name);
-    let validator = jsonschema::validator_for(&schema)
-        .unwrap_or_else(|e| panic!("schema {name} does not compile: {e}"));
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{name}: {e} at {}", e.instance_path()))
-        .collect()
-}
-
+/// The bag as its schema describes it: every value is text.
 fn bag_value(bag: &BTreeMap<String, String>) -> Value {
-    Value::Object(
-        bag.iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect(),
-    )
+    decode(bag, Values::Text).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// The errors of one requirer databag: the bag, then the JSON in its value.
