@@ -42,32 +42,44 @@ fn hooks(request: &Value) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn buffered_spans_arrive_with_the_first_hook_that_knows_the_receiver() {
+/// Runs the traced charm through `scenario` under juju-sim's OTLP receiver (with `extra`
+/// options); the trace, and what the receiver saved (`--otlp-out`).
+fn run_traced(scenario: &str, extra: &[&str]) -> (Trace, String) {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("scenario.yaml");
-    std::fs::write(&scenario, SCENARIO).unwrap();
+    let file = dir.path().join("scenario.yaml");
+    std::fs::write(&file, scenario).unwrap();
     let saved = dir.path().join("spans.jsonl");
     let charm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops-tracing/examples/traced-charm");
     let r = Trace::run(
         Command::new(env!("CARGO_BIN_EXE_juju-sim"))
-            .args(["run", "--format", "json", "--otlp-receiver", "--otlp-out"])
+            .args(["run", "--format", "json", "--otlp-receiver"])
+            .args(extra)
+            .arg("--otlp-out")
             .arg(&saved)
             .arg("--charm")
             .arg(&charm)
             .arg("--dispatch")
             .arg(support::program("traced-charm"))
             .arg("--scenario")
-            .arg(&scenario),
+            .arg(&file),
     );
     assert_eq!(r.code, 0, "{:?} {}", r.failures(), r.stderr);
-
     let text = std::fs::read_to_string(&saved).unwrap();
-    assert!(!text.contains(SECRET_VALUE), "a secret reached a span");
-    let requests: Vec<Value> = text
-        .lines()
+    (r, text)
+}
+
+/// The requests the receiver saved, one JSON object each.
+fn received(text: &str) -> Vec<Value> {
+    text.lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn buffered_spans_arrive_with_the_first_hook_that_knows_the_receiver() {
+    let (r, text) = run_traced(SCENARIO, &[]);
+    assert!(!text.contains(SECRET_VALUE), "a secret reached a span");
+    let requests = received(&text);
     let per_request: Vec<Vec<String>> = requests.iter().map(hooks).collect();
     assert_eq!(
         per_request,
@@ -146,30 +158,8 @@ steps:
 
 #[test]
 fn over_https_spans_wait_for_the_ca_relation_then_arrive_verified() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("scenario.yaml");
-    std::fs::write(&scenario, HTTPS_SCENARIO).unwrap();
-    let saved = dir.path().join("spans.jsonl");
-    let charm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops-tracing/examples/traced-charm");
-    let r = Trace::run(
-        Command::new(env!("CARGO_BIN_EXE_juju-sim"))
-            .args(["run", "--format", "json", "--log-level", "debug"])
-            .args(["--otlp-receiver", "--otlp-tls"])
-            .arg("--otlp-out")
-            .arg(&saved)
-            .arg("--charm")
-            .arg(&charm)
-            .arg("--dispatch")
-            .arg(support::program("traced-charm"))
-            .arg("--scenario")
-            .arg(&scenario),
-    );
-    assert_eq!(r.code, 0, "{:?} {}", r.failures(), r.stderr);
-    let text = std::fs::read_to_string(&saved).unwrap();
-    let requests: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (r, text) = run_traced(HTTPS_SCENARIO, &["--otlp-tls", "--log-level", "debug"]);
+    let requests = received(&text);
     let per_request: Vec<Vec<String>> = requests.iter().map(hooks).collect();
     let first = &per_request[0];
     // Everything up to the CA's relation-changed came in one request, once it was trusted.
