@@ -53,24 +53,27 @@ def run(cmd: list, **kw) -> subprocess.CompletedProcess:
 
 # -- packing: what `charmcraft pack` puts into a charm --------------------------------------
 
-def pack(venv: pathlib.Path) -> dict[str, pathlib.Path]:
-    """Lays out both charms as charmcraft packs them: metadata.yaml, config.yaml and
-    actions.yaml split out of charmcraft.yaml, and the dispatch."""
+def packed_dir(d: pathlib.Path) -> pathlib.Path:
+    """A fresh directory `d` holding what charmcraft packs from charmcraft.yaml:
+    metadata.yaml, config.yaml and actions.yaml (the dispatch is the caller's)."""
     meta = yaml.safe_load((ROOT / 'charmcraft.yaml').read_text())
     config = {'options': meta.pop('config', {}).get('options', {})}
     actions = meta.pop('actions', {})
     for key in ('parts', 'base', 'platforms', 'type', 'bases', 'build-base'):
         meta.pop(key, None)
-    dirs = {}
-    for charm in CHARMS:
-        d = OUT / f'{charm}-webkv'
-        if d.exists():
-            shutil.rmtree(d)
-        d.mkdir(parents=True)
-        (d / 'metadata.yaml').write_text(yaml.safe_dump(meta, sort_keys=False))
-        (d / 'config.yaml').write_text(yaml.safe_dump(config, sort_keys=False))
-        (d / 'actions.yaml').write_text(yaml.safe_dump(actions, sort_keys=False))
-        dirs[charm] = d
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+    (d / 'metadata.yaml').write_text(yaml.safe_dump(meta, sort_keys=False))
+    (d / 'config.yaml').write_text(yaml.safe_dump(config, sort_keys=False))
+    (d / 'actions.yaml').write_text(yaml.safe_dump(actions, sort_keys=False))
+    return d
+
+
+def pack(venv: pathlib.Path) -> dict[str, pathlib.Path]:
+    """Lays out both charms as charmcraft packs them: metadata.yaml, config.yaml and
+    actions.yaml split out of charmcraft.yaml, and the dispatch."""
+    dirs = {charm: packed_dir(OUT / f'{charm}-webkv') for charm in CHARMS}
     (dirs['rust'] / 'dispatch').symlink_to(CHARM_BIN)
     py = dirs['python']
     (py / 'dispatch').symlink_to(BENCH / 'python-webkv' / 'dispatch')

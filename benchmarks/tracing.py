@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 
-import yaml
+from compare import packed_dir
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / 'benchmarks'
@@ -39,19 +39,8 @@ CA_RELATION = ('    - endpoint: receive-ca-cert\n'
 
 
 def pack(out: pathlib.Path, name: str, dispatch=None, venv=None, traced_py=False):
-    """A charm directory as charmcraft packs it (see compare.py's pack)."""
-    meta = yaml.safe_load((ROOT / 'charmcraft.yaml').read_text())
-    config = {'options': meta.pop('config', {}).get('options', {})}
-    actions = meta.pop('actions', {})
-    for key in ('parts', 'base', 'platforms', 'type', 'bases', 'build-base'):
-        meta.pop(key, None)
-    d = out / name
-    if d.exists():
-        shutil.rmtree(d)
-    d.mkdir(parents=True)
-    (d / 'metadata.yaml').write_text(yaml.safe_dump(meta, sort_keys=False))
-    (d / 'config.yaml').write_text(yaml.safe_dump(config, sort_keys=False))
-    (d / 'actions.yaml').write_text(yaml.safe_dump(actions, sort_keys=False))
+    """A charm directory as charmcraft packs it (compare.py's `packed_dir`)."""
+    d = packed_dir(out / name)
     if venv is None:
         (d / 'dispatch').symlink_to(dispatch)
         return d
