@@ -2,7 +2,7 @@
 
 use ops::event::{RelationBroken, RelationChanged};
 use ops::framework::{Charm, Component, ComponentCtx, ComponentObservers, HandlerResult};
-use ops::model::{Model, ModelError};
+use ops::model::{Model, ModelError, Relation};
 
 use super::data::{Protocol, ProviderAppData, RequirerAppData};
 use super::events::{EndpointChanged, EndpointRemoved};
@@ -72,14 +72,8 @@ impl TracingRequirer {
     /// What the provider published on the endpoint's relation (the first, if several), or
     /// `None` without a relation or before the provider answered.
     pub fn provider_data(&self, model: &Model) -> Result<Option<ProviderAppData>, TracingError> {
-        let Some(relation) = model.relations(&self.endpoint)?.into_iter().next() else {
-            return Ok(None);
-        };
-        let Some(bag) = relation.remote_app_data()? else {
-            return Ok(None);
-        };
-        match bag.get("receivers")? {
-            Some(value) => ProviderAppData::from_receivers(&value).map(Some),
+        match model.relations(&self.endpoint)?.into_iter().next() {
+            Some(relation) => provider_data_of(&relation),
             None => Ok(None),
         }
     }
@@ -123,17 +117,13 @@ impl TracingRequirer {
         ev: &mut RelationChanged,
     ) -> HandlerResult {
         let relation = ctx.model().relation(&ev.endpoint, ev.relation_id);
-        let value = match relation.remote_app_data()? {
-            Some(bag) => bag.get("receivers")?,
-            None => None,
-        };
-        let data = match value.as_deref().map(ProviderAppData::from_receivers) {
-            Some(Ok(data)) => Some(data),
-            Some(Err(e)) => {
+        let data = match provider_data_of(&relation) {
+            Ok(data) => data,
+            Err(TracingError::Model(e)) => return Err(e.into()),
+            Err(e) => {
                 tracing::info!("{}: {e}", self.endpoint);
                 None
             }
-            None => None,
         };
         let relation_id = ev.relation_id;
         match data {
@@ -167,5 +157,16 @@ impl<C: Charm> Component<C> for TracingRequirer {
         on.upgrade_charm("on_upgrade_charm", |r, ctx, _| r.on_request(ctx));
         on.relation_changed(&self.endpoint, "on_changed", Self::on_changed);
         on.relation_broken(&self.endpoint, "on_broken", Self::on_broken);
+    }
+}
+
+/// What the provider published on `relation`, or `None` before it answered.
+fn provider_data_of(relation: &Relation) -> Result<Option<ProviderAppData>, TracingError> {
+    let Some(bag) = relation.remote_app_data()? else {
+        return Ok(None);
+    };
+    match bag.get("receivers")? {
+        Some(value) => ProviderAppData::from_receivers(&value).map(Some),
+        None => Ok(None),
     }
 }
