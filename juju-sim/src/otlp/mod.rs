@@ -187,6 +187,13 @@ fn serve<S: Read + Write>(stream: &mut S, inbox: &Inbox, save: Option<&PathBuf>)
         )?;
         out.flush()
     };
+    if length > MAX_BODY {
+        return reply(&mut reader, "413 Content Too Large", "too large\n");
+    }
+    // The body is read before any refusal: closing a socket with unread data resets the
+    // connection, and the client could lose the answer.
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body)?;
     if method != "POST" || path != "/v1/traces" {
         return reply(
             &mut reader,
@@ -201,11 +208,6 @@ fn serve<S: Read + Write>(stream: &mut S, inbox: &Inbox, save: Option<&PathBuf>)
             "this receiver takes application/x-protobuf\n",
         );
     }
-    if length > MAX_BODY {
-        return reply(&mut reader, "413 Content Too Large", "too large\n");
-    }
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body)?;
     let request = match ExportTraceServiceRequest::decode(&*body) {
         Ok(r) => r,
         Err(e) => {
